@@ -1,0 +1,1 @@
+//! The Workers implementation of [`HttpClient`]: `fetch` with an upstream timeout.

@@ -1,0 +1,67 @@
+//! A minimal HTTP client interface, so that the GitHub client is plain Rust: the Worker
+//! plugs in `fetch`, and host tests plug in a fake.
+
+use crate::mcp::exchange::BoxFuture;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request got no HTTP response at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransportError {
+    /// No answer within the upstream timeout.
+    Timeout { seconds: u64 },
+    /// The connection failed; the text says how.
+    Failed(String),
+}
+
+pub trait HttpClient {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
+}
+
+/// Percent-encodes a string for use as one URL query value or path segment.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_leaves_only_unreserved_characters() {
+        assert_eq!(percent_encode("feature/x y&z"), "feature%2Fx%20y%26z");
+        assert_eq!(percent_encode("v1.2.3_~-"), "v1.2.3_~-");
+        assert_eq!(percent_encode("é"), "%C3%A9");
+    }
+}

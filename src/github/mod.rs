@@ -1,0 +1,11 @@
+//! Reaching GitHub: repository references, the REST client and its HTTP plumbing.
+//!
+//! Everything here but `fetch` is plain Rust and tested on the host; `fetch` is the
+//! Workers implementation of [`http::HttpClient`].
+
+pub mod client;
+pub mod fetch;
+pub mod http;
+pub mod repo;
+
+pub use client::{GitHub, GitHubError};

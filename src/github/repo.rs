@@ -1,0 +1,193 @@
+//! Strict parsing of what a user calls a repository: `owner/repo` or a GitHub web URL.
+//!
+//! Only GitHub's own character rules get through, so a repository reference can never
+//! smuggle a path (`..`, `/`), a query, another host or an encoded character into the
+//! upstream URL we build from it.
+
+/// A validated `owner/repo` pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoRef {
+    pub owner: String,
+    pub repo: String,
+}
+
+impl std::fmt::Display for RepoRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.owner, self.repo)
+    }
+}
+
+impl RepoRef {
+    /// Parses `owner/repo`, or `https://<host>/owner/repo` (optionally ending in `/` or
+    /// `.git`) where `<host>` is `github.com` or the host of `web_url`.
+    pub fn parse(input: &str, web_url: &str) -> Result<RepoRef, String> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err("is empty; give `owner/repo` or `https://github.com/owner/repo`".into());
+        }
+        let path = if input.contains("://") {
+            strip_allowed_origin(input, web_url)?
+        } else {
+            input
+        };
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let path = path.strip_suffix(".git").unwrap_or(path);
+        let mut parts = path.split('/');
+        let (Some(owner), Some(repo), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!(
+                "'{input}' is not a repository: give `owner/repo` or `https://github.com/owner/repo`"
+            ));
+        };
+        validate_owner(owner)?;
+        validate_repo(repo)?;
+        Ok(RepoRef {
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+        })
+    }
+}
+
+/// Returns the path after the origin when the URL is on GitHub, or explains the refusal.
+fn strip_allowed_origin<'a>(input: &'a str, web_url: &str) -> Result<&'a str, String> {
+    let configured = web_url.trim_end_matches('/');
+    for origin in ["https://github.com", "https://www.github.com", configured] {
+        if let Some(rest) = input.strip_prefix(origin) {
+            if let Some(path) = rest.strip_prefix('/') {
+                return Ok(path);
+            }
+        }
+    }
+    Err(format!(
+        "'{input}' is not a GitHub repository URL: only https://github.com/owner/repo is accepted"
+    ))
+}
+
+/// GitHub logins and organisation names: 1–39 letters, digits and single inner hyphens.
+fn validate_owner(owner: &str) -> Result<(), String> {
+    let well_formed = (1..=39).contains(&owner.len())
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !owner.starts_with('-')
+        && !owner.ends_with('-')
+        && !owner.contains("--");
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "owner '{owner}' is not a valid GitHub user or organisation name (letters, digits and single hyphens, at most 39)"
+        ))
+    }
+}
+
+/// Repository names: 1–100 letters, digits, `.`, `-` and `_`, but not `.` or `..`.
+fn validate_repo(repo: &str) -> Result<(), String> {
+    let well_formed = (1..=100).contains(&repo.len())
+        && repo
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && repo != "."
+        && repo != "..";
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "repository name '{repo}' is not valid (letters, digits, '.', '-' and '_', at most 100)"
+        ))
+    }
+}
+
+/// Validates a git ref (branch, tag or commit SHA) by git's own rules, so it is safe to
+/// pass as a query value.
+pub fn validate_ref(git_ref: &str) -> Result<(), String> {
+    let forbidden = |c: char| c.is_control() || " ~^:?*[\\".contains(c);
+    let well_formed = (1..=255).contains(&git_ref.len())
+        && !git_ref.chars().any(forbidden)
+        && !git_ref.contains("..")
+        && !git_ref.contains("@{")
+        && !git_ref.contains("//")
+        && !git_ref.starts_with(['/', '-', '.'])
+        && !git_ref.ends_with(['/', '.'])
+        && !git_ref.ends_with(".lock");
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{git_ref}' is not a valid git ref (a branch, tag or commit SHA)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WEB: &str = "https://github.com";
+
+    fn ok(input: &str) -> String {
+        RepoRef::parse(input, WEB).unwrap().to_string()
+    }
+
+    #[test]
+    fn accepts_the_usual_spellings() {
+        assert_eq!(ok("rust-lang/rust"), "rust-lang/rust");
+        assert_eq!(ok("https://github.com/rust-lang/rust"), "rust-lang/rust");
+        assert_eq!(ok("https://github.com/rust-lang/rust/"), "rust-lang/rust");
+        assert_eq!(
+            ok("https://github.com/rust-lang/rust.git"),
+            "rust-lang/rust"
+        );
+        assert_eq!(ok(" octo-org/my_repo.js "), "octo-org/my_repo.js");
+    }
+
+    #[test]
+    fn accepts_the_configured_web_host() {
+        let r = RepoRef::parse("http://127.0.0.1:9999/o/r", "http://127.0.0.1:9999").unwrap();
+        assert_eq!(r.to_string(), "o/r");
+    }
+
+    #[test]
+    fn refuses_host_and_path_tricks() {
+        for bad in [
+            "",
+            "rust",
+            "a/b/c",
+            "../etc/passwd",
+            "owner/..",
+            "owner/.",
+            "http://github.com/a/b",
+            "https://github.com.evil.com/a/b",
+            "https://evil.com/github.com/a/b",
+            "https://user@github.com/a/b",
+            "https://github.com:443/a/b",
+            "https://github.com/a/b?x=1",
+            "https://github.com/a/b#frag",
+            "https://github.com/a/b/tree/main",
+            "a%2Fb/c",
+            "-owner/repo",
+            "own--er/repo",
+            "owner-/repo",
+            "own er/repo",
+            "owner/re po",
+            "owner/repo\\x",
+            "https://github.com//a/b",
+        ] {
+            assert!(RepoRef::parse(bad, WEB).is_err(), "accepted {bad:?}");
+        }
+        let long_owner = format!("{}/r", "a".repeat(40));
+        assert!(RepoRef::parse(&long_owner, WEB).is_err());
+    }
+
+    #[test]
+    fn refs_follow_git_rules() {
+        for good in ["main", "v1.2.3", "feature/x", "a1b2c3d4", "release-2024_01"] {
+            assert!(validate_ref(good).is_ok(), "refused {good:?}");
+        }
+        for bad in [
+            "", "a..b", "-x", "/x", "x/", "x.lock", "a b", "a~1", "a^", "a:b", "a\\b", "x@{1}",
+            ".hidden", "a//b",
+        ] {
+            assert!(validate_ref(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The legacy-era session: what `initialize` settles and later requests rely on.
+//!
+//! The state is plain data so that the session's Durable Object can store it and bring it
+//! back after a restart. Changes a request makes to it are returned as a [`SessionEffect`]
+//! rather than made in place, so requests can run concurrently against one session.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::exchange::LogLevel;
+use super::version::ProtocolVersion;
+use crate::auth::caller::Caller;
+
+/// Which HTTP transport opened the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionTransport {
+    /// `POST /mcp` with `Mcp-Session-Id` (2025-03-26 to 2025-11-25).
+    StreamableHttp,
+    /// `GET /sse` and `POST /sse/message` (2024-11-05).
+    LegacySse,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub transport: SessionTransport,
+    /// The caller that opened the session; nobody else may use it.
+    pub owner: Caller,
+    /// The negotiated revision. `None` until `initialize` (legacy SSE opens first).
+    pub version: Option<ProtocolVersion>,
+    pub client_capabilities: Value,
+    pub client_info: Value,
+    /// Set by `notifications/initialized`.
+    pub initialized: bool,
+    /// Set by `logging/setLevel`; no log messages are sent before that.
+    pub log_level: Option<LogLevel>,
+    pub subscriptions: BTreeSet<String>,
+    /// Milliseconds since the epoch.
+    pub created_at_ms: i64,
+}
+
+impl SessionState {
+    pub fn new(transport: SessionTransport, owner: Caller, created_at_ms: i64) -> Self {
+        SessionState {
+            transport,
+            owner: Caller {
+                github_token: None,
+                ..owner
+            },
+            version: None,
+            client_capabilities: Value::Null,
+            client_info: Value::Null,
+            initialized: false,
+            log_level: None,
+            subscriptions: BTreeSet::new(),
+            created_at_ms,
+        }
+    }
+
+    /// Records what `initialize` settled.
+    pub fn initialize(
+        &mut self,
+        version: ProtocolVersion,
+        capabilities: Value,
+        client_info: Value,
+    ) {
+        self.version = Some(version);
+        self.client_capabilities = capabilities;
+        self.client_info = client_info;
+    }
+
+    pub fn apply(&mut self, effect: SessionEffect) {
+        match effect {
+            SessionEffect::SetLogLevel(level) => self.log_level = Some(level),
+            SessionEffect::Subscribe(uri) => {
+                self.subscriptions.insert(uri);
+            }
+            SessionEffect::Unsubscribe(uri) => {
+                self.subscriptions.remove(&uri);
+            }
+        }
+    }
+}
+
+/// A change to the session that a request asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEffect {
+    SetLogLevel(LogLevel),
+    Subscribe(String),
+    Unsubscribe(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::caller::Secret;
+    use serde_json::json;
+
+    #[test]
+    fn the_session_never_keeps_the_callers_credential() {
+        let state = SessionState::new(
+            SessionTransport::StreamableHttp,
+            Caller::local(Some(Secret::new("ghp_x"))),
+            0,
+        );
+        assert_eq!(state.owner.github_token, None);
+        let stored = serde_json::to_string(&state).unwrap();
+        assert!(!stored.contains("ghp_x"));
+    }
+
+    #[test]
+    fn effects_change_the_state_and_it_round_trips() {
+        let mut state = SessionState::new(SessionTransport::LegacySse, Caller::local(None), 1);
+        state.initialize(
+            ProtocolVersion::V2024_11_05,
+            json!({"sampling": {}}),
+            json!({"name": "c"}),
+        );
+        state.apply(SessionEffect::SetLogLevel(LogLevel::Warning));
+        state.apply(SessionEffect::Subscribe("test://a".into()));
+        state.apply(SessionEffect::Subscribe("test://b".into()));
+        state.apply(SessionEffect::Unsubscribe("test://a".into()));
+        let back: SessionState =
+            serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+        assert_eq!(back, state);
+        assert_eq!(back.log_level, Some(LogLevel::Warning));
+        assert_eq!(
+            back.subscriptions.into_iter().collect::<Vec<_>>(),
+            vec!["test://b"]
+        );
+    }
+}

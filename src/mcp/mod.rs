@@ -1,0 +1,16 @@
+//! The protocol core: JSON-RPC, revisions and eras, the session lifecycle, dispatch, and
+//! the interfaces for tools, resources and prompts.
+//!
+//! Nothing here touches the Workers runtime, so `cargo test` exercises it on the host.
+//! Transports (`crate::transport`) decide which era a request belongs to and hand the
+//! dispatcher a [`server::Scope`]; the dispatcher answers the same way for every transport.
+
+pub mod exchange;
+pub mod jsonrpc;
+pub mod lifecycle;
+pub mod prompt;
+pub mod resource;
+pub mod schema;
+pub mod server;
+pub mod tool;
+pub mod version;

@@ -1,0 +1,40 @@
+//! Resources: concrete ones listed by `resources/list`, and URI templates listed by
+//! `resources/templates/list`. A provider owns a URI scheme or prefix and reads its URIs.
+
+use serde_json::Value;
+
+use super::exchange::BoxFuture;
+use super::tool::{CallContext, ToolError};
+
+pub trait ResourceProvider {
+    /// Concrete resources (`Resource` objects: `uri`, `name`, `mimeType`, …).
+    fn resources(&self) -> Vec<Value> {
+        Vec::new()
+    }
+
+    /// Templates (`ResourceTemplate` objects: `uriTemplate`, `name`, …).
+    fn templates(&self) -> Vec<Value> {
+        Vec::new()
+    }
+
+    /// Reads `uri` into its contents (`TextResourceContents` or `BlobResourceContents`).
+    /// `None` means the URI is not this provider's; `Some(Ok(vec![]))` is not allowed, a
+    /// provider that owns the URI but has nothing there answers `ToolError::NotFound`.
+    fn read<'a>(
+        &'a self,
+        uri: &'a str,
+        context: &'a CallContext<'a>,
+    ) -> Option<BoxFuture<'a, Result<Vec<Value>, ToolError>>>;
+
+    /// Completion values for `argument` of the template `uri_template`, or `None` when the
+    /// template is not this provider's.
+    fn complete<'a>(
+        &'a self,
+        _uri_template: &'a str,
+        _argument: &'a str,
+        _value: &'a str,
+        _context: &'a CallContext<'a>,
+    ) -> Option<BoxFuture<'a, Vec<String>>> {
+        None
+    }
+}

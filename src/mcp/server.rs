@@ -1,0 +1,489 @@
+//! The dispatcher: one [`Server`] holds the tools, resources and prompts, and answers each
+//! request by method. Transports decide the era and hand in a [`Scope`]; the dispatcher
+//! does the rest, the same way for every transport.
+
+use serde_json::{json, Map, Value};
+
+use super::exchange::{Exchange, LogLevel, Peer};
+use super::jsonrpc::{codes, Request, Response, RpcError};
+use super::lifecycle::SessionEffect;
+use super::prompt::{Prompt, PromptDefinition};
+use super::resource::ResourceProvider;
+use super::schema::validate_arguments;
+use super::tool::{CallContext, Tool, ToolDefinition, ToolError};
+use super::version::ProtocolVersion;
+use crate::auth::caller::Caller;
+use crate::github::GitHub;
+
+/// The most completion values one answer may carry (the spec's limit).
+const MAX_COMPLETIONS: usize = 100;
+
+/// Who we are, as `serverInfo` says.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub version: &'static str,
+}
+
+impl ServerInfo {
+    pub fn to_json(&self) -> Value {
+        json!({ "name": self.name, "title": self.title, "version": self.version })
+    }
+}
+
+/// What one request runs with: the revision, what the client declared, and who calls.
+pub struct Scope<'a> {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Value,
+    pub log_level: Option<LogLevel>,
+    pub caller: &'a Caller,
+    pub github: &'a GitHub<'a>,
+    pub peer: &'a dyn Peer,
+}
+
+/// A finished request: the response, and a change to the session if the request made one.
+#[derive(Debug)]
+pub struct Handled {
+    pub response: Response,
+    pub effect: Option<SessionEffect>,
+}
+
+/// A method's own outcome before it is wrapped in a response.
+enum Outcome {
+    Complete(Value),
+    InputRequired(Value),
+}
+
+pub struct Server {
+    info: ServerInfo,
+    instructions: Option<String>,
+    tools: Vec<(ToolDefinition, Box<dyn Tool>)>,
+    resources: Vec<Box<dyn ResourceProvider>>,
+    prompts: Vec<(PromptDefinition, Box<dyn Prompt>)>,
+}
+
+impl Server {
+    pub fn new(info: ServerInfo, instructions: Option<String>) -> Self {
+        Server {
+            info,
+            instructions,
+            tools: Vec::new(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
+        }
+    }
+
+    pub fn add_tool(&mut self, tool: Box<dyn Tool>) {
+        let definition = tool.definition();
+        debug_assert!(
+            self.tool(definition.name).is_none(),
+            "two tools are named {}",
+            definition.name
+        );
+        self.tools.push((definition, tool));
+    }
+
+    pub fn add_resources(&mut self, provider: Box<dyn ResourceProvider>) {
+        self.resources.push(provider);
+    }
+
+    pub fn add_prompt(&mut self, prompt: Box<dyn Prompt>) {
+        self.prompts.push((prompt.definition(), prompt));
+    }
+
+    pub fn info(&self) -> &ServerInfo {
+        &self.info
+    }
+
+    pub fn instructions(&self) -> Option<&str> {
+        self.instructions.as_deref()
+    }
+
+    pub fn tool_definitions(&self) -> impl Iterator<Item = &ToolDefinition> {
+        self.tools.iter().map(|(d, _)| d)
+    }
+
+    fn tool(&self, name: &str) -> Option<&(ToolDefinition, Box<dyn Tool>)> {
+        self.tools.iter().find(|(d, _)| d.name == name)
+    }
+
+    /// The capabilities we declare: only what is registered.
+    pub fn capabilities(&self, version: ProtocolVersion) -> Value {
+        let mut capabilities = json!({ "tools": { "listChanged": false } });
+        if !self.resources.is_empty() {
+            capabilities["resources"] = if version.is_modern() {
+                json!({ "listChanged": false })
+            } else {
+                json!({ "subscribe": true, "listChanged": false })
+            };
+        }
+        if !self.prompts.is_empty() {
+            capabilities["prompts"] = json!({ "listChanged": false });
+        }
+        if !version.is_modern() {
+            capabilities["logging"] = json!({});
+        }
+        if version >= ProtocolVersion::V2025_03_26 {
+            capabilities["completions"] = json!({});
+        }
+        capabilities
+    }
+
+    /// Answers `initialize`: the negotiated version, and the result to send.
+    pub fn initialize(&self, request: &Request) -> Result<(ProtocolVersion, Value), RpcError> {
+        let params = request.params_object()?;
+        let Some(requested) = params.get("protocolVersion").and_then(Value::as_str) else {
+            return Err(RpcError::invalid_params(
+                "initialize needs params.protocolVersion (a string such as \"2025-11-25\")",
+            ));
+        };
+        let version = ProtocolVersion::negotiate(Some(requested));
+        let mut result = json!({
+            "protocolVersion": version,
+            "capabilities": self.capabilities(version),
+            "serverInfo": self.info.to_json(),
+        });
+        if let Some(instructions) = &self.instructions {
+            result["instructions"] = json!(instructions);
+        }
+        Ok((version, result))
+    }
+
+    /// Answers one request (anything but `initialize`, which the transport routes to
+    /// [`Server::initialize`] because it creates the session).
+    pub async fn handle(&self, request: &Request, scope: &Scope<'_>) -> Handled {
+        let mut effect = None;
+        let outcome = self.dispatch(request, scope, &mut effect).await;
+        let outcome = outcome.map(|outcome| match outcome {
+            Outcome::Complete(value) if scope.version.is_modern() => {
+                with_result_type(value, "complete")
+            }
+            Outcome::Complete(value) => value,
+            Outcome::InputRequired(value) => with_result_type(value, "input_required"),
+        });
+        Handled {
+            response: Response {
+                id: Some(request.id.clone()),
+                outcome,
+            },
+            effect,
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        request: &Request,
+        scope: &Scope<'_>,
+        effect: &mut Option<SessionEffect>,
+    ) -> Result<Outcome, RpcError> {
+        let params = request.params_object()?;
+        let legacy = !scope.version.is_modern();
+        let complete = Outcome::Complete;
+        match request.method.as_str() {
+            "initialize" => Err(RpcError::invalid_request(
+                "this session is already initialized; start a new session to initialize again",
+            )),
+            "ping" if legacy => Ok(complete(json!({}))),
+            "tools/list" => {
+                reject_cursor(&params)?;
+                let tools: Vec<Value> = self.tool_definitions().map(|d| d.to_json()).collect();
+                Ok(complete(json!({ "tools": tools })))
+            }
+            "tools/call" => self.call_tool(&params, scope).await,
+            "resources/list" if !self.resources.is_empty() => {
+                reject_cursor(&params)?;
+                let resources: Vec<Value> =
+                    self.resources.iter().flat_map(|p| p.resources()).collect();
+                Ok(complete(json!({ "resources": resources })))
+            }
+            "resources/templates/list" if !self.resources.is_empty() => {
+                reject_cursor(&params)?;
+                let templates: Vec<Value> =
+                    self.resources.iter().flat_map(|p| p.templates()).collect();
+                Ok(complete(json!({ "resourceTemplates": templates })))
+            }
+            "resources/read" if !self.resources.is_empty() => {
+                let uri = required_str(&params, "uri")?;
+                self.read_resource(uri, &params, scope).await.map(complete)
+            }
+            "resources/subscribe" | "resources/unsubscribe"
+                if legacy && !self.resources.is_empty() =>
+            {
+                let uri = required_str(&params, "uri")?.to_string();
+                *effect = Some(if request.method == "resources/subscribe" {
+                    SessionEffect::Subscribe(uri)
+                } else {
+                    SessionEffect::Unsubscribe(uri)
+                });
+                Ok(complete(json!({})))
+            }
+            "prompts/list" if !self.prompts.is_empty() => {
+                reject_cursor(&params)?;
+                let prompts: Vec<Value> = self.prompts.iter().map(|(d, _)| d.to_json()).collect();
+                Ok(complete(json!({ "prompts": prompts })))
+            }
+            "prompts/get" if !self.prompts.is_empty() => self.get_prompt(&params, scope).await,
+            "completion/complete" => self.complete(&params, scope).await.map(complete),
+            "logging/setLevel" if legacy => {
+                let level = required_str(&params, "level")?;
+                let level = LogLevel::parse(level).ok_or_else(|| {
+                    RpcError::invalid_params(format!(
+                        "unknown log level '{level}'; use debug, info, notice, warning, error, critical, alert or emergency"
+                    ))
+                })?;
+                *effect = Some(SessionEffect::SetLogLevel(level));
+                Ok(complete(json!({})))
+            }
+            method => Err(RpcError::method_not_found(method)),
+        }
+    }
+
+    fn context<'a>(
+        &self,
+        scope: &'a Scope<'a>,
+        exchange: &'a Exchange<'a>,
+        params: &'a Map<String, Value>,
+    ) -> CallContext<'a> {
+        CallContext {
+            caller: scope.caller,
+            github: scope.github,
+            exchange,
+            request_params: params,
+        }
+    }
+
+    fn exchange<'a>(&self, scope: &'a Scope<'a>, params: &Map<String, Value>) -> Exchange<'a> {
+        let progress_token = params
+            .get("_meta")
+            .and_then(|m| m.get("progressToken"))
+            .filter(|t| t.is_string() || t.is_number())
+            .cloned();
+        Exchange::new(
+            scope.peer,
+            scope.version,
+            progress_token,
+            scope.log_level,
+            scope.client_capabilities.clone(),
+        )
+    }
+
+    async fn call_tool(
+        &self,
+        params: &Map<String, Value>,
+        scope: &Scope<'_>,
+    ) -> Result<Outcome, RpcError> {
+        let name = required_str(params, "name")?;
+        let Some((definition, tool)) = self.tool(name) else {
+            return Err(RpcError::invalid_params(format!(
+                "Unknown tool: '{name}'. Call tools/list to see the tools this server offers."
+            )));
+        };
+        let mut arguments = match params.get("arguments") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(arguments)) => arguments.clone(),
+            Some(_) => return Err(RpcError::invalid_params("arguments must be an object")),
+        };
+        if let Err(why) = validate_arguments(&definition.input_schema, &mut arguments) {
+            return Ok(Outcome::Complete(
+                super::tool::ToolResult::error(format!("Invalid arguments for {name}: {why}."))
+                    .to_json(),
+            ));
+        }
+        let exchange = self.exchange(scope, params);
+        let context = self.context(scope, &exchange, params);
+        let result = match tool.call(arguments, &context).await {
+            Ok(result) => result,
+            Err(error) => return self.tool_error(error, scope),
+        };
+        Ok(Outcome::Complete(result.to_json()))
+    }
+
+    /// Maps a handler's failure: argument and execution failures are `isError` results.
+    fn tool_error(&self, error: ToolError, scope: &Scope<'_>) -> Result<Outcome, RpcError> {
+        use super::tool::ToolResult;
+        match error {
+            ToolError::InvalidArgument(why) => Ok(Outcome::Complete(
+                ToolResult::error(format!("Invalid arguments: {why}")).to_json(),
+            )),
+            ToolError::Failed(why) | ToolError::NotFound(why) => {
+                Ok(Outcome::Complete(ToolResult::error(why).to_json()))
+            }
+            ToolError::Protocol(error) => Err(error),
+            ToolError::InputRequired(value) if scope.version.is_modern() => {
+                Ok(Outcome::InputRequired(value))
+            }
+            ToolError::InputRequired(_) => Ok(Outcome::Complete(
+                ToolResult::error(
+                    "This call needs input from the client, which only protocol 2026-07-28 can carry in a result.",
+                )
+                .to_json(),
+            )),
+        }
+    }
+
+    async fn read_resource(
+        &self,
+        uri: &str,
+        params: &Map<String, Value>,
+        scope: &Scope<'_>,
+    ) -> Result<Value, RpcError> {
+        let exchange = self.exchange(scope, params);
+        let context = self.context(scope, &exchange, params);
+        let not_found = |why: String| {
+            let code = if scope.version.is_modern() {
+                codes::INVALID_PARAMS
+            } else {
+                codes::RESOURCE_NOT_FOUND
+            };
+            RpcError::new(code, why).with_data(json!({ "uri": uri }))
+        };
+        for provider in &self.resources {
+            if let Some(read) = provider.read(uri, &context) {
+                return match read.await {
+                    Ok(contents) if contents.is_empty() => {
+                        Err(not_found(format!("Resource not found: {uri}")))
+                    }
+                    Ok(contents) => Ok(json!({ "contents": contents })),
+                    Err(ToolError::NotFound(why)) => Err(not_found(why)),
+                    Err(ToolError::Protocol(error)) => Err(error),
+                    Err(ToolError::InvalidArgument(why)) => Err(RpcError::invalid_params(why)),
+                    Err(ToolError::Failed(why)) => Err(RpcError::internal(why)),
+                    Err(ToolError::InputRequired(_)) => Err(RpcError::internal(
+                        "this resource needs input from the client, which is not supported here",
+                    )),
+                };
+            }
+        }
+        Err(not_found(format!(
+            "Resource not found: {uri}. Call resources/list or resources/templates/list to see what exists."
+        )))
+    }
+
+    async fn get_prompt(
+        &self,
+        params: &Map<String, Value>,
+        scope: &Scope<'_>,
+    ) -> Result<Outcome, RpcError> {
+        let name = required_str(params, "name")?;
+        let Some((definition, prompt)) = self.prompts.iter().find(|(d, _)| d.name == name) else {
+            return Err(RpcError::invalid_params(format!(
+                "Unknown prompt: '{name}'. Call prompts/list to see the prompts this server offers."
+            )));
+        };
+        let arguments = match params.get("arguments") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(arguments)) => arguments.clone(),
+            Some(_) => return Err(RpcError::invalid_params("arguments must be an object")),
+        };
+        if let Some(missing) = definition
+            .arguments
+            .iter()
+            .find(|a| a.required && !arguments.contains_key(a.name))
+        {
+            return Err(RpcError::invalid_params(format!(
+                "prompt '{name}' needs the argument '{}'",
+                missing.name
+            )));
+        }
+        if let Some((key, _)) = arguments.iter().find(|(_, v)| !v.is_string()) {
+            return Err(RpcError::invalid_params(format!(
+                "prompt argument '{key}' must be a string"
+            )));
+        }
+        let exchange = self.exchange(scope, params);
+        let context = self.context(scope, &exchange, params);
+        match prompt.get(arguments, &context).await {
+            Ok(result) => Ok(Outcome::Complete(result)),
+            Err(ToolError::InputRequired(value)) if scope.version.is_modern() => {
+                Ok(Outcome::InputRequired(value))
+            }
+            Err(ToolError::Protocol(error)) => Err(error),
+            Err(ToolError::InvalidArgument(why)) | Err(ToolError::NotFound(why)) => {
+                Err(RpcError::invalid_params(why))
+            }
+            Err(ToolError::Failed(why)) => Err(RpcError::internal(why)),
+            Err(ToolError::InputRequired(_)) => Err(RpcError::internal(
+                "this prompt needs input from the client, which only protocol 2026-07-28 can carry",
+            )),
+        }
+    }
+
+    async fn complete(
+        &self,
+        params: &Map<String, Value>,
+        scope: &Scope<'_>,
+    ) -> Result<Value, RpcError> {
+        let reference = params
+            .get("ref")
+            .and_then(Value::as_object)
+            .ok_or_else(|| RpcError::invalid_params("completion/complete needs params.ref"))?;
+        let argument = params
+            .get("argument")
+            .and_then(Value::as_object)
+            .ok_or_else(|| RpcError::invalid_params("completion/complete needs params.argument"))?;
+        let argument_name = required_str(argument, "name")?;
+        let value = argument.get("value").and_then(Value::as_str).unwrap_or("");
+        let exchange = self.exchange(scope, params);
+        let context = self.context(scope, &exchange, params);
+        let values = match reference.get("type").and_then(Value::as_str) {
+            Some("ref/prompt") => {
+                let name = required_str(reference, "name")?;
+                let Some((_, prompt)) = self.prompts.iter().find(|(d, _)| d.name == name) else {
+                    return Err(RpcError::invalid_params(format!(
+                        "Unknown prompt: '{name}'"
+                    )));
+                };
+                prompt.complete(argument_name, value, &context).await
+            }
+            Some("ref/resource") => {
+                let uri = required_str(reference, "uri")?;
+                let mut found = None;
+                for provider in &self.resources {
+                    if let Some(completion) = provider.complete(uri, argument_name, value, &context)
+                    {
+                        found = Some(completion.await);
+                        break;
+                    }
+                }
+                found.ok_or_else(|| {
+                    RpcError::invalid_params(format!("Unknown resource template: '{uri}'"))
+                })?
+            }
+            _ => {
+                return Err(RpcError::invalid_params(
+                    "params.ref.type must be \"ref/prompt\" or \"ref/resource\"",
+                ))
+            }
+        };
+        let total = values.len();
+        let values: Vec<String> = values.into_iter().take(MAX_COMPLETIONS).collect();
+        Ok(json!({
+            "completion": { "values": values, "total": total, "hasMore": total > MAX_COMPLETIONS }
+        }))
+    }
+}
+
+/// We return every list in one page, so any cursor is one we never issued.
+fn reject_cursor(params: &Map<String, Value>) -> Result<(), RpcError> {
+    match params.get("cursor") {
+        None | Some(Value::Null) => Ok(()),
+        Some(_) => Err(RpcError::invalid_params(
+            "Invalid cursor: this server returns every list in a single page; omit the cursor",
+        )),
+    }
+}
+
+fn required_str<'a>(params: &'a Map<String, Value>, key: &str) -> Result<&'a str, RpcError> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::invalid_params(format!("params.{key} must be a string")))
+}
+
+fn with_result_type(mut value: Value, result_type: &str) -> Value {
+    if let Value::Object(object) = &mut value {
+        object.insert("resultType".into(), json!(result_type));
+    }
+    value
+}

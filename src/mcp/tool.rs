@@ -1,0 +1,180 @@
+//! The tool interface: a tool is one type implementing [`Tool`], usually in one file under
+//! `src/tools/`. The registry validates arguments against the tool's input schema before
+//! `call` runs, so a tool only sees arguments of the declared shape.
+
+use serde_json::{json, Map, Value};
+
+use super::exchange::{BoxFuture, Exchange};
+use super::jsonrpc::RpcError;
+use crate::auth::caller::Caller;
+use crate::github::{GitHub, GitHubError};
+
+/// How a tool describes itself in `tools/list`.
+#[derive(Debug, Clone)]
+pub struct ToolDefinition {
+    /// `[A-Za-z0-9_.-]`, unique, 1–128 characters.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// A JSON Schema (2020-12) object schema for the arguments.
+    pub input_schema: Value,
+    /// A JSON Schema for `structuredContent`, when the tool returns structured output.
+    pub output_schema: Option<Value>,
+    pub annotations: Annotations,
+}
+
+/// Hints about a tool's behaviour. Clients treat them as untrusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Annotations {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    /// True when the tool reaches an open world (such as GitHub) rather than a closed one.
+    pub open_world: bool,
+}
+
+impl Annotations {
+    /// A read-only tool that queries GitHub.
+    pub const READS_GITHUB: Annotations = Annotations {
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+        open_world: true,
+    };
+
+    /// A read-only tool that touches nothing outside this server.
+    pub const LOCAL_READ: Annotations = Annotations {
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+        open_world: false,
+    };
+}
+
+impl ToolDefinition {
+    pub fn to_json(&self) -> Value {
+        let mut tool = json!({
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "inputSchema": self.input_schema,
+            "annotations": {
+                "title": self.title,
+                "readOnlyHint": self.annotations.read_only,
+                "destructiveHint": self.annotations.destructive,
+                "idempotentHint": self.annotations.idempotent,
+                "openWorldHint": self.annotations.open_world,
+            },
+        });
+        if let Some(schema) = &self.output_schema {
+            tool["outputSchema"] = schema.clone();
+        }
+        tool
+    }
+}
+
+/// The result of a completed tool call (`CallToolResult`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolResult {
+    pub content: Vec<Value>,
+    pub structured_content: Option<Value>,
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    /// A plain text result.
+    pub fn text(text: impl Into<String>) -> Self {
+        ToolResult {
+            content: vec![text_content(text)],
+            structured_content: None,
+            is_error: false,
+        }
+    }
+
+    /// A result made of the given content blocks.
+    pub fn content(content: Vec<Value>) -> Self {
+        ToolResult {
+            content,
+            structured_content: None,
+            is_error: false,
+        }
+    }
+
+    /// Structured output, also given as a JSON text block as the spec advises.
+    pub fn structured(value: Value) -> Self {
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        ToolResult {
+            content: vec![text_content(text)],
+            structured_content: Some(value),
+            is_error: false,
+        }
+    }
+
+    /// A failed call, with a message a person can act on.
+    pub fn error(message: impl Into<String>) -> Self {
+        ToolResult {
+            content: vec![text_content(message)],
+            structured_content: None,
+            is_error: true,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut result = json!({ "content": self.content });
+        if let Some(structured) = &self.structured_content {
+            result["structuredContent"] = structured.clone();
+        }
+        if self.is_error {
+            result["isError"] = json!(true);
+        }
+        result
+    }
+}
+
+/// A `text` content block.
+pub fn text_content(text: impl Into<String>) -> Value {
+    json!({ "type": "text", "text": text.into() })
+}
+
+/// Why a tool call did not complete normally.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolError {
+    /// An argument is wrong; the message names it. Becomes an `isError` result.
+    InvalidArgument(String),
+    /// The work failed (GitHub said no, for example). Becomes an `isError` result.
+    Failed(String),
+    /// A protocol-level failure, answered as a JSON-RPC error.
+    Protocol(RpcError),
+    /// The thing asked for does not exist (a resource URI, for example).
+    NotFound(String),
+    /// 2026-07-28 only: the tool needs input from the client first. The value is the
+    /// `InputRequiredResult` (its `inputRequests` and/or `requestState`).
+    InputRequired(Value),
+}
+
+impl From<GitHubError> for ToolError {
+    fn from(error: GitHubError) -> Self {
+        ToolError::Failed(error.to_string())
+    }
+}
+
+/// What a tool, resource or prompt can reach while it answers a request.
+pub struct CallContext<'a> {
+    pub caller: &'a Caller,
+    pub github: &'a GitHub<'a>,
+    pub exchange: &'a Exchange<'a>,
+    /// The whole `params` of the `tools/call` request, for tools that read fields beyond
+    /// `arguments` (such as 2026-07-28 `inputResponses` and `requestState`).
+    pub request_params: &'a Map<String, Value>,
+}
+
+pub trait Tool {
+    fn definition(&self) -> ToolDefinition;
+
+    /// Runs the tool. `arguments` already satisfies the input schema.
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>>;
+}
