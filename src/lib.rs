@@ -1,12 +1,150 @@
 //! github-mcp-worker: a remote MCP server for GitHub on Cloudflare Workers.
+//!
+//! The request path, top to bottom:
+//! 1. [`route`] checks `Origin`, answers CORS preflights, and picks the endpoint.
+//! 2. [`auth`] decides who the caller is, by `AUTH_MODE`.
+//! 3. [`transport`] speaks Streamable HTTP (`/mcp`) or HTTP+SSE (`/sse`); legacy-era
+//!    sessions live in [`session`]'s Durable Object, modern requests are answered in place.
+//! 4. [`mcp`] (the protocol core) dispatches to the [`tools`], which reach [`github`].
 
 pub mod auth;
+pub mod config;
 pub mod github;
 pub mod mcp;
+pub mod random;
+pub mod session;
+pub mod tools;
+pub mod transport;
 
-use worker::*;
+pub use session::durable::McpSession;
+
+use serde_json::json;
+use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
+
+use config::Config;
+use mcp::jsonrpc::RpcError;
+use transport::{http, origin::OriginPolicy};
 
 #[event(fetch)]
-async fn fetch(_req: Request, _env: Env, _ctx: Context) -> Result<Response> {
-    Response::ok("hi")
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let origin = req.headers().get("origin").ok().flatten();
+    match route(req, &env).await {
+        Ok(response) => Ok(response),
+        Err(error) => {
+            console_error!("request failed: {error}");
+            let mut response = http::rpc_error(
+                503,
+                RpcError::internal("The server could not complete the request. Try again shortly."),
+            )?;
+            if let Some(origin) = origin {
+                http::add_cors(response.headers_mut(), &origin)?;
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// A variable or secret of the Worker's environment.
+pub fn env_value(env: &Env, name: &str) -> Option<String> {
+    env.var(name)
+        .map(|v| v.to_string())
+        .ok()
+        .or_else(|| env.secret(name).map(|s| s.to_string()).ok())
+}
+
+async fn route(req: Request, env: &Env) -> worker::Result<Response> {
+    let config = Config::from_lookup(|name| env_value(env, name));
+    let url = req.url()?;
+    let own_origin = url.origin().ascii_serialization();
+    let origin = req.headers().get("origin")?;
+    if let Some(origin) = &origin {
+        let allowed_extra = config
+            .as_ref()
+            .map(|c| c.allowed_origins.as_slice())
+            .unwrap_or(&[]);
+        let policy = OriginPolicy {
+            own_origin: &own_origin,
+            allowed: allowed_extra,
+        };
+        if !policy.allows(origin) {
+            return http::rpc_error(403, RpcError::invalid_request(format!(
+                "Forbidden: requests from the origin '{origin}' are not allowed. The server's operator can allow it with ALLOWED_ORIGINS."
+            )));
+        }
+        if req.method() == Method::Options {
+            return http::preflight(origin);
+        }
+    } else if req.method() == Method::Options {
+        return Ok(Response::empty()?.with_status(204));
+    }
+    let response = endpoint(req, env, config).await?;
+    match origin {
+        Some(origin) => with_cors(response, &origin),
+        None => Ok(response),
+    }
+}
+
+async fn endpoint(
+    req: Request,
+    env: &Env,
+    config: Result<Config, String>,
+) -> worker::Result<Response> {
+    let path = req.path();
+    let config = match config {
+        Ok(config) => config,
+        Err(problem) => {
+            return http::json(
+                503,
+                &json!({
+                    "error": "server_misconfigured",
+                    "error_description": format!("The server's configuration is invalid: {problem}"),
+                }),
+            );
+        }
+    };
+    match path.as_str() {
+        "/healthz" => http::json(
+            200,
+            &json!({ "ok": true, "name": tools::SERVER_INFO.name, "version": tools::SERVER_INFO.version }),
+        ),
+        "/" => http::json(
+            200,
+            &json!({
+                "name": tools::SERVER_INFO.name,
+                "version": tools::SERVER_INFO.version,
+                "mcp": { "streamableHttp": "/mcp", "sse": "/sse" },
+                "authMode": config.auth_mode.as_str(),
+            }),
+        ),
+        "/mcp" | "/sse" | "/sse/message" => {
+            let caller = match auth::authenticate(&req, env, &config).await {
+                Ok(caller) => caller,
+                Err(failure) => return failure.into_response(),
+            };
+            match path.as_str() {
+                "/mcp" => transport::streamable::handle(req, env, &config, caller).await,
+                "/sse" => transport::legacy_sse::open(req, env, caller).await,
+                _ => transport::legacy_sse::message(req, env, caller).await,
+            }
+        }
+        _ => http::json(
+            404,
+            &json!({
+                "error": "not_found",
+                "error_description": format!("Nothing is served at {path}. The MCP endpoints are /mcp (Streamable HTTP) and /sse (HTTP+SSE)."),
+            }),
+        ),
+    }
+}
+
+/// Adds CORS headers; copies the headers first, since a response from a Durable Object
+/// may have immutable ones.
+fn with_cors(response: Response, origin: &str) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    http::add_cors(&headers, origin)?;
+    let (builder, body) = response.into_parts();
+    Ok(builder.with_headers(headers).body(body))
 }

@@ -1,3 +1,141 @@
 //! Authentication: who a request comes from, by the configured `AUTH_MODE`.
+//!
+//! - `bearer`: a token issued by `scripts/token`, looked up by its hash in KV.
+//! - `none`: everyone is the local developer, but only on a loopback Host.
+//! - `oauth`: sign-in with GitHub (not yet served; answers 401 saying so).
+//!
+//! A failure is an HTTP response ready to send: 401 with `WWW-Authenticate` and an OAuth
+//! error body, or 403 for a non-loopback Host in `none` mode.
 
+pub mod bearer;
 pub mod caller;
+
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+use crate::config::Config;
+use crate::transport::{http, origin};
+use caller::{AuthMode, Caller};
+
+/// The KV namespace binding that holds tokens (and later OAuth state).
+pub const KV_BINDING: &str = "KV";
+
+pub async fn authenticate(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+) -> Result<Caller, AuthFailure> {
+    match config.auth_mode {
+        AuthMode::None => authenticate_local(req, config),
+        AuthMode::Bearer => authenticate_bearer(req, env, config).await,
+        AuthMode::Oauth => Err(AuthFailure::unauthorized(
+            "AUTH_MODE=oauth (sign in with GitHub) is not available in this version yet. Set AUTH_MODE=bearer and issue a token with `scripts/token create --name NAME`.",
+        )),
+    }
+}
+
+fn authenticate_local(req: &Request, config: &Config) -> Result<Caller, AuthFailure> {
+    let host = req.headers().get("host").ok().flatten().unwrap_or_default();
+    if origin::is_loopback_host(&host) {
+        return Ok(Caller::local(config.github_token.clone()));
+    }
+    Err(AuthFailure::refused(
+        403,
+        "access_denied",
+        format!(
+            "AUTH_MODE=none serves only loopback hosts (localhost, 127.0.0.1, [::1]), and this request was for '{host}'. To serve other hosts, set AUTH_MODE=bearer or AUTH_MODE=oauth."
+        ),
+    ))
+}
+
+async fn authenticate_bearer(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+) -> Result<Caller, AuthFailure> {
+    let header = req.headers().get("authorization").ok().flatten();
+    let Some(header) = header else {
+        return Err(AuthFailure::unauthorized(
+            "This server needs `Authorization: Bearer <token>`. Ask its operator for a token (they issue one with `scripts/token create --name NAME`).",
+        ));
+    };
+    let Some(token) = bearer::parse_authorization(&header) else {
+        return Err(AuthFailure::unauthorized(
+            "The Authorization header must be `Bearer <token>`.",
+        ));
+    };
+    let kv = env.kv(KV_BINDING).map_err(|_| {
+        AuthFailure::refused(
+            503,
+            "temporarily_unavailable",
+            "The KV namespace bound as KV is missing; add it to wrangler.toml (see the README)."
+                .into(),
+        )
+    })?;
+    let record = kv
+        .get(&bearer::key_for(token))
+        .json::<bearer::TokenRecord>()
+        .await
+        .map_err(|_| {
+            AuthFailure::refused(
+                503,
+                "temporarily_unavailable",
+                "Token storage could not be read. Try again shortly.".into(),
+            )
+        })?;
+    match record {
+        Some(record) => Ok(Caller {
+            auth_mode: AuthMode::Bearer,
+            subject: format!("bearer:{}", record.id),
+            display_name: record.name,
+            github_token: config.github_token.clone(),
+        }),
+        None => Err(AuthFailure::unauthorized(
+            "The bearer token is unknown or has been revoked. Ask the server's operator for a new one.",
+        )),
+    }
+}
+
+/// Why a request was not authenticated, ready to become an HTTP response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthFailure {
+    pub status: u16,
+    /// The OAuth error code (`invalid_token`, `access_denied`, …).
+    pub error: &'static str,
+    pub description: String,
+}
+
+impl AuthFailure {
+    /// 401 with the RFC 6750 challenge and an OAuth-style JSON body.
+    fn unauthorized(description: &str) -> Self {
+        AuthFailure {
+            status: 401,
+            error: "invalid_token",
+            description: description.to_string(),
+        }
+    }
+
+    fn refused(status: u16, error: &'static str, description: String) -> Self {
+        AuthFailure {
+            status,
+            error,
+            description,
+        }
+    }
+
+    pub fn into_response(self) -> worker::Result<Response> {
+        let body = json!({ "error": self.error, "error_description": self.description });
+        let mut response = http::json(self.status, &body)?;
+        let headers = response.headers_mut();
+        headers.set("cache-control", "no-store")?;
+        if self.status == 401 {
+            let challenge = format!(
+                "Bearer realm=\"github-mcp-worker\", error=\"{}\", error_description=\"{}\"",
+                self.error,
+                self.description.replace(['"', '\\'], "'")
+            );
+            headers.set("www-authenticate", &challenge)?;
+        }
+        Ok(response)
+    }
+}

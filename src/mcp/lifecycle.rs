@@ -39,6 +39,8 @@ pub struct SessionState {
     pub subscriptions: BTreeSet<String>,
     /// Milliseconds since the epoch.
     pub created_at_ms: i64,
+    /// When the session was last used (written at most hourly), for idle expiry.
+    pub last_active_ms: i64,
 }
 
 impl SessionState {
@@ -56,6 +58,7 @@ impl SessionState {
             log_level: None,
             subscriptions: BTreeSet::new(),
             created_at_ms,
+            last_active_ms: created_at_ms,
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod exchange;
 pub mod jsonrpc;
 pub mod lifecycle;
+pub mod modern;
 pub mod prompt;
 pub mod resource;
 pub mod schema;

@@ -1,0 +1,72 @@
+//! Bearer tokens issued with `scripts/token`. KV keeps only the SHA-256 of each token
+//! (`bearer:<hex>`), so a leaked namespace reveals no usable token.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// The KV key prefix of bearer tokens; `docs/storage.md` describes the record.
+pub const KEY_PREFIX: &str = "bearer:";
+
+/// What KV holds for an issued token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRecord {
+    pub id: String,
+    pub name: String,
+    #[allow(dead_code)]
+    pub created_at: String,
+}
+
+/// Lowercase hex SHA-256, as the token script computes it.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The KV key for a presented token.
+pub fn key_for(token: &str) -> String {
+    format!("{KEY_PREFIX}{}", sha256_hex(token))
+}
+
+/// Extracts the token from an `Authorization` header value (`Bearer <token>`).
+pub fn parse_authorization(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    let plausible = scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && token.len() <= 512
+        && token.bytes().all(|b| b.is_ascii_graphic());
+    plausible.then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_like_the_token_script() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            key_for("abc"),
+            "bearer:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn parses_only_well_formed_bearer_headers() {
+        assert_eq!(parse_authorization("Bearer mcpw_abc"), Some("mcpw_abc"));
+        assert_eq!(parse_authorization("bearer  mcpw_abc "), Some("mcpw_abc"));
+        assert_eq!(parse_authorization("Basic dXNlcg=="), None);
+        assert_eq!(parse_authorization("Bearer"), None);
+        assert_eq!(parse_authorization("Bearer a b"), None);
+        assert_eq!(
+            parse_authorization(&format!("Bearer {}", "x".repeat(600))),
+            None
+        );
+    }
+}

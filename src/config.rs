@@ -1,0 +1,182 @@
+//! The deployment's configuration, read from Worker variables and secrets.
+//!
+//! Parsing is plain Rust over a lookup function, so every rule here is tested on the host.
+//! A bad value is reported with the variable's name and what it accepts; the server then
+//! refuses requests with that message rather than guessing.
+
+use crate::auth::caller::{AuthMode, Secret};
+
+pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
+pub const DEFAULT_GITHUB_WEB_URL: &str = "https://github.com";
+
+/// The groups of tools `MCP_TOOLSETS` can switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toolset {
+    /// The GitHub tools (the default).
+    Github,
+    /// The fixtures the official conformance suite calls. Test-only.
+    Conformance,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub auth_mode: AuthMode,
+    pub toolsets: Vec<Toolset>,
+    pub github_api_url: String,
+    pub github_web_url: String,
+    /// Used for upstream calls in `bearer` and `none` modes.
+    pub github_token: Option<Secret>,
+    /// Browser origins allowed besides our own and loopback ones; `*` allows any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Config {
+    /// Reads the configuration; `lookup` returns a variable's value if it is set.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let auth_mode = match get("AUTH_MODE") {
+            None => AuthMode::Oauth,
+            Some(text) => AuthMode::parse(&text).ok_or_else(|| {
+                format!("AUTH_MODE is '{text}', but it must be one of: oauth, bearer, none")
+            })?,
+        };
+        let toolsets = match get("MCP_TOOLSETS") {
+            None => vec![Toolset::Github],
+            Some(text) => parse_toolsets(&text)?,
+        };
+        Ok(Config {
+            auth_mode,
+            toolsets,
+            github_api_url: base_url(
+                get("GITHUB_API_URL"),
+                DEFAULT_GITHUB_API_URL,
+                "GITHUB_API_URL",
+            )?,
+            github_web_url: base_url(
+                get("GITHUB_WEB_URL"),
+                DEFAULT_GITHUB_WEB_URL,
+                "GITHUB_WEB_URL",
+            )?,
+            github_token: get("GITHUB_TOKEN").map(Secret::new),
+            allowed_origins: get("ALLOWED_ORIGINS")
+                .map(|text| {
+                    text.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    pub fn has_toolset(&self, toolset: Toolset) -> bool {
+        self.toolsets.contains(&toolset)
+    }
+}
+
+fn parse_toolsets(text: &str) -> Result<Vec<Toolset>, String> {
+    let mut toolsets = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let toolset = match name.to_ascii_lowercase().as_str() {
+            "github" => Toolset::Github,
+            "conformance" => Toolset::Conformance,
+            _ => {
+                return Err(format!(
+                    "MCP_TOOLSETS names '{name}', but the toolsets are: github, conformance"
+                ))
+            }
+        };
+        if !toolsets.contains(&toolset) {
+            toolsets.push(toolset);
+        }
+    }
+    if toolsets.is_empty() {
+        return Err("MCP_TOOLSETS is empty; name at least one of: github, conformance".into());
+    }
+    Ok(toolsets)
+}
+
+fn base_url(value: Option<String>, default: &str, name: &str) -> Result<String, String> {
+    let url = value.unwrap_or_else(|| default.to_string());
+    let url = url.trim_end_matches('/').to_string();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("{name} is '{url}', but it must be an http(s) URL such as {default}")
+        })?;
+    if rest.is_empty() || rest.contains(['?', '#', '@', ' ']) {
+        return Err(format!(
+            "{name} is '{url}', but it must be a plain base URL such as {default}"
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_oauth_github_and_the_real_github() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.auth_mode, AuthMode::Oauth);
+        assert_eq!(c.toolsets, vec![Toolset::Github]);
+        assert_eq!(c.github_api_url, "https://api.github.com");
+        assert_eq!(c.github_web_url, "https://github.com");
+        assert!(c.github_token.is_none());
+        assert!(c.allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn reads_every_variable() {
+        let c = config(&[
+            ("AUTH_MODE", "Bearer"),
+            ("MCP_TOOLSETS", "conformance, github"),
+            ("GITHUB_API_URL", "http://127.0.0.1:9000/"),
+            ("GITHUB_TOKEN", "ghp_x"),
+            ("ALLOWED_ORIGINS", "https://a.example, https://b.example/"),
+        ])
+        .unwrap();
+        assert_eq!(c.auth_mode, AuthMode::Bearer);
+        assert_eq!(c.toolsets, vec![Toolset::Conformance, Toolset::Github]);
+        assert_eq!(c.github_api_url, "http://127.0.0.1:9000");
+        assert_eq!(c.github_token.unwrap().expose(), "ghp_x");
+        assert_eq!(
+            c.allowed_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_the_choices() {
+        assert!(config(&[("AUTH_MODE", "open")])
+            .unwrap_err()
+            .contains("oauth, bearer, none"));
+        assert!(config(&[("MCP_TOOLSETS", "gitlab")])
+            .unwrap_err()
+            .contains("MCP_TOOLSETS"));
+        assert!(config(&[("MCP_TOOLSETS", " , ")])
+            .unwrap_err()
+            .contains("empty"));
+        assert!(config(&[("GITHUB_API_URL", "ftp://x")])
+            .unwrap_err()
+            .contains("GITHUB_API_URL"));
+        assert!(config(&[("GITHUB_WEB_URL", "https://x?y")])
+            .unwrap_err()
+            .contains("GITHUB_WEB_URL"));
+    }
+}

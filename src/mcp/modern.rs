@@ -1,0 +1,275 @@
+//! The 2026-07-28 (modern, stateless) era: how a request is recognised, the checks every
+//! request must pass before dispatch, `server/discover`, and the fields every result gets.
+//!
+//! A modern request stands alone: its revision and the client's capabilities come in
+//! `params._meta`, and its HTTP headers must agree with its body.
+
+use serde_json::{json, Map, Value};
+
+use super::exchange::LogLevel;
+use super::jsonrpc::{codes, Request, RpcError};
+use super::server::Server;
+use super::version::ProtocolVersion;
+
+pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+
+/// How long a client may cache our lists and discovery answer.
+pub const CACHE_TTL_MS: u64 = 60_000;
+
+/// Methods whose results are cacheable and so carry `ttlMs` and `cacheScope`.
+const CACHEABLE: [&str; 6] = [
+    "server/discover",
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+];
+
+/// Methods whose `Mcp-Name` header must match a body field, and which field.
+fn name_field(method: &str) -> Option<&'static str> {
+    match method {
+        "tools/call" | "prompts/get" => Some("name"),
+        "resources/read" => Some("uri"),
+        _ => None,
+    }
+}
+
+/// The protocol version a modern request declares in `_meta`, if it declares one.
+pub fn declared_version(message: &Value) -> Option<&str> {
+    message
+        .get("params")?
+        .get("_meta")?
+        .get(META_PROTOCOL_VERSION)?
+        .as_str()
+}
+
+/// True when a POST belongs to the modern era: its `MCP-Protocol-Version` header names a
+/// modern revision, or its body declares a version in `_meta`.
+pub fn is_modern(header_version: Option<&str>, message: &Value) -> bool {
+    header_version
+        .and_then(ProtocolVersion::parse)
+        .is_some_and(ProtocolVersion::is_modern)
+        || declared_version(message).is_some()
+}
+
+/// A request that passed the checks, with what it declared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Value,
+    pub log_level: Option<LogLevel>,
+}
+
+/// A refusal: the HTTP status and the JSON-RPC error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub status: u16,
+    pub error: RpcError,
+}
+
+fn reject(status: u16, code: i32, message: String) -> Rejection {
+    Rejection {
+        status,
+        error: RpcError::new(code, message),
+    }
+}
+
+/// Checks a modern request before dispatch. `header` returns a request header by name.
+pub fn check(
+    request: &Request,
+    header: &dyn Fn(&str) -> Option<String>,
+) -> Result<Checked, Rejection> {
+    let meta = request
+        .params
+        .as_ref()
+        .and_then(|p| p.get("_meta"))
+        .and_then(Value::as_object);
+    let empty = Map::new();
+    let meta = meta.unwrap_or(&empty);
+    let Some(requested) = meta.get(META_PROTOCOL_VERSION).and_then(Value::as_str) else {
+        return Err(reject(
+            400,
+            codes::INVALID_PARAMS,
+            format!("params._meta[\"{META_PROTOCOL_VERSION}\"] is required (a string such as \"2026-07-28\")"),
+        ));
+    };
+    let version = match ProtocolVersion::parse(requested).filter(|v| v.is_modern()) {
+        Some(version) => version,
+        None => {
+            let supported: Vec<&str> = ProtocolVersion::modern()
+                .iter()
+                .map(|v| v.as_str())
+                .collect();
+            return Err(Rejection {
+                status: 400,
+                error: RpcError::new(
+                    codes::UNSUPPORTED_PROTOCOL_VERSION,
+                    format!("Unsupported protocol version {requested}; this endpoint answers {} statelessly, and older revisions after an initialize handshake", supported.join(", ")),
+                )
+                .with_data(json!({ "supported": supported, "requested": requested })),
+            });
+        }
+    };
+    let Some(capabilities) = meta.get(META_CLIENT_CAPABILITIES).filter(|c| c.is_object()) else {
+        return Err(reject(
+            400,
+            codes::INVALID_PARAMS,
+            format!("params._meta[\"{META_CLIENT_CAPABILITIES}\"] is required (an object, {{}} if the client declares none)"),
+        ));
+    };
+    check_headers(request, requested, header)?;
+    let log_level = match meta.get(META_LOG_LEVEL) {
+        None | Some(Value::Null) => None,
+        Some(level) => Some(level.as_str().and_then(LogLevel::parse).ok_or_else(|| {
+            reject(
+                400,
+                codes::INVALID_PARAMS,
+                format!("params._meta[\"{META_LOG_LEVEL}\"] is not a log level"),
+            )
+        })?),
+    };
+    Ok(Checked {
+        version,
+        client_capabilities: capabilities.clone(),
+        log_level,
+    })
+}
+
+/// The headers must repeat the body: `MCP-Protocol-Version`, `Mcp-Method`, and for named
+/// requests `Mcp-Name`.
+fn check_headers(
+    request: &Request,
+    version: &str,
+    header: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), Rejection> {
+    let mismatch = |what: String| reject(400, codes::HEADER_MISMATCH, what);
+    match header("mcp-protocol-version") {
+        Some(v) if v == version => {}
+        Some(v) => {
+            return Err(mismatch(format!(
+                "the MCP-Protocol-Version header ({v}) differs from params._meta ({version})"
+            )))
+        }
+        None => {
+            return Err(mismatch(format!(
+                "the MCP-Protocol-Version header is required and must be {version}"
+            )))
+        }
+    }
+    match header("mcp-method").map(|v| decode_header_value(&v)) {
+        Some(Some(m)) if m == request.method => {}
+        Some(Some(m)) => {
+            return Err(mismatch(format!(
+                "the Mcp-Method header ({m}) differs from the method ({})",
+                request.method
+            )))
+        }
+        Some(None) => {
+            return Err(mismatch(
+                "the Mcp-Method header is not a valid value".into(),
+            ))
+        }
+        None => {
+            return Err(mismatch(format!(
+                "the Mcp-Method header is required and must be {}",
+                request.method
+            )))
+        }
+    }
+    if let Some(field) = name_field(&request.method) {
+        let expected = request
+            .params
+            .as_ref()
+            .and_then(|p| p.get(field))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        match header("mcp-name").map(|v| decode_header_value(&v)) {
+            Some(Some(n)) if n == expected => {}
+            Some(Some(n)) => {
+                return Err(mismatch(format!(
+                    "the Mcp-Name header ({n}) differs from params.{field} ({expected})"
+                )))
+            }
+            Some(None) => return Err(mismatch("the Mcp-Name header is not a valid value".into())),
+            None => {
+                return Err(mismatch(format!(
+                    "the Mcp-Name header is required for {} and must be params.{field}",
+                    request.method
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a header value: plain visible ASCII, or `=?base64?…?=` for anything else.
+pub fn decode_header_value(value: &str) -> Option<String> {
+    use base64::Engine;
+    if let Some(encoded) = value
+        .strip_prefix("=?base64?")
+        .and_then(|v| v.strip_suffix("?="))
+    {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()?;
+        return String::from_utf8(bytes).ok();
+    }
+    value
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
+        .then(|| value.trim().to_string())
+}
+
+/// The answer to `server/discover`.
+pub fn discover(server: &Server) -> Value {
+    let supported: Vec<&str> = ProtocolVersion::all_newest_first();
+    let mut result = json!({
+        "supportedVersions": supported,
+        "capabilities": server.capabilities(ProtocolVersion::V2026_07_28),
+        "serverInfo": server.info().to_json(),
+    });
+    if let Some(instructions) = server.instructions() {
+        result["instructions"] = json!(instructions);
+    }
+    result
+}
+
+/// Adds what every modern result carries: `_meta` with our server info, and on cacheable
+/// results `ttlMs` and `cacheScope`.
+pub fn decorate(method: &str, mut result: Value, server: &Server) -> Value {
+    let Value::Object(object) = &mut result else {
+        return result;
+    };
+    object.entry("resultType").or_insert(json!("complete"));
+    let meta = object.entry("_meta").or_insert_with(|| json!({}));
+    if let Value::Object(meta) = meta {
+        meta.insert(META_SERVER_INFO.into(), server.info().to_json());
+    }
+    let complete = object.get("resultType") == Some(&json!("complete"));
+    if complete && CACHEABLE.contains(&method) {
+        object.insert("ttlMs".into(), json!(CACHE_TTL_MS));
+        // Lists depend on the caller's toolsets only, but resources/read may be private.
+        let scope = if method == "resources/read" {
+            "private"
+        } else {
+            "public"
+        };
+        object.insert("cacheScope".into(), json!(scope));
+    }
+    result
+}
+
+/// The HTTP status for a modern JSON-RPC error response.
+pub fn status_for(error: &RpcError) -> u16 {
+    match error.code {
+        codes::METHOD_NOT_FOUND => 404,
+        codes::HEADER_MISMATCH
+        | codes::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | codes::UNSUPPORTED_PROTOCOL_VERSION => 400,
+        _ => 200,
+    }
+}

@@ -1,0 +1,523 @@
+//! `McpSession`: the Durable Object behind one legacy-era MCP session.
+//!
+//! It keeps the session's state in storage (so the session survives restarts), holds the
+//! session's open SSE streams in memory, and runs the session's requests so that a
+//! client's reply to a server-to-client request (sampling, elicitation) reaches the call
+//! that waits for it. Sessions idle for [`IDLE_TTL_MS`] are deleted by an alarm.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
+
+use super::internal::{Op, CALLER_HEADER, SESSION_HEADER};
+use crate::auth::caller::Caller;
+use crate::config::Config;
+use crate::github::fetch::FetchClient;
+use crate::github::GitHub;
+use crate::mcp::exchange::LogLevel;
+use crate::mcp::jsonrpc::{
+    self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
+};
+use crate::mcp::lifecycle::{SessionState, SessionTransport};
+use crate::mcp::server::Scope;
+use crate::mcp::version::ProtocolVersion;
+use crate::transport::outbox::{self, Outbox, OutboxPeer, Outgoing, PendingReplies};
+use crate::transport::{http, sse};
+
+/// The storage key of the [`SessionState`].
+const STATE_KEY: &str = "session";
+/// Sessions unused for this long are deleted.
+pub const IDLE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+/// Activity is written to storage at most this often.
+const ACTIVITY_WRITE_INTERVAL_MS: i64 = 60 * 60 * 1000;
+
+#[durable_object]
+pub struct McpSession {
+    state: State,
+    env: Env,
+    live: Rc<Live>,
+}
+
+/// What the object holds in memory while it runs.
+#[derive(Default)]
+struct Live {
+    session: RefCell<Option<SessionState>>,
+    /// Set by DELETE: the session is gone even before storage says so.
+    ended: Cell<bool>,
+    replies: Rc<PendingReplies>,
+    /// HTTP+SSE: the stream opened by `GET /sse`, where every response goes.
+    sse_stream: RefCell<Option<Outbox>>,
+    /// Streamable HTTP: the stream opened by `GET /mcp`.
+    listen_stream: RefCell<Option<Outbox>>,
+}
+
+fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
+fn session_not_found() -> worker::Result<Response> {
+    http::rpc_error(
+        404,
+        RpcError::new(
+            codes::SESSION_NOT_FOUND,
+            "Session not found: it ended, expired, or belongs to someone else. Start a new session with initialize.",
+        ),
+    )
+}
+
+impl DurableObject for McpSession {
+    fn new(state: State, env: Env) -> Self {
+        McpSession {
+            state,
+            env,
+            live: Rc::new(Live::default()),
+        }
+    }
+
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        let path = req.path();
+        let Some(op) = Op::from_path(&path) else {
+            return http::rpc_error(404, RpcError::invalid_request("unknown session operation"));
+        };
+        let caller: Caller = match req.headers().get(CALLER_HEADER)? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => return http::rpc_error(400, RpcError::invalid_request("no caller")),
+        };
+        let session_id = req.headers().get(SESSION_HEADER)?.unwrap_or_default();
+        match op {
+            Op::Initialize => self.initialize(req, caller, &session_id).await,
+            Op::SseOpen => self.open_sse(caller, &session_id).await,
+            _ => {
+                let Some(session) = self.load(&caller).await? else {
+                    return session_not_found();
+                };
+                self.touch(&session).await?;
+                match (op, session.transport) {
+                    (Op::Message, SessionTransport::StreamableHttp) => {
+                        self.messages(req, caller, session).await
+                    }
+                    (Op::Listen, SessionTransport::StreamableHttp) => self.listen(),
+                    (Op::End, SessionTransport::StreamableHttp) => self.end().await,
+                    (Op::SseMessage, SessionTransport::LegacySse) => {
+                        self.sse_message(req, caller, session).await
+                    }
+                    _ => session_not_found(),
+                }
+            }
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        let storage = self.state.storage();
+        if let Some(session) = self.stored(&storage).await? {
+            let idle_since = session.last_active_ms;
+            if now_ms() - idle_since < IDLE_TTL_MS {
+                storage.set_alarm(idle_since + IDLE_TTL_MS).await?;
+                return Response::ok("kept");
+            }
+        }
+        self.forget(&storage).await?;
+        Response::ok("expired")
+    }
+}
+
+impl McpSession {
+    async fn stored(&self, storage: &Storage) -> worker::Result<Option<SessionState>> {
+        match storage.get::<String>(STATE_KEY).await? {
+            Some(json) => Ok(serde_json::from_str(&json).ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// The session, if it exists and `caller` owns it.
+    async fn load(&self, caller: &Caller) -> worker::Result<Option<SessionState>> {
+        if self.live.ended.get() {
+            return Ok(None);
+        }
+        let cached = self.live.session.borrow().clone();
+        let session = match cached {
+            Some(session) => Some(session),
+            None => {
+                let stored = self.stored(&self.state.storage()).await?;
+                *self.live.session.borrow_mut() = stored.clone();
+                stored
+            }
+        };
+        Ok(session.filter(|s| s.owner.same_identity(caller)))
+    }
+
+    async fn save(&self, session: SessionState) -> worker::Result<()> {
+        save(&self.state.storage(), &self.live, session).await
+    }
+
+    /// Records activity, writing it down at most once per interval.
+    async fn touch(&self, session: &SessionState) -> worker::Result<()> {
+        if now_ms() - session.last_active_ms > ACTIVITY_WRITE_INTERVAL_MS {
+            let mut session = session.clone();
+            session.last_active_ms = now_ms();
+            self.save(session).await?;
+        }
+        Ok(())
+    }
+
+    async fn create(&self, session: SessionState) -> worker::Result<()> {
+        let storage = self.state.storage();
+        storage
+            .set_alarm(session.last_active_ms + IDLE_TTL_MS)
+            .await?;
+        save(&storage, &self.live, session).await
+    }
+
+    async fn forget(&self, storage: &Storage) -> worker::Result<()> {
+        storage.delete_all().await?;
+        self.live.ended.set(true);
+        *self.live.session.borrow_mut() = None;
+        self.live.sse_stream.borrow_mut().take();
+        self.live.listen_stream.borrow_mut().take();
+        Ok(())
+    }
+
+    async fn initialize(
+        &self,
+        mut req: Request,
+        caller: Caller,
+        session_id: &str,
+    ) -> worker::Result<Response> {
+        let body = req.bytes().await?;
+        let request = match jsonrpc::parse(&body) {
+            Ok(Incoming::Single(Message::Request(request))) if request.method == "initialize" => {
+                request
+            }
+            _ => {
+                return http::rpc_error(
+                    400,
+                    RpcError::invalid_request("expected one initialize request"),
+                )
+            }
+        };
+        if self.stored(&self.state.storage()).await?.is_some() {
+            return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
+        }
+        let server = crate::tools::build_server(&config(&self.env)?);
+        let (version, result) = match server.initialize(&request) {
+            Ok(answer) => answer,
+            Err(error) => return http::rpc_error_for(400, Some(request.id), error),
+        };
+        let mut session = SessionState::new(SessionTransport::StreamableHttp, caller, now_ms());
+        record_initialize(&mut session, version, &request);
+        self.create(session).await?;
+        let mut response = http::json(
+            200,
+            &jsonrpc::Response::result(request.id, result).to_json(),
+        )?;
+        response.headers_mut().set("mcp-session-id", session_id)?;
+        Ok(response)
+    }
+
+    /// Streamable HTTP: one POST of messages.
+    async fn messages(
+        &self,
+        mut req: Request,
+        caller: Caller,
+        session: SessionState,
+    ) -> worker::Result<Response> {
+        let body = req.bytes().await?;
+        let version = session
+            .version
+            .unwrap_or(ProtocolVersion::ASSUMED_WITHOUT_HEADER);
+        let (messages, batch) = match jsonrpc::parse(&body) {
+            Ok(Incoming::Single(message)) => (vec![Ok(message)], false),
+            Ok(Incoming::Batch(_)) if !version.accepts_batches() => {
+                return http::rpc_error(400, RpcError::invalid_request(format!(
+                    "JSON-RPC batches are only allowed in protocol 2025-03-26, and this session uses {version}. Send one message per POST."
+                )));
+            }
+            Ok(Incoming::Batch(items)) => (items, true),
+            Err(error) => return http::json(400, &error.to_json()),
+        };
+        let (outbox, receiver) = Outbox::new();
+        let mut expected = 0;
+        for message in messages {
+            match message {
+                Err(invalid) => {
+                    expected += 1;
+                    outbox.send(Outgoing::Final(invalid));
+                }
+                Ok(Message::Request(request)) if request.method == "initialize" && batch => {
+                    return http::rpc_error(
+                        400,
+                        RpcError::invalid_request("initialize must not be part of a batch"),
+                    );
+                }
+                Ok(Message::Request(request)) => {
+                    expected += 1;
+                    self.spawn_request(request, caller.clone(), &session, outbox.clone());
+                }
+                Ok(Message::Notification(notification)) => self.notified(notification).await?,
+                Ok(Message::Reply(reply)) => {
+                    self.live
+                        .replies
+                        .resolve(&reply.id.to_string(), reply.outcome);
+                }
+            }
+        }
+        if expected == 0 {
+            return http::accepted();
+        }
+        outbox::respond(receiver, outbox, expected, batch, outbox::always_ok).await
+    }
+
+    /// Runs one request in its own task; its messages and response go to `outbox`.
+    fn spawn_request(
+        &self,
+        request: RpcRequest,
+        caller: Caller,
+        session: &SessionState,
+        outbox: Outbox,
+    ) {
+        let env = self.env.clone();
+        let storage = self.state.storage();
+        let live = self.live.clone();
+        let version = session
+            .version
+            .unwrap_or(ProtocolVersion::ASSUMED_WITHOUT_HEADER);
+        let capabilities = session.client_capabilities.clone();
+        let log_level = session.log_level;
+        wasm_bindgen_futures::spawn_local(async move {
+            let response = match run_request(
+                &env,
+                &request,
+                &caller,
+                version,
+                capabilities,
+                log_level,
+                &outbox,
+                &live,
+            )
+            .await
+            {
+                Ok((response, effect)) => {
+                    if let Some(effect) = effect {
+                        let current = live.session.borrow().clone();
+                        if let Some(mut session) = current {
+                            session.apply(effect);
+                            if let Err(e) = save(&storage, &live, session).await {
+                                worker::console_error!("could not save the session: {e}");
+                            }
+                        }
+                    }
+                    response
+                }
+                Err(e) => {
+                    worker::console_error!(
+                        "request {} failed inside the session: {e}",
+                        request.method
+                    );
+                    jsonrpc::Response::error(
+                        Some(request.id.clone()),
+                        RpcError::internal("internal error; please retry"),
+                    )
+                }
+            };
+            outbox.send(Outgoing::Final(response));
+        });
+    }
+
+    async fn notified(&self, notification: Notification) -> worker::Result<()> {
+        if notification.method == "notifications/initialized" {
+            let current = self.live.session.borrow().clone();
+            if let Some(mut session) = current.filter(|s| !s.initialized) {
+                session.initialized = true;
+                self.save(session).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Streamable HTTP: `GET /mcp` opens the session's own stream (one at a time).
+    fn listen(&self) -> worker::Result<Response> {
+        let (outbox, receiver) = Outbox::new();
+        self.live.listen_stream.borrow_mut().replace(outbox.clone());
+        outbox::keep_alive(outbox);
+        let frames =
+            futures_util::stream::iter([sse::comment("stream open")]).chain(frames_of(receiver));
+        outbox::event_stream(frames)
+    }
+
+    async fn end(&self) -> worker::Result<Response> {
+        self.forget(&self.state.storage()).await?;
+        Ok(Response::empty()?.with_status(204))
+    }
+
+    /// HTTP+SSE: `GET /sse` creates the session and returns its stream, which opens with
+    /// the `endpoint` event naming where to POST.
+    async fn open_sse(&self, caller: Caller, session_id: &str) -> worker::Result<Response> {
+        if self.stored(&self.state.storage()).await?.is_some() {
+            return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
+        }
+        self.create(SessionState::new(
+            SessionTransport::LegacySse,
+            caller,
+            now_ms(),
+        ))
+        .await?;
+        let (outbox, receiver) = Outbox::new();
+        self.live.sse_stream.borrow_mut().replace(outbox.clone());
+        outbox::keep_alive(outbox);
+        let endpoint = sse::event("endpoint", &format!("/sse/message?sessionId={session_id}"));
+        outbox::event_stream(futures_util::stream::iter([endpoint]).chain(frames_of(receiver)))
+    }
+
+    /// HTTP+SSE: a POSTed message; everything it causes goes out on the session's stream.
+    async fn sse_message(
+        &self,
+        mut req: Request,
+        caller: Caller,
+        session: SessionState,
+    ) -> worker::Result<Response> {
+        let stream = self
+            .live
+            .sse_stream
+            .borrow()
+            .clone()
+            .filter(|s| !s.is_closed());
+        let Some(stream) = stream else {
+            return http::rpc_error(
+                404,
+                RpcError::new(
+                    codes::SESSION_NOT_FOUND,
+                    "This session's event stream is closed. Open a new session with GET /sse.",
+                ),
+            );
+        };
+        let body = req.bytes().await?;
+        let message = match jsonrpc::parse(&body) {
+            Ok(Incoming::Single(message)) => message,
+            Ok(Incoming::Batch(_)) => {
+                return http::rpc_error(
+                    400,
+                    RpcError::invalid_request(
+                        "batches are not part of the HTTP+SSE transport; send one message per POST",
+                    ),
+                );
+            }
+            Err(error) => return http::json(400, &error.to_json()),
+        };
+        match message {
+            Message::Request(request) if request.method == "initialize" => {
+                let answer = if session.version.is_some() {
+                    jsonrpc::Response::error(
+                        Some(request.id.clone()),
+                        RpcError::invalid_request("this session is already initialized"),
+                    )
+                } else {
+                    let server = crate::tools::build_server(&config(&self.env)?);
+                    match server.initialize(&request) {
+                        Ok((version, result)) => {
+                            let mut session = session;
+                            record_initialize(&mut session, version, &request);
+                            self.save(session).await?;
+                            jsonrpc::Response::result(request.id.clone(), result)
+                        }
+                        Err(error) => jsonrpc::Response::error(Some(request.id.clone()), error),
+                    }
+                };
+                stream.send(Outgoing::Final(answer));
+            }
+            Message::Request(request) if session.version.is_none() => {
+                let error = RpcError::invalid_request(
+                    "send initialize first: this session is not initialized",
+                );
+                stream.send(Outgoing::Final(jsonrpc::Response::error(
+                    Some(request.id),
+                    error,
+                )));
+            }
+            Message::Request(request) => self.spawn_request(request, caller, &session, stream),
+            Message::Notification(notification) => self.notified(notification).await?,
+            Message::Reply(reply) => {
+                self.live
+                    .replies
+                    .resolve(&reply.id.to_string(), reply.outcome);
+            }
+        }
+        http::accepted()
+    }
+}
+
+async fn save(storage: &Storage, live: &Live, session: SessionState) -> worker::Result<()> {
+    storage
+        .put(STATE_KEY, serde_json::to_string(&session)?)
+        .await?;
+    *live.session.borrow_mut() = Some(session);
+    Ok(())
+}
+
+fn record_initialize(session: &mut SessionState, version: ProtocolVersion, request: &RpcRequest) {
+    let params = request.params.clone().unwrap_or(Value::Null);
+    session.initialize(
+        version,
+        params
+            .get("capabilities")
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+        params.get("clientInfo").cloned().unwrap_or(Value::Null),
+    );
+}
+
+fn config(env: &Env) -> worker::Result<Config> {
+    Config::from_lookup(|name| crate::env_value(env, name)).map_err(worker::Error::RustError)
+}
+
+/// SSE frames for a long-lived stream.
+fn frames_of(
+    receiver: futures_channel::mpsc::UnboundedReceiver<Outgoing>,
+) -> impl futures_util::Stream<Item = String> {
+    receiver.map(|item| match item {
+        Outgoing::Message(json) => sse::message(&json),
+        Outgoing::Final(response) => sse::message(&response.to_json().to_string()),
+        Outgoing::KeepAlive => sse::comment("keepalive"),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_request(
+    env: &Env,
+    request: &RpcRequest,
+    caller: &Caller,
+    version: ProtocolVersion,
+    client_capabilities: Value,
+    log_level: Option<LogLevel>,
+    outbox: &Outbox,
+    live: &Rc<Live>,
+) -> worker::Result<(
+    jsonrpc::Response,
+    Option<crate::mcp::lifecycle::SessionEffect>,
+)> {
+    let config = config(env)?;
+    let server = crate::tools::build_server(&config);
+    let http_client = FetchClient;
+    let github = GitHub::new(
+        &config.github_api_url,
+        &config.github_web_url,
+        caller.github_token.as_ref(),
+        &http_client,
+    );
+    let peer = OutboxPeer {
+        outbox: outbox.clone(),
+        replies: Some(live.replies.clone()),
+    };
+    let scope = Scope {
+        version,
+        client_capabilities,
+        log_level,
+        caller,
+        github: &github,
+        peer: &peer,
+    };
+    let handled = server.handle(request, &scope).await;
+    Ok((handled.response, handled.effect))
+}

@@ -1,0 +1,93 @@
+//! The private protocol between the Worker and a session's Durable Object.
+//!
+//! The Worker authenticates every request and forwards it to the session's object with the
+//! caller attached; the object never sees a request the Worker did not authenticate, and
+//! it checks that the caller owns the session. The caller travels with each request, so a
+//! refreshed GitHub credential reaches tools at once instead of being frozen in the object.
+
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+use crate::auth::caller::Caller;
+
+/// The Durable Object binding in `wrangler.toml`.
+pub const BINDING: &str = "MCP_SESSION";
+
+/// Header carrying the authenticated caller (JSON) from the Worker to the object.
+pub const CALLER_HEADER: &str = "x-mcpw-caller";
+/// Header carrying the session id (the object's name).
+pub const SESSION_HEADER: &str = "x-mcpw-session";
+
+/// What the Worker asks a session's object to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Streamable HTTP: create the session from an `initialize` request.
+    Initialize,
+    /// Streamable HTTP: messages POSTed to `/mcp`.
+    Message,
+    /// Streamable HTTP: `GET /mcp`, the session's server-to-client stream.
+    Listen,
+    /// Streamable HTTP: `DELETE /mcp`.
+    End,
+    /// HTTP+SSE: `GET /sse` opens the session and its stream.
+    SseOpen,
+    /// HTTP+SSE: `POST /sse/message`.
+    SseMessage,
+}
+
+impl Op {
+    fn path(self) -> &'static str {
+        match self {
+            Op::Initialize => "/initialize",
+            Op::Message => "/message",
+            Op::Listen => "/listen",
+            Op::End => "/end",
+            Op::SseOpen => "/sse-open",
+            Op::SseMessage => "/sse-message",
+        }
+    }
+
+    pub fn from_path(path: &str) -> Option<Op> {
+        [
+            Op::Initialize,
+            Op::Message,
+            Op::Listen,
+            Op::End,
+            Op::SseOpen,
+            Op::SseMessage,
+        ]
+        .into_iter()
+        .find(|op| op.path() == path)
+    }
+}
+
+/// Forwards an operation to the object named `session_id`.
+pub async fn forward(
+    env: &Env,
+    session_id: &str,
+    op: Op,
+    caller: &Caller,
+    protocol_version: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set(CALLER_HEADER, &serde_json::to_string(caller)?)?;
+    headers.set(SESSION_HEADER, session_id)?;
+    if let Some(version) = protocol_version {
+        headers.set("mcp-protocol-version", version)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(if body.is_some() {
+        Method::Post
+    } else {
+        Method::Get
+    })
+    .with_headers(headers);
+    if let Some(body) = body {
+        init.with_body(Some(
+            worker::js_sys::Uint8Array::from(body.as_slice()).into(),
+        ));
+    }
+    let request = Request::new_with_init(&format!("https://session{}", op.path()), &init)?;
+    let stub = env.durable_object(BINDING)?.get_by_name(session_id)?;
+    stub.fetch_with_request(request).await
+}

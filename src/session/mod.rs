@@ -1,0 +1,5 @@
+//! Legacy-era sessions: one Durable Object per MCP session, and the private protocol the
+//! Worker uses to reach it.
+
+pub mod durable;
+pub mod internal;

@@ -1,0 +1,156 @@
+//! `getGithubReadme`: a repository's README, found by GitHub's readme endpoint so the
+//! default branch and the file's name and location are whatever the repository uses.
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::github::http::percent_encode;
+use crate::github::repo::{validate_ref, RepoRef};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+
+/// READMEs longer than this many characters are cut, and the result says so.
+pub const MAX_README_CHARS: usize = 200_000;
+
+pub struct GetGithubReadme;
+
+impl Tool for GetGithubReadme {
+    fn definition(&self) -> ToolDefinition {
+        ToolDefinition {
+            name: "getGithubReadme",
+            title: "Get a repository's README",
+            description: "Fetches the README of a GitHub repository as text, from its default branch or from a given branch, tag or commit. Use it to learn what a project is and how to use it.",
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "repositoryUrl": {
+                        "type": "string",
+                        "description": "The repository: `owner/repo` or `https://github.com/owner/repo`.",
+                        "minLength": 3,
+                        "maxLength": 300
+                    },
+                    "ref": {
+                        "type": "string",
+                        "description": "A branch, tag or commit SHA. Defaults to the repository's default branch.",
+                        "minLength": 1,
+                        "maxLength": 255
+                    }
+                },
+                "required": ["repositoryUrl"],
+                "additionalProperties": false
+            }),
+            output_schema: Some(json!({
+                "type": "object",
+                "properties": {
+                    "repository": { "type": "string", "description": "owner/repo" },
+                    "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
+                    "name": { "type": "string", "description": "The README's file name." },
+                    "path": { "type": "string", "description": "The README's path in the repository." },
+                    "htmlUrl": { "type": ["string", "null"] },
+                    "size": { "type": "integer", "description": "Size in bytes." },
+                    "text": { "type": "string" },
+                    "truncated": { "type": "boolean", "description": "True when text was cut at the limit." }
+                },
+                "required": ["repository", "ref", "name", "path", "htmlUrl", "size", "text", "truncated"],
+                "additionalProperties": false
+            })),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let input = arguments["repositoryUrl"].as_str().unwrap_or_default();
+            let repo = RepoRef::parse(input, context.github.web_url())
+                .map_err(|why| ToolError::InvalidArgument(format!("repositoryUrl {why}")))?;
+            let git_ref = arguments.get("ref").and_then(Value::as_str);
+            let mut path = format!("/repos/{}/{}/readme", repo.owner, repo.repo);
+            if let Some(git_ref) = git_ref {
+                validate_ref(git_ref)
+                    .map_err(|why| ToolError::InvalidArgument(format!("ref {why}")))?;
+                path.push_str(&format!("?ref={}", percent_encode(git_ref)));
+            }
+            let what = match git_ref {
+                Some(r) => format!("a README in {repo} at '{r}'"),
+                None => format!("a README in {repo}"),
+            };
+            let readme = context.github.get_json(&path, &what).await?;
+            let text = decode_content(&readme)?;
+            let (text, truncated) = truncate(text);
+            let summary = json!({
+                "repository": repo.to_string(),
+                "ref": git_ref,
+                "name": readme.get("name").and_then(Value::as_str).unwrap_or("README"),
+                "path": readme.get("path").and_then(Value::as_str).unwrap_or("README"),
+                "htmlUrl": readme.get("html_url").and_then(Value::as_str),
+                "size": readme.get("size").and_then(Value::as_u64).unwrap_or(0),
+                "text": text,
+                "truncated": truncated,
+            });
+            Ok(ToolResult::structured(summary))
+        })
+    }
+}
+
+/// Decodes GitHub's base64 `content` (wrapped in newlines) into text.
+fn decode_content(readme: &Value) -> Result<String, ToolError> {
+    let encoding = readme
+        .get("encoding")
+        .and_then(Value::as_str)
+        .unwrap_or("base64");
+    let content = readme
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if encoding != "base64" {
+        return Err(ToolError::Failed(format!(
+            "GitHub returned the README in an encoding we do not read ('{encoding}')."
+        )));
+    }
+    let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|e| {
+            ToolError::Failed(format!("GitHub's README content is not valid base64: {e}"))
+        })?;
+    String::from_utf8(bytes).map_err(|_| {
+        ToolError::Failed("The README is not UTF-8 text, so it cannot be shown as text.".into())
+    })
+}
+
+fn truncate(text: String) -> (String, bool) {
+    match text.char_indices().nth(MAX_README_CHARS) {
+        Some((cut, _)) => (text[..cut].to_string(), true),
+        None => (text, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_githubs_wrapped_base64() {
+        let readme = json!({ "encoding": "base64", "content": "IyBIZWxs\nbyBXb3Js\nZAo=\n" });
+        assert_eq!(decode_content(&readme).unwrap(), "# Hello World\n");
+        let bad = json!({ "encoding": "base64", "content": "!!!" });
+        assert!(matches!(decode_content(&bad), Err(ToolError::Failed(_))));
+        let binary = json!({ "encoding": "base64", "content": "/w==" });
+        assert!(
+            matches!(decode_content(&binary), Err(ToolError::Failed(m)) if m.contains("UTF-8"))
+        );
+    }
+
+    #[test]
+    fn truncates_on_a_character_boundary() {
+        let long = "é".repeat(MAX_README_CHARS + 5);
+        let (cut, truncated) = truncate(long);
+        assert!(truncated);
+        assert_eq!(cut.chars().count(), MAX_README_CHARS);
+        assert_eq!(truncate("short".into()), ("short".into(), false));
+    }
+}

@@ -1,0 +1,49 @@
+//! `whoami`: who the server takes the caller to be, and whether GitHub calls carry a token.
+
+use serde_json::{json, Map, Value};
+
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+
+pub struct Whoami;
+
+impl Tool for Whoami {
+    fn definition(&self) -> ToolDefinition {
+        ToolDefinition {
+            name: "whoami",
+            title: "Who am I?",
+            description: "Says who this server takes you to be (how you signed in, and as whom) and whether its GitHub calls are authenticated.",
+            input_schema: json!({ "type": "object", "properties": {}, "additionalProperties": false }),
+            output_schema: Some(json!({
+                "type": "object",
+                "properties": {
+                    "authMode": { "type": "string", "enum": ["oauth", "bearer", "none"] },
+                    "subject": { "type": "string", "description": "The stable identity sessions are bound to." },
+                    "name": { "type": "string" },
+                    "githubAuthenticated": { "type": "boolean", "description": "True when GitHub calls carry a token." },
+                    "protocolVersion": { "type": "string" }
+                },
+                "required": ["authMode", "subject", "name", "githubAuthenticated", "protocolVersion"],
+                "additionalProperties": false
+            })),
+            annotations: Annotations::LOCAL_READ,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        _arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let caller = context.caller;
+            Ok(ToolResult::structured(json!({
+                "authMode": caller.auth_mode.as_str(),
+                "subject": caller.subject,
+                "name": caller.display_name,
+                "githubAuthenticated": context.github.is_authenticated(),
+                "protocolVersion": context.exchange.version().as_str(),
+            })))
+        })
+    }
+}

@@ -1,0 +1,63 @@
+//! HTTP+SSE (protocol 2024-11-05): `GET /sse` opens a session and its event stream, whose
+//! first event names the URL to POST messages to; responses travel on the stream.
+//!
+//! `POST /sse` is refused with 405, which tells dual-transport clients such as mcp-remote
+//! that this URL is not Streamable HTTP, so they fall back to `GET /sse`.
+
+use worker::{Env, Method, Request, Response};
+
+use super::http;
+use super::streamable::{accepts, check_json_post, read_body};
+use crate::auth::caller::Caller;
+use crate::mcp::jsonrpc::{codes, RpcError};
+use crate::session::internal::{self, Op};
+
+/// `/sse`: GET opens the stream.
+pub async fn open(req: Request, env: &Env, caller: Caller) -> worker::Result<Response> {
+    match req.method() {
+        Method::Get => {
+            if !accepts(&req, "text/event-stream")? {
+                return http::rpc_error(406, RpcError::invalid_request(
+                    "Not Acceptable: GET /sse opens an event stream; send Accept: text/event-stream.",
+                ));
+            }
+            let session_id = crate::random::session_id();
+            internal::forward(env, &session_id, Op::SseOpen, &caller, None, None).await
+        }
+        _ => http::method_not_allowed(
+            "GET, OPTIONS",
+            "/sse is the HTTP+SSE transport (2024-11-05): open the stream with GET /sse. For Streamable HTTP, use /mcp.".into(),
+        ),
+    }
+}
+
+/// `/sse/message?sessionId=…`: POST one message into the session.
+pub async fn message(mut req: Request, env: &Env, caller: Caller) -> worker::Result<Response> {
+    if req.method() != Method::Post {
+        return http::method_not_allowed("POST, OPTIONS", "/sse/message takes POST.".into());
+    }
+    let url = req.url()?;
+    let session_id = url
+        .query_pairs()
+        .find(|(k, _)| k == "sessionId")
+        .map(|(_, v)| v.into_owned());
+    let Some(session_id) = session_id else {
+        return http::rpc_error(400, RpcError::invalid_request(
+            "Bad Request: the sessionId query parameter is missing. POST to the URL given by the endpoint event of GET /sse.",
+        ));
+    };
+    if !crate::random::is_session_id(&session_id) {
+        return http::rpc_error(404, RpcError::new(
+            codes::SESSION_NOT_FOUND,
+            "Session not found: that is not a session id this server issued. Open a new session with GET /sse.",
+        ));
+    }
+    if let Some(response) = check_json_post(&req)? {
+        return Ok(response);
+    }
+    let body = match read_body(&mut req).await? {
+        Ok(body) => body,
+        Err(response) => return Ok(response),
+    };
+    internal::forward(env, &session_id, Op::SseMessage, &caller, None, Some(body)).await
+}

@@ -1,0 +1,232 @@
+//! The outbox: how a request's messages reach the client, and the JSON-or-SSE decision.
+//!
+//! A handler runs in its own task and puts what it has to say into an [`Outbox`]:
+//! notifications and server-to-client requests while it works, and finally its response.
+//! [`respond`] answers with `application/json` when the responses arrive before anything
+//! else, and switches to `text/event-stream` the moment a handler has something to say
+//! before its response (progress, a log message, sampling, elicitation).
+//!
+//! Server-to-client requests wait for the client's reply in [`PendingReplies`], which the
+//! session's Durable Object resolves when the reply is POSTed back.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_channel::{mpsc, oneshot};
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use worker::{Delay, Response};
+
+use super::http;
+use super::sse;
+use crate::mcp::exchange::{BoxFuture, Peer};
+use crate::mcp::jsonrpc::{self, Notification, RpcError};
+
+/// How long a server-to-client request waits for the client's reply.
+const CLIENT_REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Something to send to the client on a request's stream.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// A notification or a server-to-client request (JSON text).
+    Message(String),
+    /// A response to one of the client's requests.
+    Final(jsonrpc::Response),
+    /// An SSE comment, to keep an idle stream open.
+    KeepAlive,
+}
+
+/// The sending side; cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    sender: mpsc::UnboundedSender<Outgoing>,
+}
+
+impl Outbox {
+    pub fn new() -> (Outbox, mpsc::UnboundedReceiver<Outgoing>) {
+        let (sender, receiver) = mpsc::unbounded();
+        (Outbox { sender }, receiver)
+    }
+
+    /// Queues an item; false once the client has gone.
+    pub fn send(&self, item: Outgoing) -> bool {
+        self.sender.unbounded_send(item).is_ok()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+}
+
+/// Server-to-client requests that await the client's reply, by the id we gave them.
+#[derive(Default)]
+pub struct PendingReplies {
+    next_id: Cell<u64>,
+    waiting: RefCell<HashMap<String, oneshot::Sender<Result<Value, RpcError>>>>,
+}
+
+impl PendingReplies {
+    fn register(&self) -> (String, oneshot::Receiver<Result<Value, RpcError>>) {
+        let n = self.next_id.get() + 1;
+        self.next_id.set(n);
+        let id = format!("server-{n}");
+        let (sender, receiver) = oneshot::channel();
+        self.waiting.borrow_mut().insert(id.clone(), sender);
+        (id, receiver)
+    }
+
+    /// Hands a client's reply to the request waiting for it. False if nothing waits.
+    pub fn resolve(&self, id: &str, outcome: Result<Value, RpcError>) -> bool {
+        match self.waiting.borrow_mut().remove(id) {
+            Some(sender) => sender.send(outcome).is_ok(),
+            None => false,
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        self.waiting.borrow_mut().remove(id);
+    }
+}
+
+/// A [`Peer`] that writes to an outbox. Without `replies`, server-to-client requests are
+/// refused (the 2026-07-28 era forbids them; it uses input-required results instead).
+pub struct OutboxPeer {
+    pub outbox: Outbox,
+    pub replies: Option<Rc<PendingReplies>>,
+}
+
+impl Peer for OutboxPeer {
+    fn notify(&self, notification: Notification) {
+        self.outbox
+            .send(Outgoing::Message(notification.to_json().to_string()));
+    }
+
+    fn request(&self, method: String, params: Value) -> BoxFuture<'_, Result<Value, RpcError>> {
+        Box::pin(async move {
+            let Some(replies) = &self.replies else {
+                return Err(RpcError::invalid_request(format!(
+                    "{method} cannot be sent to the client in this protocol revision"
+                )));
+            };
+            let (id, receiver) = replies.register();
+            let request = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+            if !self.outbox.send(Outgoing::Message(request.to_string())) {
+                replies.forget(&id);
+                return Err(RpcError::internal("the client disconnected"));
+            }
+            let timeout = Delay::from(CLIENT_REPLY_TIMEOUT);
+            match select(receiver, timeout).await {
+                Either::Left((Ok(outcome), _)) => outcome,
+                Either::Left((Err(_), _)) => Err(RpcError::internal("the session ended")),
+                Either::Right(_) => {
+                    replies.forget(&id);
+                    Err(RpcError::internal(format!(
+                        "the client did not answer {method} within {} seconds",
+                        CLIENT_REPLY_TIMEOUT.as_secs()
+                    )))
+                }
+            }
+        })
+    }
+}
+
+/// Sends keep-alive comments into `outbox` until nobody listens any more.
+pub fn keep_alive(outbox: Outbox) {
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            Delay::from(Duration::from_secs(sse::KEEPALIVE_SECONDS)).await;
+            if outbox.is_closed() || !outbox.send(Outgoing::KeepAlive) {
+                break;
+            }
+        }
+    });
+}
+
+/// Answers an HTTP request whose handlers write into `receiver`: `expected` responses are
+/// due. A single request (`batch == false`) answers with one JSON object, a batch with an
+/// array; either becomes an SSE stream as soon as something else must be said first.
+/// `status_of` chooses the HTTP status of a single JSON response.
+pub async fn respond(
+    mut receiver: mpsc::UnboundedReceiver<Outgoing>,
+    outbox: Outbox,
+    expected: usize,
+    batch: bool,
+    status_of: fn(&jsonrpc::Response) -> u16,
+) -> worker::Result<Response> {
+    let mut finals: Vec<jsonrpc::Response> = Vec::new();
+    while let Some(item) = receiver.next().await {
+        match item {
+            Outgoing::Final(response) => {
+                finals.push(response);
+                if finals.len() == expected {
+                    if batch {
+                        let all: Vec<_> = finals.iter().map(jsonrpc::Response::to_json).collect();
+                        return http::json(200, &serde_json::Value::Array(all));
+                    }
+                    return http::json(status_of(&finals[0]), &finals[0].to_json());
+                }
+            }
+            Outgoing::KeepAlive => {}
+            Outgoing::Message(json) => {
+                let mut frames: Vec<String> = finals
+                    .iter()
+                    .map(|f| sse::message(&f.to_json().to_string()))
+                    .collect();
+                frames.push(sse::message(&json));
+                return stream_rest(receiver, outbox, frames, expected - finals.len());
+            }
+        }
+    }
+    Err(worker::Error::RustError(
+        "a request handler stopped without a response".into(),
+    ))
+}
+
+/// Streams `first` frames, then everything else until `remaining` responses went out.
+fn stream_rest(
+    receiver: mpsc::UnboundedReceiver<Outgoing>,
+    outbox: Outbox,
+    first: Vec<String>,
+    remaining: usize,
+) -> worker::Result<Response> {
+    keep_alive(outbox);
+    let head = futures_util::stream::iter(first);
+    let tail = futures_util::stream::unfold(
+        (receiver, remaining),
+        |(mut receiver, remaining)| async move {
+            if remaining == 0 {
+                return None;
+            }
+            let (frame, remaining) = match receiver.next().await? {
+                Outgoing::Final(response) => {
+                    (sse::message(&response.to_json().to_string()), remaining - 1)
+                }
+                Outgoing::Message(json) => (sse::message(&json), remaining),
+                Outgoing::KeepAlive => (sse::comment("keepalive"), remaining),
+            };
+            Some((frame, (receiver, remaining)))
+        },
+    );
+    event_stream(head.chain(tail))
+}
+
+/// Wraps a stream of SSE frames into a `text/event-stream` response.
+pub fn event_stream(
+    frames: impl futures_util::Stream<Item = String> + 'static,
+) -> worker::Result<Response> {
+    let body = frames.map(|frame| Ok::<Vec<u8>, worker::Error>(frame.into_bytes()));
+    let mut response = Response::from_stream(body)?;
+    let headers = response.headers_mut();
+    headers.set("content-type", "text/event-stream")?;
+    headers.set("cache-control", "no-cache, no-transform")?;
+    headers.set("x-accel-buffering", "no")?;
+    Ok(response)
+}
+
+/// The usual status of a JSON-RPC response: 200, whatever it says.
+pub fn always_ok(_: &jsonrpc::Response) -> u16 {
+    200
+}

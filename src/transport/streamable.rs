@@ -1,0 +1,296 @@
+//! Streamable HTTP on `/mcp`, for both eras on one endpoint.
+//!
+//! - Legacy (2025-03-26 to 2025-11-25): `initialize` mints a session, held by its own
+//!   Durable Object; later requests carry `Mcp-Session-Id` and are forwarded to it.
+//! - Modern (2026-07-28): each POST stands alone and is answered here, in the Worker.
+//!
+//! The era is chosen as the spec's dual-era rules say: a modern `MCP-Protocol-Version`
+//! header or a `_meta` protocol version in the body means modern; anything else is legacy.
+
+use serde_json::Value;
+use worker::{Env, Method, Request, Response};
+
+use super::http;
+use super::outbox::{self, Outbox, OutboxPeer, Outgoing};
+use crate::auth::caller::Caller;
+use crate::config::Config;
+use crate::github::fetch::FetchClient;
+use crate::github::GitHub;
+use crate::mcp::jsonrpc::{self, Message, RpcError};
+use crate::mcp::modern;
+use crate::mcp::server::Scope;
+use crate::mcp::version::ProtocolVersion;
+use crate::session::internal::{self, Op};
+
+/// The largest POST body we read (1 MiB); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub async fn handle(
+    req: Request,
+    env: &Env,
+    config: &Config,
+    caller: Caller,
+) -> worker::Result<Response> {
+    let header_version = req.headers().get("mcp-protocol-version")?;
+    let modern_header = header_version
+        .as_deref()
+        .and_then(ProtocolVersion::parse)
+        .is_some_and(ProtocolVersion::is_modern);
+    match req.method() {
+        Method::Post => post(req, env, config, caller, header_version).await,
+        Method::Get | Method::Delete if modern_header => http::method_not_allowed(
+            "POST, OPTIONS",
+            "Protocol 2026-07-28 is stateless: only POST is served on /mcp.".into(),
+        ),
+        Method::Get => {
+            if !accepts(&req, "text/event-stream")? {
+                return not_acceptable("GET /mcp opens an event stream; send Accept: text/event-stream.");
+            }
+            let session_id = required_session(&req)?;
+            match session_id {
+                Ok(id) => internal::forward(env, &id, Op::Listen, &caller, None, None).await,
+                Err(response) => Ok(response),
+            }
+        }
+        Method::Delete => match required_session(&req)? {
+            Ok(id) => internal::forward(env, &id, Op::End, &caller, None, None).await,
+            Err(response) => Ok(response),
+        },
+        _ => http::method_not_allowed(
+            "GET, POST, DELETE, OPTIONS",
+            "/mcp takes POST (messages), GET (the session's event stream) and DELETE (end the session).".into(),
+        ),
+    }
+}
+
+async fn post(
+    mut req: Request,
+    env: &Env,
+    config: &Config,
+    caller: Caller,
+    header_version: Option<String>,
+) -> worker::Result<Response> {
+    if let Some(response) = check_json_post(&req)? {
+        return Ok(response);
+    }
+    if !(accepts(&req, "application/json")? && accepts(&req, "text/event-stream")?) {
+        return not_acceptable(
+            "POST /mcp answers with JSON or an event stream; send Accept: application/json, text/event-stream.",
+        );
+    }
+    let body = match read_body(&mut req).await? {
+        Ok(body) => body,
+        Err(response) => return Ok(response),
+    };
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(e) => {
+            return http::rpc_error(
+                400,
+                RpcError::new(
+                    jsonrpc::codes::PARSE_ERROR,
+                    format!("Parse error: the body is not JSON ({e})."),
+                ),
+            )
+        }
+    };
+    if modern::is_modern(header_version.as_deref(), &value) {
+        return modern_post(&req, &value, config, caller).await;
+    }
+    if let Some(version) = &header_version {
+        if ProtocolVersion::parse(version).is_none() {
+            return http::rpc_error(
+                400,
+                RpcError::invalid_request(format!(
+                    "Unsupported MCP-Protocol-Version '{version}'. Supported: {}.",
+                    ProtocolVersion::all_newest_first().join(", ")
+                )),
+            );
+        }
+    }
+    let is_initialize = value.get("method").and_then(Value::as_str) == Some("initialize");
+    let session_header = req.headers().get("mcp-session-id")?;
+    if is_initialize {
+        if session_header.is_some() {
+            return http::rpc_error(
+                400,
+                RpcError::invalid_request(
+                    "initialize starts a new session, so it must not carry Mcp-Session-Id.",
+                ),
+            );
+        }
+        let session_id = crate::random::session_id();
+        return internal::forward(env, &session_id, Op::Initialize, &caller, None, Some(body))
+            .await;
+    }
+    match required_session(&req)? {
+        Ok(id) => {
+            internal::forward(
+                env,
+                &id,
+                Op::Message,
+                &caller,
+                header_version.as_deref(),
+                Some(body),
+            )
+            .await
+        }
+        Err(response) => Ok(response),
+    }
+}
+
+/// 2026-07-28: one request, answered here with no session.
+async fn modern_post(
+    req: &Request,
+    value: &Value,
+    config: &Config,
+    caller: Caller,
+) -> worker::Result<Response> {
+    let request =
+        match jsonrpc::message_from_value(value) {
+            Ok(Message::Request(request)) => request,
+            Ok(Message::Notification(_)) => return http::accepted(),
+            Ok(Message::Reply(_)) => return http::rpc_error(
+                400,
+                RpcError::invalid_request(
+                    "Protocol 2026-07-28 clients send no responses: the server sends no requests.",
+                ),
+            ),
+            Err(_) if value.is_array() => {
+                return http::rpc_error(
+                    400,
+                    RpcError::invalid_request(
+                        "Protocol 2026-07-28 takes one message per POST, not a batch.",
+                    ),
+                );
+            }
+            Err(error) => return http::json(400, &error.to_json()),
+        };
+    let headers = req.headers().clone();
+    let header = move |name: &str| headers.get(name).ok().flatten();
+    let checked = match modern::check(&request, &header) {
+        Ok(checked) => checked,
+        Err(rejection) => {
+            return http::rpc_error_for(rejection.status, Some(request.id), rejection.error)
+        }
+    };
+    let server = crate::tools::build_server(config);
+    if request.method == "server/discover" {
+        let result = modern::decorate(&request.method, modern::discover(&server), &server);
+        return http::json(
+            200,
+            &jsonrpc::Response::result(request.id, result).to_json(),
+        );
+    }
+    let (outbox, receiver) = Outbox::new();
+    let config = config.clone();
+    let task_outbox = outbox.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let http_client = FetchClient;
+        let github = GitHub::new(
+            &config.github_api_url,
+            &config.github_web_url,
+            caller.github_token.as_ref(),
+            &http_client,
+        );
+        let peer = OutboxPeer {
+            outbox: task_outbox.clone(),
+            replies: None,
+        };
+        let scope = Scope {
+            version: checked.version,
+            client_capabilities: checked.client_capabilities,
+            log_level: checked.log_level,
+            caller: &caller,
+            github: &github,
+            peer: &peer,
+        };
+        let mut response = server.handle(&request, &scope).await.response;
+        if let Ok(result) = response.outcome {
+            response.outcome = Ok(modern::decorate(&request.method, result, &server));
+        }
+        task_outbox.send(Outgoing::Final(response));
+    });
+    outbox::respond(receiver, outbox, 1, false, |response| {
+        match &response.outcome {
+            Ok(_) => 200,
+            Err(error) => modern::status_for(error),
+        }
+    })
+    .await
+}
+
+/// The session id a request must carry, or the 400 that says so.
+fn required_session(req: &Request) -> worker::Result<Result<String, Response>> {
+    match req.headers().get("mcp-session-id")? {
+        Some(id) if crate::random::is_session_id(&id) => Ok(Ok(id)),
+        Some(_) => Ok(Err(http::rpc_error(404, RpcError::new(
+            jsonrpc::codes::SESSION_NOT_FOUND,
+            "Session not found: that is not a session id this server issued. Start a new session with initialize.",
+        ))?)),
+        None => Ok(Err(http::rpc_error(400, RpcError::invalid_request(
+            "Bad Request: the Mcp-Session-Id header is required. Send initialize first and repeat the Mcp-Session-Id it returns.",
+        ))?)),
+    }
+}
+
+/// True when the request's `Accept` admits `media_type`.
+pub fn accepts(req: &Request, media_type: &str) -> worker::Result<bool> {
+    let accept = req.headers().get("accept")?.unwrap_or_default();
+    let (family, _) = media_type.split_once('/').unwrap_or((media_type, ""));
+    Ok(accept.split(',').any(|part| {
+        let range = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        range == media_type || range == "*/*" || range == format!("{family}/*")
+    }))
+}
+
+fn not_acceptable(message: &str) -> worker::Result<Response> {
+    http::rpc_error(
+        406,
+        RpcError::invalid_request(format!("Not Acceptable: {message}")),
+    )
+}
+
+/// Content-Type must be JSON, and the declared length within the limit.
+pub fn check_json_post(req: &Request) -> worker::Result<Option<Response>> {
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Ok(Some(http::rpc_error(415, RpcError::invalid_request(
+            "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json.",
+        ))?));
+    }
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Ok(Some(too_large()?));
+    }
+    Ok(None)
+}
+
+/// Reads the body, refusing it past [`MAX_BODY_BYTES`] whatever the headers claimed.
+pub async fn read_body(req: &mut Request) -> worker::Result<Result<Vec<u8>, Response>> {
+    let body = req.bytes().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return Ok(Err(too_large()?));
+    }
+    Ok(Ok(body))
+}
+
+fn too_large() -> worker::Result<Response> {
+    http::rpc_error(
+        413,
+        RpcError::invalid_request(format!(
+            "Payload Too Large: a message may be at most {MAX_BODY_BYTES} bytes."
+        )),
+    )
+}
