@@ -62,10 +62,15 @@ describe('Python mcp client, AUTH_MODE=bearer', { skip: haveVenv ? false : `no v
     check(await pyClient(worker.sseUrl, 'sse', token), gh, n0);
   });
 
-  test('without the bearer token the client fails to connect', async () => {
-    const r = await run(PY, [CLIENT, worker.mcpUrl, 'http', '--timeout', '15'], { timeoutMs: 60_000 });
-    const out = JSON.parse(r.stdout.trim().split('\n').pop());
-    assert.equal(out.ok, false);
-    assert.match(JSON.stringify(out), /401|unauthor/i);
+  test('without the bearer token the client fails to connect (both transports)', async () => {
+    for (const [url, transport] of [[worker.mcpUrl, 'http'], [worker.sseUrl, 'sse']]) {
+      const r = await run(PY, [CLIENT, url, transport, '--timeout', '15'], { timeoutMs: 60_000 });
+      const out = JSON.parse(r.stdout.trim().split('\n').pop());
+      assert.equal(out.ok, false, `${transport}: ${JSON.stringify(out).slice(0, 300)}`);
+      assert.notEqual(out.type, 'TimeoutError', `${transport}: failed fast, not by timeout`);
+      // mcp 2.3.0's streamable HTTP client turns an HTTP 401 into a generic JSON-RPC error
+      // ("Server returned an error response"); its SSE client surfaces the HTTP status.
+      if (transport === 'sse') assert.match(out.error, /401/);
+    }
   });
 });

@@ -79,7 +79,8 @@ async def main() -> int:
         while isinstance(e, BaseExceptionGroup) and e.exceptions:
             e = e.exceptions[0]
         print(json.dumps({"ok": False, "type": type(e).__name__, "error": str(e),
-                          "trace": traceback.format_exception(e)[-5:]}))
+                          "code": getattr(e, "code", None), "data": getattr(e, "data", None),
+                          "trace": traceback.format_exception(e)[-5:]}, default=str))
         return 1
     print(json.dumps(out, default=str))
     return 0
