@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -272,7 +273,10 @@ async function waitHealthy(w, timeoutMs) {
 }
 
 /** Standard vars for a worker talking to the fake GitHub. */
-export function workerVars(gh, { authMode = 'none', githubToken = gh.token, toolsets = 'github', extra = {} } = {}) {
+export function workerVars(gh, opts = {}) {
+  const { authMode = 'none', toolsets = 'github', extra = {} } = opts;
+  // githubToken: undefined/null = do not configure GITHUB_TOKEN at all; omitted = the fake's token.
+  const githubToken = 'githubToken' in opts ? opts.githubToken : gh.token;
   return {
     AUTH_MODE: authMode,
     MCP_TOOLSETS: toolsets,
@@ -576,5 +580,53 @@ export function run(cmd, args, { env = {}, cwd = REPO_ROOT, timeoutMs = 120_000 
       clearTimeout(t);
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+/**
+ * A raw legacy-era Streamable HTTP session: initialize + notifications/initialized, then
+ * request(method, params) → the full mcpPost answer, call(name, args) → the tools/call result.
+ */
+export async function rawSession(mcpUrl, headers = {}, protocolVersion = LATEST_LEGACY_PROTOCOL) {
+  const init = await mcpPost(mcpUrl, initializeRequest(1, protocolVersion), headers);
+  if (init.status !== 200 || !init.json?.result) {
+    throw new Error(`initialize failed: HTTP ${init.status} ${init.text.slice(0, 300)}`);
+  }
+  const sid = init.headers.get('mcp-session-id');
+  const pv = init.json.result.protocolVersion;
+  const h = { ...headers, ...(sid ? { 'mcp-session-id': sid } : {}), 'mcp-protocol-version': pv };
+  const n = await mcpPost(mcpUrl, notification('notifications/initialized'), h);
+  if (n.status !== 202) throw new Error(`notifications/initialized: HTTP ${n.status} ${n.text.slice(0, 200)}`);
+  let id = 1;
+  const s = {
+    sid,
+    protocolVersion: pv,
+    initializeResult: init.json.result,
+    headers: h,
+    request: (method, params = {}) => mcpPost(mcpUrl, rpc(++id, method, params), h),
+    async call(name, args = {}) {
+      const r = await s.request('tools/call', { name, arguments: args });
+      if (r.status !== 200) throw new Error(`tools/call ${name}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      if (r.json?.error) throw Object.assign(new Error(`tools/call ${name}: JSON-RPC error ${JSON.stringify(r.json.error)}`), { rpcError: r.json.error });
+      return r.json.result;
+    },
+  };
+  return s;
+}
+
+/** A raw HTTP request with full control of the Host header (fetch cannot set it). */
+export function rawHttp(url, { method = 'GET', headers = {}, body, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out: ${method} ${url}`)));
+    req.on('error', reject);
+    if (body !== undefined) req.write(typeof body === 'string' ? body : JSON.stringify(body));
+    req.end();
   });
 }
