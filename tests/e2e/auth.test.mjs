@@ -1,0 +1,143 @@
+// AUTH_MODE behaviour at the HTTP edge: bearer (tokens from scripts/token), none (loopback Host
+// only, Origin validation, ALLOWED_ORIGINS), oauth (401 for now). Raw HTTP.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startFakeGitHub, startWorker, workerVars, createToken, tempDir, mcpPost, initializeRequest, rawSession, rawHttp,
+  resultText, ACCEPT_BOTH,
+} from './harness.mjs';
+
+const initBody = JSON.stringify(initializeRequest());
+const postHeaders = (extra) => ({ 'content-type': 'application/json', accept: ACCEPT_BOTH, ...extra });
+
+describe('AUTH_MODE=bearer', () => {
+  let gh, worker, token;
+  before(async () => {
+    gh = await startFakeGitHub();
+    const persistDir = tempDir('mcpw-persist-auth-');
+    token = await createToken('e2e-auth-alice', persistDir);
+    worker = await startWorker({ name: 'auth-bearer', persistDir, vars: workerVars(gh, { authMode: 'bearer' }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('GET /healthz needs no credentials', async () => {
+    const r = await fetch(`${worker.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).ok, true);
+  });
+
+  test('401 on /mcp and /sse without a token, with WWW-Authenticate: Bearer', async () => {
+    const r1 = await mcpPost(worker.mcpUrl, initializeRequest());
+    assert.equal(r1.status, 401, r1.text);
+    assert.match(r1.headers.get('www-authenticate') ?? '', /^Bearer\b/i);
+    const r2 = await fetch(worker.sseUrl, { headers: { accept: 'text/event-stream' }, signal: AbortSignal.timeout(10_000) });
+    await r2.text();
+    assert.equal(r2.status, 401);
+    assert.match(r2.headers.get('www-authenticate') ?? '', /^Bearer\b/i);
+  });
+
+  test('malformed Authorization headers are rejected', async () => {
+    for (const authorization of [`Basic ${Buffer.from('a:b').toString('base64')}`, 'Bearer', `Bearer  ${token.token}x`, token.token]) {
+      const r = await mcpPost(worker.mcpUrl, initializeRequest(), { authorization });
+      assert.equal(r.status, 401, `${authorization.slice(0, 20)}… -> ${r.status} ${r.text.slice(0, 200)}`);
+    }
+  });
+
+  test('whoami names the token', async () => {
+    const s = await rawSession(worker.mcpUrl, { authorization: `Bearer ${token.token}` });
+    const r = await s.call('whoami');
+    assert.ok(!r.isError, JSON.stringify(r));
+    const all = resultText(r) + JSON.stringify(r.structuredContent ?? {});
+    assert.match(all, /bearer/i);
+    assert.ok(all.includes('e2e-auth-alice'), all);
+  });
+
+  test('a session is bound to its token (beyond the written contract: session hijack guard)', async () => {
+    const other = await createToken('e2e-auth-bob', worker.persistDir).catch((e) => ({ error: e }));
+    if (other.error) throw other.error;
+    const s = await rawSession(worker.mcpUrl, { authorization: `Bearer ${token.token}` });
+    const r = await mcpPost(worker.mcpUrl, { jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} },
+      { ...s.headers, authorization: `Bearer ${other.token}` });
+    assert.ok(r.status === 403 || r.status === 404 || r.status === 401,
+      `another valid token must not use alice's session: ${r.status} ${r.text.slice(0, 200)}`);
+  });
+});
+
+describe('AUTH_MODE=none', () => {
+  let gh, worker;
+  const allowed = 'https://playground.example.test';
+  before(async () => {
+    gh = await startFakeGitHub();
+    worker = await startWorker({ name: 'auth-none', vars: workerVars(gh, { authMode: 'none', extra: { ALLOWED_ORIGINS: allowed } }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('loopback Host is served without credentials', async () => {
+    for (const host of [`127.0.0.1:${worker.port}`, `localhost:${worker.port}`]) {
+      const r = await rawHttp(worker.mcpUrl, { method: 'POST', headers: postHeaders({ host }), body: initBody });
+      assert.equal(r.status, 200, `Host ${host}: ${r.status} ${r.text.slice(0, 200)}`);
+    }
+  });
+
+  test('a non-loopback Host is refused (DNS rebinding)', async () => {
+    for (const path of ['/mcp', '/sse']) {
+      const r = await rawHttp(worker.url + path, {
+        method: path === '/mcp' ? 'POST' : 'GET',
+        headers: path === '/mcp' ? postHeaders({ host: 'evil.example.com' }) : { host: 'evil.example.com', accept: 'text/event-stream' },
+        body: path === '/mcp' ? initBody : undefined,
+        timeoutMs: 10_000,
+      });
+      assert.ok(r.status >= 400 && r.status < 500, `${path} with Host evil.example.com -> ${r.status} ${r.text.slice(0, 200)}`);
+    }
+  });
+
+  test('foreign Origin -> 403; same origin and ALLOWED_ORIGINS are accepted', async () => {
+    const evil = await mcpPost(worker.mcpUrl, initializeRequest(), { origin: 'http://evil.example.com' });
+    assert.equal(evil.status, 403, `Origin evil: ${evil.status} ${evil.text.slice(0, 200)}`);
+    const same = await mcpPost(worker.mcpUrl, initializeRequest(), { origin: worker.url });
+    assert.equal(same.status, 200, `same origin: ${same.status} ${same.text.slice(0, 200)}`);
+    const extra = await mcpPost(worker.mcpUrl, initializeRequest(), { origin: allowed });
+    assert.equal(extra.status, 200, `ALLOWED_ORIGINS origin: ${extra.status} ${extra.text.slice(0, 200)}`);
+    assert.ok(extra.headers.get('access-control-allow-origin'), 'CORS allow-origin on an allowed cross-origin response');
+  });
+
+  test('CORS preflight for an allowed origin', async () => {
+    const r = await fetch(worker.mcpUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: allowed,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization, mcp-session-id, mcp-protocol-version',
+      },
+      signal: AbortSignal.timeout(10_000),
+    });
+    await r.text();
+    assert.ok(r.status === 204 || r.status === 200, `preflight -> ${r.status}`);
+    assert.ok([allowed, '*'].includes(r.headers.get('access-control-allow-origin')), `ACAO ${r.headers.get('access-control-allow-origin')}`);
+    assert.match(r.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.match(r.headers.get('access-control-allow-headers') ?? '', /mcp-session-id/i);
+  });
+});
+
+describe('AUTH_MODE=oauth (not implemented yet: 401)', () => {
+  let gh, worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    worker = await startWorker({ name: 'auth-oauth', vars: workerVars(gh, { authMode: 'oauth' }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('POST /mcp -> 401', async () => {
+    const r = await mcpPost(worker.mcpUrl, initializeRequest());
+    assert.equal(r.status, 401, `${r.status} ${r.text.slice(0, 200)}`);
+  });
+});
