@@ -5,6 +5,7 @@
 //! refuses requests with that message rather than guessing.
 
 use crate::auth::caller::{AuthMode, Secret};
+use crate::mcp::request_state::StateSigner;
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_GITHUB_WEB_URL: &str = "https://github.com";
@@ -28,6 +29,8 @@ pub struct Config {
     pub github_token: Option<Secret>,
     /// Browser origins allowed besides our own and loopback ones; `*` allows any.
     pub allowed_origins: Vec<String>,
+    /// `COOKIE_ENCRYPTION_KEY`: the secret that signing keys are derived from.
+    pub signing_secret: Option<Secret>,
 }
 
 impl Config {
@@ -70,11 +73,30 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            signing_secret: get("COOKIE_ENCRYPTION_KEY").map(Secret::new),
         })
     }
 
     pub fn has_toolset(&self, toolset: Toolset) -> bool {
         self.toolsets.contains(&toolset)
+    }
+
+    /// The signer of `requestState`. Its key is derived from `COOKIE_ENCRYPTION_KEY`; without
+    /// that secret it is random per isolate, so a retry that lands on another isolate must
+    /// start over (set the secret in production).
+    pub fn state_signer(&self) -> StateSigner {
+        use hmac::{Hmac, Mac};
+        thread_local! {
+            static ISOLATE_KEY: [u8; 32] = crate::random::random_bytes::<32>();
+        }
+        let secret = match &self.signing_secret {
+            Some(secret) => secret.expose().as_bytes().to_vec(),
+            None => ISOLATE_KEY.with(|key| key.to_vec()),
+        };
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(&secret).expect("HMAC takes any key length");
+        mac.update(b"github-mcp-worker requestState v1");
+        StateSigner::new(&mac.finalize().into_bytes())
     }
 }
 

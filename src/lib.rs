@@ -44,6 +44,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
+/// Milliseconds since the epoch, by the Workers clock.
+pub fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}
+
 /// A variable or secret of the Worker's environment.
 pub fn env_value(env: &Env, name: &str) -> Option<String> {
     env.var(name)

@@ -90,38 +90,56 @@ pub fn check(
         .and_then(Value::as_object);
     let empty = Map::new();
     let meta = meta.unwrap_or(&empty);
-    let Some(requested) = meta.get(META_PROTOCOL_VERSION).and_then(Value::as_str) else {
+    // The order matters and follows the spec: required keys, then header agreement, then
+    // whether we speak the version, then the other headers.
+    let requested = meta.get(META_PROTOCOL_VERSION).and_then(Value::as_str);
+    let capabilities = meta.get(META_CLIENT_CAPABILITIES).filter(|c| c.is_object());
+    let (Some(requested), Some(capabilities)) = (requested, capabilities) else {
+        let missing = if requested.is_none() {
+            META_PROTOCOL_VERSION
+        } else {
+            META_CLIENT_CAPABILITIES
+        };
         return Err(reject(
             400,
             codes::INVALID_PARAMS,
-            format!("params._meta[\"{META_PROTOCOL_VERSION}\"] is required (a string such as \"2026-07-28\")"),
+            format!("Invalid params: params._meta[\"{missing}\"] is required in protocol 2026-07-28 (protocolVersion is a string, clientCapabilities an object)"),
         ));
     };
-    let version = match ProtocolVersion::parse(requested).filter(|v| v.is_modern()) {
-        Some(version) => version,
-        None => {
-            let supported: Vec<&str> = ProtocolVersion::modern()
-                .iter()
-                .map(|v| v.as_str())
-                .collect();
-            return Err(Rejection {
-                status: 400,
-                error: RpcError::new(
-                    codes::UNSUPPORTED_PROTOCOL_VERSION,
-                    format!("Unsupported protocol version {requested}; this endpoint answers {} statelessly, and older revisions after an initialize handshake", supported.join(", ")),
-                )
-                .with_data(json!({ "supported": supported, "requested": requested })),
-            });
+    match header("mcp-protocol-version") {
+        Some(v) if v == requested => {}
+        Some(v) => {
+            return Err(reject(
+                400,
+                codes::HEADER_MISMATCH,
+                format!(
+                    "the MCP-Protocol-Version header ({v}) differs from params._meta ({requested})"
+                ),
+            ))
         }
+        None => {
+            return Err(reject(
+                400,
+                codes::HEADER_MISMATCH,
+                format!("the MCP-Protocol-Version header is required and must be {requested}"),
+            ))
+        }
+    }
+    let Some(version) = ProtocolVersion::parse(requested).filter(|v| v.is_modern()) else {
+        let supported: Vec<&str> = ProtocolVersion::modern()
+            .iter()
+            .map(|v| v.as_str())
+            .collect();
+        return Err(Rejection {
+            status: 400,
+            error: RpcError::new(
+                codes::UNSUPPORTED_PROTOCOL_VERSION,
+                format!("Unsupported protocol version {requested}: without a session this endpoint speaks {}; older revisions start with initialize", supported.join(", ")),
+            )
+            .with_data(json!({ "supported": supported, "requested": requested })),
+        });
     };
-    let Some(capabilities) = meta.get(META_CLIENT_CAPABILITIES).filter(|c| c.is_object()) else {
-        return Err(reject(
-            400,
-            codes::INVALID_PARAMS,
-            format!("params._meta[\"{META_CLIENT_CAPABILITIES}\"] is required (an object, {{}} if the client declares none)"),
-        ));
-    };
-    check_headers(request, requested, header)?;
+    check_method_headers(request, header)?;
     let log_level = match meta.get(META_LOG_LEVEL) {
         None | Some(Value::Null) => None,
         Some(level) => Some(level.as_str().and_then(LogLevel::parse).ok_or_else(|| {
@@ -139,27 +157,12 @@ pub fn check(
     })
 }
 
-/// The headers must repeat the body: `MCP-Protocol-Version`, `Mcp-Method`, and for named
-/// requests `Mcp-Name`.
-fn check_headers(
+/// `Mcp-Method`, and for named requests `Mcp-Name`, must repeat the body.
+fn check_method_headers(
     request: &Request,
-    version: &str,
     header: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), Rejection> {
     let mismatch = |what: String| reject(400, codes::HEADER_MISMATCH, what);
-    match header("mcp-protocol-version") {
-        Some(v) if v == version => {}
-        Some(v) => {
-            return Err(mismatch(format!(
-                "the MCP-Protocol-Version header ({v}) differs from params._meta ({version})"
-            )))
-        }
-        None => {
-            return Err(mismatch(format!(
-                "the MCP-Protocol-Version header is required and must be {version}"
-            )))
-        }
-    }
     match header("mcp-method").map(|v| decode_header_value(&v)) {
         Some(Some(m)) if m == request.method => {}
         Some(Some(m)) => {
@@ -226,7 +229,11 @@ pub fn decode_header_value(value: &str) -> Option<String> {
 
 /// The answer to `server/discover`.
 pub fn discover(server: &Server) -> Value {
-    let supported: Vec<&str> = ProtocolVersion::all_newest_first();
+    // Only what a client may put in `_meta`; older revisions need the initialize handshake.
+    let supported: Vec<&str> = ProtocolVersion::modern()
+        .iter()
+        .map(|v| v.as_str())
+        .collect();
     let mut result = json!({
         "supportedVersions": supported,
         "capabilities": server.capabilities(ProtocolVersion::V2026_07_28),
@@ -271,5 +278,163 @@ pub fn status_for(error: &RpcError) -> u16 {
         | codes::MISSING_REQUIRED_CLIENT_CAPABILITY
         | codes::UNSUPPORTED_PROTOCOL_VERSION => 400,
         _ => 200,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mcp::jsonrpc::RequestId;
+
+    fn request(method: &str, params: Value) -> Request {
+        Request {
+            id: RequestId::Number(1),
+            method: method.into(),
+            params: Some(params),
+        }
+    }
+
+    fn meta(version: &str) -> Value {
+        json!({ META_PROTOCOL_VERSION: version, META_CLIENT_CAPABILITIES: {} })
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    fn code(result: Result<Checked, Rejection>) -> (u16, i32) {
+        let rejection = result.unwrap_err();
+        (rejection.status, rejection.error.code)
+    }
+
+    #[test]
+    fn recognises_the_modern_era_by_header_or_meta() {
+        assert!(is_modern(Some("2026-07-28"), &json!({})));
+        assert!(is_modern(None, &json!({"params": {"_meta": meta("v999")}})));
+        assert!(!is_modern(
+            Some("2025-11-25"),
+            &json!({"method": "tools/list"})
+        ));
+        assert!(!is_modern(None, &json!({"method": "initialize"})));
+    }
+
+    #[test]
+    fn checks_run_in_the_spec_order() {
+        let ok = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "server/discover"),
+        ]);
+        // Missing keys come first, even when the header is fine.
+        assert_eq!(
+            code(check(&request("server/discover", json!({})), &ok)),
+            (400, codes::INVALID_PARAMS)
+        );
+        let no_caps = json!({"_meta": { META_PROTOCOL_VERSION: "2026-07-28" }});
+        assert_eq!(
+            code(check(&request("server/discover", no_caps), &ok)),
+            (400, codes::INVALID_PARAMS)
+        );
+        // Then the header must equal _meta, before the version is judged.
+        let body = json!({"_meta": meta("v999.0.0")});
+        assert_eq!(
+            code(check(&request("server/discover", body.clone()), &ok)),
+            (400, codes::HEADER_MISMATCH)
+        );
+        // Agreeing on an unknown version is -32022, listing what we speak.
+        let v999 = headers(&[
+            ("mcp-protocol-version", "v999.0.0"),
+            ("mcp-method", "server/discover"),
+        ]);
+        let rejection = check(&request("server/discover", body), &v999).unwrap_err();
+        assert_eq!(
+            (rejection.status, rejection.error.code),
+            (400, codes::UNSUPPORTED_PROTOCOL_VERSION)
+        );
+        assert_eq!(
+            rejection.error.data,
+            Some(json!({"supported": ["2026-07-28"], "requested": "v999.0.0"}))
+        );
+    }
+
+    #[test]
+    fn method_and_name_headers_must_match_the_body() {
+        let body = json!({"name": "whoami", "_meta": meta("2026-07-28")});
+        let good = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", " whoami "),
+        ]);
+        assert!(check(&request("tools/call", body.clone()), &good).is_ok());
+        let encoded = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "=?base64?d2hvYW1p?="),
+        ]);
+        assert!(check(&request("tools/call", body.clone()), &encoded).is_ok());
+        for bad in [
+            vec![
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+            ],
+            vec![
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "other"),
+            ],
+            vec![
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "TOOLS/CALL"),
+                ("mcp-name", "whoami"),
+            ],
+            vec![
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-name", "whoami"),
+            ],
+        ] {
+            assert_eq!(
+                code(check(&request("tools/call", body.clone()), &headers(&bad))),
+                (400, codes::HEADER_MISMATCH),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decorates_results_and_maps_statuses() {
+        let server = Server::new(crate::tools::SERVER_INFO, None);
+        let listed = decorate("tools/list", json!({"tools": []}), &server);
+        assert_eq!(listed["resultType"], "complete");
+        assert_eq!(listed["ttlMs"], CACHE_TTL_MS);
+        assert_eq!(listed["cacheScope"], "public");
+        assert_eq!(
+            listed["_meta"][META_SERVER_INFO]["name"],
+            "github-mcp-worker"
+        );
+        let called = decorate("tools/call", json!({"content": []}), &server);
+        assert!(called.get("ttlMs").is_none());
+        let pending = decorate(
+            "tools/call",
+            json!({"resultType": "input_required"}),
+            &server,
+        );
+        assert_eq!(pending["resultType"], "input_required");
+        assert_eq!(status_for(&RpcError::method_not_found("ping")), 404);
+        assert_eq!(
+            status_for(&RpcError::new(
+                codes::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                ""
+            )),
+            400
+        );
+        assert_eq!(status_for(&RpcError::invalid_params("")), 200);
     }
 }

@@ -8,6 +8,7 @@ use super::exchange::{Exchange, LogLevel, Peer};
 use super::jsonrpc::{codes, Request, Response, RpcError};
 use super::lifecycle::SessionEffect;
 use super::prompt::{Prompt, PromptDefinition};
+use super::request_state::StateSigner;
 use super::resource::ResourceProvider;
 use super::schema::validate_arguments;
 use super::tool::{CallContext, Tool, ToolDefinition, ToolError};
@@ -40,6 +41,9 @@ pub struct Scope<'a> {
     pub caller: &'a Caller,
     pub github: &'a GitHub<'a>,
     pub peer: &'a dyn Peer,
+    pub state_signer: &'a StateSigner,
+    /// Seconds since the epoch.
+    pub now: i64,
 }
 
 /// A finished request: the response, and a change to the session if the request made one.
@@ -250,6 +254,8 @@ impl Server {
             github: scope.github,
             exchange,
             request_params: params,
+            state_signer: scope.state_signer,
+            now: scope.now,
         }
     }
 

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::exchange::{BoxFuture, Exchange};
 use super::jsonrpc::RpcError;
+use super::request_state::StateSigner;
 use crate::auth::caller::Caller;
 use crate::github::{GitHub, GitHubError};
 
@@ -166,6 +167,10 @@ pub struct CallContext<'a> {
     /// The whole `params` of the `tools/call` request, for tools that read fields beyond
     /// `arguments` (such as 2026-07-28 `inputResponses` and `requestState`).
     pub request_params: &'a Map<String, Value>,
+    /// Signs and checks `requestState` for input-required results.
+    pub state_signer: &'a StateSigner,
+    /// Seconds since the epoch, when the request arrived.
+    pub now: i64,
 }
 
 pub trait Tool {

@@ -24,6 +24,7 @@ use crate::mcp::jsonrpc::{
 use crate::mcp::lifecycle::{SessionState, SessionTransport};
 use crate::mcp::server::Scope;
 use crate::mcp::version::ProtocolVersion;
+use crate::now_ms;
 use crate::transport::outbox::{self, Outbox, OutboxPeer, Outgoing, PendingReplies};
 use crate::transport::{http, sse};
 
@@ -52,10 +53,6 @@ struct Live {
     sse_stream: RefCell<Option<Outbox>>,
     /// Streamable HTTP: the stream opened by `GET /mcp`.
     listen_stream: RefCell<Option<Outbox>>,
-}
-
-fn now_ms() -> i64 {
-    worker::Date::now().as_millis() as i64
 }
 
 fn session_not_found() -> worker::Result<Response> {
@@ -510,6 +507,7 @@ async fn run_request(
         outbox: outbox.clone(),
         replies: Some(live.replies.clone()),
     };
+    let state_signer = config.state_signer();
     let scope = Scope {
         version,
         client_capabilities,
@@ -517,6 +515,8 @@ async fn run_request(
         caller,
         github: &github,
         peer: &peer,
+        state_signer: &state_signer,
+        now: now_ms() / 1000,
     };
     let handled = server.handle(request, &scope).await;
     Ok((handled.response, handled.effect))

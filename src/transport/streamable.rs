@@ -197,6 +197,7 @@ async fn modern_post(
             outbox: task_outbox.clone(),
             replies: None,
         };
+        let state_signer = config.state_signer();
         let scope = Scope {
             version: checked.version,
             client_capabilities: checked.client_capabilities,
@@ -204,6 +205,8 @@ async fn modern_post(
             caller: &caller,
             github: &github,
             peer: &peer,
+            state_signer: &state_signer,
+            now: crate::now_ms() / 1000,
         };
         let mut response = server.handle(&request, &scope).await.response;
         if let Ok(result) = response.outcome {
