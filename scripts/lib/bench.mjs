@@ -651,7 +651,8 @@ function environment() {
   return {
     date: new Date().toISOString(),
     commit: git(['rev-parse', '--short', 'HEAD']),
-    dirty: git(['status', '--porcelain', '--untracked-files=no']).length > 0,
+    // build inputs that differ from the commit (tracked or not): then build/ is not that commit
+    dirty: git(['status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock', 'wrangler.toml']).length > 0,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cpus: os.cpus().length,
     memGiB: Math.round(os.totalmem() / 2 ** 30),
@@ -665,7 +666,7 @@ function report(result) {
   const e = result.environment;
   L.push('# github-mcp-worker benchmark');
   L.push('');
-  L.push(`${e.date} · commit ${e.commit}${e.dirty ? ' (work tree modified)' : ''} · ${e.cpus}× ${e.cpu}, ${e.memGiB} GiB · Node ${e.node} · wrangler ${e.wrangler} dev on 127.0.0.1`);
+  L.push(`${e.date} · commit ${e.commit}${e.dirty ? ' + uncommitted changes to src/Cargo/wrangler.toml' : ''} · ${e.cpus}× ${e.cpu}, ${e.memGiB} GiB · Node ${e.node} · wrangler ${e.wrangler} dev on 127.0.0.1`);
   L.push(`Calls per phase: ${result.params.warmup} warm-up, ${result.params.calls} sequential, ${result.params.calls} with ${result.params.concurrency} in flight on the same session/endpoint. Latency in ms; rps = calls/s.`);
   if (result.worker) L.push(`wrangler dev ready (GET /healthz 200) after ${Math.round(result.worker.readyMs)} ms.`);
   L.push('');
