@@ -2,6 +2,7 @@
 // exactly as a desktop client does: initialize, notifications/initialized, tools/list, tools/call.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, stdioClient, resultText, readmeRequests,
@@ -15,7 +16,7 @@ async function drive({ url, token, gh, extraArgs = [], label }) {
   const args = [PROXY, url, ...(token ? ['--header', `Authorization:Bearer ${token}`] : []), ...extraArgs];
   const c = stdioClient(process.execPath, args, {
     env: { MCP_REMOTE_CONFIG_DIR: tempDir('mcpw-mcp-remote-'), BROWSER: '/bin/false' },
-    logFile: path.join(LOG_DIR, `mcp-remote-${label}-${Date.now()}.log`),
+    logFile: path.join(LOG_DIR, `client-mcp-remote-${label}-${Date.now()}.log`),
   });
   try {
     const init = await c.request(1, 'initialize', {
@@ -72,10 +73,13 @@ describe('mcp-remote (stdio proxy), AUTH_MODE=bearer', () => {
   });
 
   test('http-first against /sse: POST /sse is refused, falls back to SSE', async () => {
-    const before = worker.url;
+    const posts405 = () => (fs.readFileSync(worker.logFile, 'utf8').match(/POST \/sse 405/g) ?? []).length;
+    const n0 = posts405();
     await drive({ url: worker.sseUrl, token, gh, label: 'sse' });
-    // The fallback must actually have happened: POST /sse is answered 405 by the worker.
-    const r = await fetch(`${before}/sse`, {
+    // The fallback must actually have happened: mcp-remote POSTed to /sse first (wrangler logs it)...
+    assert.ok(posts405() > n0, `expected "POST /sse 405" in ${worker.logFile}`);
+    // ...and POST /sse is answered 405 by the worker.
+    const r = await fetch(worker.sseUrl, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '0' } } }),
