@@ -185,7 +185,7 @@ impl Server {
         let legacy = !scope.version.is_modern();
         let complete = Outcome::Complete;
         match request.method.as_str() {
-            "initialize" => Err(RpcError::invalid_request(
+            "initialize" if legacy => Err(RpcError::invalid_request(
                 "this session is already initialized; start a new session to initialize again",
             )),
             "ping" if legacy => Ok(complete(json!({}))),

@@ -183,3 +183,75 @@ pub trait Tool {
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>>;
 }
+
+impl ToolError {
+    /// 2026-07-28's -32021: the call needs a client capability that was not declared.
+    pub fn missing_capability(capability: &str) -> Self {
+        ToolError::Protocol(
+            RpcError::new(
+                super::jsonrpc::codes::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                format!("Missing required client capability: {capability}"),
+            )
+            .with_data(json!({ "requiredCapabilities": { capability: {} } })),
+        )
+    }
+}
+
+impl CallContext<'_> {
+    /// The `inputResponses` of a 2026-07-28 retry, if the client sent any.
+    pub fn input_responses(&self) -> Result<Option<&Map<String, Value>>, ToolError> {
+        match self.request_params.get("inputResponses") {
+            None => Ok(None),
+            Some(Value::Object(responses)) => Ok(Some(responses)),
+            Some(_) => Err(ToolError::Protocol(RpcError::invalid_params(
+                "inputResponses must be an object mapping each input request's key to the client's result",
+            ))),
+        }
+    }
+
+    /// The `requestState` of a 2026-07-28 retry, if the client sent one.
+    pub fn request_state(&self) -> Result<Option<&str>, ToolError> {
+        match self.request_params.get("requestState") {
+            None => Ok(None),
+            Some(Value::String(state)) => Ok(Some(state)),
+            Some(_) => Err(ToolError::Protocol(RpcError::invalid_params(
+                "requestState must be the string this server returned",
+            ))),
+        }
+    }
+
+    /// Asks the client for input (`elicitation/create`, `sampling/createMessage`,
+    /// `roots/list`) the way the request's era allows:
+    /// - legacy: sends the request on the response stream and waits for the reply;
+    /// - 2026-07-28: returns the retry's answer under `key`, or ends the call with an
+    ///   input-required result naming `key` (or -32021 if the capability is undeclared).
+    pub async fn ask_client(
+        &self,
+        key: &str,
+        capability: &str,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, ToolError> {
+        if !self.exchange.version().is_modern() {
+            return self
+                .exchange
+                .request_client(capability, method, params)
+                .await
+                .map_err(|e| {
+                    ToolError::Failed(format!(
+                        "The client could not answer {method}: {}",
+                        e.message
+                    ))
+                });
+        }
+        if let Some(answer) = self.input_responses()?.and_then(|r| r.get(key)) {
+            return Ok(answer.clone());
+        }
+        if !self.exchange.client_supports(capability) {
+            return Err(ToolError::missing_capability(capability));
+        }
+        Err(ToolError::InputRequired(json!({
+            "inputRequests": { key: { "method": method, "params": params } }
+        })))
+    }
+}

@@ -4,6 +4,7 @@
 //! To add a tool: write one file here with a type that implements
 //! [`crate::mcp::tool::Tool`], and add it to its toolset in [`build_server`].
 
+pub mod conformance;
 pub mod get_github_readme;
 pub mod whoami;
 
@@ -21,6 +22,10 @@ const INSTRUCTIONS: &str = "Tools for reading GitHub. Repositories are named `ow
 /// The server for this deployment's configuration.
 pub fn build_server(config: &Config) -> Server {
     let mut server = Server::new(SERVER_INFO, Some(INSTRUCTIONS.to_string()));
+    // Conformance fixtures go first: the suite calls the first listed tool bare.
+    if config.has_toolset(Toolset::Conformance) {
+        conformance::register(&mut server);
+    }
     if config.has_toolset(Toolset::Github) {
         server.add_tool(Box::new(get_github_readme::GetGithubReadme));
         server.add_tool(Box::new(whoami::Whoami));

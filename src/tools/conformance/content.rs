@@ -1,0 +1,169 @@
+//! Fixtures that return fixed content of each kind, and one that fails on purpose.
+
+use serde_json::{json, Map, Value};
+
+use super::{no_arguments, Fixture, TEST_AUDIO_BASE64, TEST_IMAGE_BASE64};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{text_content, CallContext, ToolError, ToolResult};
+
+pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "test_simple_text",
+        description: "Returns a simple text response",
+        input_schema: no_arguments,
+        run: simple_text,
+    },
+    Fixture {
+        name: "test_image_content",
+        description: "Returns an image (a 1x1 PNG)",
+        input_schema: no_arguments,
+        run: image,
+    },
+    Fixture {
+        name: "test_audio_content",
+        description: "Returns audio (a minimal WAV)",
+        input_schema: no_arguments,
+        run: audio,
+    },
+    Fixture {
+        name: "test_embedded_resource",
+        description: "Returns an embedded text resource",
+        input_schema: no_arguments,
+        run: embedded_resource,
+    },
+    Fixture {
+        name: "test_multiple_content_types",
+        description: "Returns text, an image and an embedded resource together",
+        input_schema: no_arguments,
+        run: multiple_content_types,
+    },
+    Fixture {
+        name: "test_error_handling",
+        description: "Always fails, to test how errors are reported",
+        input_schema: no_arguments,
+        run: error_handling,
+    },
+    Fixture {
+        name: "test_reconnection",
+        description: "Completes normally; used by the SSE reconnection scenario",
+        input_schema: no_arguments,
+        run: reconnection,
+    },
+    Fixture {
+        name: "json_schema_2020_12_tool",
+        description: "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
+        input_schema: schema_2020_12,
+        run: echo_2020_12,
+    },
+];
+
+fn done(result: ToolResult) -> BoxFuture<'static, Result<ToolResult, ToolError>> {
+    Box::pin(async move { Ok(result) })
+}
+
+fn simple_text<'a>(
+    _: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    done(ToolResult::text(
+        "This is a simple text response for testing.",
+    ))
+}
+
+fn image<'a>(
+    _: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    done(ToolResult::content(vec![
+        json!({ "type": "image", "data": TEST_IMAGE_BASE64, "mimeType": "image/png" }),
+    ]))
+}
+
+fn audio<'a>(
+    _: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    done(ToolResult::content(vec![
+        json!({ "type": "audio", "data": TEST_AUDIO_BASE64, "mimeType": "audio/wav" }),
+    ]))
+}
+
+fn embedded_resource<'a>(
+    _: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    done(ToolResult::content(vec![json!({
+        "type": "resource",
+        "resource": { "uri": "test://embedded-resource", "mimeType": "text/plain", "text": "This is an embedded resource content." }
+    })]))
+}
+
+fn multiple_content_types<'a>(
+    _: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    done(ToolResult::content(vec![
+        text_content("Multiple content types test:"),
+        json!({ "type": "image", "data": TEST_IMAGE_BASE64, "mimeType": "image/png" }),
+        json!({
+            "type": "resource",
+            "resource": { "uri": "test://mixed-content-resource", "mimeType": "application/json", "text": "{\"test\":\"data\",\"value\":123}" }
+        }),
+    ]))
+}
+
+fn error_handling<'a>(
+    _: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    Box::pin(async {
+        Err(ToolError::Failed(
+            "This tool intentionally returns an error for testing".into(),
+        ))
+    })
+}
+
+fn reconnection<'a>(
+    _: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    done(ToolResult::text(
+        "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.",
+    ))
+}
+
+fn schema_2020_12() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {
+            "address": {
+                "$anchor": "address",
+                "type": "object",
+                "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
+            }
+        },
+        "properties": {
+            "name": { "type": "string" },
+            "address": { "$ref": "#/$defs/address" },
+            "contactMethod": { "type": "string", "enum": ["phone", "email"] },
+            "phone": { "type": "string" },
+            "email": { "type": "string" }
+        },
+        "allOf": [{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }],
+        "if": { "properties": { "contactMethod": { "const": "phone" } }, "required": ["contactMethod"] },
+        "then": { "required": ["phone"] },
+        "else": { "required": ["email"] },
+        "additionalProperties": false
+    })
+}
+
+fn echo_2020_12<'a>(
+    arguments: Map<String, Value>,
+    _: &'a CallContext<'a>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    done(ToolResult::text(format!(
+        "JSON Schema 2020-12 tool called with: {}",
+        Value::Object(arguments)
+    )))
+}
