@@ -20,12 +20,20 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const LATEST_LEGACY_PROTOCOL = '2025-11-25';
 
 const children = new Set(); // pids of process groups we started
+const tempDirs = new Set(); // removed on exit unless MCPW_E2E_KEEP=1
 
 process.on('exit', () => {
   for (const pid of children) {
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {}
+  }
+  if (process.env.MCPW_E2E_KEEP !== '1') {
+    for (const d of tempDirs) {
+      try {
+        fs.rmSync(d, { recursive: true, force: true });
+      } catch {}
+    }
   }
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -62,8 +70,11 @@ export async function freePort() {
   return port;
 }
 
+/** A fresh temp dir, removed when the test process exits (keep with MCPW_E2E_KEEP=1). */
 export function tempDir(prefix = 'mcpw-e2e-') {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(d);
+  return d;
 }
 
 /** Race a promise against a timeout (rejects with a clear message). */
