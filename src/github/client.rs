@@ -64,7 +64,8 @@ impl std::fmt::Display for GitHubError {
             GitHubError::RateLimited { reset, authenticated } => {
                 write!(f, "GitHub's API rate limit is exhausted")?;
                 if let Some(reset) = reset.and_then(|r| chrono::DateTime::from_timestamp(r, 0)) {
-                    write!(f, "; it resets at {}", reset.format("%Y-%m-%d %H:%M:%S UTC"))?;
+                    // RFC 3339 needs no strftime parser, which keeps the bundle small.
+                    write!(f, "; it resets at {}", reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))?;
                 }
                 if *authenticated {
                     write!(f, ". Try again after the reset.")

@@ -111,15 +111,18 @@ fn check_string(schema: &Value, s: &str, path: &str) -> Result<(), String> {
 }
 
 fn check_number(schema: &Value, n: f64, path: &str) -> Result<(), String> {
-    if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-        if n < min {
-            return Err(format!("argument '{path}' must be at least {min}"));
-        }
+    // Bounds are printed as the schema wrote them, e.g. `1`, not `1.0`.
+    if let Some(min) = schema
+        .get("minimum")
+        .filter(|m| m.as_f64().is_some_and(|m| n < m))
+    {
+        return Err(format!("argument '{path}' must be at least {min}"));
     }
-    if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-        if n > max {
-            return Err(format!("argument '{path}' must be at most {max}"));
-        }
+    if let Some(max) = schema
+        .get("maximum")
+        .filter(|m| m.as_f64().is_some_and(|m| n > m))
+    {
+        return Err(format!("argument '{path}' must be at most {max}"));
     }
     Ok(())
 }

@@ -132,6 +132,13 @@ impl ToolResult {
     }
 }
 
+/// Parses a JSON literal from the source (a schema or a fixed payload). Large literals cost
+/// far less in the wasm bundle as text than as the code `json!` expands to. The literals are
+/// checked by the unit tests, which build every tool's definition.
+pub fn json_text(text: &'static str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("invalid JSON literal in the source: {e}"))
+}
+
 /// A `text` content block.
 pub fn text_content(text: impl Into<String>) -> Value {
     json!({ "type": "text", "text": text.into() })

@@ -7,12 +7,50 @@ use serde_json::{json, Map, Value};
 use crate::github::http::percent_encode;
 use crate::github::repo::{validate_ref, RepoRef};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{
+    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+};
 
 /// READMEs longer than this many characters are cut, and the result says so.
 pub const MAX_README_CHARS: usize = 200_000;
 
 pub struct GetGithubReadme;
+
+const INPUT_SCHEMA: &str = r#"{
+    "type": "object",
+    "properties": {
+        "repositoryUrl": {
+            "type": "string",
+            "description": "The repository: `owner/repo` or `https://github.com/owner/repo`.",
+            "minLength": 3,
+            "maxLength": 300
+        },
+        "ref": {
+            "type": "string",
+            "description": "A branch, tag or commit SHA. Defaults to the repository's default branch.",
+            "minLength": 1,
+            "maxLength": 255
+        }
+    },
+    "required": ["repositoryUrl"],
+    "additionalProperties": false
+}"#;
+
+const OUTPUT_SCHEMA: &str = r#"{
+    "type": "object",
+    "properties": {
+        "repository": { "type": "string", "description": "owner/repo" },
+        "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
+        "name": { "type": "string", "description": "The README's file name." },
+        "path": { "type": "string", "description": "The README's path in the repository." },
+        "htmlUrl": { "type": ["string", "null"] },
+        "size": { "type": "integer", "description": "Size in bytes." },
+        "text": { "type": "string" },
+        "truncated": { "type": "boolean", "description": "True when text was cut at the limit." }
+    },
+    "required": ["repository", "ref", "name", "path", "htmlUrl", "size", "text", "truncated"],
+    "additionalProperties": false
+}"#;
 
 impl Tool for GetGithubReadme {
     fn definition(&self) -> ToolDefinition {
@@ -20,40 +58,8 @@ impl Tool for GetGithubReadme {
             name: "getGithubReadme",
             title: "Get a repository's README",
             description: "Fetches the README of a GitHub repository as text, from its default branch or from a given branch, tag or commit. Use it to learn what a project is and how to use it.",
-            input_schema: json!({
-                "type": "object",
-                "properties": {
-                    "repositoryUrl": {
-                        "type": "string",
-                        "description": "The repository: `owner/repo` or `https://github.com/owner/repo`.",
-                        "minLength": 3,
-                        "maxLength": 300
-                    },
-                    "ref": {
-                        "type": "string",
-                        "description": "A branch, tag or commit SHA. Defaults to the repository's default branch.",
-                        "minLength": 1,
-                        "maxLength": 255
-                    }
-                },
-                "required": ["repositoryUrl"],
-                "additionalProperties": false
-            }),
-            output_schema: Some(json!({
-                "type": "object",
-                "properties": {
-                    "repository": { "type": "string", "description": "owner/repo" },
-                    "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
-                    "name": { "type": "string", "description": "The README's file name." },
-                    "path": { "type": "string", "description": "The README's path in the repository." },
-                    "htmlUrl": { "type": ["string", "null"] },
-                    "size": { "type": "integer", "description": "Size in bytes." },
-                    "text": { "type": "string" },
-                    "truncated": { "type": "boolean", "description": "True when text was cut at the limit." }
-                },
-                "required": ["repository", "ref", "name", "path", "htmlUrl", "size", "text", "truncated"],
-                "additionalProperties": false
-            })),
+            input_schema: json_text(INPUT_SCHEMA),
+            output_schema: Some(json_text(OUTPUT_SCHEMA)),
             annotations: Annotations::READS_GITHUB,
         }
     }

@@ -32,3 +32,181 @@ pub fn build_server(config: &Config) -> Server {
     }
     server
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use base64::Engine;
+    use futures_executor::block_on;
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::auth::caller::Caller;
+    use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+    use crate::github::GitHub;
+    use crate::mcp::exchange::{BoxFuture, SilentPeer};
+    use crate::mcp::jsonrpc::{codes, Request, RequestId};
+    use crate::mcp::request_state::StateSigner;
+    use crate::mcp::schema::validate_arguments;
+    use crate::mcp::server::Scope;
+    use crate::mcp::version::ProtocolVersion;
+
+    /// Answers the readme endpoint of one repository, and 404 for everything else.
+    struct FakeGitHub;
+
+    impl HttpClient for FakeGitHub {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            let readme = request.url == "https://api.github.com/repos/octocat/Hello-World/readme";
+            let body = if readme {
+                let content = base64::engine::general_purpose::STANDARD.encode("# Hello World\n");
+                json!({ "name": "README.md", "path": "README.md", "size": 14, "encoding": "base64",
+                        "content": content, "html_url": "https://github.com/octocat/Hello-World/blob/main/README.md" })
+            } else {
+                json!({ "message": "Not Found" })
+            };
+            let status = if readme { 200 } else { 404 };
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status,
+                    headers: vec![],
+                    body: body.to_string().into_bytes(),
+                })
+            })
+        }
+    }
+
+    fn call(
+        server: &Server,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, crate::mcp::jsonrpc::RpcError> {
+        let caller = Caller::local(None);
+        let github = GitHub::new(
+            "https://api.github.com",
+            "https://github.com",
+            None,
+            &FakeGitHub,
+        );
+        let signer = StateSigner::new(b"test");
+        let scope = Scope {
+            version: ProtocolVersion::V2025_11_25,
+            client_capabilities: json!({}),
+            log_level: None,
+            caller: &caller,
+            github: &github,
+            peer: &SilentPeer,
+            state_signer: &signer,
+            now: 0,
+        };
+        let request = Request {
+            id: RequestId::Number(1),
+            method: method.into(),
+            params: Some(params),
+        };
+        block_on(server.handle(&request, &scope)).response.outcome
+    }
+
+    fn everything() -> Server {
+        let config = Config::from_lookup(|name| {
+            (name == "MCP_TOOLSETS").then(|| "github,conformance".to_string())
+        })
+        .unwrap();
+        build_server(&config)
+    }
+
+    #[test]
+    fn every_definition_is_well_formed() {
+        let server = everything();
+        let tools = call(&server, "tools/list", json!({})).unwrap();
+        let mut names = HashSet::new();
+        for tool in tools["tools"].as_array().unwrap() {
+            let name = tool["name"].as_str().unwrap();
+            assert!(names.insert(name.to_string()), "two tools are named {name}");
+            assert!((1..=128).contains(&name.len()));
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)),
+                "{name}"
+            );
+            assert!(
+                !tool["description"].as_str().unwrap().is_empty(),
+                "{name} has no description"
+            );
+            assert_eq!(tool["inputSchema"]["type"], "object", "{name}");
+            if let Some(output) = tool.get("outputSchema") {
+                assert_eq!(output["type"], "object", "{name}");
+            }
+        }
+        assert_eq!(tools["tools"][0]["name"], "test_simple_text");
+        let resources = call(&server, "resources/list", json!({})).unwrap();
+        assert_eq!(resources["resources"][0]["uri"], "test://static-text");
+        let prompts = call(&server, "prompts/list", json!({})).unwrap();
+        assert!(prompts["prompts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["description"].as_str().is_some_and(|d| !d.is_empty())));
+    }
+
+    #[test]
+    fn readme_structured_output_matches_its_schema() {
+        let server = everything();
+        let result = call(&server, "tools/call", json!({ "name": "getGithubReadme", "arguments": { "repositoryUrl": "octocat/Hello-World" } })).unwrap();
+        assert_eq!(result.get("isError"), None, "{result}");
+        let structured = result["structuredContent"].clone();
+        assert_eq!(structured["text"], "# Hello World\n");
+        let schema = server
+            .tool_definitions()
+            .find(|d| d.name == "getGithubReadme")
+            .unwrap()
+            .output_schema
+            .clone()
+            .unwrap();
+        validate_arguments(&schema, &mut structured.as_object().unwrap().clone()).unwrap();
+        // The text block carries the same JSON.
+        let text: Value =
+            serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+        assert_eq!(text, structured);
+    }
+
+    #[test]
+    fn failures_are_results_a_person_can_act_on() {
+        let server = everything();
+        let missing = call(
+            &server,
+            "tools/call",
+            json!({ "name": "getGithubReadme", "arguments": { "repositoryUrl": "octocat/nope" } }),
+        )
+        .unwrap();
+        assert_eq!(missing["isError"], true);
+        assert!(missing["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not found"));
+        let invalid = call(&server, "tools/call", json!({ "name": "getGithubReadme", "arguments": { "repositoryUrl": "https://evil.example/a/b" } })).unwrap();
+        assert_eq!(invalid["isError"], true);
+        assert!(invalid["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("repositoryUrl"));
+        let unknown = call(&server, "tools/call", json!({ "name": "nope" })).unwrap_err();
+        assert_eq!(unknown.code, codes::INVALID_PARAMS);
+        let not_a_resource = call(
+            &server,
+            "resources/read",
+            json!({ "uri": "test://missing" }),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (not_a_resource.code, not_a_resource.data),
+            (
+                codes::RESOURCE_NOT_FOUND,
+                Some(json!({ "uri": "test://missing" }))
+            )
+        );
+    }
+}

@@ -3,9 +3,24 @@
 use serde_json::{json, Map, Value};
 
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{
+    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+};
 
 pub struct Whoami;
+
+const OUTPUT_SCHEMA: &str = r#"{
+    "type": "object",
+    "properties": {
+        "authMode": { "type": "string", "enum": ["oauth", "bearer", "none"] },
+        "subject": { "type": "string", "description": "The stable identity sessions are bound to." },
+        "name": { "type": "string" },
+        "githubAuthenticated": { "type": "boolean", "description": "True when GitHub calls carry a token." },
+        "protocolVersion": { "type": "string" }
+    },
+    "required": ["authMode", "subject", "name", "githubAuthenticated", "protocolVersion"],
+    "additionalProperties": false
+}"#;
 
 impl Tool for Whoami {
     fn definition(&self) -> ToolDefinition {
@@ -13,19 +28,8 @@ impl Tool for Whoami {
             name: "whoami",
             title: "Who am I?",
             description: "Says who this server takes you to be (how you signed in, and as whom) and whether its GitHub calls are authenticated.",
-            input_schema: json!({ "type": "object", "properties": {}, "additionalProperties": false }),
-            output_schema: Some(json!({
-                "type": "object",
-                "properties": {
-                    "authMode": { "type": "string", "enum": ["oauth", "bearer", "none"] },
-                    "subject": { "type": "string", "description": "The stable identity sessions are bound to." },
-                    "name": { "type": "string" },
-                    "githubAuthenticated": { "type": "boolean", "description": "True when GitHub calls carry a token." },
-                    "protocolVersion": { "type": "string" }
-                },
-                "required": ["authMode", "subject", "name", "githubAuthenticated", "protocolVersion"],
-                "additionalProperties": false
-            })),
+            input_schema: json_text(r#"{ "type": "object", "properties": {}, "additionalProperties": false }"#),
+            output_schema: Some(json_text(OUTPUT_SCHEMA)),
             annotations: Annotations::LOCAL_READ,
         }
     }

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::{no_arguments, Fixture};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, ToolError, ToolResult};
+use crate::mcp::tool::{json_text, CallContext, ToolError, ToolResult};
 
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
@@ -116,7 +116,8 @@ fn elicitation_defaults<'a>(
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        let params = json!({
+        let params = json_text(
+            r#"{
             "message": "Please review and update the form fields with defaults",
             "requestedSchema": {
                 "type": "object",
@@ -128,8 +129,9 @@ fn elicitation_defaults<'a>(
                     "verified": { "type": "boolean", "description": "Verification status", "default": true }
                 },
                 "required": []
-            }
-        });
+            }"#,
+        );
+
         elicit(context, params, "Elicitation completed").await
     })
 }
@@ -139,7 +141,8 @@ fn elicitation_enums<'a>(
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        let params = json!({
+        let params = json_text(
+            r#"{
             "message": "Please select options from the enum fields",
             "requestedSchema": {
                 "type": "object",
@@ -159,8 +162,9 @@ fn elicitation_enums<'a>(
                     ] } }
                 },
                 "required": []
-            }
-        });
+            }"#,
+        );
+
         elicit(context, params, "Elicitation completed").await
     })
 }

@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::{no_arguments, Fixture, TEST_AUDIO_BASE64, TEST_IMAGE_BASE64};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{text_content, CallContext, ToolError, ToolResult};
+use crate::mcp::tool::{json_text, text_content, CallContext, ToolError, ToolResult};
 
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
@@ -133,7 +133,8 @@ fn reconnection<'a>(
 }
 
 fn schema_2020_12() -> Value {
-    json!({
+    json_text(
+        r##"{
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "$defs": {
@@ -155,7 +156,8 @@ fn schema_2020_12() -> Value {
         "then": { "required": ["phone"] },
         "else": { "required": ["email"] },
         "additionalProperties": false
-    })
+    }"##,
+    )
 }
 
 fn echo_2020_12<'a>(

@@ -5,19 +5,25 @@ use serde_json::{json, Value};
 use super::TEST_IMAGE_BASE64;
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::resource::ResourceProvider;
-use crate::mcp::tool::{CallContext, ToolError};
+use crate::mcp::tool::{json_text, CallContext, ToolError};
 
 pub struct TestResources;
 
 const TEMPLATE: &str = "test://template/{id}/data";
 
+/// Listed in this order: the suite reads the first one.
+const RESOURCES: &str = r#"[
+    { "uri": "test://static-text", "name": "static-text", "title": "Static Text Resource", "description": "A static text resource for testing", "mimeType": "text/plain" },
+    { "uri": "test://static-binary", "name": "static-binary", "title": "Static Binary Resource", "description": "A static binary resource (image) for testing", "mimeType": "image/png" },
+    { "uri": "test://watched-resource", "name": "watched-resource", "title": "Watched Resource", "description": "A resource clients may subscribe to", "mimeType": "text/plain" }
+]"#;
+
 impl ResourceProvider for TestResources {
     fn resources(&self) -> Vec<Value> {
-        vec![
-            json!({ "uri": "test://static-text", "name": "static-text", "title": "Static Text Resource", "description": "A static text resource for testing", "mimeType": "text/plain" }),
-            json!({ "uri": "test://static-binary", "name": "static-binary", "title": "Static Binary Resource", "description": "A static binary resource (image) for testing", "mimeType": "image/png" }),
-            json!({ "uri": "test://watched-resource", "name": "watched-resource", "title": "Watched Resource", "description": "A resource clients may subscribe to", "mimeType": "text/plain" }),
-        ]
+        match json_text(RESOURCES) {
+            Value::Array(resources) => resources,
+            _ => Vec::new(),
+        }
     }
 
     fn templates(&self) -> Vec<Value> {

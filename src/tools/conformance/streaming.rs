@@ -39,9 +39,11 @@ fn with_progress<'a>(
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        for step in [0.0, 50.0, 100.0] {
+        for step in [0u32, 50, 100] {
             let message = format!("Completed step {step} of 100");
-            context.exchange.progress(step, Some(100.0), Some(&message));
+            context
+                .exchange
+                .progress(f64::from(step), Some(100.0), Some(&message));
         }
         let token = context
             .request_params
