@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
+import { parseSseBlock, parseSseText } from './sse.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = path.join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -257,33 +258,6 @@ async function startWorker(workDir, githubUrl) {
     await sleep(100);
   }
   return { url, port, child, logFile, readyMs: now() - t0 };
-}
-
-// ------------------------------------------------------------------ SSE parsing
-
-/** One SSE block (lines between blank lines) → {event, data, id} or null. */
-function parseSseBlock(block) {
-  const e = { event: 'message', data: '', id: undefined };
-  const data = [];
-  let any = false;
-  for (const line of block.split('\n')) {
-    if (!line || line.startsWith(':')) continue;
-    const i = line.indexOf(':');
-    const field = i < 0 ? line : line.slice(0, i);
-    let value = i < 0 ? '' : line.slice(i + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    any = true;
-    if (field === 'data') data.push(value);
-    else if (field === 'event') e.event = value;
-    else if (field === 'id') e.id = value;
-  }
-  if (!any) return null;
-  e.data = data.join('\n');
-  return e;
-}
-
-function parseSseText(text) {
-  return text.replace(/\r\n?/g, '\n').split('\n\n').map(parseSseBlock).filter(Boolean);
 }
 
 // ------------------------------------------------------------------ MCP clients (raw fetch)

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::exchange::LogLevel;
 use super::jsonrpc::{codes, Request, RpcError};
-use super::server::Server;
+use super::server::{Declared, Server};
 use super::version::ProtocolVersion;
 
 pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -56,14 +56,6 @@ pub fn is_modern(header_version: Option<&str>, message: &Value) -> bool {
         || declared_version(message).is_some()
 }
 
-/// A request that passed the checks, with what it declared.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Checked {
-    pub version: ProtocolVersion,
-    pub client_capabilities: Value,
-    pub log_level: Option<LogLevel>,
-}
-
 /// A refusal: the HTTP status and the JSON-RPC error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejection {
@@ -82,7 +74,7 @@ fn reject(status: u16, code: i32, message: String) -> Rejection {
 pub fn check(
     request: &Request,
     header: &dyn Fn(&str) -> Option<String>,
-) -> Result<Checked, Rejection> {
+) -> Result<Declared, Rejection> {
     let meta = request
         .params
         .as_ref()
@@ -150,7 +142,7 @@ pub fn check(
             )
         })?),
     };
-    Ok(Checked {
+    Ok(Declared {
         version,
         client_capabilities: capabilities.clone(),
         log_level,
@@ -311,7 +303,7 @@ mod tests {
         }
     }
 
-    fn code(result: Result<Checked, Rejection>) -> (u16, i32) {
+    fn code(result: Result<Declared, Rejection>) -> (u16, i32) {
         let rejection = result.unwrap_err();
         (rejection.status, rejection.error.code)
     }

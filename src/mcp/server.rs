@@ -33,6 +33,14 @@ impl ServerInfo {
     }
 }
 
+/// What the client declared for a request: in its session (legacy) or in its `_meta`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Value,
+    pub log_level: Option<LogLevel>,
+}
+
 /// What one request runs with: the revision, what the client declared, and who calls.
 pub struct Scope<'a> {
     pub version: ProtocolVersion,

@@ -15,18 +15,16 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 use super::internal::{Op, CALLER_HEADER, SESSION_HEADER};
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::github::fetch::FetchClient;
-use crate::github::GitHub;
 use crate::mcp::exchange::LogLevel;
 use crate::mcp::jsonrpc::{
     self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
 };
 use crate::mcp::lifecycle::{SessionState, SessionTransport};
-use crate::mcp::server::Scope;
+use crate::mcp::server::{Declared, Handled};
 use crate::mcp::version::ProtocolVersion;
 use crate::now_ms;
 use crate::transport::outbox::{self, Outbox, OutboxPeer, Outgoing, PendingReplies};
-use crate::transport::{http, sse};
+use crate::transport::{dispatch, http, sse};
 
 /// The storage key of the [`SessionState`].
 const STATE_KEY: &str = "session";
@@ -296,7 +294,7 @@ impl McpSession {
             )
             .await
             {
-                Ok((response, effect)) => {
+                Ok(Handled { response, effect }) => {
                     if let Some(effect) = effect {
                         let current = live.session.borrow().clone();
                         if let Some(mut session) = current {
@@ -490,34 +488,17 @@ async fn run_request(
     log_level: Option<LogLevel>,
     outbox: &Outbox,
     live: &Rc<Live>,
-) -> worker::Result<(
-    jsonrpc::Response,
-    Option<crate::mcp::lifecycle::SessionEffect>,
-)> {
+) -> worker::Result<Handled> {
     let config = config(env)?;
     let server = crate::tools::build_server(&config);
-    let http_client = FetchClient;
-    let github = GitHub::new(
-        &config.github_api_url,
-        &config.github_web_url,
-        caller.github_token.as_ref(),
-        &http_client,
-    );
     let peer = OutboxPeer {
         outbox: outbox.clone(),
         replies: Some(live.replies.clone()),
     };
-    let state_signer = config.state_signer();
-    let scope = Scope {
+    let declared = Declared {
         version,
         client_capabilities,
         log_level,
-        caller,
-        github: &github,
-        peer: &peer,
-        state_signer: &state_signer,
-        now: now_ms() / 1000,
     };
-    let handled = server.handle(request, &scope).await;
-    Ok((handled.response, handled.effect))
+    Ok(dispatch::run(&server, &config, request, caller, declared, &peer).await)
 }

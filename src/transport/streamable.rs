@@ -10,15 +10,12 @@
 use serde_json::Value;
 use worker::{Env, Method, Request, Response};
 
-use super::http;
 use super::outbox::{self, Outbox, OutboxPeer, Outgoing};
+use super::{dispatch, http};
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::github::fetch::FetchClient;
-use crate::github::GitHub;
 use crate::mcp::jsonrpc::{self, Message, RpcError};
 use crate::mcp::modern;
-use crate::mcp::server::Scope;
 use crate::mcp::version::ProtocolVersion;
 use crate::session::internal::{self, Op};
 
@@ -168,8 +165,8 @@ async fn modern_post(
         };
     let headers = req.headers().clone();
     let header = move |name: &str| headers.get(name).ok().flatten();
-    let checked = match modern::check(&request, &header) {
-        Ok(checked) => checked,
+    let declared = match modern::check(&request, &header) {
+        Ok(declared) => declared,
         Err(rejection) => {
             return http::rpc_error_for(rejection.status, Some(request.id), rejection.error)
         }
@@ -186,29 +183,12 @@ async fn modern_post(
     let config = config.clone();
     let task_outbox = outbox.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let http_client = FetchClient;
-        let github = GitHub::new(
-            &config.github_api_url,
-            &config.github_web_url,
-            caller.github_token.as_ref(),
-            &http_client,
-        );
         let peer = OutboxPeer {
             outbox: task_outbox.clone(),
             replies: None,
         };
-        let state_signer = config.state_signer();
-        let scope = Scope {
-            version: checked.version,
-            client_capabilities: checked.client_capabilities,
-            log_level: checked.log_level,
-            caller: &caller,
-            github: &github,
-            peer: &peer,
-            state_signer: &state_signer,
-            now: crate::now_ms() / 1000,
-        };
-        let mut response = server.handle(&request, &scope).await.response;
+        let handled = dispatch::run(&server, &config, &request, &caller, declared, &peer).await;
+        let mut response = handled.response;
         if let Ok(result) = response.outcome {
             response.outcome = Ok(modern::decorate(&request.method, result, &server));
         }

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSseBlock, parseSseText } from '../../scripts/lib/sse.mjs';
 
 export { startFakeGitHub, FAKE_GITHUB_TOKEN, HELLO_MARKER, HELLO_V1_MARKER, DOCS_MARKER, PRIVATE_MARKER } from '../fake-github/server.mjs';
 
@@ -390,37 +391,7 @@ export async function mcpPost(url, body, headers = {}, { timeoutMs = REQUEST_TIM
   return { status: r.status, headers: r.headers, text, json, messages };
 }
 
-/** Parse a complete SSE text into events [{event, data, id, retry}]. */
-export function parseSseText(text) {
-  const events = [];
-  for (const block of text.replace(/\r\n?/g, '\n').split('\n\n')) {
-    const e = parseSseBlock(block);
-    if (e) events.push(e);
-  }
-  return events;
-}
-
-function parseSseBlock(block) {
-  if (!block.trim()) return null;
-  const e = { event: 'message', data: '', id: undefined, retry: undefined };
-  const data = [];
-  let any = false;
-  for (const line of block.split('\n')) {
-    if (!line || line.startsWith(':')) continue;
-    const i = line.indexOf(':');
-    const field = i < 0 ? line : line.slice(0, i);
-    let value = i < 0 ? '' : line.slice(i + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    any = true;
-    if (field === 'data') data.push(value);
-    else if (field === 'event') e.event = value;
-    else if (field === 'id') e.id = value;
-    else if (field === 'retry') e.retry = Number(value);
-  }
-  if (!any) return null;
-  e.data = data.join('\n');
-  return e;
-}
+export { parseSseText };
 
 /**
  * Open a streaming SSE GET (e.g. GET /sse). Returns {status, headers, next(pred, ms), events[], close()}.
