@@ -210,3 +210,102 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod conformance_fixture_tests {
+    use futures_executor::block_on;
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::auth::caller::Caller;
+    use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+    use crate::github::GitHub;
+    use crate::mcp::exchange::{BoxFuture, SilentPeer};
+    use crate::mcp::jsonrpc::{Request, RequestId, RpcError};
+    use crate::mcp::request_state::StateSigner;
+    use crate::mcp::server::Scope;
+    use crate::mcp::version::ProtocolVersion;
+
+    struct NoNetwork;
+
+    impl HttpClient for NoNetwork {
+        fn send(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            Box::pin(async { Err(TransportError::Failed("no network in unit tests".into())) })
+        }
+    }
+
+    fn call(
+        server: &Server,
+        version: ProtocolVersion,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, RpcError> {
+        let caller = Caller::local(None);
+        let github = GitHub::new(
+            "https://api.github.com",
+            "https://github.com",
+            None,
+            &NoNetwork,
+        );
+        let signer = StateSigner::new(b"test");
+        let scope = Scope {
+            version,
+            client_capabilities: json!({ "sampling": {}, "elicitation": {}, "roots": {} }),
+            log_level: None,
+            caller: &caller,
+            github: &github,
+            peer: &SilentPeer,
+            state_signer: &signer,
+            now: 0,
+        };
+        let request = Request {
+            id: RequestId::Number(1),
+            method: method.into(),
+            params: Some(params),
+        };
+        block_on(server.handle(&request, &scope)).response.outcome
+    }
+
+    /// Calls every fixture tool and prompt in both eras: each must answer (a result or a
+    /// JSON-RPC error), never panic, which also proves every JSON literal in them parses.
+    #[test]
+    fn every_fixture_answers_in_every_era() {
+        let config =
+            Config::from_lookup(|name| (name == "MCP_TOOLSETS").then(|| "conformance".to_string()))
+                .unwrap();
+        let server = build_server(&config);
+        let names: Vec<&str> = server.tool_definitions().map(|d| d.name).collect();
+        for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2026_07_28] {
+            for name in &names {
+                let outcome = call(
+                    &server,
+                    version,
+                    "tools/call",
+                    json!({ "name": name, "arguments": {} }),
+                );
+                if let Ok(result) = &outcome {
+                    let kind = result.get("resultType").and_then(Value::as_str);
+                    assert!(
+                        result.get("content").is_some() || kind == Some("input_required"),
+                        "{name} in {version}: {result}"
+                    );
+                }
+            }
+            let prompts = call(&server, version, "prompts/list", json!({})).unwrap();
+            for prompt in prompts["prompts"].as_array().unwrap() {
+                let arguments: serde_json::Map<String, Value> = prompt["arguments"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| (a["name"].as_str().unwrap().to_string(), json!("x")))
+                    .collect();
+                let _ = call(
+                    &server,
+                    version,
+                    "prompts/get",
+                    json!({ "name": prompt["name"], "arguments": arguments }),
+                );
+            }
+        }
+    }
+}

@@ -129,7 +129,8 @@ fn elicitation_defaults<'a>(
                     "verified": { "type": "boolean", "description": "Verification status", "default": true }
                 },
                 "required": []
-            }"#,
+            }
+        }"#,
         );
 
         elicit(context, params, "Elicitation completed").await
@@ -162,7 +163,8 @@ fn elicitation_enums<'a>(
                     ] } }
                 },
                 "required": []
-            }"#,
+            }
+        }"#,
         );
 
         elicit(context, params, "Elicitation completed").await
