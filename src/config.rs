@@ -9,6 +9,8 @@ use crate::mcp::request_state::StateSigner;
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_GITHUB_WEB_URL: &str = "https://github.com";
+/// Read-only access to the signed-in user's profile: the least GitHub offers.
+pub const DEFAULT_GITHUB_SCOPES: &str = "read:user";
 
 /// The groups of tools `MCP_TOOLSETS` can switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +31,17 @@ pub struct Config {
     pub github_token: Option<Secret>,
     /// Browser origins allowed besides our own and loopback ones; `*` allows any.
     pub allowed_origins: Vec<String>,
-    /// `COOKIE_ENCRYPTION_KEY`: the secret that signing keys are derived from.
+    /// `COOKIE_ENCRYPTION_KEY`: the secret that signing and encryption keys derive from.
     pub signing_secret: Option<Secret>,
+    /// The GitHub OAuth App that `AUTH_MODE=oauth` signs people in with.
+    pub github_client_id: Option<String>,
+    pub github_client_secret: Option<Secret>,
+    /// The GitHub scopes asked for at sign-in (`GITHUB_SCOPES`).
+    pub github_scopes: String,
+    /// GitHub logins allowed to sign in (`ALLOWED_GITHUB_USERS`); empty allows everyone.
+    pub allowed_github_users: Vec<String>,
+    /// Test-only: fetch Client ID Metadata Documents from loopback (`CIMD_ALLOW_LOOPBACK`).
+    pub cimd_allow_loopback: bool,
 }
 
 impl Config {
@@ -65,15 +76,18 @@ impl Config {
                 "GITHUB_WEB_URL",
             )?,
             github_token: get("GITHUB_TOKEN").map(Secret::new),
-            allowed_origins: get("ALLOWED_ORIGINS")
-                .map(|text| {
-                    text.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_string())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            allowed_origins: list(get("ALLOWED_ORIGINS"))
+                .into_iter()
+                .map(|o| o.trim_end_matches('/').to_string())
+                .collect(),
             signing_secret: get("COOKIE_ENCRYPTION_KEY").map(Secret::new),
+            github_client_id: get("GITHUB_CLIENT_ID"),
+            github_client_secret: get("GITHUB_CLIENT_SECRET").map(Secret::new),
+            github_scopes: get("GITHUB_SCOPES")
+                .unwrap_or_else(|| DEFAULT_GITHUB_SCOPES.to_string()),
+            allowed_github_users: list(get("ALLOWED_GITHUB_USERS")),
+            cimd_allow_loopback: get("CIMD_ALLOW_LOOPBACK")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         })
     }
 
@@ -85,7 +99,6 @@ impl Config {
     /// that secret it is random per isolate, so a retry that lands on another isolate must
     /// start over (set the secret in production).
     pub fn state_signer(&self) -> StateSigner {
-        use hmac::{Hmac, Mac};
         thread_local! {
             static ISOLATE_KEY: [u8; 32] = crate::random::random_bytes::<32>();
         }
@@ -93,11 +106,21 @@ impl Config {
             Some(secret) => secret.expose().as_bytes().to_vec(),
             None => ISOLATE_KEY.with(|key| key.to_vec()),
         };
-        let mut mac =
-            Hmac::<sha2::Sha256>::new_from_slice(&secret).expect("HMAC takes any key length");
-        mac.update(b"github-mcp-worker requestState v1");
-        StateSigner::new(&mac.finalize().into_bytes())
+        StateSigner::new(&crate::auth::crypto::derive_key(&secret, "requestState"))
     }
+}
+
+/// A comma-separated list, trimmed, without empty entries.
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .map(|text| {
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn parse_toolsets(text: &str) -> Result<Vec<Toolset>, String> {

@@ -21,6 +21,7 @@ pub use session::durable::McpSession;
 use serde_json::json;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
 
+use auth::caller::AuthMode;
 use config::Config;
 use mcp::jsonrpc::RpcError;
 use transport::{http, origin::OriginPolicy};
@@ -82,7 +83,7 @@ async fn route(req: Request, env: &Env) -> worker::Result<Response> {
     } else if req.method() == Method::Options {
         return Ok(Response::empty()?.with_status(204));
     }
-    let response = endpoint(req, env, config).await?;
+    let response = endpoint(req, env, config, own_origin).await?;
     match origin {
         Some(origin) => with_cors(response, &origin),
         None => Ok(response),
@@ -93,6 +94,7 @@ async fn endpoint(
     req: Request,
     env: &Env,
     config: Result<Config, String>,
+    origin: String,
 ) -> worker::Result<Response> {
     let path = req.path();
     let config = match config {
@@ -122,7 +124,7 @@ async fn endpoint(
             }),
         ),
         "/mcp" | "/sse" | "/sse/message" => {
-            let caller = match auth::authenticate(&req, env, &config).await {
+            let caller = match auth::authenticate(&req, env, &config, &origin, &path).await {
                 Ok(caller) => caller,
                 Err(failure) => return failure.into_response(),
             };
@@ -132,14 +134,24 @@ async fn endpoint(
                 _ => transport::legacy_sse::message(req, env, caller).await,
             }
         }
-        _ => http::json(
-            404,
-            &json!({
-                "error": "not_found",
-                "error_description": format!("Nothing is served at {path}. The MCP endpoints are /mcp (Streamable HTTP) and /sse (HTTP+SSE)."),
-            }),
-        ),
+        _ if config.auth_mode == AuthMode::Oauth => {
+            match auth::oauth::route(req, env, &config, origin, &path).await {
+                Some(response) => response,
+                None => not_found(&path),
+            }
+        }
+        _ => not_found(&path),
     }
+}
+
+fn not_found(path: &str) -> worker::Result<Response> {
+    http::json(
+        404,
+        &json!({
+            "error": "not_found",
+            "error_description": format!("Nothing is served at {path}. The MCP endpoints are /mcp (Streamable HTTP) and /sse (HTTP+SSE)."),
+        }),
+    )
 }
 
 /// Adds CORS headers; copies the headers first, since a response from a Durable Object

@@ -2,7 +2,8 @@
 //! (`bearer:<hex>`), so a leaked namespace reveals no usable token.
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+
+use super::crypto::sha256_hex;
 
 /// The KV key prefix of bearer tokens; `docs/storage.md` describes the record.
 pub const KEY_PREFIX: &str = "bearer:";
@@ -15,14 +16,6 @@ pub struct TokenRecord {
     pub name: String,
     #[allow(dead_code)]
     pub created_at: String,
-}
-
-/// Lowercase hex SHA-256, as the token script computes it.
-pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The KV key for a presented token.

@@ -2,13 +2,15 @@
 //!
 //! - `bearer`: a token issued by `scripts/token`, looked up by its hash in KV.
 //! - `none`: everyone is the local developer, but only on a loopback Host.
-//! - `oauth`: sign-in with GitHub (not yet served; answers 401 saying so).
+//! - `oauth`: our own OAuth access tokens, issued after sign-in with GitHub (`oauth`).
 //!
 //! A failure is an HTTP response ready to send: 401 with `WWW-Authenticate` and an OAuth
 //! error body, or 403 for a non-loopback Host in `none` mode.
 
 pub mod bearer;
 pub mod caller;
+pub mod crypto;
+pub mod oauth;
 
 use serde_json::json;
 use worker::{Env, Request, Response};
@@ -17,20 +19,21 @@ use crate::config::Config;
 use crate::transport::{http, origin};
 use caller::{AuthMode, Caller};
 
-/// The KV namespace binding that holds tokens (and later OAuth state).
+/// The KV namespace binding that holds tokens, OAuth clients and grants.
 pub const KV_BINDING: &str = "KV";
 
+/// Who sent `req` to the MCP endpoint at `path` of the server at `origin`.
 pub async fn authenticate(
     req: &Request,
     env: &Env,
     config: &Config,
+    origin: &str,
+    path: &str,
 ) -> Result<Caller, AuthFailure> {
     match config.auth_mode {
         AuthMode::None => authenticate_local(req, config),
         AuthMode::Bearer => authenticate_bearer(req, env, config).await,
-        AuthMode::Oauth => Err(AuthFailure::unauthorized(
-            "AUTH_MODE=oauth (sign in with GitHub) is not available in this version yet. Set AUTH_MODE=bearer and issue a token with `scripts/token create --name NAME`.",
-        )),
+        AuthMode::Oauth => oauth::authenticate(req, env, config, origin, path).await,
     }
 }
 
@@ -103,6 +106,8 @@ pub struct AuthFailure {
     /// The OAuth error code (`invalid_token`, `access_denied`, …).
     pub error: &'static str,
     pub description: String,
+    /// In `oauth` mode, where the protected resource metadata is (RFC 9728 §5.1).
+    pub resource_metadata: Option<String>,
 }
 
 impl AuthFailure {
@@ -112,14 +117,24 @@ impl AuthFailure {
             status: 401,
             error: "invalid_token",
             description: description.to_string(),
+            resource_metadata: None,
         }
     }
 
-    fn refused(status: u16, error: &'static str, description: String) -> Self {
+    /// 401 whose challenge points clients at our OAuth discovery.
+    pub fn oauth_unauthorized(description: &str, resource_metadata: &str) -> Self {
+        AuthFailure {
+            resource_metadata: Some(resource_metadata.to_string()),
+            ..Self::unauthorized(description)
+        }
+    }
+
+    pub fn refused(status: u16, error: &'static str, description: String) -> Self {
         AuthFailure {
             status,
             error,
             description,
+            resource_metadata: None,
         }
     }
 
@@ -129,8 +144,12 @@ impl AuthFailure {
         let headers = response.headers_mut();
         headers.set("cache-control", "no-store")?;
         if self.status == 401 {
+            let metadata = self
+                .resource_metadata
+                .map(|url| format!("resource_metadata=\"{url}\", "))
+                .unwrap_or_default();
             let challenge = format!(
-                "Bearer realm=\"github-mcp-worker\", error=\"{}\", error_description=\"{}\"",
+                "Bearer realm=\"github-mcp-worker\", {metadata}error=\"{}\", error_description=\"{}\"",
                 self.error,
                 self.description.replace(['"', '\\'], "'")
             );

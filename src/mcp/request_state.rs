@@ -27,7 +27,7 @@ impl StateSigner {
 
     fn mac(&self) -> Hmac<Sha256> {
         // HMAC accepts keys of any length.
-        Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length")
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length")
     }
 
     /// Seals `data` for `subject`, valid until `now + STATE_TTL_SECONDS`.

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { createFakeOAuth } from './oauth.mjs';
 
 export const FAKE_GITHUB_TOKEN = 'ghp_fakeGitHubTokenForE2eTests0000000000';
 export const HELLO_MARKER = 'FAKE-README-MARKER-7f3a9c';
@@ -141,6 +142,7 @@ export async function startFakeGitHub(opts = {}) {
   const counts = {};
   const rateReset = opts.rateReset ?? Math.floor(Date.now() / 1000) + 3600;
   let base = ''; // filled in after listen
+  const oauth = createFakeOAuth({ token });
 
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://127.0.0.1');
@@ -155,6 +157,7 @@ export async function startFakeGitHub(opts = {}) {
     const key = `${req.method} ${u.pathname}`;
     counts[key] = (counts[key] ?? 0) + 1;
     opts.log?.(`[fake-github] ${req.method} ${req.url} auth=${req.headers.authorization ? 'yes' : 'no'}`);
+    if (u.pathname.startsWith('/login/oauth/')) return oauth.handle(req, res, u);
     req.resume();
     req.on('end', () => {
       try {
@@ -195,6 +198,8 @@ export async function startFakeGitHub(opts = {}) {
       return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
     }
     if (u.pathname === '/user') {
+      const signedIn = oauth.userFor(req);
+      if (signedIn) return send(res, 200, { ...user(base, webBase), login: signedIn.login, id: signedIn.id }, rateHeaders(4999, 1));
       if (!authorized(req)) {
         return send(res, 401, { message: 'Requires authentication', documentation_url: USER_DOCS, status: '401' },
           { 'www-authenticate': 'Bearer realm="GitHub"' });
@@ -250,6 +255,7 @@ export async function startFakeGitHub(opts = {}) {
     url: base,
     port,
     token,
+    oauth,
     requests,
     counts,
     rateReset,

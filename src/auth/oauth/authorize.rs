@@ -1,0 +1,284 @@
+//! `/authorize`: check the client and its redirect URI, ask the person for consent, then
+//! send them to GitHub.
+//!
+//! Until the client and the exact redirect URI are known good, errors are pages shown to
+//! the person and never redirects. The consent form carries a CSRF token (cookie and field)
+//! and the request itself, signed so it cannot be altered. The upstream `state` is minted
+//! only after consent, kept server-side for ten minutes, single-use, and bound to the
+//! browser by a cookie. A signed `__Host-` cookie remembers approved clients, so a
+//! returning client skips the consent page.
+
+use serde::{Deserialize, Serialize};
+use worker::{Request, Response};
+
+use super::client::ClientRecord;
+use super::metadata::names_this_server;
+use super::pages::{self, Cookie};
+use super::store::{PendingSignIn, PENDING_TTL};
+use super::{github_login, OAuth};
+use crate::auth::crypto;
+
+/// How long a consent form stays valid.
+const CONSENT_TTL_SECONDS: i64 = 10 * 60;
+/// How long the approved-clients cookie lasts.
+const APPROVED_TTL_SECONDS: i64 = 30 * 24 * 3600;
+
+/// A validated authorization request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    pub code_challenge: String,
+    pub scope: Option<String>,
+    /// Seconds since the epoch after which the consent form is stale.
+    pub expires_at: i64,
+}
+
+pub async fn get(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Response> {
+    let url = req.url()?;
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let (request, client) = match validate(oauth, &query).await? {
+        Ok(valid) => valid,
+        Err(response) => return Ok(response),
+    };
+    if approved_clients(oauth, req).contains(&request.client_id) {
+        return start_github(oauth, &request, None).await;
+    }
+    consent_page(oauth, &client, &request)
+}
+
+pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Response> {
+    let form = pages::form_fields(&req.text().await?);
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let csrf_cookie = pages::cookie(&req, pages::CSRF_COOKIE);
+    if csrf_cookie.is_none() || csrf_cookie.as_deref() != field("csrf") {
+        return pages::error(
+            403,
+            "This consent form has expired or did not come from this server",
+            "Go back to the application and start signing in again.",
+        );
+    }
+    let request: Option<AuthRequest> = field("request")
+        .and_then(|signed| crypto::unsign(&oauth.keys.consent, signed))
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .filter(|r: &AuthRequest| r.expires_at >= oauth.now);
+    let Some(request) = request else {
+        return pages::error(
+            400,
+            "This consent form is invalid or has expired",
+            "Go back to the application and start signing in again.",
+        );
+    };
+    // The client or its redirect URIs may have changed since the form was shown.
+    let still_valid = oauth
+        .client(&request.client_id)
+        .await?
+        .is_some_and(|c| c.redirect_matches(&request.redirect_uri));
+    if !still_valid {
+        return pages::error(
+            400,
+            "This application is no longer registered with this redirect URI",
+            "Go back to the application and start again.",
+        );
+    }
+    if field("decision") != Some("approve") {
+        return pages::redirect_to_client(
+            &request.redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied access"),
+            ],
+            request.state.as_deref(),
+            &oauth.origin,
+            &[],
+        );
+    }
+    let mut approved = approved_clients(oauth, &req);
+    if !approved.contains(&request.client_id) {
+        approved.push(request.client_id.clone());
+    }
+    let approved_cookie = Cookie {
+        name: pages::APPROVED_COOKIE,
+        value: crypto::sign(&oauth.keys.cookie, &approved.join(" ")),
+        max_age: APPROVED_TTL_SECONDS,
+    };
+    start_github(oauth, &request, Some(approved_cookie)).await
+}
+
+/// Checks the request: first the client and redirect URI (errors are pages), then the
+/// rest (errors go back to the client's redirect URI).
+async fn validate(
+    oauth: &OAuth<'_>,
+    query: &[(String, String)],
+) -> worker::Result<Result<(AuthRequest, ClientRecord), Response>> {
+    let one = |name: &str| -> Result<Option<&str>, ()> {
+        let mut values = query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str());
+        let first = values.next();
+        if values.next().is_some() {
+            Err(())
+        } else {
+            Ok(first)
+        }
+    };
+    let page = |title: &str, hint: &str| pages::error(400, title, hint).map(Err);
+    let Ok(Some(client_id)) = one("client_id") else {
+        return page(
+            "The sign-in request has no client_id (or has it twice)",
+            "The application that sent you here is misbehaving; tell its developers.",
+        );
+    };
+    let Some(client) = oauth.client(client_id).await? else {
+        return page(
+            "This application is not registered with this server",
+            "It may have been registered with a server that was reset. Remove its saved credentials (for mcp-remote: ~/.mcp-auth) and connect again.",
+        );
+    };
+    let redirect_uri = match one("redirect_uri") {
+        Ok(Some(uri)) => uri.to_string(),
+        Ok(None) if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+        _ => {
+            return page(
+                "The sign-in request has no single redirect_uri",
+                "The application must say where to return.",
+            )
+        }
+    };
+    if !client.redirect_matches(&redirect_uri) {
+        return page(
+            "The redirect URI is not registered for this application",
+            "For your safety you are not being sent there. The application must register this redirect URI first.",
+        );
+    }
+    let state = one("state").ok().flatten().map(str::to_string);
+    let back = |error: &str, description: &str| {
+        pages::redirect_to_client(
+            &redirect_uri,
+            &[("error", error), ("error_description", description)],
+            state.as_deref(),
+            &oauth.origin,
+            &[],
+        )
+        .map(Err)
+    };
+    if one("response_type") != Ok(Some("code")) {
+        return back("unsupported_response_type", "response_type must be code");
+    }
+    let challenge = match (one("code_challenge"), one("code_challenge_method")) {
+        (Ok(Some(c)), Ok(Some("S256")))
+            if c.len() == 43
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            c.to_string()
+        }
+        (Ok(Some(_)), Ok(Some("S256"))) => {
+            return back(
+                "invalid_request",
+                "code_challenge must be a base64url SHA-256 (43 characters)",
+            )
+        }
+        (Ok(Some(_)), _) => return back("invalid_request", "code_challenge_method must be S256"),
+        _ => {
+            return back(
+                "invalid_request",
+                "PKCE is required: send code_challenge with code_challenge_method=S256",
+            )
+        }
+    };
+    for (_, resource) in query.iter().filter(|(k, _)| k == "resource") {
+        if !names_this_server(resource, &oauth.origin) {
+            return back(
+                "invalid_target",
+                "resource must be this server (its origin, /mcp or /sse)",
+            );
+        }
+    }
+    let request = AuthRequest {
+        client_id: client.client_id.clone(),
+        redirect_uri,
+        state,
+        code_challenge: challenge,
+        scope: one("scope").ok().flatten().map(str::to_string),
+        expires_at: oauth.now + CONSENT_TTL_SECONDS,
+    };
+    Ok(Ok((request, client)))
+}
+
+/// The client ids this browser approved before, from the signed cookie.
+fn approved_clients(oauth: &OAuth<'_>, req: &Request) -> Vec<String> {
+    pages::cookie(req, pages::APPROVED_COOKIE)
+        .and_then(|signed| crypto::unsign(&oauth.keys.cookie, &signed))
+        .map(|ids| {
+            ids.split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn consent_page(
+    oauth: &OAuth<'_>,
+    client: &ClientRecord,
+    request: &AuthRequest,
+) -> worker::Result<Response> {
+    let csrf = crypto::random_token("");
+    let signed = crypto::sign(&oauth.keys.consent, &serde_json::to_string(request)?);
+    let html = pages::consent(
+        client,
+        &request.redirect_uri,
+        &oauth.github_scopes(),
+        &signed,
+        &csrf,
+    );
+    pages::html(
+        200,
+        &html,
+        &[Cookie {
+            name: pages::CSRF_COOKIE,
+            value: csrf,
+            max_age: CONSENT_TTL_SECONDS,
+        }],
+        &oauth.github_web_url,
+    )
+}
+
+/// Mints the upstream state, remembers the sign-in, binds it to this browser, and sends
+/// the person to GitHub.
+async fn start_github(
+    oauth: &OAuth<'_>,
+    request: &AuthRequest,
+    approved: Option<Cookie>,
+) -> worker::Result<Response> {
+    let state = crypto::random_token("");
+    let binding = crypto::random_token("");
+    let (github_url, verifier) = github_login::authorize_url(oauth, &state)?;
+    let pending = PendingSignIn {
+        client_id: request.client_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        client_state: request.state.clone(),
+        code_challenge: request.code_challenge.clone(),
+        scope: request.scope.clone(),
+        github_verifier: verifier,
+        browser_binding: crypto::sha256_hex(&binding),
+    };
+    oauth
+        .store
+        .put(&format!("pending:{state}"), &pending, PENDING_TTL)
+        .await?;
+    let mut cookies = vec![Cookie {
+        name: pages::LOGIN_COOKIE,
+        value: binding,
+        max_age: PENDING_TTL as i64,
+    }];
+    cookies.extend(approved);
+    pages::redirect(&github_url, &cookies)
+}

@@ -1,0 +1,247 @@
+//! Signing in with GitHub, through the `oauth2` crate: the redirect to GitHub (with PKCE),
+//! and `/callback`, which checks the state and the browser, exchanges the code, learns who
+//! signed in, applies `ALLOWED_GITHUB_USERS`, and answers the client with our own code.
+
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
+};
+use serde::Deserialize;
+use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+use super::pages::{self, Cookie};
+use super::store::{CodeRecord, Grant, PendingSignIn, CODE_TTL};
+use super::OAuth;
+use crate::auth::crypto;
+
+fn misconfigured(what: &str) -> worker::Error {
+    worker::Error::RustError(format!("GitHub sign-in is misconfigured: {what}"))
+}
+
+/// The URL that sends the person to GitHub, and the PKCE verifier to keep for the callback.
+pub fn authorize_url(oauth: &OAuth<'_>, state: &str) -> worker::Result<(String, String)> {
+    let web = &oauth.github_web_url;
+    let client = BasicClient::new(ClientId::new(oauth.github_client_id.to_string()))
+        .set_auth_uri(
+            AuthUrl::new(format!("{web}/login/oauth/authorize"))
+                .map_err(|_| misconfigured("GITHUB_WEB_URL"))?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(format!("{}/callback", oauth.origin))
+                .map_err(|_| misconfigured("the callback URL"))?,
+        );
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let state = state.to_string();
+    let mut request = client
+        .authorize_url(move || CsrfToken::new(state))
+        .set_pkce_challenge(challenge);
+    for scope in oauth
+        .github_scopes()
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+    {
+        request = request.add_scope(Scope::new(scope.to_string()));
+    }
+    let (url, _) = request.url();
+    Ok((url.to_string(), verifier.secret().to_string()))
+}
+
+/// What GitHub's `GET /user` tells us.
+#[derive(Deserialize)]
+struct GitHubUser {
+    id: u64,
+    login: String,
+}
+
+pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Response> {
+    let url = req.url()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let Some(state) = param("state") else {
+        return pages::error(
+            400,
+            "GitHub returned without a state",
+            "Start signing in again from the application.",
+        );
+    };
+    let key = format!("pending:{state}");
+    let Some(pending) = oauth.store.get::<PendingSignIn>(&key).await? else {
+        return pages::error(
+            400,
+            "This sign-in has expired or was already used",
+            "Sign-ins must finish within ten minutes. Start again from the application.",
+        );
+    };
+    oauth.store.delete(&key).await?;
+    let clear_login = Cookie {
+        name: pages::LOGIN_COOKIE,
+        value: String::new(),
+        max_age: 0,
+    };
+    let bound = pages::cookie(req, pages::LOGIN_COOKIE)
+        .is_some_and(|b| crypto::sha256_hex(&b) == pending.browser_binding);
+    if !bound {
+        return pages::error(
+            400,
+            "This sign-in was started in another browser",
+            "Start signing in again from the application, in this browser.",
+        );
+    }
+    let back = |params: &[(&str, &str)]| {
+        pages::redirect_to_client(
+            &pending.redirect_uri,
+            params,
+            pending.client_state.as_deref(),
+            &oauth.origin,
+            std::slice::from_ref(&clear_login),
+        )
+    };
+    if let Some(error) = param("error") {
+        let description = format!("GitHub sign-in failed: {error}");
+        return back(&[
+            ("error", "access_denied"),
+            ("error_description", &description),
+        ]);
+    }
+    let Some(code) = param("code") else {
+        return pages::error(
+            400,
+            "GitHub returned without a code",
+            "Start signing in again from the application.",
+        );
+    };
+    let github_token = match exchange_code(oauth, &code, &pending.github_verifier).await {
+        Ok(token) => token,
+        Err(why) => {
+            worker::console_error!("GitHub code exchange failed: {why}");
+            return back(&[
+                ("error", "server_error"),
+                (
+                    "error_description",
+                    "GitHub did not accept the sign-in; try again",
+                ),
+            ]);
+        }
+    };
+    let user = match github_user(oauth, &github_token).await {
+        Ok(user) => user,
+        Err(why) => {
+            worker::console_error!("GitHub /user failed: {why}");
+            return back(&[
+                ("error", "server_error"),
+                (
+                    "error_description",
+                    "Could not read your GitHub profile; try again",
+                ),
+            ]);
+        }
+    };
+    if !oauth.user_allowed(&user.login) {
+        return pages::error(
+            403,
+            &format!("GitHub user {} is not allowed on this server", user.login),
+            "This server is private. Ask its operator to add you to ALLOWED_GITHUB_USERS.",
+        );
+    }
+    let grant = Grant {
+        id: crypto::random_token("g"),
+        client_id: pending.client_id.clone(),
+        github_user_id: user.id,
+        github_login: user.login,
+        scope: pending.scope.clone(),
+        github_token: crypto::encrypt(&oauth.keys.upstream, &github_token),
+        refresh_hash: None,
+        created_at: oauth.now,
+    };
+    oauth.store.put_grant(&grant).await?;
+    let code = crypto::random_token("mcpc_");
+    let record = CodeRecord {
+        grant_id: grant.id.clone(),
+        client_id: pending.client_id.clone(),
+        redirect_uri: pending.redirect_uri.clone(),
+        code_challenge: pending.code_challenge.clone(),
+        used: false,
+    };
+    oauth
+        .store
+        .put(
+            &format!("code:{}", crypto::sha256_hex(&code)),
+            &record,
+            CODE_TTL,
+        )
+        .await?;
+    back(&[("code", &code)])
+}
+
+async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<String, String> {
+    let web = &oauth.github_web_url;
+    let client = BasicClient::new(ClientId::new(oauth.github_client_id.to_string()))
+        .set_client_secret(ClientSecret::new(oauth.github_client_secret.to_string()))
+        .set_token_uri(
+            TokenUrl::new(format!("{web}/login/oauth/access_token")).map_err(|e| e.to_string())?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(format!("{}/callback", oauth.origin)).map_err(|e| e.to_string())?,
+        );
+    let token = client
+        .exchange_code(AuthorizationCode::new(code.to_string()))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_string()))
+        .request_async(&http_client)
+        .await
+        // GitHub reports errors with status 200, which oauth2 sees as a parse failure.
+        .map_err(|e| format!("{e}"))?;
+    Ok(token.access_token().secret().to_string())
+}
+
+async fn github_user(oauth: &OAuth<'_>, token: &str) -> Result<GitHubUser, String> {
+    let headers = Headers::new();
+    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
+    set("authorization", &format!("Bearer {token}"))?;
+    set("accept", "application/vnd.github+json")?;
+    set(
+        "user-agent",
+        concat!("github-mcp-worker/", env!("CARGO_PKG_VERSION")),
+    )?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let request = Request::new_with_init(&format!("{}/user", oauth.github_api_url), &init)
+        .map_err(|e| e.to_string())?;
+    let mut response = Fetch::Request(request)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status_code() != 200 {
+        return Err(format!("status {}", response.status_code()));
+    }
+    response.json().await.map_err(|e| e.to_string())
+}
+
+/// The `oauth2` crate's HTTP client, over `fetch`, never following redirects.
+async fn http_client(request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, worker::Error> {
+    let headers = Headers::new();
+    for (name, value) in request.headers() {
+        headers.set(name.as_str(), value.to_str().unwrap_or_default())?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(request.method().to_string()))
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+    if !request.body().is_empty() {
+        init.with_body(Some(
+            worker::js_sys::Uint8Array::from(request.body().as_slice()).into(),
+        ));
+    }
+    let outgoing = Request::new_with_init(&request.uri().to_string(), &init)?;
+    let mut response = Fetch::Request(outgoing).send().await?;
+    let mut builder = oauth2::http::Response::builder().status(response.status_code());
+    for (name, value) in response.headers().entries() {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(response.bytes().await?)
+        .map_err(|e| worker::Error::RustError(e.to_string()))
+}

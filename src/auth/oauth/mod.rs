@@ -1,0 +1,360 @@
+//! The OAuth 2.1 authorization server in front of the MCP endpoints (`AUTH_MODE=oauth`).
+//!
+//! Clients discover us (RFC 8414, RFC 9728), register (RFC 7591, or a Client ID Metadata
+//! Document), send the person to `/authorize` (consent, then GitHub login), and exchange
+//! the code at `/token` for our own opaque token, bound to this server. MCP requests
+//! present that token; the GitHub token behind it stays encrypted in KV and is handed to
+//! tools fresh on every request.
+//!
+//! `docs/security.md` says what each check defends against.
+
+mod authorize;
+mod cimd;
+pub mod client;
+mod github_login;
+pub mod metadata;
+mod pages;
+mod store;
+mod token;
+
+use serde_json::{json, Value};
+use worker::{Env, Method, Request, Response};
+
+use super::caller::{AuthMode, Caller, Secret};
+use super::{crypto, AuthFailure, KV_BINDING};
+use crate::config::Config;
+use client::{registration_response, AuthMethod, ClientRecord};
+use store::{AccessRecord, Store};
+
+/// Keys derived from `COOKIE_ENCRYPTION_KEY`, one per purpose.
+pub struct Keys {
+    pub cookie: [u8; 32],
+    pub consent: [u8; 32],
+    pub upstream: [u8; 32],
+}
+
+/// Everything the endpoints need for one request.
+pub struct OAuth<'a> {
+    /// Our origin: the issuer, and the audience of every token.
+    pub origin: String,
+    pub store: Store,
+    pub keys: Keys,
+    /// Seconds since the epoch.
+    pub now: i64,
+    pub github_client_id: &'a str,
+    pub github_client_secret: &'a str,
+    pub github_web_url: String,
+    pub github_api_url: String,
+    config: &'a Config,
+}
+
+impl<'a> OAuth<'a> {
+    /// Sets up sign-in, or says which secret is missing.
+    fn new(env: &Env, config: &'a Config, origin: String) -> Result<OAuth<'a>, String> {
+        let (Some(client_id), Some(client_secret), Some(key)) = (
+            &config.github_client_id,
+            &config.github_client_secret,
+            &config.signing_secret,
+        ) else {
+            return Err("AUTH_MODE=oauth needs the secrets GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and COOKIE_ENCRYPTION_KEY (wrangler secret put NAME)".into());
+        };
+        let kv = env.kv(KV_BINDING).map_err(|_| {
+            "the KV namespace bound as KV is missing from wrangler.toml".to_string()
+        })?;
+        let secret = key.expose().as_bytes();
+        Ok(OAuth {
+            origin,
+            store: Store::new(kv),
+            keys: Keys {
+                cookie: crypto::derive_key(secret, "cookie"),
+                consent: crypto::derive_key(secret, "consent"),
+                upstream: crypto::derive_key(secret, "upstream-token"),
+            },
+            now: crate::now_ms() / 1000,
+            github_client_id: client_id,
+            github_client_secret: client_secret.expose(),
+            github_web_url: config.github_web_url.clone(),
+            github_api_url: config.github_api_url.clone(),
+            config,
+        })
+    }
+
+    /// A client by id: registered ones from KV, URL ids from their metadata document.
+    pub async fn client(&self, client_id: &str) -> worker::Result<Option<ClientRecord>> {
+        if client_id.starts_with("https://") || client_id.starts_with("http://") {
+            return cimd::client(self, client_id).await;
+        }
+        if client_id.len() > 64
+            || !client_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Ok(None);
+        }
+        self.store.client(client_id).await
+    }
+
+    pub fn github_scopes(&self) -> String {
+        self.config.github_scopes.clone()
+    }
+
+    pub fn user_allowed(&self, login: &str) -> bool {
+        let allowed = &self.config.allowed_github_users;
+        allowed.is_empty() || allowed.iter().any(|u| u.eq_ignore_ascii_case(login))
+    }
+
+    pub fn cimd_allows_loopback(&self) -> bool {
+        self.config.cimd_allow_loopback
+    }
+}
+
+/// An OAuth error response (RFC 6749 §5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthError {
+    pub status: u16,
+    pub error: &'static str,
+    pub description: String,
+    /// Answer a failed HTTP Basic client authentication with a Basic challenge.
+    pub basic_challenge: bool,
+}
+
+impl OAuthError {
+    pub fn new(status: u16, error: &'static str, description: impl Into<String>) -> Self {
+        OAuthError {
+            status,
+            error,
+            description: description.into(),
+            basic_challenge: false,
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(400, "invalid_request", description)
+    }
+
+    pub fn invalid_client(description: impl Into<String>, basic: bool) -> Self {
+        OAuthError {
+            basic_challenge: basic,
+            ..Self::new(401, "invalid_client", description)
+        }
+    }
+
+    pub fn into_response(self) -> worker::Result<Response> {
+        let mut response = no_store_json(
+            self.status,
+            &json!({ "error": self.error, "error_description": self.description }),
+        )?;
+        if self.basic_challenge {
+            response
+                .headers_mut()
+                .set("www-authenticate", "Basic realm=\"github-mcp-worker\"")?;
+        }
+        Ok(response)
+    }
+}
+
+/// JSON that must not be cached (tokens, registrations, errors).
+pub fn no_store_json(status: u16, body: &Value) -> worker::Result<Response> {
+    let mut response = crate::transport::http::json(status, body)?;
+    let headers = response.headers_mut();
+    headers.set("cache-control", "no-store")?;
+    headers.set("pragma", "no-cache")?;
+    Ok(response)
+}
+
+/// The OAuth endpoints. `None` when `path` is not one of them.
+pub async fn route(
+    req: Request,
+    env: &Env,
+    config: &Config,
+    origin: String,
+    path: &str,
+) -> Option<worker::Result<Response>> {
+    let is_oauth_path = matches!(
+        path,
+        "/authorize" | "/callback" | "/token" | "/revoke" | "/register"
+    ) || path.starts_with("/.well-known/oauth-authorization-server")
+        || path.starts_with("/.well-known/oauth-protected-resource");
+    if !is_oauth_path {
+        return None;
+    }
+    Some(serve(req, env, config, origin, path).await)
+}
+
+async fn serve(
+    req: Request,
+    env: &Env,
+    config: &Config,
+    origin: String,
+    path: &str,
+) -> worker::Result<Response> {
+    let method = req.method();
+    if path.starts_with("/.well-known/") {
+        if method != Method::Get {
+            return OAuthError::new(
+                405,
+                "invalid_request",
+                "discovery documents are read with GET",
+            )
+            .into_response();
+        }
+        return match path.strip_prefix("/.well-known/oauth-protected-resource") {
+            Some(suffix) if suffix.is_empty() || metadata::MCP_PATHS.contains(&suffix) => {
+                crate::transport::http::json(200, &metadata::protected_resource(&origin, suffix))
+            }
+            Some(_) => OAuthError::new(
+                404,
+                "invalid_request",
+                "no protected resource there; try /.well-known/oauth-protected-resource",
+            )
+            .into_response(),
+            None if path == "/.well-known/oauth-authorization-server" => {
+                crate::transport::http::json(200, &metadata::authorization_server(&origin))
+            }
+            None => OAuthError::new(
+                404,
+                "invalid_request",
+                "the metadata is at /.well-known/oauth-authorization-server",
+            )
+            .into_response(),
+        };
+    }
+    let oauth = match OAuth::new(env, config, origin) {
+        Ok(oauth) => oauth,
+        Err(problem) => {
+            worker::console_error!("{problem}");
+            return OAuthError::new(
+                503,
+                "temporarily_unavailable",
+                format!("Sign-in is not configured on this server: {problem}"),
+            )
+            .into_response();
+        }
+    };
+    match (path, method) {
+        ("/register", Method::Post) => register(&oauth, req).await,
+        ("/authorize", Method::Get) => authorize::get(&oauth, &req).await,
+        ("/authorize", Method::Post) => authorize::post(&oauth, req).await,
+        ("/callback", Method::Get) => github_login::callback(&oauth, &req).await,
+        ("/token", Method::Post) => token::token(&oauth, req).await,
+        ("/revoke", Method::Post) => token::revoke(&oauth, req).await,
+        (path, _) => OAuthError::new(
+            405,
+            "invalid_request",
+            format!("{path} does not take this method"),
+        )
+        .into_response(),
+    }
+}
+
+/// Dynamic client registration (RFC 7591).
+async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Response> {
+    let body = req.bytes().await?;
+    if body.len() > 64 * 1024 {
+        return OAuthError::new(
+            413,
+            "invalid_client_metadata",
+            "the registration is larger than 64 KiB",
+        )
+        .into_response();
+    }
+    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
+        return OAuthError::new(
+            400,
+            "invalid_client_metadata",
+            "the registration must be a JSON object",
+        )
+        .into_response();
+    };
+    let registration = match client::parse_registration(&value) {
+        Ok(registration) => registration,
+        Err(refusal) => {
+            return OAuthError::new(400, refusal.error, refusal.description).into_response()
+        }
+    };
+    let secret =
+        (registration.auth_method != AuthMethod::None).then(|| crypto::random_token("mcpcs_"));
+    let client = ClientRecord {
+        client_id: crypto::random_token("mcpcl_")[..30].to_string(),
+        secret_hash: secret.as_deref().map(crypto::sha256_hex),
+        redirect_uris: registration.redirect_uris,
+        client_name: registration.client_name,
+        client_uri: registration.client_uri,
+        auth_method: registration.auth_method,
+        created_at: oauth.now,
+    };
+    oauth.store.put_client(&client).await?;
+    no_store_json(201, &registration_response(&client, secret.as_deref()))
+}
+
+/// Authenticates an MCP request by our access token, and fetches the caller's GitHub token.
+pub async fn authenticate(
+    req: &Request,
+    env: &Env,
+    config: &Config,
+    origin: &str,
+    path: &str,
+) -> Result<Caller, AuthFailure> {
+    let challenge = metadata::resource_metadata_url(origin, path);
+    let unauthorized = |why: &str| AuthFailure::oauth_unauthorized(why, &challenge);
+    let header = req.headers().get("authorization").ok().flatten();
+    let Some(token) = header
+        .as_deref()
+        .and_then(super::bearer::parse_authorization)
+    else {
+        return Err(unauthorized("Sign in first: this server needs an OAuth access token (Authorization: Bearer <token>)."));
+    };
+    let Some(key) = &config.signing_secret else {
+        return Err(AuthFailure::refused(
+            503,
+            "temporarily_unavailable",
+            "Sign-in is not configured on this server (COOKIE_ENCRYPTION_KEY is missing).".into(),
+        ));
+    };
+    let store = Store::new(env.kv(KV_BINDING).map_err(|_| {
+        AuthFailure::refused(
+            503,
+            "temporarily_unavailable",
+            "The KV namespace bound as KV is missing.".into(),
+        )
+    })?);
+    let unavailable = |_| {
+        AuthFailure::refused(
+            503,
+            "temporarily_unavailable",
+            "Token storage could not be read. Try again shortly.".into(),
+        )
+    };
+    let record: Option<AccessRecord> = store
+        .get(&format!("access:{}", crypto::sha256_hex(token)))
+        .await
+        .map_err(unavailable)?;
+    let Some(record) = record else {
+        return Err(unauthorized(
+            "The access token is unknown, expired or revoked. Refresh it, or sign in again.",
+        ));
+    };
+    if record.expires_at < crate::now_ms() / 1000 {
+        return Err(unauthorized("The access token has expired. Refresh it."));
+    }
+    if !record.audience.eq_ignore_ascii_case(origin) {
+        return Err(unauthorized(
+            "The access token was issued for another server.",
+        ));
+    }
+    let Some(grant) = store.grant(&record.grant_id).await.map_err(unavailable)? else {
+        return Err(unauthorized(
+            "The authorization behind this token was revoked. Sign in again.",
+        ));
+    };
+    let github_token = crypto::decrypt(
+        &crypto::derive_key(key.expose().as_bytes(), "upstream-token"),
+        &grant.github_token,
+    );
+    Ok(Caller {
+        auth_mode: AuthMode::Oauth,
+        subject: format!("github:{}", grant.github_user_id),
+        display_name: grant.github_login,
+        github_token: github_token.map(Secret::new),
+    })
+}

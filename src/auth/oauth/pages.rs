@@ -1,0 +1,220 @@
+//! What the authorization server shows a person, and the HTTP plumbing of sign-in:
+//! HTML pages (consent, errors) with strict security headers, `__Host-` cookies,
+//! redirects, and form parsing.
+
+use worker::{Headers, Request, Response};
+
+use super::client::ClientRecord;
+
+/// Cookie names. `__Host-` makes the browser insist on Secure, Path=/ and no Domain.
+pub const CSRF_COOKIE: &str = "__Host-mcpw-csrf";
+pub const LOGIN_COOKIE: &str = "__Host-mcpw-login";
+pub const APPROVED_COOKIE: &str = "__Host-mcpw-approved";
+
+pub struct Cookie {
+    pub name: &'static str,
+    pub value: String,
+    /// Seconds; 0 deletes the cookie.
+    pub max_age: i64,
+}
+
+impl Cookie {
+    fn header(&self) -> String {
+        format!(
+            "{}={}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={}",
+            self.name, self.value, self.max_age
+        )
+    }
+}
+
+/// A cookie's value from the request.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    let header = req.headers().get("cookie").ok().flatten()?;
+    header
+        .split(';')
+        .filter_map(|part| part.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// An `application/x-www-form-urlencoded` body as name-value pairs.
+pub fn form_fields(body: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn set_cookies(headers: &Headers, cookies: &[Cookie]) -> worker::Result<()> {
+    for cookie in cookies {
+        headers.append("set-cookie", &cookie.header())?;
+    }
+    Ok(())
+}
+
+/// An HTML page that cannot be framed and runs no script. `form_target` is the one other
+/// origin a form may lead to (GitHub, after consent).
+pub fn html(
+    status: u16,
+    body: &str,
+    cookies: &[Cookie],
+    form_target: &str,
+) -> worker::Result<Response> {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>GitHub MCP Worker</title>\
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}code{{word-break:break-all}}button{{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}}</style></head><body>{body}</body></html>"
+    );
+    let mut response = Response::from_html(page)?.with_status(status);
+    let headers = response.headers_mut();
+    headers.set(
+        "content-security-policy",
+        &format!("default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {form_target}; frame-ancestors 'none'; base-uri 'none'"),
+    )?;
+    headers.set("x-frame-options", "DENY")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    headers.set("cache-control", "no-store")?;
+    set_cookies(headers, cookies)?;
+    Ok(response)
+}
+
+/// An error page: what went wrong, and what to do.
+pub fn error(status: u16, title: &str, hint: &str) -> worker::Result<Response> {
+    html(
+        status,
+        &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(hint)),
+        &[],
+        "'none'",
+    )
+}
+
+/// A 302 built by hand, so cookies can be added (JS `Response.redirect` headers are immutable).
+pub fn redirect(location: &str, cookies: &[Cookie]) -> worker::Result<Response> {
+    let mut response = Response::empty()?.with_status(302);
+    let headers = response.headers_mut();
+    headers.set("location", location)?;
+    headers.set("cache-control", "no-store")?;
+    set_cookies(headers, cookies)?;
+    Ok(response)
+}
+
+/// Redirects to a validated client redirect URI with `params`, the client's `state`, and
+/// `iss` (RFC 9207), keeping any query the registered URI already had.
+pub fn redirect_to_client(
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+    state: Option<&str>,
+    issuer: &str,
+    cookies: &[Cookie],
+) -> worker::Result<Response> {
+    let mut url =
+        url::Url::parse(redirect_uri).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    {
+        let mut query = url.query_pairs_mut();
+        for (k, v) in params {
+            query.append_pair(k, v);
+        }
+        if let Some(state) = state {
+            query.append_pair("state", state);
+        }
+        query.append_pair("iss", issuer);
+    }
+    redirect(url.as_str(), cookies)
+}
+
+/// The consent page: who asks, where the answer goes, what they get, and the choice.
+pub fn consent(
+    client: &ClientRecord,
+    redirect_uri: &str,
+    github_scopes: &str,
+    signed_request: &str,
+    csrf: &str,
+) -> String {
+    let name = escape(client.display_name());
+    let from = client
+        .client_uri
+        .as_deref()
+        .map(|u| format!("<p>It says it is from <code>{}</code>.</p>", escape(u)))
+        .unwrap_or_default();
+    let loopback = url::Url::parse(redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(crate::transport::origin::is_loopback_host))
+        .unwrap_or(false);
+    let local_note = if loopback {
+        "<p>This is an application on your own computer.</p>"
+    } else {
+        ""
+    };
+    let scopes = if github_scopes.is_empty() {
+        "your public GitHub profile".to_string()
+    } else {
+        escape(github_scopes)
+    };
+    format!(
+        "<h1>Allow {name} to use GitHub MCP Worker?</h1>\
+<p><strong>{name}</strong> wants to read GitHub through this server on your behalf.</p>{from}\
+<p>After you approve, you will sign in with GitHub, and the application receives a token for this server only. \
+It is sent to <code>{redirect}</code>.</p>{local_note}\
+<p>GitHub access requested: <code>{scopes}</code> (read-only tools).</p>\
+<form method=\"post\" action=\"/authorize\">\
+<input type=\"hidden\" name=\"request\" value=\"{request}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\
+<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>\
+<p><small>Only approve applications you started yourself. You can revoke access by revoking the app in GitHub's settings.</small></p>",
+        redirect = escape(redirect_uri),
+        request = escape(signed_request),
+        csrf = escape(csrf),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_html_cares_about() {
+        assert_eq!(
+            escape("<script>\"x\" & 'y'</script>"),
+            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn the_consent_page_names_the_client_and_escapes_it() {
+        let client = ClientRecord {
+            client_id: "c1".into(),
+            secret_hash: None,
+            redirect_uris: vec![],
+            client_name: Some("<img src=x onerror=alert(1)>".into()),
+            client_uri: None,
+            auth_method: super::super::client::AuthMethod::None,
+            created_at: 0,
+        };
+        let page = consent(
+            &client,
+            "http://127.0.0.1:5000/cb?a=\"b\"",
+            "read:user",
+            "signed",
+            "token",
+        );
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(!page.contains("<img"));
+        assert!(page.contains("http://127.0.0.1:5000/cb?a=&quot;b&quot;"));
+        assert!(page.contains("your own computer"));
+        assert!(page.contains("name=\"csrf\" value=\"token\""));
+    }
+}

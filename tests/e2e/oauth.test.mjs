@@ -1,0 +1,467 @@
+// Sign in with GitHub (AUTH_MODE=oauth), run by real clients against the fake GitHub, and
+// a negative test for each rule the authorization server enforces.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { HELLO_MARKER, initializeRequest, mcpPost, rawSession, startFakeGitHub, startWorker } from './harness.mjs';
+import { CookieJar, parseForm, signIn } from './browser.mjs';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../fake-github/oauth.mjs';
+
+const REDIRECT = 'http://127.0.0.1:53999/callback';
+
+/** An in-memory OAuth client provider for the TypeScript SDK. */
+class MemoryProvider {
+  constructor() {
+    this.saved = {};
+  }
+  get redirectUrl() {
+    return REDIRECT;
+  }
+  get clientMetadata() {
+    return { client_name: 'e2e SDK client', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+  }
+  clientInformation() {
+    return this.saved.client;
+  }
+  saveClientInformation(client) {
+    this.saved.client = client;
+  }
+  tokens() {
+    return this.saved.tokens;
+  }
+  saveTokens(tokens) {
+    this.saved.tokens = tokens;
+  }
+  redirectToAuthorization(url) {
+    this.authorizationUrl = url.toString();
+  }
+  saveCodeVerifier(verifier) {
+    this.saved.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.saved.verifier;
+  }
+}
+
+export function oauthVars(gh, extra = {}) {
+  return {
+    AUTH_MODE: 'oauth',
+    GITHUB_CLIENT_ID: FAKE_CLIENT_ID,
+    GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET,
+    COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
+    GITHUB_API_URL: gh.url,
+    GITHUB_WEB_URL: gh.url,
+    CIMD_ALLOW_LOOPBACK: 'true',
+    ...extra,
+  };
+}
+
+/** Connects an SDK client, signing in through the consent page when asked to. */
+async function connectWithSignIn(makeTransport, provider, jar = new CookieJar()) {
+  const first = new Client({ name: 'e2e-oauth', version: '1.0.0' });
+  await assert.rejects(first.connect(makeTransport()), UnauthorizedError);
+  assert.ok(provider.authorizationUrl, 'the SDK asked for the browser');
+  const result = await signIn(provider.authorizationUrl, { jar });
+  const back = new URL(result.url);
+  assert.equal(back.origin + back.pathname, REDIRECT, `sign-in ended at ${result.url}`);
+  const transport = makeTransport();
+  await transport.finishAuth(back.searchParams.get('code'));
+  const client = new Client({ name: 'e2e-oauth', version: '1.0.0' });
+  await client.connect(makeTransport());
+  return { client, result };
+}
+
+let gh;
+let worker;
+
+before(async () => {
+  gh = await startFakeGitHub();
+  worker = await startWorker({ name: 'oauth', vars: oauthVars(gh) });
+});
+
+after(async () => {
+  await worker?.stop();
+  await gh?.close();
+});
+
+describe('discovery', () => {
+  test('authorization server metadata (RFC 8414) with S256 and our endpoints', async () => {
+    const r = await fetch(`${worker.url}/.well-known/oauth-authorization-server`, { headers: { origin: 'http://localhost:6274' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('access-control-allow-origin'), 'http://localhost:6274');
+    const meta = await r.json();
+    assert.equal(meta.issuer, worker.url);
+    assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
+    assert.ok(meta.token_endpoint_auth_methods_supported.includes('none'));
+    assert.equal(meta.registration_endpoint, `${worker.url}/register`);
+    assert.equal(meta.revocation_endpoint, `${worker.url}/revoke`);
+    assert.equal(meta.client_id_metadata_document_supported, true);
+    assert.equal(meta.authorization_response_iss_parameter_supported, true);
+    assert.deepEqual(meta.grant_types_supported, ['authorization_code', 'refresh_token']);
+  });
+
+  test('protected resource metadata (RFC 9728), also for /mcp and /sse', async () => {
+    for (const suffix of ['', '/mcp', '/sse']) {
+      const meta = await (await fetch(`${worker.url}/.well-known/oauth-protected-resource${suffix}`)).json();
+      assert.equal(meta.resource, `${worker.url}${suffix}`);
+      assert.deepEqual(meta.authorization_servers, [worker.url]);
+    }
+  });
+
+  test('every 401 from an MCP endpoint points at the resource metadata', async () => {
+    for (const [path, suffix] of [['/mcp', '/mcp'], ['/sse', '/sse'], ['/sse/message', '']]) {
+      const r = await mcpPost(`${worker.url}${path}`, initializeRequest());
+      assert.equal(r.status, 401);
+      assert.match(r.headers.get('www-authenticate'), new RegExp(`resource_metadata="${worker.url}/.well-known/oauth-protected-resource${suffix}"`));
+      assert.equal(r.json.error, 'invalid_token');
+    }
+  });
+});
+
+describe('sign-in by real clients', () => {
+  test('TypeScript SDK over Streamable HTTP: sign in, then getGithubReadme with the user\'s token', async () => {
+    const provider = new MemoryProvider();
+    const make = () => new StreamableHTTPClientTransport(new URL(worker.mcpUrl), { authProvider: provider });
+    const { client, result } = await connectWithSignIn(make, provider);
+    assert.ok(result.consentShown, 'a new client sees the consent page');
+    const tools = await client.listTools();
+    assert.ok(tools.tools.some((t) => t.name === 'getGithubReadme'));
+    const call = await client.callTool({ name: 'getGithubReadme', arguments: { repositoryUrl: 'octocat/Hello-World' } });
+    assert.ok(call.content[0].text.includes(HELLO_MARKER));
+    const readme = gh.find('/repos/octocat/Hello-World/readme').at(-1);
+    assert.equal(readme.headers.authorization, `Bearer ${gh.token}`, 'GitHub is called with the signed-in user\'s token');
+    const who = await client.callTool({ name: 'whoami', arguments: {} });
+    assert.equal(who.structuredContent.authMode, 'oauth');
+    assert.equal(who.structuredContent.name, 'octocat');
+    await client.close();
+  });
+
+  test('TypeScript SDK over SSE: the same token works on /sse', async () => {
+    const provider = new MemoryProvider();
+    const make = () => new SSEClientTransport(new URL(worker.sseUrl), { authProvider: provider });
+    const { client } = await connectWithSignIn(make, provider);
+    const call = await client.callTool({ name: 'getGithubReadme', arguments: { repositoryUrl: 'https://github.com/octocat/Hello-World' } });
+    assert.ok(call.content[0].text.includes(HELLO_MARKER));
+    await client.close();
+    // And a token from this sign-in also works on /mcp.
+    const r = await mcpPost(worker.mcpUrl, initializeRequest(), { authorization: `Bearer ${provider.saved.tokens.access_token}` });
+    assert.equal(r.status, 200);
+  });
+
+  test('a returning client skips consent thanks to the approved-clients cookie', async () => {
+    const jar = new CookieJar();
+    const provider = new MemoryProvider();
+    const make = () => new StreamableHTTPClientTransport(new URL(worker.mcpUrl), { authProvider: provider });
+    const first = await connectWithSignIn(make, provider, jar);
+    assert.ok(first.result.consentShown);
+    assert.ok(jar.get(worker.url, '__Host-mcpw-approved'), 'the approved-clients cookie was set');
+    await first.client.close();
+    provider.saved.tokens = undefined;
+    provider.authorizationUrl = undefined;
+    const second = await connectWithSignIn(make, provider, jar);
+    assert.equal(second.result.consentShown, false, 'consent is skipped for an approved client');
+    await second.client.close();
+  });
+});
+
+// ---------------------------------------------------------------- raw OAuth helpers
+
+async function register(body = {}) {
+  const r = await fetch(`${worker.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'raw client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...body }),
+  });
+  return { status: r.status, json: await r.json(), headers: r.headers };
+}
+
+function pkce() {
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  return { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
+}
+
+function authorizeUrl(clientId, challenge, extra = {}) {
+  const u = new URL(`${worker.url}/authorize`);
+  const params = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 'client-state-1', code_challenge: challenge, code_challenge_method: 'S256', resource: `${worker.url}/mcp`, ...extra };
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+async function token(form, headers = {}) {
+  const r = await fetch(`${worker.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
+  return { status: r.status, json: await r.json(), headers: r.headers };
+}
+
+/** Registers, signs in and returns {clientId, code, verifier}. */
+async function codeFor(jar = new CookieJar()) {
+  const { json: client } = await register();
+  const { verifier, challenge } = pkce();
+  const result = await signIn(authorizeUrl(client.client_id, challenge), { jar });
+  const back = new URL(result.url);
+  assert.equal(back.searchParams.get('state'), 'client-state-1');
+  assert.equal(back.searchParams.get('iss'), worker.url);
+  return { clientId: client.client_id, code: back.searchParams.get('code'), verifier };
+}
+
+async function tokensFor() {
+  const { clientId, code, verifier } = await codeFor();
+  const r = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId, resource: `${worker.url}/mcp` });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return { clientId, ...r.json };
+}
+
+const bearer = (t) => ({ authorization: `Bearer ${t}` });
+
+describe('the rules, each with a negative test', () => {
+  test('token responses are no-store and carry a refresh token', async () => {
+    const { clientId, code, verifier } = await codeFor();
+    const r = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.equal(r.json.token_type, 'Bearer');
+    assert.ok(r.json.access_token && r.json.refresh_token && r.json.expires_in > 0);
+  });
+
+  test('a wrong PKCE verifier is refused', async () => {
+    const { clientId, code } = await codeFor();
+    const r = await token({ grant_type: 'authorization_code', code, code_verifier: pkce().verifier, redirect_uri: REDIRECT, client_id: clientId });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error, 'invalid_grant');
+    assert.match(r.json.error_description, /PKCE/);
+  });
+
+  test('a replayed code is refused and revokes the tokens it gave', async () => {
+    const { clientId, code, verifier } = await codeFor();
+    const form = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId };
+    const first = await token(form);
+    assert.equal(first.status, 200);
+    assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), bearer(first.json.access_token))).status, 200);
+    const replay = await token(form);
+    assert.equal(replay.status, 400);
+    assert.equal(replay.json.error, 'invalid_grant');
+    assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), bearer(first.json.access_token))).status, 401);
+  });
+
+  test('a mismatched redirect URI is refused at /token, and never redirected to at /authorize', async () => {
+    const { clientId, code, verifier } = await codeFor();
+    const r = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'http://127.0.0.1:53999/other', client_id: clientId });
+    assert.equal(r.json.error, 'invalid_grant');
+    const { json: client } = await register();
+    const page = await fetch(authorizeUrl(client.client_id, pkce().challenge, { redirect_uri: 'https://evil.example/cb' }), { redirect: 'manual' });
+    assert.equal(page.status, 400);
+    assert.equal(page.headers.get('location'), null);
+    assert.match(await page.text(), /redirect URI is not registered/);
+  });
+
+  test('loopback redirect URIs may use another port (RFC 8252)', async () => {
+    const { json: client } = await register();
+    const { challenge } = pkce();
+    const result = await signIn(authorizeUrl(client.client_id, challenge, { redirect_uri: 'http://127.0.0.1:41000/callback' }));
+    assert.ok(result.url.startsWith('http://127.0.0.1:41000/callback?code='));
+  });
+
+  test('an unknown client gets an error page at /authorize and invalid_client at /token', async () => {
+    const page = await fetch(authorizeUrl('mcpcl_unknownclient', pkce().challenge), { redirect: 'manual' });
+    assert.equal(page.status, 400);
+    assert.equal(page.headers.get('location'), null);
+    assert.match(page.headers.get('content-type'), /text\/html/);
+    const r = await token({ grant_type: 'authorization_code', code: 'x', code_verifier: pkce().verifier, redirect_uri: REDIRECT, client_id: 'mcpcl_unknownclient' });
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error, 'invalid_client');
+  });
+
+  test('PKCE is required, and only S256', async () => {
+    const { json: client } = await register();
+    for (const extra of [{ code_challenge: undefined, code_challenge_method: undefined }, { code_challenge_method: 'plain' }]) {
+      const r = await fetch(authorizeUrl(client.client_id, pkce().challenge, extra), { redirect: 'manual' });
+      assert.equal(r.status, 302);
+      const back = new URL(r.headers.get('location'));
+      assert.equal(back.searchParams.get('error'), 'invalid_request');
+      assert.equal(back.searchParams.get('state'), 'client-state-1');
+      assert.equal(back.searchParams.get('iss'), worker.url);
+    }
+  });
+
+  test('an expired or revoked access token gets 401', async () => {
+    const tokens = await tokensFor();
+    assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), bearer(tokens.access_token))).status, 200);
+    const revoke = await fetch(`${worker.url}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.access_token, client_id: tokens.clientId }) });
+    assert.equal(revoke.status, 200);
+    const r = await mcpPost(worker.mcpUrl, initializeRequest(), bearer(tokens.access_token));
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get('www-authenticate'), /error="invalid_token"/);
+    assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), bearer('mcpat_made_up'))).status, 401);
+  });
+
+  test('refresh tokens rotate, and reusing an old one revokes the grant', async () => {
+    const tokens = await tokensFor();
+    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: tokens.clientId });
+    assert.equal(refreshed.status, 200);
+    assert.notEqual(refreshed.json.refresh_token, tokens.refresh_token);
+    assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), bearer(refreshed.json.access_token))).status, 200);
+    const reuse = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: tokens.clientId });
+    assert.equal(reuse.status, 400);
+    assert.equal(reuse.json.error, 'invalid_grant');
+    assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), bearer(refreshed.json.access_token))).status, 401, 'the whole grant is revoked');
+    const after = await token({ grant_type: 'refresh_token', refresh_token: refreshed.json.refresh_token, client_id: tokens.clientId });
+    assert.equal(after.json.error, 'invalid_grant');
+  });
+
+  test('a token is for this server only (RFC 8707 resource)', async () => {
+    const { json: client } = await register();
+    const r = await fetch(authorizeUrl(client.client_id, pkce().challenge, { resource: 'https://other.example/mcp' }), { redirect: 'manual' });
+    assert.equal(new URL(r.headers.get('location')).searchParams.get('error'), 'invalid_target');
+    const { clientId, code, verifier } = await codeFor();
+    const t = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId, resource: 'https://other.example/' });
+    assert.equal(t.json.error, 'invalid_target');
+  });
+
+  test('another user\'s session is not found', async () => {
+    const alice = await tokensFor();
+    const session = await rawSession(worker.mcpUrl, bearer(alice.access_token));
+    gh.oauth.signInAs('hubot', 2);
+    try {
+      const bob = await tokensFor();
+      const r = await mcpPost(worker.mcpUrl, { jsonrpc: '2.0', id: 9, method: 'tools/list' }, { ...session.headers, ...bearer(bob.access_token) });
+      assert.equal(r.status, 404);
+      assert.equal(r.json.error.code, -32001);
+    } finally {
+      gh.oauth.signInAs('octocat', 1);
+    }
+  });
+
+  test('a forged approved-clients cookie does not skip consent; a forged CSRF token is refused', async () => {
+    const { json: client } = await register();
+    const jar = new CookieJar();
+    jar.set(worker.url, '__Host-mcpw-approved', `${Buffer.from(client.client_id).toString('base64url')}.forgedsignature`);
+    let shown = false;
+    const result = await signIn(authorizeUrl(client.client_id, pkce().challenge), { jar, onConsent: () => (shown = true) });
+    assert.ok(shown && result.consentShown);
+    const page = await fetch(authorizeUrl(client.client_id, pkce().challenge));
+    const form = parseForm(await page.text());
+    const csrfCookie = page.headers.getSetCookie().find((c) => c.startsWith('__Host-mcpw-csrf='));
+    assert.ok(form && csrfCookie);
+    const post = await fetch(`${worker.url}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: '__Host-mcpw-csrf=forged' },
+      body: new URLSearchParams({ ...form.fields, decision: 'approve' }).toString(),
+    });
+    assert.equal(post.status, 403);
+    assert.equal(post.headers.get('location'), null);
+  });
+
+  test('the consent page cannot be framed and names the client and its redirect URI', async () => {
+    const { json: client } = await register({ client_name: 'Friendly <b>App</b>' });
+    const page = await fetch(authorizeUrl(client.client_id, pkce().challenge));
+    const html = await page.text();
+    assert.match(page.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    assert.ok(html.includes('Friendly &lt;b&gt;App&lt;/b&gt;'));
+    assert.ok(html.includes(REDIRECT));
+  });
+
+  test('denying consent sends access_denied back to the client', async () => {
+    const { json: client } = await register();
+    const result = await signIn(authorizeUrl(client.client_id, pkce().challenge), { decision: 'deny' });
+    const back = new URL(result.url);
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    assert.equal(back.searchParams.get('state'), 'client-state-1');
+  });
+
+  test('the upstream state is single-use and bound to the browser', async () => {
+    const { json: client } = await register();
+    const jar = new CookieJar();
+    const page = await fetch(authorizeUrl(client.client_id, pkce().challenge));
+    jar.store(worker.url, page);
+    const form = parseForm(await page.text());
+    const post = await fetch(`${worker.url}/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(worker.url) }, body: new URLSearchParams({ ...form.fields, decision: 'approve' }).toString() });
+    assert.equal(post.status, 302);
+    jar.store(worker.url, post);
+    const github = await fetch(post.headers.get('location'), { redirect: 'manual' });
+    const callback = github.headers.get('location');
+    const otherBrowser = await fetch(callback, { redirect: 'manual' });
+    assert.equal(otherBrowser.status, 400, 'a callback without the binding cookie is refused');
+    const again = await fetch(callback, { redirect: 'manual', headers: { cookie: jar.header(worker.url) } });
+    assert.equal(again.status, 400, 'and the state was used up');
+  });
+
+  test('registration validates redirect URIs and stores secrets only as hashes', async () => {
+    assert.equal((await register({ redirect_uris: ['javascript:alert(1)'] })).json.error, 'invalid_redirect_uri');
+    assert.equal((await register({ redirect_uris: ['http://evil.example/cb'] })).status, 400);
+    assert.equal((await register({ redirect_uris: [] })).status, 400);
+    const confidential = await register({ token_endpoint_auth_method: 'client_secret_basic' });
+    assert.equal(confidential.status, 201);
+    assert.ok(confidential.json.client_secret);
+    const { verifier, challenge } = pkce();
+    const result = await signIn(authorizeUrl(confidential.json.client_id, challenge));
+    const code = new URL(result.url).searchParams.get('code');
+    const basic = Buffer.from(`${confidential.json.client_id}:wrong`).toString('base64');
+    const wrong = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT }, { authorization: `Basic ${basic}` });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.headers.get('www-authenticate'), /^Basic/);
+  });
+});
+
+describe('Client ID Metadata Documents', () => {
+  let docServer;
+  let docUrl;
+
+  before(async () => {
+    docServer = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ client_id: docUrl, client_name: 'Metadata Document Client', redirect_uris: [REDIRECT] }));
+    });
+    await new Promise((resolve) => docServer.listen(0, '127.0.0.1', resolve));
+    docUrl = `http://127.0.0.1:${docServer.address().port}/client.json`;
+  });
+
+  after(() => new Promise((resolve) => docServer.close(resolve)));
+
+  test('a URL client_id is fetched and used (loopback allowed only by the test switch)', async () => {
+    const { verifier, challenge } = pkce();
+    let consent = '';
+    const result = await signIn(authorizeUrl(docUrl, challenge), { onConsent: (html) => (consent = html) });
+    assert.match(consent, /Metadata Document Client/);
+    const code = new URL(result.url).searchParams.get('code');
+    const r = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: docUrl });
+    assert.equal(r.status, 200);
+  });
+
+  test('a metadata document at a private address is never fetched', async () => {
+    for (const id of ['https://10.0.0.1/client.json', 'https://169.254.169.254/latest/meta-data', 'https://192.168.0.1/c.json']) {
+      const r = await fetch(authorizeUrl(id, pkce().challenge), { redirect: 'manual' });
+      assert.equal(r.status, 400, id);
+      assert.equal(r.headers.get('location'), null);
+    }
+  });
+});
+
+describe('ALLOWED_GITHUB_USERS', () => {
+  let privateWorker;
+
+  before(async () => {
+    privateWorker = await startWorker({ name: 'oauth-private', vars: oauthVars(gh, { ALLOWED_GITHUB_USERS: 'octocat' }) });
+  });
+
+  after(() => privateWorker?.stop());
+
+  test('a user who is not on the allowlist gets a clear refusal page', async () => {
+    const reg = await fetch(`${privateWorker.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }) });
+    const client = await reg.json();
+    const url = authorizeUrl(client.client_id, pkce().challenge).replace(worker.url, privateWorker.url).replace(encodeURIComponent(worker.url), encodeURIComponent(privateWorker.url));
+    gh.oauth.signInAs('mallory', 666);
+    try {
+      const result = await signIn(url);
+      assert.equal(result.status, 403);
+      assert.match(result.html, /mallory is not allowed/);
+    } finally {
+      gh.oauth.signInAs('octocat', 1);
+    }
+  });
+});
