@@ -3,6 +3,7 @@
 // (group-wide) on stop() and on process exit.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSseBlock, parseSseText } from '../../scripts/lib/sse.mjs';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../fake-github/oauth.mjs';
 
 export { startFakeGitHub, FAKE_GITHUB_TOKEN, HELLO_MARKER, HELLO_V1_MARKER, DOCS_MARKER, PRIVATE_MARKER } from '../fake-github/server.mjs';
 
@@ -282,6 +284,20 @@ async function waitHealthy(w, timeoutMs) {
     await sleep(250);
   }
   throw new Error(`worker not healthy within ${timeoutMs} ms (GET /healthz: ${last})`);
+}
+
+/** Vars for AUTH_MODE=oauth against the fake GitHub's OAuth app. */
+export function oauthVars(gh, extra = {}) {
+  return {
+    AUTH_MODE: 'oauth',
+    GITHUB_CLIENT_ID: FAKE_CLIENT_ID,
+    GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET,
+    COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
+    GITHUB_API_URL: gh.url,
+    GITHUB_WEB_URL: gh.url,
+    CIMD_ALLOW_LOOPBACK: 'true',
+    ...extra,
+  };
 }
 
 /** Standard vars for a worker talking to the fake GitHub. */

@@ -7,15 +7,17 @@ import path from 'node:path';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, stdioClient, resultText, readmeRequests,
   REPO_ROOT, LOG_DIR, HELLO_MARKER,
+  oauthVars,
 } from './harness.mjs';
 
 const PROXY = path.join(REPO_ROOT, 'node_modules', 'mcp-remote', 'dist', 'proxy.js');
+const FAKE_BROWSER = path.join(REPO_ROOT, 'tests', 'e2e', 'fake-browser.mjs');
 const STEP_MS = 45_000;
 
-async function drive({ url, token, gh, extraArgs = [], label }) {
+async function drive({ url, token, gh, extraArgs = [], label, env = {} }) {
   const args = [PROXY, url, ...(token ? ['--header', `Authorization:Bearer ${token}`] : []), ...extraArgs];
   const c = stdioClient(process.execPath, args, {
-    env: { MCP_REMOTE_CONFIG_DIR: tempDir('mcpw-mcp-remote-'), BROWSER: '/bin/false' },
+    env: { MCP_REMOTE_CONFIG_DIR: tempDir('mcpw-mcp-remote-'), BROWSER: '/bin/false', ...env },
     logFile: path.join(LOG_DIR, `client-mcp-remote-${label}-${Date.now()}.log`),
   });
   try {
@@ -92,4 +94,26 @@ describe('mcp-remote (stdio proxy), AUTH_MODE=bearer', () => {
   test('sse-only against /sse', async () => {
     await drive({ url: worker.sseUrl, token, gh, label: 'sse-only', extraArgs: ['--transport', 'sse-only'] });
   });
+});
+
+describe('mcp-remote (stdio proxy), AUTH_MODE=oauth: sign-in through the browser', () => {
+  let gh, worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    worker = await startWorker({ name: 'mcp-remote-oauth', vars: oauthVars(gh) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  for (const [label, pick] of [['mcp', (w) => w.mcpUrl], ['sse', (w) => w.sseUrl]]) {
+    test(`registers, signs in through the consent page, and calls tools on /${label}`, async () => {
+      const browserLog = path.join(LOG_DIR, `fake-browser-${label}-${Date.now()}.log`);
+      // BROWSER is what mcp-remote opens the authorization URL with, as on a desktop.
+      await drive({ url: pick(worker), gh, label: `oauth-${label}`, env: { BROWSER: FAKE_BROWSER, FAKE_BROWSER_LOG: browserLog } });
+      const log = fs.readFileSync(browserLog, 'utf8');
+      assert.match(log, /callback answered 200/, log);
+    });
+  }
 });

@@ -8,9 +8,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { HELLO_MARKER, initializeRequest, mcpPost, rawSession, startFakeGitHub, startWorker } from './harness.mjs';
+import { HELLO_MARKER, initializeRequest, mcpPost, oauthVars, rawSession, startFakeGitHub, startWorker } from './harness.mjs';
 import { CookieJar, parseForm, signIn } from './browser.mjs';
-import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../fake-github/oauth.mjs';
 
 const REDIRECT = 'http://127.0.0.1:53999/callback';
 
@@ -46,19 +45,6 @@ class MemoryProvider {
   codeVerifier() {
     return this.saved.verifier;
   }
-}
-
-export function oauthVars(gh, extra = {}) {
-  return {
-    AUTH_MODE: 'oauth',
-    GITHUB_CLIENT_ID: FAKE_CLIENT_ID,
-    GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-    COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
-    GITHUB_API_URL: gh.url,
-    GITHUB_WEB_URL: gh.url,
-    CIMD_ALLOW_LOOPBACK: 'true',
-    ...extra,
-  };
 }
 
 /** Connects an SDK client, signing in through the consent page when asked to. */
