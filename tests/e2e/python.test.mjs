@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startFakeGitHub, startWorker, workerVars, createToken, tempDir, run, readmeRequests, REPO_ROOT, HELLO_MARKER,
+  startFakeGitHub, startWorker, workerVars, createToken, tempDir, run, readmeRequests, REPO_ROOT, HELLO_MARKER, oauthVars,
 } from './harness.mjs';
 
 const PY = process.env.MCPW_PYTHON ?? path.join(REPO_ROOT, '.tools', 'venv', 'bin', 'python');
 const CLIENT = path.join(REPO_ROOT, 'tests', 'python', 'client.py');
 const haveVenv = fs.existsSync(PY);
 
-async function pyClient(url, transport, token) {
-  const args = [CLIENT, url, transport, '--timeout', '30'];
+async function pyClient(url, transport, token, extraArgs = []) {
+  const args = [CLIENT, url, transport, '--timeout', '30', ...extraArgs];
   if (token) args.push('--header', `Authorization: Bearer ${token}`);
   const r = await run(PY, args, { timeoutMs: 120_000 });
   let out;
@@ -72,5 +72,23 @@ describe('Python mcp client, AUTH_MODE=bearer', { skip: haveVenv ? false : `no v
       // ("Server returned an error response"); its SSE client surfaces the HTTP status.
       if (transport === 'sse') assert.match(out.error, /401/);
     }
+  });
+});
+
+describe('Python mcp client, AUTH_MODE=oauth: signs in through the consent page', { skip: haveVenv ? false : `no venv at ${PY}` }, () => {
+  let gh, worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    worker = await startWorker({ name: 'python-oauth', vars: oauthVars(gh) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('Streamable HTTP /mcp with OAuthClientProvider', async () => {
+    const n0 = readmeRequests(gh, 'octocat/Hello-World').length;
+    check(await pyClient(worker.mcpUrl, 'http', undefined, ['--oauth']), gh, n0);
+    assert.ok(gh.oauth.stats.exchanges >= 1, 'the sign-in went through GitHub');
   });
 });

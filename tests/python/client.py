@@ -1,6 +1,9 @@
 """Python MCP client (PyPI `mcp`, see requirements.txt) for the end-to-end tests.
 
-usage: client.py URL {http|sse} [--header "Name: Value"]... [--timeout SECONDS]
+usage: client.py URL {http|sse} [--header "Name: Value"]... [--timeout SECONDS] [--oauth]
+
+--oauth signs in with the SDK's OAuthClientProvider (registration, PKCE): its redirect handler
+plays the browser, submitting the server's consent form as a person would.
 
 Connects (initialize handshake), lists tools, calls getGithubReadme on octocat/Hello-World and on a
 missing repository, and prints ONE JSON object on stdout:
@@ -15,8 +18,14 @@ import json
 import sys
 import traceback
 
+import html
+import re
+from urllib.parse import parse_qs, urljoin, urlparse
+
 import httpx2
 from mcp import ClientSession
+from mcp.client.auth import OAuthClientProvider, TokenStorage
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -53,13 +62,86 @@ async def session_flow(read, write) -> dict:
         }
 
 
+REDIRECT = "http://127.0.0.1:53685/callback"
+
+
+class MemoryStorage(TokenStorage):
+    def __init__(self):
+        self.tokens = None
+        self.client = None
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens: OAuthToken):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client
+
+    async def set_client_info(self, client: OAuthClientInformationFull):
+        self.client = client
+
+
+def oauth_provider(server_url: str) -> OAuthClientProvider:
+    """The browser: follows redirects with cookies, approves on the consent page, and
+    stops at our redirect URI with the code."""
+    captured: dict = {}
+
+    async def redirect_handler(url: str) -> None:
+        # Cookies are kept by hand: like browsers, and unlike http.cookiejar, we send
+        # Secure cookies to loopback hosts over plain http.
+        jar: dict = {}
+        async with httpx2.AsyncClient(follow_redirects=False, timeout=15) as browser:
+            method, data = "GET", None
+            for _ in range(12):
+                host = urlparse(url).netloc
+                cookie = "; ".join(f"{k}={v}" for k, v in jar.get(host, {}).items())
+                r = await browser.request(method, url, data=data, headers={"cookie": cookie} if cookie else {})
+                browser.cookies.clear()
+                for header in r.headers.get_list("set-cookie"):
+                    name, _, value = header.split(";")[0].partition("=")
+                    jar.setdefault(host, {})[name.strip()] = value.strip()
+                if r.status_code in (301, 302, 303, 307, 308):
+                    url, method, data = urljoin(url, r.headers["location"]), "GET", None
+                    if url.startswith(REDIRECT):
+                        captured.update({k: v[0] for k, v in parse_qs(urlparse(url).query).items()})
+                        return
+                    continue
+                form = re.search(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', r.text, re.S)
+                if r.status_code != 200 or not form:
+                    raise RuntimeError(f"sign-in stopped at {url}: {r.status_code} {r.text[:200]}")
+                fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"', form.group(2))}
+                url, method, data = urljoin(url, html.unescape(form.group(1))), "POST", {**fields, "decision": "approve"}
+        raise RuntimeError("sign-in did not finish")
+
+    async def callback_handler() -> AuthorizationCodeResult:
+        return AuthorizationCodeResult(code=captured["code"], state=captured.get("state"), iss=captured.get("iss"))
+
+    return OAuthClientProvider(
+        server_url=server_url,
+        client_metadata=OAuthClientMetadata(
+            client_name="e2e Python client",
+            redirect_uris=[REDIRECT],
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+            token_endpoint_auth_method="none",
+        ),
+        storage=MemoryStorage(),
+        redirect_handler=redirect_handler,
+        callback_handler=callback_handler,
+    )
+
+
 async def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("url")
     p.add_argument("transport", choices=["http", "sse"])
     p.add_argument("--header", action="append", default=[], help='"Name: Value"')
     p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--oauth", action="store_true")
     a = p.parse_args()
+    auth = oauth_provider(a.url) if a.oauth else None
     headers = {}
     for h in a.header:
         name, _, value = h.partition(":")
@@ -67,9 +149,9 @@ async def main() -> int:
 
     async def run() -> dict:
         if a.transport == "sse":
-            async with sse_client(a.url, headers=headers, timeout=a.timeout) as streams:
+            async with sse_client(a.url, headers=headers, timeout=a.timeout, auth=auth) as streams:
                 return await session_flow(streams[0], streams[1])
-        async with httpx2.AsyncClient(headers=headers, timeout=a.timeout) as http:
+        async with httpx2.AsyncClient(headers=headers, timeout=a.timeout, auth=auth) as http:
             async with streamable_http_client(a.url, http_client=http) as streams:
                 return await session_flow(streams[0], streams[1])
 
