@@ -125,7 +125,7 @@ describe('AUTH_MODE=none', () => {
   });
 });
 
-describe('AUTH_MODE=oauth (not implemented yet: 401)', () => {
+describe('AUTH_MODE=oauth without a token: 401', () => {
   let gh, worker;
   before(async () => {
     gh = await startFakeGitHub();
