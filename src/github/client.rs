@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use super::cache::{cache_key, Cached, EtagCache};
+use super::http::{percent_encode, HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::auth::caller::Secret;
 
 /// The REST API version we were written against.
@@ -17,6 +18,75 @@ pub struct GitHub<'a> {
     web_url: &'a str,
     token: Option<&'a Secret>,
     http: &'a dyn HttpClient,
+    /// The ETag cache and the caller's subject that keys it.
+    cache: Option<(&'a dyn EtagCache, &'a str)>,
+}
+
+/// The media type a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// GitHub's JSON.
+    Json,
+    /// A pull request or commit as a unified diff.
+    Diff,
+}
+
+impl Media {
+    fn accept(self) -> &'static str {
+        match self {
+            Media::Json => "application/vnd.github+json",
+            Media::Diff => "application/vnd.github.diff",
+        }
+    }
+}
+
+/// Query parameters: fixed names, values percent-encoded as they are added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query(String);
+
+impl Query {
+    pub fn new() -> Self {
+        Query::default()
+    }
+
+    pub fn push(&mut self, name: &'static str, value: impl std::fmt::Display) -> &mut Self {
+        self.0.push(if self.0.is_empty() { '?' } else { '&' });
+        self.0.push_str(name);
+        self.0.push('=');
+        self.0.push_str(&percent_encode(&value.to_string()));
+        self
+    }
+
+    /// Adds the parameter when there is a value.
+    pub fn opt(&mut self, name: &'static str, value: Option<impl std::fmt::Display>) -> &mut Self {
+        if let Some(value) = value {
+            self.push(name, value);
+        }
+        self
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub body: Vec<u8>,
+    /// The next page, when GitHub's `Link` header names one.
+    pub next_page: Option<u32>,
+}
+
+/// The `page` of the `rel="next"` URL in a `Link` header.
+pub fn next_page(link: &str) -> Option<u32> {
+    let next = link.split(',').find(|part| part.contains("rel=\"next\""))?;
+    let url = next.split('>').next()?.trim().trim_start_matches('<');
+    let query = url.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("page="))
+        .and_then(|page| page.parse().ok())
 }
 
 /// A GitHub failure, already phrased for the person reading the tool result.
@@ -113,7 +183,14 @@ impl<'a> GitHub<'a> {
             web_url: web_url.trim_end_matches('/'),
             token,
             http,
+            cache: None,
         }
+    }
+
+    /// Uses `cache` for conditional requests, keyed by the caller's `subject`.
+    pub fn with_cache(mut self, cache: &'a dyn EtagCache, subject: &'a str) -> Self {
+        self.cache = Some((cache, subject));
+        self
     }
 
     pub fn web_url(&self) -> &str {
@@ -127,18 +204,79 @@ impl<'a> GitHub<'a> {
     /// GETs `path` (which must start with `/` and be built from validated parts) and parses
     /// the JSON answer. `what` names the thing for a not-found message.
     pub async fn get_json(&self, path: &str, what: &str) -> Result<Value, GitHubError> {
-        let response = self.get(path).await?;
-        let response = self.check(response, what)?;
-        serde_json::from_slice(&response.body)
-            .map_err(|e| GitHubError::InvalidResponse(format!("not JSON ({e})")))
+        let (value, _) = self.get_page(path, &Query::new(), what).await?;
+        Ok(value)
     }
 
-    async fn get(&self, path: &str) -> Result<HttpResponse, GitHubError> {
+    /// GETs `path` with `query`, and parses the JSON answer and the next page number.
+    pub async fn get_page(
+        &self,
+        path: &str,
+        query: &Query,
+        what: &str,
+    ) -> Result<(Value, Option<u32>), GitHubError> {
+        let fetched = self.fetch(path, query, Media::Json, what).await?;
+        let value = serde_json::from_slice(&fetched.body)
+            .map_err(|e| GitHubError::InvalidResponse(format!("not JSON ({e})")))?;
+        Ok((value, fetched.next_page))
+    }
+
+    /// GETs `path` with `query` as `media`, through the ETag cache when there is one.
+    pub async fn fetch(
+        &self,
+        path: &str,
+        query: &Query,
+        media: Media,
+        what: &str,
+    ) -> Result<Fetched, GitHubError> {
+        let url = format!("{}{}{}", self.api_url, path, query.as_str());
+        let key = self.cache.map(|(_, subject)| {
+            cache_key(
+                subject,
+                self.token.map(Secret::expose),
+                &url,
+                media.accept(),
+            )
+        });
+        let cached = match (self.cache, &key) {
+            (Some((cache, _)), Some(key)) => cache.get(key).await,
+            _ => None,
+        };
+        let etag = cached.as_ref().map(|c| c.etag.as_str());
+        let response = self.get(url, media, etag).await?;
+        if let (304, Some(cached), Some((cache, _))) = (response.status, cached, self.cache) {
+            cache.hit(path);
+            return Ok(Fetched {
+                next_page: cached.link.as_deref().and_then(next_page),
+                body: cached.body,
+            });
+        }
+        let response = self.check(response, what)?;
+        let link = response.header("link").map(str::to_string);
+        if let (200, Some(etag), Some((cache, _)), Some(key)) =
+            (response.status, response.header("etag"), self.cache, &key)
+        {
+            let entry = Cached {
+                etag: etag.to_string(),
+                link: link.clone(),
+                body: response.body.clone(),
+            };
+            cache.put(key, entry).await;
+        }
+        Ok(Fetched {
+            next_page: link.as_deref().and_then(next_page),
+            body: response.body,
+        })
+    }
+
+    async fn get(
+        &self,
+        url: String,
+        media: Media,
+        etag: Option<&str>,
+    ) -> Result<HttpResponse, GitHubError> {
         let mut headers = vec![
-            (
-                "accept".to_string(),
-                "application/vnd.github+json".to_string(),
-            ),
+            ("accept".to_string(), media.accept().to_string()),
             ("x-github-api-version".to_string(), API_VERSION.to_string()),
             ("user-agent".to_string(), USER_AGENT.to_string()),
         ];
@@ -148,9 +286,12 @@ impl<'a> GitHub<'a> {
                 format!("Bearer {}", token.expose()),
             ));
         }
+        if let Some(etag) = etag {
+            headers.push(("if-none-match".to_string(), etag.to_string()));
+        }
         let request = HttpRequest {
             method: "GET",
-            url: format!("{}{}", self.api_url, path),
+            url,
             headers,
         };
         self.http
@@ -201,5 +342,124 @@ impl<'a> GitHub<'a> {
             },
             status => GitHubError::Upstream { status, message },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures_executor::block_on;
+
+    use super::*;
+    use crate::github::cache::MemoryCache;
+    use crate::mcp::exchange::BoxFuture;
+
+    /// Answers 304 when `If-None-Match` matches its ETag, else 200 with a Link header.
+    struct Conditional {
+        seen: RefCell<Vec<HttpRequest>>,
+    }
+
+    impl HttpClient for Conditional {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            let matches = request
+                .headers
+                .iter()
+                .any(|(k, v)| k == "if-none-match" && v == "\"v1\"");
+            self.seen.borrow_mut().push(request);
+            Box::pin(async move {
+                Ok(if matches {
+                    HttpResponse {
+                        status: 304,
+                        headers: vec![],
+                        body: vec![],
+                    }
+                } else {
+                    HttpResponse {
+                        status: 200,
+                        headers: vec![
+                            ("ETag".into(), "\"v1\"".into()),
+                            ("Link".into(), "<https://api.github.com/x?per_page=2&page=3>; rel=\"next\", <https://api.github.com/x?page=9>; rel=\"last\"".into()),
+                        ],
+                        body: b"[1,2]".to_vec(),
+                    }
+                })
+            })
+        }
+    }
+
+    #[test]
+    fn queries_encode_every_value() {
+        let mut q = Query::new();
+        q.push("q", "repo:a/b is:open&x=1")
+            .opt("page", Some(2))
+            .opt("none", None::<u32>);
+        assert_eq!(q.as_str(), "?q=repo%3Aa%2Fb%20is%3Aopen%26x%3D1&page=2");
+    }
+
+    #[test]
+    fn the_link_header_gives_the_next_page() {
+        assert_eq!(
+            next_page("<https://api.github.com/r?page=2&per_page=5>; rel=\"next\""),
+            Some(2)
+        );
+        assert_eq!(
+            next_page(
+                "<https://a/r?per_page=5&page=7>; rel=\"next\", <https://a/r?page=9>; rel=\"last\""
+            ),
+            Some(7)
+        );
+        assert_eq!(next_page("<https://a/r?page=1>; rel=\"prev\""), None);
+        assert_eq!(next_page(""), None);
+    }
+
+    #[test]
+    fn a_second_identical_call_is_served_from_the_etag_cache() {
+        let http = Conditional {
+            seen: RefCell::new(vec![]),
+        };
+        let cache = MemoryCache::default();
+        let token = Secret::new("ghp_x");
+        let github = GitHub::new(
+            "https://api.github.com",
+            "https://github.com",
+            Some(&token),
+            &http,
+        )
+        .with_cache(&cache, "local");
+        let mut q = Query::new();
+        q.push("page", 2);
+        let first = block_on(github.get_page("/x", &q, "x")).unwrap();
+        let second = block_on(github.get_page("/x", &q, "x")).unwrap();
+        assert_eq!(first, (serde_json::json!([1, 2]), Some(3)));
+        assert_eq!(second, first);
+        let seen = http.seen.borrow();
+        assert!(!seen[0].headers.iter().any(|(k, _)| k == "if-none-match"));
+        assert!(seen[1]
+            .headers
+            .iter()
+            .any(|(k, v)| k == "if-none-match" && v == "\"v1\""));
+        assert_eq!(*cache.hits.borrow(), vec!["/x".to_string()]);
+        // Nothing secret is kept: not the token, and not in the key.
+        for (key, entry) in cache.entries.borrow().iter() {
+            assert!(!key.contains("ghp_x"));
+            assert!(!String::from_utf8_lossy(&entry.to_bytes()).contains("ghp_x"));
+        }
+    }
+
+    #[test]
+    fn diffs_ask_for_the_diff_media_type() {
+        let http = Conditional {
+            seen: RefCell::new(vec![]),
+        };
+        let github = GitHub::new("https://api.github.com", "https://github.com", None, &http);
+        block_on(github.fetch("/d", &Query::new(), Media::Diff, "d")).unwrap();
+        let seen = http.seen.borrow();
+        assert!(seen[0]
+            .headers
+            .contains(&("accept".into(), "application/vnd.github.diff".into())));
     }
 }

@@ -500,5 +500,5 @@ async fn run_request(
         client_capabilities,
         log_level,
     };
-    Ok(dispatch::run(&server, &config, request, caller, declared, &peer).await)
+    Ok(dispatch::run(env, &server, &config, request, caller, declared, &peer).await)
 }

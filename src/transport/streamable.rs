@@ -92,7 +92,7 @@ async fn post(
         }
     };
     if modern::is_modern(header_version.as_deref(), &value) {
-        return modern_post(&req, &value, config, caller).await;
+        return modern_post(env, &req, &value, config, caller).await;
     }
     if let Some(version) = &header_version {
         if ProtocolVersion::parse(version).is_none() {
@@ -138,6 +138,7 @@ async fn post(
 
 /// 2026-07-28: one request, answered here with no session.
 async fn modern_post(
+    env: &Env,
     req: &Request,
     value: &Value,
     config: &Config,
@@ -181,13 +182,15 @@ async fn modern_post(
     }
     let (outbox, receiver) = Outbox::new();
     let config = config.clone();
+    let env = env.clone();
     let task_outbox = outbox.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let peer = OutboxPeer {
             outbox: task_outbox.clone(),
             replies: None,
         };
-        let handled = dispatch::run(&server, &config, &request, &caller, declared, &peer).await;
+        let handled =
+            dispatch::run(&env, &server, &config, &request, &caller, declared, &peer).await;
         let mut response = handled.response;
         if let Ok(result) = response.outcome {
             response.outcome = Ok(modern::decorate(&request.method, result, &server));
