@@ -15,8 +15,19 @@ pub const DEFAULT_GITHUB_SCOPES: &str = "read:user";
 /// The groups of tools `MCP_TOOLSETS` can switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Toolset {
-    /// The GitHub tools (the default).
+    /// All the GitHub groups below (the default).
     Github,
+    /// Repositories: metadata, files, directories, commits, branches, tags, releases; the
+    /// `github://` resources and the repository summary prompt.
+    Repos,
+    /// Issues: list, read with comments, search; the triage prompt.
+    Issues,
+    /// Pull requests: list, read with files and reviews, diff; the review prompt.
+    Pulls,
+    /// Searches: repositories and code.
+    Search,
+    /// User and organisation profiles.
+    Users,
     /// The fixtures the official conformance suite calls. Test-only.
     Conformance,
 }
@@ -91,8 +102,10 @@ impl Config {
         })
     }
 
+    /// True when `toolset` is on, directly or (for a GitHub group) through `github`.
     pub fn has_toolset(&self, toolset: Toolset) -> bool {
         self.toolsets.contains(&toolset)
+            || (toolset != Toolset::Conformance && self.toolsets.contains(&Toolset::Github))
     }
 
     /// The signer of `requestState`. Its key is derived from `COOKIE_ENCRYPTION_KEY`; without
@@ -123,15 +136,23 @@ fn list(value: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+const TOOLSETS: &str =
+    "github (all of the following), repos, issues, pulls, search, users, conformance";
+
 fn parse_toolsets(text: &str) -> Result<Vec<Toolset>, String> {
     let mut toolsets = Vec::new();
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let toolset = match name.to_ascii_lowercase().as_str() {
             "github" => Toolset::Github,
+            "repos" => Toolset::Repos,
+            "issues" => Toolset::Issues,
+            "pulls" => Toolset::Pulls,
+            "search" => Toolset::Search,
+            "users" => Toolset::Users,
             "conformance" => Toolset::Conformance,
             _ => {
                 return Err(format!(
-                    "MCP_TOOLSETS names '{name}', but the toolsets are: github, conformance"
+                    "MCP_TOOLSETS names '{name}', but the toolsets are: {TOOLSETS}"
                 ))
             }
         };
@@ -140,7 +161,9 @@ fn parse_toolsets(text: &str) -> Result<Vec<Toolset>, String> {
         }
     }
     if toolsets.is_empty() {
-        return Err("MCP_TOOLSETS is empty; name at least one of: github, conformance".into());
+        return Err(format!(
+            "MCP_TOOLSETS is empty; name at least one of: {TOOLSETS}"
+        ));
     }
     Ok(toolsets)
 }
@@ -214,6 +237,11 @@ mod tests {
         assert!(config(&[("MCP_TOOLSETS", "gitlab")])
             .unwrap_err()
             .contains("MCP_TOOLSETS"));
+        let groups = config(&[("MCP_TOOLSETS", "issues, Pulls")]).unwrap();
+        assert!(groups.has_toolset(Toolset::Issues) && groups.has_toolset(Toolset::Pulls));
+        assert!(!groups.has_toolset(Toolset::Repos) && !groups.has_toolset(Toolset::Conformance));
+        let all = config(&[]).unwrap();
+        assert!(all.has_toolset(Toolset::Users) && !all.has_toolset(Toolset::Conformance));
         assert!(config(&[("MCP_TOOLSETS", " , ")])
             .unwrap_err()
             .contains("empty"));

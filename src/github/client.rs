@@ -65,6 +65,15 @@ impl Query {
         self
     }
 
+    /// Adds every parameter of `other`.
+    pub fn append(&mut self, other: &Query) -> &mut Self {
+        if let Some(rest) = other.0.strip_prefix('?') {
+            self.0.push(if self.0.is_empty() { '?' } else { '&' });
+            self.0.push_str(rest);
+        }
+        self
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -398,6 +407,12 @@ mod tests {
             .opt("page", Some(2))
             .opt("none", None::<u32>);
         assert_eq!(q.as_str(), "?q=repo%3Aa%2Fb%20is%3Aopen%26x%3D1&page=2");
+        let mut more = Query::new();
+        more.push("sort", "stars");
+        assert_eq!(
+            q.append(&more).append(&Query::new()).as_str(),
+            "?q=repo%3Aa%2Fb%20is%3Aopen%26x%3D1&page=2&sort=stars"
+        );
     }
 
     #[test]

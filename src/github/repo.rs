@@ -63,7 +63,7 @@ fn strip_allowed_origin<'a>(input: &'a str, web_url: &str) -> Result<&'a str, St
 }
 
 /// GitHub logins and organisation names: 1–39 letters, digits and single inner hyphens.
-fn validate_owner(owner: &str) -> Result<(), String> {
+pub fn validate_owner(owner: &str) -> Result<(), String> {
     let well_formed = (1..=39).contains(&owner.len())
         && owner
             .bytes()
@@ -81,7 +81,7 @@ fn validate_owner(owner: &str) -> Result<(), String> {
 }
 
 /// Repository names: 1–100 letters, digits, `.`, `-` and `_`, but not `.` or `..`.
-fn validate_repo(repo: &str) -> Result<(), String> {
+pub fn validate_repo(repo: &str) -> Result<(), String> {
     let well_formed = (1..=100).contains(&repo.len())
         && repo
             .bytes()
@@ -114,6 +114,61 @@ pub fn validate_ref(git_ref: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "'{git_ref}' is not a valid git ref (a branch, tag or commit SHA)"
+        ))
+    }
+}
+
+/// Validates a path inside a repository and returns it percent-encoded segment by segment,
+/// ready to follow `/contents/`. Refused: a leading or trailing `/`, empty, `.` or `..`
+/// segments, backslashes and control characters. The empty path is the root.
+pub fn encode_repo_path(path: &str) -> Result<String, String> {
+    if path.is_empty() {
+        return Ok(String::new());
+    }
+    let bad = path.len() > 1000
+        || path.starts_with('/')
+        || path.ends_with('/')
+        || path.chars().any(|c| c.is_control() || c == '\\')
+        || path
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
+    if bad {
+        return Err(format!(
+            "'{path}' is not a valid path in a repository (relative, like `src/main.rs`: no leading or trailing `/`, no `.` or `..` parts, no control characters, at most 1000 bytes)"
+        ));
+    }
+    Ok(path
+        .split('/')
+        .map(super::http::percent_encode)
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
+/// Validates free text sent as one query value (a search query, an author): bounded, and
+/// without control characters. The value is percent-encoded when it is sent.
+pub fn validate_text(text: &str, max: usize) -> Result<(), String> {
+    if text.trim().is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
+        Err(format!(
+            "must be 1 to {max} characters, without control characters"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Validates an ISO 8601 timestamp such as `2024-01-31` or `2024-01-31T12:00:00Z`.
+pub fn validate_timestamp(text: &str) -> Result<(), String> {
+    let b = text.as_bytes();
+    let well_formed = (10..=30).contains(&b.len())
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || b"-:TZ+.".contains(c));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{text}' is not an ISO 8601 timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z)"
         ))
     }
 }
@@ -188,6 +243,51 @@ mod tests {
             ".hidden", "a//b",
         ] {
             assert!(validate_ref(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn repository_paths_are_relative_and_encoded_by_segment() {
+        assert_eq!(encode_repo_path("").unwrap(), "");
+        assert_eq!(encode_repo_path("src/main.rs").unwrap(), "src/main.rs");
+        assert_eq!(
+            encode_repo_path("docs/a b/é?.md").unwrap(),
+            "docs/a%20b/%C3%A9%3F.md"
+        );
+        assert_eq!(encode_repo_path(".github/x").unwrap(), ".github/x");
+        for bad in [
+            "/etc/passwd",
+            "a/",
+            "a//b",
+            "../x",
+            "a/../b",
+            "./a",
+            "a/.",
+            "a\\b",
+            "a\nb",
+            "a\u{0}b",
+        ] {
+            assert!(encode_repo_path(bad).is_err(), "accepted {bad:?}");
+        }
+        assert!(encode_repo_path(&"a".repeat(1001)).is_err());
+    }
+
+    #[test]
+    fn free_text_and_timestamps_are_bounded() {
+        assert!(validate_text("repo:a/b is:open", 256).is_ok());
+        for bad in ["", "  ", "a\nb", "a\u{7f}"] {
+            assert!(validate_text(bad, 256).is_err(), "accepted {bad:?}");
+        }
+        assert!(validate_text(&"x".repeat(257), 256).is_err());
+        for good in [
+            "2024-01-31",
+            "2024-01-31T12:00:00Z",
+            "2024-01-31T12:00:00+02:00",
+        ] {
+            assert!(validate_timestamp(good).is_ok(), "refused {good:?}");
+        }
+        for bad in ["yesterday", "2024", "2024-01-31 12:00", "2024-01-31&x=1"] {
+            assert!(validate_timestamp(bad).is_err(), "accepted {bad:?}");
         }
     }
 }

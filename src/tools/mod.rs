@@ -4,8 +4,32 @@
 //! To add a tool: write one file here with a type that implements
 //! [`crate::mcp::tool::Tool`], and add it to its toolset in [`build_server`].
 
+pub mod args;
 pub mod conformance;
+pub mod contents;
+pub mod get_github_commit;
+pub mod get_github_file_contents;
+pub mod get_github_issue;
+pub mod get_github_latest_release;
+pub mod get_github_pull_request;
+pub mod get_github_pull_request_diff;
 pub mod get_github_readme;
+pub mod get_github_repository;
+pub mod get_github_user;
+pub mod list;
+pub mod list_github_branches;
+pub mod list_github_commits;
+pub mod list_github_directory;
+pub mod list_github_issues;
+pub mod list_github_pull_requests;
+pub mod list_github_releases;
+pub mod list_github_tags;
+pub mod prompts;
+pub mod resources;
+pub mod search_github_code;
+pub mod search_github_issues;
+pub mod search_github_repositories;
+pub mod shape;
 pub mod whoami;
 
 use crate::config::{Config, Toolset};
@@ -26,8 +50,49 @@ pub fn build_server(config: &Config) -> Server {
     if config.has_toolset(Toolset::Conformance) {
         conformance::register(&mut server);
     }
-    if config.has_toolset(Toolset::Github) {
+    if config.has_toolset(Toolset::Repos) {
+        server.add_tool(Box::new(get_github_repository::GetGithubRepository));
         server.add_tool(Box::new(get_github_readme::GetGithubReadme));
+        server.add_tool(Box::new(get_github_file_contents::GetGithubFileContents));
+        server.add_tool(Box::new(list_github_directory::ListGithubDirectory));
+        server.add_tool(Box::new(list_github_commits::TOOL));
+        server.add_tool(Box::new(get_github_commit::GetGithubCommit));
+        server.add_tool(Box::new(list_github_branches::TOOL));
+        server.add_tool(Box::new(list_github_tags::TOOL));
+        server.add_tool(Box::new(list_github_releases::TOOL));
+        server.add_tool(Box::new(get_github_latest_release::GetGithubLatestRelease));
+        server.add_resources(Box::new(resources::GithubResources));
+        server.add_prompt(Box::new(prompts::SUMMARISE_REPOSITORY));
+    }
+    if config.has_toolset(Toolset::Issues) {
+        server.add_tool(Box::new(list_github_issues::TOOL));
+        server.add_tool(Box::new(get_github_issue::GetGithubIssue));
+        server.add_tool(Box::new(search_github_issues::TOOL));
+        server.add_prompt(Box::new(prompts::TRIAGE_ISSUES));
+    }
+    if config.has_toolset(Toolset::Pulls) {
+        server.add_tool(Box::new(list_github_pull_requests::TOOL));
+        server.add_tool(Box::new(get_github_pull_request::GetGithubPullRequest));
+        server.add_tool(Box::new(
+            get_github_pull_request_diff::GetGithubPullRequestDiff,
+        ));
+        server.add_prompt(Box::new(prompts::REVIEW_PULL_REQUEST));
+    }
+    if config.has_toolset(Toolset::Search) {
+        server.add_tool(Box::new(search_github_repositories::TOOL));
+        server.add_tool(Box::new(search_github_code::TOOL));
+    }
+    if config.has_toolset(Toolset::Users) {
+        server.add_tool(Box::new(get_github_user::GetGithubUser));
+    }
+    let github = [
+        Toolset::Repos,
+        Toolset::Issues,
+        Toolset::Pulls,
+        Toolset::Search,
+        Toolset::Users,
+    ];
+    if github.iter().any(|t| config.has_toolset(*t)) {
         server.add_tool(Box::new(whoami::Whoami));
     }
     server

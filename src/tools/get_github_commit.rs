@@ -1,0 +1,77 @@
+//! `getGithubCommit`: one commit with its diff summary (files and line counts).
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::get_github_pull_request::{pick_all, with_items, FILE_FIELDS};
+use super::list_github_commits::COMMIT_FIELDS;
+use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{
+    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+};
+
+/// At most this many changed files are listed; the result says when there were more.
+pub const MAX_COMMIT_FILES: usize = 100;
+
+pub struct GetGithubCommit;
+
+const STATS: &[Field] = &[
+    ("additions", "stats.additions", Kind::Int),
+    ("deletions", "stats.deletions", Kind::Int),
+    ("parents", "parents.sha", Kind::Strs),
+];
+
+const EXTRA: &str = r#"{
+    "repository": { "type": "string" },
+    "changedFiles": { "type": "integer", "description": "How many files GitHub reported as changed (up to 300 on its first page)." },
+    "filesTruncated": { "type": "boolean", "description": "True when only the first 100 changed files are listed." }
+}"#;
+
+impl Tool for GetGithubCommit {
+    fn definition(&self) -> ToolDefinition {
+        let mut output = object_schema(COMMIT_FIELDS, EXTRA);
+        add_fields(&mut output, STATS);
+        let files = with_items(json_text(r#"{"type":"array"}"#), FILE_FIELDS);
+        add_property(&mut output, "files", files);
+        let own = r#"{ "ref": { "type": "string", "description": "The commit: a SHA, or a branch or tag name for its latest commit.", "minLength": 1, "maxLength": 255 } }"#;
+        ToolDefinition {
+            name: "getGithubCommit",
+            title: "Get a commit with its diff summary",
+            description: "Gets one commit of a GitHub repository: message, author, date, parents, lines added and deleted, and the files it changed (up to 100) with per-file counts.",
+            input_schema: input_schema(&["owner", "repo"], own, &["owner", "repo", "ref"]),
+            output_schema: Some(output),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let repo = args.repo()?;
+            let git_ref = args.git_ref("ref")?.unwrap_or_default();
+            let what = format!("the commit '{git_ref}' in {repo}");
+            let path = format!(
+                "/repos/{repo}/commits/{}",
+                crate::github::http::percent_encode(git_ref)
+            );
+            let commit = context.github.get_json(&path, &what).await?;
+            let mut out = pick(&commit, COMMIT_FIELDS);
+            out.extend(pick(&commit, STATS));
+            let mut files = pick_all(&commit["files"], FILE_FIELDS);
+            let total = files.as_array().map_or(0, Vec::len);
+            if let Some(files) = files.as_array_mut() {
+                files.truncate(MAX_COMMIT_FILES);
+            }
+            out.insert("files".into(), files);
+            out.insert("changedFiles".into(), total.into());
+            out.insert("filesTruncated".into(), (total > MAX_COMMIT_FILES).into());
+            out.insert("repository".into(), repo.to_string().into());
+            Ok(ToolResult::structured(Value::Object(out)))
+        })
+    }
+}

@@ -1,0 +1,106 @@
+//! `getGithubFileContents`: one file at a ref. Text comes back as text; binary files come
+//! back as an embedded resource with a MIME type, never as mangled text.
+
+use serde_json::{json, Map, Value};
+
+use super::args::{input_schema, Args};
+use super::contents::{
+    base64, decode_file, get_contents, mime_type, resource_uri, Decoded, MAX_BINARY_BYTES,
+    MAX_FILE_CHARS,
+};
+use super::shape::{object_schema, pick, truncate_chars, Field, Kind};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{
+    text_content, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+};
+
+pub struct GetGithubFileContents;
+
+const FIELDS: &[Field] = &[
+    ("path", "path", Kind::Str),
+    ("name", "name", Kind::Str),
+    ("sha", "sha", Kind::Str),
+    ("size", "size", Kind::Int),
+    ("htmlUrl", "html_url", Kind::OptStr),
+];
+
+const OUTPUT: &str = r#"{
+    "repository": { "type": "string" },
+    "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
+    "mimeType": { "type": "string" },
+    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "text: in `text`. base64: binary, in the embedded resource content block. none: over 1 MB, not returned." },
+    "text": { "type": ["string", "null"], "description": "The file's text, cut at 200,000 characters; null for binary files." },
+    "truncated": { "type": "boolean", "description": "True when `text` was cut, or the file was too large to return." },
+    "resourceUri": { "type": "string", "description": "The file as a github:// resource (default branch)." }
+}"#;
+
+const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The file's path in the repository, e.g. `src/main.rs` (no leading `/`).", "minLength": 1, "maxLength": 1000 } }"#;
+
+impl Tool for GetGithubFileContents {
+    fn definition(&self) -> ToolDefinition {
+        ToolDefinition {
+            name: "getGithubFileContents",
+            title: "Get a file's contents",
+            description: "Reads one file of a GitHub repository at a branch, tag or commit (default: the default branch). Text files are returned as text (cut at 200,000 characters); binary files (images, archives, anything not UTF-8) as an embedded resource with a MIME type and base64 data, up to 1 MB. For a directory use listGithubDirectory.",
+            input_schema: input_schema(&["owner", "repo", "ref"], ARGUMENTS, &["owner", "repo", "path"]),
+            output_schema: Some(object_schema(FIELDS, OUTPUT)),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let repo = args.repo()?;
+            let path = args.repo_path("path")?;
+            let git_ref = args.git_ref("ref")?;
+            let file = get_contents(context.github, &repo, &path, git_ref).await?;
+            if file.is_array() || file["type"] != "file" {
+                return Err(ToolError::Failed(format!(
+                    "'{}' in {repo} is not a file (it is a {}); use listGithubDirectory for directories.",
+                    args.str("path").unwrap_or_default(),
+                    if file.is_array() { "directory" } else { file["type"].as_str().unwrap_or("thing") }
+                )));
+            }
+            let mut out = pick(&file, FIELDS);
+            let name = out["name"].as_str().unwrap_or_default().to_string();
+            let uri = resource_uri(&repo, out["path"].as_str().unwrap_or_default());
+            out.insert("repository".into(), repo.to_string().into());
+            out.insert("ref".into(), git_ref.into());
+            out.insert("resourceUri".into(), uri.clone().into());
+            let decoded = decode_file(&file)?;
+            let (encoding, text, truncated) = match &decoded {
+                Decoded::Text(text) => {
+                    let (text, cut) = truncate_chars(text, MAX_FILE_CHARS);
+                    ("text", Some(text), cut)
+                }
+                Decoded::Binary(bytes) => ("base64", None, bytes.len() > MAX_BINARY_BYTES),
+                Decoded::TooLarge => ("none", None, true),
+            };
+            let mime = mime_type(&name, encoding == "text");
+            out.insert("mimeType".into(), mime.into());
+            out.insert("encoding".into(), encoding.into());
+            out.insert("text".into(), text.into());
+            out.insert("truncated".into(), truncated.into());
+            let mut result = ToolResult::structured(Value::Object(out));
+            match decoded {
+                Decoded::Binary(bytes) if bytes.len() <= MAX_BINARY_BYTES => {
+                    let blob = base64(&bytes);
+                    let resource = json!({ "uri": uri, "mimeType": mime, "blob": blob });
+                    result
+                        .content
+                        .push(json!({ "type": "resource", "resource": resource }));
+                }
+                Decoded::Binary(_) | Decoded::TooLarge => result.content.push(text_content(
+                    "The file is too large to return (over 1 MB); download it from htmlUrl.",
+                )),
+                Decoded::Text(_) => {}
+            }
+            Ok(result)
+        })
+    }
+}

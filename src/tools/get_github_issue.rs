@@ -1,0 +1,100 @@
+//! `getGithubIssue`: one issue (or pull request) with a page of its comments.
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::list_github_issues::ISSUE_FIELDS;
+use super::shape::{
+    add_property, list_result, list_schema, object_schema, pick, Field, Kind, MAX_BODY_CHARS,
+    MAX_COMMENT_CHARS,
+};
+use crate::github::Query;
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{
+    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+};
+
+pub struct GetGithubIssue;
+
+const COMMENT_FIELDS: &[Field] = &[
+    ("id", "id", Kind::Int),
+    ("author", "user.login", Kind::OptStr),
+    ("body", "body", Kind::Text(MAX_COMMENT_CHARS)),
+    ("createdAt", "created_at", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Str),
+];
+
+const BODY: &str = r#"{ "type": ["string", "null"], "description": "The issue's text (Markdown), cut at 20,000 characters with a note saying so. Comments are cut at 5,000." }"#;
+
+impl Tool for GetGithubIssue {
+    fn definition(&self) -> ToolDefinition {
+        let mut output = object_schema(ISSUE_FIELDS, "{}");
+        add_property(&mut output, "body", json_text(BODY));
+        add_property(
+            &mut output,
+            "closedAt",
+            json_text(r#"{"type":["string","null"]}"#),
+        );
+        add_property(&mut output, "repository", json_text(r#"{"type":"string"}"#));
+        add_property(
+            &mut output,
+            "commentList",
+            list_schema(COMMENT_FIELDS, "{}"),
+        );
+        let shared = ["owner", "repo", "number", "page", "perPage"];
+        ToolDefinition {
+            name: "getGithubIssue",
+            title: "Get an issue with its comments",
+            description: "Gets one issue of a GitHub repository (its text, labels, assignees and state) and a page of its comments, oldest first. `page` and `perPage` page through the comments; `commentList.nextPage` says which page comes next. Two upstream calls; sends progress when asked.",
+            input_schema: input_schema(&shared, "{}", &["owner", "repo", "number"]),
+            output_schema: Some(output),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let repo = args.repo()?;
+            let number = args.number()?;
+            let paging = args.paging();
+            let what = format!("issue #{number} in {repo}");
+            let path = format!("/repos/{repo}/issues/{number}");
+            context
+                .exchange
+                .progress(0.0, Some(2.0), Some("Reading the issue"));
+            let issue = context.github.get_json(&path, &what).await?;
+            context
+                .exchange
+                .progress(1.0, Some(2.0), Some("Reading its comments"));
+            let mut query = Query::new();
+            query
+                .push("per_page", paging.per_page)
+                .push("page", paging.page);
+            let comments_path = format!("{path}/comments");
+            let (comments, next_page) = context
+                .github
+                .get_page(&comments_path, &query, &what)
+                .await?;
+            context.exchange.progress(2.0, Some(2.0), Some("Done"));
+            let mut out = pick(&issue, ISSUE_FIELDS);
+            let extra: &[Field] = &[
+                ("body", "body", Kind::Text(MAX_BODY_CHARS)),
+                ("closedAt", "closed_at", Kind::OptStr),
+            ];
+            out.extend(pick(&issue, extra));
+            out.insert("repository".into(), repo.to_string().into());
+            let comments = comments.as_array().map(Vec::as_slice).unwrap_or_default();
+            let comments = comments
+                .iter()
+                .map(|c| Value::Object(pick(c, COMMENT_FIELDS)));
+            let list = list_result(comments.collect(), paging, next_page, Map::new());
+            out.insert("commentList".into(), list);
+            Ok(ToolResult::structured(Value::Object(out)))
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! `getGithubLatestRelease`: the latest published release, with its notes and assets.
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::list_github_releases::RELEASE_FIELDS;
+use super::shape::{add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+
+pub struct GetGithubLatestRelease;
+
+const ASSET_FIELDS: &[Field] = &[
+    ("name", "name", Kind::Str),
+    ("contentType", "content_type", Kind::OptStr),
+    ("size", "size", Kind::Int),
+    ("downloadCount", "download_count", Kind::Int),
+    ("downloadUrl", "browser_download_url", Kind::Str),
+];
+
+impl Tool for GetGithubLatestRelease {
+    fn definition(&self) -> ToolDefinition {
+        let mut output = object_schema(RELEASE_FIELDS, "{}");
+        let body = serde_json::json!({ "type": ["string", "null"], "description": "Release notes (Markdown), cut at 20,000 characters with a note saying so." });
+        add_property(&mut output, "body", body);
+        let assets =
+            serde_json::json!({ "type": "array", "items": object_schema(ASSET_FIELDS, "{}") });
+        add_property(&mut output, "assets", assets);
+        add_property(
+            &mut output,
+            "repository",
+            serde_json::json!({ "type": "string" }),
+        );
+        ToolDefinition {
+            name: "getGithubLatestRelease",
+            title: "Get the latest release",
+            description: "Gets the latest published (not draft, not prerelease) release of a GitHub repository: tag, name, notes and downloadable assets.",
+            input_schema: input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
+            output_schema: Some(output),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let repo = Args(arguments).repo()?;
+            let what = format!("a published release of {repo}");
+            let path = format!("/repos/{repo}/releases/latest");
+            let release = context.github.get_json(&path, &what).await?;
+            let mut out = pick(&release, RELEASE_FIELDS);
+            out.extend(pick(
+                &release,
+                &[("body", "body", Kind::Text(MAX_BODY_CHARS))],
+            ));
+            let assets = release["assets"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let assets = assets.iter().map(|a| Value::Object(pick(a, ASSET_FIELDS)));
+            out.insert("assets".into(), assets.collect());
+            out.insert("repository".into(), repo.to_string().into());
+            Ok(ToolResult::structured(Value::Object(out)))
+        })
+    }
+}

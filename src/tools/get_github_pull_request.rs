@@ -1,0 +1,181 @@
+//! `getGithubPullRequest`: one pull request with its changed files and review state.
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::list_github_pull_requests::PULL_FIELDS;
+use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
+use crate::github::Query;
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{
+    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+};
+
+pub struct GetGithubPullRequest;
+
+const DETAIL_FIELDS: &[Field] = &[
+    ("body", "body", Kind::Text(MAX_BODY_CHARS)),
+    ("merged", "merged", Kind::Bool),
+    ("mergeable", "mergeable", Kind::OptBool),
+    ("headSha", "head.sha", Kind::Str),
+    ("commits", "commits", Kind::Int),
+    ("additions", "additions", Kind::Int),
+    ("deletions", "deletions", Kind::Int),
+    ("changedFiles", "changed_files", Kind::Int),
+];
+
+/// Changed files, shared with `getGithubCommit`.
+pub const FILE_FIELDS: &[Field] = &[
+    ("filename", "filename", Kind::Str),
+    ("status", "status", Kind::Str),
+    ("additions", "additions", Kind::Int),
+    ("deletions", "deletions", Kind::Int),
+    ("changes", "changes", Kind::Int),
+];
+
+const REVIEW_FIELDS: &[Field] = &[
+    ("author", "user.login", Kind::OptStr),
+    ("state", "state", Kind::Str),
+    ("submittedAt", "submitted_at", Kind::OptStr),
+];
+
+const EXTRA: &str = r#"{
+    "repository": { "type": "string" },
+    "filesTruncated": { "type": "boolean", "description": "True when the pull request changes more than the 100 files listed; `changedFiles` has the total." },
+    "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review: changes_requested if any asks for changes, else approved if any approves." }
+}"#;
+
+impl Tool for GetGithubPullRequest {
+    fn definition(&self) -> ToolDefinition {
+        let mut output = object_schema(PULL_FIELDS, EXTRA);
+        add_fields(&mut output, DETAIL_FIELDS);
+        let files = json_text(r#"{"type":"array"}"#);
+        add_property(&mut output, "files", with_items(files, FILE_FIELDS));
+        let reviews =
+            json_text(r#"{"type":"array","description":"The first 100 reviews, oldest first."}"#);
+        add_property(&mut output, "reviews", with_items(reviews, REVIEW_FIELDS));
+        ToolDefinition {
+            name: "getGithubPullRequest",
+            title: "Get a pull request with files and reviews",
+            description: "Gets one pull request of a GitHub repository: its text, branches, merge state, the files it changes (up to 100, with line counts) and its reviews, summed up in `reviewDecision`. Use getGithubPullRequestDiff for the diff itself. Three upstream calls; sends progress when asked.",
+            input_schema: input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
+            output_schema: Some(output),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let repo = args.repo()?;
+            let number = args.number()?;
+            let what = format!("pull request #{number} in {repo}");
+            let path = format!("/repos/{repo}/pulls/{number}");
+            let mut first_100 = Query::new();
+            first_100.push("per_page", 100);
+            let progress = |step: f64, message: &str| {
+                context.exchange.progress(step, Some(3.0), Some(message));
+            };
+            progress(0.0, "Reading the pull request");
+            let pull = context.github.get_json(&path, &what).await?;
+            progress(1.0, "Reading its files");
+            let files_path = format!("{path}/files");
+            let (files, more) = context
+                .github
+                .get_page(&files_path, &first_100, &what)
+                .await?;
+            progress(2.0, "Reading its reviews");
+            let reviews_path = format!("{path}/reviews");
+            let (reviews, _) = context
+                .github
+                .get_page(&reviews_path, &first_100, &what)
+                .await?;
+            progress(3.0, "Done");
+            let mut out = pick(&pull, PULL_FIELDS);
+            out.extend(pick(&pull, DETAIL_FIELDS));
+            out.insert("repository".into(), repo.to_string().into());
+            out.insert("files".into(), pick_all(&files, FILE_FIELDS));
+            out.insert("filesTruncated".into(), more.is_some().into());
+            let reviews = pick_all(&reviews, REVIEW_FIELDS);
+            out.insert("reviewDecision".into(), review_decision(&reviews).into());
+            out.insert("reviews".into(), reviews);
+            Ok(ToolResult::structured(Value::Object(out)))
+        })
+    }
+}
+
+/// An array schema whose items are `fields` objects.
+pub fn with_items(mut array: Value, fields: &[Field]) -> Value {
+    array["items"] = object_schema(fields, "{}");
+    array
+}
+
+/// Picks `fields` from each object of a JSON array.
+pub fn pick_all(array: &Value, fields: &[Field]) -> Value {
+    let items = array.as_array().map(Vec::as_slice).unwrap_or_default();
+    items
+        .iter()
+        .map(|item| Value::Object(pick(item, fields)))
+        .collect()
+}
+
+/// The decision each reviewer's latest approving, rejecting or commenting review adds up to.
+fn review_decision(reviews: &Value) -> &'static str {
+    let mut latest: Vec<(&str, &str)> = Vec::new();
+    for review in reviews.as_array().into_iter().flatten() {
+        let author = review["author"].as_str().unwrap_or("");
+        let state = review["state"].as_str().unwrap_or("");
+        if !["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"].contains(&state) {
+            continue;
+        }
+        latest.retain(|(a, _)| *a != author);
+        latest.push((author, state));
+    }
+    let any = |s: &str| latest.iter().any(|(_, state)| *state == s);
+    if any("CHANGES_REQUESTED") {
+        "changes_requested"
+    } else if any("APPROVED") {
+        "approved"
+    } else if any("COMMENTED") {
+        "commented"
+    } else {
+        "none"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn each_reviewers_latest_review_counts() {
+        let decide = |reviews| super::review_decision(&reviews);
+        assert_eq!(decide(json!([])), "none");
+        assert_eq!(
+            decide(json!([{ "author": "a", "state": "APPROVED" }])),
+            "approved"
+        );
+        assert_eq!(
+            decide(
+                json!([{ "author": "a", "state": "CHANGES_REQUESTED" }, { "author": "a", "state": "APPROVED" }])
+            ),
+            "approved"
+        );
+        assert_eq!(
+            decide(
+                json!([{ "author": "a", "state": "APPROVED" }, { "author": "b", "state": "CHANGES_REQUESTED" }])
+            ),
+            "changes_requested"
+        );
+        assert_eq!(
+            decide(
+                json!([{ "author": "a", "state": "COMMENTED" }, { "author": "b", "state": "PENDING" }])
+            ),
+            "commented"
+        );
+    }
+}

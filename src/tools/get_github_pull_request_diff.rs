@@ -1,0 +1,62 @@
+//! `getGithubPullRequestDiff`: a pull request as a unified diff.
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::shape::{object_schema, truncate_chars};
+use crate::github::{Media, Query};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+
+/// Diffs longer than this many characters are cut, and the result says so.
+pub const MAX_DIFF_CHARS: usize = 200_000;
+
+pub struct GetGithubPullRequestDiff;
+
+const OUTPUT: &str = r#"{
+    "repository": { "type": "string" },
+    "number": { "type": "integer" },
+    "diff": { "type": "string", "description": "The unified diff, cut at 200,000 characters." },
+    "size": { "type": "integer", "description": "The whole diff's size in bytes." },
+    "truncated": { "type": "boolean", "description": "True when `diff` was cut at the limit." }
+}"#;
+
+impl Tool for GetGithubPullRequestDiff {
+    fn definition(&self) -> ToolDefinition {
+        ToolDefinition {
+            name: "getGithubPullRequestDiff",
+            title: "Get a pull request's diff",
+            description: "Gets the unified diff of a GitHub pull request, as `git diff` shows it, cut at 200,000 characters (`truncated` says when). Use getGithubPullRequest first to see which files change.",
+            input_schema: input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
+            output_schema: Some(object_schema(&[], OUTPUT)),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let repo = args.repo()?;
+            let number = args.number()?;
+            let what = format!("pull request #{number} in {repo}");
+            let path = format!("/repos/{repo}/pulls/{number}");
+            let fetched = context
+                .github
+                .fetch(&path, &Query::new(), Media::Diff, &what)
+                .await?;
+            let text = String::from_utf8_lossy(&fetched.body);
+            let (diff, truncated) = truncate_chars(&text, MAX_DIFF_CHARS);
+            let mut out = Map::new();
+            out.insert("repository".into(), repo.to_string().into());
+            out.insert("number".into(), number.into());
+            out.insert("diff".into(), diff.into());
+            out.insert("size".into(), fetched.body.len().into());
+            out.insert("truncated".into(), truncated.into());
+            Ok(ToolResult::structured(Value::Object(out)))
+        })
+    }
+}

@@ -1,0 +1,84 @@
+//! `getGithubRepository`: a repository's metadata, languages, topics and default branch.
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::shape::{add_property, object_schema, pick, Field, Kind};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{
+    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+};
+
+pub struct GetGithubRepository;
+
+const FIELDS: &[Field] = &[
+    ("fullName", "full_name", Kind::Str),
+    ("description", "description", Kind::OptStr),
+    ("defaultBranch", "default_branch", Kind::Str),
+    ("topics", "topics", Kind::Strs),
+    ("language", "language", Kind::OptStr),
+    ("license", "license.spdx_id", Kind::OptStr),
+    ("private", "private", Kind::Bool),
+    ("fork", "fork", Kind::Bool),
+    ("archived", "archived", Kind::Bool),
+    ("stars", "stargazers_count", Kind::Int),
+    ("forks", "forks_count", Kind::Int),
+    ("openIssues", "open_issues_count", Kind::Int),
+    ("homepage", "homepage", Kind::OptStr),
+    ("htmlUrl", "html_url", Kind::Str),
+    ("createdAt", "created_at", Kind::OptStr),
+    ("updatedAt", "updated_at", Kind::OptStr),
+    ("pushedAt", "pushed_at", Kind::OptStr),
+];
+
+const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language, as GitHub's linguist counts them.", "additionalProperties": { "type": "integer" } }"#;
+
+impl Tool for GetGithubRepository {
+    fn definition(&self) -> ToolDefinition {
+        let mut output = object_schema(FIELDS, "{}");
+        add_property(&mut output, "languages", json_text(LANGUAGES));
+        ToolDefinition {
+            name: "getGithubRepository",
+            title: "Get a repository",
+            description: "Describes a GitHub repository: description, default branch, topics, languages (bytes per language), license, stars, forks, open issues and dates. Two upstream calls; sends progress when asked.",
+            input_schema: input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
+            output_schema: Some(output),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let repo = Args(arguments).repo()?;
+            let what = format!("the repository {repo}");
+            let progress = |step: f64, message: &str| {
+                context.exchange.progress(step, Some(2.0), Some(message));
+            };
+            progress(0.0, "Reading the repository");
+            let metadata = context
+                .github
+                .get_json(&format!("/repos/{repo}"), &what)
+                .await?;
+            progress(1.0, "Reading its languages");
+            let languages = context
+                .github
+                .get_json(&format!("/repos/{repo}/languages"), &what)
+                .await?;
+            progress(2.0, "Done");
+            let mut out = pick(&metadata, FIELDS);
+            let languages: Map<String, Value> = languages
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, bytes)| bytes.is_u64())
+                .map(|(name, bytes)| (name.clone(), bytes.clone()))
+                .collect();
+            out.insert("languages".into(), Value::Object(languages));
+            Ok(ToolResult::structured(Value::Object(out)))
+        })
+    }
+}

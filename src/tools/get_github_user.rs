@@ -1,0 +1,61 @@
+//! `getGithubUser`: a user's or organisation's public profile.
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::shape::{object_schema, pick, Field, Kind};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+
+pub struct GetGithubUser;
+
+const FIELDS: &[Field] = &[
+    ("login", "login", Kind::Str),
+    ("type", "type", Kind::Str),
+    ("name", "name", Kind::OptStr),
+    ("bio", "bio", Kind::OptStr),
+    ("company", "company", Kind::OptStr),
+    ("blog", "blog", Kind::OptStr),
+    ("location", "location", Kind::OptStr),
+    ("email", "email", Kind::OptStr),
+    ("publicRepos", "public_repos", Kind::Int),
+    ("followers", "followers", Kind::Int),
+    ("following", "following", Kind::Int),
+    ("createdAt", "created_at", Kind::OptStr),
+    ("htmlUrl", "html_url", Kind::Str),
+    ("avatarUrl", "avatar_url", Kind::OptStr),
+];
+
+const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "A GitHub user or organisation login, e.g. `octocat` or `github`.", "minLength": 1, "maxLength": 39 } }"#;
+
+impl Tool for GetGithubUser {
+    fn definition(&self) -> ToolDefinition {
+        ToolDefinition {
+            name: "getGithubUser",
+            title: "Get a user or organisation",
+            description: "Shows the public profile of a GitHub user or organisation (`type` says which): name, bio, company, location, public repositories, followers and dates.",
+            input_schema: input_schema(&[], ARGUMENTS, &["username"]),
+            output_schema: Some(object_schema(FIELDS, "{}")),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let login = args.login("username")?.unwrap_or_default();
+            let what = format!("the user or organisation '{login}'");
+            let profile = context
+                .github
+                .get_json(&format!("/users/{login}"), &what)
+                .await?;
+            Ok(ToolResult::structured(Value::Object(pick(
+                &profile, FIELDS,
+            ))))
+        })
+    }
+}

@@ -1,0 +1,48 @@
+//! `listGithubCommits`: a repository's commits, newest first, with optional filters.
+
+use super::args::Args;
+use super::list::RepoList;
+use super::shape::{Field, Kind, MAX_COMMENT_CHARS};
+use crate::github::Query;
+use crate::mcp::tool::ToolError;
+
+/// The fields of a commit, shared with `getGithubCommit`.
+pub const COMMIT_FIELDS: &[Field] = &[
+    ("sha", "sha", Kind::Str),
+    ("message", "commit.message", Kind::Text(MAX_COMMENT_CHARS)),
+    ("author", "commit.author.name", Kind::OptStr),
+    ("authorLogin", "author.login", Kind::OptStr),
+    ("date", "commit.author.date", Kind::OptStr),
+    ("htmlUrl", "html_url", Kind::Str),
+];
+
+pub const TOOL: RepoList = RepoList {
+    name: "listGithubCommits",
+    title: "List a repository's commits",
+    description: "Lists commits of a GitHub repository, newest first, optionally from a branch, tag or SHA, touching a path, by an author, or in a time range. Paginated: pass `page` = the result's `nextPage` for more.",
+    arguments: r#"{
+        "ref": { "type": "string", "description": "The branch, tag or SHA to list from. Defaults to the default branch.", "minLength": 1, "maxLength": 255 },
+        "path": { "type": "string", "description": "Only commits touching this file or directory, e.g. `src/lib.rs`.", "minLength": 1, "maxLength": 1000 },
+        "author": { "type": "string", "description": "Only commits by this GitHub login or email address.", "minLength": 1, "maxLength": 100 },
+        "since": { "type": "string", "description": "Only commits after this ISO 8601 time, e.g. 2024-01-31T00:00:00Z.", "maxLength": 30 },
+        "until": { "type": "string", "description": "Only commits before this ISO 8601 time.", "maxLength": 30 }
+    }"#,
+    endpoint: "/commits",
+    fields: COMMIT_FIELDS,
+    query,
+};
+
+fn query(args: &Args) -> Result<Query, ToolError> {
+    let mut query = Query::new();
+    query.opt("sha", args.git_ref("ref")?);
+    if args.str("path").is_some() {
+        // Validated like every path; GitHub takes it unencoded by segment, as one value.
+        args.repo_path("path")?;
+        query.opt("path", args.str("path"));
+    }
+    query
+        .opt("author", args.text("author", 100)?)
+        .opt("since", args.timestamp("since")?)
+        .opt("until", args.timestamp("until")?);
+    Ok(query)
+}

@@ -1,0 +1,70 @@
+//! `listGithubDirectory`: the entries of a directory at a ref.
+
+use serde_json::{Map, Value};
+
+use super::args::{input_schema, Args};
+use super::contents::get_contents;
+use super::shape::{list_result, list_schema, pick, repository_field, Field, Kind};
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+
+pub struct ListGithubDirectory;
+
+const FIELDS: &[Field] = &[
+    ("name", "name", Kind::Str),
+    ("path", "path", Kind::Str),
+    ("type", "type", Kind::Str),
+    ("size", "size", Kind::Int),
+    ("sha", "sha", Kind::Str),
+];
+
+const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The directory's path, e.g. `src`; empty or omitted for the root.", "maxLength": 1000, "default": "" } }"#;
+
+impl Tool for ListGithubDirectory {
+    fn definition(&self) -> ToolDefinition {
+        let shared = ["owner", "repo", "ref", "page", "perPage"];
+        ToolDefinition {
+            name: "listGithubDirectory",
+            title: "List a directory",
+            description: "Lists the files and directories in one directory of a GitHub repository at a branch, tag or commit (default: the default branch). `type` is file, dir, symlink or submodule. Paginated: pass `page` = the result's `nextPage` for more. Read a file with getGithubFileContents.",
+            input_schema: input_schema(&shared, ARGUMENTS, &["owner", "repo"]),
+            output_schema: Some(list_schema(FIELDS, r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#)),
+            annotations: Annotations::READS_GITHUB,
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let repo = args.repo()?;
+            let path = args.repo_path("path")?;
+            let git_ref = args.git_ref("ref")?;
+            let listing = get_contents(context.github, &repo, &path, git_ref).await?;
+            let Some(entries) = listing.as_array() else {
+                return Err(ToolError::Failed(format!(
+                    "'{}' in {repo} is a file, not a directory; use getGithubFileContents.",
+                    args.str("path").unwrap_or_default()
+                )));
+            };
+            // GitHub returns a directory whole (up to 1,000 entries): page it here.
+            let paging = args.paging();
+            let start = (paging.page as usize - 1) * paging.per_page as usize;
+            let items: Vec<Value> = entries
+                .iter()
+                .skip(start)
+                .take(paging.per_page as usize)
+                .map(|entry| Value::Object(pick(entry, FIELDS)))
+                .collect();
+            let next_page = (start + items.len() < entries.len()).then_some(paging.page + 1);
+            let mut extra = repository_field(&repo);
+            extra.insert("path".into(), args.str("path").unwrap_or_default().into());
+            Ok(ToolResult::structured(list_result(
+                items, paging, next_page, extra,
+            )))
+        })
+    }
+}

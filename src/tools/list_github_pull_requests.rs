@@ -1,0 +1,48 @@
+//! `listGithubPullRequests`: a repository's pull requests.
+
+use super::args::Args;
+use super::list::RepoList;
+use super::shape::{Field, Kind};
+use crate::github::Query;
+use crate::mcp::tool::ToolError;
+
+/// The fields of a pull request in a list, shared with `getGithubPullRequest`.
+pub const PULL_FIELDS: &[Field] = &[
+    ("number", "number", Kind::Int),
+    ("title", "title", Kind::Str),
+    ("state", "state", Kind::Str),
+    ("draft", "draft", Kind::Bool),
+    ("author", "user.login", Kind::OptStr),
+    ("head", "head.ref", Kind::Str),
+    ("base", "base.ref", Kind::Str),
+    ("labels", "labels.name", Kind::Strs),
+    ("createdAt", "created_at", Kind::Str),
+    ("updatedAt", "updated_at", Kind::Str),
+    ("mergedAt", "merged_at", Kind::OptStr),
+    ("htmlUrl", "html_url", Kind::Str),
+];
+
+pub const TOOL: RepoList = RepoList {
+    name: "listGithubPullRequests",
+    title: "List a repository's pull requests",
+    description: "Lists pull requests of a GitHub repository by state and base branch, sorted as asked. Paginated: pass `page` = the result's `nextPage` for more.",
+    arguments: r#"{
+        "state": { "type": "string", "enum": ["open", "closed", "all"], "default": "open" },
+        "base": { "type": "string", "description": "Only pull requests into this branch.", "minLength": 1, "maxLength": 255 },
+        "sort": { "type": "string", "enum": ["created", "updated", "popularity", "long-running"], "default": "created" },
+        "direction": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
+    }"#,
+    endpoint: "/pulls",
+    fields: PULL_FIELDS,
+    query,
+};
+
+fn query(args: &Args) -> Result<Query, ToolError> {
+    let mut query = Query::new();
+    query
+        .opt("state", args.str("state"))
+        .opt("base", args.git_ref("base")?)
+        .opt("sort", args.str("sort"))
+        .opt("direction", args.str("direction"));
+    Ok(query)
+}

@@ -1,0 +1,14 @@
+//! `listGithubTags`: a repository's tags, a page at a time.
+
+use super::list::{no_query, RepoList};
+use super::shape::Kind;
+
+pub const TOOL: RepoList = RepoList {
+    name: "listGithubTags",
+    title: "List a repository's tags",
+    description: "Lists the tags of a GitHub repository, newest first, with the commit each points to. Paginated: pass `page` = the result's `nextPage` for more.",
+    arguments: "{}",
+    endpoint: "/tags",
+    fields: &[("name", "name", Kind::Str), ("sha", "commit.sha", Kind::Str)],
+    query: no_query,
+};

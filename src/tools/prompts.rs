@@ -1,0 +1,153 @@
+//! The prompts: summarise a repository, review a pull request, triage issues. Each takes
+//! `owner` and `repo` (completed from the caller's own repositories) and tells the model
+//! which tools to use.
+
+use serde_json::{json, Map, Value};
+
+use super::args::Args;
+use super::resources::complete_owner_repo;
+use crate::github::repo::RepoRef;
+use crate::mcp::exchange::BoxFuture;
+use crate::mcp::prompt::{Prompt, PromptArgument, PromptDefinition};
+use crate::mcp::tool::{CallContext, ToolError};
+
+/// A prompt about one repository: its texts, its arguments beyond `owner` and `repo`, and
+/// the function that writes the message.
+pub struct RepoPrompt {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub extra: &'static [PromptArgument],
+    pub text: fn(&RepoRef, &Args) -> Result<String, ToolError>,
+}
+
+const OWNER: PromptArgument = PromptArgument {
+    name: "owner",
+    description: "The repository owner (a user or organisation login).",
+    required: true,
+};
+const REPO: PromptArgument = PromptArgument {
+    name: "repo",
+    description: "The repository name.",
+    required: true,
+};
+
+pub const SUMMARISE_REPOSITORY: RepoPrompt = RepoPrompt {
+    name: "summariseRepository",
+    title: "Summarise a repository",
+    description: "Writes a short briefing on a GitHub repository: what it does, who it is for, how active and mature it is.",
+    extra: &[],
+    text: |repo, _| {
+        Ok(format!(
+            "Summarise the GitHub repository {repo} for someone deciding whether to use it.\n\n\
+             Use getGithubRepository (description, topics, languages, licence, stars), getGithubReadme \
+             (what it does and how to use it), getGithubLatestRelease and listGithubReleases (release \
+             cadence) and listGithubCommits (recent activity).\n\n\
+             Cover: what it does and for whom; how to get started; maturity and activity; licence; \
+             anything a careful adopter should know. Keep it under 300 words and cite what you read."
+        ))
+    },
+};
+
+pub const REVIEW_PULL_REQUEST: RepoPrompt = RepoPrompt {
+    name: "reviewPullRequest",
+    title: "Review a pull request",
+    description:
+        "Reviews a GitHub pull request: its intent, correctness, security, tests and a verdict.",
+    extra: &[
+        PromptArgument {
+            name: "number",
+            description: "The pull request number.",
+            required: true,
+        },
+        PromptArgument {
+            name: "focus",
+            description: "Optional: what to pay most attention to (e.g. security, performance).",
+            required: false,
+        },
+    ],
+    text: |repo, args| {
+        let number = args.str("number").unwrap_or_default();
+        if number.is_empty() || number.len() > 10 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ToolError::InvalidArgument(format!(
+                "number '{number}' is not a pull request number"
+            )));
+        }
+        let focus = match args.text("focus", 200)? {
+            Some(focus) => format!("\n\nPay particular attention to: {focus}."),
+            None => String::new(),
+        };
+        Ok(format!(
+            "Review pull request #{number} in {repo}.\n\n\
+             Start with getGithubPullRequest (description, changed files, existing reviews), then read \
+             the change with getGithubPullRequestDiff. Where the diff is not enough, read the surrounding \
+             code with getGithubFileContents at the pull request's head SHA.\n\n\
+             Report: what the change does; bugs and risky cases, with file and line; security concerns; \
+             whether tests cover it; and a verdict (approve, request changes, or comment).{focus}"
+        ))
+    },
+};
+
+pub const TRIAGE_ISSUES: RepoPrompt = RepoPrompt {
+    name: "triageIssues",
+    title: "Triage issues",
+    description: "Triages a GitHub repository's open issues: category, priority, suggested labels, duplicates and next steps.",
+    extra: &[PromptArgument {
+        name: "label",
+        description: "Optional: only issues with this label.",
+        required: false,
+    }],
+    text: |repo, args| {
+        let scope = match args.text("label", 50)? {
+            Some(label) => format!("open issues labelled '{label}'"),
+            None => "open issues".into(),
+        };
+        Ok(format!(
+            "Triage the {scope} of {repo}.\n\n\
+             List them with listGithubIssues (state open, sort updated; follow nextPage for more; skip \
+             entries with isPullRequest true) and read unclear ones with getGithubIssue. \
+             searchGithubIssues helps find duplicates.\n\n\
+             For each issue give: a category (bug, feature, question, docs, duplicate), a priority \
+             (P0 to P3) with one line of reasoning, suggested labels, and the next step. Group duplicates \
+             together, and end with the five issues to act on first."
+        ))
+    },
+};
+
+impl Prompt for RepoPrompt {
+    fn definition(&self) -> PromptDefinition {
+        let mut arguments = vec![OWNER, REPO];
+        arguments.extend_from_slice(self.extra);
+        PromptDefinition {
+            name: self.name,
+            title: self.title,
+            description: self.description,
+            arguments,
+        }
+    }
+
+    fn get<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        _context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<Value, ToolError>> {
+        Box::pin(async move {
+            let args = Args(arguments);
+            let repo = args.repo()?;
+            let text = (self.text)(&repo, &args)?;
+            Ok(json!({
+                "description": format!("{} ({repo})", self.title),
+                "messages": [{ "role": "user", "content": { "type": "text", "text": text } }],
+            }))
+        })
+    }
+
+    fn complete<'a>(
+        &'a self,
+        argument: &'a str,
+        value: &'a str,
+        context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Vec<String>> {
+        complete_owner_repo(argument, value, context)
+    }
+}

@@ -1,0 +1,31 @@
+//! `searchGithubIssues`: GitHub's issue and pull request search.
+
+use super::list::{sort_order, Search};
+use super::shape::{Field, Kind};
+
+const FIELDS: &[Field] = &[
+    ("repository", "repository_url", Kind::RepoOfUrl),
+    ("number", "number", Kind::Int),
+    ("title", "title", Kind::Str),
+    ("state", "state", Kind::Str),
+    ("author", "user.login", Kind::OptStr),
+    ("labels", "labels.name", Kind::Strs),
+    ("comments", "comments", Kind::Int),
+    ("isPullRequest", "pull_request", Kind::Exists),
+    ("createdAt", "created_at", Kind::Str),
+    ("updatedAt", "updated_at", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Str),
+];
+
+pub const TOOL: Search = Search {
+    name: "searchGithubIssues",
+    title: "Search issues and pull requests",
+    description: "Searches issues and pull requests across GitHub with GitHub's search syntax; include `is:issue` or `is:pr`, e.g. `is:issue is:open label:bug repo:octocat/Hello-World`. Paginated: pass `page` = the result's `nextPage` for more.",
+    arguments: r#"{
+        "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Defaults to best match." },
+        "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
+    }"#,
+    endpoint: "/search/issues",
+    fields: FIELDS,
+    query: sort_order,
+};

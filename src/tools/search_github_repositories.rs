@@ -1,0 +1,27 @@
+//! `searchGithubRepositories`: GitHub's repository search.
+
+use super::list::{sort_order, Search};
+use super::shape::Kind;
+
+pub const TOOL: Search = Search {
+    name: "searchGithubRepositories",
+    title: "Search GitHub repositories",
+    description: "Searches GitHub repositories with GitHub's search syntax (e.g. `http client language:rust stars:>500`). Returns names, descriptions, stars and topics. Paginated: pass `page` = the result's `nextPage` for more (GitHub returns at most the first 1,000 results).",
+    arguments: r#"{
+        "sort": { "type": "string", "enum": ["stars", "forks", "help-wanted-issues", "updated"], "description": "Defaults to best match." },
+        "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
+    }"#,
+    endpoint: "/search/repositories",
+    fields: &[
+        ("fullName", "full_name", Kind::Str),
+        ("description", "description", Kind::OptStr),
+        ("stars", "stargazers_count", Kind::Int),
+        ("forks", "forks_count", Kind::Int),
+        ("language", "language", Kind::OptStr),
+        ("topics", "topics", Kind::Strs),
+        ("archived", "archived", Kind::Bool),
+        ("updatedAt", "updated_at", Kind::OptStr),
+        ("htmlUrl", "html_url", Kind::Str),
+    ],
+    query: sort_order,
+};

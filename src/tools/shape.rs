@@ -1,0 +1,326 @@
+//! Shaping GitHub's JSON into the tools' structured output, and the output schemas that
+//! describe it exactly. A tool lists its fields once ([`Field`]); the same list builds the
+//! output and its schema, so the two cannot drift apart.
+
+use serde_json::{Map, Value};
+
+use super::args::Paging;
+use crate::github::{GitHub, Query};
+use crate::mcp::tool::{json_text, ToolError, ToolResult};
+
+/// Issue, pull request and release bodies longer than this many characters are cut.
+pub const MAX_BODY_CHARS: usize = 20_000;
+/// Comment and review bodies longer than this many characters are cut.
+pub const MAX_COMMENT_CHARS: usize = 5_000;
+
+/// What a field holds, and how a missing or odd upstream value is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    OptStr,
+    Int,
+    OptInt,
+    Bool,
+    OptBool,
+    /// A list of strings: the array at the path, or one field of each of its objects
+    /// (`labels.name`).
+    Strs,
+    /// True when the path exists and is not null.
+    Exists,
+    /// `owner/repo` from the last two segments of an API URL.
+    RepoOfUrl,
+    /// Text cut at the given number of characters, with a note saying so; null if absent.
+    Text(usize),
+}
+
+/// One output field: its name, where it comes from (a dotted path) and its kind.
+pub type Field = (&'static str, &'static str, Kind);
+
+fn at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .try_fold(value, |v, key| v.get(key))
+        .filter(|v| !v.is_null())
+}
+
+/// Cuts `text` at `max` characters, saying so at the end when it does.
+pub fn truncate_chars(text: &str, max: usize) -> (String, bool) {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => (text[..cut].to_string(), true),
+        None => (text.to_string(), false),
+    }
+}
+
+fn shape(source: &Value, path: &str, kind: Kind) -> Value {
+    let found = at(source, path);
+    match kind {
+        Kind::Str => found.and_then(Value::as_str).unwrap_or("").into(),
+        Kind::OptStr => found
+            .and_then(Value::as_str)
+            .map_or(Value::Null, Value::from),
+        Kind::Int => found.and_then(Value::as_i64).unwrap_or(0).into(),
+        Kind::OptInt => found
+            .and_then(Value::as_i64)
+            .map_or(Value::Null, Value::from),
+        Kind::Bool => found.and_then(Value::as_bool).unwrap_or(false).into(),
+        Kind::OptBool => found
+            .and_then(Value::as_bool)
+            .map_or(Value::Null, Value::from),
+        Kind::Exists => found.is_some().into(),
+        Kind::Strs => {
+            let (array, field) = match path.split_once('.') {
+                Some((array, field)) => (at(source, array), Some(field)),
+                None => (found, None),
+            };
+            let items = array
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            items
+                .iter()
+                .filter_map(|item| match field {
+                    Some(field) => at(item, field).and_then(Value::as_str),
+                    None => item.as_str(),
+                })
+                .map(Value::from)
+                .collect()
+        }
+        Kind::RepoOfUrl => {
+            let url = found.and_then(Value::as_str).unwrap_or("");
+            let mut parts = url.rsplit('/');
+            match (parts.next(), parts.next()) {
+                (Some(repo), Some(owner)) => format!("{owner}/{repo}").into(),
+                _ => "".into(),
+            }
+        }
+        Kind::Text(max) => match found.and_then(Value::as_str) {
+            None => Value::Null,
+            Some(text) => match truncate_chars(text, max) {
+                (cut, true) => format!("{cut}\n\n[truncated at {max} characters]").into(),
+                (whole, false) => whole.into(),
+            },
+        },
+    }
+}
+
+/// Picks `fields` out of one GitHub object.
+pub fn pick(source: &Value, fields: &[Field]) -> Map<String, Value> {
+    fields
+        .iter()
+        .map(|(name, path, kind)| ((*name).to_string(), shape(source, path, *kind)))
+        .collect()
+}
+
+fn kind_schema(kind: Kind) -> Value {
+    json_text(match kind {
+        Kind::Str | Kind::RepoOfUrl => r#"{"type":"string"}"#,
+        Kind::OptStr | Kind::Text(_) => r#"{"type":["string","null"]}"#,
+        Kind::Int => r#"{"type":"integer"}"#,
+        Kind::OptInt => r#"{"type":["integer","null"]}"#,
+        Kind::Bool | Kind::Exists => r#"{"type":"boolean"}"#,
+        Kind::OptBool => r#"{"type":["boolean","null"]}"#,
+        Kind::Strs => r#"{"type":"array","items":{"type":"string"}}"#,
+    })
+}
+
+/// An object schema: `fields`, then `extra` (a JSON object text of more properties), all
+/// required, nothing else allowed.
+pub fn object_schema(fields: &[Field], extra: &'static str) -> Value {
+    let mut properties: Map<String, Value> = fields
+        .iter()
+        .map(|(name, _, kind)| ((*name).to_string(), kind_schema(*kind)))
+        .collect();
+    if let Value::Object(extra) = json_text(extra) {
+        properties.extend(extra);
+    }
+    let required: Vec<Value> = properties.keys().map(|k| Value::from(k.as_str())).collect();
+    let mut schema = Map::new();
+    schema.insert("type".into(), "object".into());
+    schema.insert("properties".into(), Value::Object(properties));
+    schema.insert("required".into(), Value::Array(required));
+    schema.insert("additionalProperties".into(), false.into());
+    Value::Object(schema)
+}
+
+/// The paging fields every list result carries.
+const PAGE_FIELDS: &str = r#"{
+    "page": { "type": "integer", "description": "The page returned." },
+    "perPage": { "type": "integer" },
+    "hasMore": { "type": "boolean", "description": "True when another page exists: call again with page = nextPage." },
+    "nextPage": { "type": ["integer", "null"], "description": "The next page, or null on the last page." }
+}"#;
+
+/// The schema of a list result: `items` of `item` objects, the paging fields, and `extra`.
+pub fn list_schema(item: &[Field], extra: &'static str) -> Value {
+    let mut schema = object_schema(&[], PAGE_FIELDS);
+    let mut items = Map::new();
+    items.insert("type".into(), "array".into());
+    items.insert("items".into(), object_schema(item, "{}"));
+    add_property(&mut schema, "items", Value::Object(items));
+    if let Value::Object(extra) = json_text(extra) {
+        for (name, property) in extra {
+            add_property(&mut schema, &name, property);
+        }
+    }
+    schema
+}
+
+/// Adds a required property to an object schema.
+pub fn add_property(schema: &mut Value, name: &str, property: Value) {
+    schema["properties"][name] = property;
+    if let Some(required) = schema["required"].as_array_mut() {
+        required.push(name.into());
+    }
+}
+
+/// Adds `fields` to an object schema as required properties.
+pub fn add_fields(schema: &mut Value, fields: &[Field]) {
+    for (name, _, kind) in fields {
+        add_property(schema, name, kind_schema(*kind));
+    }
+}
+
+/// A list result: the items, the paging fields, and `extra` fields.
+pub fn list_result(
+    items: Vec<Value>,
+    paging: Paging,
+    next_page: Option<u32>,
+    extra: Map<String, Value>,
+) -> Value {
+    let mut out = extra;
+    out.insert("items".into(), Value::Array(items));
+    out.insert("page".into(), paging.page.into());
+    out.insert("perPage".into(), paging.per_page.into());
+    out.insert("hasMore".into(), next_page.is_some().into());
+    out.insert(
+        "nextPage".into(),
+        next_page.map_or(Value::Null, Value::from),
+    );
+    Value::Object(out)
+}
+
+/// Fetches one page of a GitHub list (an array, or `items_key`'s array for searches) and
+/// shapes it. `extra` fields are added to the result; searches also get `totalCount`
+/// and `incompleteResults`.
+pub async fn fetch_list(
+    github: &GitHub<'_>,
+    path: &str,
+    mut query: Query,
+    paging: Paging,
+    fields: &[Field],
+    what: &str,
+    mut extra: Map<String, Value>,
+) -> Result<ToolResult, ToolError> {
+    query
+        .push("per_page", paging.per_page)
+        .push("page", paging.page);
+    let (body, next_page) = github.get_page(path, &query, what).await?;
+    let array = if path.starts_with("/search/") {
+        extra.insert("totalCount".into(), shape(&body, "total_count", Kind::Int));
+        extra.insert(
+            "incompleteResults".into(),
+            shape(&body, "incomplete_results", Kind::Bool),
+        );
+        body.get("items")
+    } else {
+        Some(&body)
+    };
+    let Some(array) = array.and_then(Value::as_array) else {
+        return Err(ToolError::Failed(format!(
+            "GitHub did not answer with a list for {what}."
+        )));
+    };
+    let items = array
+        .iter()
+        .map(|item| Value::Object(pick(item, fields)))
+        .collect();
+    Ok(ToolResult::structured(list_result(
+        items, paging, next_page, extra,
+    )))
+}
+
+/// `{"repository": "owner/repo"}`, the extra field of per-repository lists.
+pub fn repository_field(repo: &impl std::fmt::Display) -> Map<String, Value> {
+    let mut extra = Map::new();
+    extra.insert("repository".into(), repo.to_string().into());
+    extra
+}
+
+/// The schema text of the `repository` extra field.
+pub const REPOSITORY_FIELD: &str =
+    r#"{ "repository": { "type": "string", "description": "owner/repo" } }"#;
+
+/// The schema text of the fields searches add.
+pub const SEARCH_FIELDS: &str = r#"{
+    "query": { "type": "string" },
+    "totalCount": { "type": "integer", "description": "How many results GitHub found in all (searches return at most the first 1,000)." },
+    "incompleteResults": { "type": "boolean", "description": "True when GitHub's search timed out and the results may be partial." }
+}"#;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::mcp::schema::validate_arguments;
+
+    const FIELDS: &[Field] = &[
+        ("number", "number", Kind::Int),
+        ("author", "user.login", Kind::OptStr),
+        ("labels", "labels.name", Kind::Strs),
+        ("topics", "topics", Kind::Strs),
+        ("isPullRequest", "pull_request", Kind::Exists),
+        ("repository", "repository_url", Kind::RepoOfUrl),
+        ("body", "body", Kind::Text(5)),
+        ("draft", "draft", Kind::Bool),
+    ];
+
+    #[test]
+    fn picks_fields_and_matches_the_schema() {
+        let issue = json!({ "number": 7, "user": { "login": "octocat" }, "labels": [{ "name": "bug" }, { "name": "ui" }],
+            "topics": ["a"], "pull_request": { "url": "x" }, "repository_url": "https://api.github.com/repos/o/r",
+            "body": "123456789", "extra": true });
+        let picked = pick(&issue, FIELDS);
+        assert_eq!(
+            Value::Object(picked.clone()),
+            json!({ "number": 7, "author": "octocat", "labels": ["bug", "ui"], "topics": ["a"], "isPullRequest": true,
+                    "repository": "o/r", "body": "12345\n\n[truncated at 5 characters]", "draft": false })
+        );
+        let schema = object_schema(FIELDS, "{}");
+        validate_arguments(&schema, &mut picked.clone()).unwrap();
+        let empty = pick(&json!({}), FIELDS);
+        assert_eq!(empty["author"], Value::Null);
+        assert_eq!(empty["labels"], json!([]));
+        assert_eq!(empty["body"], Value::Null);
+        validate_arguments(&schema, &mut empty.clone()).unwrap();
+    }
+
+    #[test]
+    fn list_results_say_how_to_get_the_next_page() {
+        let paging = Paging {
+            page: 2,
+            per_page: 5,
+        };
+        let result = list_result(
+            vec![json!({ "number": 1 })],
+            paging,
+            Some(3),
+            repository_field(&"o/r"),
+        );
+        assert_eq!(result["nextPage"], 3);
+        assert_eq!(result["hasMore"], true);
+        let schema = list_schema(&[("number", "number", Kind::Int)], REPOSITORY_FIELD);
+        assert_eq!(schema["additionalProperties"], false);
+        validate_arguments(&schema, &mut result.as_object().unwrap().clone()).unwrap();
+        let last = list_result(vec![], paging, None, Map::new());
+        assert_eq!(
+            (last["hasMore"].clone(), last["nextPage"].clone()),
+            (json!(false), Value::Null)
+        );
+    }
+
+    #[test]
+    fn truncates_on_a_character_boundary() {
+        assert_eq!(truncate_chars("ééé", 2), ("éé".to_string(), true));
+        assert_eq!(truncate_chars("ab", 2), ("ab".to_string(), false));
+    }
+}
