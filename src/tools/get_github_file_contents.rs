@@ -67,8 +67,8 @@ impl Tool for GetGithubFileContents {
                 )));
             }
             let mut out = pick(&file, FIELDS);
-            let name = out["name"].as_str().unwrap_or_default().to_string();
-            let uri = resource_uri(&repo, out["path"].as_str().unwrap_or_default());
+            let name = file["name"].as_str().unwrap_or_default().to_string();
+            let uri = resource_uri(&repo, file["path"].as_str().unwrap_or_default());
             out.insert("repository".into(), repo.to_string().into());
             out.insert("ref".into(), git_ref.into());
             out.insert("resourceUri".into(), uri.clone().into());

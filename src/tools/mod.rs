@@ -126,14 +126,21 @@ mod tests {
             request: HttpRequest,
         ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
             let readme = request.url == "https://api.github.com/repos/octocat/Hello-World/readme";
-            let body = if readme {
+            let repos = request
+                .url
+                .starts_with("https://api.github.com/user/repos?");
+            let body = if repos {
+                json!([{ "name": "Hello-World", "owner": { "login": "octocat" } },
+                       { "name": "Spoon-Knife", "owner": { "login": "octocat" } },
+                       { "name": "docs", "owner": { "login": "octo-org" } }])
+            } else if readme {
                 let content = base64::engine::general_purpose::STANDARD.encode("# Hello World\n");
                 json!({ "name": "README.md", "path": "README.md", "size": 14, "encoding": "base64",
                         "content": content, "html_url": "https://github.com/octocat/Hello-World/blob/main/README.md" })
             } else {
                 json!({ "message": "Not Found" })
             };
-            let status = if readme { 200 } else { 404 };
+            let status = if readme || repos { 200 } else { 404 };
             Box::pin(async move {
                 Ok(HttpResponse {
                     status,
@@ -150,10 +157,11 @@ mod tests {
         params: Value,
     ) -> Result<Value, crate::mcp::jsonrpc::RpcError> {
         let caller = Caller::local(None);
+        let token = crate::auth::caller::Secret::new("ghp_test");
         let github = GitHub::new(
             "https://api.github.com",
             "https://github.com",
-            None,
+            Some(&token),
             &FakeGitHub,
         );
         let signer = StateSigner::new(b"test");
@@ -273,6 +281,58 @@ mod tests {
                 Some(json!({ "uri": "test://missing" }))
             )
         );
+    }
+
+    #[test]
+    fn completions_come_from_the_users_repositories() {
+        let server = everything();
+        let values = |params: Value| {
+            call(&server, "completion/complete", params).unwrap()["completion"]["values"].clone()
+        };
+        let owners = values(
+            json!({ "ref": { "type": "ref/prompt", "name": "summariseRepository" },
+                                     "argument": { "name": "owner", "value": "OC" } }),
+        );
+        assert_eq!(owners, json!(["octocat", "octo-org"]));
+        let repos = values(
+            json!({ "ref": { "type": "ref/resource", "uri": "github://{owner}/{repo}/readme" },
+                                    "argument": { "name": "repo", "value": "" },
+                                    "context": { "arguments": { "owner": "octocat" } } }),
+        );
+        assert_eq!(repos, json!(["Hello-World", "Spoon-Knife"]));
+        let no_context = values(
+            json!({ "ref": { "type": "ref/prompt", "name": "triageIssues" },
+                                         "argument": { "name": "repo", "value": "d" } }),
+        );
+        assert_eq!(no_context, json!(["docs"]));
+    }
+
+    #[test]
+    fn every_tool_answers_bad_arguments_with_an_error_result() {
+        let server = everything();
+        let names: Vec<&str> = server.tool_definitions().map(|d| d.name).collect();
+        for name in names.into_iter().filter(|n| n.contains("Github")) {
+            let bad = json!({ "owner": "a--b", "repo": "..", "number": 1, "ref": "a..b", "path": "../x",
+                              "query": "x", "username": "-x", "repositoryUrl": "a/b/c" });
+            let mut arguments = serde_json::Map::new();
+            let definition = server.tool_definitions().find(|d| d.name == name).unwrap();
+            for key in definition.input_schema["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+            {
+                if let Some(value) = bad.get(key) {
+                    arguments.insert(key.clone(), value.clone());
+                }
+            }
+            let result = call(
+                &server,
+                "tools/call",
+                json!({ "name": name, "arguments": arguments }),
+            )
+            .unwrap();
+            assert_eq!(result["isError"], true, "{name}: {result}");
+        }
     }
 }
 

@@ -141,7 +141,11 @@ pub fn complete_owner_repo<'a>(
         else {
             return Vec::new();
         };
-        let owner = context.request_params["context"]["arguments"]["owner"].as_str();
+        let arguments = context
+            .request_params
+            .get("context")
+            .map(|c| &c["arguments"]);
+        let owner = arguments.and_then(|a| a["owner"].as_str());
         let prefix = value.to_ascii_lowercase();
         let mut values: Vec<String> = Vec::new();
         for repo in repos.as_array().into_iter().flatten() {

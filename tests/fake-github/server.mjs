@@ -12,6 +12,9 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createFakeOAuth } from './oauth.mjs';
+import { readRoute } from './routes.mjs';
+
+export { FILE_MARKER, DIFF_MARKER, PNG_BASE64 } from './routes.mjs';
 
 export const FAKE_GITHUB_TOKEN = 'ghp_fakeGitHubTokenForE2eTests0000000000';
 export const HELLO_MARKER = 'FAKE-README-MARKER-7f3a9c';
@@ -139,7 +142,9 @@ function user(base, webBase) {
 export async function startFakeGitHub(opts = {}) {
   const token = opts.token ?? FAKE_GITHUB_TOKEN;
   const requests = [];
-  const counts = {};
+  // counts['GET /path'] = requests; counts.notModified = 304s answered (any path), and
+  // counts['304 /path'] per path.
+  const counts = { notModified: 0 };
   const rateReset = opts.rateReset ?? Math.floor(Date.now() / 1000) + 3600;
   let base = ''; // filled in after listen
   const oauth = createFakeOAuth({ token });
@@ -181,15 +186,50 @@ export async function startFakeGitHub(opts = {}) {
 
   function send(res, status, body, headers = {}) {
     const json = JSON.stringify(body, null, 2);
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(json),
+    sendRaw(res, status, json, 'application/json; charset=utf-8', headers);
+  }
+
+  // 200s carry an ETag (of the body and the media type); a matching If-None-Match gets 304,
+  // as GitHub does, and is counted in counts.notModified.
+  function sendRaw(res, status, payload, type, headers = {}) {
+    const req = res.req;
+    const common = {
       'x-github-media-type': 'github.v3; format=json',
       'x-github-request-id': `FAKE:${requests.length}`,
       server: 'fake-github.test',
-      ...headers,
-    });
-    res.end(res.req?.method === 'HEAD' ? undefined : json);
+    };
+    if (status === 200) {
+      const etag = `W/"${createHash('sha1').update(`${req?.headers.accept ?? ''}\n${payload}`).digest('hex')}"`;
+      common.etag = etag;
+      if (req?.headers['if-none-match'] === etag) {
+        counts.notModified += 1;
+        const key = `304 ${new URL(req.url, 'http://x').pathname}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+        res.writeHead(304, { ...common, ...headers });
+        return res.end();
+      }
+    }
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(payload), ...common, ...headers });
+    res.end(req?.method === 'HEAD' ? undefined : payload);
+  }
+
+  /** One page of `all` with GitHub's Link header. */
+  function sendPage(res, u, all, wrapSearch) {
+    const perPage = Math.min(Math.max(Number(u.searchParams.get('per_page') ?? 30) || 30, 1), 100);
+    const page = Math.max(Number(u.searchParams.get('page') ?? 1) || 1, 1);
+    const last = Math.max(Math.ceil(all.length / perPage), 1);
+    const items = all.slice((page - 1) * perPage, page * perPage);
+    const link = (n, rel) => {
+      const p = new URLSearchParams(u.searchParams);
+      p.set('page', String(n));
+      return `<${base}${u.pathname}?${p}>; rel="${rel}"`;
+    };
+    const rels = [];
+    if (page < last) rels.push(link(page + 1, 'next'), link(last, 'last'));
+    if (page > 1) rels.push(link(1, 'first'), link(page - 1, 'prev'));
+    const headers = { ...rateHeaders(4999, 1), ...(rels.length ? { link: rels.join(', ') } : {}) };
+    const body = wrapSearch ? { total_count: all.length, incomplete_results: false, items } : items;
+    send(res, 200, body, headers);
   }
 
   function route(req, res, u) {
@@ -206,7 +246,16 @@ export async function startFakeGitHub(opts = {}) {
       }
       return send(res, 200, user(base, webBase), rateHeaders(4999, 1));
     }
-    const m = u.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/readme\/?$/);
+    const limited = u.pathname.match(/^\/repos\/(limited\/repo|octocat\/secondary|octocat\/scoped)(\/|$)/i);
+    if (limited && limited[1].toLowerCase() === 'octocat/scoped') {
+      return send(res, 403, {
+        message: 'Resource not accessible by personal access token',
+        documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository',
+        status: '403',
+      }, { ...rateHeaders(4998, 2), 'x-accepted-oauth-scopes': 'repo', 'x-oauth-scopes': 'read:user' });
+    }
+    const m = u.pathname.match(/^\/repos\/([^/]+)\/([^/]+)\/readme\/?$/) ??
+      (limited ? u.pathname.match(/^\/repos\/([^/]+)\/([^/]+)/) : null);
     if (m) {
       const owner = decodeURIComponent(m[1]);
       const repo = decodeURIComponent(m[2]);
@@ -239,6 +288,13 @@ export async function startFakeGitHub(opts = {}) {
       }
       return send(res, 200, readmeBody(base, webBase, fx, refKey), rateHeaders(4999, 1));
     }
+    const routed = readRoute({
+      base, web: webBase, path: u.pathname, q: u.searchParams, authorized: authorized(req) || !!oauth.userFor(req), accept: req.headers.accept,
+    });
+    if (routed?.list) return sendPage(res, u, routed.list, false);
+    if (routed?.search) return sendPage(res, u, routed.search, true);
+    if (routed?.text !== undefined) return sendRaw(res, routed.status, routed.text, routed.type, rateHeaders(4999, 1));
+    if (routed) return send(res, routed.status, routed.body, rateHeaders(4999, 1));
     if (u.pathname === '/' || u.pathname === '') {
       return send(res, 200, { current_user_url: `${base}/user`, repository_url: `${base}/repos/{owner}/{repo}` });
     }

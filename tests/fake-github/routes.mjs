@@ -1,0 +1,192 @@
+// The fake GitHub's read API for the toolset tests: octocat/Hello-World's repository, files,
+// commits, branches, tags, releases, issues, pull requests, searches, users, /user/repos.
+// Shapes follow docs.github.com (REST API 2022-11-28), trimmed to the fields a client reads.
+import { createHash } from 'node:crypto';
+
+export const FILE_MARKER = 'FAKE-FILE-MARKER-91ab4e';
+export const DIFF_MARKER = 'FAKE-DIFF-MARKER-d1ff00';
+/** A 1x1 PNG. */
+export const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+const sha = (s) => createHash('sha1').update(String(s)).digest('hex');
+const wrap = (b64) => (b64.match(/.{1,60}/g) ?? []).join('\n') + '\n';
+const REFS = new Set(['master', 'v1', 'feature/x', sha('c1')]);
+
+const FILES = {
+  'README.md': { text: '# Hello World\n' },
+  'src/main.rs': { text: `fn main() {\n    println!("Hello, world!"); // ${FILE_MARKER}\n}\n` },
+  'docs/logo.png': { b64: PNG_BASE64 },
+  'docs/guide.md': { text: '# Guide\n\nRead me.\n' },
+  'data/blob.bin': { b64: Buffer.from([0x00, 0xff, 0x10, 0x80, 0xfe]).toString('base64') },
+};
+const DIRS = { '': ['README.md', 'src', 'docs', 'data'], src: ['src/main.rs'], docs: ['docs/logo.png', 'docs/guide.md'], data: ['data/blob.bin'] };
+
+const user = (web, login, id = 1, type = 'User') => ({ login, id, type, site_admin: false, html_url: `${web}/${login}`, avatar_url: `${web}/avatars/${login}` });
+const label = (name) => ({ id: sha(name).length, name, color: 'ededed', description: null, default: false });
+
+function fileEntry(base, web, path, ref = 'master') {
+  const f = FILES[path];
+  const name = path.split('/').pop();
+  const dir = !f;
+  const bytes = f ? (f.text !== undefined ? Buffer.from(f.text) : Buffer.from(f.b64, 'base64')) : Buffer.alloc(0);
+  return {
+    type: dir ? 'dir' : 'file', name, path, sha: sha(path + ref), size: bytes.length,
+    url: `${base}/repos/octocat/Hello-World/contents/${path}?ref=${ref}`,
+    html_url: `${web}/octocat/Hello-World/${dir ? 'tree' : 'blob'}/${ref}/${path}`,
+    git_url: `${base}/repos/octocat/Hello-World/git/${dir ? 'trees' : 'blobs'}/${sha(path)}`,
+    download_url: dir ? null : `${web}/raw/octocat/Hello-World/${ref}/${path}`,
+    ...(dir ? {} : { encoding: 'base64', content: wrap(bytes.toString('base64')) }),
+  };
+}
+
+function commit(base, web, n) {
+  const id = sha(`c${n}`);
+  return {
+    sha: id, node_id: `C_${n}`, url: `${base}/repos/octocat/Hello-World/commits/${id}`,
+    html_url: `${web}/octocat/Hello-World/commit/${id}`,
+    commit: {
+      message: `Commit number ${n}\n\nBody of commit ${n}.`,
+      author: { name: 'The Octocat', email: 'octocat@github.com', date: `2024-01-${String(10 + n).padStart(2, '0')}T12:00:00Z` },
+      committer: { name: 'GitHub', email: 'noreply@github.com', date: `2024-01-${String(10 + n).padStart(2, '0')}T12:00:00Z` },
+    },
+    author: user(web, 'octocat'), committer: user(web, 'web-flow', 2),
+    parents: [{ sha: sha(`c${n + 1}`), url: `${base}/repos/octocat/Hello-World/commits/${sha(`c${n + 1}`)}` }],
+  };
+}
+
+function issue(base, web, n) {
+  const pr = n === 4;
+  const out = {
+    id: 1000 + n, node_id: `I_${n}`, number: n, title: ['', 'Found a bug', 'Add dark mode', 'Question about setup', 'Fix typo'][n],
+    state: n === 3 ? 'closed' : 'open', locked: false, user: user(web, n === 2 ? 'hubot' : 'octocat', n),
+    labels: n === 1 ? [label('bug'), label('ui')] : n === 2 ? [label('enhancement')] : [],
+    assignees: n === 1 ? [user(web, 'octocat')] : [], comments: n === 1 ? 3 : 0,
+    created_at: `2024-02-0${n}T10:00:00Z`, updated_at: `2024-02-1${n}T10:00:00Z`, closed_at: n === 3 ? '2024-02-20T10:00:00Z' : null,
+    body: n === 1 ? 'It crashes when I click the button.\n\nSteps: 1. click' : null,
+    url: `${base}/repos/octocat/Hello-World/issues/${n}`, repository_url: `${base}/repos/octocat/Hello-World`,
+    html_url: `${web}/octocat/Hello-World/${pr ? 'pull' : 'issues'}/${n}`,
+  };
+  if (pr) out.pull_request = { url: `${base}/repos/octocat/Hello-World/pulls/${n}`, html_url: out.html_url };
+  return out;
+}
+
+function pull(base, web, n, full = false) {
+  const out = {
+    id: 2000 + n, number: n, state: 'open', draft: n === 5, title: n === 4 ? 'Fix typo' : 'Add a feature',
+    user: user(web, 'hubot', 2), labels: [label('docs')],
+    head: { label: 'octocat:feature/x', ref: 'feature/x', sha: sha(`head${n}`) }, base: { label: 'octocat:master', ref: 'master', sha: sha('c1') },
+    created_at: '2024-03-01T10:00:00Z', updated_at: '2024-03-02T10:00:00Z', merged_at: null, closed_at: null,
+    url: `${base}/repos/octocat/Hello-World/pulls/${n}`, html_url: `${web}/octocat/Hello-World/pull/${n}`,
+    body: 'Fixes a typo in the README.',
+  };
+  if (full) Object.assign(out, { merged: false, mergeable: true, mergeable_state: 'clean', comments: 1, review_comments: 2, commits: 1, additions: 3, deletions: 1, changed_files: 2 });
+  return out;
+}
+
+const release = (base, web, n) => ({
+  id: 3000 + n, tag_name: `v${n}.0.0`, name: `Version ${n}`, draft: false, prerelease: n === 3,
+  author: user(web, 'octocat'), created_at: `2024-0${n}-01T00:00:00Z`, published_at: `2024-0${n}-01T01:00:00Z`,
+  html_url: `${web}/octocat/Hello-World/releases/tag/v${n}.0.0`, url: `${base}/repos/octocat/Hello-World/releases/${3000 + n}`,
+  body: `## Changes in ${n}\n\n- Things got better.`,
+  assets: [{ id: 1, name: `hello-${n}.tar.gz`, content_type: 'application/gzip', size: 1024, download_count: 42, browser_download_url: `${web}/octocat/Hello-World/releases/download/v${n}.0.0/hello-${n}.tar.gz` }],
+});
+
+const repo = (base, web, owner, name, extra = {}) => ({
+  id: 1296269, node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5', name, full_name: `${owner}/${name}`, owner: user(web, owner),
+  private: false, html_url: `${web}/${owner}/${name}`, description: 'My first repository on GitHub!', fork: false,
+  url: `${base}/repos/${owner}/${name}`, homepage: 'https://github.com', language: 'Rust', forks_count: 9, stargazers_count: 80,
+  watchers_count: 80, open_issues_count: 3, default_branch: 'master', topics: ['octocat', 'api'], archived: false,
+  license: { key: 'mit', name: 'MIT License', spdx_id: 'MIT' }, visibility: 'public',
+  created_at: '2011-01-26T19:01:12Z', updated_at: '2024-01-26T19:14:43Z', pushed_at: '2024-01-26T19:06:43Z', ...extra,
+});
+
+const DIFF = `diff --git a/README.md b/README.md
+index 3b18e51..a3f4a2c 100644
+--- a/README.md
++++ b/README.md
+@@ -1 +1,3 @@
+-# Helo World
++# Hello World
++
++${DIFF_MARKER}
+`;
+
+/**
+ * Routes for one request. Returns undefined when no route matches, else
+ * {status, body} (JSON), {status, text, type} or {list, status} for a paginated array.
+ */
+export function readRoute({ base, web, path, q, authorized, accept }) {
+  let m;
+  const R = '/repos/octocat/Hello-World';
+  const ref = q.get('ref') ?? 'master';
+  const badRef = () => ({ status: 404, body: { message: `No commit found for the ref ${ref}`, documentation_url: 'https://docs.github.com/rest/repos/contents', status: '404' } });
+  if (path === R) return { status: 200, body: repo(base, web, 'octocat', 'Hello-World') };
+  if (path === `${R}/languages`) return { status: 200, body: { Rust: 12345, JavaScript: 678 } };
+  if ((m = path.match(/^\/repos\/octocat\/Hello-World\/contents(?:\/(.*))?$/))) {
+    if (!REFS.has(ref)) return badRef();
+    const p = decodeURIComponent(m[1] ?? '').replace(/\/$/, '');
+    if (p in DIRS) return { status: 200, body: DIRS[p].map((x) => { const e = fileEntry(base, web, x, ref); delete e.content; delete e.encoding; return e; }) };
+    if (p in FILES) return { status: 200, body: fileEntry(base, web, p, ref) };
+    return undefined;
+  }
+  if (path === `${R}/commits`) return { list: [1, 2, 3, 4, 5].map((n) => commit(base, web, n)) };
+  if ((m = path.match(/^\/repos\/octocat\/Hello-World\/commits\/([^/]+)$/))) {
+    const id = decodeURIComponent(m[1]);
+    if (!REFS.has(id) && id !== sha('c2')) return { status: 422, body: { message: `No commit found for SHA: ${id}`, documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit', status: '422' } };
+    return { status: 200, body: { ...commit(base, web, 1), stats: { total: 4, additions: 3, deletions: 1 }, files: [
+      { sha: sha('f1'), filename: 'README.md', status: 'modified', additions: 2, deletions: 1, changes: 3, patch: '@@ -1 +1,2 @@' },
+      { sha: sha('f2'), filename: 'src/new.rs', status: 'added', additions: 1, deletions: 0, changes: 1, patch: '@@ -0,0 +1 @@' },
+    ] } };
+  }
+  if (path === `${R}/branches`) {
+    const all = [['master', true], ['feature/x', false], ['dev', false]].map(([name, p], i) => ({ name, commit: { sha: sha(`b${i}`), url: `${base}${R}/commits/${sha(`b${i}`)}` }, protected: p }));
+    const want = q.get('protected');
+    return { list: want == null ? all : all.filter((b) => String(b.protected) === want) };
+  }
+  if (path === `${R}/tags`) return { list: ['v1', 'v0.9'].map((name, i) => ({ name, commit: { sha: sha(`t${i}`), url: '' }, zipball_url: '', tarball_url: '', node_id: '' })) };
+  if (path === `${R}/releases`) return { list: [3, 2, 1].map((n) => release(base, web, n)) };
+  if (path === `${R}/releases/latest`) return { status: 200, body: release(base, web, 2) };
+  if (path === `${R}/issues`) {
+    const state = q.get('state') ?? 'open';
+    return { list: [1, 2, 3, 4].map((n) => issue(base, web, n)).filter((i) => state === 'all' || i.state === state) };
+  }
+  if ((m = path.match(/^\/repos\/octocat\/Hello-World\/issues\/(\d+)(\/comments)?$/))) {
+    const n = Number(m[1]);
+    if (n < 1 || n > 4) return undefined;
+    if (!m[2]) return { status: 200, body: issue(base, web, n) };
+    const count = n === 1 ? 3 : 0;
+    return { list: Array.from({ length: count }, (_, i) => ({ id: 500 + i, user: user(web, i % 2 ? 'hubot' : 'octocat'), body: `Comment ${i + 1}`, created_at: `2024-02-0${i + 2}T00:00:00Z`, updated_at: '2024-02-10T00:00:00Z', html_url: `${web}/octocat/Hello-World/issues/1#issuecomment-${500 + i}`, author_association: 'OWNER' })) };
+  }
+  if (path === `${R}/pulls`) return { list: [4, 5].map((n) => pull(base, web, n)).filter((p) => !q.get('base') || p.base.ref === q.get('base')) };
+  if ((m = path.match(/^\/repos\/octocat\/Hello-World\/pulls\/(\d+)(\/files|\/reviews)?$/))) {
+    const n = Number(m[1]);
+    if (n !== 4 && n !== 5) return undefined;
+    if (m[2] === '/files') return { list: [
+      { sha: sha('p1'), filename: 'README.md', status: 'modified', additions: 2, deletions: 1, changes: 3, patch: '@@' },
+      { sha: sha('p2'), filename: 'docs/guide.md', status: 'added', additions: 1, deletions: 0, changes: 1, patch: '@@' },
+    ] };
+    if (m[2] === '/reviews') return { list: [
+      { id: 80, user: user(web, 'octocat'), body: 'Please fix', state: 'CHANGES_REQUESTED', submitted_at: '2024-03-02T10:00:00Z', commit_id: sha('head4') },
+      { id: 81, user: user(web, 'octocat'), body: 'Looks good', state: 'APPROVED', submitted_at: '2024-03-03T10:00:00Z', commit_id: sha('head4') },
+    ] };
+    if (accept === 'application/vnd.github.diff') return { status: 200, text: DIFF, type: 'text/plain; charset=utf-8' };
+    return { status: 200, body: pull(base, web, n, true) };
+  }
+  if (path === '/search/repositories') return { search: [repo(base, web, 'octocat', 'Hello-World'), repo(base, web, 'octo-org', 'docs', { description: null, language: null, topics: [] })] };
+  if (path === '/search/issues') return { search: [1, 2, 4].map((n) => issue(base, web, n)) };
+  if (path === '/search/code') {
+    if (!authorized) return { status: 401, body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest/search/search#search-code', status: '401' } };
+    return { search: ['src/main.rs', 'README.md'].map((p) => ({ name: p.split('/').pop(), path: p, sha: sha(p), url: '', git_url: '', html_url: `${web}/octocat/Hello-World/blob/master/${p}`, repository: repo(base, web, 'octocat', 'Hello-World'), score: 1 })) };
+  }
+  if ((m = path.match(/^\/users\/([^/]+)$/))) {
+    const login = m[1].toLowerCase();
+    if (login === 'octocat') return { status: 200, body: { ...user(web, 'octocat'), name: 'The Octocat', company: '@github', blog: 'https://github.blog', location: 'San Francisco', email: null, bio: null, public_repos: 8, followers: 9000, following: 9, created_at: '2011-01-25T18:44:36Z' } };
+    if (login === 'github') return { status: 200, body: { ...user(web, 'github', 9919, 'Organization'), name: 'GitHub', company: null, blog: 'https://github.com/about', location: 'San Francisco', email: null, bio: 'How people build software.', public_repos: 500, followers: 40000, following: 0, created_at: '2008-05-11T04:37:31Z' } };
+    return undefined;
+  }
+  if (path === '/user/repos') {
+    if (!authorized) return { status: 401, body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest/repos/repos#list-repositories-for-the-authenticated-user', status: '401' } };
+    return { list: [repo(base, web, 'octocat', 'Hello-World'), repo(base, web, 'octocat', 'Spoon-Knife'), repo(base, web, 'octo-org', 'docs')] };
+  }
+  return undefined;
+}
