@@ -5,6 +5,7 @@
 use base64::Engine;
 use serde_json::Value;
 
+use super::args::Args;
 use crate::github::repo::RepoRef;
 use crate::github::{GitHub, GitHubError, Query};
 use crate::mcp::tool::ToolError;
@@ -32,6 +33,14 @@ pub async fn get_contents(
     let path = format!("/repos/{repo}/contents/{encoded_path}");
     let (value, _) = github.get_page(&path, &query, &what).await?;
     Ok(value)
+}
+
+/// `owner`, `repo`, `path` and `ref` from a tool's arguments, and what GitHub has there.
+pub async fn contents_at(args: &Args, github: &GitHub<'_>) -> Result<(RepoRef, Value), ToolError> {
+    let repo = args.repo()?;
+    let path = args.repo_path("path")?;
+    let found = get_contents(github, &repo, &path, args.git_ref("ref")?).await?;
+    Ok((repo, found))
 }
 
 /// A file's bytes, decoded.

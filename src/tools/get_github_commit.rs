@@ -4,12 +4,11 @@ use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
 use super::get_github_pull_request::{pick_all, with_items, FILE_FIELDS};
+use super::list::github_tool;
 use super::list_github_commits::COMMIT_FIELDS;
 use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// At most this many changed files are listed; the result says when there were more.
 pub const MAX_COMMIT_FILES: usize = 100;
@@ -35,14 +34,13 @@ impl Tool for GetGithubCommit {
         let files = with_items(json_text(r#"{"type":"array"}"#), FILE_FIELDS);
         add_property(&mut output, "files", files);
         let own = r#"{ "ref": { "type": "string", "description": "The commit: a SHA, or a branch or tag name for its latest commit.", "minLength": 1, "maxLength": 255 } }"#;
-        ToolDefinition {
-            name: "getGithubCommit",
-            title: "Get a commit with its diff summary",
-            description: "Gets one commit of a GitHub repository: message, author, date, parents, lines added and deleted, and the files it changed (up to 100) with per-file counts.",
-            input_schema: input_schema(&["owner", "repo"], own, &["owner", "repo", "ref"]),
-            output_schema: Some(output),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubCommit",
+            "Get a commit with its diff summary",
+            "Gets one commit of a GitHub repository: message, author, date, parents, lines added and deleted, and the files it changed (up to 100) with per-file counts.",
+            input_schema(&["owner", "repo"], own, &["owner", "repo", "ref"]),
+            output,
+        )
     }
 
     fn call<'a>(

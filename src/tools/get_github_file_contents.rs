@@ -5,14 +5,13 @@ use serde_json::{json, Map, Value};
 
 use super::args::{input_schema, Args};
 use super::contents::{
-    base64, decode_file, get_contents, mime_type, resource_uri, Decoded, MAX_BINARY_BYTES,
+    base64, contents_at, decode_file, mime_type, resource_uri, Decoded, MAX_BINARY_BYTES,
     MAX_FILE_CHARS,
 };
+use super::list::github_tool;
 use super::shape::{object_schema, pick, truncate_chars, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    text_content, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use crate::mcp::tool::{text_content, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubFileContents;
 
@@ -38,14 +37,13 @@ const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The fil
 
 impl Tool for GetGithubFileContents {
     fn definition(&self) -> ToolDefinition {
-        ToolDefinition {
-            name: "getGithubFileContents",
-            title: "Get a file's contents",
-            description: "Reads one file of a GitHub repository at a branch, tag or commit (default: the default branch). Text files are returned as text (cut at 200,000 characters); binary files (images, archives, anything not UTF-8) as an embedded resource with a MIME type and base64 data, up to 1 MB. For a directory use listGithubDirectory.",
-            input_schema: input_schema(&["owner", "repo", "ref"], ARGUMENTS, &["owner", "repo", "path"]),
-            output_schema: Some(object_schema(FIELDS, OUTPUT)),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubFileContents",
+            "Get a file's contents",
+            "Reads one file of a GitHub repository at a branch, tag or commit (default: the default branch). Text files are returned as text (cut at 200,000 characters); binary files (images, archives, anything not UTF-8) as an embedded resource with a MIME type and base64 data, up to 1 MB. For a directory use listGithubDirectory.",
+            input_schema(&["owner", "repo", "ref"], ARGUMENTS, &["owner", "repo", "path"]),
+            object_schema(FIELDS, OUTPUT),
+        )
     }
 
     fn call<'a>(
@@ -55,10 +53,8 @@ impl Tool for GetGithubFileContents {
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
             let args = Args(arguments);
-            let repo = args.repo()?;
-            let path = args.repo_path("path")?;
-            let git_ref = args.git_ref("ref")?;
-            let file = get_contents(context.github, &repo, &path, git_ref).await?;
+            let (repo, file) = contents_at(&args, context.github).await?;
+            let git_ref = args.str("ref");
             if file.is_array() || file["type"] != "file" {
                 return Err(ToolError::Failed(format!(
                     "'{}' in {repo} is not a file (it is a {}); use listGithubDirectory for directories.",

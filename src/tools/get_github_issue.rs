@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::list::github_tool;
 use super::list_github_issues::ISSUE_FIELDS;
 use super::shape::{
     add_property, list_result, list_schema, object_schema, pick, Field, Kind, MAX_BODY_CHARS,
@@ -10,9 +11,7 @@ use super::shape::{
 };
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubIssue;
 
@@ -42,14 +41,13 @@ impl Tool for GetGithubIssue {
             list_schema(COMMENT_FIELDS, "{}"),
         );
         let shared = ["owner", "repo", "number", "page", "perPage"];
-        ToolDefinition {
-            name: "getGithubIssue",
-            title: "Get an issue with its comments",
-            description: "Gets one issue of a GitHub repository (its text, labels, assignees and state) and a page of its comments, oldest first. `page` and `perPage` page through the comments; `commentList.nextPage` says which page comes next. Two upstream calls; sends progress when asked.",
-            input_schema: input_schema(&shared, "{}", &["owner", "repo", "number"]),
-            output_schema: Some(output),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubIssue",
+            "Get an issue with its comments",
+            "Gets one issue of a GitHub repository (its text, labels, assignees and state) and a page of its comments, oldest first. `page` and `perPage` page through the comments; `commentList.nextPage` says which page comes next. Two upstream calls; sends progress when asked.",
+            input_schema(&shared, "{}", &["owner", "repo", "number"]),
+            output,
+        )
     }
 
     fn call<'a>(

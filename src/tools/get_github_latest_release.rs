@@ -3,10 +3,11 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::list::github_tool;
 use super::list_github_releases::RELEASE_FIELDS;
 use super::shape::{add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubLatestRelease;
 
@@ -31,14 +32,13 @@ impl Tool for GetGithubLatestRelease {
             "repository",
             serde_json::json!({ "type": "string" }),
         );
-        ToolDefinition {
-            name: "getGithubLatestRelease",
-            title: "Get the latest release",
-            description: "Gets the latest published (not draft, not prerelease) release of a GitHub repository: tag, name, notes and downloadable assets.",
-            input_schema: input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
-            output_schema: Some(output),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubLatestRelease",
+            "Get the latest release",
+            "Gets the latest published (not draft, not prerelease) release of a GitHub repository: tag, name, notes and downloadable assets.",
+            input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
+            output,
+        )
     }
 
     fn call<'a>(

@@ -3,13 +3,12 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::list::github_tool;
 use super::list_github_pull_requests::PULL_FIELDS;
 use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubPullRequest;
 
@@ -54,14 +53,13 @@ impl Tool for GetGithubPullRequest {
         let reviews =
             json_text(r#"{"type":"array","description":"The first 100 reviews, oldest first."}"#);
         add_property(&mut output, "reviews", with_items(reviews, REVIEW_FIELDS));
-        ToolDefinition {
-            name: "getGithubPullRequest",
-            title: "Get a pull request with files and reviews",
-            description: "Gets one pull request of a GitHub repository: its text, branches, merge state, the files it changes (up to 100, with line counts) and its reviews, summed up in `reviewDecision`. Use getGithubPullRequestDiff for the diff itself. Three upstream calls; sends progress when asked.",
-            input_schema: input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
-            output_schema: Some(output),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubPullRequest",
+            "Get a pull request with files and reviews",
+            "Gets one pull request of a GitHub repository: its text, branches, merge state, the files it changes (up to 100, with line counts) and its reviews, summed up in `reviewDecision`. Use getGithubPullRequestDiff for the diff itself. Three upstream calls; sends progress when asked.",
+            input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
+            output,
+        )
     }
 
     fn call<'a>(

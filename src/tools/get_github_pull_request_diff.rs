@@ -3,10 +3,11 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::list::github_tool;
 use super::shape::{object_schema, truncate_chars};
 use crate::github::{Media, Query};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Diffs longer than this many characters are cut, and the result says so.
 pub const MAX_DIFF_CHARS: usize = 200_000;
@@ -23,14 +24,13 @@ const OUTPUT: &str = r#"{
 
 impl Tool for GetGithubPullRequestDiff {
     fn definition(&self) -> ToolDefinition {
-        ToolDefinition {
-            name: "getGithubPullRequestDiff",
-            title: "Get a pull request's diff",
-            description: "Gets the unified diff of a GitHub pull request, as `git diff` shows it, cut at 200,000 characters (`truncated` says when). Use getGithubPullRequest first to see which files change.",
-            input_schema: input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
-            output_schema: Some(object_schema(&[], OUTPUT)),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubPullRequestDiff",
+            "Get a pull request's diff",
+            "Gets the unified diff of a GitHub pull request, as `git diff` shows it, cut at 200,000 characters (`truncated` says when). Use getGithubPullRequest first to see which files change.",
+            input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
+            object_schema(&[], OUTPUT),
+        )
     }
 
     fn call<'a>(

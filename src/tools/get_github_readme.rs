@@ -1,9 +1,10 @@
 //! `getGithubReadme`: a repository's README, found by GitHub's readme endpoint so the
 //! default branch and the file's name and location are whatever the repository uses.
 
-use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use super::contents::{decode_file, Decoded};
+use super::shape::truncate_chars;
 use crate::github::http::percent_encode;
 use crate::github::repo::{validate_ref, RepoRef};
 use crate::mcp::exchange::BoxFuture;
@@ -104,35 +105,16 @@ impl Tool for GetGithubReadme {
 
 /// Decodes GitHub's base64 `content` (wrapped in newlines) into text.
 fn decode_content(readme: &Value) -> Result<String, ToolError> {
-    let encoding = readme
-        .get("encoding")
-        .and_then(Value::as_str)
-        .unwrap_or("base64");
-    let content = readme
-        .get("content")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if encoding != "base64" {
-        return Err(ToolError::Failed(format!(
-            "GitHub returned the README in an encoding we do not read ('{encoding}')."
-        )));
+    match decode_file(readme)? {
+        Decoded::Text(text) => Ok(text),
+        _ => Err(ToolError::Failed(
+            "The README is not UTF-8 text, so it cannot be shown as text.".into(),
+        )),
     }
-    let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .map_err(|e| {
-            ToolError::Failed(format!("GitHub's README content is not valid base64: {e}"))
-        })?;
-    String::from_utf8(bytes).map_err(|_| {
-        ToolError::Failed("The README is not UTF-8 text, so it cannot be shown as text.".into())
-    })
 }
 
 fn truncate(text: String) -> (String, bool) {
-    match text.char_indices().nth(MAX_README_CHARS) {
-        Some((cut, _)) => (text[..cut].to_string(), true),
-        None => (text, false),
-    }
+    truncate_chars(&text, MAX_README_CHARS)
 }
 
 #[cfg(test)]
@@ -143,7 +125,7 @@ mod tests {
     fn decodes_githubs_wrapped_base64() {
         let readme = json!({ "encoding": "base64", "content": "IyBIZWxs\nbyBXb3Js\nZAo=\n" });
         assert_eq!(decode_content(&readme).unwrap(), "# Hello World\n");
-        let bad = json!({ "encoding": "base64", "content": "!!!" });
+        let bad = json!({ "encoding": "base64", "content": "!!!", "size": 3 });
         assert!(matches!(decode_content(&bad), Err(ToolError::Failed(_))));
         let binary = json!({ "encoding": "base64", "content": "/w==" });
         assert!(

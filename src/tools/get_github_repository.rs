@@ -3,11 +3,10 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::list::github_tool;
 use super::shape::{add_property, object_schema, pick, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubRepository;
 
@@ -37,14 +36,13 @@ impl Tool for GetGithubRepository {
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(FIELDS, "{}");
         add_property(&mut output, "languages", json_text(LANGUAGES));
-        ToolDefinition {
-            name: "getGithubRepository",
-            title: "Get a repository",
-            description: "Describes a GitHub repository: description, default branch, topics, languages (bytes per language), license, stars, forks, open issues and dates. Two upstream calls; sends progress when asked.",
-            input_schema: input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
-            output_schema: Some(output),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubRepository",
+            "Get a repository",
+            "Describes a GitHub repository: description, default branch, topics, languages (bytes per language), license, stars, forks, open issues and dates. Two upstream calls; sends progress when asked.",
+            input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
+            output,
+        )
     }
 
     fn call<'a>(

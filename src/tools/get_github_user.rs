@@ -3,9 +3,10 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::list::github_tool;
 use super::shape::{object_schema, pick, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubUser;
 
@@ -30,14 +31,13 @@ const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "A G
 
 impl Tool for GetGithubUser {
     fn definition(&self) -> ToolDefinition {
-        ToolDefinition {
-            name: "getGithubUser",
-            title: "Get a user or organisation",
-            description: "Shows the public profile of a GitHub user or organisation (`type` says which): name, bio, company, location, public repositories, followers and dates.",
-            input_schema: input_schema(&[], ARGUMENTS, &["username"]),
-            output_schema: Some(object_schema(FIELDS, "{}")),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "getGithubUser",
+            "Get a user or organisation",
+            "Shows the public profile of a GitHub user or organisation (`type` says which): name, bio, company, location, public repositories, followers and dates.",
+            input_schema(&[], ARGUMENTS, &["username"]),
+            object_schema(FIELDS, "{}"),
+        )
     }
 
     fn call<'a>(

@@ -52,7 +52,8 @@ pub fn sort_order(args: &Args) -> Result<Query, ToolError> {
     Ok(query)
 }
 
-fn definition(
+/// The definition of a read-only GitHub tool with structured output.
+pub fn github_tool(
     name: &'static str,
     title: &'static str,
     description: &'static str,
@@ -72,7 +73,7 @@ fn definition(
 impl Tool for RepoList {
     fn definition(&self) -> ToolDefinition {
         let shared = ["owner", "repo", "page", "perPage"];
-        definition(
+        github_tool(
             self.name,
             self.title,
             self.description,
@@ -111,7 +112,7 @@ impl Tool for RepoList {
 impl Tool for Search {
     fn definition(&self) -> ToolDefinition {
         let shared = ["query", "page", "perPage"];
-        definition(
+        github_tool(
             self.name,
             self.title,
             self.description,

@@ -3,10 +3,11 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
-use super::contents::get_contents;
+use super::contents::contents_at;
+use super::list::github_tool;
 use super::shape::{list_result, list_schema, pick, repository_field, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct ListGithubDirectory;
 
@@ -23,14 +24,13 @@ const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The dir
 impl Tool for ListGithubDirectory {
     fn definition(&self) -> ToolDefinition {
         let shared = ["owner", "repo", "ref", "page", "perPage"];
-        ToolDefinition {
-            name: "listGithubDirectory",
-            title: "List a directory",
-            description: "Lists the files and directories in one directory of a GitHub repository at a branch, tag or commit (default: the default branch). `type` is file, dir, symlink or submodule. Paginated: pass `page` = the result's `nextPage` for more. Read a file with getGithubFileContents.",
-            input_schema: input_schema(&shared, ARGUMENTS, &["owner", "repo"]),
-            output_schema: Some(list_schema(FIELDS, r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#)),
-            annotations: Annotations::READS_GITHUB,
-        }
+        github_tool(
+            "listGithubDirectory",
+            "List a directory",
+            "Lists the files and directories in one directory of a GitHub repository at a branch, tag or commit (default: the default branch). `type` is file, dir, symlink or submodule. Paginated: pass `page` = the result's `nextPage` for more. Read a file with getGithubFileContents.",
+            input_schema(&shared, ARGUMENTS, &["owner", "repo"]),
+            list_schema(FIELDS, r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#),
+        )
     }
 
     fn call<'a>(
@@ -40,10 +40,7 @@ impl Tool for ListGithubDirectory {
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
             let args = Args(arguments);
-            let repo = args.repo()?;
-            let path = args.repo_path("path")?;
-            let git_ref = args.git_ref("ref")?;
-            let listing = get_contents(context.github, &repo, &path, git_ref).await?;
+            let (repo, listing) = contents_at(&args, context.github).await?;
             let Some(entries) = listing.as_array() else {
                 return Err(ToolError::Failed(format!(
                     "'{}' in {repo} is a file, not a directory; use getGithubFileContents.",
