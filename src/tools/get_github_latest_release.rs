@@ -3,11 +3,12 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::get_github_pull_request::with_items;
 use super::list::github_tool;
 use super::list_github_releases::RELEASE_FIELDS;
 use super::shape::{add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubLatestRelease;
 
@@ -19,18 +20,19 @@ const ASSET_FIELDS: &[Field] = &[
     ("downloadUrl", "browser_download_url", Kind::Str),
 ];
 
+const EXTRA: &str = r#"{
+    "repository": { "type": "string" },
+    "body": { "type": ["string", "null"], "description": "Release notes (Markdown), cut at 20,000 characters with a note saying so." }
+}"#;
+
 impl Tool for GetGithubLatestRelease {
     fn definition(&self) -> ToolDefinition {
-        let mut output = object_schema(RELEASE_FIELDS, "{}");
-        let body = serde_json::json!({ "type": ["string", "null"], "description": "Release notes (Markdown), cut at 20,000 characters with a note saying so." });
-        add_property(&mut output, "body", body);
-        let assets =
-            serde_json::json!({ "type": "array", "items": object_schema(ASSET_FIELDS, "{}") });
-        add_property(&mut output, "assets", assets);
+        let mut output = object_schema(RELEASE_FIELDS, EXTRA);
+        let assets = r#"{ "type": "array", "description": "Downloadable files." }"#;
         add_property(
             &mut output,
-            "repository",
-            serde_json::json!({ "type": "string" }),
+            "assets",
+            with_items(json_text(assets), ASSET_FIELDS),
         );
         github_tool(
             "getGithubLatestRelease",
