@@ -196,7 +196,7 @@ impl McpSession {
         if self.stored(&self.state.storage()).await?.is_some() {
             return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
         }
-        let server = crate::tools::build_server(&config(&self.env)?);
+        let server = crate::tools::server_for(&config(&self.env)?);
         let (version, result) = match server.initialize(&request) {
             Ok(answer) => answer,
             Err(error) => return http::rpc_error_for(400, Some(request.id), error),
@@ -409,7 +409,7 @@ impl McpSession {
                         RpcError::invalid_request("this session is already initialized"),
                     )
                 } else {
-                    let server = crate::tools::build_server(&config(&self.env)?);
+                    let server = crate::tools::server_for(&config(&self.env)?);
                     match server.initialize(&request) {
                         Ok((version, result)) => {
                             let mut session = session;
@@ -490,7 +490,7 @@ async fn run_request(
     live: &Rc<Live>,
 ) -> worker::Result<Handled> {
     let config = config(env)?;
-    let server = crate::tools::build_server(&config);
+    let server = crate::tools::server_for(&config);
     let peer = OutboxPeer {
         outbox: outbox.clone(),
         replies: Some(live.replies.clone()),

@@ -43,7 +43,27 @@ pub const SERVER_INFO: ServerInfo = ServerInfo {
 
 const INSTRUCTIONS: &str = "Tools for reading GitHub. Repositories are named `owner/repo` or by their https://github.com URL.";
 
-/// The server for this deployment's configuration.
+/// The server for this configuration, built once per isolate and shared: the tool set
+/// depends only on `MCP_TOOLSETS`, and building it parses every tool's schemas.
+pub fn server_for(config: &Config) -> std::rc::Rc<Server> {
+    thread_local! {
+        static BUILT: std::cell::RefCell<Vec<(Vec<Toolset>, std::rc::Rc<Server>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUILT.with(|built| {
+        let mut built = built.borrow_mut();
+        if let Some((_, server)) = built
+            .iter()
+            .find(|(toolsets, _)| *toolsets == config.toolsets)
+        {
+            return server.clone();
+        }
+        let server = std::rc::Rc::new(build_server(config));
+        built.push((config.toolsets.clone(), server.clone()));
+        server
+    })
+}
+
+/// Builds the server for this deployment's configuration.
 pub fn build_server(config: &Config) -> Server {
     let mut server = Server::new(SERVER_INFO, Some(INSTRUCTIONS.to_string()));
     // Conformance fixtures go first: the suite calls the first listed tool bare.

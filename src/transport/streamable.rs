@@ -172,7 +172,7 @@ async fn modern_post(
             return http::rpc_error_for(rejection.status, Some(request.id), rejection.error)
         }
     };
-    let server = crate::tools::build_server(config);
+    let server = crate::tools::server_for(config);
     if request.method == "server/discover" {
         let result = modern::decorate(&request.method, modern::discover(&server), &server);
         return http::json(
