@@ -171,8 +171,13 @@ mod tests {
         }
     }
 
-    fn call(
+    /// Dispatches one request on `server` as the local caller, with a GitHub reached
+    /// through `http`.
+    fn dispatch(
         server: &Server,
+        version: ProtocolVersion,
+        client_capabilities: Value,
+        http: &dyn HttpClient,
         method: &str,
         params: Value,
     ) -> Result<Value, crate::mcp::jsonrpc::RpcError> {
@@ -182,12 +187,12 @@ mod tests {
             "https://api.github.com",
             "https://github.com",
             Some(&token),
-            &FakeGitHub,
+            http,
         );
         let signer = StateSigner::new(b"test");
         let scope = Scope {
-            version: ProtocolVersion::V2025_11_25,
-            client_capabilities: json!({}),
+            version,
+            client_capabilities,
             log_level: None,
             caller: &caller,
             github: &github,
@@ -201,6 +206,22 @@ mod tests {
             params: Some(params),
         };
         block_on(server.handle(&request, &scope)).response.outcome
+    }
+
+    /// A 2025-11-25 request against the fake GitHub above.
+    fn call(
+        server: &Server,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, crate::mcp::jsonrpc::RpcError> {
+        dispatch(
+            server,
+            ProtocolVersion::V2025_11_25,
+            json!({}),
+            &FakeGitHub,
+            method,
+            params,
+        )
     }
 
     fn everything() -> Server {
@@ -354,61 +375,14 @@ mod tests {
             assert_eq!(result["isError"], true, "{name}: {result}");
         }
     }
-}
 
-#[cfg(test)]
-mod conformance_fixture_tests {
-    use futures_executor::block_on;
-    use serde_json::{json, Value};
-
-    use super::*;
-    use crate::auth::caller::Caller;
-    use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
-    use crate::github::GitHub;
-    use crate::mcp::exchange::{BoxFuture, SilentPeer};
-    use crate::mcp::jsonrpc::{Request, RequestId, RpcError};
-    use crate::mcp::request_state::StateSigner;
-    use crate::mcp::server::Scope;
-    use crate::mcp::version::ProtocolVersion;
-
+    /// An HTTP client for tests that must not reach GitHub.
     struct NoNetwork;
 
     impl HttpClient for NoNetwork {
         fn send(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
             Box::pin(async { Err(TransportError::Failed("no network in unit tests".into())) })
         }
-    }
-
-    fn call(
-        server: &Server,
-        version: ProtocolVersion,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, RpcError> {
-        let caller = Caller::local(None);
-        let github = GitHub::new(
-            "https://api.github.com",
-            "https://github.com",
-            None,
-            &NoNetwork,
-        );
-        let signer = StateSigner::new(b"test");
-        let scope = Scope {
-            version,
-            client_capabilities: json!({ "sampling": {}, "elicitation": {}, "roots": {} }),
-            log_level: None,
-            caller: &caller,
-            github: &github,
-            peer: &SilentPeer,
-            state_signer: &signer,
-            now: 0,
-        };
-        let request = Request {
-            id: RequestId::Number(1),
-            method: method.into(),
-            params: Some(params),
-        };
-        block_on(server.handle(&request, &scope)).response.outcome
     }
 
     /// Calls every fixture tool and prompt in both eras: each must answer (a result or a
@@ -420,11 +394,14 @@ mod conformance_fixture_tests {
                 .unwrap();
         let server = build_server(&config);
         let names: Vec<&str> = server.tool_definitions().map(|d| d.name).collect();
+        let capabilities = json!({ "sampling": {}, "elicitation": {}, "roots": {} });
         for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2026_07_28] {
             for name in &names {
-                let outcome = call(
+                let outcome = dispatch(
                     &server,
                     version,
+                    capabilities.clone(),
+                    &NoNetwork,
                     "tools/call",
                     json!({ "name": name, "arguments": {} }),
                 );
@@ -436,7 +413,15 @@ mod conformance_fixture_tests {
                     );
                 }
             }
-            let prompts = call(&server, version, "prompts/list", json!({})).unwrap();
+            let prompts = dispatch(
+                &server,
+                version,
+                capabilities.clone(),
+                &NoNetwork,
+                "prompts/list",
+                json!({}),
+            )
+            .unwrap();
             for prompt in prompts["prompts"].as_array().unwrap() {
                 let arguments: serde_json::Map<String, Value> = prompt["arguments"]
                     .as_array()
@@ -444,9 +429,11 @@ mod conformance_fixture_tests {
                     .iter()
                     .map(|a| (a["name"].as_str().unwrap().to_string(), json!("x")))
                     .collect();
-                let _ = call(
+                let _ = dispatch(
                     &server,
                     version,
+                    capabilities.clone(),
+                    &NoNetwork,
                     "prompts/get",
                     json!({ "name": prompt["name"], "arguments": arguments }),
                 );
