@@ -13,7 +13,10 @@ use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Resp
 use super::pages::{self, Cookie};
 use super::store::{CodeRecord, Grant, PendingSignIn, CODE_TTL};
 use super::OAuth;
+use crate::auth::caller::Secret;
 use crate::auth::crypto;
+use crate::github::fetch::FetchClient;
+use crate::github::GitHub;
 
 fn misconfigured(what: &str) -> worker::Error {
     worker::Error::RustError(format!("GitHub sign-in is misconfigured: {what}"))
@@ -197,27 +200,21 @@ async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<
     Ok(token.access_token().secret().to_string())
 }
 
+/// Who signed in: `GET /user` through the same GitHub client the tools use (its headers,
+/// upstream timeout and error messages).
 async fn github_user(oauth: &OAuth<'_>, token: &str) -> Result<GitHubUser, String> {
-    let headers = Headers::new();
-    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
-    set("authorization", &format!("Bearer {token}"))?;
-    set("accept", "application/vnd.github+json")?;
-    set(
-        "user-agent",
-        concat!("github-mcp-worker/", env!("CARGO_PKG_VERSION")),
-    )?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(&format!("{}/user", oauth.github_api_url), &init)
-        .map_err(|e| e.to_string())?;
-    let mut response = Fetch::Request(request)
-        .send()
+    let token = Secret::new(token);
+    let github = GitHub::new(
+        &oauth.github_api_url,
+        &oauth.github_web_url,
+        Some(&token),
+        &FetchClient,
+    );
+    let user = github
+        .get_json("/user", "your GitHub profile")
         .await
         .map_err(|e| e.to_string())?;
-    if response.status_code() != 200 {
-        return Err(format!("status {}", response.status_code()));
-    }
-    response.json().await.map_err(|e| e.to_string())
+    serde_json::from_value(user).map_err(|e| format!("unexpected /user answer: {e}"))
 }
 
 /// The `oauth2` crate's HTTP client, over `fetch`, never following redirects.
