@@ -14,8 +14,6 @@ pub const KEY_PREFIX: &str = "bearer:";
 pub struct TokenRecord {
     pub id: String,
     pub name: String,
-    #[allow(dead_code)]
-    pub created_at: String,
 }
 
 /// The KV key for a presented token.
