@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::exchange::LogLevel;
+use super::server::Declared;
 use super::version::ProtocolVersion;
 use crate::auth::caller::Caller;
 
@@ -72,6 +73,18 @@ impl SessionState {
         self.version = Some(version);
         self.client_capabilities = capabilities;
         self.client_info = client_info;
+    }
+
+    /// What the client declared for the session's requests. A session that has not
+    /// negotiated a revision yet is taken to speak the one assumed without a header.
+    pub fn declared(&self) -> Declared {
+        Declared {
+            version: self
+                .version
+                .unwrap_or(ProtocolVersion::ASSUMED_WITHOUT_HEADER),
+            client_capabilities: self.client_capabilities.clone(),
+            log_level: self.log_level,
+        }
     }
 
     pub fn apply(&mut self, effect: SessionEffect) {

@@ -15,7 +15,6 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 use super::internal::{Op, CALLER_HEADER, SESSION_HEADER};
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::mcp::exchange::LogLevel;
 use crate::mcp::jsonrpc::{
     self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
 };
@@ -276,47 +275,33 @@ impl McpSession {
         let env = self.env.clone();
         let storage = self.state.storage();
         let live = self.live.clone();
-        let version = session
-            .version
-            .unwrap_or(ProtocolVersion::ASSUMED_WITHOUT_HEADER);
-        let capabilities = session.client_capabilities.clone();
-        let log_level = session.log_level;
+        let declared = session.declared();
         wasm_bindgen_futures::spawn_local(async move {
-            let response = match run_request(
-                &env,
-                &request,
-                &caller,
-                version,
-                capabilities,
-                log_level,
-                &outbox,
-                &live,
-            )
-            .await
-            {
-                Ok(Handled { response, effect }) => {
-                    if let Some(effect) = effect {
-                        let current = live.session.borrow().clone();
-                        if let Some(mut session) = current {
-                            session.apply(effect);
-                            if let Err(e) = save(&storage, &live, session).await {
-                                worker::console_error!("could not save the session: {e}");
+            let response =
+                match run_request(&env, &request, &caller, declared, &outbox, &live).await {
+                    Ok(Handled { response, effect }) => {
+                        if let Some(effect) = effect {
+                            let current = live.session.borrow().clone();
+                            if let Some(mut session) = current {
+                                session.apply(effect);
+                                if let Err(e) = save(&storage, &live, session).await {
+                                    worker::console_error!("could not save the session: {e}");
+                                }
                             }
                         }
+                        response
                     }
-                    response
-                }
-                Err(e) => {
-                    worker::console_error!(
-                        "request {} failed inside the session: {e}",
-                        request.method
-                    );
-                    jsonrpc::Response::error(
-                        Some(request.id.clone()),
-                        RpcError::internal("internal error; please retry"),
-                    )
-                }
-            };
+                    Err(e) => {
+                        worker::console_error!(
+                            "request {} failed inside the session: {e}",
+                            request.method
+                        );
+                        jsonrpc::Response::error(
+                            Some(request.id.clone()),
+                            RpcError::internal("internal error; please retry"),
+                        )
+                    }
+                };
             outbox.send(Outgoing::Final(response));
         });
     }
@@ -478,14 +463,11 @@ fn frames_of(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn run_request(
     env: &Env,
     request: &RpcRequest,
     caller: &Caller,
-    version: ProtocolVersion,
-    client_capabilities: Value,
-    log_level: Option<LogLevel>,
+    declared: Declared,
     outbox: &Outbox,
     live: &Rc<Live>,
 ) -> worker::Result<Handled> {
@@ -494,11 +476,6 @@ async fn run_request(
     let peer = OutboxPeer {
         outbox: outbox.clone(),
         replies: Some(live.replies.clone()),
-    };
-    let declared = Declared {
-        version,
-        client_capabilities,
-        log_level,
     };
     Ok(dispatch::run(env, &server, &config, request, caller, declared, &peer).await)
 }
