@@ -5,13 +5,10 @@
 //! `base64url(payload).base64url(HMAC-SHA256(payload))`, where the payload binds the
 //! caller and an expiry. A state that fails any check is refused with -32602.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use super::jsonrpc::RpcError;
+use crate::auth::crypto;
 
 /// How long a state stays valid.
 pub const STATE_TTL_SECONDS: i64 = 15 * 60;
@@ -25,23 +22,10 @@ impl StateSigner {
         StateSigner { key: key.to_vec() }
     }
 
-    fn mac(&self) -> Hmac<Sha256> {
-        // HMAC accepts keys of any length.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length")
-    }
-
     /// Seals `data` for `subject`, valid until `now + STATE_TTL_SECONDS`.
     pub fn seal(&self, subject: &str, now: i64, data: Value) -> String {
-        let payload =
-            json!({ "sub": subject, "exp": now + STATE_TTL_SECONDS, "data": data }).to_string();
-        let mut mac = self.mac();
-        mac.update(payload.as_bytes());
-        let tag = mac.finalize().into_bytes();
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(payload),
-            URL_SAFE_NO_PAD.encode(tag)
-        )
+        let payload = json!({ "sub": subject, "exp": now + STATE_TTL_SECONDS, "data": data });
+        crypto::sign(&self.key, &payload.to_string())
     }
 
     /// Opens a state sealed for `subject`, returning its data.
@@ -49,21 +33,10 @@ impl StateSigner {
         let refuse = |why: &str| {
             RpcError::invalid_params(format!("requestState integrity check failed: {why}"))
         };
-        let (payload, tag) = state
-            .split_once('.')
-            .ok_or_else(|| refuse("it is not a state this server issued"))?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| refuse("it is not a state this server issued"))?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag)
-            .map_err(|_| refuse("it is not a state this server issued"))?;
-        let mut mac = self.mac();
-        mac.update(&payload);
-        mac.verify_slice(&tag)
-            .map_err(|_| refuse("the signature does not match"))?;
+        let payload = crypto::unsign(&self.key, state)
+            .ok_or_else(|| refuse("it was not issued by this server, or it was altered"))?;
         let payload: Value =
-            serde_json::from_slice(&payload).map_err(|_| refuse("the payload is malformed"))?;
+            serde_json::from_str(&payload).map_err(|_| refuse("the payload is malformed"))?;
         if payload.get("sub").and_then(Value::as_str) != Some(subject) {
             return Err(refuse("it was issued to another caller"));
         }
