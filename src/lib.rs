@@ -24,7 +24,8 @@ use worker::{console_error, event, Context, Env, Headers, Method, Request, Respo
 use auth::caller::AuthMode;
 use config::Config;
 use mcp::jsonrpc::RpcError;
-use transport::{http, origin::OriginPolicy};
+use transport::http;
+use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -63,24 +64,28 @@ async fn route(req: Request, env: &Env) -> worker::Result<Response> {
     let url = req.url()?;
     let own_origin = url.origin().ascii_serialization();
     let origin = req.headers().get("origin")?;
+    let method = req.method();
     if let Some(origin) = &origin {
-        let allowed_extra = config
-            .as_ref()
-            .map(|c| c.allowed_origins.as_slice())
-            .unwrap_or(&[]);
+        let (listed, tokens_required) = match &config {
+            Ok(c) => (c.allowed_origins.as_slice(), c.auth_mode != AuthMode::None),
+            Err(_) => (&[][..], false),
+        };
         let policy = OriginPolicy {
             own_origin: &own_origin,
-            allowed: allowed_extra,
+            listed,
+            tokens_required,
         };
-        if !policy.allows(origin) {
+        if !policy.allows(origin, Endpoint::of(method == Method::Post, &req.path())) {
             return http::rpc_error(403, RpcError::invalid_request(format!(
-                "Forbidden: requests from the origin '{origin}' are not allowed. The server's operator can allow it with ALLOWED_ORIGINS."
+                "Forbidden: requests from the origin '{}' are not allowed here. The server's operator can allow it with ALLOWED_ORIGINS.",
+                origin.escape_debug()
             )));
         }
-        if req.method() == Method::Options {
-            return http::preflight(origin);
+        if method == Method::Options {
+            let requested = req.headers().get("access-control-request-headers")?;
+            return http::preflight(origin, requested.as_deref());
         }
-    } else if req.method() == Method::Options {
+    } else if method == Method::Options {
         return Ok(Response::empty()?.with_status(204));
     }
     let response = endpoint(req, env, config, own_origin).await?;

@@ -6,10 +6,11 @@ use worker::{Headers, Response};
 
 use crate::mcp::jsonrpc::{self, RpcError};
 
-/// Request headers a browser client may send.
+/// Request headers a browser client may send, besides any it asks for in a preflight.
 pub const CORS_ALLOW_HEADERS: &str = "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID";
 /// Response headers a browser client may read.
-pub const CORS_EXPOSE_HEADERS: &str = "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate";
+pub const CORS_EXPOSE_HEADERS: &str =
+    "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After";
 pub const CORS_ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
 
 /// A response whose body is already-serialized JSON.
@@ -59,13 +60,57 @@ pub fn add_cors(headers: &Headers, origin: &str) -> worker::Result<()> {
     Ok(())
 }
 
-/// The answer to a CORS preflight from an allowed origin.
-pub fn preflight(origin: &str) -> worker::Result<Response> {
+/// The answer to a CORS preflight from an allowed origin. Headers the browser asks for
+/// (`Access-Control-Request-Headers`) are allowed too when they are plain header names:
+/// nothing here is authenticated by cookies, and tools may declare `Mcp-Param-*` headers.
+pub fn preflight(origin: &str, requested_headers: Option<&str>) -> worker::Result<Response> {
     let mut response = Response::empty()?.with_status(204);
     let headers = response.headers_mut();
     add_cors(headers, origin)?;
     headers.set("access-control-allow-methods", CORS_ALLOW_METHODS)?;
-    headers.set("access-control-allow-headers", CORS_ALLOW_HEADERS)?;
+    headers.set(
+        "access-control-allow-headers",
+        &allowed_headers(requested_headers),
+    )?;
     headers.set("access-control-max-age", "86400")?;
     Ok(response)
+}
+
+/// Our own list, plus the requested header names that are valid HTTP tokens.
+pub fn allowed_headers(requested: Option<&str>) -> String {
+    let mut allowed = CORS_ALLOW_HEADERS.to_string();
+    for name in requested.unwrap_or_default().split(',').map(str::trim) {
+        let token = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.!#$%&'*+^`|~".contains(&b));
+        let known = CORS_ALLOW_HEADERS
+            .split(", ")
+            .any(|h| h.eq_ignore_ascii_case(name));
+        if token && !known && allowed.len() < 2048 {
+            allowed.push_str(", ");
+            allowed.push_str(name);
+        }
+    }
+    allowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preflights_allow_requested_header_names_but_nothing_else() {
+        let allowed = allowed_headers(Some("mcp-param-owner, X-MCP-Toolsets, authorization"));
+        assert!(
+            allowed.ends_with(", mcp-param-owner, X-MCP-Toolsets"),
+            "{allowed}"
+        );
+        assert_eq!(
+            allowed_headers(Some("bad header, a\r\nb: c, \u{e9}")),
+            CORS_ALLOW_HEADERS
+        );
+        assert_eq!(allowed_headers(None), CORS_ALLOW_HEADERS);
+    }
 }
