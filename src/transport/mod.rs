@@ -1,6 +1,7 @@
 //! HTTP transports: Streamable HTTP on `/mcp` (both eras), HTTP+SSE on `/sse`, and what
 //! they share: origin checks, CORS, SSE framing and the JSON-or-SSE outbox.
 
+pub mod body;
 pub mod dispatch;
 pub mod http;
 pub mod legacy_sse;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use worker::{Env, Method, Request, Response};
 
 use super::outbox::{self, Outbox, OutboxPeer, Outgoing};
-use super::{dispatch, http};
+use super::{body, dispatch, http};
 use crate::auth::caller::Caller;
 use crate::config::Config;
 use crate::mcp::jsonrpc::{self, Message, RpcError};
@@ -242,7 +242,7 @@ fn not_acceptable(message: &str) -> worker::Result<Response> {
     )
 }
 
-/// Content-Type must be JSON, and the declared length within the limit.
+/// Content-Type must be JSON.
 pub fn check_json_post(req: &Request) -> worker::Result<Option<Response>> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     if !content_type
@@ -253,23 +253,15 @@ pub fn check_json_post(req: &Request) -> worker::Result<Option<Response>> {
             "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json.",
         ))?));
     }
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Ok(Some(too_large()?));
-    }
     Ok(None)
 }
 
-/// Reads the body, refusing it past [`MAX_BODY_BYTES`] whatever the headers claimed.
+/// Reads the body, refusing it past [`MAX_BODY_BYTES`] (declared or actual) while reading.
 pub async fn read_body(req: &mut Request) -> worker::Result<Result<Vec<u8>, Response>> {
-    let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
-        return Ok(Err(too_large()?));
+    match body::read_limited(req, MAX_BODY_BYTES).await? {
+        Ok(body) => Ok(Ok(body)),
+        Err(_) => Ok(Err(too_large()?)),
     }
-    Ok(Ok(body))
 }
 
 fn too_large() -> worker::Result<Response> {

@@ -1,0 +1,53 @@
+//! Reading request bodies with a size cap that holds while reading.
+//!
+//! `Content-Length` is a claim, not a limit: a chunked or compressed body can be any size.
+//! [`read_limited`] pulls the body chunk by chunk and stops at the first chunk that takes it
+//! past the cap, so no more than the cap plus one chunk is ever held.
+
+use futures_util::StreamExt;
+use worker::Request;
+
+/// The body was larger than the cap (or declared itself so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge {
+    pub limit: usize,
+}
+
+/// Reads the whole body of `req`, refusing it once it passes `limit` bytes. A request with
+/// no body reads as empty.
+pub async fn read_limited(
+    req: &mut Request,
+    limit: usize,
+) -> worker::Result<Result<Vec<u8>, TooLarge>> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Ok(Err(TooLarge { limit }));
+    }
+    if req.inner().body().is_none() {
+        return Ok(Ok(Vec::new()));
+    }
+    let mut stream = req.stream()?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(Err(TooLarge { limit }));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Ok(body))
+}
+
+/// Like [`read_limited`], for bodies that must be UTF-8 text (forms). Invalid UTF-8 reads as
+/// the replacement character, which no parser here accepts as a valid value.
+pub async fn read_text_limited(
+    req: &mut Request,
+    limit: usize,
+) -> worker::Result<Result<String, TooLarge>> {
+    Ok(read_limited(req, limit)
+        .await?
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+}
