@@ -261,10 +261,20 @@ describe('the rules, each with a negative test', () => {
     assert.equal(r.json.error, 'invalid_client');
   });
 
-  test('PKCE is required, and only S256', async () => {
+  test('PKCE is required, and only S256: an error page, and a redirect only once the person approved the client', async () => {
     const { json: client } = await register();
-    for (const extra of [{ code_challenge: undefined, code_challenge_method: undefined }, { code_challenge_method: 'plain' }]) {
+    const bad = [{ code_challenge: undefined, code_challenge_method: undefined }, { code_challenge_method: 'plain' }];
+    for (const extra of bad) {
       const r = await fetch(authorizeUrl(client.client_id, pkce().challenge, extra), { redirect: 'manual' });
+      assert.equal(r.status, 400, 'not approved in this browser: no redirect (RFC 9700 §4.11.2)');
+      assert.equal(r.headers.get('location'), null);
+      assert.match(await r.text(), /invalid_request/);
+    }
+    const jar = new CookieJar();
+    await signIn(authorizeUrl(client.client_id, pkce().challenge), { jar });
+    for (const extra of bad) {
+      const url = authorizeUrl(client.client_id, pkce().challenge, extra);
+      const r = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header(url) } });
       assert.equal(r.status, 302);
       const back = new URL(r.headers.get('location'));
       assert.equal(back.searchParams.get('error'), 'invalid_request');
@@ -301,7 +311,8 @@ describe('the rules, each with a negative test', () => {
   test('a token is for this server only (RFC 8707 resource)', async () => {
     const { json: client } = await register();
     const r = await fetch(authorizeUrl(client.client_id, pkce().challenge, { resource: 'https://other.example/mcp' }), { redirect: 'manual' });
-    assert.equal(new URL(r.headers.get('location')).searchParams.get('error'), 'invalid_target');
+    assert.equal(r.status, 400);
+    assert.match(await r.text(), /invalid_target/);
     const { clientId, code, verifier } = await codeFor();
     const t = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId, resource: 'https://other.example/' });
     assert.equal(t.json.error, 'invalid_target');

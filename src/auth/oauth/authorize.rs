@@ -2,26 +2,32 @@
 //! send them to GitHub.
 //!
 //! Until the client and the exact redirect URI are known good, errors are pages shown to
-//! the person and never redirects. The consent form carries a CSRF token (cookie and field)
-//! and the request itself, signed so it cannot be altered. The upstream `state` is minted
-//! only after consent, kept server-side for ten minutes, single-use, and bound to the
-//! browser by a cookie. A signed `__Host-` cookie remembers approved clients, so a
-//! returning client skips the consent page.
+//! the person and never redirects. After that, errors go back to the client only if the
+//! person approved that client in this browser before; otherwise a page says what went
+//! wrong, so a registered redirect URI cannot be used as an open redirector (RFC 9700
+//! §4.11.2). The consent form carries a CSRF token (cookie and field) and the request
+//! itself, signed so it cannot be altered; its POST must come from our own page
+//! (`Sec-Fetch-Site`, and an `Origin` that is ours or the `null` of a page that withholds
+//! its referrer). The upstream `state` is minted only after consent, kept server-side for
+//! ten minutes, single-use, and bound to the browser by a cookie. A signed `__Host-` cookie
+//! remembers approved clients ([`super::approved`]), so a returning client skips consent.
 
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response};
 
+use super::approved::{Approved, APPROVED_TTL_SECONDS};
 use super::client::ClientRecord;
 use super::metadata::names_this_server;
 use super::pages::{self, Cookie};
 use super::store::{PendingSignIn, PENDING_TTL};
 use super::{github_login, OAuth};
 use crate::auth::crypto;
+use crate::transport::body::read_text_limited;
 
 /// How long a consent form stays valid.
 const CONSENT_TTL_SECONDS: i64 = 10 * 60;
-/// How long the approved-clients cookie lasts.
-const APPROVED_TTL_SECONDS: i64 = 30 * 24 * 3600;
+/// The consent form is two hidden fields and a button; nothing legitimate is larger.
+const MAX_CONSENT_FORM_BYTES: usize = 8 * 1024;
 
 /// A validated authorization request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,18 +44,37 @@ pub struct AuthRequest {
 pub async fn get(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Response> {
     let url = req.url()?;
     let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    let (request, client) = match validate(oauth, &query).await? {
+    let approved = approved_clients(oauth, req);
+    let (request, client) = match validate(oauth, &query, &approved).await? {
         Ok(valid) => valid,
         Err(response) => return Ok(response),
     };
-    if approved_clients(oauth, req).contains(&request.client_id) {
+    if approved.contains(&request.client_id) {
         return start_github(oauth, &request, None).await;
     }
     consent_page(oauth, &client, &request)
 }
 
 pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Response> {
-    let form = pages::form_fields(&req.text().await?);
+    let from_elsewhere = req
+        .headers()
+        .get("sec-fetch-site")?
+        .is_some_and(|site| !site.eq_ignore_ascii_case("same-origin"));
+    if from_elsewhere {
+        return pages::error(
+            403,
+            "This consent form was not sent from this server's own page",
+            "Go back to the application and start signing in again.",
+        );
+    }
+    let Ok(body) = read_text_limited(&mut req, MAX_CONSENT_FORM_BYTES).await? else {
+        return pages::error(
+            413,
+            "This consent form is far larger than the one this server shows",
+            "Go back to the application and start signing in again.",
+        );
+    };
+    let form = pages::form_fields(&body);
     let field = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)
@@ -98,13 +123,10 @@ pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
             &[],
         );
     }
-    let mut approved = approved_clients(oauth, &req);
-    if !approved.contains(&request.client_id) {
-        approved.push(request.client_id.clone());
-    }
+    let approved = approved_clients(oauth, &req).with(&request.client_id, oauth.now);
     let approved_cookie = Cookie {
         name: pages::APPROVED_COOKIE,
-        value: crypto::sign(&oauth.keys.cookie, &approved.join(" ")),
+        value: approved.to_cookie_value(&oauth.keys.cookie),
         max_age: APPROVED_TTL_SECONDS,
     };
     start_github(oauth, &request, Some(approved_cookie)).await
@@ -115,6 +137,7 @@ pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
 async fn validate(
     oauth: &OAuth<'_>,
     query: &[(String, String)],
+    approved: &Approved,
 ) -> worker::Result<Result<(AuthRequest, ClientRecord), Response>> {
     let one = |name: &str| -> Result<Option<&str>, ()> {
         let mut values = query
@@ -158,7 +181,16 @@ async fn validate(
         );
     }
     let state = one("state").ok().flatten().map(str::to_string);
+    let trusted = approved.contains(&client.client_id);
     let back = |error: &str, description: &str| {
+        if !trusted {
+            return pages::error(
+                400,
+                &format!("This sign-in request is invalid: {description} ({error})"),
+                "You have not approved this application in this browser, so you are not being sent back to it. Tell its developers.",
+            )
+            .map(Err);
+        }
         pages::redirect_to_client(
             &redirect_uri,
             &[("error", error), ("error_description", description)],
@@ -212,17 +244,10 @@ async fn validate(
     Ok(Ok((request, client)))
 }
 
-/// The client ids this browser approved before, from the signed cookie.
-fn approved_clients(oauth: &OAuth<'_>, req: &Request) -> Vec<String> {
-    pages::cookie(req, pages::APPROVED_COOKIE)
-        .and_then(|signed| crypto::unsign(&oauth.keys.cookie, &signed))
-        .map(|ids| {
-            ids.split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+/// The clients this browser approved before, from the signed cookie.
+fn approved_clients(oauth: &OAuth<'_>, req: &Request) -> Approved {
+    let cookie = pages::cookie(req, pages::APPROVED_COOKIE);
+    Approved::read(&oauth.keys.cookie, cookie.as_deref(), oauth.now)
 }
 
 fn consent_page(
@@ -247,7 +272,7 @@ fn consent_page(
             value: csrf,
             max_age: CONSENT_TTL_SECONDS,
         }],
-        &oauth.github_web_url,
+        &pages::consent_form_action(&oauth.github_web_url, &request.redirect_uri),
     )
 }
 

@@ -1,9 +1,15 @@
 //! OAuth clients: what a dynamic registration (RFC 7591) may say, the record we keep, and
 //! how a redirect URI is checked against the registered ones.
 //!
-//! Redirect URIs must be https, or http on a loopback host (RFC 8252 native apps); nothing
-//! else is accepted, so a code can never be sent to `javascript:`, `data:` or a plain-http
-//! host on the network. Matching is exact, except that a loopback URI may use any port.
+//! A redirect URI is one of (RFC 8252 for native apps):
+//! - https, to any host (web apps: the Workers AI Playground, claude.ai);
+//! - http on a loopback host (desktop apps listening on a local port: mcp-remote, VS Code);
+//! - a private-use scheme (§7.1), such as `cursor://…`, `vscode://…` or `com.example.app:/…`.
+//!
+//! Schemes a browser would run, read from disk or hand to a network socket are refused:
+//! `javascript:`, `data:`, `file:`, `blob:`, `vbscript:`, `about:`, web sockets, and plain
+//! http to a host on the network. Matching is exact, except that a loopback URI may use any
+//! port (§7.3).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -66,6 +72,25 @@ fn refuse(error: &'static str, description: impl Into<String>) -> Refusal {
     }
 }
 
+/// Schemes that must never receive a code: they run script, read local data, or are not
+/// a place an application listens.
+const REFUSED_SCHEMES: [&str; 14] = [
+    "javascript",
+    "data",
+    "file",
+    "blob",
+    "vbscript",
+    "about",
+    "ws",
+    "wss",
+    "ftp",
+    "filesystem",
+    "view-source",
+    "chrome",
+    "mailto",
+    "tel",
+];
+
 /// Checks one redirect URI for registration.
 pub fn validate_redirect_uri(uri: &str) -> Result<Url, Refusal> {
     let bad = |why: &str| {
@@ -97,8 +122,24 @@ pub fn validate_redirect_uri(uri: &str) -> Result<Url, Refusal> {
         "http" => Err(bad(
             "must use https (plain http is allowed only on localhost, 127.0.0.1 or [::1])",
         )),
-        _ => Err(bad("must be an https URL, or http on a loopback address")),
+        scheme if REFUSED_SCHEMES.contains(&scheme) => Err(bad(
+            "uses a scheme that cannot receive a sign-in: use https, http on a loopback address, or an app's own scheme",
+        )),
+        _ if url.cannot_be_a_base() => Err(bad(
+            "must have a path after its scheme, such as com.example.app:/callback",
+        )),
+        _ => Ok(url),
     }
+}
+
+/// True when the redirect goes to an application on the person's own computer: a loopback
+/// http URI or a private-use scheme.
+pub fn is_native_app_redirect(uri: &str) -> bool {
+    Url::parse(uri).is_ok_and(|url| match url.scheme() {
+        "https" => false,
+        "http" => is_loopback_host(url.host_str().unwrap_or_default()),
+        _ => true,
+    })
 }
 
 /// Exact match, except that loopback http URIs may differ in port (RFC 8252 §7.3).
@@ -259,7 +300,27 @@ mod tests {
         ] {
             assert!(validate_redirect_uri(good).is_ok(), "{good}");
         }
+        for native_app in [
+            "cursor://anysphere.cursor-retrieval/oauth/callback",
+            "vscode://vscode.github-authentication/did-authenticate",
+            "com.example.app:/callback",
+            "com.example.app:/oauth2redirect/example-provider",
+        ] {
+            assert!(validate_redirect_uri(native_app).is_ok(), "{native_app}");
+            assert!(is_native_app_redirect(native_app), "{native_app}");
+        }
+        assert!(!is_native_app_redirect(
+            "https://claude.ai/api/mcp/auth_callback"
+        ));
+        assert!(is_native_app_redirect("http://127.0.0.1:3334/cb"));
         for bad in [
+            "JavaScript:alert(1)",
+            "blob:https://a.example/1",
+            "about:blank",
+            "ws://127.0.0.1/cb",
+            "wss://a.example/cb",
+            "com.example.app:callback",
+            "view-source:https://a.example/",
             "javascript:alert(1)",
             "data:text/html,x",
             "http://evil.example/cb",

@@ -8,6 +8,7 @@
 //!
 //! `docs/security.md` says what each check defends against.
 
+mod approved;
 mod authorize;
 mod cimd;
 pub mod client;

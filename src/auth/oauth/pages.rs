@@ -30,11 +30,17 @@ impl Cookie {
 /// A cookie's value from the request.
 pub fn cookie(req: &Request, name: &str) -> Option<String> {
     let header = req.headers().get("cookie").ok().flatten()?;
+    cookie_value(&header, name).map(str::to_string)
+}
+
+/// A cookie's value from a `Cookie` header. The first cookie of that name wins, as browsers
+/// send the most specific one first.
+pub fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
     header
         .split(';')
         .filter_map(|part| part.trim().split_once('='))
         .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+        .map(|(_, v)| v.trim())
 }
 
 /// An `application/x-www-form-urlencoded` body as name-value pairs.
@@ -67,13 +73,17 @@ fn set_cookies(headers: &Headers, cookies: &[Cookie]) -> worker::Result<()> {
     Ok(())
 }
 
-/// An HTML page that cannot be framed and runs no script. `form_target` is the one other
-/// origin a form may lead to (GitHub, after consent).
+/// An HTML page that cannot be framed and runs no script. `form_action` is the CSP
+/// `form-action` source list: where a form on the page, and every redirect that follows
+/// its submission, may go (browsers check each hop of the chain).
+///
+/// `Referrer-Policy: same-origin` sends no referrer to other sites, while a form posted to
+/// ourselves still carries our real `Origin` (with `no-referrer`, browsers send `null`).
 pub fn html(
     status: u16,
     body: &str,
     cookies: &[Cookie],
-    form_target: &str,
+    form_action: &str,
 ) -> worker::Result<Response> {
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>GitHub MCP Worker</title>\
@@ -83,13 +93,51 @@ pub fn html(
     let headers = response.headers_mut();
     headers.set(
         "content-security-policy",
-        &format!("default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {form_target}; frame-ancestors 'none'; base-uri 'none'"),
+        &format!("default-src 'none'; style-src 'unsafe-inline'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"),
     )?;
     headers.set("x-frame-options", "DENY")?;
-    headers.set("referrer-policy", "no-referrer")?;
+    headers.set("referrer-policy", "same-origin")?;
     headers.set("cache-control", "no-store")?;
     set_cookies(headers, cookies)?;
     Ok(response)
+}
+
+/// The `form-action` sources for a consent form: ourselves, GitHub's sign-in page, and the
+/// client's redirect URI, which the chain POST /authorize → GitHub → /callback → client
+/// reaches when GitHub redirects straight back (as it does for returning users).
+pub fn consent_form_action(github_web_url: &str, redirect_uri: &str) -> String {
+    let mut sources = vec!["'self'".to_string()];
+    sources.extend(csp_source(github_web_url));
+    sources.extend(csp_source(redirect_uri));
+    sources.join(" ")
+}
+
+/// A CSP source expression that matches `uri`: its scheme, host and port for http(s) URLs
+/// with a host CSP can name; otherwise its scheme alone (private-use schemes of native
+/// apps, IPv6 literals).
+pub fn csp_source(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    let scheme = url.scheme();
+    let scheme_only = format!("{scheme}:");
+    let source = match (scheme, url.host()) {
+        ("http" | "https", Some(url::Host::Domain(host))) => {
+            format!("{scheme}://{host}{}", port_suffix(&url))
+        }
+        ("http" | "https", Some(url::Host::Ipv4(ip))) => {
+            format!("{scheme}://{ip}{}", port_suffix(&url))
+        }
+        _ => scheme_only.clone(),
+    };
+    // Anything else could end the directive or start another; a scheme is always plain.
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:/+-".contains(&b))
+    };
+    [source, scheme_only].into_iter().find(|s| plain(s))
+}
+
+fn port_suffix(url: &url::Url) -> String {
+    url.port().map(|p| format!(":{p}")).unwrap_or_default()
 }
 
 /// An error page: what went wrong, and what to do.
@@ -150,11 +198,7 @@ pub fn consent(
         .as_deref()
         .map(|u| format!("<p>It says it is from <code>{}</code>.</p>", escape(u)))
         .unwrap_or_default();
-    let loopback = url::Url::parse(redirect_uri)
-        .ok()
-        .and_then(|u| u.host_str().map(crate::transport::origin::is_loopback_host))
-        .unwrap_or(false);
-    let local_note = if loopback {
+    let local_note = if super::client::is_native_app_redirect(redirect_uri) {
         "<p>This is an application on your own computer.</p>"
     } else {
         ""
@@ -191,6 +235,45 @@ mod tests {
             escape("<script>\"x\" & 'y'</script>"),
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
         );
+    }
+
+    #[test]
+    fn form_action_names_each_hop_of_the_sign_in_chain() {
+        assert_eq!(
+            consent_form_action("https://github.com", "http://127.0.0.1:53999/callback"),
+            "'self' https://github.com http://127.0.0.1:53999"
+        );
+        assert_eq!(
+            consent_form_action(
+                "http://127.0.0.1:9000",
+                "https://claude.ai/api/mcp/auth_callback"
+            ),
+            "'self' http://127.0.0.1:9000 https://claude.ai"
+        );
+        assert_eq!(
+            csp_source("cursor://anysphere.cursor/cb").as_deref(),
+            Some("cursor:")
+        );
+        assert_eq!(
+            csp_source("com.example.app:/callback").as_deref(),
+            Some("com.example.app:")
+        );
+        assert_eq!(csp_source("http://[::1]:8080/cb").as_deref(), Some("http:"));
+        assert_eq!(
+            csp_source("https://app.example:8443/cb").as_deref(),
+            Some("https://app.example:8443")
+        );
+        assert_eq!(csp_source("not a url"), None);
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let header = "a=1; __Host-mcpw-csrf=abc ; b=; __Host-mcpw-csrf=later";
+        assert_eq!(cookie_value(header, "__Host-mcpw-csrf"), Some("abc"));
+        assert_eq!(cookie_value(header, "b"), Some(""));
+        assert_eq!(cookie_value(header, "mcpw-csrf"), None);
+        assert_eq!(cookie_value("", "a"), None);
+        assert_eq!(cookie_value("=;;=x; \u{e9}=1", "\u{e9}"), Some("1"));
     }
 
     #[test]
