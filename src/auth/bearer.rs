@@ -1,5 +1,6 @@
-//! Bearer tokens issued with `scripts/token`. KV keeps only the SHA-256 of each token
-//! (`bearer:<hex>`), so a leaked namespace reveals no usable token.
+//! Bearer tokens issued with `scripts/token`, and the parsing of `Authorization` headers.
+//! KV keeps only the SHA-256 of each token (`bearer:<hex>`), so a leaked namespace reveals
+//! no usable token.
 
 use serde::Deserialize;
 
@@ -32,6 +33,27 @@ pub fn parse_authorization(value: &str) -> Option<&str> {
     plausible.then_some(token)
 }
 
+/// The client id and secret of an HTTP Basic `Authorization` header value (RFC 6749 §2.3.1:
+/// both form-urlencoded before base64).
+pub fn parse_basic(value: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +81,19 @@ mod tests {
             parse_authorization(&format!("Bearer {}", "x".repeat(600))),
             None
         );
+    }
+
+    #[test]
+    fn parses_basic_client_credentials() {
+        // "my%20client:s%3Acret" base64: form-urlencoded id and secret.
+        assert_eq!(
+            parse_basic("Basic bXklMjBjbGllbnQ6cyUzQWNyZXQ="),
+            Some(("my client".into(), "s:cret".into()))
+        );
+        assert_eq!(parse_basic("basic YTpi"), Some(("a".into(), "b".into())));
+        assert_eq!(parse_basic("Basic !!!"), None);
+        assert_eq!(parse_basic("Basic YWJj"), None, "no colon");
+        assert_eq!(parse_basic("Bearer YTpi"), None);
+        assert_eq!(parse_basic("Basic"), None);
     }
 }

@@ -17,6 +17,10 @@ use super::store::{
 };
 use super::{OAuth, OAuthError};
 use crate::auth::crypto;
+use crate::transport::body::read_text_limited;
+
+/// The largest token or revocation request read.
+const MAX_FORM_BYTES: usize = 16 * 1024;
 
 /// A parsed token or revocation request: its form fields, and the authenticated client.
 struct TokenRequest {
@@ -56,13 +60,17 @@ async fn read(
     let basic = req
         .headers()
         .get("authorization")?
-        .and_then(|h| parse_basic(&h));
-    let body = req.text().await?;
-    if body.len() > 16 * 1024 {
-        return Ok(Err(OAuthError::invalid_request(
-            "the request body is too large",
+        .and_then(|h| crate::auth::bearer::parse_basic(&h));
+    let Ok(body) = read_text_limited(&mut req, MAX_FORM_BYTES).await? else {
+        return Ok(Err(OAuthError::new(
+            413,
+            "invalid_request",
+            format!(
+                "the request body is larger than {} KiB",
+                MAX_FORM_BYTES / 1024
+            ),
         )));
-    }
+    };
     let fields = super::pages::form_fields(&body);
     let mut names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     names.sort_unstable();
@@ -110,24 +118,6 @@ async fn read(
         )));
     }
     Ok(Ok(TokenRequest { fields, client }))
-}
-
-fn parse_basic(header: &str) -> Option<(String, String)> {
-    use base64::Engine;
-    let encoded = header
-        .strip_prefix("Basic ")
-        .or_else(|| header.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    let unescape = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-    };
-    Some((unescape(id)?, unescape(secret)?))
 }
 
 pub async fn token(oauth: &OAuth<'_>, req: Request) -> worker::Result<Response> {
