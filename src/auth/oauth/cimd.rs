@@ -2,15 +2,19 @@
 //! describing the client, which we fetch instead of requiring registration.
 //!
 //! Fetching a URL a stranger chose is a server-side request forgery risk, so: https only;
-//! no IP literal in a private, loopback or link-local range and no local names (Workers
-//! cannot reach private networks anyway); no redirects; 5 seconds; 16 KiB; the document
-//! must name itself exactly; and results are cached in KV for an hour.
+//! the `client_id` must be exactly its URL's serialization; no IP literal outside the
+//! public unicast ranges and no local names (Workers cannot reach private networks anyway);
+//! no redirects; 5 seconds; 16 KiB counted while reading; the document must name itself
+//! exactly; network fetches are rate limited per client address. Documents are cached in
+//! the isolate's memory for an hour, so a new URL costs no storage write.
 //! `CIMD_ALLOW_LOOPBACK=true` lets the tests serve documents from 127.0.0.1.
 
+use std::cell::RefCell;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use serde_json::Value;
 use url::{Host, Url};
 use worker::{
@@ -20,13 +24,21 @@ use worker::{
 use super::client::{
     validate_redirect_uri, AuthMethod, ClientRecord, MAX_CLIENT_NAME, MAX_REDIRECT_URIS,
 };
-use super::store::CIMD_TTL;
 use super::OAuth;
-use crate::auth::crypto;
+use crate::limits::{self, Limit};
 use crate::transport::origin::is_loopback_host;
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_DOCUMENT_BYTES: usize = 16 * 1024;
+/// How long a fetched document is used before it is fetched again.
+const CACHE_SECONDS: i64 = 3600;
+/// The most documents one isolate keeps.
+const CACHE_ENTRIES: usize = 128;
+
+thread_local! {
+    /// `(client_id, record, fetched at)`, oldest first.
+    static CACHE: RefCell<Vec<(String, ClientRecord, i64)>> = const { RefCell::new(Vec::new()) };
+}
 
 pub async fn client(oauth: &OAuth<'_>, client_id: &str) -> worker::Result<Option<ClientRecord>> {
     let url = match fetchable(client_id, oauth.cimd_allows_loopback()) {
@@ -36,9 +48,13 @@ pub async fn client(oauth: &OAuth<'_>, client_id: &str) -> worker::Result<Option
             return Ok(None);
         }
     };
-    let key = format!("cimd:{}", crypto::sha256_hex(client_id));
-    if let Some(cached) = oauth.store.get::<ClientRecord>(&key).await? {
+    if let Some(cached) = cached(client_id, oauth.now) {
         return Ok(Some(cached));
+    }
+    if let Err(retry) = limits::check(&oauth.env, Limit::MetadataFetch, &oauth.client_address).await
+    {
+        oauth.metadata_limited.set(Some(retry));
+        return Ok(None);
     }
     let record = match fetch(&url)
         .await
@@ -50,18 +66,45 @@ pub async fn client(oauth: &OAuth<'_>, client_id: &str) -> worker::Result<Option
             return Ok(None);
         }
     };
-    oauth.store.put(&key, &record, CIMD_TTL).await?;
+    remember(&record, oauth.now);
     Ok(Some(record))
 }
 
-/// The URL, if it is one we are willing to fetch.
+fn cached(client_id: &str, now: i64) -> Option<ClientRecord> {
+    CACHE.with(|cache| {
+        cache
+            .borrow()
+            .iter()
+            .find(|(id, _, at)| id == client_id && now - at < CACHE_SECONDS)
+            .map(|(_, record, _)| record.clone())
+    })
+}
+
+fn remember(record: &ClientRecord, now: i64) {
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        cache.retain(|(id, _, at)| *id != record.client_id && now - at < CACHE_SECONDS);
+        if cache.len() >= CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((record.client_id.clone(), record.clone(), now));
+    });
+}
+
+/// The URL, if it is one we are willing to fetch. The `client_id` must be exactly its own
+/// URL serialization: a parser would quietly percent-encode spaces and other characters,
+/// and two different strings must never name the same client.
 pub fn fetchable(client_id: &str, allow_loopback: bool) -> Result<Url, String> {
+    if client_id.len() > 2000 {
+        return Err("the client_id URL is too long".into());
+    }
     let url = Url::parse(client_id).map_err(|_| "not a URL".to_string())?;
-    if client_id.len() > 2000
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
+    if url.as_str() != client_id {
+        return Err(
+            "the client_id is not a normalized URL (spaces, uppercase host, escapes)".into(),
+        );
+    }
+    if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
         return Err("malformed client_id URL".into());
     }
     if url.path() == "/" || url.path().is_empty() {
@@ -77,14 +120,11 @@ pub fn fetchable(client_id: &str, allow_loopback: bool) -> Result<Url, String> {
     }
 }
 
-/// False for IP literals in non-public ranges and for local names.
+/// False for IP literals outside the public unicast ranges, and for local names.
 pub fn is_public(host: &Host<&str>) -> bool {
     match host {
         Host::Ipv4(ip) => is_public_v4(ip),
-        Host::Ipv6(ip) => match ip.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(&v4),
-            None => is_public_v6(ip),
-        },
+        Host::Ipv6(ip) => is_public_v6(ip),
         Host::Domain(name) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
             let local = [
@@ -103,26 +143,36 @@ pub fn is_public(host: &Host<&str>) -> bool {
     }
 }
 
+/// Public unicast IPv4: not private, shared (CGN), loopback, link-local, benchmarking,
+/// documentation, IETF protocol, 6to4 relay, multicast or reserved (240/4, broadcast).
 fn is_public_v4(ip: &Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     !(ip.is_private()
         || ip.is_loopback()
         || ip.is_link_local()
         || ip.is_unspecified()
-        || ip.is_broadcast()
         || ip.is_multicast()
         || ip.is_documentation()
         || a == 0
-        || (a == 100 && (64..128).contains(&b)))
+        || a >= 240
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 198 && (b == 18 || b == 19))
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 192 && b == 88 && c == 99))
 }
 
+/// Public unicast IPv6: inside 2000::/3, and not one of the blocks inside it that reach
+/// IPv4 or nowhere: 2001::/23 (Teredo, benchmarking, ORCHID and other IETF assignments),
+/// 2001:db8::/32 and 3fff::/20 (documentation), 2002::/16 (6to4). Everything outside
+/// 2000::/3 is refused, which takes care of IPv4-mapped and IPv4-compatible addresses,
+/// NAT64 (64:ff9b::/96, 64:ff9b:1::/48), unique-local, link-local, loopback and multicast.
 fn is_public_v6(ip: &Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80)
+    let [first, second, ..] = ip.segments();
+    (first & 0xe000) == 0x2000
+        && !(first == 0x2001 && second < 0x0200)
+        && !(first == 0x2001 && second == 0x0db8)
+        && first != 0x2002
+        && (first & 0xfff0) != 0x3ff0
 }
 
 async fn fetch(url: &Url) -> Result<Value, String> {
@@ -144,10 +194,19 @@ async fn fetch(url: &Url) -> Result<Value, String> {
             .headers()
             .get("content-length")?
             .and_then(|l| l.parse::<usize>().ok());
-        if declared.is_some_and(|l| l > MAX_DOCUMENT_BYTES) {
-            return Ok((status, Vec::new(), true));
+        if status != 200 || declared.is_some_and(|l| l > MAX_DOCUMENT_BYTES) {
+            return Ok((status, Vec::new(), status == 200));
         }
-        let body = response.bytes().await?;
+        // Counted while reading: a chunked or compressed body declares nothing useful.
+        let mut stream = response.stream()?;
+        let mut body = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Ok((status, Vec::new(), true));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok::<_, worker::Error>((status, body, false))
     });
     let (status, body, too_large) = match select(send, Delay::from(FETCH_TIMEOUT)).await {
@@ -222,8 +281,36 @@ mod tests {
 
     #[test]
     fn only_public_https_urls_are_fetched() {
-        assert!(fetchable("https://app.example/client.json", false).is_ok());
+        for good in [
+            "https://app.example/client.json",
+            "https://8.8.8.8/c.json",
+            "https://[2606:4700::1111]/c.json",
+            "https://[2001:4860::8888]/c.json",
+        ] {
+            assert!(fetchable(good, false).is_ok(), "{good}");
+        }
         for bad in [
+            "https://app.example/c.json mcpcl_victim",
+            "https://app.example/c%20.json x",
+            "https://APP.example/c.json",
+            "https://app.example/./c.json",
+            "https://[::127.0.0.1]/c.json",
+            "https://[::ffff:127.0.0.1]/c.json",
+            "https://[64:ff9b::a00:1]/c.json",
+            "https://[64:ff9b:1::a00:1]/c.json",
+            "https://[2002:a00:1::1]/c.json",
+            "https://[2001:0:4136:e378::1]/c.json",
+            "https://[2001:db8::1]/c.json",
+            "https://[fe80::1]/c.json",
+            "https://[fc00::1]/c.json",
+            "https://[ff02::1]/c.json",
+            "https://198.18.0.1/c.json",
+            "https://198.19.255.255/c.json",
+            "https://240.0.0.1/c.json",
+            "https://255.255.255.255/c.json",
+            "https://192.0.0.8/c.json",
+            "https://192.88.99.1/c.json",
+            "https://203.0.113.9/c.json",
             "http://app.example/client.json",
             "https://app.example/",
             "https://127.0.0.1/c.json",

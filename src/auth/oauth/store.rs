@@ -14,7 +14,6 @@ pub const PENDING_TTL: u64 = 10 * 60;
 pub const CODE_TTL: u64 = 10 * 60;
 pub const ACCESS_TTL: u64 = 3600;
 pub const REFRESH_TTL: u64 = 30 * 24 * 3600;
-pub const CIMD_TTL: u64 = 3600;
 
 /// A sign-in between consent and GitHub's callback (`pending:<upstream state>`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
