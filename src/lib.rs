@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod config;
 pub mod github;
+pub mod limits;
 pub mod mcp;
 pub mod random;
 pub mod session;

@@ -157,10 +157,17 @@ describe('sign-in by real clients', () => {
 
 // ---------------------------------------------------------------- raw OAuth helpers
 
+/**
+ * Registrations are rate limited per client address (REGISTER_LIMITER, 10 a minute), and
+ * this file registers more than that. Each raw registration comes "from" its own address:
+ * `wrangler dev` passes a client's CF-Connecting-IP through, where Cloudflare's edge sets it.
+ */
+let registrations = 0;
 async function register(body = {}) {
+  registrations += 1;
   const r = await fetch(`${worker.url}/register`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `192.0.2.${registrations % 250}` },
     body: JSON.stringify({ client_name: 'raw client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', ...body }),
   });
   return { status: r.status, json: await r.json(), headers: r.headers };

@@ -18,14 +18,21 @@ mod pages;
 mod store;
 mod token;
 
+use std::cell::Cell;
+
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
 use super::caller::{AuthMode, Caller, Secret};
 use super::{crypto, AuthFailure, KV_BINDING};
 use crate::config::Config;
+use crate::limits::{self, Limit, RetryAfter};
+use crate::transport::body::read_limited;
 use client::{registration_response, AuthMethod, ClientRecord};
 use store::{AccessRecord, Store};
+
+/// The largest registration request read.
+const MAX_REGISTRATION_BYTES: usize = 64 * 1024;
 
 /// Keys derived from `COOKIE_ENCRYPTION_KEY`, one per purpose.
 pub struct Keys {
@@ -38,6 +45,12 @@ pub struct Keys {
 pub struct OAuth<'a> {
     /// Our origin: the issuer, and the audience of every token.
     pub origin: String,
+    pub env: Env,
+    /// Where the request came from, for rate limits.
+    pub client_address: String,
+    /// Set when a Client ID Metadata Document was not fetched because this address is over
+    /// its limit; the endpoint's answer then becomes a 429.
+    pub metadata_limited: Cell<Option<RetryAfter>>,
     pub store: Store,
     pub keys: Keys,
     /// Seconds since the epoch.
@@ -51,7 +64,12 @@ pub struct OAuth<'a> {
 
 impl<'a> OAuth<'a> {
     /// Sets up sign-in, or says which secret is missing.
-    fn new(env: &Env, config: &'a Config, origin: String) -> Result<OAuth<'a>, String> {
+    fn new(
+        env: &Env,
+        config: &'a Config,
+        origin: String,
+        client_address: String,
+    ) -> Result<OAuth<'a>, String> {
         let (Some(client_id), Some(client_secret), Some(key)) = (
             &config.github_client_id,
             &config.github_client_secret,
@@ -65,6 +83,9 @@ impl<'a> OAuth<'a> {
         let secret = key.expose().as_bytes();
         Ok(OAuth {
             origin,
+            env: env.clone(),
+            client_address,
+            metadata_limited: Cell::new(None),
             store: Store::new(kv),
             keys: Keys {
                 cookie: crypto::derive_key(secret, "cookie"),
@@ -117,6 +138,8 @@ pub struct OAuthError {
     pub description: String,
     /// Answer a failed HTTP Basic client authentication with a Basic challenge.
     pub basic_challenge: bool,
+    /// Seconds for `Retry-After`, on a 429.
+    pub retry_after: Option<u32>,
 }
 
 impl OAuthError {
@@ -126,6 +149,19 @@ impl OAuthError {
             error,
             description: description.into(),
             basic_challenge: false,
+            retry_after: None,
+        }
+    }
+
+    /// 429: this address sent too many requests to this endpoint.
+    pub fn rate_limited(RetryAfter(seconds): RetryAfter) -> Self {
+        OAuthError {
+            retry_after: Some(seconds),
+            ..Self::new(
+                429,
+                "temporarily_unavailable",
+                format!("Too many requests from your address; retry after {seconds} seconds."),
+            )
         }
     }
 
@@ -149,6 +185,11 @@ impl OAuthError {
             response
                 .headers_mut()
                 .set("www-authenticate", "Basic realm=\"github-mcp-worker\"")?;
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .set("retry-after", &seconds.to_string())?;
         }
         Ok(response)
     }
@@ -220,7 +261,18 @@ async fn serve(
             .into_response(),
         };
     }
-    let oauth = match OAuth::new(env, config, origin) {
+    let limit = match path {
+        "/register" => Limit::Registration,
+        "/authorize" => Limit::SignIn("authorize"),
+        "/callback" => Limit::SignIn("callback"),
+        "/token" => Limit::SignIn("token"),
+        _ => Limit::SignIn("revoke"),
+    };
+    let client_address = limits::client_address(&req);
+    if let Err(retry) = limits::check(env, limit, &client_address).await {
+        return OAuthError::rate_limited(retry).into_response();
+    }
+    let oauth = match OAuth::new(env, config, origin, client_address) {
         Ok(oauth) => oauth,
         Err(problem) => {
             worker::console_error!("{problem}");
@@ -232,7 +284,7 @@ async fn serve(
             .into_response();
         }
     };
-    match (path, method) {
+    let response = match (path, method) {
         ("/register", Method::Post) => register(&oauth, req).await,
         ("/authorize", Method::Get) => authorize::get(&oauth, &req).await,
         ("/authorize", Method::Post) => authorize::post(&oauth, req).await,
@@ -245,20 +297,23 @@ async fn serve(
             format!("{path} does not take this method"),
         )
         .into_response(),
+    };
+    match oauth.metadata_limited.get() {
+        Some(retry) => OAuthError::rate_limited(retry).into_response(),
+        None => response,
     }
 }
 
 /// Dynamic client registration (RFC 7591).
 async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Response> {
-    let body = req.bytes().await?;
-    if body.len() > 64 * 1024 {
+    let Ok(body) = read_limited(&mut req, MAX_REGISTRATION_BYTES).await? else {
         return OAuthError::new(
             413,
             "invalid_client_metadata",
             "the registration is larger than 64 KiB",
         )
         .into_response();
-    }
+    };
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return OAuthError::new(
             400,
