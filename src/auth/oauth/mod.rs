@@ -8,13 +8,13 @@
 //!
 //! `docs/security.md` says what each check defends against.
 
-mod approved;
+pub mod approved;
 mod authorize;
-mod cimd;
+pub mod cimd;
 pub mod client;
 mod github_login;
 pub mod metadata;
-mod pages;
+pub mod pages;
 mod store;
 mod token;
 
