@@ -91,7 +91,9 @@ impl Config {
                 .into_iter()
                 .map(|o| o.trim_end_matches('/').to_string())
                 .collect(),
-            signing_secret: get("COOKIE_ENCRYPTION_KEY").map(Secret::new),
+            signing_secret: get("COOKIE_ENCRYPTION_KEY")
+                .map(|key| strong_key(&key).map(|()| Secret::new(key)))
+                .transpose()?,
             github_client_id: get("GITHUB_CLIENT_ID"),
             github_client_secret: get("GITHUB_CLIENT_SECRET").map(Secret::new),
             github_scopes: get("GITHUB_SCOPES")
@@ -168,6 +170,22 @@ fn parse_toolsets(text: &str) -> Result<Vec<Toolset>, String> {
     Ok(toolsets)
 }
 
+/// The least `COOKIE_ENCRYPTION_KEY` accepted: 32 characters carrying at least 128 bits by
+/// a crude estimate (length × log2 of the distinct characters used), which every key made
+/// by `openssl rand -hex 32` or `-base64 32` passes and words, repeats and short keys fail.
+fn strong_key(key: &str) -> Result<(), String> {
+    let mut distinct: Vec<char> = key.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let bits = key.chars().count() as f64 * (distinct.len().max(1) as f64).log2();
+    if key.chars().count() < 32 || bits < 128.0 {
+        return Err(
+            "COOKIE_ENCRYPTION_KEY is too weak: use 32 or more random bytes, e.g. `openssl rand -hex 32 | npx wrangler secret put COOKIE_ENCRYPTION_KEY`".into(),
+        );
+    }
+    Ok(())
+}
+
 fn base_url(value: Option<String>, default: &str, name: &str) -> Result<String, String> {
     let url = value.unwrap_or_else(|| default.to_string());
     let url = url.trim_end_matches('/').to_string();
@@ -227,6 +245,28 @@ mod tests {
             c.allowed_origins,
             vec!["https://a.example", "https://b.example"]
         );
+    }
+
+    #[test]
+    fn the_signing_key_must_be_strong() {
+        for strong in [
+            "3f9a1c0e7b5d2a4f8e6c1b3d5a7f9e0c2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a",
+            "q4d7RcM2+zX9/pL0sWj6yTn1vB8eHk3uAaGfK5oIiQ=",
+        ] {
+            let c = config(&[("COOKIE_ENCRYPTION_KEY", strong)]).unwrap();
+            assert_eq!(c.signing_secret.unwrap().expose(), strong);
+        }
+        for weak in [
+            "hunter2",
+            "passwordpasswordpasswordpassword",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "0123456789abcdef",
+            "abababababababababababababababababababab",
+        ] {
+            let error = config(&[("COOKIE_ENCRYPTION_KEY", weak)]).unwrap_err();
+            assert!(error.contains("openssl rand -hex 32"), "{weak}: {error}");
+            assert!(!error.contains(weak), "the key itself is never echoed");
+        }
     }
 
     #[test]
