@@ -88,6 +88,9 @@ pub struct OriginPolicy<'a> {
 impl OriginPolicy<'_> {
     pub fn allows(&self, origin: &str, endpoint: Endpoint) -> bool {
         let origin = origin.trim().trim_end_matches('/');
+        if !is_serialized_origin(origin) {
+            return false;
+        }
         if origin.eq_ignore_ascii_case(self.own_origin) {
             return true;
         }
@@ -106,6 +109,26 @@ impl OriginPolicy<'_> {
             .iter()
             .any(|a| a == "*" || a.eq_ignore_ascii_case(origin))
     }
+}
+
+/// What a browser sends: `null`, or `scheme://host[:port]` in printable ASCII. Anything
+/// else is refused before it could be echoed into a response header.
+fn is_serialized_origin(origin: &str) -> bool {
+    if origin == "null" {
+        return true;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    origin.len() <= 512
+        && !scheme.is_empty()
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        && !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"/?#@\\\"'<>,;".contains(&b))
 }
 
 /// `http(s)://` followed by a loopback host and nothing else.
@@ -195,8 +218,22 @@ mod tests {
             "https://playground.ai.cloudflare.com",
             "http://evil.example",
             "null",
+            "http://[::1]:6274",
+            "chrome-extension://abcdef",
         ] {
             assert!(p.allows(origin, Endpoint::Api), "{origin}");
+        }
+        for malformed in [
+            "http://[::1]\u{e9}",
+            "http://a.example/path",
+            "http://a b",
+            "evil",
+            "://x",
+            "http://",
+            "http://a\r\nSet-Cookie: x=1",
+            "http://a\"b",
+        ] {
+            assert!(!p.allows(malformed, Endpoint::Api), "{malformed:?}");
         }
         let listed = vec!["https://playground.ai.cloudflare.com".to_string()];
         let narrowed = policy(&listed, true);
