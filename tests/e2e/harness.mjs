@@ -206,9 +206,10 @@ export function tail(file, n = 40) {
  *   port        default: a free port
  *   name        label used in the log file name
  *   config      another wrangler config (harness self-checks only; skips the build)
+ *   healthyStatus  the /healthz status that means "up" (503 for a deliberately misconfigured worker)
  * Returns {url, port, mcpUrl, sseUrl, persistDir, logFile, vars, child, stop(), logs()}.
  */
-export async function startWorker({ vars = {}, persistDir, port, name = 'worker', readyTimeoutMs = READY_TIMEOUT_MS, config } = {}) {
+export async function startWorker({ vars = {}, persistDir, port, name = 'worker', readyTimeoutMs = READY_TIMEOUT_MS, config, healthyStatus = 200 } = {}) {
   if (!config) await ensureBuilt();
   persistDir ??= tempDir('mcpw-persist-');
   port ??= await freePort();
@@ -258,7 +259,7 @@ export async function startWorker({ vars = {}, persistDir, port, name = 'worker'
     stop: () => killGroup(child),
   };
   try {
-    await waitHealthy(w, readyTimeoutMs);
+    await waitHealthy(w, readyTimeoutMs, healthyStatus);
   } catch (e) {
     await w.stop();
     throw new Error(`${e.message}\n--- ${logFile} (tail) ---\n${tail(logFile, 40)}`);
@@ -266,7 +267,7 @@ export async function startWorker({ vars = {}, persistDir, port, name = 'worker'
   return w;
 }
 
-async function waitHealthy(w, timeoutMs) {
+async function waitHealthy(w, timeoutMs, healthyStatus) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -276,7 +277,7 @@ async function waitHealthy(w, timeoutMs) {
     try {
       const r = await fetch(`${w.url}/healthz`, { signal: AbortSignal.timeout(3_000) });
       const body = await r.text();
-      if (r.status === 200) return;
+      if (r.status === healthyStatus) return;
       last = `HTTP ${r.status} ${body.slice(0, 200)}`;
     } catch (e) {
       last = e.cause?.code ?? e.message;

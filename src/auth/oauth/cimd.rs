@@ -44,7 +44,7 @@ pub async fn client(oauth: &OAuth<'_>, client_id: &str) -> worker::Result<Option
     let url = match fetchable(client_id, oauth.cimd_allows_loopback()) {
         Ok(url) => url,
         Err(why) => {
-            worker::console_log!("client metadata document refused: {why}");
+            worker::console_log!("client metadata document {client_id:?} refused: {why}");
             return Ok(None);
         }
     };
@@ -62,7 +62,7 @@ pub async fn client(oauth: &OAuth<'_>, client_id: &str) -> worker::Result<Option
     {
         Ok(record) => record,
         Err(why) => {
-            worker::console_log!("client metadata document at {client_id} not used: {why}");
+            worker::console_log!("client metadata document {client_id:?} not used: {why}");
             return Ok(None);
         }
     };
