@@ -59,7 +59,7 @@ chromium_hint() {
   cat <<'HINT'
 no Chromium was found, and none could be installed. The browser suites (tests/browser) need one. Any of these works:
   - Debian/Ubuntu, as root:  apt-get install -y chromium
-  - Playwright's build:      npx playwright-core install chromium   (downloads from playwright.azureedge.net)
+  - Playwright's build:      npx playwright-core install chromium   (downloads from Playwright's CDN)
   - an existing Chromium or Chrome:  export MCPW_CHROMIUM=/path/to/chrome
 HINT
 }
