@@ -54,7 +54,7 @@ async function nextOpenedUrl(ms) {
 
 describe('mcp-remote (stdio proxy, as Claude Desktop runs it), AUTH_MODE=oauth, signing in in Chromium', () => {
   for (const [label, pick] of [['mcp', (w) => w.mcpUrl], ['sse', (w) => w.sseUrl]]) {
-    test(`/${label}: mcp-remote opens the browser, Approve in Chromium reaches mcp-remote's callback, then tools/list and getGithubReadme`, async () => {
+    test(`mcp-remote on /${label}: it opens the browser, Approve in Chromium reaches mcp-remote's callback, then tools/list and getGithubReadme`, async () => {
       const stamp = Date.now();
       const hookLog = path.join(LOG_DIR, `browser-hook-${label}-${stamp}.log`);
       opened.length = 0;

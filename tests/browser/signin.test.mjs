@@ -87,7 +87,7 @@ async function assertDelivered(kind, landed, page) {
 
 for (const kind of KINDS) {
   describe(`sign-in in Chromium, ${kind.kind} redirect URI`, () => {
-    test('Approve lands on the redirect URI with code, state and iss; the code buys a token that calls getGithubReadme', async () => {
+    test(`${kind.kind}: Approve lands on the redirect URI with code, state and iss; the code buys a token that calls getGithubReadme`, async () => {
       const redirectUri = kind.redirectUri();
       const clientId = await registeredClientId(worker, redirectUri);
       await withBrowser(async (b) => {
@@ -108,7 +108,7 @@ for (const kind of KINDS) {
       });
     });
 
-    test('Deny lands on the redirect URI with error=access_denied, state and iss', async () => {
+    test(`${kind.kind}: Deny lands on the redirect URI with error=access_denied, state and iss`, async () => {
       const redirectUri = kind.redirectUri();
       const clientId = await registeredClientId(worker, redirectUri);
       await withBrowser(async (b) => {
@@ -123,7 +123,27 @@ for (const kind of KINDS) {
       });
     });
 
-    test('a returning client skips consent: the second /authorize lands on the redirect URI with a code', async () => {
+    test(`${kind.kind}: an error found at /authorize (no PKCE) is redirected to the client with state and iss`, async () => {
+      const redirectUri = kind.redirectUri();
+      const clientId = await registeredClientId(worker, redirectUri);
+      await withBrowser(async (b) => {
+        const auth = authorization(worker, clientId, redirectUri);
+        const url = new URL(auth.url);
+        url.searchParams.delete('code_challenge');
+        url.searchParams.delete('code_challenge_method');
+        const outcome = watchForRedirect(b.context, redirectUri);
+        await b.page.goto(url.toString()).catch(() => {});
+        const { landed } = await outcome;
+        assert.ok(landed, await notLanded(await outcome, redirectUri, b.page, b.watch));
+        assert.equal(landed.searchParams.get('error'), 'invalid_request', `error: ${landed}`);
+        assert.equal(landed.searchParams.get('code'), null);
+        assertAnswer(landed, auth);
+        await assertDelivered(kind, landed, b.page);
+        assertNoCspViolation(b.watch);
+      });
+    });
+
+    test(`${kind.kind}: a returning client skips consent: the second /authorize lands on the redirect URI with a code`, async () => {
       const redirectUri = kind.redirectUri();
       const clientId = await registeredClientId(worker, redirectUri);
       await withBrowser(async (b) => {
@@ -148,7 +168,7 @@ for (const kind of KINDS) {
       });
     });
 
-    test('a forged CSRF token is refused (403, no redirect), and the same browser then signs in with the genuine form', async () => {
+    test(`${kind.kind}: a forged CSRF token is refused (403, no redirect), and the same browser then signs in with the genuine form`, async () => {
       const redirectUri = kind.redirectUri();
       const clientId = await registeredClientId(worker, redirectUri);
       await withBrowser(async (b) => {

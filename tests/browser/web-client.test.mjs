@@ -155,7 +155,7 @@ describe('web client on a foreign origin (use-mcp useMcp), AUTH_MODE=oauth: sign
   });
 
   for (const [transport, endpoint] of [['http', '/mcp'], ['sse', '/sse']]) {
-    test(`${transport === 'http' ? 'Streamable HTTP' : 'HTTP+SSE'} on ${endpoint}: Approve in the popup, list tools, getGithubReadme with the user's token`, async () => {
+    test(`oauth, ${transport === 'http' ? 'Streamable HTTP' : 'HTTP+SSE'} on ${endpoint}: Approve in the popup, list tools, getGithubReadme with the user's token`, async () => {
       const { state, requests } = await runApp({ worker, mcpUrl: `${worker.url}${endpoint}`, transport, signIn: true });
       assertReadme(state);
       assert.equal(gh.find('/repos/octocat/Hello-World/readme').at(-1).headers.authorization, `Bearer ${gh.token}`, 'GitHub is called with the signed-in user\'s token');
@@ -182,7 +182,7 @@ describe('web client on a foreign origin (use-mcp useMcp), AUTH_MODE=bearer: a c
   });
 
   for (const [transport, endpoint] of [['http', '/mcp'], ['sse', '/sse']]) {
-    test(`${transport === 'http' ? 'Streamable HTTP' : 'HTTP+SSE'} on ${endpoint}: list tools, getGithubReadme`, async () => {
+    test(`bearer, ${transport === 'http' ? 'Streamable HTTP' : 'HTTP+SSE'} on ${endpoint}: list tools, getGithubReadme`, async () => {
       const { state, requests } = await runApp({ worker, mcpUrl: `${worker.url}${endpoint}`, transport, token });
       assertReadme(state);
       assertCrossOrigin(requests, endpoint, (r) => r.authorization === `Bearer ${token}`);
