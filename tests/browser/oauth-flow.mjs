@@ -10,11 +10,19 @@ export function pkce() {
   return { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
 }
 
+/**
+ * Registrations are rate limited per client address (10 a minute), and a suite registers
+ * more than that. As in tests/e2e/oauth.test.mjs, each one comes "from" its own address:
+ * `wrangler dev` passes a client's CF-Connecting-IP through, where Cloudflare's edge sets it.
+ */
+let registrations = 0;
+
 /** POST /register for a public client. → {status, json} */
 export async function registerClient(worker, redirectUris, extra = {}) {
+  registrations += 1;
   const r = await fetch(`${worker.url}/register`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.51.100.${registrations % 250}` },
     body: JSON.stringify({ client_name: 'Browser suite client', redirect_uris: redirectUris, token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], ...extra }),
     signal: AbortSignal.timeout(15_000),
   });

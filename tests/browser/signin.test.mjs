@@ -123,10 +123,13 @@ for (const kind of KINDS) {
       });
     });
 
-    test(`${kind.kind}: an error found at /authorize (no PKCE) is redirected to the client with state and iss`, async () => {
+    test(`${kind.kind}: for a client approved in this browser, an error found at /authorize (no PKCE) is redirected to it with state and iss`, async () => {
       const redirectUri = kind.redirectUri();
       const clientId = await registeredClientId(worker, redirectUri);
       await withBrowser(async (b) => {
+        // Errors go back only to a client this browser approved (RFC 9700 §4.11.2: no open redirector).
+        const first = await answerConsent(b, clientId, redirectUri, 'Approve');
+        assert.ok(first.outcome.landed, `approving the client first: ${await notLanded(first.outcome, redirectUri, b.page, b.watch)}`);
         const auth = authorization(worker, clientId, redirectUri);
         const url = new URL(auth.url);
         url.searchParams.delete('code_challenge');
