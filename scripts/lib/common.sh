@@ -30,3 +30,68 @@ node22() {
   fi
   echo "$bin"
 }
+
+# ---------------------------------------------------------------- Chromium (browser suites)
+
+PLAYWRIGHT_CACHE="${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"
+
+# Prints the path of an installed Chromium (or Chrome), or nothing, trying in order:
+# $MCPW_CHROMIUM (when set, only it), the system's chromium / chromium-browser / google-chrome,
+# then Playwright's cache. tests/browser/chromium.mjs looks in the same places.
+find_chromium() {
+  if [ -n "${MCPW_CHROMIUM:-}" ]; then
+    [ -x "$MCPW_CHROMIUM" ] && echo "$MCPW_CHROMIUM"
+    return 0
+  fi
+  local name bin
+  for name in chromium chromium-browser google-chrome google-chrome-stable; do
+    bin="$(command -v "$name" 2>/dev/null)" || continue
+    # Ubuntu's chromium-browser can be a stub that only asks for the snap: it must run.
+    if "$bin" --version 2>/dev/null | grep -qiE 'chrom'; then echo "$bin"; return 0; fi
+  done
+  bin="$(ls -d "$PLAYWRIGHT_CACHE"/chromium-*/chrome-linux*/chrome 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$bin" ] && [ -x "$bin" ] && echo "$bin"
+  return 0
+}
+
+# How to get a Chromium, for the messages of scripts/setup and scripts/test.
+chromium_hint() {
+  cat <<'HINT'
+no Chromium was found, and none could be installed. The browser suites (tests/browser) need one. Any of these works:
+  - Debian/Ubuntu, as root:  apt-get install -y chromium
+  - Playwright's build:      npx playwright-core install chromium   (downloads from Playwright's CDN)
+  - an existing Chromium or Chrome:  export MCPW_CHROMIUM=/path/to/chrome
+HINT
+}
+
+# Finds a Chromium, or installs one: the distribution's package on Debian/Ubuntu when
+# running as root, else Playwright's download. Prints its path; prints nothing (and returns
+# 1) when none can be had. Quick when one is already there.
+ensure_chromium() {
+  local bin
+  bin="$(find_chromium)"
+  if [ -n "$bin" ]; then echo "$bin"; return 0; fi
+  if [ -n "${MCPW_CHROMIUM:-}" ]; then
+    printf 'warning: MCPW_CHROMIUM=%s is not an executable file\n' "$MCPW_CHROMIUM" >&2
+    return 1
+  fi
+  local os_ids=""
+  [ -r /etc/os-release ] && os_ids="$(. /etc/os-release; echo "${ID:-} ${ID_LIKE:-}")"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [[ " $os_ids " =~ [[:space:]](debian|ubuntu)[[:space:]] ]]; then
+    say "installing Chromium from the distribution (apt-get install chromium)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends chromium >&2 \
+      || { apt-get update >&2 && apt-get install -y --no-install-recommends chromium >&2; } \
+      || printf 'warning: apt-get could not install chromium\n' >&2
+    bin="$(find_chromium)"
+    if [ -n "$bin" ]; then echo "$bin"; return 0; fi
+  fi
+  if [ -x "$REPO_ROOT/node_modules/.bin/playwright-core" ]; then
+    say "downloading Chromium with Playwright (npx playwright-core install chromium)"
+    timeout 900 "$REPO_ROOT/node_modules/.bin/playwright-core" install chromium >&2 \
+      || printf 'warning: Playwright could not download Chromium\n' >&2
+    bin="$(find_chromium)"
+    if [ -n "$bin" ]; then echo "$bin"; return 0; fi
+  fi
+  return 1
+}

@@ -1,0 +1,191 @@
+// Suite 2: a web client on a foreign origin, the way the Workers AI Playground connects. The
+// page is served from https://playground.test:<port> (Chromium maps the name to 127.0.0.1;
+// throwaway certificate), so every request to the worker is cross-origin, with a CORS
+// preflight. It uses use-mcp's React hook useMcp: in AUTH_MODE=oauth it signs in through
+// use-mcp's popup (the test presses Approve in the popup, as a person would); in
+// AUTH_MODE=bearer it sends an Authorization header. ALLOWED_ORIGINS is not set.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { createToken, oauthVars, startFakeGitHub, startWorker, tempDir, workerVars, HELLO_MARKER } from '../e2e/harness.mjs';
+import { PLAYGROUND_HOST, launchChromium, startServer, watchConsole } from './chromium.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PAGE = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MCP web client</title></head><body><div id="root"></div><script src="/app.js"></script></body></html>';
+
+let site; // https://playground.test:<port>
+let origin;
+
+before(async () => {
+  const built = await esbuild.build({
+    entryPoints: [path.join(HERE, 'web-client', 'app.mjs')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'chrome120',
+    write: false,
+    minify: false,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'silent',
+  });
+  const bundle = built.outputFiles[0].contents;
+  site = await startServer({
+    tls: true,
+    handler(req, res) {
+      const p = new URL(req.url, 'https://x').pathname;
+      if (p === '/app.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+        return res.end(bundle);
+      }
+      if (p === '/favicon.ico') {
+        res.writeHead(204);
+        return res.end();
+      }
+      if (p === '/' || p === '/oauth/callback') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return res.end(PAGE);
+      }
+      res.writeHead(404);
+      res.end();
+    },
+  });
+  origin = `https://${PLAYGROUND_HOST}:${site.port}`;
+});
+
+after(() => site?.close());
+
+/** Polls fn() until it returns something truthy, up to ms. → its value, or undefined. */
+async function until(fn, ms, everyMs = 200) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const appState = (page) => page.evaluate(() => window.__mcp ?? null).catch(() => null);
+
+async function report(page, watch, what) {
+  const s = await appState(page);
+  return [
+    what,
+    `page ${page.url()}: state=${s?.state} error=${s?.error}`,
+    `use-mcp log (last lines):\n  ${(s?.log ?? []).slice(-12).join('\n  ')}`,
+    watch.report(),
+  ].join('\n');
+}
+
+/** Records the Origin and Authorization of every request the pages send to the worker. */
+function recordWorkerRequests(context, worker) {
+  const seen = [];
+  context.on('request', async (r) => {
+    if (!r.url().startsWith(`${worker.url}/`)) return;
+    const headers = await r.allHeaders().catch(() => r.headers());
+    seen.push({ method: r.method(), url: r.url(), origin: headers.origin, authorization: headers.authorization });
+  });
+  return seen;
+}
+
+/**
+ * Opens the app and waits until it has called getGithubReadme (or failed). `onPopup(popup)`
+ * handles use-mcp's sign-in popup. Returns the app's final state.
+ */
+async function runApp({ worker, mcpUrl, transport, token, signIn }) {
+  const context = await launchChromium();
+  const watch = watchConsole(context);
+  const requests = recordWorkerRequests(context, worker);
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    let popup;
+    context.on('page', (p) => (popup ??= p));
+    const q = new URLSearchParams({ server: mcpUrl, transport, ...(token ? { token } : {}) });
+    await page.goto(`${origin}/?${q}`);
+
+    if (signIn) {
+      // use-mcp opens the authorization URL in a popup; a CORS failure means it never does.
+      const opened = await until(async () => popup ?? ((await appState(page))?.state === 'failed' ? 'failed' : undefined), 30_000);
+      assert.ok(opened && opened !== 'failed', await report(page, watch, 'use-mcp did not open the sign-in popup'));
+      await popup.waitForLoadState('domcontentloaded');
+      const approve = popup.getByRole('button', { name: 'Approve' });
+      await approve.waitFor({ timeout: 15_000 }).catch(() => {});
+      assert.equal(await approve.count(), 1, await report(popup, watch, `the popup shows the consent page (it is at ${popup.url()})`));
+      await approve.click();
+    }
+
+    const done = await until(async () => {
+      const s = await appState(page);
+      return s && (s.call || s.state === 'failed') ? s : undefined;
+    }, 45_000);
+    assert.ok(done, await report(page, watch, 'the app neither called the tool nor failed within 45 s'));
+    assert.equal(done.state, 'ready', await report(page, watch, 'the app is connected'));
+    assert.ok(done.call?.ok, await report(page, watch, `getGithubReadme: ${JSON.stringify(done.call)}`));
+    assert.deepEqual(watch.cspViolations(), [], `Content-Security-Policy violations:\n${watch.report()}`);
+    return { state: done, requests, popup };
+  } finally {
+    await context.close();
+  }
+}
+
+function assertReadme(state) {
+  assert.ok(state.tools.includes('getGithubReadme'), `tools/list: ${state.tools.join(', ')}`);
+  const text = (state.call.result?.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+  assert.ok(text.includes(HELLO_MARKER), `the README marker in ${text.slice(0, 200)}`);
+}
+
+function assertCrossOrigin(requests, path, extra = () => true) {
+  const mine = requests.filter((r) => new URL(r.url).pathname === path && extra(r));
+  assert.ok(mine.length > 0, `the page sent requests to ${path}: ${JSON.stringify(requests.map((r) => `${r.method} ${r.url}`))}`);
+  for (const r of mine) assert.equal(r.origin, origin, `${r.method} ${r.url} came from the page's origin`);
+}
+
+describe('web client on a foreign origin (use-mcp useMcp), AUTH_MODE=oauth: sign-in through the popup', () => {
+  let gh;
+  let worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    worker = await startWorker({ name: 'browser-web-oauth', vars: oauthVars(gh) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  for (const [transport, endpoint] of [['http', '/mcp'], ['sse', '/sse']]) {
+    test(`oauth, ${transport === 'http' ? 'Streamable HTTP' : 'HTTP+SSE'} on ${endpoint}: Approve in the popup, list tools, getGithubReadme with the user's token`, async () => {
+      const { state, requests } = await runApp({ worker, mcpUrl: `${worker.url}${endpoint}`, transport, signIn: true });
+      assertReadme(state);
+      assert.equal(gh.find('/repos/octocat/Hello-World/readme').at(-1).headers.authorization, `Bearer ${gh.token}`, 'GitHub is called with the signed-in user\'s token');
+      assertCrossOrigin(requests, '/register');
+      assertCrossOrigin(requests, '/token');
+      assertCrossOrigin(requests, endpoint, (r) => r.authorization?.startsWith('Bearer '));
+    });
+  }
+});
+
+describe('web client on a foreign origin (use-mcp useMcp), AUTH_MODE=bearer: a custom Authorization header', () => {
+  let gh;
+  let worker;
+  let token;
+  before(async () => {
+    gh = await startFakeGitHub();
+    const persistDir = tempDir('mcpw-persist-browser-');
+    token = (await createToken('browser-web-client', persistDir)).token;
+    worker = await startWorker({ name: 'browser-web-bearer', persistDir, vars: workerVars(gh, { authMode: 'bearer' }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  for (const [transport, endpoint] of [['http', '/mcp'], ['sse', '/sse']]) {
+    test(`bearer, ${transport === 'http' ? 'Streamable HTTP' : 'HTTP+SSE'} on ${endpoint}: list tools, getGithubReadme`, async () => {
+      const { state, requests } = await runApp({ worker, mcpUrl: `${worker.url}${endpoint}`, transport, token });
+      assertReadme(state);
+      assertCrossOrigin(requests, endpoint, (r) => r.authorization === `Bearer ${token}`);
+    });
+  }
+});
