@@ -12,29 +12,34 @@ pub mod config;
 pub mod github;
 pub mod limits;
 pub mod mcp;
+pub mod observe;
 pub mod random;
 pub mod session;
 pub mod tools;
 pub mod transport;
 
+pub use observe::flush::McpMetrics;
 pub use session::durable::McpSession;
 
 use serde_json::json;
-use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};
+use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use auth::caller::AuthMode;
 use config::Config;
 use mcp::jsonrpc::RpcError;
+use observe::record::Transport;
+use observe::Observation;
 use transport::http;
 use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let obs = Observation::start(&env, &req);
     let origin = req.headers().get("origin").ok().flatten();
-    match route(req, &env).await {
-        Ok(response) => Ok(response),
+    let response = match route(req, &env, &obs).await {
+        Ok(response) => response,
         Err(error) => {
-            console_error!("request failed: {error}");
+            obs.set_error(error.to_string());
             let mut response = http::rpc_error(
                 503,
                 RpcError::internal("The server could not complete the request. Try again shortly."),
@@ -42,9 +47,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
             if let Some(origin) = origin {
                 http::add_cors(response.headers_mut(), &origin)?;
             }
-            Ok(response)
+            response
         }
-    }
+    };
+    obs.set_status(response.status_code());
+    // The line is written here, unless a streamed answer or a session's object still
+    // holds the request; either way the metrics batch goes out after the response.
+    drop(obs);
+    observe::flush::schedule(&env, |deferred| ctx.wait_until(deferred));
+    Ok(response)
 }
 
 /// Milliseconds since the epoch, by the Workers clock.
@@ -60,7 +71,7 @@ pub fn env_value(env: &Env, name: &str) -> Option<String> {
         .or_else(|| env.secret(name).map(|s| s.to_string()).ok())
 }
 
-async fn route(req: Request, env: &Env) -> worker::Result<Response> {
+async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Response> {
     let config = Config::from_lookup(|name| env_value(env, name));
     let url = req.url()?;
     let own_origin = url.origin().ascii_serialization();
@@ -89,7 +100,7 @@ async fn route(req: Request, env: &Env) -> worker::Result<Response> {
     } else if method == Method::Options {
         return Ok(Response::empty()?.with_status(204));
     }
-    let response = endpoint(req, env, config, own_origin).await?;
+    let response = endpoint(req, env, config, own_origin, obs).await?;
     match origin {
         Some(origin) => with_cors(response, &origin),
         None => Ok(response),
@@ -101,6 +112,7 @@ async fn endpoint(
     env: &Env,
     config: Result<Config, String>,
     origin: String,
+    obs: &Observation,
 ) -> worker::Result<Response> {
     let path = req.path();
     let config = match config {
@@ -129,15 +141,28 @@ async fn endpoint(
                 "authMode": config.auth_mode.as_str(),
             }),
         ),
+        "/metrics" => match observe::exposition::serve(&req, env, obs).await {
+            Some(response) => response,
+            None => not_found(&path),
+        },
         "/mcp" | "/sse" | "/sse/message" => {
+            obs.set_transport(if path == "/mcp" {
+                Transport::StreamableHttp
+            } else {
+                Transport::Sse
+            });
             let caller = match auth::authenticate(&req, env, &config, &origin, &path).await {
                 Ok(caller) => caller,
-                Err(failure) => return failure.into_response(),
+                Err(failure) => {
+                    obs.set_auth_failure(failure.error);
+                    return failure.into_response();
+                }
             };
+            obs.set_caller(&caller);
             match path.as_str() {
-                "/mcp" => transport::streamable::handle(req, env, &config, caller).await,
-                "/sse" => transport::legacy_sse::open(req, env, caller).await,
-                _ => transport::legacy_sse::message(req, env, caller).await,
+                "/mcp" => transport::streamable::handle(req, env, &config, caller, obs).await,
+                "/sse" => transport::legacy_sse::open(req, env, caller, obs).await,
+                _ => transport::legacy_sse::message(req, env, caller, obs).await,
             }
         }
         _ if config.auth_mode == AuthMode::Oauth => {

@@ -4,10 +4,13 @@
 //!
 //! The sign-in endpoints take no token, so they are limited per client address
 //! (`CF-Connecting-IP`, which Cloudflare sets and no client can forge). Each endpoint has
-//! its own key, so using one does not spend another's budget. A deployment without a
-//! binding is not limited (and says so once in the log); a binding that fails open too,
-//! since refusing everyone would be worse than counting nobody for a moment.
+//! its own key, so using one does not spend another's budget. Tool calls are limited per
+//! authenticated identity, and the search tools (GitHub's search API allows 30 requests
+//! a minute) under a second, stricter budget as well. A deployment without a binding is
+//! not limited (and says so once in the log); a binding that fails open too, since
+//! refusing everyone would be worse than counting nobody for a moment.
 
+use serde_json::Value;
 use worker::{Env, Request};
 
 /// What is being limited.
@@ -19,6 +22,10 @@ pub enum Limit {
     SignIn(&'static str),
     /// Fetching a Client ID Metadata Document from the network.
     MetadataFetch,
+    /// `tools/call`, per identity.
+    ToolCall,
+    /// `tools/call` of a search tool, per identity, on top of [`Limit::ToolCall`].
+    Search,
 }
 
 impl Limit {
@@ -27,6 +34,8 @@ impl Limit {
         match self {
             Limit::Registration => "REGISTER_LIMITER",
             Limit::SignIn(_) | Limit::MetadataFetch => "SIGN_IN_LIMITER",
+            Limit::ToolCall => "TOOL_CALL_LIMITER",
+            Limit::Search => "SEARCH_LIMITER",
         }
     }
 
@@ -40,8 +49,74 @@ impl Limit {
             Limit::Registration => format!("register:{client}"),
             Limit::SignIn(endpoint) => format!("{endpoint}:{client}"),
             Limit::MetadataFetch => format!("cimd:{client}"),
+            Limit::ToolCall => format!("tools:{client}"),
+            Limit::Search => format!("search:{client}"),
         }
     }
+}
+
+/// The tools under the stricter [`Limit::Search`].
+pub fn is_search_tool(name: &str) -> bool {
+    name.starts_with("search")
+}
+
+/// The tool names called by a message: one JSON-RPC request, or each of a batch's.
+pub fn tool_calls(message: &Value) -> Vec<&str> {
+    match message {
+        Value::Array(items) => items.iter().filter_map(tool_call).collect(),
+        single => tool_call(single).into_iter().collect(),
+    }
+}
+
+fn tool_call(message: &Value) -> Option<&str> {
+    if message.get("method")?.as_str()? != "tools/call" {
+        return None;
+    }
+    let name = message.get("params").and_then(|p| p.get("name"));
+    Some(name.and_then(Value::as_str).unwrap_or(""))
+}
+
+/// Why a tool call was refused: the limit, and how long to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub limit: Limit,
+    pub retry_after: RetryAfter,
+}
+
+impl Refused {
+    /// What the caller reads: which budget ran out and when to try again.
+    pub fn message(&self) -> String {
+        let what = match self.limit {
+            Limit::Search => "search tool calls",
+            _ => "tool calls",
+        };
+        format!(
+            "Rate limit exceeded: this server allows a limited number of {what} per caller each minute, and you have used them. Retry after {} seconds.",
+            self.retry_after.0
+        )
+    }
+}
+
+/// Counts the tool calls in `message` against `identity`'s budgets. `TOOL_CALL_LIMITS=off`
+/// switches these limits off (for load tests).
+pub async fn check_tool_calls(env: &Env, identity: &str, message: &Value) -> Result<(), Refused> {
+    let names = tool_calls(message);
+    if names.is_empty()
+        || crate::env_value(env, "TOOL_CALL_LIMITS").is_some_and(|v| v.trim() == "off")
+    {
+        return Ok(());
+    }
+    for name in names {
+        for limit in [Limit::ToolCall, Limit::Search] {
+            if limit == Limit::Search && !is_search_tool(name) {
+                continue;
+            }
+            if let Err(retry_after) = check(env, limit, identity).await {
+                return Err(Refused { limit, retry_after });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The limit was reached: wait this many seconds.
@@ -102,5 +177,24 @@ mod tests {
             Limit::SignIn("token").binding(),
             Limit::Registration.binding()
         );
+        assert_eq!(Limit::ToolCall.key("bearer:tok_1"), "tools:bearer:tok_1");
+        assert_eq!(Limit::Search.key("local"), "search:local");
+    }
+
+    #[test]
+    fn tool_calls_are_found_in_single_messages_and_batches() {
+        let call = |name: &str| serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name}});
+        assert_eq!(tool_calls(&call("whoami")), vec!["whoami"]);
+        let batch =
+            serde_json::json!([call("a"), {"method": "tools/list"}, call("searchGithubCode")]);
+        assert_eq!(tool_calls(&batch), vec!["a", "searchGithubCode"]);
+        assert!(tool_calls(&serde_json::json!({"method": "ping"})).is_empty());
+        assert!(is_search_tool("searchGithubCode") && !is_search_tool("getGithubReadme"));
+        let refused = Refused {
+            limit: Limit::Search,
+            retry_after: RetryAfter(60),
+        };
+        assert!(refused.message().contains("search tool calls"));
+        assert!(refused.message().contains("Retry after 60 seconds"));
     }
 }

@@ -52,11 +52,11 @@ impl Cached {
     }
 }
 
-/// Where cached answers live: KV in the Worker, memory in host tests.
+/// Where cached answers live: the Cache API in the Worker, memory in host tests.
 pub trait EtagCache {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<Cached>>;
     fn put<'a>(&'a self, key: &'a str, entry: Cached) -> BoxFuture<'a, ()>;
-    /// Called when GitHub answered 304 and the cached body was served (for the logs).
+    /// Called when GitHub answered 304 and the cached body was served.
     fn hit(&self, _path: &str) {}
 }
 

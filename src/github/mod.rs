@@ -1,13 +1,13 @@
 //! Reaching GitHub: repository references, the REST client and its HTTP plumbing.
 //!
-//! Everything here but `fetch` is plain Rust and tested on the host; `fetch` is the
-//! Workers implementation of [`http::HttpClient`].
+//! Everything here but `fetch` and `edge_cache` is plain Rust and tested on the host; they
+//! are the Workers implementations of [`http::HttpClient`] and [`cache::EtagCache`].
 
 pub mod cache;
 pub mod client;
+pub mod edge_cache;
 pub mod fetch;
 pub mod http;
-pub mod kv_cache;
 pub mod repo;
 
 pub use client::{GitHub, GitHubError, Media, Query};

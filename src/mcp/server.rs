@@ -116,6 +116,11 @@ impl Server {
         self.tools.iter().map(|(d, _)| d)
     }
 
+    /// Whether a tool of that name is registered.
+    pub fn has_tool(&self, name: &str) -> bool {
+        self.tool(name).is_some()
+    }
+
     fn tool(&self, name: &str) -> Option<&(ToolDefinition, Box<dyn Tool>)> {
         self.tools.iter().find(|(d, _)| d.name == name)
     }

@@ -22,6 +22,8 @@ use crate::mcp::lifecycle::{SessionState, SessionTransport};
 use crate::mcp::server::{Declared, Handled};
 use crate::mcp::version::ProtocolVersion;
 use crate::now_ms;
+use crate::observe::record::Transport;
+use crate::observe::{flush, Handoff, Observation, HANDOFF_HEADER};
 use crate::transport::outbox::{self, Outbox, OutboxPeer, Outgoing, PendingReplies};
 use crate::transport::{dispatch, http, sse};
 
@@ -71,37 +73,32 @@ impl DurableObject for McpSession {
         }
     }
 
+    /// Serves one request the Worker forwarded, and writes its log line: only the object
+    /// sees how a streamed or `/sse/message` request ends.
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        let path = req.path();
-        let Some(op) = Op::from_path(&path) else {
-            return http::rpc_error(404, RpcError::invalid_request("unknown session operation"));
+        let obs = match req.headers().get(HANDOFF_HEADER)? {
+            Some(json) => match serde_json::from_str::<Handoff>(&json) {
+                Ok(handoff) => Observation::resume(&self.env, handoff),
+                Err(_) => Observation::start(&self.env, &req),
+            },
+            None => Observation::start(&self.env, &req),
         };
-        let caller: Caller = match req.headers().get(CALLER_HEADER)? {
-            Some(json) => serde_json::from_str(&json)?,
-            None => return http::rpc_error(400, RpcError::invalid_request("no caller")),
-        };
-        let session_id = req.headers().get(SESSION_HEADER)?.unwrap_or_default();
-        match op {
-            Op::Initialize => self.initialize(req, caller, &session_id).await,
-            Op::SseOpen => self.open_sse(caller, &session_id).await,
-            _ => {
-                let Some(session) = self.load(&caller).await? else {
-                    return session_not_found();
-                };
-                self.touch(&session).await?;
-                match (op, session.transport) {
-                    (Op::Message, SessionTransport::StreamableHttp) => {
-                        self.messages(req, caller, session).await
-                    }
-                    (Op::Listen, SessionTransport::StreamableHttp) => self.listen(),
-                    (Op::End, SessionTransport::StreamableHttp) => self.end().await,
-                    (Op::SseMessage, SessionTransport::LegacySse) => {
-                        self.sse_message(req, caller, session).await
-                    }
-                    _ => session_not_found(),
-                }
+        let response = match self.serve(req, &obs).await {
+            Ok(response) => response,
+            Err(error) => {
+                obs.set_error(error.to_string());
+                http::rpc_error(
+                    503,
+                    RpcError::internal(
+                        "The session could not complete the request. Try again shortly.",
+                    ),
+                )?
             }
-        }
+        };
+        obs.set_status(response.status_code());
+        drop(obs);
+        flush::schedule(&self.env, |deferred| self.state.wait_until(deferred));
+        Ok(response)
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
@@ -114,11 +111,52 @@ impl DurableObject for McpSession {
             }
         }
         self.forget(&storage).await?;
+        flush::schedule(&self.env, |deferred| self.state.wait_until(deferred));
         Response::ok("expired")
     }
 }
 
 impl McpSession {
+    async fn serve(&self, req: Request, obs: &Observation) -> worker::Result<Response> {
+        let path = req.path();
+        let Some(op) = Op::from_path(&path) else {
+            return http::rpc_error(404, RpcError::invalid_request("unknown session operation"));
+        };
+        let caller: Caller = match req.headers().get(CALLER_HEADER)? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => return http::rpc_error(400, RpcError::invalid_request("no caller")),
+        };
+        let session_id = req.headers().get(SESSION_HEADER)?.unwrap_or_default();
+        obs.set_transport(match op {
+            Op::SseOpen | Op::SseMessage => Transport::Sse,
+            _ => Transport::StreamableHttp,
+        });
+        match op {
+            Op::Initialize => self.initialize(req, caller, &session_id, obs).await,
+            Op::SseOpen => self.open_sse(caller, &session_id).await,
+            _ => {
+                let Some(session) = self.load(&caller).await? else {
+                    return session_not_found();
+                };
+                self.touch(&session).await?;
+                if let Some(version) = session.version {
+                    obs.set_protocol(version);
+                }
+                match (op, session.transport) {
+                    (Op::Message, SessionTransport::StreamableHttp) => {
+                        self.messages(req, caller, session, obs).await
+                    }
+                    (Op::Listen, SessionTransport::StreamableHttp) => self.listen(),
+                    (Op::End, SessionTransport::StreamableHttp) => self.end().await,
+                    (Op::SseMessage, SessionTransport::LegacySse) => {
+                        self.sse_message(req, caller, session, obs).await
+                    }
+                    _ => session_not_found(),
+                }
+            }
+        }
+    }
+
     async fn stored(&self, storage: &Storage) -> worker::Result<Option<SessionState>> {
         match storage.get::<String>(STATE_KEY).await? {
             Some(json) => Ok(serde_json::from_str(&json).ok()),
@@ -162,11 +200,16 @@ impl McpSession {
         storage
             .set_alarm(session.last_active_ms + IDLE_TTL_MS)
             .await?;
-        save(&storage, &self.live, session).await
+        save(&storage, &self.live, session).await?;
+        flush::session(true);
+        Ok(())
     }
 
     async fn forget(&self, storage: &Storage) -> worker::Result<()> {
         storage.delete_all().await?;
+        if !self.live.ended.get() {
+            flush::session(false);
+        }
         self.live.ended.set(true);
         *self.live.session.borrow_mut() = None;
         self.live.sse_stream.borrow_mut().take();
@@ -179,6 +222,7 @@ impl McpSession {
         mut req: Request,
         caller: Caller,
         session_id: &str,
+        obs: &Observation,
     ) -> worker::Result<Response> {
         let body = req.bytes().await?;
         let request = match jsonrpc::parse(&body) {
@@ -195,11 +239,17 @@ impl McpSession {
         if self.stored(&self.state.storage()).await?.is_some() {
             return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
         }
+        obs.set_request(&request, |_| false);
         let server = crate::tools::server_for(&config(&self.env)?);
         let (version, result) = match server.initialize(&request) {
             Ok(answer) => answer,
-            Err(error) => return http::rpc_error_for(400, Some(request.id), error),
+            Err(error) => {
+                let response = jsonrpc::Response::error(Some(request.id), error);
+                obs.set_response(&response);
+                return http::json(400, &response.to_json());
+            }
         };
+        obs.set_protocol(version);
         let mut session = SessionState::new(SessionTransport::StreamableHttp, caller, now_ms());
         record_initialize(&mut session, version, &request);
         self.create(session).await?;
@@ -217,6 +267,7 @@ impl McpSession {
         mut req: Request,
         caller: Caller,
         session: SessionState,
+        obs: &Observation,
     ) -> worker::Result<Response> {
         let body = req.bytes().await?;
         let version = session
@@ -234,6 +285,7 @@ impl McpSession {
         };
         let (outbox, receiver) = Outbox::new();
         let mut expected = 0;
+        let server = crate::tools::server_for(&config(&self.env)?);
         for message in messages {
             match message {
                 Err(invalid) => {
@@ -248,9 +300,14 @@ impl McpSession {
                 }
                 Ok(Message::Request(request)) => {
                     expected += 1;
-                    self.spawn_request(request, caller.clone(), &session, outbox.clone());
+                    obs.set_request(&request, |name| server.has_tool(name));
+                    let task = (caller.clone(), outbox.clone(), obs.clone());
+                    self.spawn_request(request, &session, task);
                 }
-                Ok(Message::Notification(notification)) => self.notified(notification).await?,
+                Ok(Message::Notification(notification)) => {
+                    obs.set_method(&notification.method);
+                    self.notified(notification).await?
+                }
                 Ok(Message::Reply(reply)) => {
                     self.live
                         .replies
@@ -264,13 +321,13 @@ impl McpSession {
         outbox::respond(receiver, outbox, expected, batch, outbox::always_ok).await
     }
 
-    /// Runs one request in its own task; its messages and response go to `outbox`.
+    /// Runs one request in its own task; its messages and response go to `outbox`, and its
+    /// outcome into the request's observation.
     fn spawn_request(
         &self,
         request: RpcRequest,
-        caller: Caller,
         session: &SessionState,
-        outbox: Outbox,
+        (caller, outbox, obs): (Caller, Outbox, Observation),
     ) {
         let env = self.env.clone();
         let storage = self.state.storage();
@@ -278,7 +335,7 @@ impl McpSession {
         let declared = session.declared();
         wasm_bindgen_futures::spawn_local(async move {
             let response =
-                match run_request(&env, &request, &caller, declared, &outbox, &live).await {
+                match run_request(&env, &request, &caller, declared, &outbox, &live, &obs).await {
                     Ok(Handled { response, effect }) => {
                         if let Some(effect) = effect {
                             let current = live.session.borrow().clone();
@@ -302,6 +359,7 @@ impl McpSession {
                         )
                     }
                 };
+            obs.set_response(&response);
             outbox.send(Outgoing::Final(response));
         });
     }
@@ -357,6 +415,7 @@ impl McpSession {
         mut req: Request,
         caller: Caller,
         session: SessionState,
+        obs: &Observation,
     ) -> worker::Result<Response> {
         let stream = self
             .live
@@ -386,6 +445,12 @@ impl McpSession {
             }
             Err(error) => return http::json(400, &error.to_json()),
         };
+        let server = crate::tools::server_for(&config(&self.env)?);
+        match &message {
+            Message::Request(request) => obs.set_request(request, |name| server.has_tool(name)),
+            Message::Notification(notification) => obs.set_method(&notification.method),
+            Message::Reply(_) => {}
+        }
         match message {
             Message::Request(request) if request.method == "initialize" => {
                 let answer = if session.version.is_some() {
@@ -394,9 +459,9 @@ impl McpSession {
                         RpcError::invalid_request("this session is already initialized"),
                     )
                 } else {
-                    let server = crate::tools::server_for(&config(&self.env)?);
                     match server.initialize(&request) {
                         Ok((version, result)) => {
+                            obs.set_protocol(version);
                             let mut session = session;
                             record_initialize(&mut session, version, &request);
                             self.save(session).await?;
@@ -405,18 +470,20 @@ impl McpSession {
                         Err(error) => jsonrpc::Response::error(Some(request.id.clone()), error),
                     }
                 };
+                obs.set_response(&answer);
                 stream.send(Outgoing::Final(answer));
             }
             Message::Request(request) if session.version.is_none() => {
                 let error = RpcError::invalid_request(
                     "send initialize first: this session is not initialized",
                 );
-                stream.send(Outgoing::Final(jsonrpc::Response::error(
-                    Some(request.id),
-                    error,
-                )));
+                let answer = jsonrpc::Response::error(Some(request.id), error);
+                obs.set_response(&answer);
+                stream.send(Outgoing::Final(answer));
             }
-            Message::Request(request) => self.spawn_request(request, caller, &session, stream),
+            Message::Request(request) => {
+                self.spawn_request(request, &session, (caller, stream, obs.clone()))
+            }
             Message::Notification(notification) => self.notified(notification).await?,
             Message::Reply(reply) => {
                 self.live
@@ -470,6 +537,7 @@ async fn run_request(
     declared: Declared,
     outbox: &Outbox,
     live: &Rc<Live>,
+    obs: &Observation,
 ) -> worker::Result<Handled> {
     let config = config(env)?;
     let server = crate::tools::server_for(&config);
@@ -477,5 +545,5 @@ async fn run_request(
         outbox: outbox.clone(),
         replies: Some(live.replies.clone()),
     };
-    Ok(dispatch::run(env, &server, &config, request, caller, declared, &peer).await)
+    Ok(dispatch::run(&server, &config, request, caller, declared, &peer, obs).await)
 }

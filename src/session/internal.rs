@@ -8,6 +8,7 @@
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::auth::caller::Caller;
+use crate::observe::{Observation, HANDOFF_HEADER};
 
 /// The Durable Object binding in `wrangler.toml`.
 pub const BINDING: &str = "MCP_SESSION";
@@ -60,7 +61,8 @@ impl Op {
     }
 }
 
-/// Forwards an operation to the object named `session_id`.
+/// Forwards an operation to the object named `session_id`. The object writes the
+/// request's log line, so once it answers, the Worker's observation is handed off.
 pub async fn forward(
     env: &Env,
     session_id: &str,
@@ -68,9 +70,11 @@ pub async fn forward(
     caller: &Caller,
     protocol_version: Option<&str>,
     body: Option<Vec<u8>>,
+    obs: &Observation,
 ) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set(CALLER_HEADER, &serde_json::to_string(caller)?)?;
+    headers.set(HANDOFF_HEADER, &serde_json::to_string(&obs.hand_off())?)?;
     headers.set(SESSION_HEADER, session_id)?;
     if let Some(version) = protocol_version {
         headers.set("mcp-protocol-version", version)?;
@@ -89,5 +93,7 @@ pub async fn forward(
     }
     let request = Request::new_with_init(&format!("https://session{}", op.path()), &init)?;
     let stub = env.durable_object(BINDING)?.get_by_name(session_id)?;
-    stub.fetch_with_request(request).await
+    let response = stub.fetch_with_request(request).await?;
+    obs.handed_off();
+    Ok(response)
 }

@@ -52,6 +52,27 @@ pub fn method_not_allowed(allow: &str, message: String) -> worker::Result<Respon
     Ok(response)
 }
 
+/// 429 for a tool call over the caller's rate limit: `Retry-After`, and a JSON-RPC error
+/// (-32000, with `retryAfter` and the limit in `data`) that says when to try again.
+pub fn rate_limited(
+    refused: &crate::limits::Refused,
+    id: Option<jsonrpc::RequestId>,
+) -> worker::Result<Response> {
+    let seconds = refused.retry_after.0;
+    let error = RpcError::new(RATE_LIMITED, refused.message()).with_data(serde_json::json!({
+        "retryAfter": seconds,
+        "limit": refused.limit.binding(),
+    }));
+    let mut response = rpc_error_for(429, id, error)?;
+    response
+        .headers_mut()
+        .set("retry-after", &seconds.to_string())?;
+    Ok(response)
+}
+
+/// The JSON-RPC code of a rate-limit refusal (implementation-defined server error range).
+pub const RATE_LIMITED: i32 = -32000;
+
 /// Adds the CORS headers for an allowed `origin` (reflected, never `*`).
 pub fn add_cors(headers: &Headers, origin: &str) -> worker::Result<()> {
     headers.set("access-control-allow-origin", origin)?;

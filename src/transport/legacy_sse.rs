@@ -10,10 +10,16 @@ use super::http;
 use super::streamable::{accepts, check_json_post, read_body};
 use crate::auth::caller::Caller;
 use crate::mcp::jsonrpc::{codes, RpcError};
+use crate::observe::Observation;
 use crate::session::internal::{self, Op};
 
 /// `/sse`: GET opens the stream.
-pub async fn open(req: Request, env: &Env, caller: Caller) -> worker::Result<Response> {
+pub async fn open(
+    req: Request,
+    env: &Env,
+    caller: Caller,
+    obs: &Observation,
+) -> worker::Result<Response> {
     match req.method() {
         Method::Get => {
             if !accepts(&req, "text/event-stream")? {
@@ -22,7 +28,7 @@ pub async fn open(req: Request, env: &Env, caller: Caller) -> worker::Result<Res
                 ));
             }
             let session_id = crate::random::session_id();
-            internal::forward(env, &session_id, Op::SseOpen, &caller, None, None).await
+            internal::forward(env, &session_id, Op::SseOpen, &caller, None, None, obs).await
         }
         _ => http::method_not_allowed(
             "GET, OPTIONS",
@@ -32,7 +38,12 @@ pub async fn open(req: Request, env: &Env, caller: Caller) -> worker::Result<Res
 }
 
 /// `/sse/message?sessionId=…`: POST one message into the session.
-pub async fn message(mut req: Request, env: &Env, caller: Caller) -> worker::Result<Response> {
+pub async fn message(
+    mut req: Request,
+    env: &Env,
+    caller: Caller,
+    obs: &Observation,
+) -> worker::Result<Response> {
     if req.method() != Method::Post {
         return http::method_not_allowed("POST, OPTIONS", "/sse/message takes POST.".into());
     }
@@ -59,5 +70,35 @@ pub async fn message(mut req: Request, env: &Env, caller: Caller) -> worker::Res
         Ok(body) => body,
         Err(response) => return Ok(response),
     };
-    internal::forward(env, &session_id, Op::SseMessage, &caller, None, Some(body)).await
+    // The stream cannot carry a refusal before the object has the message, so the POST
+    // itself is refused: 429 with Retry-After, the JSON-RPC error in its body.
+    if contains(&body, b"tools/call") {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
+            if let Err(refused) =
+                crate::limits::check_tool_calls(env, &caller.subject, &value).await
+            {
+                obs.set_limited(refused.limit.binding());
+                obs.set_method("tools/call");
+                let id = value
+                    .get("id")
+                    .and_then(|id| serde_json::from_value(id.clone()).ok());
+                return http::rate_limited(&refused, id);
+            }
+        }
+    }
+    internal::forward(
+        env,
+        &session_id,
+        Op::SseMessage,
+        &caller,
+        None,
+        Some(body),
+        obs,
+    )
+    .await
+}
+
+/// Whether `needle` occurs in `haystack`: a cheap test before parsing a body twice.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }

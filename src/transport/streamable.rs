@@ -17,6 +17,8 @@ use crate::config::Config;
 use crate::mcp::jsonrpc::{self, Message, RpcError};
 use crate::mcp::modern;
 use crate::mcp::version::ProtocolVersion;
+use crate::observe::record::Transport;
+use crate::observe::Observation;
 use crate::session::internal::{self, Op};
 
 /// The largest POST body we read (1 MiB); larger ones get 413.
@@ -27,6 +29,7 @@ pub async fn handle(
     env: &Env,
     config: &Config,
     caller: Caller,
+    obs: &Observation,
 ) -> worker::Result<Response> {
     let header_version = req.headers().get("mcp-protocol-version")?;
     let modern_header = header_version
@@ -34,7 +37,7 @@ pub async fn handle(
         .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_modern);
     match req.method() {
-        Method::Post => post(req, env, config, caller, header_version).await,
+        Method::Post => post(req, env, config, caller, header_version, obs).await,
         Method::Get | Method::Delete if modern_header => http::method_not_allowed(
             "POST, OPTIONS",
             "Protocol 2026-07-28 is stateless: only POST is served on /mcp.".into(),
@@ -45,12 +48,12 @@ pub async fn handle(
             }
             let session_id = required_session(&req)?;
             match session_id {
-                Ok(id) => internal::forward(env, &id, Op::Listen, &caller, None, None).await,
+                Ok(id) => internal::forward(env, &id, Op::Listen, &caller, None, None, obs).await,
                 Err(response) => Ok(response),
             }
         }
         Method::Delete => match required_session(&req)? {
-            Ok(id) => internal::forward(env, &id, Op::End, &caller, None, None).await,
+            Ok(id) => internal::forward(env, &id, Op::End, &caller, None, None, obs).await,
             Err(response) => Ok(response),
         },
         _ => http::method_not_allowed(
@@ -66,6 +69,7 @@ async fn post(
     config: &Config,
     caller: Caller,
     header_version: Option<String>,
+    obs: &Observation,
 ) -> worker::Result<Response> {
     if let Some(response) = check_json_post(&req)? {
         return Ok(response);
@@ -91,8 +95,14 @@ async fn post(
             )
         }
     };
+    if let Err(refused) = crate::limits::check_tool_calls(env, &caller.subject, &value).await {
+        obs.set_limited(refused.limit.binding());
+        obs.set_method("tools/call");
+        return http::rate_limited(&refused, single_id(&value));
+    }
     if modern::is_modern(header_version.as_deref(), &value) {
-        return modern_post(env, &req, &value, config, caller).await;
+        obs.set_transport(Transport::Stateless);
+        return modern_post(&req, &value, config, caller, obs).await;
     }
     if let Some(version) = &header_version {
         if ProtocolVersion::parse(version).is_none() {
@@ -117,8 +127,16 @@ async fn post(
             );
         }
         let session_id = crate::random::session_id();
-        return internal::forward(env, &session_id, Op::Initialize, &caller, None, Some(body))
-            .await;
+        return internal::forward(
+            env,
+            &session_id,
+            Op::Initialize,
+            &caller,
+            None,
+            Some(body),
+            obs,
+        )
+        .await;
     }
     match required_session(&req)? {
         Ok(id) => {
@@ -129,6 +147,7 @@ async fn post(
                 &caller,
                 header_version.as_deref(),
                 Some(body),
+                obs,
             )
             .await
         }
@@ -138,16 +157,19 @@ async fn post(
 
 /// 2026-07-28: one request, answered here with no session.
 async fn modern_post(
-    env: &Env,
     req: &Request,
     value: &Value,
     config: &Config,
     caller: Caller,
+    obs: &Observation,
 ) -> worker::Result<Response> {
     let request =
         match jsonrpc::message_from_value(value) {
             Ok(Message::Request(request)) => request,
-            Ok(Message::Notification(_)) => return http::accepted(),
+            Ok(Message::Notification(notification)) => {
+                obs.set_method(&notification.method);
+                return http::accepted();
+            }
             Ok(Message::Reply(_)) => return http::rpc_error(
                 400,
                 RpcError::invalid_request(
@@ -166,13 +188,17 @@ async fn modern_post(
         };
     let headers = req.headers().clone();
     let header = move |name: &str| headers.get(name).ok().flatten();
+    let server = crate::tools::server_for(config);
+    obs.set_request(&request, |name| server.has_tool(name));
     let declared = match modern::check(&request, &header) {
         Ok(declared) => declared,
         Err(rejection) => {
-            return http::rpc_error_for(rejection.status, Some(request.id), rejection.error)
+            let response = jsonrpc::Response::error(Some(request.id), rejection.error);
+            obs.set_response(&response);
+            return http::json(rejection.status, &response.to_json());
         }
     };
-    let server = crate::tools::server_for(config);
+    obs.set_protocol(declared.version);
     if request.method == "server/discover" {
         let result = modern::decorate(&request.method, modern::discover(&server), &server);
         return http::json(
@@ -182,19 +208,20 @@ async fn modern_post(
     }
     let (outbox, receiver) = Outbox::new();
     let config = config.clone();
-    let env = env.clone();
     let task_outbox = outbox.clone();
+    let obs = obs.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let peer = OutboxPeer {
             outbox: task_outbox.clone(),
             replies: None,
         };
         let handled =
-            dispatch::run(&env, &server, &config, &request, &caller, declared, &peer).await;
+            dispatch::run(&server, &config, &request, &caller, declared, &peer, &obs).await;
         let mut response = handled.response;
         if let Ok(result) = response.outcome {
             response.outcome = Ok(modern::decorate(&request.method, result, &server));
         }
+        obs.set_response(&response);
         task_outbox.send(Outgoing::Final(response));
     });
     outbox::respond(receiver, outbox, 1, false, |response| {
@@ -204,6 +231,13 @@ async fn modern_post(
         }
     })
     .await
+}
+
+/// The id of a single JSON-RPC request, for an error that answers it.
+fn single_id(value: &Value) -> Option<jsonrpc::RequestId> {
+    value
+        .get("id")
+        .and_then(|id| serde_json::from_value(id.clone()).ok())
 }
 
 /// The session id a request must carry, or the 400 that says so.

@@ -1,0 +1,55 @@
+//! The Workers Cache API implementation of [`EtagCache`]: the cache `github-etag` of the
+//! location serving the request, entries under `https://github-etag.cache/etag:<sha256>`.
+//!
+//! The Cache API has no write quota (KV's free plan allows 1,000 writes a day) and keeps
+//! one copy per location, which suits an ETag cache: a miss costs one full GitHub answer.
+//! It works only on a custom domain: on `*.workers.dev` every `put` is dropped and every
+//! lookup misses, so there the server simply makes unconditional requests.
+
+use worker::{Cache, Headers, Response};
+
+use super::cache::{Cached, EtagCache, TTL_SECONDS};
+use crate::mcp::exchange::BoxFuture;
+
+/// The named cache the entries live in, apart from anything else cached for the zone.
+pub const CACHE_NAME: &str = "github-etag";
+/// Entry URLs: this, then the key (`etag:<sha256 hex>`).
+pub const KEY_URL_PREFIX: &str = "https://github-etag.cache/";
+
+pub struct EdgeCache(pub Cache);
+
+impl EdgeCache {
+    pub async fn open() -> EdgeCache {
+        EdgeCache(Cache::open(CACHE_NAME.to_string()).await)
+    }
+}
+
+fn url(key: &str) -> String {
+    format!("{KEY_URL_PREFIX}{key}")
+}
+
+impl EtagCache for EdgeCache {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<Cached>> {
+        Box::pin(async move {
+            let mut response = self.0.get(url(key).as_str(), true).await.ok()??;
+            Cached::from_bytes(&response.bytes().await.ok()?)
+        })
+    }
+
+    fn put<'a>(&'a self, key: &'a str, entry: Cached) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let headers = Headers::new();
+            let control = format!("public, max-age={TTL_SECONDS}");
+            // A failed write only costs a future cache miss.
+            if headers.set("cache-control", &control).is_err() {
+                return;
+            }
+            if let Ok(response) = Response::from_bytes(entry.to_bytes()) {
+                let _ = self
+                    .0
+                    .put(url(key).as_str(), response.with_headers(headers))
+                    .await;
+            }
+        })
+    }
+}
