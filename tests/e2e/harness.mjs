@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSseBlock, parseSseText } from '../../scripts/lib/sse.mjs';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../fake-github/oauth.mjs';
+import { FAKE_GITHUB_TOKEN as FAKE_TOKEN } from '../fake-github/server.mjs';
 
 export { startFakeGitHub, FAKE_GITHUB_TOKEN, HELLO_MARKER, HELLO_V1_MARKER, DOCS_MARKER, PRIVATE_MARKER } from '../fake-github/server.mjs';
 
@@ -21,6 +22,8 @@ export const LOG_DIR = process.env.MCPW_E2E_LOG_DIR ?? path.join(REPO_ROOT, '.wr
 export const READY_TIMEOUT_MS = Number(process.env.MCPW_E2E_READY_TIMEOUT_MS ?? 60_000);
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const LATEST_LEGACY_PROTOCOL = '2025-11-25';
+/** Every secret the tests issue or see is appended here, one JSON line each, for the final log scan. */
+export const SECRETS_DIR = process.env.MCPW_E2E_SECRETS_DIR ?? path.join(REPO_ROOT, '.wrangler', 'e2e-secrets');
 
 const children = new Set(); // pids of process groups we started
 const tempDirs = new Set(); // removed on exit unless MCPW_E2E_KEEP=1
@@ -42,6 +45,60 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.once(sig, () => process.exit(130));
 }
+
+// ---------------------------------------------------------------- secrets seen (for the log scan)
+
+const recorded = new Set();
+/**
+ * Remember a secret (token, code, key) so that scripts/lib/scan-secrets.mjs can check that no
+ * `wrangler dev` log line of the whole run contains it. Short values are ignored (they would match by chance).
+ */
+export function recordSecret(value, what = 'secret') {
+  if (typeof value !== 'string' || value.length < 12 || recorded.has(value)) return;
+  recorded.add(value);
+  fs.mkdirSync(SECRETS_DIR, { recursive: true });
+  fs.appendFileSync(path.join(SECRETS_DIR, `${process.pid}.jsonl`), JSON.stringify({ what, value }) + '\n');
+}
+recordSecret(FAKE_CLIENT_SECRET, 'fake GitHub OAuth client secret');
+recordSecret(FAKE_TOKEN, 'fake GitHub token');
+
+const SECRET_FIELDS = ['access_token', 'refresh_token', 'client_secret', 'code', 'code_verifier', 'id_token', 'registration_access_token'];
+/** Records the secrets in a URL's query, a form or JSON body, or a header value. */
+function recordFrom(text, what) {
+  if (!text) return;
+  const bearer = /^(?:Bearer|token|Basic)\s+(\S+)/i.exec(text);
+  if (bearer) recordSecret(bearer[1], `${what} Authorization`);
+  try {
+    const json = JSON.parse(text);
+    if (json && typeof json === 'object') for (const f of SECRET_FIELDS) recordSecret(json[f], `${what} ${f}`);
+    return;
+  } catch {}
+  const query = text.includes('?') ? text.slice(text.indexOf('?') + 1) : text;
+  if (!/[=&]/.test(query)) return;
+  const params = new URLSearchParams(query.split('#')[0]);
+  for (const f of SECRET_FIELDS) recordSecret(params.get(f) ?? undefined, `${what} ${f}`);
+}
+
+// Every fetch the test process makes (SDK clients, the scripted browser) is watched for secrets.
+const originalFetch = globalThis.fetch;
+globalThis.fetch = async function watchedFetch(input, init = {}) {
+  try {
+    const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+    recordFrom(headers.get('authorization'), 'request');
+    if (typeof init.body === 'string') recordFrom(init.body, 'request body');
+    else if (init.body instanceof URLSearchParams) recordFrom(init.body.toString(), 'request body');
+  } catch {}
+  const response = await originalFetch(input, init);
+  try {
+    recordFrom(response.headers.get('location'), 'redirect');
+    for (const cookie of response.headers.getSetCookie?.() ?? []) {
+      recordSecret(cookie.split(';')[0].split('=').slice(1).join('='), 'cookie');
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (type.includes('json')) recordFrom(await response.clone().text(), 'response');
+  } catch {}
+  return response;
+};
 
 // ---------------------------------------------------------------- basics
 
@@ -230,7 +287,9 @@ export async function startWorker({ vars = {}, persistDir, port, name = 'worker'
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
   }
   const out = fs.openSync(logFile, 'a');
-  fs.writeSync(out, `# ${new Date().toISOString()} ${node22()} ${args.map((a) => (/GITHUB_TOKEN/.test(a) ? 'GITHUB_TOKEN:***' : a)).join(' ')}\n`);
+  for (const [k, v] of Object.entries(vars)) if (/TOKEN|SECRET|KEY/.test(k)) recordSecret(v, `var ${k}`);
+  const shown = args.map((a) => a.replace(/^([A-Z_]*(?:TOKEN|SECRET|KEY)[A-Z_]*):.*$/, '$1:***'));
+  fs.writeSync(out, `# ${new Date().toISOString()} ${node22()} ${shown.join(' ')}\n`);
   const child = spawnGroup(node22(), args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', out, out],
@@ -340,7 +399,9 @@ function runNode22(args, timeoutMs = 120_000) {
 export async function createToken(name, persistDir, extraArgs = []) {
   const r = await runScriptToken(['create', '--name', name, '--json', '--local', '--persist-to', persistDir, ...extraArgs]);
   if (r.code !== 0) throw new Error(`scripts/token create failed (${r.code}): ${r.stderr}${r.stdout}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  const created = JSON.parse(r.stdout.trim().split('\n').pop());
+  recordSecret(created.token, `bearer token ${name}`);
+  return created;
 }
 
 export async function revokeToken(selector, persistDir, extraArgs = []) {
