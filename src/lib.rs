@@ -162,7 +162,7 @@ async fn endpoint(
             match path.as_str() {
                 "/mcp" => transport::streamable::handle(req, env, &config, caller, obs).await,
                 "/sse" => transport::legacy_sse::open(req, env, caller, obs).await,
-                _ => transport::legacy_sse::message(req, env, caller, obs).await,
+                _ => transport::legacy_sse::message(req, env, &config, caller, obs).await,
             }
         }
         _ if config.auth_mode == AuthMode::Oauth => {

@@ -77,10 +77,12 @@ fn tool_call(message: &Value) -> Option<&str> {
 }
 
 /// Why a tool call was refused: the limit, and how long to wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub limit: Limit,
     pub retry_after: RetryAfter,
+    /// The tool whose call went over.
+    pub tool: String,
 }
 
 impl Refused {
@@ -112,7 +114,11 @@ pub async fn check_tool_calls(env: &Env, identity: &str, message: &Value) -> Res
                 continue;
             }
             if let Err(retry_after) = check(env, limit, identity).await {
-                return Err(Refused { limit, retry_after });
+                return Err(Refused {
+                    limit,
+                    retry_after,
+                    tool: name.to_string(),
+                });
             }
         }
     }
@@ -193,6 +199,7 @@ mod tests {
         let refused = Refused {
             limit: Limit::Search,
             retry_after: RetryAfter(60),
+            tool: "searchGithubCode".into(),
         };
         assert!(refused.message().contains("search tool calls"));
         assert!(refused.message().contains("Retry after 60 seconds"));

@@ -34,6 +34,8 @@ pub const FLUSH_DELAY: Duration = Duration::from_secs(5);
 thread_local! {
     static PENDING: RefCell<Totals> = RefCell::new(Totals::default());
     static TIMER: Cell<bool> = const { Cell::new(false) };
+    /// Batches on their way to the object.
+    static IN_FLIGHT: Cell<u32> = const { Cell::new(0) };
 }
 
 /// A future to hand to `waitUntil`.
@@ -91,7 +93,10 @@ pub fn schedule(env: &Env, wait_until: impl FnOnce(Deferred)) {
 
 /// Sends a batch; if the object cannot be reached, the counts go back into the next one.
 async fn send(env: Env, batch: Totals) {
-    if let Err(error) = post(&env, "/add", Some(&batch)).await {
+    IN_FLIGHT.with(|n| n.set(n.get() + 1));
+    let sent = post(&env, "/add", Some(&batch)).await;
+    IN_FLIGHT.with(|n| n.set(n.get().saturating_sub(1)));
+    if let Err(error) = sent {
         PENDING.with(|p| p.borrow_mut().merge(&batch));
         super::event(
             Level::Warn,
@@ -123,11 +128,18 @@ async fn post(env: &Env, path: &str, batch: Option<&Totals>) -> worker::Result<R
     Ok(response)
 }
 
-/// The deployment's totals, after sending this isolate's batch.
+/// The deployment's totals, after sending this isolate's batch (and waiting, up to a
+/// second, for batches already on their way).
 pub async fn read(env: &Env) -> worker::Result<Totals> {
     let batch = take();
     if !batch.is_empty() {
         send(env.clone(), batch).await;
+    }
+    for _ in 0..50 {
+        if IN_FLIGHT.with(Cell::get) == 0 {
+            break;
+        }
+        worker::Delay::from(Duration::from_millis(20)).await;
     }
     let mut response = post(env, "/read", None).await?;
     Ok(serde_json::from_str(&response.text().await?)?)

@@ -295,8 +295,14 @@ impl Observation {
         self.update(|s| s.auth_failure = Some(reason));
     }
 
-    pub fn set_limited(&self, binding: &'static str) {
-        self.update(|s| s.limited_by = Some(binding));
+    /// A tool call refused by the rate limit `binding`, before any dispatch.
+    pub fn set_limited(&self, binding: &'static str, tool: Option<&str>) {
+        let tool = tool.map(str::to_string);
+        self.update(|s| {
+            s.limited_by = Some(binding);
+            s.method = Some("tools/call".into());
+            s.tool = tool;
+        });
     }
 
     pub fn set_error(&self, error: String) {

@@ -9,6 +9,7 @@ use worker::{Env, Method, Request, Response};
 use super::http;
 use super::streamable::{accepts, check_json_post, read_body};
 use crate::auth::caller::Caller;
+use crate::config::Config;
 use crate::mcp::jsonrpc::{codes, RpcError};
 use crate::observe::Observation;
 use crate::session::internal::{self, Op};
@@ -41,6 +42,7 @@ pub async fn open(
 pub async fn message(
     mut req: Request,
     env: &Env,
+    config: &Config,
     caller: Caller,
     obs: &Observation,
 ) -> worker::Result<Response> {
@@ -77,8 +79,11 @@ pub async fn message(
             if let Err(refused) =
                 crate::limits::check_tool_calls(env, &caller.subject, &value).await
             {
-                obs.set_limited(refused.limit.binding());
-                obs.set_method("tools/call");
+                let server = crate::tools::server_for(config);
+                let known = server
+                    .has_tool(&refused.tool)
+                    .then_some(refused.tool.as_str());
+                obs.set_limited(refused.limit.binding(), known);
                 let id = value
                     .get("id")
                     .and_then(|id| serde_json::from_value(id.clone()).ok());

@@ -96,8 +96,11 @@ async fn post(
         }
     };
     if let Err(refused) = crate::limits::check_tool_calls(env, &caller.subject, &value).await {
-        obs.set_limited(refused.limit.binding());
-        obs.set_method("tools/call");
+        let server = crate::tools::server_for(config);
+        let known = server
+            .has_tool(&refused.tool)
+            .then_some(refused.tool.as_str());
+        obs.set_limited(refused.limit.binding(), known);
         return http::rate_limited(&refused, single_id(&value));
     }
     if modern::is_modern(header_version.as_deref(), &value) {

@@ -690,3 +690,47 @@ export function rawHttp(url, { method = 'GET', headers = {}, body, timeoutMs = R
     req.end();
   });
 }
+
+// ---------------------------------------------------------------- observability
+
+/** The structured request log lines (`"msg":"request"`) a worker wrote so far. */
+export function requestLines(w) {
+  const lines = [];
+  for (const line of fs.readFileSync(w.logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const json = JSON.parse(line);
+      if (json.msg === 'request') lines.push(json);
+    } catch {}
+  }
+  return lines;
+}
+
+/** Polls until `pred(requestLines(w))` holds (lines from a session's object land a moment later). */
+export async function waitForLines(w, pred, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const lines = requestLines(w);
+    if (pred(lines)) return lines;
+    if (Date.now() > deadline) return lines;
+    await sleep(100);
+  }
+}
+
+/** Names of the KV value blobs in a `--persist-to` dir: each KV write adds one. */
+export function kvBlobs(persistDir) {
+  const root = path.join(persistDir, 'v3', 'kv');
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root, { recursive: true }).filter((f) => f.split(path.sep).includes('blobs') && !f.endsWith('blobs'));
+}
+
+/** GET /metrics with the token → {status, text, value(name, labels)} */
+export async function scrape(w, token) {
+  const r = await fetch(`${w.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const text = await r.text();
+  const value = (name, labels = '') => {
+    const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  return { status: r.status, headers: r.headers, text, value };
+}

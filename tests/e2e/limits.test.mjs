@@ -1,0 +1,107 @@
+// Issue 8, rate limits and cost: tool calls are limited per identity, search tools more
+// strictly (SEARCH_LIMITER, 30 a minute); over the limit every transport answers the POST
+// with 429, Retry-After and a JSON-RPC error saying when to retry. The GitHub ETag cache
+// lives in the Cache API: a repeated call is a 304 served from it, with zero KV writes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  startFakeGitHub, startWorker, workerVars, createToken, tempDir, rawSession, mcpPost, openSse, rpc,
+  initializeRequest, waitForLines, scrape, kvBlobs,
+} from './harness.mjs';
+
+const MODERN = '2026-07-28';
+const METRICS_TOKEN = `mt_${crypto.randomBytes(24).toString('hex')}`;
+const SEARCH = { name: 'searchGithubRepositories', arguments: { query: 'hello' } };
+const modernSearch = (id) =>
+  rpc(id, 'tools/call', { ...SEARCH, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } });
+const modernHeaders = { 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/call', 'Mcp-Name': SEARCH.name };
+
+let gh;
+before(async () => {
+  gh = await startFakeGitHub();
+});
+after(async () => {
+  await gh?.close();
+});
+
+function assertRefused(r, id) {
+  assert.equal(r.status, 429, r.text);
+  assert.equal(r.headers.get('retry-after'), '60');
+  assert.equal(r.json.id, id);
+  assert.equal(r.json.error.code, -32000);
+  assert.match(r.json.error.message, /Rate limit exceeded: .*search tool calls.*Retry after 60 seconds/);
+  assert.deepEqual(r.json.error.data, { retryAfter: 60, limit: 'SEARCH_LIMITER' });
+}
+
+test('over the search limit: 429 with Retry-After on a 2026-07-28 POST, a session POST and /sse/message', async () => {
+  const w = await startWorker({ vars: workerVars(gh, { extra: { METRICS_TOKEN } }), name: 'limits' });
+  try {
+    const session = await rawSession(w.mcpUrl);
+    const sse = await openSse(w.sseUrl);
+    const endpoint = new URL((await sse.next((e) => e.event === 'endpoint')).data, w.url).href;
+    await mcpPost(endpoint, initializeRequest(1, '2024-11-05'));
+    await sse.next((e) => e.data?.includes('"id":1'));
+    // The budget is the identity's, whatever the transport: 30 searches a minute.
+    for (let i = 1; i <= 30; i++) {
+      const r = await mcpPost(w.mcpUrl, modernSearch(i), modernHeaders);
+      assert.equal(r.status, 200, `search ${i}: ${r.text.slice(0, 200)}`);
+      assert.equal(r.json.result.isError, undefined);
+    }
+    assertRefused(await mcpPost(w.mcpUrl, modernSearch(31), modernHeaders), 31);
+    assertRefused(await session.request('tools/call', SEARCH), 2);
+    const viaSse = await mcpPost(endpoint, rpc(7, 'tools/call', SEARCH));
+    assertRefused(viaSse, 7);
+    // Other tools still have budget.
+    assert.equal((await session.call('whoami')).structuredContent.authMode, 'none');
+    assert.equal((await mcpPost(endpoint, rpc(8, 'tools/call', { name: 'whoami', arguments: {} }))).status, 202);
+    const answer = await sse.next((e) => e.data?.includes('"id":8'));
+    assert.ok(!answer.data.includes('"error"'));
+    assert.ok(!sse.events.some((e) => e.data?.includes('"id":7')), 'the refused call got its answer on the POST, not the stream');
+    sse.close();
+    const lines = await waitForLines(w, (ls) => ls.filter((l) => l.outcome === 'rate_limited').length >= 3);
+    const limited = lines.filter((l) => l.outcome === 'rate_limited');
+    assert.deepEqual(limited.map((l) => [l.transport, l.httpStatus, l.limitedBy, l.level]), [
+      ['streamable_http', 429, 'SEARCH_LIMITER', 'warn'],
+      ['streamable_http', 429, 'SEARCH_LIMITER', 'warn'],
+      ['sse', 429, 'SEARCH_LIMITER', 'warn'],
+    ]);
+    const m = await scrape(w, METRICS_TOKEN);
+    assert.equal(m.value('mcp_rate_limited_total', 'limit="SEARCH_LIMITER"'), 3, m.text);
+    assert.equal(m.value('mcp_requests_total', `method="tools/call",tool="${SEARCH.name}",status="rate_limited"`), 3);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a repeated GitHub call is answered from the Cache API with zero KV writes', async () => {
+  const persistDir = tempDir();
+  const { token } = await createToken('cache-user', persistDir);
+  const w = await startWorker({ vars: workerVars(gh, { authMode: 'bearer' }), persistDir, name: 'edge-cache' });
+  try {
+    const kvBefore = kvBlobs(persistDir);
+    assert.equal(kvBefore.length, 1, 'only the bearer token is in KV');
+    const s = await rawSession(w.mcpUrl, { authorization: `Bearer ${token}` });
+    const path304 = '304 /repos/octocat/Hello-World/branches';
+    const before304 = gh.counts[path304] ?? 0;
+    const first = await s.call('listGithubBranches', { owner: 'octocat', repo: 'Hello-World' });
+    const second = await s.call('listGithubBranches', { owner: 'octocat', repo: 'Hello-World' });
+    assert.deepEqual(second.structuredContent, first.structuredContent);
+    assert.equal((gh.counts[path304] ?? 0) - before304, 1, 'GitHub answered the repeat with 304');
+    const lines = await waitForLines(w, (ls) => ls.filter((l) => l.tool === 'listGithubBranches').length >= 2);
+    assert.deepEqual(lines.filter((l) => l.tool === 'listGithubBranches').map((l) => [l.githubCalls, l.githubCacheHits]), [[1, 0], [1, 1]]);
+    // Twenty more calls, cached and not: no KV write at all.
+    for (let i = 0; i < 10; i++) {
+      await s.call('listGithubBranches', { owner: 'octocat', repo: 'Hello-World' });
+      await s.call('listGithubTags', { owner: 'octocat', repo: 'Hello-World', page: i + 1 });
+    }
+    assert.deepEqual(kvBlobs(persistDir), kvBefore, 'no KV value was written');
+    // The entries are in the Cache API's local store instead.
+    const cacheDir = path.join(persistDir, 'v3', 'cache');
+    assert.ok(fs.existsSync(cacheDir) && fs.readdirSync(cacheDir, { recursive: true }).some((f) => f.includes('blobs')), 'the Cache API holds the entries');
+  } finally {
+    await w.stop();
+  }
+});
