@@ -110,7 +110,7 @@ async fn post(env: &Env, path: &str, batch: Option<&Totals>) -> worker::Result<R
     match batch {
         Some(batch) => {
             init.with_method(Method::Post)
-                .with_body(Some(serde_json::to_string(batch)?.into()));
+                .with_body(Some(batch.encode().into()));
         }
         None => {
             init.with_method(Method::Get);
@@ -142,7 +142,7 @@ pub async fn read(env: &Env) -> worker::Result<Totals> {
         worker::Delay::from(Duration::from_millis(20)).await;
     }
     let mut response = post(env, "/read", None).await?;
-    Ok(serde_json::from_str(&response.text().await?)?)
+    Ok(Totals::decode(&response.text().await?))
 }
 
 /// One request as an Analytics Engine data point. Index: the caller's pseudonym. Blobs:
@@ -193,21 +193,20 @@ impl DurableObject for McpMetrics {
         self.load().await?;
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/add") => {
-                let mut batch: Totals = serde_json::from_str(&req.text().await?)?;
+                let mut batch = Totals::decode(&req.text().await?);
                 batch.flushes = 1;
-                let json = {
+                let encoded = {
                     let mut totals = self.totals.borrow_mut();
                     let totals = totals.get_or_insert_with(Totals::default);
                     totals.merge(&batch);
-                    serde_json::to_string(&*totals)?
+                    totals.encode()
                 };
-                self.state.storage().put(TOTALS_KEY, json).await?;
+                self.state.storage().put(TOTALS_KEY, encoded).await?;
                 Ok(Response::empty()?.with_status(204))
             }
             (Method::Get, "/read") => {
-                let json =
-                    serde_json::to_string(&self.totals.borrow().clone().unwrap_or_default())?;
-                crate::transport::http::json_text(200, json)
+                let encoded = self.totals.borrow().clone().unwrap_or_default().encode();
+                Response::ok(encoded)
             }
             _ => Ok(Response::empty()?.with_status(404)),
         }
@@ -220,9 +219,7 @@ impl McpMetrics {
             return Ok(());
         }
         let stored = self.state.storage().get::<String>(TOTALS_KEY).await?;
-        let totals = stored
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+        let totals = stored.map(|text| Totals::decode(&text)).unwrap_or_default();
         let mut slot = self.totals.borrow_mut();
         if slot.is_none() {
             *slot = Some(totals);

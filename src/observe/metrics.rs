@@ -8,8 +8,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde::{Deserialize, Serialize};
-
 use super::record::{Outcome, Record};
 
 /// Histogram bucket bounds, in milliseconds: around the SLO (p95 < 1 s) and the alert
@@ -48,7 +46,7 @@ pub fn method_label(method: Option<&str>, http_method: &str) -> String {
 }
 
 /// Counts of durations by bucket.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Histogram {
     /// Observations at or under each bound of [`BUCKETS_MS`] (not cumulative).
     pub buckets: Vec<u64>,
@@ -84,7 +82,7 @@ impl Histogram {
 }
 
 /// Every count, for an isolate's batch or the whole deployment.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Totals {
     /// By `method \u{1f} tool \u{1f} status`.
     pub requests: BTreeMap<String, u64>,
@@ -175,6 +173,98 @@ impl Totals {
         self.sessions_opened += other.sessions_opened;
         self.sessions_closed += other.sessions_closed;
         self.flushes += other.flushes;
+    }
+
+    /// A compact text form, one count per line (`kind \t key \t value`), for batches sent
+    /// to the metrics object and the totals it stores. Keys are label values, which hold
+    /// no tabs or newlines.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        for (kind, map) in self.maps() {
+            for (key, count) in map {
+                let _ = writeln!(out, "{kind}\t{key}\t{count}");
+            }
+        }
+        for (kind, h) in [("d", &self.duration), ("D", &self.github_duration)] {
+            let buckets: Vec<String> = h.buckets.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "{kind}\t{}\t{}\t{}",
+                h.count,
+                h.sum_ms,
+                buckets.join(" ")
+            );
+        }
+        if let Some((at, value)) = self.github_rate_limit_remaining {
+            let _ = writeln!(out, "R\t{at}\t{value}");
+        }
+        let (opened, closed, flushes) = (self.sessions_opened, self.sessions_closed, self.flushes);
+        let _ = writeln!(out, "s\t{opened}\t{closed}\t{flushes}");
+        out
+    }
+
+    /// Reads [`Totals::encode`]'s form; lines it does not understand are skipped.
+    pub fn decode(text: &str) -> Totals {
+        let mut totals = Totals::default();
+        for line in text.lines() {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let num = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|f| f.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            match fields.as_slice() {
+                ["R", at, _] => {
+                    totals.github_rate_limit_remaining = at.parse().ok().map(|at| (at, num(2)));
+                }
+                [kind, key, _] => {
+                    if let Some(map) = totals.map_mut(kind) {
+                        *map.entry((*key).to_string()).or_default() += num(2);
+                    }
+                }
+                ["d" | "D", _, _, buckets] => {
+                    let h = Histogram {
+                        buckets: buckets.split(' ').map(|b| b.parse().unwrap_or(0)).collect(),
+                        count: num(1),
+                        sum_ms: num(2),
+                    };
+                    if fields.first() == Some(&"d") {
+                        totals.duration.merge(&h);
+                    } else {
+                        totals.github_duration.merge(&h);
+                    }
+                }
+                ["s", _, _, _] => {
+                    totals.sessions_opened += num(1);
+                    totals.sessions_closed += num(2);
+                    totals.flushes += num(3);
+                }
+                _ => {}
+            }
+        }
+        totals
+    }
+
+    fn maps(&self) -> [(&'static str, &BTreeMap<String, u64>); 5] {
+        [
+            ("r", &self.requests),
+            ("e", &self.tool_errors),
+            ("a", &self.auth_failures),
+            ("l", &self.rate_limited),
+            ("g", &self.github_requests),
+        ]
+    }
+
+    fn map_mut(&mut self, kind: &str) -> Option<&mut BTreeMap<String, u64>> {
+        match kind {
+            "r" => Some(&mut self.requests),
+            "e" => Some(&mut self.tool_errors),
+            "a" => Some(&mut self.auth_failures),
+            "l" => Some(&mut self.rate_limited),
+            "g" => Some(&mut self.github_requests),
+            _ => None,
+        }
     }
 
     /// The Prometheus text exposition (version 0.0.4).
@@ -427,7 +517,11 @@ mod tests {
         });
         assert_eq!(a.github_rate_limit_remaining, Some((10, 100)));
         assert!(a.render().contains("mcp_active_sessions 2\n"));
-        let back: Totals = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
-        assert_eq!(back, a);
+        a.add(&record());
+        let mut failed = record();
+        failed.is_error = true;
+        a.add(&failed);
+        assert_eq!(Totals::decode(&a.encode()), a);
+        assert_eq!(Totals::decode("x\ty\nr\tonly two"), Totals::default());
     }
 }

@@ -19,7 +19,6 @@ pub mod upstream;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{Env, Request};
 
@@ -30,8 +29,16 @@ use trace::{Parent, TraceContext, TraceSource};
 
 /// The optional Analytics Engine binding: each request becomes a data point there.
 pub const ANALYTICS_BINDING: &str = "ANALYTICS";
-/// Carries a [`Handoff`] from the Worker to a session's object.
-pub const HANDOFF_HEADER: &str = "x-mcpw-observation";
+/// Headers that carry a [`Handoff`] from the Worker to a session's object.
+const HANDOFF_HEADERS: [&str; 7] = [
+    "x-mcpw-request-id",
+    "x-mcpw-started-ms",
+    "x-mcpw-http-method",
+    "x-mcpw-path",
+    "x-mcpw-traceparent",
+    "x-mcpw-caller-id",
+    "x-mcpw-caller-login",
+];
 
 thread_local! {
     /// `LOG_LEVEL`, as the latest request in this isolate read it.
@@ -77,7 +84,7 @@ impl Settings {
 }
 
 /// What the Worker tells a session's object about a request it forwards.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Handoff {
     pub request_id: String,
     pub started_ms: i64,
@@ -86,6 +93,42 @@ pub struct Handoff {
     pub traceparent: Option<String>,
     pub caller: Option<String>,
     pub caller_login: Option<String>,
+}
+
+impl Handoff {
+    /// Puts the handoff into the headers of the request to the object.
+    pub fn write(&self, headers: &worker::Headers) -> worker::Result<()> {
+        let values = [
+            Some(self.request_id.clone()),
+            Some(self.started_ms.to_string()),
+            Some(self.http_method.clone()),
+            Some(self.path.clone()),
+            self.traceparent.clone(),
+            self.caller.clone(),
+            self.caller_login.clone(),
+        ];
+        for (name, value) in HANDOFF_HEADERS.iter().zip(values) {
+            if let Some(value) = value {
+                headers.set(name, &value)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a handoff from the object's request, if the Worker sent one.
+    pub fn read(headers: &worker::Headers) -> Option<Handoff> {
+        let [id, started, method, path, trace, caller, login] =
+            HANDOFF_HEADERS.map(|name| headers.get(name).ok().flatten());
+        Some(Handoff {
+            request_id: id?,
+            started_ms: started?.parse().ok()?,
+            http_method: method?,
+            path: path?,
+            traceparent: trace,
+            caller,
+            caller_login: login,
+        })
+    }
 }
 
 /// One request, observed. Cheap to clone; the line is written when the last clone drops.

@@ -23,7 +23,7 @@ use crate::mcp::server::{Declared, Handled};
 use crate::mcp::version::ProtocolVersion;
 use crate::now_ms;
 use crate::observe::record::Transport;
-use crate::observe::{flush, Handoff, Observation, HANDOFF_HEADER};
+use crate::observe::{flush, Handoff, Observation};
 use crate::transport::outbox::{self, Outbox, OutboxPeer, Outgoing, PendingReplies};
 use crate::transport::{dispatch, http, sse};
 
@@ -76,11 +76,8 @@ impl DurableObject for McpSession {
     /// Serves one request the Worker forwarded, and writes its log line: only the object
     /// sees how a streamed or `/sse/message` request ends.
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        let obs = match req.headers().get(HANDOFF_HEADER)? {
-            Some(json) => match serde_json::from_str::<Handoff>(&json) {
-                Ok(handoff) => Observation::resume(&self.env, handoff),
-                Err(_) => Observation::start(&self.env, &req),
-            },
+        let obs = match Handoff::read(req.headers()) {
+            Some(handoff) => Observation::resume(&self.env, handoff),
             None => Observation::start(&self.env, &req),
         };
         let response = match self.serve(req, &obs).await {

@@ -8,7 +8,7 @@
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::auth::caller::Caller;
-use crate::observe::{Observation, HANDOFF_HEADER};
+use crate::observe::Observation;
 
 /// The Durable Object binding in `wrangler.toml`.
 pub const BINDING: &str = "MCP_SESSION";
@@ -74,7 +74,7 @@ pub async fn forward(
 ) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set(CALLER_HEADER, &serde_json::to_string(caller)?)?;
-    headers.set(HANDOFF_HEADER, &serde_json::to_string(&obs.hand_off())?)?;
+    obs.hand_off().write(&headers)?;
     headers.set(SESSION_HEADER, session_id)?;
     if let Some(version) = protocol_version {
         headers.set("mcp-protocol-version", version)?;

@@ -10,7 +10,7 @@ use super::http;
 use super::streamable::{accepts, check_json_post, read_body};
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::mcp::jsonrpc::{codes, RpcError};
+use crate::mcp::jsonrpc::{codes, RequestId, RpcError};
 use crate::observe::Observation;
 use crate::session::internal::{self, Op};
 
@@ -84,9 +84,7 @@ pub async fn message(
                     .has_tool(&refused.tool)
                     .then_some(refused.tool.as_str());
                 obs.set_limited(refused.limit.binding(), known);
-                let id = value
-                    .get("id")
-                    .and_then(|id| serde_json::from_value(id.clone()).ok());
+                let id = value.get("id").and_then(RequestId::from_value);
                 return http::rate_limited(&refused, id);
             }
         }

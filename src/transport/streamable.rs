@@ -238,9 +238,7 @@ async fn modern_post(
 
 /// The id of a single JSON-RPC request, for an error that answers it.
 fn single_id(value: &Value) -> Option<jsonrpc::RequestId> {
-    value
-        .get("id")
-        .and_then(|id| serde_json::from_value(id.clone()).ok())
+    value.get("id").and_then(jsonrpc::RequestId::from_value)
 }
 
 /// The session id a request must carry, or the 400 that says so.

@@ -5,11 +5,10 @@
 // completions, the 2026-07-28 resource-not-found code and MCP_TOOLSETS groups.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import AjvModule from 'ajv';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startFakeGitHub, startWorker, workerVars, withTimeout, resultText, mcpPost, rpc, sleep } from './harness.mjs';
+import { startFakeGitHub, startWorker, workerVars, withTimeout, resultText, mcpPost, rpc, sleep, requestLines } from './harness.mjs';
 import { FILE_MARKER, DIFF_MARKER, PNG_BASE64 } from '../fake-github/server.mjs';
 
 const Ajv = AjvModule.default ?? AjvModule;
@@ -99,9 +98,9 @@ describe('GitHub toolset through the TypeScript SDK (AUTH_MODE=none, GITHUB_TOKE
     const last = upstream(/\/branches$/).at(-1);
     assert.match(last.headers['if-none-match'] ?? '', /^W\/"/, 'the conditional request carried the ETag');
     // wrangler dev writes the Worker's console to its log a little after the response.
-    const logged = () => fs.readFileSync(worker.logFile, 'utf8').includes('etag cache hit (304): GET /repos/octocat/Hello-World/branches');
+    const logged = () => requestLines(worker).some((l) => l.tool === 'listGithubBranches' && l.githubCacheHits === 1);
     for (let i = 0; i < 50 && !logged(); i++) await sleep(100);
-    assert.ok(logged(), 'the hit shows in the logs');
+    assert.ok(logged(), "the hit shows in the request's log line (githubCacheHits)");
     assert.equal(first.items.length, 3);
     assert.deepEqual(first.items[0], { name: 'master', sha: first.items[0].sha, protected: true });
     const protectedOnly = await ok('listGithubBranches', { ...REPO, protected: true });
