@@ -142,9 +142,10 @@ fn check_policy(origin: &str, listed: &[String], tokens_required: bool) {
     if !tokens_required {
         if let Ok(url) = Url::parse(normalized) {
             let canonical = url.origin().ascii_serialization();
+            // Browsers send the origin's serialization exactly (lowercase scheme).
             if matches!(url.scheme(), "http" | "https")
                 && loopback_url_host(url.host())
-                && canonical.eq_ignore_ascii_case(normalized)
+                && canonical == normalized
             {
                 assert!(api, "{origin:?} is a canonical loopback origin");
             }
