@@ -331,7 +331,7 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
     let secret =
         (registration.auth_method != AuthMethod::None).then(|| crypto::random_token("mcpcs_"));
     let client = ClientRecord {
-        client_id: crypto::random_token("mcpcl_")[..30].to_string(),
+        client_id: crypto::random_token("mcpcl_").chars().take(30).collect(),
         secret_hash: secret.as_deref().map(crypto::sha256_hex),
         redirect_uris: registration.redirect_uris,
         client_name: registration.client_name,

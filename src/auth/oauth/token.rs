@@ -74,7 +74,10 @@ async fn read(
     let fields = super::pages::form_fields(&body);
     let mut names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
     names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1] && w[0] != "resource") {
+    if names
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if a == b && *a != "resource"))
+    {
         return Ok(Err(OAuthError::invalid_request(
             "a parameter appears more than once",
         )));
@@ -270,16 +273,15 @@ async fn issue(oauth: &OAuth<'_>, mut grant: Grant) -> worker::Result<Response> 
         .await?;
     grant.refresh_hash = Some(refresh_hash);
     oauth.store.put_grant(&grant).await?;
-    let mut body = json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": ACCESS_TTL,
-        "refresh_token": refresh,
-    });
+    let mut body = serde_json::Map::new();
+    body.insert("access_token".into(), json!(access));
+    body.insert("token_type".into(), json!("Bearer"));
+    body.insert("expires_in".into(), json!(ACCESS_TTL));
+    body.insert("refresh_token".into(), json!(refresh));
     if let Some(scope) = &grant.scope {
-        body["scope"] = json!(scope);
+        body.insert("scope".into(), json!(scope));
     }
-    super::no_store_json(200, &body)
+    super::no_store_json(200, &serde_json::Value::Object(body))
 }
 
 /// RFC 7009: revoking an access token ends that token; revoking a refresh token ends the
