@@ -450,7 +450,7 @@ describe('ALLOWED_GITHUB_USERS', () => {
   let privateWorker;
 
   before(async () => {
-    privateWorker = await startWorker({ name: 'oauth-private', vars: oauthVars(gh, { ALLOWED_GITHUB_USERS: 'octocat' }) });
+    privateWorker = await startWorker({ name: 'oauth-private', vars: oauthVars(gh, { ALLOWED_GITHUB_USERS: 'octocat:1' }) });
   });
 
   after(() => privateWorker?.stop());

@@ -1,6 +1,7 @@
 //! Signing in with GitHub, through the `oauth2` crate: the redirect to GitHub (with PKCE),
 //! and `/callback`, which checks the state and the browser, exchanges the code, learns who
-//! signed in, applies `ALLOWED_GITHUB_USERS`, and answers the client with our own code.
+//! signed in, applies `ALLOWED_GITHUB_USERS` (by numeric id), and answers the client with
+//! our own code.
 
 use oauth2::basic::BasicClient;
 use oauth2::{
@@ -143,11 +144,14 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             ]);
         }
     };
-    if !oauth.user_allowed(&user.login) {
+    if !oauth.user_allowed(user.id) {
         return pages::error(
             403,
             &format!("GitHub user {} is not allowed on this server", user.login),
-            "This server is private. Ask its operator to add you to ALLOWED_GITHUB_USERS.",
+            &format!(
+                "This server is private. Ask its operator to add your GitHub id, {}, to ALLOWED_GITHUB_USERS.",
+                user.id
+            ),
         );
     }
     let grant = Grant {

@@ -120,9 +120,9 @@ impl<'a> OAuth<'a> {
         self.config.github_scopes.clone()
     }
 
-    pub fn user_allowed(&self, login: &str) -> bool {
-        let allowed = &self.config.allowed_github_users;
-        allowed.is_empty() || allowed.iter().any(|u| u.eq_ignore_ascii_case(login))
+    /// `ALLOWED_GITHUB_USERS`, by the numeric GitHub id (logins can change hands).
+    pub fn user_allowed(&self, github_id: u64) -> bool {
+        self.config.github_user_allowed(github_id)
     }
 
     pub fn cimd_allows_loopback(&self) -> bool {
