@@ -412,5 +412,6 @@ pub async fn authenticate(
         subject: format!("github:{}", grant.github_user_id),
         display_name: grant.github_login,
         github_token: github_token.map(Secret::new),
+        client_id: Some(record.client_id),
     })
 }
