@@ -209,6 +209,19 @@ describe('ALLOWED_GITHUB_USERS by numeric id', () => {
     privateWorker = await startWorker({ name: 'oauth-allowlist', port, persistDir, vars: { ...vars, ALLOWED_GITHUB_USERS: allowed } });
   }
 
+  test('a bare login is a configuration error that says where to find the id', async () => {
+    const misconfigured = await startWorker({ name: 'oauth-allowlist-login', healthyStatus: 503, vars: oauthVars(gh, { ALLOWED_GITHUB_USERS: 'octocat:1, hubot' }) });
+    try {
+      const r = await fetch(`${misconfigured.url}/mcp`, { method: 'POST' });
+      const text = await r.text();
+      assert.equal(r.status, 503);
+      assert.match(text, /ALLOWED_GITHUB_USERS names 'hubot'/);
+      assert.match(text, /https:\/\/api\.github\.com\/users\/hubot/);
+    } finally {
+      await misconfigured.stop();
+    }
+  });
+
   test('removing a user ends their access: the access token is refused, the refresh revokes the grant', { timeout: 180_000 }, async () => {
     privateWorker = await startWorker({ name: 'oauth-allowlist', vars });
     const address = nextAddress();
