@@ -258,7 +258,7 @@ async fn authorization_code(
     match grant_protocol::call(&oauth.env, grant_id, &redeem).await {
         Err(error) => Ok(Err(error)),
         Ok(GrantAnswer::Issued { grant }) => {
-            let response = deliver(oauth, grant_id, &grant, &minted, Delivery::Fresh).await?;
+            let response = deliver(oauth, grant_id, &grant, &minted).await?;
             oauth.store.keep_client(&request.client, oauth.now).await?;
             Ok(Ok(response))
         }
@@ -299,9 +299,7 @@ async fn refresh(
     match grant_protocol::call(&oauth.env, grant_id, &rotate).await {
         Err(error) => Ok(Err(error)),
         Ok(GrantAnswer::Issued { grant }) => {
-            deliver(oauth, grant_id, &grant, &minted, Delivery::Fresh)
-                .await
-                .map(Ok)
+            deliver(oauth, grant_id, &grant, &minted).await.map(Ok)
         }
         Ok(GrantAnswer::Replayed {
             grant,
@@ -325,9 +323,7 @@ async fn refresh(
                 refresh: given.refresh_token,
                 access_expires_at,
             };
-            deliver(oauth, grant_id, &grant, &minted, Delivery::Retry)
-                .await
-                .map(Ok)
+            deliver(oauth, grant_id, &grant, &minted).await.map(Ok)
         }
         Ok(other) => refusal(oauth, other).await,
     }
@@ -358,25 +354,23 @@ async fn refusal(
     }
 }
 
-/// Whether the token pair is new, or the one a retried refresh was given before.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Delivery {
-    Fresh,
-    Retry,
-}
-
 /// Makes the access token usable (its KV record, written here so that this location reads
-/// it at once) and answers with the token pair.
+/// it at once) and answers with the token pair. A retried refresh rewrites the record its
+/// rotation wrote, perhaps at another location.
 ///
 /// A revocation racing this request may have deleted the record before it was written, so
 /// the grant is asked afterwards whether it is still live; if not, the record is deleted
 /// again. The pair is answered either way: it was issued, then revoked.
+///
+/// A failed write is logged, and the pair still answered: the grant has already accepted it,
+/// so a retry of a code would count as a replay and revoke the grant, while with the pair
+/// the client's first request gets 401 and its refresh (which writes a record) succeeds.
+/// Racing retries write the same value, and KV takes one write a second per key.
 async fn deliver(
     oauth: &OAuth<'_>,
     grant_id: &str,
     grant: &GrantInfo,
     minted: &Minted,
-    delivery: Delivery,
 ) -> worker::Result<Response> {
     let hash = crypto::sha256_hex(&minted.access);
     let record = AccessRecord {
@@ -388,22 +382,16 @@ async fn deliver(
         github_login: grant.github_login.clone(),
         github_token: grant.github_token.clone(),
     };
-    let written = oauth.store.put_access(&hash, &record, oauth.now).await;
-    match (written, delivery) {
-        (Ok(()), _) => {}
-        (Err(error), Delivery::Fresh) => return Err(error),
-        // A retry rewrites the record the rotation wrote, so that this location (perhaps
-        // not the rotation's) reads it at once. Racing retries write the same value, and KV
-        // takes one write a second per key: a refused write loses nothing.
-        (Err(error), Delivery::Retry) => {
-            worker::console_error!(
-                "a refresh retry of grant {grant_id} did not rewrite its access record: {error}"
-            );
-        }
+    if let Err(error) = oauth.store.put_access(&hash, &record, oauth.now).await {
+        worker::console_error!("could not write an access record of grant {grant_id}: {error}");
     }
     match grant_protocol::call(&oauth.env, grant_id, &GrantRequest::Confirm).await {
         Ok(GrantAnswer::Confirmed { live: true }) => {}
-        Ok(_) => oauth.store.delete(&access_key(&hash)).await?,
+        Ok(_) => {
+            if let Err(error) = oauth.store.delete(&access_key(&hash)).await {
+                worker::console_error!("could not delete an access record of revoked grant {grant_id} (its alarm will): {error}");
+            }
+        }
         // Logged by `call`. The object's alarm deletes a revoked grant's records again.
         Err(_) => {}
     }
