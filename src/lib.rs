@@ -17,6 +17,7 @@ pub mod session;
 pub mod tools;
 pub mod transport;
 
+pub use auth::oauth::grant::OAuthGrant;
 pub use session::durable::McpSession;
 
 use serde_json::json;
