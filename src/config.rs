@@ -32,6 +32,15 @@ pub enum Toolset {
     Conformance,
 }
 
+/// One entry of `ALLOWED_GITHUB_USERS`: a GitHub user by numeric id. Logins can be renamed
+/// and then taken by someone else; ids never change hands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedUser {
+    pub id: u64,
+    /// The login written before the id (`alice:583231`), for readability only: never matched.
+    pub login: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub auth_mode: AuthMode,
@@ -49,8 +58,9 @@ pub struct Config {
     pub github_client_secret: Option<Secret>,
     /// The GitHub scopes asked for at sign-in (`GITHUB_SCOPES`).
     pub github_scopes: String,
-    /// GitHub logins allowed to sign in (`ALLOWED_GITHUB_USERS`); empty allows everyone.
-    pub allowed_github_users: Vec<String>,
+    /// The GitHub users allowed in (`ALLOWED_GITHUB_USERS`), by numeric id; empty allows
+    /// everyone.
+    pub allowed_github_users: Vec<AllowedUser>,
     /// Test-only: fetch Client ID Metadata Documents from loopback (`CIMD_ALLOW_LOOPBACK`).
     pub cimd_allow_loopback: bool,
 }
@@ -98,7 +108,7 @@ impl Config {
             github_client_secret: get("GITHUB_CLIENT_SECRET").map(Secret::new),
             github_scopes: get("GITHUB_SCOPES")
                 .unwrap_or_else(|| DEFAULT_GITHUB_SCOPES.to_string()),
-            allowed_github_users: list(get("ALLOWED_GITHUB_USERS")),
+            allowed_github_users: parse_allowed_users(&list(get("ALLOWED_GITHUB_USERS")))?,
             cimd_allow_loopback: get("CIMD_ALLOW_LOOPBACK")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         })
@@ -108,6 +118,19 @@ impl Config {
     pub fn has_toolset(&self, toolset: Toolset) -> bool {
         self.toolsets.contains(&toolset)
             || (toolset != Toolset::Conformance && self.toolsets.contains(&Toolset::Github))
+    }
+
+    /// True when the GitHub user with this numeric id may use the server
+    /// (`ALLOWED_GITHUB_USERS`, or everyone when it is unset).
+    pub fn github_user_allowed(&self, github_id: u64) -> bool {
+        self.allowed_github_users.is_empty()
+            || self.allowed_github_users.iter().any(|u| u.id == github_id)
+    }
+
+    /// The ids `ALLOWED_GITHUB_USERS` lists; `None` when everyone is allowed.
+    pub fn allowed_github_ids(&self) -> Option<Vec<u64>> {
+        (!self.allowed_github_users.is_empty())
+            .then(|| self.allowed_github_users.iter().map(|u| u.id).collect())
     }
 
     /// The signer of `requestState`. Its key is derived from `COOKIE_ENCRYPTION_KEY`; without
@@ -136,6 +159,37 @@ fn list(value: Option<String>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `ALLOWED_GITHUB_USERS` entries: `583231` or `alice:583231`. A bare login is refused,
+/// with a pointer to where its id can be read.
+fn parse_allowed_users(entries: &[String]) -> Result<Vec<AllowedUser>, String> {
+    entries
+        .iter()
+        .map(|entry| {
+            let (login, id) = match entry.rsplit_once(':') {
+                Some((login, id)) => (Some(login.trim()), id.trim()),
+                None => (None, entry.as_str()),
+            };
+            let login_ok = login.is_none_or(|l| {
+                !l.is_empty()
+                    && l.len() <= 39
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+            match id.parse::<u64>() {
+                Ok(id) if id > 0 && login_ok => Ok(AllowedUser {
+                    id,
+                    login: login.map(str::to_string),
+                }),
+                _ => {
+                    let name = login.unwrap_or(id);
+                    Err(format!(
+                        "ALLOWED_GITHUB_USERS names '{entry}', but each entry must be a GitHub user's numeric id, optionally after its login: 583231 or alice:583231 (logins can be renamed and then taken by someone else; ids cannot). Find the id as \"id\" in https://api.github.com/users/{name}"
+                    ))
+                }
+            }
+        })
+        .collect()
 }
 
 const TOOLSETS: &str =
@@ -291,5 +345,28 @@ mod tests {
         assert!(config(&[("GITHUB_WEB_URL", "https://x?y")])
             .unwrap_err()
             .contains("GITHUB_WEB_URL"));
+    }
+
+    #[test]
+    fn allowed_github_users_are_numeric_ids() {
+        let c = config(&[("ALLOWED_GITHUB_USERS", "583231, alice:42 ,bob-2:7")]).unwrap();
+        let ids: Vec<u64> = c.allowed_github_users.iter().map(|u| u.id).collect();
+        assert_eq!(ids, vec![583231, 42, 7]);
+        assert_eq!(c.allowed_github_users[1].login.as_deref(), Some("alice"));
+        assert!(c.github_user_allowed(42) && !c.github_user_allowed(43));
+        assert_eq!(c.allowed_github_ids(), Some(vec![583231, 42, 7]));
+        let everyone = config(&[]).unwrap();
+        assert!(everyone.github_user_allowed(1));
+        assert_eq!(everyone.allowed_github_ids(), None);
+        let bare = config(&[("ALLOWED_GITHUB_USERS", "1, octocat")]).unwrap_err();
+        assert!(bare.contains("'octocat'"), "{bare}");
+        assert!(
+            bare.contains("https://api.github.com/users/octocat"),
+            "{bare}"
+        );
+        for bad in ["alice:", ":5", "0", "alice:-1", "a b:5", "alice:5x", "é:5"] {
+            let error = config(&[("ALLOWED_GITHUB_USERS", bad)]).unwrap_err();
+            assert!(error.contains("ALLOWED_GITHUB_USERS"), "{bad}: {error}");
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod session;
 pub mod tools;
 pub mod transport;
 
+pub use auth::oauth::grant::OAuthGrant;
 pub use observe::flush::McpMetrics;
 pub use session::durable::McpSession;
 

@@ -13,10 +13,12 @@ pub fn is_session_id(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+// The Workers runtime always provides crypto.getRandomValues; without it nothing here
+// (session ids, keys, nonces) could be secure, so failing loudly is right. The failure
+// does not depend on any input.
+#[allow(clippy::expect_used)]
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    // The Workers runtime always provides crypto.getRandomValues; without it nothing here
-    // could be secure, so failing loudly is right.
     getrandom::getrandom(&mut bytes).expect("the platform has no secure random generator");
     bytes
 }

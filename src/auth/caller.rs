@@ -66,6 +66,10 @@ pub struct Caller {
     /// The GitHub credential tools use for this caller, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub github_token: Option<Secret>,
+    /// In `oauth` mode, the OAuth client the token was issued to: a session belongs to the
+    /// pair of user and client, so another client of the same person cannot use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 impl Caller {
@@ -76,12 +80,16 @@ impl Caller {
             subject: "local".into(),
             display_name: "local developer (AUTH_MODE=none)".into(),
             github_token,
+            client_id: None,
         }
     }
 
-    /// True when `other` is the same identity (credentials may have been refreshed).
+    /// True when `other` is the same identity through the same OAuth client (credentials
+    /// may have been refreshed).
     pub fn same_identity(&self, other: &Caller) -> bool {
-        self.auth_mode == other.auth_mode && self.subject == other.subject
+        self.auth_mode == other.auth_mode
+            && self.subject == other.subject
+            && self.client_id == other.client_id
     }
 }
 
@@ -105,5 +113,24 @@ mod tests {
         let mut c = a.clone();
         c.subject = "bearer:abc".into();
         assert!(!a.same_identity(&c));
+    }
+
+    #[test]
+    fn identity_includes_the_oauth_client() {
+        let user = |client: &str| Caller {
+            auth_mode: AuthMode::Oauth,
+            subject: "github:1".into(),
+            display_name: "octocat".into(),
+            github_token: Some(Secret::new("gho_x")),
+            client_id: Some(client.into()),
+        };
+        assert!(user("mcpcl_a").same_identity(&user("mcpcl_a")));
+        assert!(!user("mcpcl_a").same_identity(&user("mcpcl_b")));
+        let json = serde_json::to_string(&user("mcpcl_a")).unwrap();
+        assert!(json.contains("\"client_id\":\"mcpcl_a\""), "{json}");
+        let back: Caller = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, user("mcpcl_a"));
+        let shown = format!("{:?}", user("mcpcl_a"));
+        assert!(!shown.contains("gho_x"), "{shown}");
     }
 }

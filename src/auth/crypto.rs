@@ -11,21 +11,27 @@ use sha2::{Digest, Sha256};
 /// A 256-bit key for one purpose, derived from the deployment's secret, so that a cookie
 /// signature can never be replayed as, say, an encryption key.
 pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
+    let mut mac = keyed(secret);
     mac.update(b"github-mcp-worker/");
     mac.update(purpose.as_bytes());
     mac.finalize().into_bytes().into()
 }
 
+/// HMAC-SHA256 keyed with `key`.
+#[allow(clippy::expect_used)] // HMAC takes a key of any length: new_from_slice cannot fail.
+fn keyed(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length")
+}
+
 pub fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = keyed(key);
     mac.update(data);
     mac.finalize().into_bytes().to_vec()
 }
 
 /// Constant-time check of an HMAC tag.
 pub fn hmac_verify(key: &[u8], data: &[u8], tag: &[u8]) -> bool {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = keyed(key);
     mac.update(data);
     mac.verify_slice(tag).is_ok()
 }
@@ -66,6 +72,7 @@ pub fn random_token(prefix: &str) -> String {
 }
 
 /// Encrypts `plaintext` as base64url(nonce ‖ ciphertext ‖ tag).
+#[allow(clippy::expect_used)] // AES-GCM fails only past 64 GiB of plaintext; ours are tokens.
 pub fn encrypt(key: &[u8; 32], plaintext: &str) -> String {
     let cipher = Aes256Gcm::new(key.into());
     let nonce = crate::random::random_bytes::<12>();

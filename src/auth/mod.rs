@@ -92,6 +92,7 @@ async fn authenticate_bearer(
             subject: format!("bearer:{}", record.id),
             display_name: record.name,
             github_token: config.github_token.clone(),
+            client_id: None,
         }),
         None => Err(AuthFailure::unauthorized(
             "The bearer token is unknown or has been revoked. Ask the server's operator for a new one.",

@@ -160,8 +160,9 @@ pub fn validate_text(text: &str, max: usize) -> Result<(), String> {
 pub fn validate_timestamp(text: &str) -> Result<(), String> {
     let b = text.as_bytes();
     let well_formed = (10..=30).contains(&b.len())
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
+        && b.get(..4)
+            .is_some_and(|year| year.iter().all(u8::is_ascii_digit))
+        && b.get(4) == Some(&b'-')
         && b.iter()
             .all(|c| c.is_ascii_digit() || b"-:TZ+.".contains(c));
     if well_formed {

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::jsonrpc::{Notification, RpcError};
 use super::version::ProtocolVersion;
@@ -114,15 +114,19 @@ impl<'a> Exchange<'a> {
         let Some(token) = &self.progress_token else {
             return;
         };
-        let mut params = json!({ "progressToken": token, "progress": progress });
+        let mut params = Map::new();
+        params.insert("progressToken".into(), json!(token));
+        params.insert("progress".into(), json!(progress));
         if let Some(total) = total {
-            params["total"] = json!(total);
+            params.insert("total".into(), json!(total));
         }
         if let Some(message) = message {
-            params["message"] = json!(message);
+            params.insert("message".into(), json!(message));
         }
-        self.peer
-            .notify(Notification::new("notifications/progress", params));
+        self.peer.notify(Notification::new(
+            "notifications/progress",
+            Value::Object(params),
+        ));
     }
 
     /// Sends a log message if the client asked for this level or a more severe one.

@@ -127,11 +127,13 @@ impl Notification {
     }
 
     pub fn to_json(&self) -> Value {
-        let mut object = json!({ "jsonrpc": "2.0", "method": self.method });
+        let mut object = Map::new();
+        object.insert("jsonrpc".into(), json!("2.0"));
+        object.insert("method".into(), json!(self.method));
         if let Some(params) = &self.params {
-            object["params"] = params.clone();
+            object.insert("params".into(), params.clone());
         }
-        object
+        Value::Object(object)
     }
 }
 

@@ -226,15 +226,17 @@ pub fn discover(server: &Server) -> Value {
         .iter()
         .map(|v| v.as_str())
         .collect();
-    let mut result = json!({
-        "supportedVersions": supported,
-        "capabilities": server.capabilities(ProtocolVersion::V2026_07_28),
-        "serverInfo": server.info().to_json(),
-    });
+    let mut result = Map::new();
+    result.insert("supportedVersions".into(), json!(supported));
+    result.insert(
+        "capabilities".into(),
+        server.capabilities(ProtocolVersion::V2026_07_28),
+    );
+    result.insert("serverInfo".into(), server.info().to_json());
     if let Some(instructions) = server.instructions() {
-        result["instructions"] = json!(instructions);
+        result.insert("instructions".into(), json!(instructions));
     }
-    result
+    Value::Object(result)
 }
 
 /// Adds what every modern result carries: `_meta` with our server info, and on cacheable

@@ -127,24 +127,26 @@ impl Server {
 
     /// The capabilities we declare: only what is registered.
     pub fn capabilities(&self, version: ProtocolVersion) -> Value {
-        let mut capabilities = json!({ "tools": { "listChanged": false } });
+        let mut capabilities = Map::new();
+        capabilities.insert("tools".into(), json!({ "listChanged": false }));
         if !self.resources.is_empty() {
-            capabilities["resources"] = if version.is_modern() {
+            let resources = if version.is_modern() {
                 json!({ "listChanged": false })
             } else {
                 json!({ "subscribe": true, "listChanged": false })
             };
+            capabilities.insert("resources".into(), resources);
         }
         if !self.prompts.is_empty() {
-            capabilities["prompts"] = json!({ "listChanged": false });
+            capabilities.insert("prompts".into(), json!({ "listChanged": false }));
         }
         if !version.is_modern() {
-            capabilities["logging"] = json!({});
+            capabilities.insert("logging".into(), json!({}));
         }
         if version >= ProtocolVersion::V2025_03_26 {
-            capabilities["completions"] = json!({});
+            capabilities.insert("completions".into(), json!({}));
         }
-        capabilities
+        Value::Object(capabilities)
     }
 
     /// Answers `initialize`: the negotiated version, and the result to send.
@@ -156,15 +158,14 @@ impl Server {
             ));
         };
         let version = ProtocolVersion::negotiate(Some(requested));
-        let mut result = json!({
-            "protocolVersion": version,
-            "capabilities": self.capabilities(version),
-            "serverInfo": self.info.to_json(),
-        });
+        let mut result = Map::new();
+        result.insert("protocolVersion".into(), json!(version));
+        result.insert("capabilities".into(), self.capabilities(version));
+        result.insert("serverInfo".into(), self.info.to_json());
         if let Some(instructions) = &self.instructions {
-            result["instructions"] = json!(instructions);
+            result.insert("instructions".into(), json!(instructions));
         }
-        Ok((version, result))
+        Ok((version, Value::Object(result)))
     }
 
     /// Answers one request (anything but `initialize`, which the transport routes to

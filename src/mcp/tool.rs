@@ -54,23 +54,25 @@ impl Annotations {
 
 impl ToolDefinition {
     pub fn to_json(&self) -> Value {
-        let mut tool = json!({
-            "name": self.name,
-            "title": self.title,
-            "description": self.description,
-            "inputSchema": self.input_schema,
-            "annotations": {
+        let mut tool = Map::new();
+        tool.insert("name".into(), json!(self.name));
+        tool.insert("title".into(), json!(self.title));
+        tool.insert("description".into(), json!(self.description));
+        tool.insert("inputSchema".into(), self.input_schema.clone());
+        tool.insert(
+            "annotations".into(),
+            json!({
                 "title": self.title,
                 "readOnlyHint": self.annotations.read_only,
                 "destructiveHint": self.annotations.destructive,
                 "idempotentHint": self.annotations.idempotent,
                 "openWorldHint": self.annotations.open_world,
-            },
-        });
+            }),
+        );
         if let Some(schema) = &self.output_schema {
-            tool["outputSchema"] = schema.clone();
+            tool.insert("outputSchema".into(), schema.clone());
         }
-        tool
+        Value::Object(tool)
     }
 }
 
@@ -121,14 +123,15 @@ impl ToolResult {
     }
 
     pub fn to_json(&self) -> Value {
-        let mut result = json!({ "content": self.content });
+        let mut result = Map::new();
+        result.insert("content".into(), json!(self.content));
         if let Some(structured) = &self.structured_content {
-            result["structuredContent"] = structured.clone();
+            result.insert("structuredContent".into(), structured.clone());
         }
         if self.is_error {
-            result["isError"] = json!(true);
+            result.insert("isError".into(), json!(true));
         }
-        result
+        Value::Object(result)
     }
 }
 

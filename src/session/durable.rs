@@ -103,7 +103,7 @@ impl DurableObject for McpSession {
         if let Some(session) = self.stored(&storage).await? {
             let idle_since = session.last_active_ms;
             if now_ms() - idle_since < IDLE_TTL_MS {
-                storage.set_alarm(idle_since + IDLE_TTL_MS).await?;
+                storage.set_alarm(expiry_offset(idle_since)).await?;
                 return Response::ok("kept");
             }
         }
@@ -195,7 +195,7 @@ impl McpSession {
     async fn create(&self, session: SessionState) -> worker::Result<()> {
         let storage = self.state.storage();
         storage
-            .set_alarm(session.last_active_ms + IDLE_TTL_MS)
+            .set_alarm(expiry_offset(session.last_active_ms))
             .await?;
         save(&storage, &self.live, session).await?;
         flush::session(true);
@@ -510,6 +510,12 @@ fn record_initialize(session: &mut SessionState, version: ProtocolVersion, reque
             .unwrap_or_else(|| json!({})),
         params.get("clientInfo").cloned().unwrap_or(Value::Null),
     );
+}
+
+/// Milliseconds from now until a session last active at `last_active_ms` expires. worker's
+/// `set_alarm` takes an `i64` as an offset from now, not as a time.
+fn expiry_offset(last_active_ms: i64) -> i64 {
+    (last_active_ms + IDLE_TTL_MS - now_ms()).max(0)
 }
 
 fn config(env: &Env) -> worker::Result<Config> {

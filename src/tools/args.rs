@@ -27,7 +27,8 @@ pub fn input_schema(shared: &[&str], own: &'static str, required: &[&str]) -> Va
     let all = json_text(SHARED);
     let mut properties = Map::new();
     for name in shared {
-        properties.insert((*name).to_string(), all[*name].clone());
+        let property = all.get(*name).cloned().unwrap_or_default();
+        properties.insert((*name).to_string(), property);
     }
     if let Value::Object(own) = json_text(own) {
         properties.extend(own);

@@ -60,7 +60,7 @@ impl Tool for GetGithubCommit {
             let commit = context.github.get_json(&path, &what).await?;
             let mut out = pick(&commit, COMMIT_FIELDS);
             out.extend(pick(&commit, STATS));
-            let mut files = pick_all(&commit["files"], FILE_FIELDS);
+            let mut files = pick_all(commit.get("files").unwrap_or(&Value::Null), FILE_FIELDS);
             let total = files.as_array().map_or(0, Vec::len);
             if let Some(files) = files.as_array_mut() {
                 files.truncate(MAX_COMMIT_FILES);

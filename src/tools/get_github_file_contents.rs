@@ -55,16 +55,24 @@ impl Tool for GetGithubFileContents {
             let args = Args(arguments);
             let (repo, file) = contents_at(&args, context.github).await?;
             let git_ref = args.str("ref");
-            if file.is_array() || file["type"] != "file" {
+            let kind = file.get("type").and_then(Value::as_str);
+            if file.is_array() || kind != Some("file") {
                 return Err(ToolError::Failed(format!(
                     "'{}' in {repo} is not a file (it is a {}); use listGithubDirectory for directories.",
                     args.str("path").unwrap_or_default(),
-                    if file.is_array() { "directory" } else { file["type"].as_str().unwrap_or("thing") }
+                    if file.is_array() { "directory" } else { kind.unwrap_or("thing") }
                 )));
             }
             let mut out = pick(&file, FIELDS);
-            let name = file["name"].as_str().unwrap_or_default().to_string();
-            let uri = resource_uri(&repo, file["path"].as_str().unwrap_or_default());
+            let name = file
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let uri = resource_uri(
+                &repo,
+                file.get("path").and_then(Value::as_str).unwrap_or_default(),
+            );
             out.insert("repository".into(), repo.to_string().into());
             out.insert("ref".into(), git_ref.into());
             out.insert("resourceUri".into(), uri.clone().into());

@@ -58,8 +58,9 @@ impl Tool for GetGithubLatestRelease {
                 &release,
                 &[("body", "body", Kind::Text(MAX_BODY_CHARS))],
             ));
-            let assets = release["assets"]
-                .as_array()
+            let assets = release
+                .get("assets")
+                .and_then(Value::as_array)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             let assets = assets.iter().map(|a| Value::Object(pick(a, ASSET_FIELDS)));

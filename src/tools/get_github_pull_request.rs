@@ -106,9 +106,11 @@ impl Tool for GetGithubPullRequest {
     }
 }
 
-/// An array schema whose items are `fields` objects.
+/// An array schema (a JSON object) whose items are `fields` objects.
 pub fn with_items(mut array: Value, fields: &[Field]) -> Value {
-    array["items"] = object_schema(fields, "{}");
+    if let Some(schema) = array.as_object_mut() {
+        schema.insert("items".into(), object_schema(fields, "{}"));
+    }
     array
 }
 

@@ -71,7 +71,10 @@ impl Tool for GetGithubReadme {
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let input = arguments["repositoryUrl"].as_str().unwrap_or_default();
+            let input = arguments
+                .get("repositoryUrl")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let repo = RepoRef::parse(input, context.github.web_url())
                 .map_err(|why| ToolError::InvalidArgument(format!("repositoryUrl {why}")))?;
             let git_ref = arguments.get("ref").and_then(Value::as_str);

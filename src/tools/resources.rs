@@ -149,7 +149,10 @@ pub fn complete_owner_repo<'a>(
         let prefix = value.to_ascii_lowercase();
         let mut values: Vec<String> = Vec::new();
         for repo in repos.as_array().into_iter().flatten() {
-            let login = repo["owner"]["login"].as_str().unwrap_or_default();
+            let login = repo
+                .pointer("/owner/login")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let name = repo["name"].as_str().unwrap_or_default();
             let candidate = match argument {
                 "owner" => login,

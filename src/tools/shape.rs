@@ -44,10 +44,10 @@ fn at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
 
 /// Cuts `text` at `max` characters, saying so at the end when it does.
 pub fn truncate_chars(text: &str, max: usize) -> (String, bool) {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => (text[..cut].to_string(), true),
-        None => (text.to_string(), false),
-    }
+    let mut chars = text.chars();
+    let kept: String = chars.by_ref().take(max).collect();
+    let cut = chars.next().is_some();
+    (kept, cut)
 }
 
 fn shape(source: &Value, path: &str, kind: Kind) -> Value {
@@ -164,10 +164,13 @@ pub fn list_schema(item: &[Field], extra: &'static str) -> Value {
     schema
 }
 
-/// Adds a required property to an object schema.
+/// Adds a required property to an object schema (one that [`object_schema`] made, which
+/// has a `properties` object and a `required` array).
 pub fn add_property(schema: &mut Value, name: &str, property: Value) {
-    schema["properties"][name] = property;
-    if let Some(required) = schema["required"].as_array_mut() {
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.insert(name.into(), property);
+    }
+    if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
         required.push(name.into());
     }
 }
@@ -322,5 +325,23 @@ mod tests {
     fn truncates_on_a_character_boundary() {
         assert_eq!(truncate_chars("ééé", 2), ("éé".to_string(), true));
         assert_eq!(truncate_chars("ab", 2), ("ab".to_string(), false));
+        assert_eq!(truncate_chars("", 0), (String::new(), false));
+        assert_eq!(truncate_chars("a", 0), (String::new(), true));
+    }
+
+    #[test]
+    fn added_properties_are_defined_and_required() {
+        let mut schema = object_schema(&[("a", "a", Kind::Int)], "{}");
+        add_property(&mut schema, "b", json!({ "type": "string" }));
+        assert_eq!(schema["properties"]["b"], json!({ "type": "string" }));
+        assert_eq!(schema["required"], json!(["a", "b"]));
+        let files = crate::tools::get_github_pull_request::with_items(
+            json!({ "type": "array" }),
+            &[("n", "n", Kind::Str)],
+        );
+        assert_eq!(
+            files["items"]["properties"]["n"],
+            json!({ "type": "string" })
+        );
     }
 }

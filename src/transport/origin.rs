@@ -43,13 +43,17 @@ fn valid_port(port: &str) -> bool {
     !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Four dotted decimal octets, the first 127. Digits only: `u8::from_str` also takes a
+/// leading `+`, and `127.0.0.+1` is a domain name to a browser.
 fn is_ipv4_loopback(name: &str) -> bool {
     let octets: Vec<&str> = name.split('.').collect();
     octets.len() == 4
         && octets.first() == Some(&"127")
-        && octets
-            .iter()
-            .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+        && octets.iter().all(|o| {
+            (1..=3).contains(&o.len())
+                && o.bytes().all(|b| b.is_ascii_digit())
+                && o.parse::<u8>().is_ok()
+        })
 }
 
 /// What kind of endpoint a request is for, as far as origins are concerned.
@@ -166,6 +170,8 @@ mod tests {
             "[::2]",
             "localhost:abc",
             "127.0.0.256",
+            "127.0.0.+1",
+            "127.+0.0.1:80",
             "",
             "[::1]x",
             "[::1]é",
@@ -204,6 +210,7 @@ mod tests {
             "https://mcp.example.dev.evil.com",
             "null",
             "http://[::1]\u{e9}",
+            "http://127.0.0.+1",
         ] {
             assert!(!p.allows(bad, Endpoint::Api), "{bad}");
         }

@@ -166,7 +166,10 @@ pub async fn respond(
                         let all: Vec<_> = finals.iter().map(jsonrpc::Response::to_json).collect();
                         return http::json(200, &serde_json::Value::Array(all));
                     }
-                    return http::json(status_of(&finals[0]), &finals[0].to_json());
+                    // One response was just pushed, so there is a first.
+                    if let Some(first) = finals.first() {
+                        return http::json(status_of(first), &first.to_json());
+                    }
                 }
             }
             Outgoing::KeepAlive => {}

@@ -164,9 +164,9 @@ async fn validate(
             "It may have been registered with a server that was reset. Remove its saved credentials (for mcp-remote: ~/.mcp-auth) and connect again.",
         );
     };
-    let redirect_uri = match one("redirect_uri") {
-        Ok(Some(uri)) => uri.to_string(),
-        Ok(None) if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+    let redirect_uri = match (one("redirect_uri"), client.redirect_uris.as_slice()) {
+        (Ok(Some(uri)), _) => uri.to_string(),
+        (Ok(None), [only]) => only.clone(),
         _ => {
             return page(
                 "The sign-in request has no single redirect_uri",

@@ -172,7 +172,7 @@ fn is_public_v6(ip: &Ipv6Addr) -> bool {
         && !(first == 0x2001 && second < 0x0200)
         && !(first == 0x2001 && second == 0x0db8)
         && first != 0x2002
-        && (first & 0xfff0) != 0x3ff0
+        && !(first == 0x3fff && second < 0x1000)
 }
 
 async fn fetch(url: &Url) -> Result<Value, String> {

@@ -265,25 +265,30 @@ pub fn parse_registration(body: &Value) -> Result<Registration, Refusal> {
 
 /// The RFC 7591 §3.2.1 response body.
 pub fn registration_response(client: &ClientRecord, secret: Option<&str>) -> Value {
-    let mut body = json!({
-        "client_id": client.client_id,
-        "client_id_issued_at": client.created_at,
-        "redirect_uris": client.redirect_uris,
-        "token_endpoint_auth_method": client.auth_method,
-        "grant_types": ["authorization_code", "refresh_token"],
-        "response_types": ["code"],
-    });
+    let mut body = serde_json::Map::new();
+    body.insert("client_id".into(), json!(client.client_id));
+    body.insert("client_id_issued_at".into(), json!(client.created_at));
+    body.insert("redirect_uris".into(), json!(client.redirect_uris));
+    body.insert(
+        "token_endpoint_auth_method".into(),
+        json!(client.auth_method),
+    );
+    body.insert(
+        "grant_types".into(),
+        json!(["authorization_code", "refresh_token"]),
+    );
+    body.insert("response_types".into(), json!(["code"]));
     if let Some(name) = &client.client_name {
-        body["client_name"] = json!(name);
+        body.insert("client_name".into(), json!(name));
     }
     if let Some(uri) = &client.client_uri {
-        body["client_uri"] = json!(uri);
+        body.insert("client_uri".into(), json!(uri));
     }
     if let Some(secret) = secret {
-        body["client_secret"] = json!(secret);
-        body["client_secret_expires_at"] = json!(0);
+        body.insert("client_secret".into(), json!(secret));
+        body.insert("client_secret_expires_at".into(), json!(0));
     }
-    body
+    Value::Object(body)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Signing in with GitHub, through the `oauth2` crate: the redirect to GitHub (with PKCE),
 //! and `/callback`, which checks the state and the browser, exchanges the code, learns who
-//! signed in, applies `ALLOWED_GITHUB_USERS`, and answers the client with our own code.
+//! signed in, applies `ALLOWED_GITHUB_USERS` (by numeric id), creates the grant's Durable
+//! Object, and answers the client with our own code, which names that grant.
 
 use oauth2::basic::BasicClient;
 use oauth2::{
@@ -10,8 +11,9 @@ use oauth2::{
 use serde::Deserialize;
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
+use super::grant_protocol::{self, GrantAnswer, GrantInfo, GrantRequest, CODE_PREFIX};
 use super::pages::{self, Cookie};
-use super::store::{CodeRecord, Grant, PendingSignIn, CODE_TTL};
+use super::store::{PendingSignIn, CODE_TTL};
 use super::OAuth;
 use crate::auth::caller::Secret;
 use crate::auth::crypto;
@@ -143,41 +145,42 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             ]);
         }
     };
-    if !oauth.user_allowed(&user.login) {
+    if !oauth.user_allowed(user.id) {
         return pages::error(
             403,
             &format!("GitHub user {} is not allowed on this server", user.login),
-            "This server is private. Ask its operator to add you to ALLOWED_GITHUB_USERS.",
+            &format!(
+                "This server is private. Ask its operator to add your GitHub id, {}, to ALLOWED_GITHUB_USERS.",
+                user.id
+            ),
         );
     }
-    let grant = Grant {
-        id: crypto::random_token("g"),
-        client_id: pending.client_id.clone(),
-        github_user_id: user.id,
-        github_login: user.login,
-        scope: pending.scope.clone(),
-        github_token: crypto::encrypt(&oauth.keys.upstream, &github_token),
-        refresh_hash: None,
-        created_at: oauth.now,
-    };
-    oauth.store.put_grant(&grant).await?;
-    let code = crypto::random_token("mcpc_");
-    let record = CodeRecord {
-        grant_id: grant.id.clone(),
-        client_id: pending.client_id.clone(),
+    let grant_id = grant_protocol::new_grant_id();
+    let code = grant_protocol::mint(CODE_PREFIX, &grant_id);
+    let create = GrantRequest::Create {
+        grant: GrantInfo {
+            client_id: pending.client_id.clone(),
+            github_user_id: user.id,
+            github_login: user.login,
+            scope: pending.scope.clone(),
+            github_token: crypto::encrypt(&oauth.keys.upstream, &github_token),
+            created_at: oauth.now,
+        },
+        code_hash: crypto::sha256_hex(&code),
         redirect_uri: pending.redirect_uri.clone(),
         code_challenge: pending.code_challenge.clone(),
-        used: false,
+        code_expires_at: oauth.now + CODE_TTL as i64,
     };
-    oauth
-        .store
-        .put(
-            &format!("code:{}", crypto::sha256_hex(&code)),
-            &record,
-            CODE_TTL,
-        )
-        .await?;
-    back(&[("code", &code)])
+    match grant_protocol::call(&oauth.env, &grant_id, &create).await {
+        Ok(GrantAnswer::Created) => back(&[("code", &code)]),
+        _ => back(&[
+            ("error", "temporarily_unavailable"),
+            (
+                "error_description",
+                "The sign-in could not be stored; try again",
+            ),
+        ]),
+    }
 }
 
 async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<String, String> {

@@ -2,9 +2,10 @@
 //!
 //! Clients discover us (RFC 8414, RFC 9728), register (RFC 7591, or a Client ID Metadata
 //! Document), send the person to `/authorize` (consent, then GitHub login), and exchange
-//! the code at `/token` for our own opaque token, bound to this server. MCP requests
-//! present that token; the GitHub token behind it stays encrypted in KV and is handed to
-//! tools fresh on every request.
+//! the code at `/token` for our own opaque token, bound to this server. Codes and refresh
+//! tokens are decided by each grant's Durable Object ([`grant`]); MCP requests present the
+//! access token, which one KV read checks, and the GitHub token behind it stays encrypted
+//! and is handed to tools fresh on every request.
 //!
 //! `docs/security.md` says what each check defends against.
 
@@ -13,6 +14,9 @@ mod authorize;
 pub mod cimd;
 pub mod client;
 mod github_login;
+pub mod grant;
+mod grant_protocol;
+mod grant_state;
 pub mod metadata;
 pub mod pages;
 mod store;
@@ -59,6 +63,9 @@ pub struct OAuth<'a> {
     pub github_client_secret: &'a str,
     pub github_web_url: String,
     pub github_api_url: String,
+    /// The root of the keys that seal a refresh's answer for its retry window (each one
+    /// derived from the presented refresh token).
+    pub refresh_retry_key: [u8; 32],
     config: &'a Config,
 }
 
@@ -97,6 +104,7 @@ impl<'a> OAuth<'a> {
             github_client_secret: client_secret.expose(),
             github_web_url: config.github_web_url.clone(),
             github_api_url: config.github_api_url.clone(),
+            refresh_retry_key: crypto::derive_key(secret, "refresh-retry"),
             config,
         })
     }
@@ -120,9 +128,9 @@ impl<'a> OAuth<'a> {
         self.config.github_scopes.clone()
     }
 
-    pub fn user_allowed(&self, login: &str) -> bool {
-        let allowed = &self.config.allowed_github_users;
-        allowed.is_empty() || allowed.iter().any(|u| u.eq_ignore_ascii_case(login))
+    /// `ALLOWED_GITHUB_USERS`, by the numeric GitHub id (logins can change hands).
+    pub fn user_allowed(&self, github_id: u64) -> bool {
+        self.config.github_user_allowed(github_id)
     }
 
     pub fn cimd_allows_loopback(&self) -> bool {
@@ -331,7 +339,7 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
     let secret =
         (registration.auth_method != AuthMethod::None).then(|| crypto::random_token("mcpcs_"));
     let client = ClientRecord {
-        client_id: crypto::random_token("mcpcl_")[..30].to_string(),
+        client_id: crypto::random_token("mcpcl_").chars().take(30).collect(),
         secret_hash: secret.as_deref().map(crypto::sha256_hex),
         redirect_uris: registration.redirect_uris,
         client_name: registration.client_name,
@@ -343,7 +351,8 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
     no_store_json(201, &registration_response(&client, secret.as_deref()))
 }
 
-/// Authenticates an MCP request by our access token, and fetches the caller's GitHub token.
+/// Authenticates an MCP request by our access token: one KV read, whose record carries
+/// everything needed (the grant's Durable Object is not called on this path).
 pub async fn authenticate(
     req: &Request,
     env: &Env,
@@ -374,17 +383,17 @@ pub async fn authenticate(
             "The KV namespace bound as KV is missing.".into(),
         )
     })?);
-    let unavailable = |_| {
-        AuthFailure::refused(
-            503,
-            "temporarily_unavailable",
-            "Token storage could not be read. Try again shortly.".into(),
-        )
-    };
-    let record: Option<AccessRecord> = store
-        .get(&format!("access:{}", crypto::sha256_hex(token)))
-        .await
-        .map_err(unavailable)?;
+    let record: Option<AccessRecord> =
+        store
+            .access(&crypto::sha256_hex(token))
+            .await
+            .map_err(|_| {
+                AuthFailure::refused(
+                    503,
+                    "temporarily_unavailable",
+                    "Token storage could not be read. Try again shortly.".into(),
+                )
+            })?;
     let Some(record) = record else {
         return Err(unauthorized(
             "The access token is unknown, expired or revoked. Refresh it, or sign in again.",
@@ -398,19 +407,25 @@ pub async fn authenticate(
             "The access token was issued for another server.",
         ));
     }
-    let Some(grant) = store.grant(&record.grant_id).await.map_err(unavailable)? else {
-        return Err(unauthorized(
-            "The authorization behind this token was revoked. Sign in again.",
+    if !config.github_user_allowed(record.github_user_id) {
+        return Err(AuthFailure::refused(
+            403,
+            "access_denied",
+            format!(
+                "GitHub user {} (id {}) is not allowed on this server: it is not in ALLOWED_GITHUB_USERS. Ask the server's operator.",
+                record.github_login, record.github_user_id
+            ),
         ));
-    };
+    }
     let github_token = crypto::decrypt(
         &crypto::derive_key(key.expose().as_bytes(), "upstream-token"),
-        &grant.github_token,
+        &record.github_token,
     );
     Ok(Caller {
         auth_mode: AuthMode::Oauth,
-        subject: format!("github:{}", grant.github_user_id),
-        display_name: grant.github_login,
+        subject: format!("github:{}", record.github_user_id),
+        display_name: record.github_login,
         github_token: github_token.map(Secret::new),
+        client_id: Some(record.client_id),
     })
 }

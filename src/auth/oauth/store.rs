@@ -1,6 +1,7 @@
-//! What the authorization server keeps in KV: clients, pending sign-ins, grants, and our
-//! codes and tokens, the last stored only as SHA-256 hashes. `docs/storage.md` lists every
-//! key with its value and TTL.
+//! What the authorization server keeps in KV: clients, pending sign-ins, and access tokens,
+//! the last stored only as SHA-256 hashes. Codes, refresh tokens and grants live in each
+//! grant's Durable Object ([`super::grant`]). `docs/storage.md` lists every key with its
+//! value and TTL.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,8 @@ use super::client::ClientRecord;
 
 /// Lifetimes, in seconds.
 pub const CLIENT_TTL: u64 = 180 * 24 * 3600;
+/// A registration that has never redeemed a code lives this long.
+pub const UNUSED_CLIENT_TTL: u64 = 24 * 3600;
 pub const PENDING_TTL: u64 = 10 * 60;
 pub const CODE_TTL: u64 = 10 * 60;
 pub const ACCESS_TTL: u64 = 3600;
@@ -30,45 +33,24 @@ pub struct PendingSignIn {
     pub browser_binding: String,
 }
 
-/// A person's authorization of one client (`grant:<id>`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Grant {
-    pub id: String,
-    pub client_id: String,
-    pub github_user_id: u64,
-    pub github_login: String,
-    pub scope: Option<String>,
-    /// The GitHub token, AES-GCM encrypted.
-    pub github_token: String,
-    /// SHA-256 of the one refresh token that is currently valid.
-    pub refresh_hash: Option<String>,
-    pub created_at: i64,
-}
-
-/// An authorization code (`code:<sha256>`). Kept after use, so a replay can be detected.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CodeRecord {
-    pub grant_id: String,
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub code_challenge: String,
-    pub used: bool,
-}
-
-/// An access token (`access:<sha256>`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An access token (`access:<sha256>`): everything authenticating a request needs, so that
+/// it is one KV read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessRecord {
     pub grant_id: String,
     pub client_id: String,
     /// The resource the token is for: this server's origin.
     pub audience: String,
     pub expires_at: i64,
+    pub github_user_id: u64,
+    pub github_login: String,
+    /// The GitHub token, AES-256-GCM sealed (as in the grant).
+    pub github_token: String,
 }
 
-/// A refresh token (`refresh:<sha256>`); valid only while its hash is the grant's current one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RefreshRecord {
-    pub grant_id: String,
+/// The KV key of the access token whose SHA-256 is `hash`.
+pub fn access_key(hash: &str) -> String {
+    format!("access:{hash}")
 }
 
 pub struct Store {
@@ -111,23 +93,50 @@ impl Store {
         self.get(&format!("client:{client_id}")).await
     }
 
+    /// A new registration: kept for [`UNUSED_CLIENT_TTL`] until it redeems a code.
     pub async fn put_client(&self, client: &ClientRecord) -> worker::Result<()> {
-        self.put(&format!("client:{}", client.client_id), client, CLIENT_TTL)
-            .await
+        self.put(
+            &format!("client:{}", client.client_id),
+            client,
+            UNUSED_CLIENT_TTL,
+        )
+        .await
     }
 
-    pub async fn grant(&self, id: &str) -> worker::Result<Option<Grant>> {
-        self.get(&format!("grant:{id}")).await
+    /// Called when `client` redeemed a code: a registration still within its first
+    /// [`UNUSED_CLIENT_TTL`] is rewritten to live [`CLIENT_TTL`]. One older than that was
+    /// already extended (else it would have expired), so it costs no write. Clients named
+    /// by a metadata document URL have no registration.
+    pub async fn keep_client(&self, client: &ClientRecord, now: i64) -> worker::Result<()> {
+        let registered = !client.client_id.contains("://");
+        let young = now.saturating_sub(client.created_at) < UNUSED_CLIENT_TTL as i64;
+        if registered && young {
+            self.put(&format!("client:{}", client.client_id), client, CLIENT_TTL)
+                .await?;
+        }
+        Ok(())
     }
 
-    pub async fn put_grant(&self, grant: &Grant) -> worker::Result<()> {
-        self.put(&format!("grant:{}", grant.id), grant, REFRESH_TTL)
-            .await
+    pub async fn access(&self, hash: &str) -> worker::Result<Option<AccessRecord>> {
+        self.get(&access_key(hash)).await
     }
 
-    /// Revokes a grant: every token issued under it stops working at once, because each
-    /// token lookup also reads its grant.
-    pub async fn revoke_grant(&self, id: &str) -> worker::Result<()> {
-        self.delete(&format!("grant:{id}")).await
+    /// Writes an access record, to live until it expires.
+    pub async fn put_access(
+        &self,
+        hash: &str,
+        record: &AccessRecord,
+        now: i64,
+    ) -> worker::Result<()> {
+        let ttl = record.expires_at.saturating_sub(now).max(0) as u64;
+        self.put(&access_key(hash), record, ttl).await
+    }
+
+    /// Deletes the access records of a revoked grant.
+    pub async fn delete_access(&self, hashes: &[String]) -> worker::Result<()> {
+        for hash in hashes {
+            self.delete(&access_key(hash)).await?;
+        }
+        Ok(())
     }
 }

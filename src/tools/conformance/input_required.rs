@@ -144,14 +144,15 @@ fn text_of(value: Option<Value>) -> String {
 
 /// Ends the call asking for `requests`, with a sealed state if `state` is given.
 fn ask(context: &CallContext<'_>, requests: Value, state: Option<Value>) -> ToolError {
-    let mut result = json!({ "inputRequests": requests });
+    let mut result = Map::new();
+    result.insert("inputRequests".into(), requests);
     if let Some(state) = state {
-        result["requestState"] =
-            json!(context
-                .state_signer
-                .seal(&context.caller.subject, context.now, state));
+        let sealed = context
+            .state_signer
+            .seal(&context.caller.subject, context.now, state);
+        result.insert("requestState".into(), json!(sealed));
     }
-    ToolError::InputRequired(result)
+    ToolError::InputRequired(Value::Object(result))
 }
 
 /// The retry's answers and its verified state (`None` on a first call).
@@ -180,7 +181,7 @@ fn elicitation<'a>(
                 "user_name",
                 "elicitation",
                 "elicitation/create",
-                request["params"].clone(),
+                request.get("params").cloned().unwrap_or_default(),
             )
             .await?;
         let name = accepted(&answer, "user_name", "name")?;
@@ -199,7 +200,7 @@ fn sampling<'a>(
                 "sample_request",
                 "sampling",
                 "sampling/createMessage",
-                request["params"].clone(),
+                request.get("params").cloned().unwrap_or_default(),
             )
             .await?;
         Ok(ToolResult::text(format!(
@@ -233,7 +234,9 @@ fn confirm_with_state<'a>(
     Box::pin(async move {
         let (responses, state) = retry(context)?;
         match (state, responses.get("confirm")) {
-            (Some(state), Some(answer)) if state["tool"] == tool => {
+            (Some(state), Some(answer))
+                if state.get("tool").and_then(Value::as_str) == Some(tool) =>
+            {
                 accepted(answer, "confirm", "ok")?;
                 Ok(ToolResult::text(done))
             }

@@ -216,7 +216,7 @@ fn input_required<'a>(
                 "user_context",
                 "elicitation",
                 "elicitation/create",
-                request["params"].clone(),
+                request.get("params").cloned().unwrap_or_default(),
             )
             .await?;
         let context_text = match accepted(&answer, "user_context", "context")? {

@@ -1,0 +1,255 @@
+//! The private protocol between the Worker and a grant's Durable Object
+//! ([`super::grant::OAuthGrant`]), and the formats of the codes and refresh tokens that name
+//! their grant.
+//!
+//! One object per grant, named by the grant id. The Worker mints every token itself and
+//! sends the object only SHA-256 hashes, plus, for a refresh, the answer sealed under a key
+//! derived from the presented refresh token: the object never holds a usable token. Each
+//! request is one JSON [`GrantRequest`] POSTed to the object; the answer is one JSON
+//! [`GrantAnswer`]. Every decision (is this code still unused, is this the current refresh
+//! token) is taken inside the object, which runs one request at a time, so a code is
+//! redeemed once and a rotation happens once, however many requests race.
+
+use serde::{Deserialize, Serialize};
+use worker::{Env, Method, Request, RequestInit};
+
+use super::OAuthError;
+use crate::auth::crypto;
+
+/// The Durable Object binding in `wrangler.toml`.
+pub const BINDING: &str = "OAUTH_GRANT";
+
+/// Prefix of authorization codes: `mcpc_<grant id>.<secret>`.
+pub const CODE_PREFIX: &str = "mcpc_";
+/// Prefix of refresh tokens: `mcprt_<grant id>.<secret>`.
+pub const REFRESH_PREFIX: &str = "mcprt_";
+/// Prefix of access tokens: `mcpat_<secret>` (they do not name their grant: their KV record
+/// does, and authenticating one must not touch the object).
+pub const ACCESS_PREFIX: &str = "mcpat_";
+
+/// A new grant id: `g` and 32 lowercase hex digits (128 random bits). It names the grant's
+/// object; it is not a secret (the secret half of each token is).
+pub fn new_grant_id() -> String {
+    format!(
+        "g{}",
+        crate::random::hex(&crate::random::random_bytes::<16>())
+    )
+}
+
+fn is_grant_id(text: &str) -> bool {
+    text.len() == 33
+        && text.starts_with('g')
+        && text
+            .bytes()
+            .skip(1)
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A code or refresh token for `grant_id`: the prefix, the grant, a dot, 256 random bits.
+pub fn mint(prefix: &str, grant_id: &str) -> String {
+    crypto::random_token(&format!("{prefix}{grant_id}."))
+}
+
+/// The grant a code or refresh token names, if `token` has the shape [`mint`] gives.
+pub fn grant_of<'t>(token: &'t str, prefix: &str) -> Option<&'t str> {
+    let (grant_id, secret) = token.strip_prefix(prefix)?.split_once('.')?;
+    let secret_ok = secret.len() == 43
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (is_grant_id(grant_id) && secret_ok).then_some(grant_id)
+}
+
+/// What a grant is: who authorized which client, and the GitHub token behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantInfo {
+    pub client_id: String,
+    pub github_user_id: u64,
+    pub github_login: String,
+    pub scope: Option<String>,
+    /// The GitHub token, AES-256-GCM sealed by the Worker (key from `COOKIE_ENCRYPTION_KEY`).
+    pub github_token: String,
+    /// Seconds since the epoch.
+    pub created_at: i64,
+}
+
+/// The tokens the Worker minted, by hash, for the object to accept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    pub access_hash: String,
+    pub refresh_hash: String,
+    /// When the access token expires (seconds since the epoch).
+    pub access_expires_at: i64,
+}
+
+/// What the Worker asks of a grant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum GrantRequest {
+    /// `/callback`: the grant and its one authorization code.
+    Create {
+        grant: GrantInfo,
+        code_hash: String,
+        redirect_uri: String,
+        code_challenge: String,
+        code_expires_at: i64,
+    },
+    /// `/token`, authorization_code.
+    Redeem {
+        code_hash: String,
+        client_id: String,
+        redirect_uri: String,
+        /// S256 of the presented `code_verifier`; `None` when it was malformed.
+        verifier_s256: Option<String>,
+        issue: Issue,
+        /// `ALLOWED_GITHUB_USERS` ids; `None` allows everyone.
+        allowed: Option<Vec<u64>>,
+    },
+    /// `/token`, refresh_token.
+    Refresh {
+        refresh_hash: String,
+        client_id: String,
+        issue: Issue,
+        /// The token pair of `issue`, sealed under a key derived from the presented refresh
+        /// token: kept for the retry window, so a retry gets the same answer.
+        sealed_answer: String,
+        allowed: Option<Vec<u64>>,
+    },
+    /// `/revoke` of a refresh token.
+    Revoke {
+        refresh_hash: String,
+        client_id: String,
+    },
+    /// After writing an access record to KV: is the grant still live? If it was revoked
+    /// meanwhile, the revocation may have deleted the record before it was written, so
+    /// the Worker deletes it again.
+    Confirm,
+}
+
+/// What a grant answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum GrantAnswer {
+    Created,
+    /// The tokens of the request were accepted.
+    Issued {
+        grant: GrantInfo,
+    },
+    /// A retry of the latest rotation within the window: the answer given then.
+    Replayed {
+        grant: GrantInfo,
+        access_hash: String,
+        access_expires_at: i64,
+        sealed_answer: String,
+    },
+    /// Refused; the grant is unchanged (or was already gone).
+    Refused {
+        reason: String,
+    },
+    /// Refused, and the grant was revoked now: the Worker deletes these access records.
+    Revoked {
+        reason: String,
+        access_hashes: Vec<String>,
+    },
+    Confirmed {
+        live: bool,
+    },
+}
+
+/// Sends `request` to the object of `grant_id`. Failures to reach it are 503s with an
+/// OAuth error body (and a log line, which holds no token: only hashes travel).
+pub async fn call(
+    env: &Env,
+    grant_id: &str,
+    request: &GrantRequest,
+) -> Result<GrantAnswer, OAuthError> {
+    match send(env, grant_id, request).await {
+        Ok(answer) => Ok(answer),
+        Err(error) => {
+            worker::console_error!("grant object {grant_id} failed: {error}");
+            Err(OAuthError::new(
+                503,
+                "temporarily_unavailable",
+                "The authorization store could not be reached. Try again shortly.",
+            ))
+        }
+    }
+}
+
+async fn send(env: &Env, grant_id: &str, request: &GrantRequest) -> worker::Result<GrantAnswer> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(serde_json::to_string(request)?.into()));
+    let outgoing = Request::new_with_init("https://grant/", &init)?;
+    let stub = env.durable_object(BINDING)?.get_by_name(grant_id)?;
+    let mut response = stub.fetch_with_request(outgoing).await?;
+    if response.status_code() != 200 {
+        return Err(worker::Error::RustError(format!(
+            "status {}: {}",
+            response.status_code(),
+            response.text().await.unwrap_or_default()
+        )));
+    }
+    Ok(serde_json::from_str(&response.text().await?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_name_their_grant() {
+        let grant = new_grant_id();
+        assert!(is_grant_id(&grant), "{grant}");
+        let code = mint(CODE_PREFIX, &grant);
+        assert_eq!(grant_of(&code, CODE_PREFIX), Some(grant.as_str()));
+        assert_eq!(grant_of(&code, REFRESH_PREFIX), None);
+        let refresh = mint(REFRESH_PREFIX, &grant);
+        assert_eq!(grant_of(&refresh, REFRESH_PREFIX), Some(grant.as_str()));
+        assert_ne!(mint(REFRESH_PREFIX, &grant), refresh);
+    }
+
+    #[test]
+    fn malformed_tokens_name_nothing() {
+        let grant = new_grant_id();
+        let secret = "a".repeat(43);
+        for bad in [
+            String::new(),
+            "mcprt_".to_string(),
+            format!("mcprt_{grant}"),
+            format!("mcprt_{grant}."),
+            format!("mcprt_{grant}.{}", "a".repeat(42)),
+            format!("mcprt_{grant}.{}!", "a".repeat(42)),
+            format!("mcprt_G{}.{secret}", "0".repeat(32)),
+            format!("mcprt_g{}.{secret}", "0".repeat(31)),
+            format!("mcprt_g{}é.{secret}", "0".repeat(30)),
+            format!("mcprt_{grant}.{secret}.{secret}"),
+        ] {
+            assert_eq!(grant_of(&bad, REFRESH_PREFIX), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn messages_round_trip_as_json() {
+        let request = GrantRequest::Refresh {
+            refresh_hash: "h".into(),
+            client_id: "c".into(),
+            issue: Issue {
+                access_hash: "a".into(),
+                refresh_hash: "r".into(),
+                access_expires_at: 5,
+            },
+            sealed_answer: "s".into(),
+            allowed: Some(vec![1]),
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert!(json.contains("\"op\":\"refresh\""), "{json}");
+        assert_eq!(
+            serde_json::from_str::<GrantRequest>(&json).unwrap(),
+            request
+        );
+        let answer = GrantAnswer::Confirmed { live: true };
+        let json = serde_json::to_string(&answer).unwrap();
+        assert_eq!(json, r#"{"outcome":"confirmed","live":true}"#);
+    }
+}

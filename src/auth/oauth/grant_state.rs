@@ -1,0 +1,367 @@
+//! What a grant's Durable Object keeps, and every decision it takes, as plain Rust tested on
+//! the host: [`apply`] turns the stored state and one request into the state to store and
+//! the answer; [`on_alarm`] says what the object's alarm does. The object
+//! ([`super::grant`]) only loads, calls these, and stores.
+//!
+//! The rules:
+//! - A code is redeemed once. Presenting it again within its ten minutes revokes the grant
+//!   (RFC 6749 §4.1.2). Any attempt with the right code uses it up, even one that fails.
+//! - A refresh rotates the token. A retry with the same token within
+//!   [`REFRESH_RETRY_WINDOW_SECONDS`] gets the answer the rotation gave; an older token, or
+//!   the same one after the window, revokes the grant (OAuth 2.1 §4.3.1).
+//! - A user no longer in `ALLOWED_GITHUB_USERS` gets no more tokens: the grant is revoked.
+//! - A revoked grant keeps only the hashes of its live access tokens, so that its alarm can
+//!   delete their KV records once more; then it is forgotten.
+
+use serde::{Deserialize, Serialize};
+
+use super::grant_protocol::{GrantAnswer, GrantInfo, GrantRequest, Issue};
+use super::store::REFRESH_TTL;
+
+/// How long a retry of the latest refresh gets the same answer instead of revoking the
+/// grant. Clients race their refreshes (several requests see the same expired token at
+/// once) and retry on network errors; they do so within seconds.
+pub const REFRESH_RETRY_WINDOW_SECONDS: i64 = 30;
+/// How many rotated refresh tokens are remembered, to tell reuse (which revokes) from a
+/// malformed token (which is only refused).
+pub const MAX_PREVIOUS_REFRESH: usize = 100;
+/// How long after a revocation the alarm deletes the grant's access records again.
+pub const REVOKED_CLEANUP_SECONDS: i64 = 60;
+
+/// The object's one storage record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Stored {
+    Live(Box<Live>),
+    Revoked {
+        access: Vec<AccessEntry>,
+        /// When the alarm deletes the access records again and forgets the grant.
+        cleanup_at: i64,
+    },
+}
+
+/// A live grant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Live {
+    pub grant: GrantInfo,
+    pub code: Code,
+    /// SHA-256 of the one refresh token that is currently valid.
+    pub refresh_hash: Option<String>,
+    /// SHA-256 of rotated refresh tokens, newest last.
+    pub previous_refresh: Vec<String>,
+    pub retry: Option<Retry>,
+    /// Access tokens that may still be live, so that revoking can delete them.
+    pub access: Vec<AccessEntry>,
+    /// When the grant lapses (seconds since the epoch): the code's expiry until tokens are
+    /// issued, then [`REFRESH_TTL`] after the latest issue.
+    pub expires_at: i64,
+}
+
+/// The grant's authorization code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Code {
+    pub hash: String,
+    pub redirect_uri: String,
+    pub challenge: String,
+    pub expires_at: i64,
+    pub redeemed: bool,
+}
+
+/// The answer of the latest rotation, kept for the retry window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Retry {
+    /// SHA-256 of the refresh token that was rotated.
+    pub presented_hash: String,
+    /// The token pair given, sealed under a key derived from that refresh token.
+    pub sealed_answer: String,
+    pub access_hash: String,
+    pub access_expires_at: i64,
+    pub until: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    pub hash: String,
+    pub expires_at: i64,
+}
+
+/// What to do with storage after a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Keep,
+    Save(Stored),
+    Forget,
+}
+
+/// When the object's alarm should run for this state (seconds since the epoch).
+pub fn deadline(stored: &Stored) -> i64 {
+    match stored {
+        Stored::Live(live) => live.expires_at,
+        Stored::Revoked { cleanup_at, .. } => *cleanup_at,
+    }
+}
+
+/// What the alarm does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlarmAction {
+    /// Not due yet: run again then.
+    Reschedule(i64),
+    /// Delete these access records from KV, then forget the grant.
+    Forget { delete_access: Vec<String> },
+}
+
+pub fn on_alarm(stored: Option<Stored>, now: i64) -> AlarmAction {
+    match stored {
+        Some(stored) if deadline(&stored) > now => AlarmAction::Reschedule(deadline(&stored)),
+        Some(Stored::Revoked { access, .. }) => AlarmAction::Forget {
+            delete_access: live_hashes(&access, now),
+        },
+        // A lapsed live grant: its access tokens expired long before it did.
+        Some(Stored::Live(_)) | None => AlarmAction::Forget {
+            delete_access: Vec::new(),
+        },
+    }
+}
+
+fn live_hashes(access: &[AccessEntry], now: i64) -> Vec<String> {
+    access
+        .iter()
+        .filter(|a| a.expires_at > now)
+        .map(|a| a.hash.clone())
+        .collect()
+}
+
+fn refused(reason: &str) -> GrantAnswer {
+    GrantAnswer::Refused {
+        reason: reason.to_string(),
+    }
+}
+
+const GONE: &str = "the authorization has expired or was revoked; sign in again";
+
+/// Decides one request.
+pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change, GrantAnswer) {
+    if let GrantRequest::Create {
+        grant,
+        code_hash,
+        redirect_uri,
+        code_challenge,
+        code_expires_at,
+    } = request
+    {
+        if stored.is_some() {
+            return (Change::Keep, refused("this grant already exists"));
+        }
+        let live = Live {
+            grant,
+            code: Code {
+                hash: code_hash,
+                redirect_uri,
+                challenge: code_challenge,
+                expires_at: code_expires_at,
+                redeemed: false,
+            },
+            refresh_hash: None,
+            previous_refresh: Vec::new(),
+            retry: None,
+            access: Vec::new(),
+            expires_at: code_expires_at,
+        };
+        return (
+            Change::Save(Stored::Live(Box::new(live))),
+            GrantAnswer::Created,
+        );
+    }
+    let mut live = match stored {
+        Some(Stored::Live(live)) if live.expires_at > now => live,
+        // Lapsed: the alarm is due; answer as if it had run.
+        Some(Stored::Live(_)) => return (Change::Forget, gone(&request, GONE)),
+        Some(Stored::Revoked { .. }) => return (Change::Keep, gone(&request, GONE)),
+        None => {
+            let reason = match request {
+                GrantRequest::Redeem { .. } => "the authorization code is invalid or has expired",
+                _ => "the refresh token is invalid or has expired",
+            };
+            return (Change::Keep, gone(&request, reason));
+        }
+    };
+    live.access.retain(|a| a.expires_at > now);
+    match request {
+        GrantRequest::Create { .. } => (Change::Keep, refused("this grant already exists")),
+        GrantRequest::Confirm => (Change::Keep, GrantAnswer::Confirmed { live: true }),
+        GrantRequest::Redeem {
+            code_hash,
+            client_id,
+            redirect_uri,
+            verifier_s256,
+            issue,
+            allowed,
+        } => {
+            if code_hash != live.code.hash || now >= live.code.expires_at {
+                return (
+                    Change::Keep,
+                    refused("the authorization code is invalid or has expired"),
+                );
+            }
+            if live.code.redeemed {
+                return revoke(
+                    *live,
+                    now,
+                    "the authorization code was already used; its tokens have been revoked",
+                );
+            }
+            live.code.redeemed = true;
+            let problem = if client_id != live.grant.client_id {
+                Some("the authorization code was issued to another client")
+            } else if redirect_uri != live.code.redirect_uri {
+                Some("redirect_uri does not match the authorization request")
+            } else if verifier_s256.as_deref() != Some(live.code.challenge.as_str()) {
+                Some("the PKCE code_verifier does not match the code_challenge")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                // The code is used up: presenting it again revokes the grant.
+                return (Change::Save(Stored::Live(live)), refused(problem));
+            }
+            if let Some(reason) = not_allowed(&live.grant, allowed.as_deref()) {
+                return revoke(*live, now, &reason);
+            }
+            issue_tokens(live, issue, now, None)
+        }
+        GrantRequest::Refresh {
+            refresh_hash,
+            client_id,
+            issue,
+            sealed_answer,
+            allowed,
+        } => {
+            if client_id != live.grant.client_id {
+                return (
+                    Change::Keep,
+                    refused("the refresh token was issued to another client"),
+                );
+            }
+            if let Some(reason) = not_allowed(&live.grant, allowed.as_deref()) {
+                return revoke(*live, now, &reason);
+            }
+            if live.refresh_hash.as_deref() == Some(refresh_hash.as_str()) {
+                let retry = Retry {
+                    presented_hash: refresh_hash,
+                    sealed_answer,
+                    access_hash: issue.access_hash.clone(),
+                    access_expires_at: issue.access_expires_at,
+                    until: now + REFRESH_RETRY_WINDOW_SECONDS,
+                };
+                return issue_tokens(live, issue, now, Some(retry));
+            }
+            if let Some(retry) = live
+                .retry
+                .as_ref()
+                .filter(|r| r.presented_hash == refresh_hash && now < r.until)
+            {
+                let answer = GrantAnswer::Replayed {
+                    grant: live.grant.clone(),
+                    access_hash: retry.access_hash.clone(),
+                    access_expires_at: retry.access_expires_at,
+                    sealed_answer: retry.sealed_answer.clone(),
+                };
+                return (Change::Keep, answer);
+            }
+            if live.previous_refresh.contains(&refresh_hash) {
+                // A rotated token came back after the window: someone else may hold it.
+                return revoke(
+                    *live,
+                    now,
+                    "the refresh token was already used; its authorization has been revoked, sign in again",
+                );
+            }
+            (
+                Change::Keep,
+                refused("the refresh token is invalid or has expired"),
+            )
+        }
+        GrantRequest::Revoke {
+            refresh_hash,
+            client_id,
+        } => {
+            let known = live.refresh_hash.as_deref() == Some(refresh_hash.as_str())
+                || live.previous_refresh.contains(&refresh_hash);
+            if known && client_id == live.grant.client_id {
+                revoke(*live, now, "the refresh token was revoked")
+            } else {
+                (Change::Keep, refused("unknown refresh token"))
+            }
+        }
+    }
+}
+
+/// The answer of a grant that is not live.
+fn gone(request: &GrantRequest, reason: &str) -> GrantAnswer {
+    match request {
+        GrantRequest::Confirm => GrantAnswer::Confirmed { live: false },
+        _ => refused(reason),
+    }
+}
+
+fn not_allowed(grant: &GrantInfo, allowed: Option<&[u64]>) -> Option<String> {
+    match allowed {
+        Some(ids) if !ids.contains(&grant.github_user_id) => Some(format!(
+            "GitHub user {} is no longer allowed on this server (ALLOWED_GITHUB_USERS); its authorization has been revoked",
+            grant.github_login
+        )),
+        _ => None,
+    }
+}
+
+/// Accepts the tokens of `issue` and renews the grant.
+fn issue_tokens(
+    mut live: Box<Live>,
+    issue: Issue,
+    now: i64,
+    retry: Option<Retry>,
+) -> (Change, GrantAnswer) {
+    if let Some(old) = live.refresh_hash.replace(issue.refresh_hash) {
+        live.previous_refresh.push(old);
+        let excess = live
+            .previous_refresh
+            .len()
+            .saturating_sub(MAX_PREVIOUS_REFRESH);
+        live.previous_refresh.drain(..excess);
+    }
+    live.access.push(AccessEntry {
+        hash: issue.access_hash,
+        expires_at: issue.access_expires_at,
+    });
+    live.retry = retry;
+    live.expires_at = now + REFRESH_TTL as i64;
+    let grant = live.grant.clone();
+    (
+        Change::Save(Stored::Live(live)),
+        GrantAnswer::Issued { grant },
+    )
+}
+
+/// Ends the grant: no token of it works any more once its access records are deleted.
+fn revoke(live: Live, now: i64, reason: &str) -> (Change, GrantAnswer) {
+    let access: Vec<AccessEntry> = live
+        .access
+        .into_iter()
+        .filter(|a| a.expires_at > now)
+        .collect();
+    let access_hashes = access.iter().map(|a| a.hash.clone()).collect();
+    (
+        Change::Save(Stored::Revoked {
+            access,
+            cleanup_at: now + REVOKED_CLEANUP_SECONDS,
+        }),
+        GrantAnswer::Revoked {
+            reason: reason.to_string(),
+            access_hashes,
+        },
+    )
+}
+
+#[cfg(test)]
+#[path = "grant_state_tests.rs"]
+mod tests;

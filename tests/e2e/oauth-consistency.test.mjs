@@ -1,0 +1,246 @@
+// OAuth state under concurrency and change (issue 7), against `wrangler dev` and the fake
+// GitHub: codes and refresh tokens are decided by each grant's Durable Object, so racing
+// requests cannot both win; a retried refresh gets the same answer within the grace window
+// (REFRESH_RETRY_WINDOW_SECONDS, 30 s) and revokes the grant after it; removing someone
+// from ALLOWED_GITHUB_USERS ends their access; a session belongs to one (user, client)
+// pair; an unused registration lives 24 hours.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { initializeRequest, mcpPost, oauthVars, rawSession, sleep, startFakeGitHub, startWorker } from './harness.mjs';
+import { signIn } from './browser.mjs';
+import { runWrangler } from '../../scripts/lib/token.mjs';
+
+const REDIRECT = 'http://127.0.0.1:53999/callback';
+/** The grace window of src/auth/oauth/grant_state.rs, in seconds. */
+const RETRY_WINDOW_SECONDS = 30;
+const DAY = 24 * 3600;
+
+let gh;
+let worker;
+
+before(async () => {
+  gh = await startFakeGitHub();
+  worker = await startWorker({ name: 'oauth-consistency', vars: oauthVars(gh) });
+});
+
+after(async () => {
+  await worker?.stop();
+  await gh?.close();
+});
+
+// ---------------------------------------------------------------- raw OAuth helpers
+
+/**
+ * /register allows 10 a minute per address and /token 60: each registration and each
+ * test's token requests come "from" their own address (wrangler dev passes
+ * CF-Connecting-IP through, where Cloudflare's edge sets it).
+ */
+let addresses = 0;
+const nextAddress = () => `198.51.100.${(addresses++ % 250) + 1}`;
+
+async function register(w) {
+  const r = await fetch(`${w.url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextAddress() },
+    body: JSON.stringify({ client_name: 'consistency client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+  });
+  assert.equal(r.status, 201);
+  return r.json();
+}
+
+function pkce() {
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  return { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
+}
+
+function authorizeUrl(w, clientId, challenge) {
+  const u = new URL(`${w.url}/authorize`);
+  const params = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 's', code_challenge: challenge, code_challenge_method: 'S256', resource: `${w.url}/mcp` };
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+async function token(w, form, address) {
+  const r = await fetch(`${w.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': address },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: r.status, json: await r.json() };
+}
+
+/** Registers (or reuses `clientId`), signs in and returns {clientId, form}: the code's /token form. */
+async function codeFor(w, clientId) {
+  clientId ??= (await register(w)).client_id;
+  const { verifier, challenge } = pkce();
+  const result = await signIn(authorizeUrl(w, clientId, challenge));
+  const code = new URL(result.url).searchParams.get('code');
+  assert.ok(code, `sign-in ended at ${result.url}`);
+  return { clientId, form: { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId } };
+}
+
+async function tokensFor(w, address, clientId) {
+  const { clientId: id, form } = await codeFor(w, clientId);
+  const r = await token(w, form, address);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return { clientId: id, ...r.json };
+}
+
+const refresh = (w, tokens, refreshToken, address) => token(w, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: tokens.clientId }, address);
+const bearer = (t) => ({ authorization: `Bearer ${t}` });
+/** The status /mcp answers an initialize carrying this access token with. */
+const mcpStatus = async (w, accessToken) => (await mcpPost(w.mcpUrl, initializeRequest(), bearer(accessToken))).status;
+
+// ---------------------------------------------------------------- tests
+
+describe('codes and refresh tokens under concurrency', () => {
+  test('20 concurrent redemptions of one code: exactly one token is issued, and the replays revoke it', async () => {
+    const address = nextAddress();
+    const { form } = await codeFor(worker);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => token(worker, form, address)));
+    const won = answers.filter((a) => a.status === 200);
+    const lost = answers.filter((a) => a.status !== 200);
+    assert.equal(won.length, 1, `statuses: ${answers.map((a) => a.status).join(' ')}`);
+    assert.equal(lost.length, 19);
+    for (const a of lost) {
+      assert.equal(a.status, 400, JSON.stringify(a.json));
+      assert.equal(a.json.error, 'invalid_grant');
+    }
+    // The grant object took them one at a time: the first loser was a replay of a used
+    // code, which revoked the grant (RFC 6749 §4.1.2); the others found it revoked.
+    assert.equal(lost.filter((a) => /already used/.test(a.json.error_description)).length, 1, lost.map((a) => a.json.error_description).join('\n'));
+    const [{ json: issued }] = won;
+    assert.ok(issued.access_token && issued.refresh_token);
+    assert.equal(await mcpStatus(worker, issued.access_token), 401, 'the one token issued was revoked by the replays');
+    const after = await refresh(worker, { clientId: form.client_id }, issued.refresh_token, address);
+    assert.equal(after.json.error, 'invalid_grant');
+  });
+
+  test('10 concurrent refreshes with one token: one rotation, the same pair for all, the grant lives', async () => {
+    const address = nextAddress();
+    const tokens = await tokensFor(worker, address);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => refresh(worker, tokens, tokens.refresh_token, address)));
+    for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.json));
+    const pairs = new Set(answers.map((a) => `${a.json.access_token} ${a.json.refresh_token}`));
+    assert.equal(pairs.size, 1, 'every racing refresh got the same token pair');
+    const [{ json: pair }] = answers;
+    assert.notEqual(pair.refresh_token, tokens.refresh_token);
+    assert.notEqual(pair.access_token, tokens.access_token);
+    assert.equal(await mcpStatus(worker, pair.access_token), 200, 'the grant was not revoked');
+    const next = await refresh(worker, tokens, pair.refresh_token, address);
+    assert.equal(next.status, 200, 'the new refresh token rotates normally');
+    assert.equal(await mcpStatus(worker, next.json.access_token), 200);
+  });
+
+  test(`reusing a rotated refresh token after the ${RETRY_WINDOW_SECONDS} s window revokes the grant`, { timeout: 120_000 }, async () => {
+    const address = nextAddress();
+    const tokens = await tokensFor(worker, address);
+    const rotated = await refresh(worker, tokens, tokens.refresh_token, address);
+    assert.equal(rotated.status, 200);
+    const retry = await refresh(worker, tokens, tokens.refresh_token, address);
+    assert.deepEqual(retry.json, { ...rotated.json, expires_in: retry.json.expires_in }, 'within the window: the same answer');
+    assert.equal(await mcpStatus(worker, rotated.json.access_token), 200);
+    await sleep((RETRY_WINDOW_SECONDS + 2) * 1000);
+    const reuse = await refresh(worker, tokens, tokens.refresh_token, address);
+    assert.equal(reuse.status, 400);
+    assert.equal(reuse.json.error, 'invalid_grant');
+    assert.match(reuse.json.error_description, /already used/);
+    assert.equal(await mcpStatus(worker, rotated.json.access_token), 401, 'the grant was revoked');
+    const after = await refresh(worker, tokens, rotated.json.refresh_token, address);
+    assert.equal(after.json.error, 'invalid_grant');
+  });
+});
+
+describe('sessions belong to a user and a client', () => {
+  test("another client of the same user gets 404 on the first client's session", async () => {
+    const address = nextAddress();
+    const first = await tokensFor(worker, address);
+    const second = await tokensFor(worker, address);
+    assert.notEqual(first.clientId, second.clientId);
+    const session = await rawSession(worker.mcpUrl, bearer(first.access_token));
+    const list = { jsonrpc: '2.0', id: 9, method: 'tools/list' };
+    assert.equal((await mcpPost(worker.mcpUrl, list, session.headers)).status, 200);
+    const other = { ...session.headers, ...bearer(second.access_token) };
+    const r = await mcpPost(worker.mcpUrl, list, other);
+    assert.equal(r.status, 404);
+    assert.equal(r.json.error.code, -32001);
+    // Nor can it answer a server-to-client request (an elicitation) of that session.
+    const reply = { jsonrpc: '2.0', id: 'elicitation-1', result: { action: 'accept', content: {} } };
+    assert.equal((await mcpPost(worker.mcpUrl, reply, other)).status, 404);
+  });
+});
+
+describe('registrations', () => {
+  /** The expiration (epoch seconds) of `client:<id>` in the worker's local KV. */
+  async function clientExpiration(clientId) {
+    const r = await runWrangler(['kv', 'key', 'list', '--binding', 'KV', '--prefix', `client:${clientId}`, '--local', '--persist-to', worker.persistDir]);
+    assert.equal(r.code, 0, r.stderr);
+    const keys = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
+    assert.equal(keys.length, 1, r.stdout);
+    return keys[0].expiration;
+  }
+
+  test('an unused registration expires after 24 hours; redeeming a code keeps it 180 days', { timeout: 180_000 }, async () => {
+    const client = await register(worker);
+    const now = () => Date.now() / 1000;
+    const unused = await clientExpiration(client.client_id);
+    assert.ok(Math.abs(unused - (now() + DAY)) < 300, `expires in ${((unused - now()) / 3600).toFixed(2)} h`);
+    await tokensFor(worker, nextAddress(), client.client_id);
+    const used = await clientExpiration(client.client_id);
+    assert.ok(Math.abs(used - (now() + 180 * DAY)) < 300, `expires in ${((used - now()) / DAY).toFixed(2)} days`);
+  });
+});
+
+describe('ALLOWED_GITHUB_USERS by numeric id', () => {
+  let vars;
+  let privateWorker;
+
+  before(() => {
+    vars = oauthVars(gh, { ALLOWED_GITHUB_USERS: 'octocat:1' });
+  });
+
+  after(() => privateWorker?.stop());
+
+  /** Restarts the private worker on the same port and state, with another allowlist. */
+  async function restart(allowed) {
+    const { port, persistDir } = privateWorker;
+    await privateWorker.stop();
+    privateWorker = await startWorker({ name: 'oauth-allowlist', port, persistDir, vars: { ...vars, ALLOWED_GITHUB_USERS: allowed } });
+  }
+
+  test('a bare login is a configuration error that says where to find the id', async () => {
+    const misconfigured = await startWorker({ name: 'oauth-allowlist-login', healthyStatus: 503, vars: oauthVars(gh, { ALLOWED_GITHUB_USERS: 'octocat:1, hubot' }) });
+    try {
+      const r = await fetch(`${misconfigured.url}/mcp`, { method: 'POST' });
+      const text = await r.text();
+      assert.equal(r.status, 503);
+      assert.match(text, /ALLOWED_GITHUB_USERS names 'hubot'/);
+      assert.match(text, /https:\/\/api\.github\.com\/users\/hubot/);
+    } finally {
+      await misconfigured.stop();
+    }
+  });
+
+  test('removing a user ends their access: the access token is refused, the refresh revokes the grant', { timeout: 180_000 }, async () => {
+    privateWorker = await startWorker({ name: 'oauth-allowlist', vars });
+    const address = nextAddress();
+    const tokens = await tokensFor(privateWorker, address);
+    assert.equal(await mcpStatus(privateWorker, tokens.access_token), 200);
+
+    await restart('hubot:2');
+    const refused = await mcpPost(privateWorker.mcpUrl, initializeRequest(), bearer(tokens.access_token));
+    assert.equal(refused.status, 403);
+    assert.equal(refused.json.error, 'access_denied');
+    assert.match(refused.json.error_description, /octocat \(id 1\) is not allowed.*ALLOWED_GITHUB_USERS/);
+    const renewal = await refresh(privateWorker, tokens, tokens.refresh_token, address);
+    assert.equal(renewal.status, 400);
+    assert.equal(renewal.json.error, 'invalid_grant');
+    assert.match(renewal.json.error_description, /no longer allowed/);
+
+    // Allowed again, the grant stays revoked: its access record is gone, its refresh token dead.
+    await restart('1');
+    assert.equal(await mcpStatus(privateWorker, tokens.access_token), 401);
+    assert.equal((await refresh(privateWorker, tokens, tokens.refresh_token, address)).json.error, 'invalid_grant');
+  });
+});
