@@ -11,24 +11,17 @@
 // Options: --calls N (500)  --warmup N (50)  --concurrency C (8)  --json PATH
 //          --phase-timeout S (300; a phase stops early, marked truncated, when it runs longer)
 //          --ready-timeout S (90)  --skip-bundle  --skip-latency  --keep-logs
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
-import { parseSseBlock, parseSseText } from './sse.mjs';
+import {
+  REPO_ROOT, WRANGLER, REQUEST_TIMEOUT_MS, WRANGLER_ENV, log, now, tail, run, onInterrupt, isInterrupted,
+  stopGroup, startFakeGitHub, startWorker, legacyClient, modernClient, sseClient,
+} from './bench-kit.mjs';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const WRANGLER = path.join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-const LEGACY_VERSION = '2025-11-25';
-const MODERN_VERSION = '2026-07-28';
-const ACCEPT_BOTH = 'application/json, text/event-stream';
-const REQUEST_TIMEOUT_MS = 30_000;
 const README_ARGS = { repositoryUrl: 'octocat/Hello-World' };
 
 // The TypeScript reference (docs: typescript-reference.md §13; tools/call `add`, SDK client, same kind of VM).
@@ -84,411 +77,6 @@ const CONCURRENCY = posInt('concurrency');
 const PHASE_TIMEOUT_MS = posInt('phase-timeout') * 1000;
 const READY_TIMEOUT_MS = posInt('ready-timeout') * 1000;
 
-// ------------------------------------------------------------------ processes
-
-const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const now = () => performance.now();
-const groups = new Set(); // pids of process groups we started
-let workDir = null; // temp dir: wrangler logs, --persist-to, dry-run output
-
-function killGroupNow(pid) {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {}
-}
-process.on('exit', () => {
-  for (const pid of groups) killGroupNow(pid);
-});
-let interrupted = false;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(sig, () => {
-    interrupted = true;
-    log(`${sig}: stopping`);
-    for (const pid of groups) killGroupNow(pid);
-    if (workDir && !opts['keep-logs']) fs.rmSync(workDir, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-
-function spawnGroup(cmd, args, options) {
-  const child = spawn(cmd, args, { ...options, detached: true });
-  groups.add(child.pid);
-  child.once('exit', () => {
-    // the leader is gone; workerd children may linger in the group
-    killGroupNow(child.pid);
-    groups.delete(child.pid);
-  });
-  return child;
-}
-
-async function stopGroup(child, graceMs = 5_000) {
-  if (!child) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit').catch(() => {});
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {}
-    await Promise.race([exited, sleep(graceMs)]);
-  }
-  killGroupNow(child.pid);
-  groups.delete(child.pid);
-}
-
-async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-const tail = (file, n = 40) => {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-n).join('\n');
-  } catch {
-    return '(no log)';
-  }
-};
-
-function run(cmd, args, { env = {}, timeoutMs = 180_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawnGroup(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => {
-      stopGroup(child, 1000);
-      reject(new Error(`timed out after ${timeoutMs} ms: ${path.basename(cmd)} ${args.join(' ')}\n${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const WRANGLER_ENV = {
-  WRANGLER_SEND_METRICS: 'false',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-  MCPW_SKIP_BUILD: '1',
-  NO_COLOR: '1',
-  FORCE_COLOR: '0',
-};
-
-/** The fake GitHub in its own process, so it does not share the client's event loop. */
-async function startFakeGitHub(workDir) {
-  const logFile = path.join(workDir, 'fake-github.log');
-  const child = spawnGroup(process.execPath, [path.join(REPO_ROOT, 'tests', 'fake-github', 'server.mjs'), '--port', '0'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'ignore'], // stderr is a line per request
-  });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`fake GitHub did not start within 15 s; stdout: ${out}`)), 15_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      fs.appendFileSync(logFile, d);
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`fake GitHub exited early (code ${code}); stdout: ${out}`));
-    });
-  });
-  return { url, child };
-}
-
-async function startWorker(workDir, githubUrl) {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const persistDir = path.join(workDir, 'persist');
-  fs.mkdirSync(persistDir, { recursive: true });
-  const logFile = path.join(workDir, 'wrangler-dev.log');
-  const args = [
-    WRANGLER, 'dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--inspector-port', String(inspectorPort),
-    '--persist-to', persistDir,
-    '--show-interactive-dev-session', 'false',
-    '--var', 'AUTH_MODE:none',
-    '--var', 'MCP_TOOLSETS:github',
-    '--var', `GITHUB_API_URL:${githubUrl}`,
-    '--var', `GITHUB_WEB_URL:${githubUrl}`,
-  ];
-  const out = fs.openSync(logFile, 'a');
-  const child = spawnGroup(process.execPath, args, {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', out, out],
-    env: { ...process.env, ...WRANGLER_ENV, WRANGLER_LOG_PATH: path.join(workDir, 'wrangler-debug') },
-  });
-  fs.closeSync(out);
-  const url = `http://127.0.0.1:${port}`;
-  const t0 = now();
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = 'no answer';
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`wrangler dev exited before it was ready (code ${child.exitCode}, signal ${child.signalCode}).\n--- ${logFile} ---\n${tail(logFile)}`);
-    }
-    if (Date.now() > deadline) {
-      await stopGroup(child);
-      throw new Error(`the worker did not come up: GET ${url}/healthz was not 200 within ${READY_TIMEOUT_MS / 1000} s (last: ${last}).\n--- ${logFile} ---\n${tail(logFile)}`);
-    }
-    try {
-      const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3_000) });
-      const body = await r.text();
-      if (r.status === 200) break;
-      last = `HTTP ${r.status} ${body.slice(0, 200)}`;
-    } catch (e) {
-      last = e.cause?.code ?? e.message;
-    }
-    await sleep(100);
-  }
-  return { url, port, child, logFile, readyMs: now() - t0 };
-}
-
-// ------------------------------------------------------------------ MCP clients (raw fetch)
-
-const rpc = (id, method, params) => ({ jsonrpc: '2.0', id, method, params });
-
-/** Checks a JSON-RPC response to tools/call; throws with the reason if it is not a success. */
-function checkCallResponse(msg, what) {
-  if (!msg) throw new Error(`${what}: no JSON-RPC response`);
-  if (msg.error) throw new Error(`${what}: JSON-RPC error ${JSON.stringify(msg.error).slice(0, 300)}`);
-  if (!msg.result) throw new Error(`${what}: response without result: ${JSON.stringify(msg).slice(0, 300)}`);
-  if (msg.result.isError) throw new Error(`${what}: tool error: ${JSON.stringify(msg.result.content ?? msg.result).slice(0, 300)}`);
-  return msg.result;
-}
-
-/** POST one JSON-RPC message to /mcp; → {status, headers, message (the response with that id, if any)}. */
-async function mcpPost(url, body, headers) {
-  const r = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: ACCEPT_BOTH, ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await r.text();
-  const ct = r.headers.get('content-type') ?? '';
-  let messages = [];
-  if (ct.includes('text/event-stream')) {
-    for (const e of parseSseText(text)) {
-      if (!e.data) continue;
-      try {
-        messages.push(JSON.parse(e.data));
-      } catch {}
-    }
-  } else if (text) {
-    try {
-      const j = JSON.parse(text);
-      messages = Array.isArray(j) ? j : [j];
-    } catch {}
-  }
-  const message = messages.find((m) => m && m.id === body.id && ('result' in m || 'error' in m));
-  return { status: r.status, headers: r.headers, text, message };
-}
-
-/** Streamable HTTP, legacy era: initialize → session id; calls carry mcp-session-id. */
-async function legacyClient(base) {
-  const url = `${base}/mcp`;
-  const t0 = now();
-  const init = await mcpPost(url, rpc(1, 'initialize', {
-    protocolVersion: LEGACY_VERSION,
-    capabilities: {},
-    clientInfo: { name: 'mcpw-bench', version: '0.0.0' },
-  }), {});
-  if (init.status !== 200 || !init.message?.result) throw new Error(`legacy initialize: HTTP ${init.status} ${init.text.slice(0, 300)}`);
-  const sid = init.headers.get('mcp-session-id');
-  if (!sid) throw new Error('legacy initialize: no mcp-session-id header');
-  const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': init.message.result.protocolVersion };
-  const n = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: ACCEPT_BOTH, ...headers },
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  await n.arrayBuffer();
-  if (n.status !== 202) throw new Error(`legacy notifications/initialized: HTTP ${n.status}`);
-  const connectMs = now() - t0;
-  let id = 1;
-  return {
-    connectMs,
-    async call(name, args) {
-      const r = await mcpPost(url, rpc(++id, 'tools/call', { name, arguments: args }), headers);
-      if (r.status !== 200) throw new Error(`legacy tools/call ${name}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-      return checkCallResponse(r.message, `legacy tools/call ${name}`);
-    },
-    async close() {
-      try {
-        const r = await fetch(url, { method: 'DELETE', headers, signal: AbortSignal.timeout(5_000) });
-        await r.arrayBuffer();
-      } catch {}
-    },
-  };
-}
-
-/** Streamable HTTP, modern era: every POST stands alone. */
-async function modernClient(base) {
-  const url = `${base}/mcp`;
-  let id = 0;
-  return {
-    connectMs: null,
-    async call(name, args) {
-      const body = rpc(++id, 'tools/call', {
-        name,
-        arguments: args,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      });
-      const r = await mcpPost(url, body, {
-        'MCP-Protocol-Version': MODERN_VERSION,
-        'Mcp-Method': 'tools/call',
-        'Mcp-Name': name,
-      });
-      if (r.status !== 200) throw new Error(`modern tools/call ${name}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-      return checkCallResponse(r.message, `modern tools/call ${name}`);
-    },
-    async close() {},
-  };
-}
-
-/**
- * HTTP+SSE (2024-11-05): GET /sse, POST to the endpoint it names (202), responses on the stream.
- * A call's latency runs from the POST until both its 202 and its response event have arrived.
- */
-async function sseClient(base) {
-  const t0 = now();
-  const ac = new AbortController();
-  const connectTimer = setTimeout(() => ac.abort(new Error('GET /sse: no response headers within 30 s')), REQUEST_TIMEOUT_MS);
-  let r;
-  try {
-    r = await fetch(`${base}/sse`, { headers: { accept: 'text/event-stream' }, signal: ac.signal });
-  } finally {
-    clearTimeout(connectTimer);
-  }
-  if (r.status !== 200 || !r.body) throw new Error(`GET /sse: HTTP ${r.status}`);
-  const pending = new Map(); // id → {resolve, reject}
-  let endpointResolve;
-  let endpointReject;
-  const endpoint = new Promise((res, rej) => {
-    endpointResolve = res;
-    endpointReject = rej;
-  });
-  let closed = false;
-  let streamError = null;
-  const failAll = (err) => {
-    streamError = err;
-    endpointReject(err);
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  (async () => {
-    const dec = new TextDecoder();
-    let buf = '';
-    try {
-      for await (const chunk of r.body) {
-        const at = now();
-        buf += dec.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const e = parseSseBlock(buf.slice(0, i));
-          buf = buf.slice(i + 2);
-          if (!e) continue;
-          if (e.event === 'endpoint') {
-            endpointResolve(new URL(e.data, base).href);
-            continue;
-          }
-          if (e.event !== 'message' || !e.data) continue;
-          let m;
-          try {
-            m = JSON.parse(e.data);
-          } catch {
-            continue;
-          }
-          const p = m && pending.get(m.id);
-          if (p && ('result' in m || 'error' in m)) {
-            pending.delete(m.id);
-            p.resolve({ message: m, at });
-          }
-        }
-      }
-      if (!closed) failAll(new Error('the /sse stream ended'));
-    } catch (e) {
-      if (!closed) failAll(new Error(`the /sse stream failed: ${e.message}`));
-    }
-  })();
-  let timer;
-  const postUrl = await Promise.race([
-    endpoint,
-    new Promise((_, rej) => {
-      timer = setTimeout(() => rej(new Error('GET /sse: no endpoint event within 30 s')), REQUEST_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-
-  const post = async (body) => {
-    const res = await fetch(postUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await res.text();
-    if (res.status !== 202) throw new Error(`POST ${new URL(postUrl).pathname}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  };
-  const request = async (id, method, params) => {
-    if (streamError) throw streamError;
-    let t;
-    const answer = new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      t = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error(`${method} (id ${id}): no response on /sse within ${REQUEST_TIMEOUT_MS / 1000} s`));
-      }, REQUEST_TIMEOUT_MS);
-    });
-    try {
-      const [, a] = await Promise.all([post(rpc(id, method, params)), answer]);
-      return a.message;
-    } finally {
-      clearTimeout(t);
-    }
-  };
-  const init = await request(1, 'initialize', {
-    protocolVersion: '2024-11-05',
-    capabilities: {},
-    clientInfo: { name: 'mcpw-bench', version: '0.0.0' },
-  });
-  if (!init?.result) throw new Error(`SSE initialize: ${JSON.stringify(init).slice(0, 300)}`);
-  await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  const connectMs = now() - t0;
-  let id = 1;
-  return {
-    connectMs,
-    async call(name, args) {
-      const m = await request(++id, 'tools/call', { name, arguments: args });
-      return checkCallResponse(m, `SSE tools/call ${name}`);
-    },
-    async close() {
-      closed = true;
-      ac.abort();
-    },
-  };
-}
-
 // ------------------------------------------------------------------ measuring
 
 function percentile(sorted, p) {
@@ -522,7 +110,7 @@ async function measure(label, fn, total, inFlight) {
   let truncated = false;
   const t0 = now();
   const worker = async () => {
-    while (next < total && !interrupted) {
+    while (next < total && !isInterrupted()) {
       if (now() > deadline) {
         truncated = true;
         return;
@@ -728,7 +316,10 @@ function compare(result) {
 async function main() {
   if (!fs.existsSync(WRANGLER)) throw new Error(`${WRANGLER} is missing: run scripts/setup`);
   if (!fs.existsSync(path.join(REPO_ROOT, 'build', 'index.js'))) throw new Error('build/index.js is missing: run scripts/build (scripts/bench does unless --no-build)');
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpw-bench-'));
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpw-bench-'));
+  onInterrupt(() => {
+    if (!opts['keep-logs']) fs.rmSync(workDir, { recursive: true, force: true });
+  });
   const result = {
     environment: environment(),
     params: { calls: CALLS, warmup: WARMUP, concurrency: CONCURRENCY, phaseTimeoutS: PHASE_TIMEOUT_MS / 1000 },
@@ -743,7 +334,7 @@ async function main() {
     if (!opts['skip-latency']) {
       gh = await startFakeGitHub(workDir);
       log(`fake GitHub on ${gh.url}; starting wrangler dev`);
-      worker = await startWorker(workDir, gh.url);
+      worker = await startWorker(workDir, gh.url, { readyTimeoutMs: READY_TIMEOUT_MS });
       log(`worker ready on ${worker.url} after ${Math.round(worker.readyMs)} ms`);
       result.worker = { readyMs: worker.readyMs };
       result.latency = await latencyRows(worker.url);
