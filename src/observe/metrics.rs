@@ -121,7 +121,8 @@ impl Totals {
         if let Some(reason) = record.auth_failure {
             *self.auth_failures.entry(reason.to_string()).or_default() += 1;
         }
-        if let Some(limit) = record.limited_by {
+        if record.outcome() == Outcome::RateLimited {
+            let limit = record.limited_by.unwrap_or("other");
             *self.rate_limited.entry(limit.to_string()).or_default() += 1;
         }
         for call in &record.github.calls {
