@@ -414,12 +414,8 @@ impl Drop for Inner {
         }
         let record = self.record();
         if record.level() >= self.settings.level {
-            let mut line = record.to_json();
             let error = self.state.borrow_mut().error.take();
-            if let (Some(error), Value::Object(map)) = (error, &mut line) {
-                map.insert("error".into(), json!(error));
-            }
-            worker::console_log!("{line}");
+            worker::console_log!("{}", record.to_line(error.as_deref()));
         }
         flush::record(&record);
         if let Ok(dataset) = self.env.analytics_engine(ANALYTICS_BINDING) {

@@ -2,7 +2,7 @@
 //! where in a trace, which transport, revision, method and tool, how it ended, how long it
 //! took, and what it cost at GitHub. Plain Rust: the line's shape is tested on the host.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::trace::TraceContext;
 
@@ -191,48 +191,69 @@ impl Record {
         }
     }
 
-    /// The log line: one JSON object, fields absent when unknown.
-    pub fn to_json(&self) -> Value {
-        let mut line = Map::new();
-        let mut put = |key: &str, value: Value| {
-            if !value.is_null() {
-                line.insert(key.to_string(), value);
-            }
-        };
-        put("ts", json!(timestamp(self.ts_ms)));
-        put("level", json!(self.level().as_str()));
-        put("msg", json!("request"));
-        put("requestId", json!(self.request_id));
-        put("traceId", json!(self.trace.trace_id));
-        put("spanId", json!(self.trace.span_id));
-        put("parentSpanId", json!(self.trace.parent_span_id));
-        put("traceSource", json!(self.trace.source.as_str()));
-        put("httpMethod", json!(self.http_method));
-        put("path", json!(self.path));
-        put("httpStatus", json!(self.http_status));
-        put("transport", json!(self.transport.as_str()));
-        put("protocol", json!(self.protocol));
-        put("method", json!(self.method));
-        put("tool", json!(self.tool));
-        if self.batch > 1 {
-            put("batch", json!(self.batch));
+    /// The log line: one JSON object, fields absent when unknown; `error` is a server
+    /// error's text.
+    pub fn to_line(&self, error: Option<&str>) -> String {
+        let mut w = Line(String::with_capacity(640));
+        w.text("ts", Some(&timestamp(self.ts_ms)));
+        w.text("level", Some(self.level().as_str()));
+        w.text("msg", Some("request"));
+        w.text("requestId", Some(&self.request_id));
+        w.text("traceId", Some(&self.trace.trace_id));
+        w.text("spanId", Some(&self.trace.span_id));
+        w.text("parentSpanId", self.trace.parent_span_id.as_deref());
+        w.text("traceSource", Some(self.trace.source.as_str()));
+        w.text("httpMethod", Some(&self.http_method));
+        w.text("path", Some(&self.path));
+        w.number("httpStatus", Some(i64::from(self.http_status)));
+        w.text("transport", Some(self.transport.as_str()));
+        w.text("protocol", self.protocol.as_deref());
+        w.text("method", self.method.as_deref());
+        w.text("tool", self.tool.as_deref());
+        w.number("batch", (self.batch > 1).then_some(self.batch as i64));
+        w.text("outcome", Some(self.outcome().as_str()));
+        w.key("isError");
+        w.0.push_str(if self.is_error { "true" } else { "false" });
+        w.number("rpcError", self.rpc_error);
+        w.text("authFailure", self.auth_failure);
+        w.text("limitedBy", self.limited_by);
+        w.text("error", error);
+        w.number("durationMs", Some(self.duration_ms));
+        w.number("githubCalls", Some(self.github.calls.len() as i64));
+        w.number("githubMs", Some(self.github.total_ms()));
+        w.number("githubCacheHits", Some(i64::from(self.github.cache_hits)));
+        let remaining = self.github.rate_limit_remaining.map(|r| r as i64);
+        w.number("githubRateLimitRemaining", remaining);
+        w.text("caller", self.caller.as_deref());
+        w.text("callerLogin", self.caller_login.as_deref());
+        w.0.push('}');
+        w.0
+    }
+}
+
+/// A JSON object written field by field, without building a map first.
+struct Line(String);
+
+impl Line {
+    fn key(&mut self, key: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        self.0.push('"');
+        self.0.push_str(key);
+        self.0.push_str("\":");
+    }
+
+    fn text(&mut self, key: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.key(key);
+            self.0.push_str(&Value::from(value).to_string());
         }
-        put("outcome", json!(self.outcome().as_str()));
-        put("isError", json!(self.is_error));
-        put("rpcError", json!(self.rpc_error));
-        put("authFailure", json!(self.auth_failure));
-        put("limitedBy", json!(self.limited_by));
-        put("durationMs", json!(self.duration_ms));
-        put("githubCalls", json!(self.github.calls.len()));
-        put("githubMs", json!(self.github.total_ms()));
-        put("githubCacheHits", json!(self.github.cache_hits));
-        put(
-            "githubRateLimitRemaining",
-            json!(self.github.rate_limit_remaining),
-        );
-        put("caller", json!(self.caller));
-        put("callerLogin", json!(self.caller_login));
-        Value::Object(line)
+    }
+
+    fn number(&mut self, key: &str, value: Option<i64>) {
+        if let Some(value) = value {
+            self.key(key);
+            self.0.push_str(&value.to_string());
+        }
     }
 }
 
@@ -302,7 +323,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_line_holds_every_field() {
-        let line = sample().to_json();
+        let line: Value = serde_json::from_str(&sample().to_line(None)).unwrap();
         assert_eq!(line["ts"], "2026-11-30T00:53:20.123Z");
         assert_eq!(line["level"], "info");
         assert_eq!(line["outcome"], "ok");
@@ -312,6 +333,13 @@ pub(crate) mod tests {
         assert_eq!(line["githubRateLimitRemaining"], 4999);
         assert!(line.get("callerLogin").is_none());
         assert!(line.get("rpcError").is_none());
+        let hostile = Record {
+            path: "/a\"b\\c\n".into(),
+            ..sample()
+        };
+        let line: Value = serde_json::from_str(&hostile.to_line(Some("x\"y"))).unwrap();
+        assert_eq!(line["path"], "/a\"b\\c\n");
+        assert_eq!(line["error"], "x\"y");
     }
 
     #[test]
