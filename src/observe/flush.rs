@@ -98,10 +98,9 @@ async fn send(env: Env, batch: Totals) {
     IN_FLIGHT.with(|n| n.set(n.get().saturating_sub(1)));
     if let Err(error) = sent {
         PENDING.with(|p| p.borrow_mut().merge(&batch));
-        super::event(
-            Level::Warn,
-            &format!("metrics batch not delivered, kept for the next one: {error}"),
-        );
+        super::event(Level::Warn, &|| {
+            format!("metrics batch not delivered, kept for the next one: {error}")
+        });
     }
 }
 
@@ -166,10 +165,9 @@ pub fn analytics(dataset: &AnalyticsEngineDataset, r: &Record) {
         .add_double(r.rpc_error.unwrap_or(0) as f64)
         .build();
     if let Err(error) = dataset.write_data_point(&point) {
-        super::event(
-            Level::Warn,
-            &format!("analytics data point not written: {error}"),
-        );
+        super::event(Level::Warn, &|| {
+            format!("analytics data point not written: {error}")
+        });
     }
 }
 

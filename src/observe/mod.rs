@@ -45,13 +45,14 @@ thread_local! {
     static LOG_LEVEL: Cell<Level> = const { Cell::new(Level::Info) };
 }
 
-/// A log line that belongs to no request (`{"ts","level","msg"}`), if `LOG_LEVEL` admits it.
-pub fn event(level: Level, msg: &str) {
+/// A log line that belongs to no request (`{"ts","level","msg"}`), if `LOG_LEVEL` admits
+/// it; the message is only built then.
+pub fn event(level: Level, msg: &dyn Fn() -> String) {
     if level >= LOG_LEVEL.with(Cell::get) {
         let line = json!({
             "ts": record::timestamp(crate::now_ms()),
             "level": level.as_str(),
-            "msg": msg,
+            "msg": msg(),
         });
         worker::console_log!("{line}");
     }

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::record::{GitHubCall, GitHubStats};
+use super::record::{GitHubCall, GitHubStats, Level};
 use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::mcp::exchange::BoxFuture;
 
@@ -26,12 +26,24 @@ impl HttpClient for Metered<'_> {
         request
             .headers
             .push(("traceparent".to_string(), self.traceparent.clone()));
+        // For the debug line: the path only, never the query (it holds the caller's input).
+        let path = request
+            .url
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let trace = self.traceparent.clone();
         Box::pin(async move {
             let started = (self.now)();
             let result = self.inner.send(request).await;
             let duration_ms = (self.now)() - started;
             let mut stats = self.stats.borrow_mut();
             let status = result.as_ref().ok().map(|r| r.status);
+            super::event(Level::Debug, &|| {
+                let status = status.map_or_else(|| "no answer".into(), |s| s.to_string());
+                format!("github GET {path} -> {status} in {duration_ms} ms, trace {trace}")
+            });
             stats.calls.push(GitHubCall {
                 status,
                 duration_ms,
