@@ -10,6 +10,7 @@ pub mod jsonrpc;
 pub mod lifecycle;
 pub mod modern;
 pub mod prompt;
+pub mod render;
 pub mod request_state;
 pub mod resource;
 pub mod schema;

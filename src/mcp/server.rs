@@ -199,7 +199,10 @@ impl Server {
             "ping" if legacy => Ok(complete(json!({}))),
             "tools/list" => {
                 reject_cursor(&params)?;
-                let tools: Vec<Value> = self.tool_definitions().map(|d| d.to_json()).collect();
+                let tools: Vec<Value> = self
+                    .tool_definitions()
+                    .map(|d| d.to_json(scope.version))
+                    .collect();
                 Ok(complete(json!({ "tools": tools })))
             }
             "tools/call" => self.call_tool(&params, scope).await,

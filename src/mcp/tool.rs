@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::exchange::{BoxFuture, Exchange};
 use super::jsonrpc::RpcError;
 use super::request_state::StateSigner;
+use super::version::ProtocolVersion;
 use crate::auth::caller::Caller;
 use crate::github::{GitHub, GitHubError};
 
@@ -53,20 +54,30 @@ impl Annotations {
 }
 
 impl ToolDefinition {
-    pub fn to_json(&self) -> Value {
+    /// The definition for `tools/list` in `version`. A read-only tool's annotations say only
+    /// that (`destructiveHint` and `idempotentHint` mean something only for tools that
+    /// write), and the title goes in `annotations` only for revisions before 2025-06-18,
+    /// which have no top-level `title`.
+    pub fn to_json(&self, version: ProtocolVersion) -> Value {
+        let mut annotations = json!({
+            "readOnlyHint": self.annotations.read_only,
+            "openWorldHint": self.annotations.open_world,
+        });
+        if !self.annotations.read_only {
+            annotations["destructiveHint"] = json!(self.annotations.destructive);
+            annotations["idempotentHint"] = json!(self.annotations.idempotent);
+        }
         let mut tool = json!({
             "name": self.name,
-            "title": self.title,
             "description": self.description,
             "inputSchema": self.input_schema,
-            "annotations": {
-                "title": self.title,
-                "readOnlyHint": self.annotations.read_only,
-                "destructiveHint": self.annotations.destructive,
-                "idempotentHint": self.annotations.idempotent,
-                "openWorldHint": self.annotations.open_world,
-            },
         });
+        if version >= ProtocolVersion::V2025_06_18 {
+            tool["title"] = json!(self.title);
+        } else {
+            annotations["title"] = json!(self.title);
+        }
+        tool["annotations"] = annotations;
         if let Some(schema) = &self.output_schema {
             tool["outputSchema"] = schema.clone();
         }
@@ -80,6 +91,8 @@ pub struct ToolResult {
     pub content: Vec<Value>,
     pub structured_content: Option<Value>,
     pub is_error: bool,
+    /// The result's `_meta` (labels for the client), when it has any.
+    pub meta: Option<Map<String, Value>>,
 }
 
 impl ToolResult {
@@ -89,6 +102,7 @@ impl ToolResult {
             content: vec![text_content(text)],
             structured_content: None,
             is_error: false,
+            meta: None,
         }
     }
 
@@ -98,16 +112,18 @@ impl ToolResult {
             content,
             structured_content: None,
             is_error: false,
+            meta: None,
         }
     }
 
-    /// Structured output, also given as a JSON text block as the spec advises.
+    /// Structured output, with a text block for the model that renders the same values
+    /// concisely ([`super::render`]).
     pub fn structured(value: Value) -> Self {
-        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         ToolResult {
-            content: vec![text_content(text)],
+            content: vec![text_content(super::render::render(&value))],
             structured_content: Some(value),
             is_error: false,
+            meta: None,
         }
     }
 
@@ -117,6 +133,7 @@ impl ToolResult {
             content: vec![text_content(message)],
             structured_content: None,
             is_error: true,
+            meta: None,
         }
     }
 
@@ -127,6 +144,9 @@ impl ToolResult {
         }
         if self.is_error {
             result["isError"] = json!(true);
+        }
+        if let Some(meta) = &self.meta {
+            result["_meta"] = Value::Object(meta.clone());
         }
         result
     }

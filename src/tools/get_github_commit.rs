@@ -23,8 +23,8 @@ const STATS: &[Field] = &[
 
 const EXTRA: &str = r#"{
     "repository": { "type": "string" },
-    "changedFiles": { "type": "integer", "description": "How many files GitHub reported as changed (up to 300 on its first page)." },
-    "filesTruncated": { "type": "boolean", "description": "True when only the first 100 changed files are listed." }
+    "changedFiles": { "type": "integer", "description": "Files changed (GitHub lists up to 300)" },
+    "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
 }"#;
 
 impl Tool for GetGithubCommit {
@@ -33,11 +33,11 @@ impl Tool for GetGithubCommit {
         add_fields(&mut output, STATS);
         let files = with_items(json_text(r#"{"type":"array"}"#), FILE_FIELDS);
         add_property(&mut output, "files", files);
-        let own = r#"{ "ref": { "type": "string", "description": "The commit: a SHA, or a branch or tag name for its latest commit.", "minLength": 1, "maxLength": 255 } }"#;
+        let own = r#"{ "ref": { "type": "string", "description": "SHA, or a branch or tag for its head", "maxLength": 255 } }"#;
         github_tool(
             "getGithubCommit",
             "Get a commit with its diff summary",
-            "Gets one commit of a GitHub repository: message, author, date, parents, lines added and deleted, and the files it changed (up to 100) with per-file counts.",
+            "One commit: message, author, date, parents, lines added and deleted, and the files it changed (up to 100) with counts.",
             input_schema(&["owner", "repo"], own, &["owner", "repo", "ref"]),
             output,
         )

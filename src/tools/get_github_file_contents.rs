@@ -25,22 +25,22 @@ const FIELDS: &[Field] = &[
 
 const OUTPUT: &str = r#"{
     "repository": { "type": "string" },
-    "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
+    "ref": { "type": ["string", "null"] },
     "mimeType": { "type": "string" },
-    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "text: in `text`. base64: binary, in the embedded resource content block. none: over 1 MB, not returned." },
-    "text": { "type": ["string", "null"], "description": "The file's text, cut at 200,000 characters; null for binary files." },
-    "truncated": { "type": "boolean", "description": "True when `text` was cut, or the file was too large to return." },
-    "resourceUri": { "type": "string", "description": "The file as a github:// resource (default branch)." }
+    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "base64: binary, in an embedded resource block; none: over 1 MB, not returned" },
+    "text": { "type": ["string", "null"] },
+    "truncated": { "type": "boolean" },
+    "resourceUri": { "type": "string" }
 }"#;
 
-const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The file's path in the repository, e.g. `src/main.rs` (no leading `/`).", "minLength": 1, "maxLength": 1000 } }"#;
+const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#;
 
 impl Tool for GetGithubFileContents {
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubFileContents",
             "Get a file's contents",
-            "Reads one file of a GitHub repository at a branch, tag or commit (default: the default branch). Text files are returned as text (cut at 200,000 characters); binary files (images, archives, anything not UTF-8) as an embedded resource with a MIME type and base64 data, up to 1 MB. For a directory use listGithubDirectory.",
+            "One file at a ref, byte for byte: text (cut at 200,000 characters), or binary as an embedded resource (base64, up to 1 MB). For directories use listGithubDirectory.",
             input_schema(&["owner", "repo", "ref"], ARGUMENTS, &["owner", "repo", "path"]),
             object_schema(FIELDS, OUTPUT),
         )

@@ -23,7 +23,7 @@ const COMMENT_FIELDS: &[Field] = &[
     ("htmlUrl", "html_url", Kind::Str),
 ];
 
-const BODY: &str = r#"{ "type": ["string", "null"], "description": "The issue's text (Markdown), cut at 20,000 characters with a note saying so. Comments are cut at 5,000." }"#;
+const BODY: &str = r#"{ "type": ["string", "null"] }"#;
 
 impl Tool for GetGithubIssue {
     fn definition(&self) -> ToolDefinition {
@@ -44,7 +44,7 @@ impl Tool for GetGithubIssue {
         github_tool(
             "getGithubIssue",
             "Get an issue with its comments",
-            "Gets one issue of a GitHub repository (its text, labels, assignees and state) and a page of its comments, oldest first. `page` and `perPage` page through the comments; `commentList.nextPage` says which page comes next. Two upstream calls; sends progress when asked.",
+            "One issue (text, labels, assignees, state) and a page of its comments, oldest first; `page` pages the comments.",
             input_schema(&shared, "{}", &["owner", "repo", "number"]),
             output,
         )

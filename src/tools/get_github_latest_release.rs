@@ -22,13 +22,13 @@ const ASSET_FIELDS: &[Field] = &[
 
 const EXTRA: &str = r#"{
     "repository": { "type": "string" },
-    "body": { "type": ["string", "null"], "description": "Release notes (Markdown), cut at 20,000 characters with a note saying so." }
+    "body": { "type": ["string", "null"] }
 }"#;
 
 impl Tool for GetGithubLatestRelease {
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(RELEASE_FIELDS, EXTRA);
-        let assets = r#"{ "type": "array", "description": "Downloadable files." }"#;
+        let assets = r#"{ "type": "array" }"#;
         add_property(
             &mut output,
             "assets",
@@ -37,7 +37,7 @@ impl Tool for GetGithubLatestRelease {
         github_tool(
             "getGithubLatestRelease",
             "Get the latest release",
-            "Gets the latest published (not draft, not prerelease) release of a GitHub repository: tag, name, notes and downloadable assets.",
+            "The latest published release (not draft or prerelease): tag, name, notes and assets.",
             input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
             output,
         )

@@ -40,8 +40,8 @@ const REVIEW_FIELDS: &[Field] = &[
 
 const EXTRA: &str = r#"{
     "repository": { "type": "string" },
-    "filesTruncated": { "type": "boolean", "description": "True when the pull request changes more than the 100 files listed; `changedFiles` has the total." },
-    "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review: changes_requested if any asks for changes, else approved if any approves." }
+    "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" },
+    "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review" }
 }"#;
 
 impl Tool for GetGithubPullRequest {
@@ -50,13 +50,12 @@ impl Tool for GetGithubPullRequest {
         add_fields(&mut output, DETAIL_FIELDS);
         let files = json_text(r#"{"type":"array"}"#);
         add_property(&mut output, "files", with_items(files, FILE_FIELDS));
-        let reviews =
-            json_text(r#"{"type":"array","description":"The first 100 reviews, oldest first."}"#);
+        let reviews = json_text(r#"{"type":"array"}"#);
         add_property(&mut output, "reviews", with_items(reviews, REVIEW_FIELDS));
         github_tool(
             "getGithubPullRequest",
             "Get a pull request with files and reviews",
-            "Gets one pull request of a GitHub repository: its text, branches, merge state, the files it changes (up to 100, with line counts) and its reviews, summed up in `reviewDecision`. Use getGithubPullRequestDiff for the diff itself. Three upstream calls; sends progress when asked.",
+            "One pull request: text, branches, merge state, changed files (up to 100, with counts) and reviews. For the diff use getGithubPullRequestDiff.",
             input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
             output,
         )

@@ -17,9 +17,9 @@ pub struct GetGithubPullRequestDiff;
 const OUTPUT: &str = r#"{
     "repository": { "type": "string" },
     "number": { "type": "integer" },
-    "diff": { "type": "string", "description": "The unified diff, cut at 200,000 characters." },
-    "size": { "type": "integer", "description": "The whole diff's size in bytes." },
-    "truncated": { "type": "boolean", "description": "True when `diff` was cut at the limit." }
+    "diff": { "type": "string" },
+    "size": { "type": "integer", "description": "Bytes of the whole diff" },
+    "truncated": { "type": "boolean" }
 }"#;
 
 impl Tool for GetGithubPullRequestDiff {
@@ -27,8 +27,12 @@ impl Tool for GetGithubPullRequestDiff {
         github_tool(
             "getGithubPullRequestDiff",
             "Get a pull request's diff",
-            "Gets the unified diff of a GitHub pull request, as `git diff` shows it, cut at 200,000 characters (`truncated` says when). Use getGithubPullRequest first to see which files change.",
-            input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
+            "A pull request's unified diff, byte for byte, cut at 200,000 characters.",
+            input_schema(
+                &["owner", "repo", "number"],
+                "{}",
+                &["owner", "repo", "number"],
+            ),
             object_schema(&[], OUTPUT),
         )
     }

@@ -22,14 +22,13 @@ const INPUT_SCHEMA: &str = r#"{
     "properties": {
         "repositoryUrl": {
             "type": "string",
-            "description": "The repository: `owner/repo` or `https://github.com/owner/repo`.",
+            "description": "`owner/repo` or `https://github.com/owner/repo`",
             "minLength": 3,
             "maxLength": 300
         },
         "ref": {
             "type": "string",
-            "description": "A branch, tag or commit SHA. Defaults to the repository's default branch.",
-            "minLength": 1,
+            "description": "Branch, tag or SHA (default: the default branch)",
             "maxLength": 255
         }
     },
@@ -40,17 +39,15 @@ const INPUT_SCHEMA: &str = r#"{
 const OUTPUT_SCHEMA: &str = r#"{
     "type": "object",
     "properties": {
-        "repository": { "type": "string", "description": "owner/repo" },
-        "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
-        "name": { "type": "string", "description": "The README's file name." },
-        "path": { "type": "string", "description": "The README's path in the repository." },
+        "repository": { "type": "string" },
+        "ref": { "type": ["string", "null"] },
+        "name": { "type": "string" },
+        "path": { "type": "string" },
         "htmlUrl": { "type": ["string", "null"] },
-        "size": { "type": "integer", "description": "Size in bytes." },
+        "size": { "type": "integer" },
         "text": { "type": "string" },
-        "truncated": { "type": "boolean", "description": "True when text was cut at the limit." }
-    },
-    "required": ["repository", "ref", "name", "path", "htmlUrl", "size", "text", "truncated"],
-    "additionalProperties": false
+        "truncated": { "type": "boolean" }
+    }
 }"#;
 
 impl Tool for GetGithubReadme {
@@ -58,7 +55,7 @@ impl Tool for GetGithubReadme {
         ToolDefinition {
             name: "getGithubReadme",
             title: "Get a repository's README",
-            description: "Fetches the README of a GitHub repository as text, from its default branch or from a given branch, tag or commit. Use it to learn what a project is and how to use it.",
+            description: "A repository's README as text, at its default branch or a given ref: what a project is and how to use it.",
             input_schema: json_text(INPUT_SCHEMA),
             output_schema: Some(json_text(OUTPUT_SCHEMA)),
             annotations: Annotations::READS_GITHUB,

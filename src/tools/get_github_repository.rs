@@ -30,7 +30,7 @@ const FIELDS: &[Field] = &[
     ("pushedAt", "pushed_at", Kind::OptStr),
 ];
 
-const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language, as GitHub's linguist counts them.", "additionalProperties": { "type": "integer" } }"#;
+const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language", "additionalProperties": { "type": "integer" } }"#;
 
 impl Tool for GetGithubRepository {
     fn definition(&self) -> ToolDefinition {
@@ -39,7 +39,7 @@ impl Tool for GetGithubRepository {
         github_tool(
             "getGithubRepository",
             "Get a repository",
-            "Describes a GitHub repository: description, default branch, topics, languages (bytes per language), license, stars, forks, open issues and dates. Two upstream calls; sends progress when asked.",
+            "A repository: description, default branch, topics, languages, license, stars, forks, open issues and dates.",
             input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
             output,
         )

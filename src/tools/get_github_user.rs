@@ -27,14 +27,14 @@ const FIELDS: &[Field] = &[
     ("avatarUrl", "avatar_url", Kind::OptStr),
 ];
 
-const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "A GitHub user or organisation login, e.g. `octocat` or `github`.", "minLength": 1, "maxLength": 39 } }"#;
+const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#;
 
 impl Tool for GetGithubUser {
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubUser",
             "Get a user or organisation",
-            "Shows the public profile of a GitHub user or organisation (`type` says which): name, bio, company, location, public repositories, followers and dates.",
+            "A user's or organisation's public profile (`type` says which).",
             input_schema(&[], ARGUMENTS, &["username"]),
             object_schema(FIELDS, "{}"),
         )

@@ -52,14 +52,15 @@ pub fn sort_order(args: &Args) -> Result<Query, ToolError> {
     Ok(query)
 }
 
-/// The definition of a read-only GitHub tool with structured output.
+/// The definition of a read-only GitHub tool with structured output (an object).
 pub fn github_tool(
     name: &'static str,
     title: &'static str,
     description: &'static str,
     input_schema: Value,
-    output_schema: Value,
+    mut output_schema: Value,
 ) -> ToolDefinition {
+    output_schema["type"] = "object".into();
     ToolDefinition {
         name,
         title,

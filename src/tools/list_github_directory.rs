@@ -19,7 +19,7 @@ const FIELDS: &[Field] = &[
     ("sha", "sha", Kind::Str),
 ];
 
-const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The directory's path, e.g. `src`; empty or omitted for the root.", "maxLength": 1000, "default": "" } }"#;
+const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "Directory path; empty for the root", "maxLength": 1000, "default": "" } }"#;
 
 impl Tool for ListGithubDirectory {
     fn definition(&self) -> ToolDefinition {
@@ -27,9 +27,12 @@ impl Tool for ListGithubDirectory {
         github_tool(
             "listGithubDirectory",
             "List a directory",
-            "Lists the files and directories in one directory of a GitHub repository at a branch, tag or commit (default: the default branch). `type` is file, dir, symlink or submodule. Paginated: pass `page` = the result's `nextPage` for more. Read a file with getGithubFileContents.",
+            "A directory's entries at a ref: file, dir, symlink or submodule.",
             input_schema(&shared, ARGUMENTS, &["owner", "repo"]),
-            list_schema(FIELDS, r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#),
+            list_schema(
+                FIELDS,
+                r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#,
+            ),
         )
     }
 

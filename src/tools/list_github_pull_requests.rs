@@ -25,10 +25,10 @@ pub const PULL_FIELDS: &[Field] = &[
 pub const TOOL: RepoList = RepoList {
     name: "listGithubPullRequests",
     title: "List a repository's pull requests",
-    description: "Lists pull requests of a GitHub repository by state and base branch, sorted as asked. Paginated: pass `page` = the result's `nextPage` for more.",
+    description: "A repository's pull requests by state and base branch.",
     arguments: r#"{
         "state": { "type": "string", "enum": ["open", "closed", "all"], "default": "open" },
-        "base": { "type": "string", "description": "Only pull requests into this branch.", "minLength": 1, "maxLength": 255 },
+        "base": { "type": "string", "description": "Target branch", "maxLength": 255 },
         "sort": { "type": "string", "enum": ["created", "updated", "popularity", "long-running"], "default": "created" },
         "direction": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
     }"#,

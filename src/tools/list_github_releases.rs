@@ -19,7 +19,7 @@ pub const RELEASE_FIELDS: &[Field] = &[
 pub const TOOL: RepoList = RepoList {
     name: "listGithubReleases",
     title: "List a repository's releases",
-    description: "Lists the releases of a GitHub repository, newest first: tag, name, draft and prerelease flags, dates. Paginated: pass `page` = the result's `nextPage` for more. For one release's notes and assets use getGithubLatestRelease.",
+    description: "A repository's releases, newest first (notes: getGithubLatestRelease).",
     arguments: "{}",
     endpoint: "/releases",
     fields: RELEASE_FIELDS,

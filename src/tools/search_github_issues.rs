@@ -20,9 +20,9 @@ const FIELDS: &[Field] = &[
 pub const TOOL: Search = Search {
     name: "searchGithubIssues",
     title: "Search issues and pull requests",
-    description: "Searches issues and pull requests across GitHub with GitHub's search syntax; include `is:issue` or `is:pr`, e.g. `is:issue is:open label:bug repo:octocat/Hello-World`. Paginated: pass `page` = the result's `nextPage` for more.",
+    description: "Issue and pull request search, e.g. `is:issue is:open label:bug repo:o/r`.",
     arguments: r#"{
-        "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Defaults to best match." },
+        "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Default: best match" },
         "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
     }"#,
     endpoint: "/search/issues",

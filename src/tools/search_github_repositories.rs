@@ -6,9 +6,9 @@ use super::shape::Kind;
 pub const TOOL: Search = Search {
     name: "searchGithubRepositories",
     title: "Search GitHub repositories",
-    description: "Searches GitHub repositories with GitHub's search syntax (e.g. `http client language:rust stars:>500`). Returns names, descriptions, stars and topics. Paginated: pass `page` = the result's `nextPage` for more (GitHub returns at most the first 1,000 results).",
+    description: "Repository search, e.g. `http client language:rust stars:>500`.",
     arguments: r#"{
-        "sort": { "type": "string", "enum": ["stars", "forks", "help-wanted-issues", "updated"], "description": "Defaults to best match." },
+        "sort": { "type": "string", "enum": ["stars", "forks", "help-wanted-issues", "updated"], "description": "Default: best match" },
         "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
     }"#,
     endpoint: "/search/repositories",

@@ -122,8 +122,11 @@ fn kind_schema(kind: Kind) -> Value {
     })
 }
 
-/// An object schema: `fields`, then `extra` (a JSON object text of more properties), all
-/// required, nothing else allowed.
+/// An output object schema: `fields`, then `extra` (a JSON object text of more
+/// properties). Every field is always present (null when GitHub has no value), which the
+/// README says once rather than every schema repeating it in `required`, and nested
+/// objects go without `"type": "object"`: `tools/list` is read by the model on every turn.
+/// [`super::list::github_tool`] types the top level.
 pub fn object_schema(fields: &[Field], extra: &'static str) -> Value {
     let mut properties: Map<String, Value> = fields
         .iter()
@@ -132,21 +135,17 @@ pub fn object_schema(fields: &[Field], extra: &'static str) -> Value {
     if let Value::Object(extra) = json_text(extra) {
         properties.extend(extra);
     }
-    let required: Vec<Value> = properties.keys().map(|k| Value::from(k.as_str())).collect();
     let mut schema = Map::new();
-    schema.insert("type".into(), "object".into());
     schema.insert("properties".into(), Value::Object(properties));
-    schema.insert("required".into(), Value::Array(required));
-    schema.insert("additionalProperties".into(), false.into());
     Value::Object(schema)
 }
 
 /// The paging fields every list result carries.
 const PAGE_FIELDS: &str = r#"{
-    "page": { "type": "integer", "description": "The page returned." },
+    "page": { "type": "integer" },
     "perPage": { "type": "integer" },
-    "hasMore": { "type": "boolean", "description": "True when another page exists: call again with page = nextPage." },
-    "nextPage": { "type": ["integer", "null"], "description": "The next page, or null on the last page." }
+    "hasMore": { "type": "boolean" },
+    "nextPage": { "type": ["integer", "null"] }
 }"#;
 
 /// The schema of a list result: `items` of `item` objects, the paging fields, and `extra`.
@@ -164,15 +163,12 @@ pub fn list_schema(item: &[Field], extra: &'static str) -> Value {
     schema
 }
 
-/// Adds a required property to an object schema.
+/// Adds a property to an object schema.
 pub fn add_property(schema: &mut Value, name: &str, property: Value) {
     schema["properties"][name] = property;
-    if let Some(required) = schema["required"].as_array_mut() {
-        required.push(name.into());
-    }
 }
 
-/// Adds `fields` to an object schema as required properties.
+/// Adds `fields` to an object schema.
 pub fn add_fields(schema: &mut Value, fields: &[Field]) {
     for (name, _, kind) in fields {
         add_property(schema, name, kind_schema(*kind));
@@ -246,14 +242,13 @@ pub fn repository_field(repo: &impl std::fmt::Display) -> Map<String, Value> {
 }
 
 /// The schema text of the `repository` extra field.
-pub const REPOSITORY_FIELD: &str =
-    r#"{ "repository": { "type": "string", "description": "owner/repo" } }"#;
+pub const REPOSITORY_FIELD: &str = r#"{ "repository": { "type": "string" } }"#;
 
 /// The schema text of the fields searches add.
 pub const SEARCH_FIELDS: &str = r#"{
     "query": { "type": "string" },
-    "totalCount": { "type": "integer", "description": "How many results GitHub found in all (searches return at most the first 1,000)." },
-    "incompleteResults": { "type": "boolean", "description": "True when GitHub's search timed out and the results may be partial." }
+    "totalCount": { "type": "integer", "description": "Matches in all; GitHub returns the first 1,000." },
+    "incompleteResults": { "type": "boolean", "description": "GitHub's search timed out: results may be partial." }
 }"#;
 
 #[cfg(test)]
@@ -309,7 +304,7 @@ mod tests {
         assert_eq!(result["nextPage"], 3);
         assert_eq!(result["hasMore"], true);
         let schema = list_schema(&[("number", "number", Kind::Int)], REPOSITORY_FIELD);
-        assert_eq!(schema["additionalProperties"], false);
+        assert!(schema["properties"]["items"]["items"]["properties"]["number"].is_object());
         validate_arguments(&schema, &mut result.as_object().unwrap().clone()).unwrap();
         let last = list_result(vec![], paging, None, Map::new());
         assert_eq!(
