@@ -5,12 +5,12 @@
 //! Transports (`crate::transport`) decide which era a request belongs to and hand the
 //! dispatcher a [`server::Scope`]; the dispatcher answers the same way for every transport.
 
+pub mod connection;
 pub mod exchange;
 pub mod jsonrpc;
 pub mod lifecycle;
 pub mod modern;
 pub mod prompt;
-pub mod render;
 pub mod request_state;
 pub mod resource;
 pub mod schema;

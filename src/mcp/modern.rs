@@ -6,6 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::connection::Connection;
 use super::exchange::LogLevel;
 use super::jsonrpc::{codes, Request, RpcError};
 use super::server::{Declared, Server};
@@ -146,6 +147,7 @@ pub fn check(
         version,
         client_capabilities: capabilities.clone(),
         log_level,
+        connection: Connection::default(),
     })
 }
 
@@ -220,7 +222,7 @@ pub fn decode_header_value(value: &str) -> Option<String> {
 }
 
 /// The answer to `server/discover`.
-pub fn discover(server: &Server) -> Value {
+pub fn discover(server: &Server, connection: &Connection) -> Value {
     // Only what a client may put in `_meta`; older revisions need the initialize handshake.
     let supported: Vec<&str> = ProtocolVersion::modern()
         .iter()
@@ -228,7 +230,7 @@ pub fn discover(server: &Server) -> Value {
         .collect();
     let mut result = json!({
         "supportedVersions": supported,
-        "capabilities": server.capabilities(ProtocolVersion::V2026_07_28),
+        "capabilities": server.capabilities(ProtocolVersion::V2026_07_28, connection),
         "serverInfo": server.info().to_json(),
     });
     if let Some(instructions) = server.instructions() {

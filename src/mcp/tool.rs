@@ -116,11 +116,10 @@ impl ToolResult {
         }
     }
 
-    /// Structured output, with a text block for the model that renders the same values
-    /// concisely ([`super::render`]).
-    pub fn structured(value: Value) -> Self {
+    /// Structured output, with `text` (the same values for the model) as its text block.
+    pub fn structured(value: Value, text: String) -> Self {
         ToolResult {
-            content: vec![text_content(super::render::render(&value))],
+            content: vec![text_content(text)],
             structured_content: Some(value),
             is_error: false,
             meta: None,
@@ -186,9 +185,20 @@ impl From<GitHubError> for ToolError {
     }
 }
 
+/// What the deployment and the connection ask of tools that show content strangers wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentPolicy {
+    /// Withhold content by authors without push access on public repositories
+    /// (`LOCKDOWN`, or the connection's own choice).
+    pub lockdown: bool,
+    /// Logins whose content is shown in lockdown anyway (`LOCKDOWN_TRUSTED_BOTS`).
+    pub trusted_bots: Vec<String>,
+}
+
 /// What a tool, resource or prompt can reach while it answers a request.
 pub struct CallContext<'a> {
     pub caller: &'a Caller,
+    pub policy: &'a ContentPolicy,
     pub github: &'a GitHub<'a>,
     pub exchange: &'a Exchange<'a>,
     /// The whole `params` of the `tools/call` request, for tools that read fields beyond

@@ -69,7 +69,7 @@ impl Tool for GetGithubCommit {
             out.insert("changedFiles".into(), total.into());
             out.insert("filesTruncated".into(), (total > MAX_COMMIT_FILES).into());
             out.insert("repository".into(), repo.to_string().into());
-            Ok(ToolResult::structured(Value::Object(out)))
+            Ok(super::render::structured(Value::Object(out)))
         })
     }
 }

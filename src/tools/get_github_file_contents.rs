@@ -16,8 +16,8 @@ use crate::mcp::tool::{text_content, CallContext, Tool, ToolDefinition, ToolErro
 pub struct GetGithubFileContents;
 
 const FIELDS: &[Field] = &[
-    ("path", "path", Kind::Str),
-    ("name", "name", Kind::Str),
+    ("path", "path", Kind::Name),
+    ("name", "name", Kind::Name),
     ("sha", "sha", Kind::Str),
     ("size", "size", Kind::Int),
     ("htmlUrl", "html_url", Kind::OptStr),
@@ -82,7 +82,7 @@ impl Tool for GetGithubFileContents {
             out.insert("encoding".into(), encoding.into());
             out.insert("text".into(), text.into());
             out.insert("truncated".into(), truncated.into());
-            let mut result = ToolResult::structured(Value::Object(out));
+            let mut result = super::render::structured(Value::Object(out));
             match decoded {
                 Decoded::Binary(bytes) if bytes.len() <= MAX_BINARY_BYTES => {
                     let blob = base64(&bytes);

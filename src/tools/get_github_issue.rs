@@ -18,7 +18,7 @@ pub struct GetGithubIssue;
 const COMMENT_FIELDS: &[Field] = &[
     ("id", "id", Kind::Int),
     ("author", "user.login", Kind::OptStr),
-    ("body", "body", Kind::Text(MAX_COMMENT_CHARS)),
+    ("body", "body", Kind::Markdown(MAX_COMMENT_CHARS)),
     ("createdAt", "created_at", Kind::Str),
     ("htmlUrl", "html_url", Kind::Str),
 ];
@@ -81,7 +81,7 @@ impl Tool for GetGithubIssue {
             context.exchange.progress(2.0, Some(2.0), Some("Done"));
             let mut out = pick(&issue, ISSUE_FIELDS);
             let extra: &[Field] = &[
-                ("body", "body", Kind::Text(MAX_BODY_CHARS)),
+                ("body", "body", Kind::Markdown(MAX_BODY_CHARS)),
                 ("closedAt", "closed_at", Kind::OptStr),
             ];
             out.extend(pick(&issue, extra));
@@ -92,7 +92,7 @@ impl Tool for GetGithubIssue {
                 .map(|c| Value::Object(pick(c, COMMENT_FIELDS)));
             let list = list_result(comments.collect(), paging, next_page, Map::new());
             out.insert("commentList".into(), list);
-            Ok(ToolResult::structured(Value::Object(out)))
+            Ok(super::render::structured(Value::Object(out)))
         })
     }
 }

@@ -13,8 +13,8 @@ use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, 
 pub struct GetGithubLatestRelease;
 
 const ASSET_FIELDS: &[Field] = &[
-    ("name", "name", Kind::Str),
-    ("contentType", "content_type", Kind::OptStr),
+    ("name", "name", Kind::Name),
+    ("contentType", "content_type", Kind::OptPlain),
     ("size", "size", Kind::Int),
     ("downloadCount", "download_count", Kind::Int),
     ("downloadUrl", "browser_download_url", Kind::Str),
@@ -56,7 +56,7 @@ impl Tool for GetGithubLatestRelease {
             let mut out = pick(&release, RELEASE_FIELDS);
             out.extend(pick(
                 &release,
-                &[("body", "body", Kind::Text(MAX_BODY_CHARS))],
+                &[("body", "body", Kind::Markdown(MAX_BODY_CHARS))],
             ));
             let assets = release["assets"]
                 .as_array()
@@ -65,7 +65,7 @@ impl Tool for GetGithubLatestRelease {
             let assets = assets.iter().map(|a| Value::Object(pick(a, ASSET_FIELDS)));
             out.insert("assets".into(), assets.collect());
             out.insert("repository".into(), repo.to_string().into());
-            Ok(ToolResult::structured(Value::Object(out)))
+            Ok(super::render::structured(Value::Object(out)))
         })
     }
 }

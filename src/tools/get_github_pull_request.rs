@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 use super::args::{input_schema, Args};
 use super::list::github_tool;
 use super::list_github_pull_requests::PULL_FIELDS;
-use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
+use super::shape::{
+    add_fields, add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS, MAX_COMMENT_CHARS,
+};
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
@@ -13,7 +15,7 @@ use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, 
 pub struct GetGithubPullRequest;
 
 const DETAIL_FIELDS: &[Field] = &[
-    ("body", "body", Kind::Text(MAX_BODY_CHARS)),
+    ("body", "body", Kind::Markdown(MAX_BODY_CHARS)),
     ("merged", "merged", Kind::Bool),
     ("mergeable", "mergeable", Kind::OptBool),
     ("headSha", "head.sha", Kind::Str),
@@ -25,7 +27,7 @@ const DETAIL_FIELDS: &[Field] = &[
 
 /// Changed files, shared with `getGithubCommit`.
 pub const FILE_FIELDS: &[Field] = &[
-    ("filename", "filename", Kind::Str),
+    ("filename", "filename", Kind::Name),
     ("status", "status", Kind::Str),
     ("additions", "additions", Kind::Int),
     ("deletions", "deletions", Kind::Int),
@@ -35,6 +37,7 @@ pub const FILE_FIELDS: &[Field] = &[
 const REVIEW_FIELDS: &[Field] = &[
     ("author", "user.login", Kind::OptStr),
     ("state", "state", Kind::Str),
+    ("body", "body", Kind::Markdown(MAX_COMMENT_CHARS)),
     ("submittedAt", "submitted_at", Kind::OptStr),
 ];
 
@@ -100,7 +103,7 @@ impl Tool for GetGithubPullRequest {
             let reviews = pick_all(&reviews, REVIEW_FIELDS);
             out.insert("reviewDecision".into(), review_decision(&reviews).into());
             out.insert("reviews".into(), reviews);
-            Ok(ToolResult::structured(Value::Object(out)))
+            Ok(super::render::structured(Value::Object(out)))
         })
     }
 }

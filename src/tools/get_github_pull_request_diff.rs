@@ -60,7 +60,7 @@ impl Tool for GetGithubPullRequestDiff {
             out.insert("diff".into(), diff.into());
             out.insert("size".into(), fetched.body.len().into());
             out.insert("truncated".into(), truncated.into());
-            Ok(ToolResult::structured(Value::Object(out)))
+            Ok(super::render::structured(Value::Object(out)))
         })
     }
 }

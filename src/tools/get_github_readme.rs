@@ -95,7 +95,7 @@ impl Tool for GetGithubReadme {
                 "text": text,
                 "truncated": truncated,
             });
-            Ok(ToolResult::structured(summary))
+            Ok(super::render::structured(summary))
         })
     }
 }

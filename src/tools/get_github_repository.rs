@@ -12,9 +12,9 @@ pub struct GetGithubRepository;
 
 const FIELDS: &[Field] = &[
     ("fullName", "full_name", Kind::Str),
-    ("description", "description", Kind::OptStr),
-    ("defaultBranch", "default_branch", Kind::Str),
-    ("topics", "topics", Kind::Strs),
+    ("description", "description", Kind::OptPlain),
+    ("defaultBranch", "default_branch", Kind::Name),
+    ("topics", "topics", Kind::PlainStrs),
     ("language", "language", Kind::OptStr),
     ("license", "license.spdx_id", Kind::OptStr),
     ("private", "private", Kind::Bool),
@@ -23,7 +23,7 @@ const FIELDS: &[Field] = &[
     ("stars", "stargazers_count", Kind::Int),
     ("forks", "forks_count", Kind::Int),
     ("openIssues", "open_issues_count", Kind::Int),
-    ("homepage", "homepage", Kind::OptStr),
+    ("homepage", "homepage", Kind::OptPlain),
     ("htmlUrl", "html_url", Kind::Str),
     ("createdAt", "created_at", Kind::OptStr),
     ("updatedAt", "updated_at", Kind::OptStr),
@@ -76,7 +76,7 @@ impl Tool for GetGithubRepository {
                 .map(|(name, bytes)| (name.clone(), bytes.clone()))
                 .collect();
             out.insert("languages".into(), Value::Object(languages));
-            Ok(ToolResult::structured(Value::Object(out)))
+            Ok(super::render::structured(Value::Object(out)))
         })
     }
 }

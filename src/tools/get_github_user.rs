@@ -13,12 +13,12 @@ pub struct GetGithubUser;
 const FIELDS: &[Field] = &[
     ("login", "login", Kind::Str),
     ("type", "type", Kind::Str),
-    ("name", "name", Kind::OptStr),
-    ("bio", "bio", Kind::OptStr),
-    ("company", "company", Kind::OptStr),
-    ("blog", "blog", Kind::OptStr),
-    ("location", "location", Kind::OptStr),
-    ("email", "email", Kind::OptStr),
+    ("name", "name", Kind::OptPlain),
+    ("bio", "bio", Kind::OptPlain),
+    ("company", "company", Kind::OptPlain),
+    ("blog", "blog", Kind::OptPlain),
+    ("location", "location", Kind::OptPlain),
+    ("email", "email", Kind::OptPlain),
     ("publicRepos", "public_repos", Kind::Int),
     ("followers", "followers", Kind::Int),
     ("following", "following", Kind::Int),
@@ -53,7 +53,7 @@ impl Tool for GetGithubUser {
                 .github
                 .get_json(&format!("/users/{login}"), &what)
                 .await?;
-            Ok(ToolResult::structured(Value::Object(pick(
+            Ok(super::render::structured(Value::Object(pick(
                 &profile, FIELDS,
             ))))
         })

@@ -13,7 +13,7 @@ pub const TOOL: RepoList = RepoList {
     arguments: r#"{ "protected": { "type": "boolean", "description": "Only protected (true) or unprotected (false) ones" } }"#,
     endpoint: "/branches",
     fields: &[
-        ("name", "name", Kind::Str),
+        ("name", "name", Kind::Name),
         ("sha", "commit.sha", Kind::Str),
         ("protected", "protected", Kind::Bool),
     ],

@@ -10,7 +10,7 @@ use crate::mcp::tool::ToolError;
 pub const COMMIT_FIELDS: &[Field] = &[
     ("sha", "sha", Kind::Str),
     ("message", "commit.message", Kind::Text(MAX_COMMENT_CHARS)),
-    ("author", "commit.author.name", Kind::OptStr),
+    ("author", "commit.author.name", Kind::OptPlain),
     ("authorLogin", "author.login", Kind::OptStr),
     ("date", "commit.author.date", Kind::OptStr),
     ("htmlUrl", "html_url", Kind::Str),

@@ -12,8 +12,8 @@ use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult}
 pub struct ListGithubDirectory;
 
 const FIELDS: &[Field] = &[
-    ("name", "name", Kind::Str),
-    ("path", "path", Kind::Str),
+    ("name", "name", Kind::Name),
+    ("path", "path", Kind::Name),
     ("type", "type", Kind::Str),
     ("size", "size", Kind::Int),
     ("sha", "sha", Kind::Str),
@@ -62,7 +62,7 @@ impl Tool for ListGithubDirectory {
             let next_page = (start + items.len() < entries.len()).then_some(paging.page + 1);
             let mut extra = repository_field(&repo);
             extra.insert("path".into(), args.str("path").unwrap_or_default().into());
-            Ok(ToolResult::structured(list_result(
+            Ok(super::render::structured(list_result(
                 items, paging, next_page, extra,
             )))
         })

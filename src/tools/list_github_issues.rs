@@ -9,10 +9,10 @@ use crate::mcp::tool::ToolError;
 /// The fields of an issue in a list, shared with `searchGithubIssues`.
 pub const ISSUE_FIELDS: &[Field] = &[
     ("number", "number", Kind::Int),
-    ("title", "title", Kind::Str),
+    ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
     ("author", "user.login", Kind::OptStr),
-    ("labels", "labels.name", Kind::Strs),
+    ("labels", "labels.name", Kind::PlainStrs),
     ("assignees", "assignees.login", Kind::Strs),
     ("comments", "comments", Kind::Int),
     ("isPullRequest", "pull_request", Kind::Exists),

@@ -9,13 +9,13 @@ use crate::mcp::tool::ToolError;
 /// The fields of a pull request in a list, shared with `getGithubPullRequest`.
 pub const PULL_FIELDS: &[Field] = &[
     ("number", "number", Kind::Int),
-    ("title", "title", Kind::Str),
+    ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
     ("draft", "draft", Kind::Bool),
     ("author", "user.login", Kind::OptStr),
-    ("head", "head.ref", Kind::Str),
-    ("base", "base.ref", Kind::Str),
-    ("labels", "labels.name", Kind::Strs),
+    ("head", "head.ref", Kind::Name),
+    ("base", "base.ref", Kind::Name),
+    ("labels", "labels.name", Kind::PlainStrs),
     ("createdAt", "created_at", Kind::Str),
     ("updatedAt", "updated_at", Kind::Str),
     ("mergedAt", "merged_at", Kind::OptStr),

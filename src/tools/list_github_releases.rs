@@ -6,8 +6,8 @@ use super::shape::{Field, Kind};
 /// The fields of a release, shared with `getGithubLatestRelease`.
 pub const RELEASE_FIELDS: &[Field] = &[
     ("id", "id", Kind::Int),
-    ("tagName", "tag_name", Kind::Str),
-    ("name", "name", Kind::OptStr),
+    ("tagName", "tag_name", Kind::Name),
+    ("name", "name", Kind::OptPlain),
     ("draft", "draft", Kind::Bool),
     ("prerelease", "prerelease", Kind::Bool),
     ("author", "author.login", Kind::OptStr),

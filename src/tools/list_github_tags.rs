@@ -10,7 +10,7 @@ pub const TOOL: RepoList = RepoList {
     arguments: "{}",
     endpoint: "/tags",
     fields: &[
-        ("name", "name", Kind::Str),
+        ("name", "name", Kind::Name),
         ("sha", "commit.sha", Kind::Str),
     ],
     query: no_query,

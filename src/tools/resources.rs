@@ -24,6 +24,10 @@ const TEMPLATES: &str = r#"[
 ]"#;
 
 impl ResourceProvider for GithubResources {
+    fn scheme(&self) -> &'static str {
+        "github://"
+    }
+
     fn templates(&self) -> Vec<Value> {
         match json_text(TEMPLATES) {
             Value::Array(templates) => templates,

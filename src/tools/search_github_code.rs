@@ -10,8 +10,8 @@ pub const TOOL: Search = Search {
     arguments: "{}",
     endpoint: "/search/code",
     fields: &[
-        ("name", "name", Kind::Str),
-        ("path", "path", Kind::Str),
+        ("name", "name", Kind::Name),
+        ("path", "path", Kind::Name),
         ("repository", "repository.full_name", Kind::Str),
         ("sha", "sha", Kind::Str),
         ("htmlUrl", "html_url", Kind::Str),

@@ -6,10 +6,10 @@ use super::shape::{Field, Kind};
 const FIELDS: &[Field] = &[
     ("repository", "repository_url", Kind::RepoOfUrl),
     ("number", "number", Kind::Int),
-    ("title", "title", Kind::Str),
+    ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
     ("author", "user.login", Kind::OptStr),
-    ("labels", "labels.name", Kind::Strs),
+    ("labels", "labels.name", Kind::PlainStrs),
     ("comments", "comments", Kind::Int),
     ("isPullRequest", "pull_request", Kind::Exists),
     ("createdAt", "created_at", Kind::Str),

@@ -14,11 +14,11 @@ pub const TOOL: Search = Search {
     endpoint: "/search/repositories",
     fields: &[
         ("fullName", "full_name", Kind::Str),
-        ("description", "description", Kind::OptStr),
+        ("description", "description", Kind::OptPlain),
         ("stars", "stargazers_count", Kind::Int),
         ("forks", "forks_count", Kind::Int),
         ("language", "language", Kind::OptStr),
-        ("topics", "topics", Kind::Strs),
+        ("topics", "topics", Kind::PlainStrs),
         ("archived", "archived", Kind::Bool),
         ("updatedAt", "updated_at", Kind::OptStr),
         ("htmlUrl", "html_url", Kind::Str),

@@ -1,10 +1,14 @@
 //! Shaping GitHub's JSON into the tools' structured output, and the output schemas that
 //! describe it exactly. A tool lists its fields once ([`Field`]); the same list builds the
-//! output and its schema, so the two cannot drift apart.
+//! output, its schema, and the `_meta` label naming the fields strangers wrote, so the three
+//! cannot drift apart. Text written by strangers is cleaned as it is picked
+//! ([`super::untrusted`], [`super::markdown`]); names that must round-trip are not.
 
 use serde_json::{Map, Value};
 
 use super::args::Paging;
+use super::markdown::clean_markdown;
+use super::untrusted::clean_text;
 use crate::github::{GitHub, Query};
 use crate::mcp::tool::{json_text, ToolError, ToolResult};
 
@@ -16,21 +20,49 @@ pub const MAX_COMMENT_CHARS: usize = 5_000;
 /// What a field holds, and how a missing or odd upstream value is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A string GitHub makes or constrains: a login, SHA, date, URL, state.
     Str,
     OptStr,
     Int,
     OptInt,
     Bool,
     OptBool,
-    /// A list of strings: the array at the path, or one field of each of its objects
-    /// (`labels.name`).
+    /// A list of such strings: the array at the path, or one field of each of its objects
+    /// (`assignees.login`).
     Strs,
     /// True when the path exists and is not null.
     Exists,
     /// `owner/repo` from the last two segments of an API URL.
     RepoOfUrl,
-    /// Text cut at the given number of characters, with a note saying so; null if absent.
+    /// A name a stranger chose that must round-trip as it is (a branch, tag, path, file
+    /// name): labelled untrusted, not rewritten.
+    Name,
+    /// Short text a stranger wrote (a title, description, name): cleaned.
+    Plain,
+    OptPlain,
+    /// A list of short texts strangers wrote (`labels.name`, topics): cleaned.
+    PlainStrs,
+    /// Plain text (a commit message), cleaned and cut at the given number of characters
+    /// with a note saying so; null if absent.
     Text(usize),
+    /// Markdown (an issue, comment or release body), cleaned of what its rendering hides,
+    /// then cut like [`Kind::Text`].
+    Markdown(usize),
+}
+
+impl Kind {
+    /// True for fields whose content a third party wrote.
+    pub fn is_untrusted(self) -> bool {
+        matches!(
+            self,
+            Kind::Name
+                | Kind::Plain
+                | Kind::OptPlain
+                | Kind::PlainStrs
+                | Kind::Text(_)
+                | Kind::Markdown(_)
+        )
+    }
 }
 
 /// One output field: its name, where it comes from (a dotted path) and its kind.
@@ -45,18 +77,27 @@ fn at<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
 /// Cuts `text` at `max` characters, saying so at the end when it does.
 pub fn truncate_chars(text: &str, max: usize) -> (String, bool) {
     match text.char_indices().nth(max) {
-        Some((cut, _)) => (text[..cut].to_string(), true),
+        Some((cut, _)) => (text.get(..cut).unwrap_or_default().to_string(), true),
         None => (text.to_string(), false),
+    }
+}
+
+/// Text cut at `max` characters with a note at the end when it was.
+fn cut_with_note(text: &str, max: usize) -> Value {
+    match truncate_chars(text, max) {
+        (cut, true) => format!("{cut}\n\n[truncated at {max} characters]").into(),
+        (whole, false) => whole.into(),
     }
 }
 
 fn shape(source: &Value, path: &str, kind: Kind) -> Value {
     let found = at(source, path);
+    let text = found.and_then(Value::as_str);
     match kind {
-        Kind::Str => found.and_then(Value::as_str).unwrap_or("").into(),
-        Kind::OptStr => found
-            .and_then(Value::as_str)
-            .map_or(Value::Null, Value::from),
+        Kind::Str | Kind::Name => text.unwrap_or("").into(),
+        Kind::OptStr => text.map_or(Value::Null, Value::from),
+        Kind::Plain => clean_text(text.unwrap_or("")).into(),
+        Kind::OptPlain => text.map_or(Value::Null, |t| clean_text(t).into()),
         Kind::Int => found.and_then(Value::as_i64).unwrap_or(0).into(),
         Kind::OptInt => found
             .and_then(Value::as_i64)
@@ -66,7 +107,7 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
             .and_then(Value::as_bool)
             .map_or(Value::Null, Value::from),
         Kind::Exists => found.is_some().into(),
-        Kind::Strs => {
+        Kind::Strs | Kind::PlainStrs => {
             let (array, field) = match path.split_once('.') {
                 Some((array, field)) => (at(source, array), Some(field)),
                 None => (found, None),
@@ -81,7 +122,10 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
                     Some(field) => at(item, field).and_then(Value::as_str),
                     None => item.as_str(),
                 })
-                .map(Value::from)
+                .map(|s| match kind {
+                    Kind::PlainStrs => clean_text(s).into(),
+                    _ => Value::from(s),
+                })
                 .collect()
         }
         Kind::RepoOfUrl => {
@@ -92,14 +136,18 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
                 _ => "".into(),
             }
         }
-        Kind::Text(max) => match found.and_then(Value::as_str) {
-            None => Value::Null,
-            Some(text) => match truncate_chars(text, max) {
-                (cut, true) => format!("{cut}\n\n[truncated at {max} characters]").into(),
-                (whole, false) => whole.into(),
-            },
-        },
+        Kind::Text(max) => text.map_or(Value::Null, |t| cut_with_note(&clean_text(t), max)),
+        Kind::Markdown(max) => text.map_or(Value::Null, |t| cut_with_note(&clean_markdown(t), max)),
     }
+}
+
+/// The names of `fields` that a third party wrote, each after `prefix` (`items[].`).
+pub fn untrusted_paths(prefix: &str, fields: &[Field]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(_, _, kind)| kind.is_untrusted())
+        .map(|(name, _, _)| format!("{prefix}{name}"))
+        .collect()
 }
 
 /// Picks `fields` out of one GitHub object.
@@ -112,13 +160,15 @@ pub fn pick(source: &Value, fields: &[Field]) -> Map<String, Value> {
 
 fn kind_schema(kind: Kind) -> Value {
     json_text(match kind {
-        Kind::Str | Kind::RepoOfUrl => r#"{"type":"string"}"#,
-        Kind::OptStr | Kind::Text(_) => r#"{"type":["string","null"]}"#,
+        Kind::Str | Kind::RepoOfUrl | Kind::Name | Kind::Plain => r#"{"type":"string"}"#,
+        Kind::OptStr | Kind::OptPlain | Kind::Text(_) | Kind::Markdown(_) => {
+            r#"{"type":["string","null"]}"#
+        }
         Kind::Int => r#"{"type":"integer"}"#,
         Kind::OptInt => r#"{"type":["integer","null"]}"#,
         Kind::Bool | Kind::Exists => r#"{"type":"boolean"}"#,
         Kind::OptBool => r#"{"type":["boolean","null"]}"#,
-        Kind::Strs => r#"{"type":"array","items":{"type":"string"}}"#,
+        Kind::Strs | Kind::PlainStrs => r#"{"type":"array","items":{"type":"string"}}"#,
     })
 }
 
@@ -229,7 +279,7 @@ pub async fn fetch_list(
         .iter()
         .map(|item| Value::Object(pick(item, fields)))
         .collect();
-    Ok(ToolResult::structured(list_result(
+    Ok(super::render::structured(list_result(
         items, paging, next_page, extra,
     )))
 }

@@ -197,6 +197,29 @@ pub fn clean_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with each character [`clean_text`] would remove written as a JSON `\u` escape
+/// (two for characters beyond the BMP), so that it shows. Inside a JSON string literal
+/// the escape means the same character.
+pub fn escape_hidden(text: &str) -> Cow<'_, str> {
+    let mut dirty = false;
+    walk(text, |_, _, keep| dirty |= !keep);
+    if !dirty {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    walk(text, |_, c, keep| {
+        if keep {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    });
+    Cow::Owned(out)
+}
+
 /// One hidden character in a file: where it is (1-based line, and column in characters)
 /// and what it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

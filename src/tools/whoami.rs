@@ -42,7 +42,7 @@ impl Tool for Whoami {
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
             let caller = context.caller;
-            Ok(ToolResult::structured(json!({
+            Ok(super::render::structured(json!({
                 "authMode": caller.auth_mode.as_str(),
                 "subject": caller.subject,
                 "name": caller.display_name,

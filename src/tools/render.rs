@@ -10,9 +10,21 @@
 //!   number, boolean or null, and JSON-quoted otherwise. Text from GitHub therefore never
 //!   starts a line of its own: a newline in it is `\n` inside quotes.
 //!
+//! - a character that would hide (a bidi override in a file name, a zero-width space in
+//!   code, neither rewritten in `structuredContent`) shows as its JSON escape, `\u202e`.
+//!
 //! The exact JSON is always in `structuredContent`.
 
 use serde_json::{Map, Value};
+
+use super::untrusted::escape_hidden;
+use crate::mcp::tool::ToolResult;
+
+/// A structured result whose text block is the concise rendering of `value`.
+pub fn structured(value: Value) -> ToolResult {
+    let text = render(&value);
+    ToolResult::structured(value, text)
+}
 
 /// Objects of at most this many plain values are written on one line.
 const INLINE_FIELDS: usize = 6;
@@ -124,7 +136,7 @@ fn word(text: &str) -> String {
     if safe && !text.is_empty() && !reads_as_other {
         text.to_string()
     } else {
-        Value::from(text).to_string()
+        escape_hidden(&Value::from(text).to_string()).into_owned()
     }
 }
 
@@ -175,6 +187,8 @@ mod tests {
             ("two words", "\"two words\""),
             ("a\"b", "\"a\\\"b\""),
             ("é", "\"é\""),
+            ("a\u{202E}b\u{E0041}", "\"a\\u202eb\\udb40\\udc41\""),
+            ("👨\u{200D}👩", "\"👨\u{200D}👩\""),
         ] {
             assert_eq!(word(text), shown, "{text}");
         }
