@@ -59,29 +59,30 @@ impl ToolDefinition {
     /// write), and the title goes in `annotations` only for revisions before 2025-06-18,
     /// which have no top-level `title`.
     pub fn to_json(&self, version: ProtocolVersion) -> Value {
-        let mut annotations = json!({
-            "readOnlyHint": self.annotations.read_only,
-            "openWorldHint": self.annotations.open_world,
-        });
+        let mut annotations = Map::new();
+        annotations.insert("readOnlyHint".into(), self.annotations.read_only.into());
+        annotations.insert("openWorldHint".into(), self.annotations.open_world.into());
         if !self.annotations.read_only {
-            annotations["destructiveHint"] = json!(self.annotations.destructive);
-            annotations["idempotentHint"] = json!(self.annotations.idempotent);
+            annotations.insert(
+                "destructiveHint".into(),
+                self.annotations.destructive.into(),
+            );
+            annotations.insert("idempotentHint".into(), self.annotations.idempotent.into());
         }
-        let mut tool = json!({
-            "name": self.name,
-            "description": self.description,
-            "inputSchema": self.input_schema,
-        });
+        let mut tool = Map::new();
+        tool.insert("name".into(), self.name.into());
         if version >= ProtocolVersion::V2025_06_18 {
-            tool["title"] = json!(self.title);
+            tool.insert("title".into(), self.title.into());
         } else {
-            annotations["title"] = json!(self.title);
+            annotations.insert("title".into(), self.title.into());
         }
-        tool["annotations"] = annotations;
+        tool.insert("description".into(), self.description.into());
+        tool.insert("inputSchema".into(), self.input_schema.clone());
+        tool.insert("annotations".into(), Value::Object(annotations));
         if let Some(schema) = &self.output_schema {
-            tool["outputSchema"] = schema.clone();
+            tool.insert("outputSchema".into(), schema.clone());
         }
-        tool
+        Value::Object(tool)
     }
 }
 
@@ -144,8 +145,8 @@ impl ToolResult {
         if self.is_error {
             result["isError"] = json!(true);
         }
-        if let Some(meta) = &self.meta {
-            result["_meta"] = Value::Object(meta.clone());
+        if let (Some(meta), Value::Object(result)) = (&self.meta, &mut result) {
+            result.insert("_meta".into(), Value::Object(meta.clone()));
         }
         result
     }

@@ -2,11 +2,13 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::get_github_pull_request::{pick_all, with_items, FILE_FIELDS};
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_commits::COMMIT_FIELDS;
-use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind};
+use super::shape::{add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -69,7 +71,13 @@ impl Tool for GetGithubCommit {
             out.insert("changedFiles".into(), total.into());
             out.insert("filesTruncated".into(), (total > MAX_COMMIT_FILES).into());
             out.insert("repository".into(), repo.to_string().into());
-            Ok(super::render::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", COMMIT_FIELDS);
+            untrusted.extend(untrusted_paths("files[].", FILE_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

@@ -1,15 +1,20 @@
-//! `getGithubFileContents`: one file at a ref. Text comes back as text; binary files come
-//! back as an embedded resource with a MIME type, never as mangled text.
+//! `getGithubFileContents`: one file at a ref. Text comes back as text, byte for byte (code
+//! is reported, not rewritten: `hiddenCharacters` says how many invisible characters it
+//! holds and where); binary files come back as an embedded resource with a MIME type,
+//! never as mangled text.
 
 use serde_json::{json, Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::contents::{
     base64, contents_at, decode_file, mime_type, resource_uri, Decoded, MAX_BINARY_BYTES,
     MAX_FILE_CHARS,
 };
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{object_schema, pick, truncate_chars, Field, Kind};
+use super::shape::{object_schema, pick, truncate_chars, untrusted_paths, Field, Kind};
+use super::untrusted::find_hidden;
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{text_content, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -30,6 +35,7 @@ const OUTPUT: &str = r#"{
     "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "base64: binary, in an embedded resource block; none: over 1 MB, not returned" },
     "text": { "type": ["string", "null"] },
     "truncated": { "type": "boolean" },
+    "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in text, kept: count, first 20 positions" },
     "resourceUri": { "type": "string" }
 }"#;
 
@@ -77,6 +83,11 @@ impl Tool for GetGithubFileContents {
                 Decoded::Binary(bytes) => ("base64", None, bytes.len() > MAX_BINARY_BYTES),
                 Decoded::TooLarge => ("none", None, true),
             };
+            let hidden = match &text {
+                Some(text) => find_hidden(text).to_json(),
+                None => Value::Null,
+            };
+            out.insert("hiddenCharacters".into(), hidden);
             let mime = mime_type(&name, encoding == "text");
             out.insert("mimeType".into(), mime.into());
             out.insert("encoding".into(), encoding.into());
@@ -96,6 +107,11 @@ impl Tool for GetGithubFileContents {
                 )),
                 Decoded::Text(_) => {}
             }
+            let mut untrusted = untrusted_paths("", FIELDS);
+            untrusted.push("text".into());
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
             Ok(result)
         })
     }

@@ -2,12 +2,15 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_issues::ISSUE_FIELDS;
+use super::lockdown;
 use super::shape::{
-    add_property, list_result, list_schema, object_schema, pick, Field, Kind, MAX_BODY_CHARS,
-    MAX_COMMENT_CHARS,
+    add_property, list_result, list_schema, object_schema, pick, untrusted_paths, Field, Kind,
+    MAX_BODY_CHARS, MAX_COMMENT_CHARS,
 };
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
@@ -86,13 +89,24 @@ impl Tool for GetGithubIssue {
             ];
             out.extend(pick(&issue, extra));
             out.insert("repository".into(), repo.to_string().into());
+            let mut withheld = lockdown::check_item(context, &repo, &issue, &mut out).await;
             let comments = comments.as_array().map(Vec::as_slice).unwrap_or_default();
+            let (comments, comments_withheld) = lockdown::filter(context, &repo, comments).await;
+            withheld.add(comments_withheld);
             let comments = comments
                 .iter()
                 .map(|c| Value::Object(pick(c, COMMENT_FIELDS)));
             let list = list_result(comments.collect(), paging, next_page, Map::new());
             out.insert("commentList".into(), list);
-            Ok(super::render::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", ISSUE_FIELDS);
+            untrusted.push("body".into());
+            untrusted.extend(untrusted_paths("commentList.items[].", COMMENT_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .withheld(withheld)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

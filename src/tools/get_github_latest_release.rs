@@ -2,11 +2,15 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::get_github_pull_request::with_items;
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_releases::RELEASE_FIELDS;
-use super::shape::{add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
+use super::shape::{
+    add_property, object_schema, pick, untrusted_paths, Field, Kind, MAX_BODY_CHARS,
+};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -65,7 +69,14 @@ impl Tool for GetGithubLatestRelease {
             let assets = assets.iter().map(|a| Value::Object(pick(a, ASSET_FIELDS)));
             out.insert("assets".into(), assets.collect());
             out.insert("repository".into(), repo.to_string().into());
-            Ok(super::render::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", RELEASE_FIELDS);
+            untrusted.push("body".into());
+            untrusted.extend(untrusted_paths("assets[].", ASSET_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

@@ -2,11 +2,15 @@
 
 use serde_json::{Map, Value};
 
+use super::access::{is_private, remember_private};
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_pull_requests::PULL_FIELDS;
+use super::lockdown;
 use super::shape::{
-    add_fields, add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS, MAX_COMMENT_CHARS,
+    add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind, MAX_BODY_CHARS,
+    MAX_COMMENT_CHARS,
 };
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
@@ -95,15 +99,34 @@ impl Tool for GetGithubPullRequest {
                 .get_page(&reviews_path, &first_100, &what)
                 .await?;
             progress(3.0, "Done");
+            if let Some(private) = pull.pointer("/base/repo/private").and_then(Value::as_bool) {
+                remember_private(context, &repo, private);
+            }
             let mut out = pick(&pull, PULL_FIELDS);
             out.extend(pick(&pull, DETAIL_FIELDS));
             out.insert("repository".into(), repo.to_string().into());
             out.insert("files".into(), pick_all(&files, FILE_FIELDS));
             out.insert("filesTruncated".into(), more.is_some().into());
-            let reviews = pick_all(&reviews, REVIEW_FIELDS);
+            let mut withheld = lockdown::check_item(context, &repo, &pull, &mut out).await;
+            let reviews = reviews.as_array().map(Vec::as_slice).unwrap_or_default();
+            let (reviews, reviews_withheld) = lockdown::filter(context, &repo, reviews).await;
+            withheld.add(reviews_withheld);
+            let reviews: Value = reviews
+                .iter()
+                .map(|r| Value::Object(pick(r, REVIEW_FIELDS)))
+                .collect();
             out.insert("reviewDecision".into(), review_decision(&reviews).into());
             out.insert("reviews".into(), reviews);
-            Ok(super::render::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", PULL_FIELDS);
+            untrusted.extend(untrusted_paths("", DETAIL_FIELDS));
+            untrusted.extend(untrusted_paths("files[].", FILE_FIELDS));
+            untrusted.extend(untrusted_paths("reviews[].", REVIEW_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .withheld(withheld)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

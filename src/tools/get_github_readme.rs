@@ -1,10 +1,16 @@
 //! `getGithubReadme`: a repository's README, found by GitHub's readme endpoint so the
-//! default branch and the file's name and location are whatever the repository uses.
+//! default branch and the file's name and location are whatever the repository uses. The
+//! README is shown rendered on GitHub, so what its rendering hides is removed
+//! ([`super::markdown`]; a README that is not Markdown loses only invisible characters).
 
 use serde_json::{json, Map, Value};
 
+use super::access::is_private;
 use super::contents::{decode_file, Decoded};
+use super::labels::Labels;
+use super::markdown::clean_markdown;
 use super::shape::truncate_chars;
+use super::untrusted::clean_text;
 use crate::github::http::percent_encode;
 use crate::github::repo::{validate_ref, RepoRef};
 use crate::mcp::exchange::BoxFuture;
@@ -83,7 +89,11 @@ impl Tool for GetGithubReadme {
                 None => format!("a README in {repo}"),
             };
             let readme = context.github.get_json(&path, &what).await?;
-            let text = decode_content(&readme)?;
+            let name = readme
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("README");
+            let text = visible_text(name, &decode_content(&readme)?);
             let (text, truncated) = truncate(text);
             let summary = json!({
                 "repository": repo.to_string(),
@@ -95,7 +105,12 @@ impl Tool for GetGithubReadme {
                 "text": text,
                 "truncated": truncated,
             });
-            Ok(super::render::structured(summary))
+            let mut result = super::render::structured(summary);
+            let untrusted = ["name", "path", "text"].map(String::from).to_vec();
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }
@@ -107,6 +122,16 @@ fn decode_content(readme: &Value) -> Result<String, ToolError> {
         _ => Err(ToolError::Failed(
             "The README is not UTF-8 text, so it cannot be shown as text.".into(),
         )),
+    }
+}
+
+/// A README as the model should read it: Markdown without what its rendering hides, any
+/// other format without invisible characters.
+pub fn visible_text(name: &str, text: &str) -> String {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("md" | "markdown" | "mdown" | "mkd" | "mkdn") => clean_markdown(text),
+        _ => clean_text(text).into_owned(),
     }
 }
 

@@ -2,9 +2,11 @@
 
 use serde_json::{Map, Value};
 
+use super::access::remember_private;
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{add_property, object_schema, pick, Field, Kind};
+use super::shape::{add_property, object_schema, pick, untrusted_paths, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -76,7 +78,15 @@ impl Tool for GetGithubRepository {
                 .map(|(name, bytes)| (name.clone(), bytes.clone()))
                 .collect();
             out.insert("languages".into(), Value::Object(languages));
-            Ok(super::render::structured(Value::Object(out)))
+            let private = metadata.get("private").and_then(Value::as_bool);
+            if let Some(private) = private {
+                remember_private(context, &repo, private);
+            }
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted_paths("", FIELDS))
+                .private(private)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

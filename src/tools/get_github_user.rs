@@ -3,8 +3,9 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{object_schema, pick, Field, Kind};
+use super::shape::{object_schema, pick, untrusted_paths, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -53,9 +54,9 @@ impl Tool for GetGithubUser {
                 .github
                 .get_json(&format!("/users/{login}"), &what)
                 .await?;
-            Ok(super::render::structured(Value::Object(pick(
-                &profile, FIELDS,
-            ))))
+            let mut result = super::render::structured(Value::Object(pick(&profile, FIELDS)));
+            Labels::untrusted(untrusted_paths("", FIELDS)).apply(&mut result);
+            Ok(result)
         })
     }
 }

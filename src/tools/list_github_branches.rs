@@ -18,6 +18,7 @@ pub const TOOL: RepoList = RepoList {
         ("protected", "protected", Kind::Bool),
     ],
     query,
+    authored: false,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

@@ -30,6 +30,7 @@ pub const TOOL: RepoList = RepoList {
     endpoint: "/commits",
     fields: COMMIT_FIELDS,
     query,
+    authored: false,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

@@ -2,10 +2,14 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::contents::contents_at;
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{list_result, list_schema, pick, repository_field, Field, Kind};
+use super::shape::{
+    list_result, list_schema, pick, repository_field, untrusted_paths, Field, Kind,
+};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -62,9 +66,12 @@ impl Tool for ListGithubDirectory {
             let next_page = (start + items.len() < entries.len()).then_some(paging.page + 1);
             let mut extra = repository_field(&repo);
             extra.insert("path".into(), args.str("path").unwrap_or_default().into());
-            Ok(super::render::structured(list_result(
-                items, paging, next_page, extra,
-            )))
+            let mut result =
+                super::render::structured(list_result(items, paging, next_page, extra));
+            Labels::untrusted(untrusted_paths("items[].", FIELDS))
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

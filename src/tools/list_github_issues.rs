@@ -38,6 +38,7 @@ pub const TOOL: RepoList = RepoList {
     endpoint: "/issues",
     fields: ISSUE_FIELDS,
     query,
+    authored: true,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

@@ -35,6 +35,7 @@ pub const TOOL: RepoList = RepoList {
     endpoint: "/pulls",
     fields: PULL_FIELDS,
     query,
+    authored: true,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

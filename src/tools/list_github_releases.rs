@@ -24,4 +24,5 @@ pub const TOOL: RepoList = RepoList {
     endpoint: "/releases",
     fields: RELEASE_FIELDS,
     query: no_query,
+    authored: false,
 };

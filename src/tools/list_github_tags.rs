@@ -14,4 +14,5 @@ pub const TOOL: RepoList = RepoList {
         ("sha", "commit.sha", Kind::Str),
     ],
     query: no_query,
+    authored: false,
 };

@@ -1,6 +1,6 @@
 //! `searchGithubCode`: GitHub's code search (needs a GitHub token).
 
-use super::list::{no_query, Search};
+use super::list::{no_query, Found, Search};
 use super::shape::Kind;
 
 pub const TOOL: Search = Search {
@@ -17,4 +17,5 @@ pub const TOOL: Search = Search {
         ("htmlUrl", "html_url", Kind::Str),
     ],
     query: no_query,
+    found: Found::Code,
 };

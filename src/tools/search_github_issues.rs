@@ -1,6 +1,6 @@
 //! `searchGithubIssues`: GitHub's issue and pull request search.
 
-use super::list::{sort_order, Search};
+use super::list::{sort_order, Found, Search};
 use super::shape::{Field, Kind};
 
 const FIELDS: &[Field] = &[
@@ -28,4 +28,5 @@ pub const TOOL: Search = Search {
     endpoint: "/search/issues",
     fields: FIELDS,
     query: sort_order,
+    found: Found::Issues,
 };

@@ -1,6 +1,6 @@
 //! `searchGithubRepositories`: GitHub's repository search.
 
-use super::list::{sort_order, Search};
+use super::list::{sort_order, Found, Search};
 use super::shape::Kind;
 
 pub const TOOL: Search = Search {
@@ -24,4 +24,5 @@ pub const TOOL: Search = Search {
         ("htmlUrl", "html_url", Kind::Str),
     ],
     query: sort_order,
+    found: Found::Repositories,
 };

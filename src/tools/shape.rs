@@ -10,7 +10,7 @@ use super::args::Paging;
 use super::markdown::clean_markdown;
 use super::untrusted::clean_text;
 use crate::github::{GitHub, Query};
-use crate::mcp::tool::{json_text, ToolError, ToolResult};
+use crate::mcp::tool::{json_text, ToolError};
 
 /// Issue, pull request and release bodies longer than this many characters are cut.
 pub const MAX_BODY_CHARS: usize = 20_000;
@@ -215,7 +215,9 @@ pub fn list_schema(item: &[Field], extra: &'static str) -> Value {
 
 /// Adds a property to an object schema.
 pub fn add_property(schema: &mut Value, name: &str, property: Value) {
-    schema["properties"][name] = property;
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        properties.insert(name.into(), property);
+    }
 }
 
 /// Adds `fields` to an object schema.
@@ -244,22 +246,27 @@ pub fn list_result(
     Value::Object(out)
 }
 
-/// Fetches one page of a GitHub list (an array, or `items_key`'s array for searches) and
-/// shapes it. `extra` fields are added to the result; searches also get `totalCount`
-/// and `incompleteResults`.
-pub async fn fetch_list(
+/// One page of a GitHub list, as GitHub sent it.
+pub struct Page {
+    pub items: Vec<Value>,
+    pub next_page: Option<u32>,
+    /// Searches: `totalCount` and `incompleteResults`.
+    pub extra: Map<String, Value>,
+}
+
+/// Fetches one page of a GitHub list (an array, or the `items` of a search).
+pub async fn fetch_page(
     github: &GitHub<'_>,
     path: &str,
     mut query: Query,
     paging: Paging,
-    fields: &[Field],
     what: &str,
-    mut extra: Map<String, Value>,
-) -> Result<ToolResult, ToolError> {
+) -> Result<Page, ToolError> {
     query
         .push("per_page", paging.per_page)
         .push("page", paging.page);
     let (body, next_page) = github.get_page(path, &query, what).await?;
+    let mut extra = Map::new();
     let array = if path.starts_with("/search/") {
         extra.insert("totalCount".into(), shape(&body, "total_count", Kind::Int));
         extra.insert(
@@ -270,18 +277,16 @@ pub async fn fetch_list(
     } else {
         Some(&body)
     };
-    let Some(array) = array.and_then(Value::as_array) else {
+    let Some(items) = array.and_then(Value::as_array) else {
         return Err(ToolError::Failed(format!(
             "GitHub did not answer with a list for {what}."
         )));
     };
-    let items = array
-        .iter()
-        .map(|item| Value::Object(pick(item, fields)))
-        .collect();
-    Ok(super::render::structured(list_result(
-        items, paging, next_page, extra,
-    )))
+    Ok(Page {
+        items: items.clone(),
+        next_page,
+        extra,
+    })
 }
 
 /// `{"repository": "owner/repo"}`, the extra field of per-repository lists.

@@ -237,6 +237,29 @@ pub struct Hidden {
     pub positions: Vec<HiddenAt>,
 }
 
+impl Hidden {
+    /// The structured form (`hiddenCharacters`): null when there are none, else
+    /// `{count, positions: [{line, column, codePoint: "U+202E", kind}]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        if self.count == 0 {
+            return serde_json::Value::Null;
+        }
+        let positions: Vec<serde_json::Value> = self
+            .positions
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "line": p.line,
+                    "column": p.column,
+                    "codePoint": format!("U+{:04X}", p.code_point),
+                    "kind": p.kind.as_str(),
+                })
+            })
+            .collect();
+        serde_json::json!({ "count": self.count, "positions": positions })
+    }
+}
+
 /// Finds the characters [`clean_text`] would remove, without changing anything.
 pub fn find_hidden(text: &str) -> Hidden {
     let mut found = Hidden::default();
