@@ -18,7 +18,7 @@
 //!   two such letters (Persian, Hindi);
 //! - one variation selector directly after a base it can modify: U+FE0E/U+FE0F after an
 //!   emoji or a keycap base (`#`, `*`, `0`–`9`: 1️⃣ ❤️); U+FE00–U+FE0D after any visible
-//!   non-ASCII character (mathematical and CJK variants); U+E0100–U+E01EF after a CJK
+//!   non-ASCII character but an emoji (mathematical and CJK variants); U+E0100–U+E01EF after a CJK
 //!   ideograph; the Mongolian selectors after a Mongolian letter. A second selector in a
 //!   row is stray: strings of them are how "emoji smuggling" hides bytes;
 //! - tag characters only as the three subdivision flags Unicode recommends (England,
@@ -117,7 +117,7 @@ fn modifies(vs: char, base: char) -> bool {
     match u32::from(vs) {
         _ if base_is_selector || base == ZWJ => false,
         0xFE0E | 0xFE0F => is_emoji(base) || base.is_ascii_digit() || base == '#' || base == '*',
-        0xFE00..=0xFE0D => !base.is_ascii() && kind_of(base).is_none(),
+        0xFE00..=0xFE0D => !base.is_ascii() && !is_emoji(base) && kind_of(base).is_none(),
         0xE0100..=0xE01EF => is_cjk_ideograph(base),
         _ => matches!(u32::from(base), 0x1820..=0x18AF),
     }
@@ -364,7 +364,8 @@ mod tests {
             ("\u{200D}👩", "👩"),
             ("😀\u{FE0F}\u{FE0F}", "😀\u{FE0F}"),
             // Emoji smuggling: one emoji, then bytes as variation selectors.
-            ("😀\u{FE01}\u{E0131}\u{E0150}\u{E0101}", "😀\u{FE01}"),
+            ("😀\u{FE01}\u{E0131}\u{E0150}\u{E0101}", "😀"),
+            ("≩\u{FE00}\u{FE00}", "≩\u{FE00}"),
             ("a\u{FE0F}", "a"),
             ("\u{FE0F}start", "start"),
             ("x\u{E0100}", "x"),
