@@ -2,8 +2,6 @@
 //! connected to, or headers), and lockdown. A legacy session keeps it from `initialize`
 //! (or `GET /sse`); a 2026-07-28 request brings its own.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,7 +9,7 @@ pub struct Connection {
     /// The tools and prompts (by name) and resource providers (by URI scheme, such as
     /// `github://`) offered; `None` for everything the server has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offered: Option<BTreeSet<String>>,
+    pub offered: Option<Vec<String>>,
     /// The connection switched lockdown on. It cannot switch it off.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lockdown: bool,
@@ -22,7 +20,7 @@ impl Connection {
     pub fn offers(&self, name: &str) -> bool {
         self.offered
             .as_ref()
-            .is_none_or(|offered| offered.contains(name))
+            .is_none_or(|offered| offered.iter().any(|o| o == name))
     }
 }
 
@@ -36,7 +34,7 @@ mod tests {
         assert!(all.offers("whoami"));
         assert_eq!(serde_json::to_string(&all).unwrap(), "{}");
         let some = Connection {
-            offered: Some(["getGithubIssue".to_string()].into()),
+            offered: Some(vec!["getGithubIssue".to_string()]),
             lockdown: true,
         };
         assert!(some.offers("getGithubIssue") && !some.offers("whoami"));

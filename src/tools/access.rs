@@ -8,7 +8,6 @@
 //! unknown, and unknown counts as "no push access" and "not known to be private".
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -31,13 +30,17 @@ pub enum Push {
 
 #[derive(Debug, Clone, Default)]
 struct Entry {
+    key: String,
     expires_at: i64,
     private: Option<Option<bool>>,
-    push: HashMap<String, Push>,
+    /// Lowercase login and answer.
+    push: Vec<(String, Push)>,
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
+    /// A short list searched in order: a few hundred entries at most, and no hash table
+    /// code in the bundle for it.
+    static CACHE: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
 fn key(context: &CallContext<'_>, repo: &RepoRef) -> String {
@@ -59,15 +62,28 @@ fn with_entry<T>(context: &CallContext<'_>, repo: &RepoRef, f: impl FnOnce(&mut 
     let now = context.now;
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if cache.len() >= MAX_ENTRIES && !cache.contains_key(&key) {
-            cache.retain(|_, entry| entry.expires_at > now);
-            if cache.len() >= MAX_ENTRIES {
-                cache.clear();
+        let index = match cache.iter().position(|e| e.key == key) {
+            Some(index) => index,
+            None => {
+                if cache.len() >= MAX_ENTRIES {
+                    cache.retain(|entry| entry.expires_at > now);
+                    if cache.len() >= MAX_ENTRIES {
+                        cache.clear();
+                    }
+                }
+                cache.push(Entry {
+                    key: key.clone(),
+                    ..Entry::default()
+                });
+                cache.len() - 1
             }
-        }
-        let entry = cache.entry(key).or_default();
+        };
+        let Some(entry) = cache.get_mut(index) else {
+            return f(&mut Entry::default());
+        };
         if entry.expires_at <= now {
             *entry = Entry {
+                key,
                 expires_at: now + TTL_SECONDS,
                 ..Entry::default()
             };
@@ -106,7 +122,11 @@ pub async fn is_private(context: &CallContext<'_>, repo: &RepoRef) -> Option<boo
 /// maintain or write).
 pub async fn can_push(context: &CallContext<'_>, repo: &RepoRef, login: &str) -> Push {
     let login_key = login.to_ascii_lowercase();
-    if let Some(known) = with_entry(context, repo, |entry| entry.push.get(&login_key).cloned()) {
+    let cached = with_entry(context, repo, |entry| {
+        let found = entry.push.iter().find(|(login, _)| *login == login_key);
+        found.map(|(_, push)| push.clone())
+    });
+    if let Some(known) = cached {
         return known;
     }
     let answer = if !context.github.is_authenticated() {
@@ -129,7 +149,7 @@ pub async fn can_push(context: &CallContext<'_>, repo: &RepoRef, login: &str) ->
         }
     };
     with_entry(context, repo, |entry| {
-        entry.push.insert(login_key, answer.clone())
+        entry.push.push((login_key, answer.clone()))
     });
     answer
 }

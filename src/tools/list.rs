@@ -4,8 +4,6 @@
 //! Both label their results ([`super::labels`]), and lists of what people wrote (issues,
 //! pull requests) go through lockdown ([`super::lockdown`]).
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value};
 
 use super::access::is_private;
@@ -243,11 +241,13 @@ impl Search {
                     .any(|i| i.pointer(pointer) == Some(&Value::Bool(true))),
             );
         }
-        let repos: BTreeSet<String> = items
-            .iter()
-            .filter_map(|i| self.repository_of(i))
-            .map(|r| r.to_string())
-            .collect();
+        let mut repos: Vec<String> = Vec::new();
+        for repo in items.iter().filter_map(|i| self.repository_of(i)) {
+            let name = repo.to_string();
+            if !repos.contains(&name) {
+                repos.push(name);
+            }
+        }
         if repos.len() > MAX_PRIVACY_LOOKUPS {
             return None;
         }

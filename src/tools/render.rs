@@ -130,9 +130,13 @@ fn word(text: &str) -> String {
     let safe = text
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"_.:/@#+-".contains(&b));
+    // A number's characters only, or a leading '-', could be read as a number.
+    let numeric = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b".eE+-".contains(&b));
     let reads_as_other = matches!(text, "null" | "true" | "false")
-        || text.parse::<f64>().is_ok()
-        || text.starts_with('-');
+        || text.starts_with('-')
+        || (numeric && text.bytes().any(|b| b.is_ascii_digit()));
     if safe && !text.is_empty() && !reads_as_other {
         text.to_string()
     } else {

@@ -12,8 +12,6 @@
 //! names. An unknown name, or one this deployment does not offer, is refused with the
 //! names that would work.
 
-use std::collections::BTreeSet;
-
 use crate::mcp::connection::Connection;
 use crate::mcp::server::Server;
 
@@ -58,17 +56,19 @@ pub fn connection(server: &Server, asked: &Asked<'_>) -> Result<Connection, Stri
         (sets, tools) => {
             let mut offered = match sets {
                 Some(list) => toolsets(server, list, "X-MCP-Toolsets")?,
-                None => BTreeSet::new(),
+                None => Vec::new(),
             };
             if let Some(list) = tools {
-                offered.extend(tools_named(server, list)?);
+                for tool in tools_named(server, list)? {
+                    add(&mut offered, tool);
+                }
             }
             Some(offered)
         }
     };
     let offered = match (from_url, from_headers) {
         (Some(url), Some(headers)) => {
-            let both: BTreeSet<String> = url.intersection(&headers).cloned().collect();
+            let both: Vec<String> = url.into_iter().filter(|n| headers.contains(n)).collect();
             if both.is_empty() {
                 return Err(
                     "the URL and the X-MCP-Toolsets/X-MCP-Tools headers select nothing in common"
@@ -83,6 +83,13 @@ pub fn connection(server: &Server, asked: &Asked<'_>) -> Result<Connection, Stri
         offered,
         lockdown: lockdown || asked.url_lockdown,
     })
+}
+
+/// Adds `name` unless it is there already.
+fn add(names: &mut Vec<String>, name: &str) {
+    if !names.iter().any(|n| n == name) {
+        names.push(name.to_string());
+    }
 }
 
 fn present(list: Option<&str>) -> Option<&str> {
@@ -103,7 +110,7 @@ fn names(list: &str) -> Result<Vec<&str>, String> {
 }
 
 /// Everything the named toolsets bring on this server.
-fn toolsets(server: &Server, list: &str, source: &str) -> Result<BTreeSet<String>, String> {
+fn toolsets(server: &Server, list: &str, source: &str) -> Result<Vec<String>, String> {
     let offered: Vec<&str> = TOOLSETS
         .into_iter()
         .filter(|t| server.group_members(t).next().is_some())
@@ -134,16 +141,16 @@ fn toolsets(server: &Server, list: &str, source: &str) -> Result<BTreeSet<String
     if !groups.is_empty() {
         groups.push(EVERY_TOOLSET);
     }
-    Ok(groups
-        .into_iter()
-        .flat_map(|g| server.group_members(g))
-        .map(str::to_string)
-        .collect())
+    let mut offered = Vec::new();
+    for name in groups.into_iter().flat_map(|g| server.group_members(g)) {
+        add(&mut offered, name);
+    }
+    Ok(offered)
 }
 
 /// The named tools, each one this server has.
-fn tools_named(server: &Server, list: &str) -> Result<BTreeSet<String>, String> {
-    let mut tools = BTreeSet::new();
+fn tools_named<'l>(server: &Server, list: &'l str) -> Result<Vec<&'l str>, String> {
+    let mut tools = Vec::new();
     for name in names(list)? {
         let known = server.tool_definitions().any(|d| d.name == name);
         if !known {
@@ -154,7 +161,7 @@ fn tools_named(server: &Server, list: &str) -> Result<BTreeSet<String>, String> 
                 all.join(", ")
             ));
         }
-        tools.insert(name.to_string());
+        tools.push(name);
     }
     Ok(tools)
 }
@@ -172,12 +179,14 @@ mod tests {
     }
 
     fn offered(connection: &Connection) -> Vec<&str> {
-        connection
+        let mut names: Vec<&str> = connection
             .offered
             .iter()
             .flatten()
             .map(String::as_str)
-            .collect()
+            .collect();
+        names.sort_unstable();
+        names
     }
 
     #[test]

@@ -158,8 +158,9 @@ fn flag_tags(after_flag: &str) -> usize {
     0
 }
 
-/// Walks `text`, calling `visit(byte_offset, char, stays)` for each character.
-fn walk(text: &str, mut visit: impl FnMut(usize, char, bool)) {
+/// Walks `text`, calling `visit(byte_offset, char, stays)` for each character. (A `dyn`
+/// visitor: one copy of the classification in the bundle, not one per caller.)
+fn walk(text: &str, visit: &mut dyn FnMut(usize, char, bool)) {
     let mut previous = None;
     let mut flag_left = 0;
     let mut chars = text.char_indices().peekable();
@@ -184,12 +185,12 @@ fn walk(text: &str, mut visit: impl FnMut(usize, char, bool)) {
 /// `text` without its invisible carriers (see the module documentation).
 pub fn clean_text(text: &str) -> Cow<'_, str> {
     let mut dirty = false;
-    walk(text, |_, _, keep| dirty |= !keep);
+    walk(text, &mut |_, _, keep| dirty |= !keep);
     if !dirty {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    walk(text, |_, c, keep| {
+    walk(text, &mut |_, c, keep| {
         if keep {
             out.push(c);
         }
@@ -202,12 +203,12 @@ pub fn clean_text(text: &str) -> Cow<'_, str> {
 /// the escape means the same character.
 pub fn escape_hidden(text: &str) -> Cow<'_, str> {
     let mut dirty = false;
-    walk(text, |_, _, keep| dirty |= !keep);
+    walk(text, &mut |_, _, keep| dirty |= !keep);
     if !dirty {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
-    walk(text, |_, c, keep| {
+    walk(text, &mut |_, c, keep| {
         if keep {
             out.push(c);
         } else {
@@ -264,7 +265,7 @@ impl Hidden {
 pub fn find_hidden(text: &str) -> Hidden {
     let mut found = Hidden::default();
     let (mut line, mut column) = (1, 0);
-    walk(text, |_, c, keep| {
+    walk(text, &mut |_, c, keep| {
         column += 1;
         if !keep {
             found.count += 1;
