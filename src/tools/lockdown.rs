@@ -105,3 +105,130 @@ pub async fn check_item(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures_executor::block_on;
+    use serde_json::json;
+
+    use super::*;
+    use crate::auth::caller::{Caller, Secret};
+    use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+    use crate::github::GitHub;
+    use crate::mcp::exchange::{BoxFuture, Exchange, SilentPeer};
+    use crate::mcp::request_state::StateSigner;
+    use crate::mcp::tool::ContentPolicy;
+    use crate::mcp::version::ProtocolVersion;
+
+    /// A public repository, `writer` with write access and `reader` with read; records paths.
+    struct Permissions(RefCell<Vec<String>>);
+
+    impl HttpClient for Permissions {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            let path = request
+                .url
+                .trim_start_matches("https://api.github.com")
+                .to_string();
+            self.0.borrow_mut().push(path.clone());
+            let body = match path.as_str() {
+                "/repos/o/r" => json!({ "private": false }),
+                "/repos/o/r/collaborators/writer/permission" => {
+                    json!({ "permission": "write", "role_name": "write" })
+                }
+                _ => json!({ "permission": "read", "role_name": "read" }),
+            };
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status: 200,
+                    headers: vec![],
+                    body: body.to_string().into_bytes(),
+                })
+            })
+        }
+    }
+
+    fn item(login: &str, association: &str) -> Value {
+        json!({ "user": { "login": login }, "author_association": association })
+    }
+
+    #[test]
+    fn cheap_signals_first_then_one_lookup_per_person() {
+        let http = Permissions(RefCell::new(Vec::new()));
+        let token = Secret::new("ghp_test");
+        let github = GitHub::new(
+            "https://api.github.com",
+            "https://github.com",
+            Some(&token),
+            &http,
+        );
+        let caller = Caller {
+            auth_mode: AuthMode::Oauth,
+            subject: "github:7".into(),
+            display_name: "me".into(),
+            github_token: None,
+        };
+        let policy = ContentPolicy {
+            lockdown: true,
+            trusted_bots: vec!["dependabot[bot]".into()],
+        };
+        let exchange = Exchange::new(
+            &SilentPeer,
+            ProtocolVersion::V2025_11_25,
+            None,
+            None,
+            json!({}),
+        );
+        let params = serde_json::Map::new();
+        let signer = StateSigner::new(b"test");
+        let context = CallContext {
+            caller: &caller,
+            policy: &policy,
+            github: &github,
+            exchange: &exchange,
+            request_params: &params,
+            state_signer: &signer,
+            now: 1_000,
+        };
+        let repo = RepoRef {
+            owner: "o".into(),
+            repo: "r".into(),
+        };
+        let shown = |login: &str, association: &str| {
+            block_on(verdict(&context, &repo, &item(login, association))) == Verdict::Shown
+        };
+        assert!(shown("o", "NONE"), "the owner");
+        assert!(shown("me", "NONE"), "the caller's own content");
+        assert!(shown("Dependabot[bot]", "NONE"), "a trusted bot");
+        assert!(shown("someone", "OWNER"));
+        assert!(!shown("stranger", "NONE") && !shown("drive-by", "FIRST_TIME_CONTRIBUTOR"));
+        assert!(!shown("past", "CONTRIBUTOR"));
+        assert!(shown("writer", "COLLABORATOR") && shown("writer", "MEMBER"));
+        assert!(!shown("reader", "MEMBER"));
+        let no_author = block_on(verdict(&context, &repo, &json!({ "user": null })));
+        assert_eq!(no_author, Verdict::Withheld(None));
+        let lookups: Vec<String> = http.0.borrow().clone();
+        assert_eq!(
+            lookups,
+            [
+                "/repos/o/r",
+                "/repos/o/r/collaborators/writer/permission",
+                "/repos/o/r/collaborators/reader/permission"
+            ],
+            "the repository once, each collaborator once, nobody else"
+        );
+        let off = ContentPolicy::default();
+        let open = CallContext {
+            policy: &off,
+            ..context
+        };
+        assert_eq!(
+            block_on(verdict(&open, &repo, &item("stranger", "NONE"))),
+            Verdict::Shown
+        );
+    }
+}
