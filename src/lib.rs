@@ -25,8 +25,10 @@ use worker::{console_error, event, Context, Env, Headers, Method, Request, Respo
 
 use auth::caller::AuthMode;
 use config::Config;
+use mcp::connection::Connection;
 use mcp::jsonrpc::RpcError;
 use transport::http;
+use transport::mcp_path::{self, McpPath};
 use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
@@ -130,15 +132,28 @@ async fn endpoint(
                 "authMode": config.auth_mode.as_str(),
             }),
         ),
-        "/mcp" | "/sse" | "/sse/message" => {
+        _ if mcp_path::parse(&path).is_some() => {
             let caller = match auth::authenticate(&req, env, &config, &origin, &path).await {
                 Ok(caller) => caller,
                 Err(failure) => return failure.into_response(),
             };
-            match path.as_str() {
-                "/mcp" => transport::streamable::handle(req, env, &config, caller).await,
-                "/sse" => transport::legacy_sse::open(req, env, caller).await,
-                _ => transport::legacy_sse::message(req, env, caller).await,
+            let Some(mcp) = mcp_path::parse(&path) else {
+                return not_found(&path);
+            };
+            let connection = match connection(&req, &config, &mcp)? {
+                Ok(connection) => connection,
+                Err(response) => return Ok(response),
+            };
+            match mcp.endpoint {
+                mcp_path::Endpoint::Mcp => {
+                    transport::streamable::handle(req, env, &config, caller, connection).await
+                }
+                mcp_path::Endpoint::Sse => {
+                    transport::legacy_sse::open(req, env, caller, connection).await
+                }
+                mcp_path::Endpoint::SseMessage => {
+                    transport::legacy_sse::message(req, env, caller, connection).await
+                }
             }
         }
         _ if config.auth_mode == AuthMode::Oauth => {
@@ -148,6 +163,36 @@ async fn endpoint(
             }
         }
         _ => not_found(&path),
+    }
+}
+
+/// What the URL and the `X-MCP-Toolsets`, `X-MCP-Tools` and `X-MCP-Lockdown` headers ask
+/// of the connection, or the 400 that says why it cannot be had.
+fn connection(
+    req: &Request,
+    config: &Config,
+    path: &McpPath,
+) -> worker::Result<Result<Connection, Response>> {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (toolsets, tools, lockdown) = (
+        header("x-mcp-toolsets"),
+        header("x-mcp-tools"),
+        header("x-mcp-lockdown"),
+    );
+    let asked = tools::selection::Asked {
+        url_toolsets: path.toolsets.as_deref(),
+        url_lockdown: path.lockdown,
+        toolsets_header: toolsets.as_deref(),
+        tools_header: tools.as_deref(),
+        lockdown_header: lockdown.as_deref(),
+    };
+    let server = tools::server_for(config);
+    match tools::selection::connection(&server, &asked) {
+        Ok(connection) => Ok(Ok(connection)),
+        Err(why) => Ok(Err(http::rpc_error(
+            400,
+            RpcError::invalid_request(format!("Bad Request: {why}.")),
+        )?)),
     }
 }
 

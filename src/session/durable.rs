@@ -12,9 +12,10 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
-use super::internal::{Op, CALLER_HEADER, SESSION_HEADER};
+use super::internal::{Op, CALLER_HEADER, CONNECTION_HEADER, SESSION_HEADER};
 use crate::auth::caller::Caller;
 use crate::config::Config;
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::{
     self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
 };
@@ -81,22 +82,31 @@ impl DurableObject for McpSession {
             None => return http::rpc_error(400, RpcError::invalid_request("no caller")),
         };
         let session_id = req.headers().get(SESSION_HEADER)?.unwrap_or_default();
+        let connection: Connection = match req.headers().get(CONNECTION_HEADER)? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => Connection::default(),
+        };
         match op {
-            Op::Initialize => self.initialize(req, caller, &session_id).await,
-            Op::SseOpen => self.open_sse(caller, &session_id).await,
+            Op::Initialize => self.initialize(req, caller, &session_id, connection).await,
+            Op::SseOpen => self.open_sse(caller, &session_id, connection).await,
             _ => {
                 let Some(session) = self.load(&caller).await? else {
                     return session_not_found();
                 };
                 self.touch(&session).await?;
+                // The session offers what it opened with; a request can only add lockdown.
+                let connection = Connection {
+                    lockdown: session.connection.lockdown || connection.lockdown,
+                    ..session.connection.clone()
+                };
                 match (op, session.transport) {
                     (Op::Message, SessionTransport::StreamableHttp) => {
-                        self.messages(req, caller, session).await
+                        self.messages(req, caller, session, connection).await
                     }
                     (Op::Listen, SessionTransport::StreamableHttp) => self.listen(),
                     (Op::End, SessionTransport::StreamableHttp) => self.end().await,
                     (Op::SseMessage, SessionTransport::LegacySse) => {
-                        self.sse_message(req, caller, session).await
+                        self.sse_message(req, caller, session, connection).await
                     }
                     _ => session_not_found(),
                 }
@@ -179,6 +189,7 @@ impl McpSession {
         mut req: Request,
         caller: Caller,
         session_id: &str,
+        connection: Connection,
     ) -> worker::Result<Response> {
         let body = req.bytes().await?;
         let request = match jsonrpc::parse(&body) {
@@ -196,11 +207,12 @@ impl McpSession {
             return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
         }
         let server = crate::tools::server_for(&config(&self.env)?);
-        let (version, result) = match server.initialize(&request) {
+        let (version, result) = match server.initialize(&request, &connection) {
             Ok(answer) => answer,
             Err(error) => return http::rpc_error_for(400, Some(request.id), error),
         };
         let mut session = SessionState::new(SessionTransport::StreamableHttp, caller, now_ms());
+        session.connection = connection;
         record_initialize(&mut session, version, &request);
         self.create(session).await?;
         let mut response = http::json(
@@ -217,6 +229,7 @@ impl McpSession {
         mut req: Request,
         caller: Caller,
         session: SessionState,
+        connection: Connection,
     ) -> worker::Result<Response> {
         let body = req.bytes().await?;
         let version = session
@@ -248,7 +261,8 @@ impl McpSession {
                 }
                 Ok(Message::Request(request)) => {
                     expected += 1;
-                    self.spawn_request(request, caller.clone(), &session, outbox.clone());
+                    let declared = declared_for(&session, &connection);
+                    self.spawn_request(request, caller.clone(), declared, outbox.clone());
                 }
                 Ok(Message::Notification(notification)) => self.notified(notification).await?,
                 Ok(Message::Reply(reply)) => {
@@ -269,13 +283,12 @@ impl McpSession {
         &self,
         request: RpcRequest,
         caller: Caller,
-        session: &SessionState,
+        declared: Declared,
         outbox: Outbox,
     ) {
         let env = self.env.clone();
         let storage = self.state.storage();
         let live = self.live.clone();
-        let declared = session.declared();
         wasm_bindgen_futures::spawn_local(async move {
             let response =
                 match run_request(&env, &request, &caller, declared, &outbox, &live).await {
@@ -334,16 +347,18 @@ impl McpSession {
 
     /// HTTP+SSE: `GET /sse` creates the session and returns its stream, which opens with
     /// the `endpoint` event naming where to POST.
-    async fn open_sse(&self, caller: Caller, session_id: &str) -> worker::Result<Response> {
+    async fn open_sse(
+        &self,
+        caller: Caller,
+        session_id: &str,
+        connection: Connection,
+    ) -> worker::Result<Response> {
         if self.stored(&self.state.storage()).await?.is_some() {
             return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
         }
-        self.create(SessionState::new(
-            SessionTransport::LegacySse,
-            caller,
-            now_ms(),
-        ))
-        .await?;
+        let mut session = SessionState::new(SessionTransport::LegacySse, caller, now_ms());
+        session.connection = connection;
+        self.create(session).await?;
         let (outbox, receiver) = Outbox::new();
         self.live.sse_stream.borrow_mut().replace(outbox.clone());
         outbox::keep_alive(outbox);
@@ -357,6 +372,7 @@ impl McpSession {
         mut req: Request,
         caller: Caller,
         session: SessionState,
+        connection: Connection,
     ) -> worker::Result<Response> {
         let stream = self
             .live
@@ -395,7 +411,7 @@ impl McpSession {
                     )
                 } else {
                     let server = crate::tools::server_for(&config(&self.env)?);
-                    match server.initialize(&request) {
+                    match server.initialize(&request, &session.connection) {
                         Ok((version, result)) => {
                             let mut session = session;
                             record_initialize(&mut session, version, &request);
@@ -416,7 +432,10 @@ impl McpSession {
                     error,
                 )));
             }
-            Message::Request(request) => self.spawn_request(request, caller, &session, stream),
+            Message::Request(request) => {
+                let declared = declared_for(&session, &connection);
+                self.spawn_request(request, caller, declared, stream)
+            }
             Message::Notification(notification) => self.notified(notification).await?,
             Message::Reply(reply) => {
                 self.live
@@ -434,6 +453,14 @@ async fn save(storage: &Storage, live: &Live, session: SessionState) -> worker::
         .await?;
     *live.session.borrow_mut() = Some(session);
     Ok(())
+}
+
+/// What the session declared, with what this request's connection may add (lockdown).
+fn declared_for(session: &SessionState, connection: &Connection) -> Declared {
+    Declared {
+        connection: connection.clone(),
+        ..session.declared()
+    }
 }
 
 fn record_initialize(session: &mut SessionState, version: ProtocolVersion, request: &RpcRequest) {

@@ -8,6 +8,7 @@
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::auth::caller::Caller;
+use crate::mcp::connection::Connection;
 
 /// The Durable Object binding in `wrangler.toml`.
 pub const BINDING: &str = "MCP_SESSION";
@@ -16,6 +17,8 @@ pub const BINDING: &str = "MCP_SESSION";
 pub const CALLER_HEADER: &str = "x-mcpw-caller";
 /// Header carrying the session id (the object's name).
 pub const SESSION_HEADER: &str = "x-mcpw-session";
+/// Header carrying what the request's URL and headers asked of the connection (JSON).
+pub const CONNECTION_HEADER: &str = "x-mcpw-connection";
 
 /// What the Worker asks a session's object to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,11 +69,13 @@ pub async fn forward(
     session_id: &str,
     op: Op,
     caller: &Caller,
+    connection: &Connection,
     protocol_version: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set(CALLER_HEADER, &serde_json::to_string(caller)?)?;
+    headers.set(CONNECTION_HEADER, &serde_json::to_string(connection)?)?;
     headers.set(SESSION_HEADER, session_id)?;
     if let Some(version) = protocol_version {
         headers.set("mcp-protocol-version", version)?;

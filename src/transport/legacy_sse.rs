@@ -9,11 +9,18 @@ use worker::{Env, Method, Request, Response};
 use super::http;
 use super::streamable::{accepts, check_json_post, read_body};
 use crate::auth::caller::Caller;
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::{codes, RpcError};
 use crate::session::internal::{self, Op};
 
-/// `/sse`: GET opens the stream.
-pub async fn open(req: Request, env: &Env, caller: Caller) -> worker::Result<Response> {
+/// `/sse` (and its narrowed forms): GET opens the stream, and the session keeps
+/// `connection`.
+pub async fn open(
+    req: Request,
+    env: &Env,
+    caller: Caller,
+    connection: Connection,
+) -> worker::Result<Response> {
     match req.method() {
         Method::Get => {
             if !accepts(&req, "text/event-stream")? {
@@ -22,7 +29,8 @@ pub async fn open(req: Request, env: &Env, caller: Caller) -> worker::Result<Res
                 ));
             }
             let session_id = crate::random::session_id();
-            internal::forward(env, &session_id, Op::SseOpen, &caller, None, None).await
+            internal::forward(env, &session_id, Op::SseOpen, &caller, &connection, None, None)
+                .await
         }
         _ => http::method_not_allowed(
             "GET, OPTIONS",
@@ -31,8 +39,14 @@ pub async fn open(req: Request, env: &Env, caller: Caller) -> worker::Result<Res
     }
 }
 
-/// `/sse/message?sessionId=…`: POST one message into the session.
-pub async fn message(mut req: Request, env: &Env, caller: Caller) -> worker::Result<Response> {
+/// `/sse/message?sessionId=…`: POST one message into the session (which offers what it
+/// was opened with; `connection` can only add lockdown).
+pub async fn message(
+    mut req: Request,
+    env: &Env,
+    caller: Caller,
+    connection: Connection,
+) -> worker::Result<Response> {
     if req.method() != Method::Post {
         return http::method_not_allowed("POST, OPTIONS", "/sse/message takes POST.".into());
     }
@@ -59,5 +73,14 @@ pub async fn message(mut req: Request, env: &Env, caller: Caller) -> worker::Res
         Ok(body) => body,
         Err(response) => return Ok(response),
     };
-    internal::forward(env, &session_id, Op::SseMessage, &caller, None, Some(body)).await
+    internal::forward(
+        env,
+        &session_id,
+        Op::SseMessage,
+        &caller,
+        &connection,
+        None,
+        Some(body),
+    )
+    .await
 }

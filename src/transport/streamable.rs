@@ -14,19 +14,24 @@ use super::outbox::{self, Outbox, OutboxPeer, Outgoing};
 use super::{body, dispatch, http};
 use crate::auth::caller::Caller;
 use crate::config::Config;
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::{self, Message, RpcError};
 use crate::mcp::modern;
+use crate::mcp::server::Declared;
 use crate::mcp::version::ProtocolVersion;
 use crate::session::internal::{self, Op};
 
 /// The largest POST body we read (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Serves `/mcp` (and its narrowed forms) for `caller`, with what the URL and headers
+/// asked of the connection.
 pub async fn handle(
     req: Request,
     env: &Env,
     config: &Config,
     caller: Caller,
+    connection: Connection,
 ) -> worker::Result<Response> {
     let header_version = req.headers().get("mcp-protocol-version")?;
     let modern_header = header_version
@@ -34,7 +39,7 @@ pub async fn handle(
         .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_modern);
     match req.method() {
-        Method::Post => post(req, env, config, caller, header_version).await,
+        Method::Post => post(req, env, config, caller, connection, header_version).await,
         Method::Get | Method::Delete if modern_header => http::method_not_allowed(
             "POST, OPTIONS",
             "Protocol 2026-07-28 is stateless: only POST is served on /mcp.".into(),
@@ -45,12 +50,15 @@ pub async fn handle(
             }
             let session_id = required_session(&req)?;
             match session_id {
-                Ok(id) => internal::forward(env, &id, Op::Listen, &caller, None, None).await,
+                Ok(id) => {
+                    internal::forward(env, &id, Op::Listen, &caller, &connection, None, None)
+                        .await
+                }
                 Err(response) => Ok(response),
             }
         }
         Method::Delete => match required_session(&req)? {
-            Ok(id) => internal::forward(env, &id, Op::End, &caller, None, None).await,
+            Ok(id) => internal::forward(env, &id, Op::End, &caller, &connection, None, None).await,
             Err(response) => Ok(response),
         },
         _ => http::method_not_allowed(
@@ -65,6 +73,7 @@ async fn post(
     env: &Env,
     config: &Config,
     caller: Caller,
+    connection: Connection,
     header_version: Option<String>,
 ) -> worker::Result<Response> {
     if let Some(response) = check_json_post(&req)? {
@@ -92,7 +101,7 @@ async fn post(
         }
     };
     if modern::is_modern(header_version.as_deref(), &value) {
-        return modern_post(env, &req, &value, config, caller).await;
+        return modern_post(env, &req, &value, config, caller, connection).await;
     }
     if let Some(version) = &header_version {
         if ProtocolVersion::parse(version).is_none() {
@@ -117,8 +126,16 @@ async fn post(
             );
         }
         let session_id = crate::random::session_id();
-        return internal::forward(env, &session_id, Op::Initialize, &caller, None, Some(body))
-            .await;
+        return internal::forward(
+            env,
+            &session_id,
+            Op::Initialize,
+            &caller,
+            &connection,
+            None,
+            Some(body),
+        )
+        .await;
     }
     match required_session(&req)? {
         Ok(id) => {
@@ -127,6 +144,7 @@ async fn post(
                 &id,
                 Op::Message,
                 &caller,
+                &connection,
                 header_version.as_deref(),
                 Some(body),
             )
@@ -143,6 +161,7 @@ async fn modern_post(
     value: &Value,
     config: &Config,
     caller: Caller,
+    connection: Connection,
 ) -> worker::Result<Response> {
     let request =
         match jsonrpc::message_from_value(value) {
@@ -167,14 +186,18 @@ async fn modern_post(
     let headers = req.headers().clone();
     let header = move |name: &str| headers.get(name).ok().flatten();
     let declared = match modern::check(&request, &header) {
-        Ok(declared) => declared,
+        Ok(declared) => Declared {
+            connection: connection.clone(),
+            ..declared
+        },
         Err(rejection) => {
             return http::rpc_error_for(rejection.status, Some(request.id), rejection.error)
         }
     };
     let server = crate::tools::server_for(config);
     if request.method == "server/discover" {
-        let result = modern::decorate(&request.method, modern::discover(&server), &server);
+        let discovered = modern::discover(&server, &connection);
+        let result = modern::decorate(&request.method, discovered, &server);
         return http::json(
             200,
             &jsonrpc::Response::result(request.id, result).to_json(),
