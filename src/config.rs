@@ -63,6 +63,11 @@ pub struct Config {
     pub allowed_github_users: Vec<AllowedUser>,
     /// Test-only: fetch Client ID Metadata Documents from loopback (`CIMD_ALLOW_LOOPBACK`).
     pub cimd_allow_loopback: bool,
+    /// `LOCKDOWN`: on public repositories, withhold issue, pull request, comment and
+    /// review content by authors without push access, for every connection.
+    pub lockdown: bool,
+    /// `LOCKDOWN_TRUSTED_BOTS`: logins shown in lockdown anyway (`dependabot[bot]`).
+    pub lockdown_trusted_bots: Vec<String>,
 }
 
 impl Config {
@@ -111,7 +116,26 @@ impl Config {
             allowed_github_users: parse_allowed_users(&list(get("ALLOWED_GITHUB_USERS")))?,
             cimd_allow_loopback: get("CIMD_ALLOW_LOOPBACK")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            lockdown: match get("LOCKDOWN") {
+                None => false,
+                Some(v) if v.eq_ignore_ascii_case("true") => true,
+                Some(v) if v.eq_ignore_ascii_case("false") => false,
+                Some(v) => return Err(format!("LOCKDOWN is '{v}', but it must be true or false")),
+            },
+            lockdown_trusted_bots: list(get("LOCKDOWN_TRUSTED_BOTS")),
         })
+    }
+
+    /// What tools showing third-party content do for `connection`: lockdown if the
+    /// deployment or the connection asks for it.
+    pub fn content_policy(
+        &self,
+        connection: &crate::mcp::connection::Connection,
+    ) -> crate::mcp::tool::ContentPolicy {
+        crate::mcp::tool::ContentPolicy {
+            lockdown: self.lockdown || connection.lockdown,
+            trusted_bots: self.lockdown_trusted_bots.clone(),
+        }
     }
 
     /// True when `toolset` is on, directly or (for a GitHub group) through `github`.
@@ -368,5 +392,30 @@ mod tests {
             let error = config(&[("ALLOWED_GITHUB_USERS", bad)]).unwrap_err();
             assert!(error.contains("ALLOWED_GITHUB_USERS"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn lockdown_and_its_trusted_bots() {
+        let off = config(&[]).unwrap();
+        assert!(!off.lockdown && off.lockdown_trusted_bots.is_empty());
+        let on = config(&[
+            ("LOCKDOWN", "TRUE"),
+            ("LOCKDOWN_TRUSTED_BOTS", "dependabot[bot], renovate[bot]"),
+        ])
+        .unwrap();
+        assert!(on.lockdown);
+        assert_eq!(
+            on.lockdown_trusted_bots,
+            ["dependabot[bot]", "renovate[bot]"]
+        );
+        assert!(config(&[("LOCKDOWN", "yes")])
+            .unwrap_err()
+            .contains("true or false"));
+        let connection = crate::mcp::connection::Connection {
+            lockdown: true,
+            ..Default::default()
+        };
+        assert!(off.content_policy(&connection).lockdown);
+        assert!(on.content_policy(&Default::default()).lockdown);
     }
 }

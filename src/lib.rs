@@ -27,10 +27,12 @@ use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use auth::caller::AuthMode;
 use config::Config;
+use mcp::connection::Connection;
 use mcp::jsonrpc::RpcError;
 use observe::record::Transport;
 use observe::Observation;
 use transport::http;
+use transport::mcp_path::{self, McpPath};
 use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
@@ -146,11 +148,11 @@ async fn endpoint(
             Some(response) => response,
             None => not_found(&path),
         },
-        "/mcp" | "/sse" | "/sse/message" => {
-            obs.set_transport(if path == "/mcp" {
-                Transport::StreamableHttp
-            } else {
+        _ if mcp_path::parse(&path).is_some() => {
+            obs.set_transport(if path.starts_with("/sse") {
                 Transport::Sse
+            } else {
+                Transport::StreamableHttp
             });
             let caller = match auth::authenticate(&req, env, &config, &origin, &path).await {
                 Ok(caller) => caller,
@@ -160,10 +162,23 @@ async fn endpoint(
                 }
             };
             obs.set_caller(&caller);
-            match path.as_str() {
-                "/mcp" => transport::streamable::handle(req, env, &config, caller, obs).await,
-                "/sse" => transport::legacy_sse::open(req, env, caller, obs).await,
-                _ => transport::legacy_sse::message(req, env, &config, caller, obs).await,
+            let Some(mcp) = mcp_path::parse(&path) else {
+                return not_found(&path);
+            };
+            let connection = match connection(&req, &config, &mcp)? {
+                Ok(connection) => connection,
+                Err(response) => return Ok(response),
+            };
+            match mcp.endpoint {
+                mcp_path::Endpoint::Mcp => {
+                    transport::streamable::handle(req, env, &config, caller, connection, obs).await
+                }
+                mcp_path::Endpoint::Sse => {
+                    transport::legacy_sse::open(req, env, caller, connection, obs).await
+                }
+                mcp_path::Endpoint::SseMessage => {
+                    transport::legacy_sse::message(req, env, &config, caller, connection, obs).await
+                }
             }
         }
         _ if config.auth_mode == AuthMode::Oauth => {
@@ -173,6 +188,36 @@ async fn endpoint(
             }
         }
         _ => not_found(&path),
+    }
+}
+
+/// What the URL and the `X-MCP-Toolsets`, `X-MCP-Tools` and `X-MCP-Lockdown` headers ask
+/// of the connection, or the 400 that says why it cannot be had.
+fn connection(
+    req: &Request,
+    config: &Config,
+    path: &McpPath,
+) -> worker::Result<Result<Connection, Response>> {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let (toolsets, tools, lockdown) = (
+        header("x-mcp-toolsets"),
+        header("x-mcp-tools"),
+        header("x-mcp-lockdown"),
+    );
+    let asked = tools::selection::Asked {
+        url_toolsets: path.toolsets.as_deref(),
+        url_lockdown: path.lockdown,
+        toolsets_header: toolsets.as_deref(),
+        tools_header: tools.as_deref(),
+        lockdown_header: lockdown.as_deref(),
+    };
+    let server = tools::server_for(config);
+    match tools::selection::connection(&server, &asked) {
+        Ok(connection) => Ok(Ok(connection)),
+        Err(why) => Ok(Err(http::rpc_error(
+            400,
+            RpcError::invalid_request(format!("Bad Request: {why}.")),
+        )?)),
     }
 }
 

@@ -6,9 +6,11 @@
 //! Asserts: no panic; case and surrounding whitespace never change a verdict; a host taken
 //! for loopback is plain ASCII host syntax that the URL parser also reads as this machine
 //! with nothing after it, and a canonical loopback host is always taken; the sign-in pages
-//! admit exactly our own origin (and the consent form also `null`); an API origin admitted
-//! without being ours or listed is, when it parses, an http(s) loopback origin and nothing
-//! more, and a canonical loopback origin is admitted in `none` mode.
+//! admit exactly our own origin (and the consent form also `null`); an admitted API origin is
+//! `null` or printable `scheme://host[:port]`, and every canonical origin that is ours,
+//! listed or in an open token mode is admitted; an API origin admitted without being ours or
+//! listed is, when it parses, an http(s) loopback origin and nothing more, and a canonical
+//! loopback origin is admitted in `none` mode.
 #![no_main]
 
 use github_mcp_worker::transport::origin::{is_loopback_host, Endpoint, OriginPolicy};
@@ -114,7 +116,18 @@ fn check_policy(origin: &str, listed: &[String], tokens_required: bool) {
         .iter()
         .any(|a| a == "*" || a.eq_ignore_ascii_case(normalized));
     let open_to_all = tokens_required && listed.is_empty();
-    if open_to_all || own || is_listed {
+    if api {
+        // What may be echoed into Access-Control-Allow-Origin: printable ASCII, no path.
+        assert!(
+            normalized == "null"
+                || (normalized.bytes().all(|b| b.is_ascii_graphic())
+                    && normalized.split_once("://").is_some_and(|(_, rest)| {
+                        !rest.is_empty() && !rest.contains(['/', '?', '#', '@'])
+                    })),
+            "{origin:?} admitted but is not an origin a browser sends"
+        );
+    }
+    if (open_to_all || own || is_listed) && is_canonical_origin(normalized) {
         assert!(api, "{origin:?} is ours, listed, or the API is open to all");
     }
     if api && !(open_to_all || own || is_listed) {
@@ -151,4 +164,14 @@ fn check_policy(origin: &str, listed: &[String], tokens_required: bool) {
             }
         }
     }
+}
+
+/// `null`, or exactly the serialization the URL parser gives an http(s) URL's origin (what
+/// a browser sends).
+fn is_canonical_origin(origin: &str) -> bool {
+    origin == "null"
+        || Url::parse(origin).is_ok_and(|url| {
+            matches!(url.scheme(), "http" | "https")
+                && url.origin().ascii_serialization() == origin
+        })
 }

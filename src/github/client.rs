@@ -202,6 +202,15 @@ impl<'a> GitHub<'a> {
         self
     }
 
+    /// The same client without the ETag cache: for lookups whose answers are kept in the
+    /// isolate's memory instead, so that they cost no KV write.
+    pub fn without_cache(&self) -> GitHub<'a> {
+        GitHub {
+            cache: None,
+            ..*self
+        }
+    }
+
     pub fn web_url(&self) -> &str {
         self.web_url
     }

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::connection::Connection;
 use super::exchange::LogLevel;
 use super::server::Declared;
 use super::version::ProtocolVersion;
@@ -38,6 +39,9 @@ pub struct SessionState {
     /// Set by `logging/setLevel`; no log messages are sent before that.
     pub log_level: Option<LogLevel>,
     pub subscriptions: BTreeSet<String>,
+    /// What the connection asked for when it opened: the tools offered, and lockdown.
+    #[serde(default)]
+    pub connection: Connection,
     /// Milliseconds since the epoch.
     pub created_at_ms: i64,
     /// When the session was last used (written at most hourly), for idle expiry.
@@ -58,6 +62,7 @@ impl SessionState {
             initialized: false,
             log_level: None,
             subscriptions: BTreeSet::new(),
+            connection: Connection::default(),
             created_at_ms,
             last_active_ms: created_at_ms,
         }
@@ -84,6 +89,7 @@ impl SessionState {
                 .unwrap_or(ProtocolVersion::ASSUMED_WITHOUT_HEADER),
             client_capabilities: self.client_capabilities.clone(),
             log_level: self.log_level,
+            connection: self.connection.clone(),
         }
     }
 

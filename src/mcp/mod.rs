@@ -5,6 +5,7 @@
 //! Transports (`crate::transport`) decide which era a request belongs to and hand the
 //! dispatcher a [`server::Scope`]; the dispatcher answers the same way for every transport.
 
+pub mod connection;
 pub mod exchange;
 pub mod jsonrpc;
 pub mod lifecycle;

@@ -6,6 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::connection::Connection;
 use super::exchange::LogLevel;
 use super::jsonrpc::{codes, Request, RpcError};
 use super::server::{Declared, Server};
@@ -146,6 +147,7 @@ pub fn check(
         version,
         client_capabilities: capabilities.clone(),
         log_level,
+        connection: Connection::default(),
     })
 }
 
@@ -220,7 +222,7 @@ pub fn decode_header_value(value: &str) -> Option<String> {
 }
 
 /// The answer to `server/discover`.
-pub fn discover(server: &Server) -> Value {
+pub fn discover(server: &Server, connection: &Connection) -> Value {
     // Only what a client may put in `_meta`; older revisions need the initialize handshake.
     let supported: Vec<&str> = ProtocolVersion::modern()
         .iter()
@@ -230,7 +232,7 @@ pub fn discover(server: &Server) -> Value {
     result.insert("supportedVersions".into(), json!(supported));
     result.insert(
         "capabilities".into(),
-        server.capabilities(ProtocolVersion::V2026_07_28),
+        server.capabilities(ProtocolVersion::V2026_07_28, connection),
     );
     result.insert("serverInfo".into(), server.info().to_json());
     if let Some(instructions) = server.instructions() {

@@ -7,6 +7,10 @@ use super::exchange::BoxFuture;
 use super::tool::{CallContext, ToolError};
 
 pub trait ResourceProvider {
+    /// The URI scheme the provider owns, such as `github://`: what a connection names to
+    /// be offered its resources.
+    fn scheme(&self) -> &'static str;
+
     /// Concrete resources (`Resource` objects: `uri`, `name`, `mimeType`, …).
     fn resources(&self) -> Vec<Value> {
         Vec::new()

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::connection::Connection;
 use super::exchange::{Exchange, LogLevel, Peer};
 use super::jsonrpc::{codes, Request, Response, RpcError};
 use super::lifecycle::SessionEffect;
@@ -11,13 +12,12 @@ use super::prompt::{Prompt, PromptDefinition};
 use super::request_state::StateSigner;
 use super::resource::ResourceProvider;
 use super::schema::validate_arguments;
-use super::tool::{CallContext, Tool, ToolDefinition, ToolError};
+use super::tool::{CallContext, ContentPolicy, Tool, ToolDefinition, ToolError};
 use super::version::ProtocolVersion;
 use crate::auth::caller::Caller;
 use crate::github::GitHub;
 
-/// The most completion values one answer may carry (the spec's limit).
-const MAX_COMPLETIONS: usize = 100;
+mod prompts;
 
 /// Who we are, as `serverInfo` says.
 #[derive(Debug, Clone)]
@@ -33,12 +33,14 @@ impl ServerInfo {
     }
 }
 
-/// What the client declared for a request: in its session (legacy) or in its `_meta`.
+/// What the client declared for a request: in its session (legacy) or in its `_meta`,
+/// and by the URL and headers it connected with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Declared {
     pub version: ProtocolVersion,
     pub client_capabilities: Value,
     pub log_level: Option<LogLevel>,
+    pub connection: Connection,
 }
 
 /// What one request runs with: the revision, what the client declared, and who calls.
@@ -47,6 +49,9 @@ pub struct Scope<'a> {
     pub client_capabilities: Value,
     pub log_level: Option<LogLevel>,
     pub caller: &'a Caller,
+    /// What the connection asked to be offered.
+    pub connection: &'a Connection,
+    pub policy: &'a ContentPolicy,
     pub github: &'a GitHub<'a>,
     pub peer: &'a dyn Peer,
     pub state_signer: &'a StateSigner,
@@ -73,6 +78,9 @@ pub struct Server {
     tools: Vec<(ToolDefinition, Box<dyn Tool>)>,
     resources: Vec<Box<dyn ResourceProvider>>,
     prompts: Vec<(PromptDefinition, Box<dyn Prompt>)>,
+    /// The group (toolset) of each tool, prompt and resource scheme, by name.
+    groups: Vec<(&'static str, String)>,
+    group: &'static str,
 }
 
 impl Server {
@@ -83,7 +91,23 @@ impl Server {
             tools: Vec::new(),
             resources: Vec::new(),
             prompts: Vec::new(),
+            groups: Vec::new(),
+            group: "",
         }
+    }
+
+    /// Puts what is added next in `group` (a toolset).
+    pub fn set_group(&mut self, group: &'static str) {
+        self.group = group;
+    }
+
+    /// The names of the tools and prompts, and the resource schemes, in `group`.
+    pub fn group_members(&self, group: &str) -> impl Iterator<Item = &str> {
+        let group = group.to_string();
+        self.groups
+            .iter()
+            .filter(move |(g, _)| *g == group)
+            .map(|(_, name)| name.as_str())
     }
 
     pub fn add_tool(&mut self, tool: Box<dyn Tool>) {
@@ -93,15 +117,20 @@ impl Server {
             "two tools are named {}",
             definition.name
         );
+        self.groups.push((self.group, definition.name.to_string()));
         self.tools.push((definition, tool));
     }
 
     pub fn add_resources(&mut self, provider: Box<dyn ResourceProvider>) {
+        self.groups
+            .push((self.group, provider.scheme().to_string()));
         self.resources.push(provider);
     }
 
     pub fn add_prompt(&mut self, prompt: Box<dyn Prompt>) {
-        self.prompts.push((prompt.definition(), prompt));
+        let definition = prompt.definition();
+        self.groups.push((self.group, definition.name.to_string()));
+        self.prompts.push((definition, prompt));
     }
 
     pub fn info(&self) -> &ServerInfo {
@@ -125,11 +154,32 @@ impl Server {
         self.tools.iter().find(|(d, _)| d.name == name)
     }
 
-    /// The capabilities we declare: only what is registered.
-    pub fn capabilities(&self, version: ProtocolVersion) -> Value {
+    /// The resource providers `connection` is offered.
+    fn resources<'s>(
+        &'s self,
+        connection: &'s Connection,
+    ) -> impl Iterator<Item = &'s dyn ResourceProvider> + 's {
+        self.resources
+            .iter()
+            .map(|p| p.as_ref())
+            .filter(|p| connection.offers(p.scheme()))
+    }
+
+    /// The prompts `connection` is offered.
+    fn prompts<'s>(
+        &'s self,
+        connection: &'s Connection,
+    ) -> impl Iterator<Item = &'s (PromptDefinition, Box<dyn Prompt>)> + 's {
+        self.prompts
+            .iter()
+            .filter(|(d, _)| connection.offers(d.name))
+    }
+
+    /// The capabilities we declare: only what is registered and offered.
+    pub fn capabilities(&self, version: ProtocolVersion, connection: &Connection) -> Value {
         let mut capabilities = Map::new();
         capabilities.insert("tools".into(), json!({ "listChanged": false }));
-        if !self.resources.is_empty() {
+        if self.resources(connection).next().is_some() {
             let resources = if version.is_modern() {
                 json!({ "listChanged": false })
             } else {
@@ -137,7 +187,7 @@ impl Server {
             };
             capabilities.insert("resources".into(), resources);
         }
-        if !self.prompts.is_empty() {
+        if self.prompts(connection).next().is_some() {
             capabilities.insert("prompts".into(), json!({ "listChanged": false }));
         }
         if !version.is_modern() {
@@ -150,7 +200,11 @@ impl Server {
     }
 
     /// Answers `initialize`: the negotiated version, and the result to send.
-    pub fn initialize(&self, request: &Request) -> Result<(ProtocolVersion, Value), RpcError> {
+    pub fn initialize(
+        &self,
+        request: &Request,
+        connection: &Connection,
+    ) -> Result<(ProtocolVersion, Value), RpcError> {
         let params = request.params_object()?;
         let Some(requested) = params.get("protocolVersion").and_then(Value::as_str) else {
             return Err(RpcError::invalid_params(
@@ -160,7 +214,10 @@ impl Server {
         let version = ProtocolVersion::negotiate(Some(requested));
         let mut result = Map::new();
         result.insert("protocolVersion".into(), json!(version));
-        result.insert("capabilities".into(), self.capabilities(version));
+        result.insert(
+            "capabilities".into(),
+            self.capabilities(version, connection),
+        );
         result.insert("serverInfo".into(), self.info.to_json());
         if let Some(instructions) = &self.instructions {
             result.insert("instructions".into(), json!(instructions));
@@ -198,6 +255,9 @@ impl Server {
         let params = request.params_object()?;
         let legacy = !scope.version.is_modern();
         let complete = Outcome::Complete;
+        let connection = scope.connection;
+        let has_resources = self.resources(connection).next().is_some();
+        let has_prompts = self.prompts(connection).next().is_some();
         match request.method.as_str() {
             "initialize" if legacy => Err(RpcError::invalid_request(
                 "this session is already initialized; start a new session to initialize again",
@@ -205,29 +265,35 @@ impl Server {
             "ping" if legacy => Ok(complete(json!({}))),
             "tools/list" => {
                 reject_cursor(&params)?;
-                let tools: Vec<Value> = self.tool_definitions().map(|d| d.to_json()).collect();
+                let tools: Vec<Value> = self
+                    .tool_definitions()
+                    .filter(|d| connection.offers(d.name))
+                    .map(|d| d.to_json(scope.version))
+                    .collect();
                 Ok(complete(json!({ "tools": tools })))
             }
             "tools/call" => self.call_tool(&params, scope).await,
-            "resources/list" if !self.resources.is_empty() => {
+            "resources/list" if has_resources => {
                 reject_cursor(&params)?;
-                let resources: Vec<Value> =
-                    self.resources.iter().flat_map(|p| p.resources()).collect();
+                let resources: Vec<Value> = self
+                    .resources(connection)
+                    .flat_map(|p| p.resources())
+                    .collect();
                 Ok(complete(json!({ "resources": resources })))
             }
-            "resources/templates/list" if !self.resources.is_empty() => {
+            "resources/templates/list" if has_resources => {
                 reject_cursor(&params)?;
-                let templates: Vec<Value> =
-                    self.resources.iter().flat_map(|p| p.templates()).collect();
+                let templates: Vec<Value> = self
+                    .resources(connection)
+                    .flat_map(|p| p.templates())
+                    .collect();
                 Ok(complete(json!({ "resourceTemplates": templates })))
             }
-            "resources/read" if !self.resources.is_empty() => {
+            "resources/read" if has_resources => {
                 let uri = required_str(&params, "uri")?;
                 self.read_resource(uri, &params, scope).await.map(complete)
             }
-            "resources/subscribe" | "resources/unsubscribe"
-                if legacy && !self.resources.is_empty() =>
-            {
+            "resources/subscribe" | "resources/unsubscribe" if legacy && has_resources => {
                 let uri = required_str(&params, "uri")?.to_string();
                 *effect = Some(if request.method == "resources/subscribe" {
                     SessionEffect::Subscribe(uri)
@@ -236,12 +302,13 @@ impl Server {
                 });
                 Ok(complete(json!({})))
             }
-            "prompts/list" if !self.prompts.is_empty() => {
+            "prompts/list" if has_prompts => {
                 reject_cursor(&params)?;
-                let prompts: Vec<Value> = self.prompts.iter().map(|(d, _)| d.to_json()).collect();
+                let prompts: Vec<Value> =
+                    self.prompts(connection).map(|(d, _)| d.to_json()).collect();
                 Ok(complete(json!({ "prompts": prompts })))
             }
-            "prompts/get" if !self.prompts.is_empty() => self.get_prompt(&params, scope).await,
+            "prompts/get" if has_prompts => self.get_prompt(&params, scope).await,
             "completion/complete" => self.complete(&params, scope).await.map(complete),
             "logging/setLevel" if legacy => {
                 let level = required_str(&params, "level")?;
@@ -265,6 +332,7 @@ impl Server {
     ) -> CallContext<'a> {
         CallContext {
             caller: scope.caller,
+            policy: scope.policy,
             github: scope.github,
             exchange,
             request_params: params,
@@ -294,7 +362,8 @@ impl Server {
         scope: &Scope<'_>,
     ) -> Result<Outcome, RpcError> {
         let name = required_str(params, "name")?;
-        let Some((definition, tool)) = self.tool(name) else {
+        let offered = self.tool(name).filter(|_| scope.connection.offers(name));
+        let Some((definition, tool)) = offered else {
             return Err(RpcError::invalid_params(format!(
                 "Unknown tool: '{name}'. Call tools/list to see the tools this server offers."
             )));
@@ -358,7 +427,7 @@ impl Server {
             };
             RpcError::new(code, why).with_data(json!({ "uri": uri }))
         };
-        for provider in &self.resources {
+        for provider in self.resources(scope.connection) {
             if let Some(read) = provider.read(uri, &context) {
                 return match read.await {
                     Ok(contents) if contents.is_empty() => {
@@ -378,109 +447,6 @@ impl Server {
         Err(not_found(format!(
             "Resource not found: {uri}. Call resources/list or resources/templates/list to see what exists."
         )))
-    }
-
-    async fn get_prompt(
-        &self,
-        params: &Map<String, Value>,
-        scope: &Scope<'_>,
-    ) -> Result<Outcome, RpcError> {
-        let name = required_str(params, "name")?;
-        let Some((definition, prompt)) = self.prompts.iter().find(|(d, _)| d.name == name) else {
-            return Err(RpcError::invalid_params(format!(
-                "Unknown prompt: '{name}'. Call prompts/list to see the prompts this server offers."
-            )));
-        };
-        let arguments = match params.get("arguments") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(arguments)) => arguments.clone(),
-            Some(_) => return Err(RpcError::invalid_params("arguments must be an object")),
-        };
-        if let Some(missing) = definition
-            .arguments
-            .iter()
-            .find(|a| a.required && !arguments.contains_key(a.name))
-        {
-            return Err(RpcError::invalid_params(format!(
-                "prompt '{name}' needs the argument '{}'",
-                missing.name
-            )));
-        }
-        if let Some((key, _)) = arguments.iter().find(|(_, v)| !v.is_string()) {
-            return Err(RpcError::invalid_params(format!(
-                "prompt argument '{key}' must be a string"
-            )));
-        }
-        let exchange = self.exchange(scope, params);
-        let context = self.context(scope, &exchange, params);
-        match prompt.get(arguments, &context).await {
-            Ok(result) => Ok(Outcome::Complete(result)),
-            Err(ToolError::InputRequired(value)) if scope.version.is_modern() => {
-                Ok(Outcome::InputRequired(value))
-            }
-            Err(ToolError::Protocol(error)) => Err(error),
-            Err(ToolError::InvalidArgument(why)) | Err(ToolError::NotFound(why)) => {
-                Err(RpcError::invalid_params(why))
-            }
-            Err(ToolError::Failed(why)) => Err(RpcError::internal(why)),
-            Err(ToolError::InputRequired(_)) => Err(RpcError::internal(
-                "this prompt needs input from the client, which only protocol 2026-07-28 can carry",
-            )),
-        }
-    }
-
-    async fn complete(
-        &self,
-        params: &Map<String, Value>,
-        scope: &Scope<'_>,
-    ) -> Result<Value, RpcError> {
-        let reference = params
-            .get("ref")
-            .and_then(Value::as_object)
-            .ok_or_else(|| RpcError::invalid_params("completion/complete needs params.ref"))?;
-        let argument = params
-            .get("argument")
-            .and_then(Value::as_object)
-            .ok_or_else(|| RpcError::invalid_params("completion/complete needs params.argument"))?;
-        let argument_name = required_str(argument, "name")?;
-        let value = argument.get("value").and_then(Value::as_str).unwrap_or("");
-        let exchange = self.exchange(scope, params);
-        let context = self.context(scope, &exchange, params);
-        let values = match reference.get("type").and_then(Value::as_str) {
-            Some("ref/prompt") => {
-                let name = required_str(reference, "name")?;
-                let Some((_, prompt)) = self.prompts.iter().find(|(d, _)| d.name == name) else {
-                    return Err(RpcError::invalid_params(format!(
-                        "Unknown prompt: '{name}'"
-                    )));
-                };
-                prompt.complete(argument_name, value, &context).await
-            }
-            Some("ref/resource") => {
-                let uri = required_str(reference, "uri")?;
-                let mut found = None;
-                for provider in &self.resources {
-                    if let Some(completion) = provider.complete(uri, argument_name, value, &context)
-                    {
-                        found = Some(completion.await);
-                        break;
-                    }
-                }
-                found.ok_or_else(|| {
-                    RpcError::invalid_params(format!("Unknown resource template: '{uri}'"))
-                })?
-            }
-            _ => {
-                return Err(RpcError::invalid_params(
-                    "params.ref.type must be \"ref/prompt\" or \"ref/resource\"",
-                ))
-            }
-        };
-        let total = values.len();
-        let values: Vec<String> = values.into_iter().take(MAX_COMPLETIONS).collect();
-        Ok(json!({
-            "completion": { "values": values, "total": total, "hasMore": total > MAX_COMPLETIONS }
-        }))
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::exchange::{BoxFuture, Exchange};
 use super::jsonrpc::RpcError;
 use super::request_state::StateSigner;
+use super::version::ProtocolVersion;
 use crate::auth::caller::Caller;
 use crate::github::{GitHub, GitHubError};
 
@@ -53,22 +54,31 @@ impl Annotations {
 }
 
 impl ToolDefinition {
-    pub fn to_json(&self) -> Value {
+    /// The definition for `tools/list` in `version`. A read-only tool's annotations say only
+    /// that (`destructiveHint` and `idempotentHint` mean something only for tools that
+    /// write), and the title goes in `annotations` only for revisions before 2025-06-18,
+    /// which have no top-level `title`.
+    pub fn to_json(&self, version: ProtocolVersion) -> Value {
+        let mut annotations = Map::new();
+        annotations.insert("readOnlyHint".into(), self.annotations.read_only.into());
+        annotations.insert("openWorldHint".into(), self.annotations.open_world.into());
+        if !self.annotations.read_only {
+            annotations.insert(
+                "destructiveHint".into(),
+                self.annotations.destructive.into(),
+            );
+            annotations.insert("idempotentHint".into(), self.annotations.idempotent.into());
+        }
         let mut tool = Map::new();
-        tool.insert("name".into(), json!(self.name));
-        tool.insert("title".into(), json!(self.title));
-        tool.insert("description".into(), json!(self.description));
+        tool.insert("name".into(), self.name.into());
+        if version >= ProtocolVersion::V2025_06_18 {
+            tool.insert("title".into(), self.title.into());
+        } else {
+            annotations.insert("title".into(), self.title.into());
+        }
+        tool.insert("description".into(), self.description.into());
         tool.insert("inputSchema".into(), self.input_schema.clone());
-        tool.insert(
-            "annotations".into(),
-            json!({
-                "title": self.title,
-                "readOnlyHint": self.annotations.read_only,
-                "destructiveHint": self.annotations.destructive,
-                "idempotentHint": self.annotations.idempotent,
-                "openWorldHint": self.annotations.open_world,
-            }),
-        );
+        tool.insert("annotations".into(), Value::Object(annotations));
         if let Some(schema) = &self.output_schema {
             tool.insert("outputSchema".into(), schema.clone());
         }
@@ -82,6 +92,8 @@ pub struct ToolResult {
     pub content: Vec<Value>,
     pub structured_content: Option<Value>,
     pub is_error: bool,
+    /// The result's `_meta` (labels for the client), when it has any.
+    pub meta: Option<Map<String, Value>>,
 }
 
 impl ToolResult {
@@ -91,6 +103,7 @@ impl ToolResult {
             content: vec![text_content(text)],
             structured_content: None,
             is_error: false,
+            meta: None,
         }
     }
 
@@ -100,16 +113,17 @@ impl ToolResult {
             content,
             structured_content: None,
             is_error: false,
+            meta: None,
         }
     }
 
-    /// Structured output, also given as a JSON text block as the spec advises.
-    pub fn structured(value: Value) -> Self {
-        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    /// Structured output, with `text` (the same values for the model) as its text block.
+    pub fn structured(value: Value, text: String) -> Self {
         ToolResult {
             content: vec![text_content(text)],
             structured_content: Some(value),
             is_error: false,
+            meta: None,
         }
     }
 
@@ -119,6 +133,7 @@ impl ToolResult {
             content: vec![text_content(message)],
             structured_content: None,
             is_error: true,
+            meta: None,
         }
     }
 
@@ -130,6 +145,9 @@ impl ToolResult {
         }
         if self.is_error {
             result.insert("isError".into(), json!(true));
+        }
+        if let Some(meta) = &self.meta {
+            result.insert("_meta".into(), Value::Object(meta.clone()));
         }
         Value::Object(result)
     }
@@ -169,9 +187,20 @@ impl From<GitHubError> for ToolError {
     }
 }
 
+/// What the deployment and the connection ask of tools that show content strangers wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentPolicy {
+    /// Withhold content by authors without push access on public repositories
+    /// (`LOCKDOWN`, or the connection's own choice).
+    pub lockdown: bool,
+    /// Logins whose content is shown in lockdown anyway (`LOCKDOWN_TRUSTED_BOTS`).
+    pub trusted_bots: Vec<String>,
+}
+
 /// What a tool, resource or prompt can reach while it answers a request.
 pub struct CallContext<'a> {
     pub caller: &'a Caller,
+    pub policy: &'a ContentPolicy,
     pub github: &'a GitHub<'a>,
     pub exchange: &'a Exchange<'a>,
     /// The whole `params` of the `tools/call` request, for tools that read fields beyond

@@ -12,9 +12,10 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
-use super::internal::{Op, CALLER_HEADER, SESSION_HEADER};
+use super::internal::{Op, CALLER_HEADER, CONNECTION_HEADER, SESSION_HEADER};
 use crate::auth::caller::Caller;
 use crate::config::Config;
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::{
     self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
 };
@@ -126,13 +127,20 @@ impl McpSession {
             None => return http::rpc_error(400, RpcError::invalid_request("no caller")),
         };
         let session_id = req.headers().get(SESSION_HEADER)?.unwrap_or_default();
+        let connection: Connection = match req.headers().get(CONNECTION_HEADER)? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => Connection::default(),
+        };
         obs.set_transport(match op {
             Op::SseOpen | Op::SseMessage => Transport::Sse,
             _ => Transport::StreamableHttp,
         });
         match op {
-            Op::Initialize => self.initialize(req, caller, &session_id, obs).await,
-            Op::SseOpen => self.open_sse(caller, &session_id).await,
+            Op::Initialize => {
+                self.initialize(req, caller, &session_id, obs, connection)
+                    .await
+            }
+            Op::SseOpen => self.open_sse(caller, &session_id, connection).await,
             _ => {
                 let Some(session) = self.load(&caller).await? else {
                     return session_not_found();
@@ -141,14 +149,20 @@ impl McpSession {
                 if let Some(version) = session.version {
                     obs.set_protocol(version);
                 }
+                // The session offers what it opened with; a request can only add lockdown.
+                let connection = Connection {
+                    lockdown: session.connection.lockdown || connection.lockdown,
+                    ..session.connection.clone()
+                };
                 match (op, session.transport) {
                     (Op::Message, SessionTransport::StreamableHttp) => {
-                        self.messages(req, caller, session, obs).await
+                        self.messages(req, caller, session, obs, connection).await
                     }
                     (Op::Listen, SessionTransport::StreamableHttp) => self.listen(),
                     (Op::End, SessionTransport::StreamableHttp) => self.end().await,
                     (Op::SseMessage, SessionTransport::LegacySse) => {
-                        self.sse_message(req, caller, session, obs).await
+                        self.sse_message(req, caller, session, obs, connection)
+                            .await
                     }
                     _ => session_not_found(),
                 }
@@ -222,6 +236,7 @@ impl McpSession {
         caller: Caller,
         session_id: &str,
         obs: &Observation,
+        connection: Connection,
     ) -> worker::Result<Response> {
         let body = req.bytes().await?;
         let request = match jsonrpc::parse(&body) {
@@ -240,7 +255,7 @@ impl McpSession {
         }
         obs.set_request(&request, |_| false);
         let server = crate::tools::server_for(&config(&self.env)?);
-        let (version, result) = match server.initialize(&request) {
+        let (version, result) = match server.initialize(&request, &connection) {
             Ok(answer) => answer,
             Err(error) => {
                 let response = jsonrpc::Response::error(Some(request.id), error);
@@ -250,6 +265,7 @@ impl McpSession {
         };
         obs.set_protocol(version);
         let mut session = SessionState::new(SessionTransport::StreamableHttp, caller, now_ms());
+        session.connection = connection;
         record_initialize(&mut session, version, &request);
         self.create(session).await?;
         let mut response = http::json(
@@ -267,6 +283,7 @@ impl McpSession {
         caller: Caller,
         session: SessionState,
         obs: &Observation,
+        connection: Connection,
     ) -> worker::Result<Response> {
         let body = req.bytes().await?;
         let version = session
@@ -300,13 +317,9 @@ impl McpSession {
                 Ok(Message::Request(request)) => {
                     expected += 1;
                     obs.set_request(&request, |name| server.has_tool(name));
-                    self.spawn_request(
-                        request,
-                        caller.clone(),
-                        &session,
-                        outbox.clone(),
-                        obs.clone(),
-                    );
+                    let declared = declared_for(&session, &connection);
+                    let (outbox, obs) = (outbox.clone(), obs.clone());
+                    self.spawn_request(request, caller.clone(), declared, outbox, obs);
                 }
                 Ok(Message::Notification(notification)) => {
                     obs.set_method(&notification.method);
@@ -331,14 +344,13 @@ impl McpSession {
         &self,
         request: RpcRequest,
         caller: Caller,
-        session: &SessionState,
+        declared: Declared,
         outbox: Outbox,
         obs: Observation,
     ) {
         let env = self.env.clone();
         let storage = self.state.storage();
         let live = self.live.clone();
-        let declared = session.declared();
         wasm_bindgen_futures::spawn_local(async move {
             let response =
                 match run_request(&env, &request, &caller, declared, &outbox, &live, &obs).await {
@@ -403,6 +415,14 @@ async fn save(storage: &Storage, live: &Live, session: SessionState) -> worker::
         .await?;
     *live.session.borrow_mut() = Some(session);
     Ok(())
+}
+
+/// What the session declared, with what this request's connection may add (lockdown).
+fn declared_for(session: &SessionState, connection: &Connection) -> Declared {
+    Declared {
+        connection: connection.clone(),
+        ..session.declared()
+    }
 }
 
 fn record_initialize(session: &mut SessionState, version: ProtocolVersion, request: &RpcRequest) {

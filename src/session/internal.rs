@@ -8,6 +8,7 @@
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::auth::caller::Caller;
+use crate::mcp::connection::Connection;
 use crate::observe::Observation;
 
 /// The Durable Object binding in `wrangler.toml`.
@@ -17,6 +18,8 @@ pub const BINDING: &str = "MCP_SESSION";
 pub const CALLER_HEADER: &str = "x-mcpw-caller";
 /// Header carrying the session id (the object's name).
 pub const SESSION_HEADER: &str = "x-mcpw-session";
+/// Header carrying what the request's URL and headers asked of the connection (JSON).
+pub const CONNECTION_HEADER: &str = "x-mcpw-connection";
 
 /// What the Worker asks a session's object to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +66,13 @@ impl Op {
 
 /// Forwards an operation to the object named `session_id`. The object writes the
 /// request's log line, so once it answers, the Worker's observation is handed off.
+#[allow(clippy::too_many_arguments)] // each is one part of the private protocol
 pub async fn forward(
     env: &Env,
     session_id: &str,
     op: Op,
     caller: &Caller,
+    connection: &Connection,
     protocol_version: Option<&str>,
     body: Option<Vec<u8>>,
     obs: &Observation,
@@ -75,6 +80,7 @@ pub async fn forward(
     let headers = Headers::new();
     headers.set(CALLER_HEADER, &serde_json::to_string(caller)?)?;
     obs.hand_off().write(&headers)?;
+    headers.set(CONNECTION_HEADER, &serde_json::to_string(connection)?)?;
     headers.set(SESSION_HEADER, session_id)?;
     if let Some(version) = protocol_version {
         headers.set("mcp-protocol-version", version)?;

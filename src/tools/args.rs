@@ -10,15 +10,17 @@ use crate::github::repo::{
 };
 use crate::mcp::tool::{json_text, ToolError};
 
-/// Property definitions several tools share, by name.
+/// Property definitions several tools share, by name. `owner`, `repo`, `perPage` and
+/// `number` need no description (and their name rules are checked by `Args`): every byte
+/// here is read by the model on every turn.
 const SHARED: &str = r#"{
-    "owner": { "type": "string", "description": "The repository owner: a GitHub user or organisation login.", "minLength": 1, "maxLength": 39 },
-    "repo": { "type": "string", "description": "The repository name.", "minLength": 1, "maxLength": 100 },
-    "ref": { "type": "string", "description": "A branch, tag or commit SHA. Defaults to the repository's default branch.", "minLength": 1, "maxLength": 255 },
-    "page": { "type": "integer", "description": "The page to return, from 1. The result's `nextPage` says which page comes next (null on the last page).", "minimum": 1, "maximum": 1000, "default": 1 },
-    "perPage": { "type": "integer", "description": "Items per page.", "minimum": 1, "maximum": 100, "default": 30 },
-    "number": { "type": "integer", "description": "The issue or pull request number.", "minimum": 1, "maximum": 1000000000 },
-    "query": { "type": "string", "description": "GitHub search syntax, e.g. `tokio language:rust stars:>100`.", "minLength": 1, "maxLength": 256 }
+    "owner": { "type": "string" },
+    "repo": { "type": "string" },
+    "ref": { "type": "string", "description": "Branch, tag or SHA (default: the default branch)", "maxLength": 255 },
+    "page": { "type": "integer", "description": "From 1; the result's nextPage", "minimum": 1, "maximum": 1000, "default": 1 },
+    "perPage": { "type": "integer", "minimum": 1, "maximum": 100, "default": 30 },
+    "number": { "type": "integer", "minimum": 1, "maximum": 1000000000 },
+    "query": { "type": "string", "description": "GitHub search syntax, e.g. `tokio language:rust stars:>100`", "minLength": 1, "maxLength": 256 }
 }"#;
 
 /// A tool's input schema: the named shared properties, then the tool's own (a JSON object

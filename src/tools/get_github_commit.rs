@@ -2,11 +2,13 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::get_github_pull_request::{pick_all, with_items, FILE_FIELDS};
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_commits::COMMIT_FIELDS;
-use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind};
+use super::shape::{add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -23,8 +25,8 @@ const STATS: &[Field] = &[
 
 const EXTRA: &str = r#"{
     "repository": { "type": "string" },
-    "changedFiles": { "type": "integer", "description": "How many files GitHub reported as changed (up to 300 on its first page)." },
-    "filesTruncated": { "type": "boolean", "description": "True when only the first 100 changed files are listed." }
+    "changedFiles": { "type": "integer", "description": "Files changed (GitHub lists up to 300)" },
+    "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
 }"#;
 
 impl Tool for GetGithubCommit {
@@ -33,11 +35,11 @@ impl Tool for GetGithubCommit {
         add_fields(&mut output, STATS);
         let files = with_items(json_text(r#"{"type":"array"}"#), FILE_FIELDS);
         add_property(&mut output, "files", files);
-        let own = r#"{ "ref": { "type": "string", "description": "The commit: a SHA, or a branch or tag name for its latest commit.", "minLength": 1, "maxLength": 255 } }"#;
+        let own = r#"{ "ref": { "type": "string", "description": "SHA, or a branch or tag for its head", "maxLength": 255 } }"#;
         github_tool(
             "getGithubCommit",
             "Get a commit with its diff summary",
-            "Gets one commit of a GitHub repository: message, author, date, parents, lines added and deleted, and the files it changed (up to 100) with per-file counts.",
+            "One commit: message, author, date, parents, lines added and deleted, and the files it changed (up to 100) with counts.",
             input_schema(&["owner", "repo"], own, &["owner", "repo", "ref"]),
             output,
         )
@@ -69,7 +71,13 @@ impl Tool for GetGithubCommit {
             out.insert("changedFiles".into(), total.into());
             out.insert("filesTruncated".into(), (total > MAX_COMMIT_FILES).into());
             out.insert("repository".into(), repo.to_string().into());
-            Ok(ToolResult::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", COMMIT_FIELDS);
+            untrusted.extend(untrusted_paths("files[].", FILE_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

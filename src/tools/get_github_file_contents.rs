@@ -1,23 +1,28 @@
-//! `getGithubFileContents`: one file at a ref. Text comes back as text; binary files come
-//! back as an embedded resource with a MIME type, never as mangled text.
+//! `getGithubFileContents`: one file at a ref. Text comes back as text, byte for byte (code
+//! is reported, not rewritten: `hiddenCharacters` says how many invisible characters it
+//! holds and where); binary files come back as an embedded resource with a MIME type,
+//! never as mangled text.
 
 use serde_json::{json, Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::contents::{
     base64, contents_at, decode_file, mime_type, resource_uri, Decoded, MAX_BINARY_BYTES,
     MAX_FILE_CHARS,
 };
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{object_schema, pick, truncate_chars, Field, Kind};
+use super::shape::{object_schema, pick, truncate_chars, untrusted_paths, Field, Kind};
+use super::untrusted::find_hidden;
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{text_content, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubFileContents;
 
 const FIELDS: &[Field] = &[
-    ("path", "path", Kind::Str),
-    ("name", "name", Kind::Str),
+    ("path", "path", Kind::Name),
+    ("name", "name", Kind::Name),
     ("sha", "sha", Kind::Str),
     ("size", "size", Kind::Int),
     ("htmlUrl", "html_url", Kind::OptStr),
@@ -25,22 +30,23 @@ const FIELDS: &[Field] = &[
 
 const OUTPUT: &str = r#"{
     "repository": { "type": "string" },
-    "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
+    "ref": { "type": ["string", "null"] },
     "mimeType": { "type": "string" },
-    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "text: in `text`. base64: binary, in the embedded resource content block. none: over 1 MB, not returned." },
-    "text": { "type": ["string", "null"], "description": "The file's text, cut at 200,000 characters; null for binary files." },
-    "truncated": { "type": "boolean", "description": "True when `text` was cut, or the file was too large to return." },
-    "resourceUri": { "type": "string", "description": "The file as a github:// resource (default branch)." }
+    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "base64: binary, in an embedded resource block; none: over 1 MB, not returned" },
+    "text": { "type": ["string", "null"] },
+    "truncated": { "type": "boolean" },
+    "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in text, kept: count, first 20 positions" },
+    "resourceUri": { "type": "string" }
 }"#;
 
-const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The file's path in the repository, e.g. `src/main.rs` (no leading `/`).", "minLength": 1, "maxLength": 1000 } }"#;
+const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#;
 
 impl Tool for GetGithubFileContents {
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubFileContents",
             "Get a file's contents",
-            "Reads one file of a GitHub repository at a branch, tag or commit (default: the default branch). Text files are returned as text (cut at 200,000 characters); binary files (images, archives, anything not UTF-8) as an embedded resource with a MIME type and base64 data, up to 1 MB. For a directory use listGithubDirectory.",
+            "One file at a ref, byte for byte: text (cut at 200,000 characters), or binary as an embedded resource (base64, up to 1 MB). For directories use listGithubDirectory.",
             input_schema(&["owner", "repo", "ref"], ARGUMENTS, &["owner", "repo", "path"]),
             object_schema(FIELDS, OUTPUT),
         )
@@ -85,12 +91,17 @@ impl Tool for GetGithubFileContents {
                 Decoded::Binary(bytes) => ("base64", None, bytes.len() > MAX_BINARY_BYTES),
                 Decoded::TooLarge => ("none", None, true),
             };
+            let hidden = match &text {
+                Some(text) => find_hidden(text).to_json(),
+                None => Value::Null,
+            };
+            out.insert("hiddenCharacters".into(), hidden);
             let mime = mime_type(&name, encoding == "text");
             out.insert("mimeType".into(), mime.into());
             out.insert("encoding".into(), encoding.into());
             out.insert("text".into(), text.into());
             out.insert("truncated".into(), truncated.into());
-            let mut result = ToolResult::structured(Value::Object(out));
+            let mut result = super::render::structured(Value::Object(out));
             match decoded {
                 Decoded::Binary(bytes) if bytes.len() <= MAX_BINARY_BYTES => {
                     let blob = base64(&bytes);
@@ -104,6 +115,11 @@ impl Tool for GetGithubFileContents {
                 )),
                 Decoded::Text(_) => {}
             }
+            let mut untrusted = untrusted_paths("", FIELDS);
+            untrusted.push("text".into());
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
             Ok(result)
         })
     }

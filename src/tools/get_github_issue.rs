@@ -2,12 +2,15 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_issues::ISSUE_FIELDS;
+use super::lockdown;
 use super::shape::{
-    add_property, list_result, list_schema, object_schema, pick, Field, Kind, MAX_BODY_CHARS,
-    MAX_COMMENT_CHARS,
+    add_property, list_result, list_schema, object_schema, pick, untrusted_paths, Field, Kind,
+    MAX_BODY_CHARS, MAX_COMMENT_CHARS,
 };
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
@@ -18,12 +21,12 @@ pub struct GetGithubIssue;
 const COMMENT_FIELDS: &[Field] = &[
     ("id", "id", Kind::Int),
     ("author", "user.login", Kind::OptStr),
-    ("body", "body", Kind::Text(MAX_COMMENT_CHARS)),
+    ("body", "body", Kind::Markdown(MAX_COMMENT_CHARS)),
     ("createdAt", "created_at", Kind::Str),
     ("htmlUrl", "html_url", Kind::Str),
 ];
 
-const BODY: &str = r#"{ "type": ["string", "null"], "description": "The issue's text (Markdown), cut at 20,000 characters with a note saying so. Comments are cut at 5,000." }"#;
+const BODY: &str = r#"{ "type": ["string", "null"] }"#;
 
 impl Tool for GetGithubIssue {
     fn definition(&self) -> ToolDefinition {
@@ -44,7 +47,7 @@ impl Tool for GetGithubIssue {
         github_tool(
             "getGithubIssue",
             "Get an issue with its comments",
-            "Gets one issue of a GitHub repository (its text, labels, assignees and state) and a page of its comments, oldest first. `page` and `perPage` page through the comments; `commentList.nextPage` says which page comes next. Two upstream calls; sends progress when asked.",
+            "One issue (text, labels, assignees, state) and a page of its comments, oldest first; `page` pages the comments.",
             input_schema(&shared, "{}", &["owner", "repo", "number"]),
             output,
         )
@@ -81,18 +84,29 @@ impl Tool for GetGithubIssue {
             context.exchange.progress(2.0, Some(2.0), Some("Done"));
             let mut out = pick(&issue, ISSUE_FIELDS);
             let extra: &[Field] = &[
-                ("body", "body", Kind::Text(MAX_BODY_CHARS)),
+                ("body", "body", Kind::Markdown(MAX_BODY_CHARS)),
                 ("closedAt", "closed_at", Kind::OptStr),
             ];
             out.extend(pick(&issue, extra));
             out.insert("repository".into(), repo.to_string().into());
+            let mut withheld = lockdown::check_item(context, &repo, &issue, &mut out).await;
             let comments = comments.as_array().map(Vec::as_slice).unwrap_or_default();
+            let (comments, comments_withheld) = lockdown::filter(context, &repo, comments).await;
+            withheld.add(comments_withheld);
             let comments = comments
                 .iter()
                 .map(|c| Value::Object(pick(c, COMMENT_FIELDS)));
             let list = list_result(comments.collect(), paging, next_page, Map::new());
             out.insert("commentList".into(), list);
-            Ok(ToolResult::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", ISSUE_FIELDS);
+            untrusted.push("body".into());
+            untrusted.extend(untrusted_paths("commentList.items[].", COMMENT_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .withheld(withheld)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

@@ -2,19 +2,23 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::get_github_pull_request::with_items;
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_releases::RELEASE_FIELDS;
-use super::shape::{add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
+use super::shape::{
+    add_property, object_schema, pick, untrusted_paths, Field, Kind, MAX_BODY_CHARS,
+};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubLatestRelease;
 
 const ASSET_FIELDS: &[Field] = &[
-    ("name", "name", Kind::Str),
-    ("contentType", "content_type", Kind::OptStr),
+    ("name", "name", Kind::Name),
+    ("contentType", "content_type", Kind::OptPlain),
     ("size", "size", Kind::Int),
     ("downloadCount", "download_count", Kind::Int),
     ("downloadUrl", "browser_download_url", Kind::Str),
@@ -22,13 +26,13 @@ const ASSET_FIELDS: &[Field] = &[
 
 const EXTRA: &str = r#"{
     "repository": { "type": "string" },
-    "body": { "type": ["string", "null"], "description": "Release notes (Markdown), cut at 20,000 characters with a note saying so." }
+    "body": { "type": ["string", "null"] }
 }"#;
 
 impl Tool for GetGithubLatestRelease {
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(RELEASE_FIELDS, EXTRA);
-        let assets = r#"{ "type": "array", "description": "Downloadable files." }"#;
+        let assets = r#"{ "type": "array" }"#;
         add_property(
             &mut output,
             "assets",
@@ -37,7 +41,7 @@ impl Tool for GetGithubLatestRelease {
         github_tool(
             "getGithubLatestRelease",
             "Get the latest release",
-            "Gets the latest published (not draft, not prerelease) release of a GitHub repository: tag, name, notes and downloadable assets.",
+            "The latest published release (not draft or prerelease): tag, name, notes and assets.",
             input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
             output,
         )
@@ -56,7 +60,7 @@ impl Tool for GetGithubLatestRelease {
             let mut out = pick(&release, RELEASE_FIELDS);
             out.extend(pick(
                 &release,
-                &[("body", "body", Kind::Text(MAX_BODY_CHARS))],
+                &[("body", "body", Kind::Markdown(MAX_BODY_CHARS))],
             ));
             let assets = release
                 .get("assets")
@@ -66,7 +70,14 @@ impl Tool for GetGithubLatestRelease {
             let assets = assets.iter().map(|a| Value::Object(pick(a, ASSET_FIELDS)));
             out.insert("assets".into(), assets.collect());
             out.insert("repository".into(), repo.to_string().into());
-            Ok(ToolResult::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", RELEASE_FIELDS);
+            untrusted.push("body".into());
+            untrusted.extend(untrusted_paths("assets[].", ASSET_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

@@ -2,10 +2,16 @@
 
 use serde_json::{Map, Value};
 
+use super::access::{is_private, remember_private};
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_pull_requests::PULL_FIELDS;
-use super::shape::{add_fields, add_property, object_schema, pick, Field, Kind, MAX_BODY_CHARS};
+use super::lockdown;
+use super::shape::{
+    add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind, MAX_BODY_CHARS,
+    MAX_COMMENT_CHARS,
+};
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
@@ -13,7 +19,7 @@ use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, 
 pub struct GetGithubPullRequest;
 
 const DETAIL_FIELDS: &[Field] = &[
-    ("body", "body", Kind::Text(MAX_BODY_CHARS)),
+    ("body", "body", Kind::Markdown(MAX_BODY_CHARS)),
     ("merged", "merged", Kind::Bool),
     ("mergeable", "mergeable", Kind::OptBool),
     ("headSha", "head.sha", Kind::Str),
@@ -25,7 +31,7 @@ const DETAIL_FIELDS: &[Field] = &[
 
 /// Changed files, shared with `getGithubCommit`.
 pub const FILE_FIELDS: &[Field] = &[
-    ("filename", "filename", Kind::Str),
+    ("filename", "filename", Kind::Name),
     ("status", "status", Kind::Str),
     ("additions", "additions", Kind::Int),
     ("deletions", "deletions", Kind::Int),
@@ -35,13 +41,14 @@ pub const FILE_FIELDS: &[Field] = &[
 const REVIEW_FIELDS: &[Field] = &[
     ("author", "user.login", Kind::OptStr),
     ("state", "state", Kind::Str),
+    ("body", "body", Kind::Markdown(MAX_COMMENT_CHARS)),
     ("submittedAt", "submitted_at", Kind::OptStr),
 ];
 
 const EXTRA: &str = r#"{
     "repository": { "type": "string" },
-    "filesTruncated": { "type": "boolean", "description": "True when the pull request changes more than the 100 files listed; `changedFiles` has the total." },
-    "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review: changes_requested if any asks for changes, else approved if any approves." }
+    "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" },
+    "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review" }
 }"#;
 
 impl Tool for GetGithubPullRequest {
@@ -50,13 +57,12 @@ impl Tool for GetGithubPullRequest {
         add_fields(&mut output, DETAIL_FIELDS);
         let files = json_text(r#"{"type":"array"}"#);
         add_property(&mut output, "files", with_items(files, FILE_FIELDS));
-        let reviews =
-            json_text(r#"{"type":"array","description":"The first 100 reviews, oldest first."}"#);
+        let reviews = json_text(r#"{"type":"array"}"#);
         add_property(&mut output, "reviews", with_items(reviews, REVIEW_FIELDS));
         github_tool(
             "getGithubPullRequest",
             "Get a pull request with files and reviews",
-            "Gets one pull request of a GitHub repository: its text, branches, merge state, the files it changes (up to 100, with line counts) and its reviews, summed up in `reviewDecision`. Use getGithubPullRequestDiff for the diff itself. Three upstream calls; sends progress when asked.",
+            "One pull request: text, branches, merge state, changed files (up to 100, with counts) and reviews. For the diff use getGithubPullRequestDiff.",
             input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
             output,
         )
@@ -93,15 +99,34 @@ impl Tool for GetGithubPullRequest {
                 .get_page(&reviews_path, &first_100, &what)
                 .await?;
             progress(3.0, "Done");
+            if let Some(private) = pull.pointer("/base/repo/private").and_then(Value::as_bool) {
+                remember_private(context, &repo, private);
+            }
             let mut out = pick(&pull, PULL_FIELDS);
             out.extend(pick(&pull, DETAIL_FIELDS));
             out.insert("repository".into(), repo.to_string().into());
             out.insert("files".into(), pick_all(&files, FILE_FIELDS));
             out.insert("filesTruncated".into(), more.is_some().into());
-            let reviews = pick_all(&reviews, REVIEW_FIELDS);
+            let mut withheld = lockdown::check_item(context, &repo, &pull, &mut out).await;
+            let reviews = reviews.as_array().map(Vec::as_slice).unwrap_or_default();
+            let (reviews, reviews_withheld) = lockdown::filter(context, &repo, reviews).await;
+            withheld.add(reviews_withheld);
+            let reviews: Value = reviews
+                .iter()
+                .map(|r| Value::Object(pick(r, REVIEW_FIELDS)))
+                .collect();
             out.insert("reviewDecision".into(), review_decision(&reviews).into());
             out.insert("reviews".into(), reviews);
-            Ok(ToolResult::structured(Value::Object(out)))
+            let mut untrusted = untrusted_paths("", PULL_FIELDS);
+            untrusted.extend(untrusted_paths("", DETAIL_FIELDS));
+            untrusted.extend(untrusted_paths("files[].", FILE_FIELDS));
+            untrusted.extend(untrusted_paths("reviews[].", REVIEW_FIELDS));
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .withheld(withheld)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

@@ -1,10 +1,16 @@
-//! `getGithubPullRequestDiff`: a pull request as a unified diff.
+//! `getGithubPullRequestDiff`: a pull request as a unified diff. A diff is code: it comes
+//! back byte for byte, with `hiddenCharacters` saying where invisible characters are. In
+//! lockdown, the diff of a pull request whose author has no push access is withheld.
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
+use super::labels::{Labels, Withheld};
 use super::list::github_tool;
+use super::lockdown;
 use super::shape::{object_schema, truncate_chars};
+use super::untrusted::find_hidden;
 use crate::github::{Media, Query};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
@@ -17,9 +23,10 @@ pub struct GetGithubPullRequestDiff;
 const OUTPUT: &str = r#"{
     "repository": { "type": "string" },
     "number": { "type": "integer" },
-    "diff": { "type": "string", "description": "The unified diff, cut at 200,000 characters." },
-    "size": { "type": "integer", "description": "The whole diff's size in bytes." },
-    "truncated": { "type": "boolean", "description": "True when `diff` was cut at the limit." }
+    "diff": { "type": "string" },
+    "size": { "type": "integer", "description": "Bytes of the whole diff" },
+    "truncated": { "type": "boolean" },
+    "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in diff, kept: count, first 20 positions" }
 }"#;
 
 impl Tool for GetGithubPullRequestDiff {
@@ -27,8 +34,12 @@ impl Tool for GetGithubPullRequestDiff {
         github_tool(
             "getGithubPullRequestDiff",
             "Get a pull request's diff",
-            "Gets the unified diff of a GitHub pull request, as `git diff` shows it, cut at 200,000 characters (`truncated` says when). Use getGithubPullRequest first to see which files change.",
-            input_schema(&["owner", "repo", "number"], "{}", &["owner", "repo", "number"]),
+            "A pull request's unified diff, byte for byte, cut at 200,000 characters.",
+            input_schema(
+                &["owner", "repo", "number"],
+                "{}",
+                &["owner", "repo", "number"],
+            ),
             object_schema(&[], OUTPUT),
         )
     }
@@ -44,19 +55,35 @@ impl Tool for GetGithubPullRequestDiff {
             let number = args.number()?;
             let what = format!("pull request #{number} in {repo}");
             let path = format!("/repos/{repo}/pulls/{number}");
-            let fetched = context
-                .github
-                .fetch(&path, &Query::new(), Media::Diff, &what)
-                .await?;
-            let text = String::from_utf8_lossy(&fetched.body);
+            let mut withheld = Withheld::default();
+            if lockdown::applies(context, &repo).await {
+                let pull = context.github.get_json(&path, &what).await?;
+                let mut blank = Map::new();
+                withheld = lockdown::check_item(context, &repo, &pull, &mut blank).await;
+            }
+            let fetched = match withheld.count {
+                0 => {
+                    let query = Query::new();
+                    let fetched = context.github.fetch(&path, &query, Media::Diff, &what);
+                    fetched.await?.body
+                }
+                _ => Vec::new(),
+            };
+            let text = String::from_utf8_lossy(&fetched);
             let (diff, truncated) = truncate_chars(&text, MAX_DIFF_CHARS);
             let mut out = Map::new();
             out.insert("repository".into(), repo.to_string().into());
             out.insert("number".into(), number.into());
+            out.insert("hiddenCharacters".into(), find_hidden(&diff).to_json());
             out.insert("diff".into(), diff.into());
-            out.insert("size".into(), fetched.body.len().into());
+            out.insert("size".into(), fetched.len().into());
             out.insert("truncated".into(), truncated.into());
-            Ok(ToolResult::structured(Value::Object(out)))
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(vec!["diff".into()])
+                .private(is_private(context, &repo).await)
+                .withheld(withheld)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

@@ -1,10 +1,16 @@
 //! `getGithubReadme`: a repository's README, found by GitHub's readme endpoint so the
-//! default branch and the file's name and location are whatever the repository uses.
+//! default branch and the file's name and location are whatever the repository uses. The
+//! README is shown rendered on GitHub, so what its rendering hides is removed
+//! ([`super::markdown`]; a README that is not Markdown loses only invisible characters).
 
 use serde_json::{json, Map, Value};
 
+use super::access::is_private;
 use super::contents::{decode_file, Decoded};
+use super::labels::Labels;
+use super::markdown::clean_markdown;
 use super::shape::truncate_chars;
+use super::untrusted::clean_text;
 use crate::github::http::percent_encode;
 use crate::github::repo::{validate_ref, RepoRef};
 use crate::mcp::exchange::BoxFuture;
@@ -22,14 +28,13 @@ const INPUT_SCHEMA: &str = r#"{
     "properties": {
         "repositoryUrl": {
             "type": "string",
-            "description": "The repository: `owner/repo` or `https://github.com/owner/repo`.",
+            "description": "`owner/repo` or `https://github.com/owner/repo`",
             "minLength": 3,
             "maxLength": 300
         },
         "ref": {
             "type": "string",
-            "description": "A branch, tag or commit SHA. Defaults to the repository's default branch.",
-            "minLength": 1,
+            "description": "Branch, tag or SHA (default: the default branch)",
             "maxLength": 255
         }
     },
@@ -40,17 +45,15 @@ const INPUT_SCHEMA: &str = r#"{
 const OUTPUT_SCHEMA: &str = r#"{
     "type": "object",
     "properties": {
-        "repository": { "type": "string", "description": "owner/repo" },
-        "ref": { "type": ["string", "null"], "description": "The ref asked for; null for the default branch." },
-        "name": { "type": "string", "description": "The README's file name." },
-        "path": { "type": "string", "description": "The README's path in the repository." },
+        "repository": { "type": "string" },
+        "ref": { "type": ["string", "null"] },
+        "name": { "type": "string" },
+        "path": { "type": "string" },
         "htmlUrl": { "type": ["string", "null"] },
-        "size": { "type": "integer", "description": "Size in bytes." },
+        "size": { "type": "integer" },
         "text": { "type": "string" },
-        "truncated": { "type": "boolean", "description": "True when text was cut at the limit." }
-    },
-    "required": ["repository", "ref", "name", "path", "htmlUrl", "size", "text", "truncated"],
-    "additionalProperties": false
+        "truncated": { "type": "boolean" }
+    }
 }"#;
 
 impl Tool for GetGithubReadme {
@@ -58,7 +61,7 @@ impl Tool for GetGithubReadme {
         ToolDefinition {
             name: "getGithubReadme",
             title: "Get a repository's README",
-            description: "Fetches the README of a GitHub repository as text, from its default branch or from a given branch, tag or commit. Use it to learn what a project is and how to use it.",
+            description: "A repository's README as text, at its default branch or a given ref: what a project is and how to use it.",
             input_schema: json_text(INPUT_SCHEMA),
             output_schema: Some(json_text(OUTPUT_SCHEMA)),
             annotations: Annotations::READS_GITHUB,
@@ -89,7 +92,11 @@ impl Tool for GetGithubReadme {
                 None => format!("a README in {repo}"),
             };
             let readme = context.github.get_json(&path, &what).await?;
-            let text = decode_content(&readme)?;
+            let name = readme
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("README");
+            let text = visible_text(name, &decode_content(&readme)?);
             let (text, truncated) = truncate(text);
             let summary = json!({
                 "repository": repo.to_string(),
@@ -101,7 +108,12 @@ impl Tool for GetGithubReadme {
                 "text": text,
                 "truncated": truncated,
             });
-            Ok(ToolResult::structured(summary))
+            let mut result = super::render::structured(summary);
+            let untrusted = ["name", "path", "text"].map(String::from).to_vec();
+            Labels::untrusted(untrusted)
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }
@@ -113,6 +125,16 @@ fn decode_content(readme: &Value) -> Result<String, ToolError> {
         _ => Err(ToolError::Failed(
             "The README is not UTF-8 text, so it cannot be shown as text.".into(),
         )),
+    }
+}
+
+/// A README as the model should read it: Markdown without what its rendering hides, any
+/// other format without invisible characters.
+pub fn visible_text(name: &str, text: &str) -> String {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("md" | "markdown" | "mdown" | "mkd" | "mkdn") => clean_markdown(text),
+        _ => clean_text(text).into_owned(),
     }
 }
 

@@ -2,9 +2,11 @@
 
 use serde_json::{Map, Value};
 
+use super::access::remember_private;
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{add_property, object_schema, pick, Field, Kind};
+use super::shape::{add_property, object_schema, pick, untrusted_paths, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -12,9 +14,9 @@ pub struct GetGithubRepository;
 
 const FIELDS: &[Field] = &[
     ("fullName", "full_name", Kind::Str),
-    ("description", "description", Kind::OptStr),
-    ("defaultBranch", "default_branch", Kind::Str),
-    ("topics", "topics", Kind::Strs),
+    ("description", "description", Kind::OptPlain),
+    ("defaultBranch", "default_branch", Kind::Name),
+    ("topics", "topics", Kind::PlainStrs),
     ("language", "language", Kind::OptStr),
     ("license", "license.spdx_id", Kind::OptStr),
     ("private", "private", Kind::Bool),
@@ -23,14 +25,14 @@ const FIELDS: &[Field] = &[
     ("stars", "stargazers_count", Kind::Int),
     ("forks", "forks_count", Kind::Int),
     ("openIssues", "open_issues_count", Kind::Int),
-    ("homepage", "homepage", Kind::OptStr),
+    ("homepage", "homepage", Kind::OptPlain),
     ("htmlUrl", "html_url", Kind::Str),
     ("createdAt", "created_at", Kind::OptStr),
     ("updatedAt", "updated_at", Kind::OptStr),
     ("pushedAt", "pushed_at", Kind::OptStr),
 ];
 
-const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language, as GitHub's linguist counts them.", "additionalProperties": { "type": "integer" } }"#;
+const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language", "additionalProperties": { "type": "integer" } }"#;
 
 impl Tool for GetGithubRepository {
     fn definition(&self) -> ToolDefinition {
@@ -39,7 +41,7 @@ impl Tool for GetGithubRepository {
         github_tool(
             "getGithubRepository",
             "Get a repository",
-            "Describes a GitHub repository: description, default branch, topics, languages (bytes per language), license, stars, forks, open issues and dates. Two upstream calls; sends progress when asked.",
+            "A repository: description, default branch, topics, languages, license, stars, forks, open issues and dates.",
             input_schema(&["owner", "repo"], "{}", &["owner", "repo"]),
             output,
         )
@@ -76,7 +78,15 @@ impl Tool for GetGithubRepository {
                 .map(|(name, bytes)| (name.clone(), bytes.clone()))
                 .collect();
             out.insert("languages".into(), Value::Object(languages));
-            Ok(ToolResult::structured(Value::Object(out)))
+            let private = metadata.get("private").and_then(Value::as_bool);
+            if let Some(private) = private {
+                remember_private(context, &repo, private);
+            }
+            let mut result = super::render::structured(Value::Object(out));
+            Labels::untrusted(untrusted_paths("", FIELDS))
+                .private(private)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

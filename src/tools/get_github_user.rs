@@ -3,8 +3,9 @@
 use serde_json::{Map, Value};
 
 use super::args::{input_schema, Args};
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{object_schema, pick, Field, Kind};
+use super::shape::{object_schema, pick, untrusted_paths, Field, Kind};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -13,12 +14,12 @@ pub struct GetGithubUser;
 const FIELDS: &[Field] = &[
     ("login", "login", Kind::Str),
     ("type", "type", Kind::Str),
-    ("name", "name", Kind::OptStr),
-    ("bio", "bio", Kind::OptStr),
-    ("company", "company", Kind::OptStr),
-    ("blog", "blog", Kind::OptStr),
-    ("location", "location", Kind::OptStr),
-    ("email", "email", Kind::OptStr),
+    ("name", "name", Kind::OptPlain),
+    ("bio", "bio", Kind::OptPlain),
+    ("company", "company", Kind::OptPlain),
+    ("blog", "blog", Kind::OptPlain),
+    ("location", "location", Kind::OptPlain),
+    ("email", "email", Kind::OptPlain),
     ("publicRepos", "public_repos", Kind::Int),
     ("followers", "followers", Kind::Int),
     ("following", "following", Kind::Int),
@@ -27,14 +28,14 @@ const FIELDS: &[Field] = &[
     ("avatarUrl", "avatar_url", Kind::OptStr),
 ];
 
-const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "A GitHub user or organisation login, e.g. `octocat` or `github`.", "minLength": 1, "maxLength": 39 } }"#;
+const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#;
 
 impl Tool for GetGithubUser {
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubUser",
             "Get a user or organisation",
-            "Shows the public profile of a GitHub user or organisation (`type` says which): name, bio, company, location, public repositories, followers and dates.",
+            "A user's or organisation's public profile (`type` says which).",
             input_schema(&[], ARGUMENTS, &["username"]),
             object_schema(FIELDS, "{}"),
         )
@@ -53,9 +54,9 @@ impl Tool for GetGithubUser {
                 .github
                 .get_json(&format!("/users/{login}"), &what)
                 .await?;
-            Ok(ToolResult::structured(Value::Object(pick(
-                &profile, FIELDS,
-            ))))
+            let mut result = super::render::structured(Value::Object(pick(&profile, FIELDS)));
+            Labels::untrusted(untrusted_paths("", FIELDS)).apply(&mut result);
+            Ok(result)
         })
     }
 }

@@ -1,13 +1,20 @@
 //! The two shapes most read tools share, declared once: a page of a repository's list
 //! (`/repos/{owner}/{repo}/…`) and a page of a search (`/search/…`). A tool of either shape
 //! is a `const` in its own file: its name, texts, extra arguments, endpoint and fields.
+//! Both label their results ([`super::labels`]), and lists of what people wrote (issues,
+//! pull requests) go through lockdown ([`super::lockdown`]).
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
+use super::labels::{Labels, Withheld};
+use super::lockdown;
 use super::shape::{
-    fetch_list, list_schema, repository_field, Field, REPOSITORY_FIELD, SEARCH_FIELDS,
+    fetch_page, list_result, list_schema, pick, repository_field, untrusted_paths, Field,
+    REPOSITORY_FIELD, SEARCH_FIELDS,
 };
+use crate::github::repo::RepoRef;
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
@@ -25,6 +32,17 @@ pub struct RepoList {
     pub endpoint: &'static str,
     pub fields: &'static [Field],
     pub query: QueryFn,
+    /// The items are issues or pull requests: lockdown applies.
+    pub authored: bool,
+}
+
+/// What a search finds, which says where each result's repository and privacy are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    Repositories,
+    Code,
+    /// Issues and pull requests: lockdown applies.
+    Issues,
 }
 
 /// A page of `GET {endpoint}?q=…` (a search).
@@ -36,7 +54,12 @@ pub struct Search {
     pub endpoint: &'static str,
     pub fields: &'static [Field],
     pub query: QueryFn,
+    pub found: Found,
 }
+
+/// At most this many repositories of one page of search results are looked up for the
+/// `private` label; past that it is null (unknown).
+const MAX_PRIVACY_LOOKUPS: usize = 10;
 
 /// No extra query parameters.
 pub fn no_query(_: &Args) -> Result<Query, ToolError> {
@@ -52,14 +75,17 @@ pub fn sort_order(args: &Args) -> Result<Query, ToolError> {
     Ok(query)
 }
 
-/// The definition of a read-only GitHub tool with structured output.
+/// The definition of a read-only GitHub tool with structured output (an object).
 pub fn github_tool(
     name: &'static str,
     title: &'static str,
     description: &'static str,
     input_schema: Value,
-    output_schema: Value,
+    mut output_schema: Value,
 ) -> ToolDefinition {
+    if let Value::Object(schema) = &mut output_schema {
+        schema.insert("type".into(), "object".into());
+    }
     ToolDefinition {
         name,
         title,
@@ -93,18 +119,26 @@ impl Tool for RepoList {
             let query = (self.query)(&args)?;
             let path = format!("/repos/{repo}{}", self.endpoint);
             let what = format!("the repository {repo}");
-            let extra = repository_field(&repo);
             let paging = args.paging();
-            fetch_list(
-                context.github,
-                &path,
-                query,
+            let page = fetch_page(context.github, &path, query, paging, &what).await?;
+            let (shown, withheld) = if self.authored {
+                lockdown::filter(context, &repo, &page.items).await
+            } else {
+                (page.items.iter().collect(), Withheld::default())
+            };
+            let items = shown.iter().map(|i| Value::Object(pick(i, self.fields)));
+            let out = list_result(
+                items.collect(),
                 paging,
-                self.fields,
-                &what,
-                extra,
-            )
-            .await
+                page.next_page,
+                repository_field(&repo),
+            );
+            let mut result = super::render::structured(out);
+            Labels::untrusted(untrusted_paths("items[].", self.fields))
+                .private(is_private(context, &repo).await)
+                .withheld(withheld)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }
@@ -132,20 +166,99 @@ impl Tool for Search {
             let mut query = Query::new();
             query.push("q", &q);
             query.append(&(self.query)(&args)?);
-            let mut extra = Map::new();
-            extra.insert("query".into(), q.into());
             let what = format!("results for {}", self.endpoint);
             let paging = args.paging();
-            fetch_list(
-                context.github,
-                self.endpoint,
-                query,
-                paging,
-                self.fields,
-                &what,
-                extra,
-            )
-            .await
+            let page = fetch_page(context.github, self.endpoint, query, paging, &what).await?;
+            let mut shown = Vec::with_capacity(page.items.len());
+            let mut withheld = Withheld::default();
+            for item in &page.items {
+                let repo = self.repository_of(item);
+                let verdict = match (self.found, &repo) {
+                    (Found::Issues, Some(repo)) => lockdown::verdict(context, repo, item).await,
+                    (Found::Issues, None) if context.policy.lockdown => {
+                        lockdown::Verdict::Withheld(None)
+                    }
+                    _ => lockdown::Verdict::Shown,
+                };
+                match verdict {
+                    lockdown::Verdict::Shown => shown.push(item),
+                    lockdown::Verdict::Withheld(unchecked) => withheld.add(Withheld {
+                        count: 1,
+                        unchecked,
+                    }),
+                }
+            }
+            let private = self.private(context, &shown).await;
+            let mut extra = page.extra;
+            extra.insert("query".into(), q.into());
+            let items = shown.iter().map(|i| Value::Object(pick(i, self.fields)));
+            let out = list_result(items.collect(), paging, page.next_page, extra);
+            let mut result = super::render::structured(out);
+            Labels::untrusted(untrusted_paths("items[].", self.fields))
+                .private(private)
+                .withheld(withheld)
+                .apply(&mut result);
+            Ok(result)
         })
+    }
+}
+
+impl Search {
+    /// The repository a search result belongs to.
+    fn repository_of(&self, item: &Value) -> Option<RepoRef> {
+        let full_name = match self.found {
+            Found::Repositories => item.get("full_name").and_then(Value::as_str)?.to_string(),
+            Found::Code => item
+                .pointer("/repository/full_name")
+                .and_then(Value::as_str)?
+                .to_string(),
+            Found::Issues => {
+                let url = item.get("repository_url").and_then(Value::as_str)?;
+                let mut parts = url.rsplit('/');
+                let (repo, owner) = (parts.next()?, parts.next()?);
+                format!("{owner}/{repo}")
+            }
+        };
+        let (owner, repo) = full_name.split_once('/')?;
+        Some(RepoRef {
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+        })
+    }
+
+    /// Whether any result is from a private repository: from the results themselves where
+    /// GitHub says, else by looking the repositories up (a few at most).
+    async fn private(&self, context: &CallContext<'_>, items: &[&Value]) -> Option<bool> {
+        let flag = match self.found {
+            Found::Repositories => Some("/private"),
+            Found::Code => Some("/repository/private"),
+            Found::Issues => None,
+        };
+        if let Some(pointer) = flag {
+            return Some(
+                items
+                    .iter()
+                    .any(|i| i.pointer(pointer) == Some(&Value::Bool(true))),
+            );
+        }
+        let mut repos: Vec<String> = Vec::new();
+        for repo in items.iter().filter_map(|i| self.repository_of(i)) {
+            let name = repo.to_string();
+            if !repos.contains(&name) {
+                repos.push(name);
+            }
+        }
+        if repos.len() > MAX_PRIVACY_LOOKUPS {
+            return None;
+        }
+        let mut any = Some(false);
+        for repo in items.iter().filter_map(|i| self.repository_of(i)) {
+            match is_private(context, &repo).await {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => any = None,
+            }
+        }
+        any
     }
 }

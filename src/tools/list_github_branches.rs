@@ -9,15 +9,16 @@ use crate::mcp::tool::ToolError;
 pub const TOOL: RepoList = RepoList {
     name: "listGithubBranches",
     title: "List a repository's branches",
-    description: "Lists the branches of a GitHub repository with the commit each points to and whether it is protected. Paginated: pass `page` = the result's `nextPage` for more.",
-    arguments: r#"{ "protected": { "type": "boolean", "description": "Only protected branches (true) or only unprotected ones (false). Omit for all." } }"#,
+    description: "A repository's branches, with head SHA and protection.",
+    arguments: r#"{ "protected": { "type": "boolean", "description": "Only protected (true) or unprotected (false) ones" } }"#,
     endpoint: "/branches",
     fields: &[
-        ("name", "name", Kind::Str),
+        ("name", "name", Kind::Name),
         ("sha", "commit.sha", Kind::Str),
         ("protected", "protected", Kind::Bool),
     ],
     query,
+    authored: false,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

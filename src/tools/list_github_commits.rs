@@ -10,7 +10,7 @@ use crate::mcp::tool::ToolError;
 pub const COMMIT_FIELDS: &[Field] = &[
     ("sha", "sha", Kind::Str),
     ("message", "commit.message", Kind::Text(MAX_COMMENT_CHARS)),
-    ("author", "commit.author.name", Kind::OptStr),
+    ("author", "commit.author.name", Kind::OptPlain),
     ("authorLogin", "author.login", Kind::OptStr),
     ("date", "commit.author.date", Kind::OptStr),
     ("htmlUrl", "html_url", Kind::Str),
@@ -19,17 +19,18 @@ pub const COMMIT_FIELDS: &[Field] = &[
 pub const TOOL: RepoList = RepoList {
     name: "listGithubCommits",
     title: "List a repository's commits",
-    description: "Lists commits of a GitHub repository, newest first, optionally from a branch, tag or SHA, touching a path, by an author, or in a time range. Paginated: pass `page` = the result's `nextPage` for more.",
+    description: "A repository's commits, newest first, filtered by ref, path, author or time.",
     arguments: r#"{
-        "ref": { "type": "string", "description": "The branch, tag or SHA to list from. Defaults to the default branch.", "minLength": 1, "maxLength": 255 },
-        "path": { "type": "string", "description": "Only commits touching this file or directory, e.g. `src/lib.rs`.", "minLength": 1, "maxLength": 1000 },
-        "author": { "type": "string", "description": "Only commits by this GitHub login or email address.", "minLength": 1, "maxLength": 100 },
-        "since": { "type": "string", "description": "Only commits after this ISO 8601 time, e.g. 2024-01-31T00:00:00Z.", "maxLength": 30 },
-        "until": { "type": "string", "description": "Only commits before this ISO 8601 time.", "maxLength": 30 }
+        "ref": { "type": "string", "description": "Branch, tag or SHA to list from", "maxLength": 255 },
+        "path": { "type": "string", "description": "Only commits touching this path", "minLength": 1, "maxLength": 1000 },
+        "author": { "type": "string", "description": "Login or email address", "minLength": 1, "maxLength": 100 },
+        "since": { "type": "string", "description": "ISO 8601, e.g. 2024-01-31T00:00:00Z", "maxLength": 30 },
+        "until": { "type": "string", "description": "ISO 8601", "maxLength": 30 }
     }"#,
     endpoint: "/commits",
     fields: COMMIT_FIELDS,
     query,
+    authored: false,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

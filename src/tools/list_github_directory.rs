@@ -2,24 +2,28 @@
 
 use serde_json::{Map, Value};
 
+use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::contents::contents_at;
+use super::labels::Labels;
 use super::list::github_tool;
-use super::shape::{list_result, list_schema, pick, repository_field, Field, Kind};
+use super::shape::{
+    list_result, list_schema, pick, repository_field, untrusted_paths, Field, Kind,
+};
 use crate::mcp::exchange::BoxFuture;
 use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct ListGithubDirectory;
 
 const FIELDS: &[Field] = &[
-    ("name", "name", Kind::Str),
-    ("path", "path", Kind::Str),
+    ("name", "name", Kind::Name),
+    ("path", "path", Kind::Name),
     ("type", "type", Kind::Str),
     ("size", "size", Kind::Int),
     ("sha", "sha", Kind::Str),
 ];
 
-const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "The directory's path, e.g. `src`; empty or omitted for the root.", "maxLength": 1000, "default": "" } }"#;
+const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "Directory path; empty for the root", "maxLength": 1000, "default": "" } }"#;
 
 impl Tool for ListGithubDirectory {
     fn definition(&self) -> ToolDefinition {
@@ -27,9 +31,12 @@ impl Tool for ListGithubDirectory {
         github_tool(
             "listGithubDirectory",
             "List a directory",
-            "Lists the files and directories in one directory of a GitHub repository at a branch, tag or commit (default: the default branch). `type` is file, dir, symlink or submodule. Paginated: pass `page` = the result's `nextPage` for more. Read a file with getGithubFileContents.",
+            "A directory's entries at a ref: file, dir, symlink or submodule.",
             input_schema(&shared, ARGUMENTS, &["owner", "repo"]),
-            list_schema(FIELDS, r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#),
+            list_schema(
+                FIELDS,
+                r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#,
+            ),
         )
     }
 
@@ -59,9 +66,12 @@ impl Tool for ListGithubDirectory {
             let next_page = (start + items.len() < entries.len()).then_some(paging.page + 1);
             let mut extra = repository_field(&repo);
             extra.insert("path".into(), args.str("path").unwrap_or_default().into());
-            Ok(ToolResult::structured(list_result(
-                items, paging, next_page, extra,
-            )))
+            let mut result =
+                super::render::structured(list_result(items, paging, next_page, extra));
+            Labels::untrusted(untrusted_paths("items[].", FIELDS))
+                .private(is_private(context, &repo).await)
+                .apply(&mut result);
+            Ok(result)
         })
     }
 }

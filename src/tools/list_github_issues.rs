@@ -9,10 +9,10 @@ use crate::mcp::tool::ToolError;
 /// The fields of an issue in a list, shared with `searchGithubIssues`.
 pub const ISSUE_FIELDS: &[Field] = &[
     ("number", "number", Kind::Int),
-    ("title", "title", Kind::Str),
+    ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
     ("author", "user.login", Kind::OptStr),
-    ("labels", "labels.name", Kind::Strs),
+    ("labels", "labels.name", Kind::PlainStrs),
     ("assignees", "assignees.login", Kind::Strs),
     ("comments", "comments", Kind::Int),
     ("isPullRequest", "pull_request", Kind::Exists),
@@ -24,19 +24,21 @@ pub const ISSUE_FIELDS: &[Field] = &[
 pub const TOOL: RepoList = RepoList {
     name: "listGithubIssues",
     title: "List a repository's issues",
-    description: "Lists issues of a GitHub repository, filtered by state, labels, assignee, creator and update time, sorted as asked. GitHub counts pull requests as issues: they come with `isPullRequest` true. Paginated: pass `page` = the result's `nextPage` for more.",
+    description:
+        "A repository's issues, filtered and sorted; pull requests come with isPullRequest true.",
     arguments: r#"{
-        "state": { "type": "string", "enum": ["open", "closed", "all"], "default": "open", "description": "Which issues." },
-        "labels": { "type": "string", "description": "Comma-separated label names; issues must have all of them, e.g. `bug,ui`.", "minLength": 1, "maxLength": 200 },
-        "assignee": { "type": "string", "description": "A login, `none` for unassigned, or `*` for any assignee.", "minLength": 1, "maxLength": 39 },
-        "creator": { "type": "string", "description": "Only issues opened by this login.", "minLength": 1, "maxLength": 39 },
+        "state": { "type": "string", "enum": ["open", "closed", "all"], "default": "open" },
+        "labels": { "type": "string", "description": "Comma-separated; all must match", "minLength": 1, "maxLength": 200 },
+        "assignee": { "type": "string", "description": "Login, `none` or `*`", "minLength": 1, "maxLength": 39 },
+        "creator": { "type": "string", "description": "Login", "minLength": 1, "maxLength": 39 },
         "sort": { "type": "string", "enum": ["created", "updated", "comments"], "default": "created" },
         "direction": { "type": "string", "enum": ["asc", "desc"], "default": "desc" },
-        "since": { "type": "string", "description": "Only issues updated after this ISO 8601 time.", "maxLength": 30 }
+        "since": { "type": "string", "description": "Updated after (ISO 8601)", "maxLength": 30 }
     }"#,
     endpoint: "/issues",
     fields: ISSUE_FIELDS,
     query,
+    authored: true,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

@@ -9,13 +9,13 @@ use crate::mcp::tool::ToolError;
 /// The fields of a pull request in a list, shared with `getGithubPullRequest`.
 pub const PULL_FIELDS: &[Field] = &[
     ("number", "number", Kind::Int),
-    ("title", "title", Kind::Str),
+    ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
     ("draft", "draft", Kind::Bool),
     ("author", "user.login", Kind::OptStr),
-    ("head", "head.ref", Kind::Str),
-    ("base", "base.ref", Kind::Str),
-    ("labels", "labels.name", Kind::Strs),
+    ("head", "head.ref", Kind::Name),
+    ("base", "base.ref", Kind::Name),
+    ("labels", "labels.name", Kind::PlainStrs),
     ("createdAt", "created_at", Kind::Str),
     ("updatedAt", "updated_at", Kind::Str),
     ("mergedAt", "merged_at", Kind::OptStr),
@@ -25,16 +25,17 @@ pub const PULL_FIELDS: &[Field] = &[
 pub const TOOL: RepoList = RepoList {
     name: "listGithubPullRequests",
     title: "List a repository's pull requests",
-    description: "Lists pull requests of a GitHub repository by state and base branch, sorted as asked. Paginated: pass `page` = the result's `nextPage` for more.",
+    description: "A repository's pull requests by state and base branch.",
     arguments: r#"{
         "state": { "type": "string", "enum": ["open", "closed", "all"], "default": "open" },
-        "base": { "type": "string", "description": "Only pull requests into this branch.", "minLength": 1, "maxLength": 255 },
+        "base": { "type": "string", "description": "Target branch", "maxLength": 255 },
         "sort": { "type": "string", "enum": ["created", "updated", "popularity", "long-running"], "default": "created" },
         "direction": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
     }"#,
     endpoint: "/pulls",
     fields: PULL_FIELDS,
     query,
+    authored: true,
 };
 
 fn query(args: &Args) -> Result<Query, ToolError> {

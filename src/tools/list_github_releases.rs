@@ -6,8 +6,8 @@ use super::shape::{Field, Kind};
 /// The fields of a release, shared with `getGithubLatestRelease`.
 pub const RELEASE_FIELDS: &[Field] = &[
     ("id", "id", Kind::Int),
-    ("tagName", "tag_name", Kind::Str),
-    ("name", "name", Kind::OptStr),
+    ("tagName", "tag_name", Kind::Name),
+    ("name", "name", Kind::OptPlain),
     ("draft", "draft", Kind::Bool),
     ("prerelease", "prerelease", Kind::Bool),
     ("author", "author.login", Kind::OptStr),
@@ -19,9 +19,10 @@ pub const RELEASE_FIELDS: &[Field] = &[
 pub const TOOL: RepoList = RepoList {
     name: "listGithubReleases",
     title: "List a repository's releases",
-    description: "Lists the releases of a GitHub repository, newest first: tag, name, draft and prerelease flags, dates. Paginated: pass `page` = the result's `nextPage` for more. For one release's notes and assets use getGithubLatestRelease.",
+    description: "A repository's releases, newest first (notes: getGithubLatestRelease).",
     arguments: "{}",
     endpoint: "/releases",
     fields: RELEASE_FIELDS,
     query: no_query,
+    authored: false,
 };

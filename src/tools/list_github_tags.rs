@@ -6,9 +6,13 @@ use super::shape::Kind;
 pub const TOOL: RepoList = RepoList {
     name: "listGithubTags",
     title: "List a repository's tags",
-    description: "Lists the tags of a GitHub repository, newest first, with the commit each points to. Paginated: pass `page` = the result's `nextPage` for more.",
+    description: "A repository's tags, with their SHA.",
     arguments: "{}",
     endpoint: "/tags",
-    fields: &[("name", "name", Kind::Str), ("sha", "commit.sha", Kind::Str)],
+    fields: &[
+        ("name", "name", Kind::Name),
+        ("sha", "commit.sha", Kind::Str),
+    ],
     query: no_query,
+    authored: false,
 };

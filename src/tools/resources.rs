@@ -1,10 +1,18 @@
 //! The `github://` resources: `github://{owner}/{repo}/readme` and
 //! `github://{owner}/{repo}/contents/{+path}` (default branch), with completion of `owner`
 //! and `repo` from the caller's own repositories (`GET /user/repos`).
+//!
+//! The README is cleaned like `getGithubReadme`'s; a file is what was asked for by path, so
+//! it comes back byte for byte, its `_meta` saying where invisible characters are. Both
+//! carry the labels of [`super::labels`] in their `_meta`.
 
 use serde_json::{json, Value};
 
+use super::access::is_private;
 use super::contents::{base64, decode_file, get_contents, mime_type, Decoded, MAX_BINARY_BYTES};
+use super::get_github_readme::visible_text;
+use super::labels::PREFIX;
+use super::untrusted::find_hidden;
 use crate::github::repo::{encode_repo_path, validate_owner, validate_repo, RepoRef};
 use crate::github::{GitHubError, Query};
 use crate::mcp::exchange::BoxFuture;
@@ -24,6 +32,10 @@ const TEMPLATES: &str = r#"[
 ]"#;
 
 impl ResourceProvider for GithubResources {
+    fn scheme(&self) -> &'static str {
+        "github://"
+    }
+
     fn templates(&self) -> Vec<Value> {
         match json_text(TEMPLATES) {
             Value::Array(templates) => templates,
@@ -60,7 +72,12 @@ impl ResourceProvider for GithubResources {
                 GitHubError::NotFound { .. } => ToolError::NotFound(error.to_string()),
                 other => other.into(),
             })?;
-            Ok(vec![contents(uri, &file)?])
+            let mut read = contents(uri, &file, what.is_none())?;
+            let private = is_private(context, &repo).await;
+            if let Some(meta) = read.get_mut("_meta").and_then(Value::as_object_mut) {
+                meta.insert(format!("{PREFIX}private"), private.into());
+            }
+            Ok(vec![read])
         }))
     }
 
@@ -95,23 +112,33 @@ fn parse(rest: &str) -> Option<(RepoRef, Option<&str>)> {
     }
 }
 
-/// A content-file object (or a directory listing) as resource contents.
-fn contents(uri: &str, file: &Value) -> Result<Value, ToolError> {
+/// A content-file object (or a directory listing) as resource contents, with its labels:
+/// a README (`readme`) cleaned, a file as it is with its hidden characters found.
+fn contents(uri: &str, file: &Value, readme: bool) -> Result<Value, ToolError> {
+    let untrusted = json!({ format!("{PREFIX}untrusted"): ["text"] });
     if let Some(entries) = file.as_array() {
         let listing: Vec<Value> = entries
             .iter()
-            .map(|e| json!({ "name": e["name"], "path": e["path"], "type": e["type"] }))
+            .map(|e| json!({ "name": e.get("name"), "path": e.get("path"), "type": e.get("type") }))
             .collect();
-        let text = serde_json::to_string_pretty(&listing).unwrap_or_default();
-        return Ok(json!({ "uri": uri, "mimeType": "application/json", "text": text }));
+        let text = serde_json::to_string(&listing).unwrap_or_default();
+        return Ok(
+            json!({ "uri": uri, "mimeType": "application/json", "text": text, "_meta": untrusted }),
+        );
     }
-    let name = file["name"].as_str().unwrap_or_default();
+    let name = file.get("name").and_then(Value::as_str).unwrap_or_default();
     Ok(match decode_file(file)? {
+        Decoded::Text(text) if readme => {
+            let text = visible_text(name, &text);
+            json!({ "uri": uri, "mimeType": mime_type(name, true), "text": text, "_meta": untrusted })
+        }
         Decoded::Text(text) => {
-            json!({ "uri": uri, "mimeType": mime_type(name, true), "text": text })
+            let hidden = find_hidden(&text).to_json();
+            let meta = json!({ format!("{PREFIX}untrusted"): ["text"], format!("{PREFIX}hiddenCharacters"): hidden });
+            json!({ "uri": uri, "mimeType": mime_type(name, true), "text": text, "_meta": meta })
         }
         Decoded::Binary(bytes) if bytes.len() <= MAX_BINARY_BYTES => {
-            json!({ "uri": uri, "mimeType": mime_type(name, false), "blob": base64(&bytes) })
+            json!({ "uri": uri, "mimeType": mime_type(name, false), "blob": base64(&bytes), "_meta": {} })
         }
         _ => {
             return Err(ToolError::Failed(format!(

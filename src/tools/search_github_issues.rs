@@ -1,15 +1,15 @@
 //! `searchGithubIssues`: GitHub's issue and pull request search.
 
-use super::list::{sort_order, Search};
+use super::list::{sort_order, Found, Search};
 use super::shape::{Field, Kind};
 
 const FIELDS: &[Field] = &[
     ("repository", "repository_url", Kind::RepoOfUrl),
     ("number", "number", Kind::Int),
-    ("title", "title", Kind::Str),
+    ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
     ("author", "user.login", Kind::OptStr),
-    ("labels", "labels.name", Kind::Strs),
+    ("labels", "labels.name", Kind::PlainStrs),
     ("comments", "comments", Kind::Int),
     ("isPullRequest", "pull_request", Kind::Exists),
     ("createdAt", "created_at", Kind::Str),
@@ -20,12 +20,13 @@ const FIELDS: &[Field] = &[
 pub const TOOL: Search = Search {
     name: "searchGithubIssues",
     title: "Search issues and pull requests",
-    description: "Searches issues and pull requests across GitHub with GitHub's search syntax; include `is:issue` or `is:pr`, e.g. `is:issue is:open label:bug repo:octocat/Hello-World`. Paginated: pass `page` = the result's `nextPage` for more.",
+    description: "Issue and pull request search, e.g. `is:issue is:open label:bug repo:o/r`.",
     arguments: r#"{
-        "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Defaults to best match." },
+        "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Default: best match" },
         "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
     }"#,
     endpoint: "/search/issues",
     fields: FIELDS,
     query: sort_order,
+    found: Found::Issues,
 };

@@ -1,27 +1,28 @@
 //! `searchGithubRepositories`: GitHub's repository search.
 
-use super::list::{sort_order, Search};
+use super::list::{sort_order, Found, Search};
 use super::shape::Kind;
 
 pub const TOOL: Search = Search {
     name: "searchGithubRepositories",
     title: "Search GitHub repositories",
-    description: "Searches GitHub repositories with GitHub's search syntax (e.g. `http client language:rust stars:>500`). Returns names, descriptions, stars and topics. Paginated: pass `page` = the result's `nextPage` for more (GitHub returns at most the first 1,000 results).",
+    description: "Repository search, e.g. `http client language:rust stars:>500`.",
     arguments: r#"{
-        "sort": { "type": "string", "enum": ["stars", "forks", "help-wanted-issues", "updated"], "description": "Defaults to best match." },
+        "sort": { "type": "string", "enum": ["stars", "forks", "help-wanted-issues", "updated"], "description": "Default: best match" },
         "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
     }"#,
     endpoint: "/search/repositories",
     fields: &[
         ("fullName", "full_name", Kind::Str),
-        ("description", "description", Kind::OptStr),
+        ("description", "description", Kind::OptPlain),
         ("stars", "stargazers_count", Kind::Int),
         ("forks", "forks_count", Kind::Int),
         ("language", "language", Kind::OptStr),
-        ("topics", "topics", Kind::Strs),
+        ("topics", "topics", Kind::PlainStrs),
         ("archived", "archived", Kind::Bool),
         ("updatedAt", "updated_at", Kind::OptStr),
         ("htmlUrl", "html_url", Kind::Str),
     ],
     query: sort_order,
+    found: Found::Repositories,
 };

@@ -1,12 +1,16 @@
 //! Shaping GitHub's JSON into the tools' structured output, and the output schemas that
 //! describe it exactly. A tool lists its fields once ([`Field`]); the same list builds the
-//! output and its schema, so the two cannot drift apart.
+//! output, its schema, and the `_meta` label naming the fields strangers wrote, so the three
+//! cannot drift apart. Text written by strangers is cleaned as it is picked
+//! ([`super::untrusted`], [`super::markdown`]); names that must round-trip are not.
 
 use serde_json::{Map, Value};
 
 use super::args::Paging;
+use super::markdown::clean_markdown;
+use super::untrusted::clean_text;
 use crate::github::{GitHub, Query};
-use crate::mcp::tool::{json_text, ToolError, ToolResult};
+use crate::mcp::tool::{json_text, ToolError};
 
 /// Issue, pull request and release bodies longer than this many characters are cut.
 pub const MAX_BODY_CHARS: usize = 20_000;
@@ -16,21 +20,49 @@ pub const MAX_COMMENT_CHARS: usize = 5_000;
 /// What a field holds, and how a missing or odd upstream value is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A string GitHub makes or constrains: a login, SHA, date, URL, state.
     Str,
     OptStr,
     Int,
     OptInt,
     Bool,
     OptBool,
-    /// A list of strings: the array at the path, or one field of each of its objects
-    /// (`labels.name`).
+    /// A list of such strings: the array at the path, or one field of each of its objects
+    /// (`assignees.login`).
     Strs,
     /// True when the path exists and is not null.
     Exists,
     /// `owner/repo` from the last two segments of an API URL.
     RepoOfUrl,
-    /// Text cut at the given number of characters, with a note saying so; null if absent.
+    /// A name a stranger chose that must round-trip as it is (a branch, tag, path, file
+    /// name): labelled untrusted, not rewritten.
+    Name,
+    /// Short text a stranger wrote (a title, description, name): cleaned.
+    Plain,
+    OptPlain,
+    /// A list of short texts strangers wrote (`labels.name`, topics): cleaned.
+    PlainStrs,
+    /// Plain text (a commit message), cleaned and cut at the given number of characters
+    /// with a note saying so; null if absent.
     Text(usize),
+    /// Markdown (an issue, comment or release body), cleaned of what its rendering hides,
+    /// then cut like [`Kind::Text`].
+    Markdown(usize),
+}
+
+impl Kind {
+    /// True for fields whose content a third party wrote.
+    pub fn is_untrusted(self) -> bool {
+        matches!(
+            self,
+            Kind::Name
+                | Kind::Plain
+                | Kind::OptPlain
+                | Kind::PlainStrs
+                | Kind::Text(_)
+                | Kind::Markdown(_)
+        )
+    }
 }
 
 /// One output field: its name, where it comes from (a dotted path) and its kind.
@@ -50,13 +82,22 @@ pub fn truncate_chars(text: &str, max: usize) -> (String, bool) {
     (kept, cut)
 }
 
+/// Text cut at `max` characters with a note at the end when it was.
+fn cut_with_note(text: &str, max: usize) -> Value {
+    match truncate_chars(text, max) {
+        (cut, true) => format!("{cut}\n\n[truncated at {max} characters]").into(),
+        (whole, false) => whole.into(),
+    }
+}
+
 fn shape(source: &Value, path: &str, kind: Kind) -> Value {
     let found = at(source, path);
+    let text = found.and_then(Value::as_str);
     match kind {
-        Kind::Str => found.and_then(Value::as_str).unwrap_or("").into(),
-        Kind::OptStr => found
-            .and_then(Value::as_str)
-            .map_or(Value::Null, Value::from),
+        Kind::Str | Kind::Name => text.unwrap_or("").into(),
+        Kind::OptStr => text.map_or(Value::Null, Value::from),
+        Kind::Plain => clean_text(text.unwrap_or("")).into(),
+        Kind::OptPlain => text.map_or(Value::Null, |t| clean_text(t).into()),
         Kind::Int => found.and_then(Value::as_i64).unwrap_or(0).into(),
         Kind::OptInt => found
             .and_then(Value::as_i64)
@@ -66,7 +107,7 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
             .and_then(Value::as_bool)
             .map_or(Value::Null, Value::from),
         Kind::Exists => found.is_some().into(),
-        Kind::Strs => {
+        Kind::Strs | Kind::PlainStrs => {
             let (array, field) = match path.split_once('.') {
                 Some((array, field)) => (at(source, array), Some(field)),
                 None => (found, None),
@@ -81,7 +122,10 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
                     Some(field) => at(item, field).and_then(Value::as_str),
                     None => item.as_str(),
                 })
-                .map(Value::from)
+                .map(|s| match kind {
+                    Kind::PlainStrs => clean_text(s).into(),
+                    _ => Value::from(s),
+                })
                 .collect()
         }
         Kind::RepoOfUrl => {
@@ -92,14 +136,18 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
                 _ => "".into(),
             }
         }
-        Kind::Text(max) => match found.and_then(Value::as_str) {
-            None => Value::Null,
-            Some(text) => match truncate_chars(text, max) {
-                (cut, true) => format!("{cut}\n\n[truncated at {max} characters]").into(),
-                (whole, false) => whole.into(),
-            },
-        },
+        Kind::Text(max) => text.map_or(Value::Null, |t| cut_with_note(&clean_text(t), max)),
+        Kind::Markdown(max) => text.map_or(Value::Null, |t| cut_with_note(&clean_markdown(t), max)),
     }
+}
+
+/// The names of `fields` that a third party wrote, each after `prefix` (`items[].`).
+pub fn untrusted_paths(prefix: &str, fields: &[Field]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(_, _, kind)| kind.is_untrusted())
+        .map(|(name, _, _)| format!("{prefix}{name}"))
+        .collect()
 }
 
 /// Picks `fields` out of one GitHub object.
@@ -112,18 +160,23 @@ pub fn pick(source: &Value, fields: &[Field]) -> Map<String, Value> {
 
 fn kind_schema(kind: Kind) -> Value {
     json_text(match kind {
-        Kind::Str | Kind::RepoOfUrl => r#"{"type":"string"}"#,
-        Kind::OptStr | Kind::Text(_) => r#"{"type":["string","null"]}"#,
+        Kind::Str | Kind::RepoOfUrl | Kind::Name | Kind::Plain => r#"{"type":"string"}"#,
+        Kind::OptStr | Kind::OptPlain | Kind::Text(_) | Kind::Markdown(_) => {
+            r#"{"type":["string","null"]}"#
+        }
         Kind::Int => r#"{"type":"integer"}"#,
         Kind::OptInt => r#"{"type":["integer","null"]}"#,
         Kind::Bool | Kind::Exists => r#"{"type":"boolean"}"#,
         Kind::OptBool => r#"{"type":["boolean","null"]}"#,
-        Kind::Strs => r#"{"type":"array","items":{"type":"string"}}"#,
+        Kind::Strs | Kind::PlainStrs => r#"{"type":"array","items":{"type":"string"}}"#,
     })
 }
 
-/// An object schema: `fields`, then `extra` (a JSON object text of more properties), all
-/// required, nothing else allowed.
+/// An output object schema: `fields`, then `extra` (a JSON object text of more
+/// properties). Every field is always present (null when GitHub has no value), which the
+/// README says once rather than every schema repeating it in `required`, and nested
+/// objects go without `"type": "object"`: `tools/list` is read by the model on every turn.
+/// [`super::list::github_tool`] types the top level.
 pub fn object_schema(fields: &[Field], extra: &'static str) -> Value {
     let mut properties: Map<String, Value> = fields
         .iter()
@@ -132,21 +185,17 @@ pub fn object_schema(fields: &[Field], extra: &'static str) -> Value {
     if let Value::Object(extra) = json_text(extra) {
         properties.extend(extra);
     }
-    let required: Vec<Value> = properties.keys().map(|k| Value::from(k.as_str())).collect();
     let mut schema = Map::new();
-    schema.insert("type".into(), "object".into());
     schema.insert("properties".into(), Value::Object(properties));
-    schema.insert("required".into(), Value::Array(required));
-    schema.insert("additionalProperties".into(), false.into());
     Value::Object(schema)
 }
 
 /// The paging fields every list result carries.
 const PAGE_FIELDS: &str = r#"{
-    "page": { "type": "integer", "description": "The page returned." },
+    "page": { "type": "integer" },
     "perPage": { "type": "integer" },
-    "hasMore": { "type": "boolean", "description": "True when another page exists: call again with page = nextPage." },
-    "nextPage": { "type": ["integer", "null"], "description": "The next page, or null on the last page." }
+    "hasMore": { "type": "boolean" },
+    "nextPage": { "type": ["integer", "null"] }
 }"#;
 
 /// The schema of a list result: `items` of `item` objects, the paging fields, and `extra`.
@@ -164,18 +213,14 @@ pub fn list_schema(item: &[Field], extra: &'static str) -> Value {
     schema
 }
 
-/// Adds a required property to an object schema (one that [`object_schema`] made, which
-/// has a `properties` object and a `required` array).
+/// Adds a property to an object schema.
 pub fn add_property(schema: &mut Value, name: &str, property: Value) {
-    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
         properties.insert(name.into(), property);
-    }
-    if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
-        required.push(name.into());
     }
 }
 
-/// Adds `fields` to an object schema as required properties.
+/// Adds `fields` to an object schema.
 pub fn add_fields(schema: &mut Value, fields: &[Field]) {
     for (name, _, kind) in fields {
         add_property(schema, name, kind_schema(*kind));
@@ -201,22 +246,27 @@ pub fn list_result(
     Value::Object(out)
 }
 
-/// Fetches one page of a GitHub list (an array, or `items_key`'s array for searches) and
-/// shapes it. `extra` fields are added to the result; searches also get `totalCount`
-/// and `incompleteResults`.
-pub async fn fetch_list(
+/// One page of a GitHub list, as GitHub sent it.
+pub struct Page {
+    pub items: Vec<Value>,
+    pub next_page: Option<u32>,
+    /// Searches: `totalCount` and `incompleteResults`.
+    pub extra: Map<String, Value>,
+}
+
+/// Fetches one page of a GitHub list (an array, or the `items` of a search).
+pub async fn fetch_page(
     github: &GitHub<'_>,
     path: &str,
     mut query: Query,
     paging: Paging,
-    fields: &[Field],
     what: &str,
-    mut extra: Map<String, Value>,
-) -> Result<ToolResult, ToolError> {
+) -> Result<Page, ToolError> {
     query
         .push("per_page", paging.per_page)
         .push("page", paging.page);
     let (body, next_page) = github.get_page(path, &query, what).await?;
+    let mut extra = Map::new();
     let array = if path.starts_with("/search/") {
         extra.insert("totalCount".into(), shape(&body, "total_count", Kind::Int));
         extra.insert(
@@ -227,18 +277,16 @@ pub async fn fetch_list(
     } else {
         Some(&body)
     };
-    let Some(array) = array.and_then(Value::as_array) else {
+    let Some(items) = array.and_then(Value::as_array) else {
         return Err(ToolError::Failed(format!(
             "GitHub did not answer with a list for {what}."
         )));
     };
-    let items = array
-        .iter()
-        .map(|item| Value::Object(pick(item, fields)))
-        .collect();
-    Ok(ToolResult::structured(list_result(
-        items, paging, next_page, extra,
-    )))
+    Ok(Page {
+        items: items.clone(),
+        next_page,
+        extra,
+    })
 }
 
 /// `{"repository": "owner/repo"}`, the extra field of per-repository lists.
@@ -249,14 +297,13 @@ pub fn repository_field(repo: &impl std::fmt::Display) -> Map<String, Value> {
 }
 
 /// The schema text of the `repository` extra field.
-pub const REPOSITORY_FIELD: &str =
-    r#"{ "repository": { "type": "string", "description": "owner/repo" } }"#;
+pub const REPOSITORY_FIELD: &str = r#"{ "repository": { "type": "string" } }"#;
 
 /// The schema text of the fields searches add.
 pub const SEARCH_FIELDS: &str = r#"{
     "query": { "type": "string" },
-    "totalCount": { "type": "integer", "description": "How many results GitHub found in all (searches return at most the first 1,000)." },
-    "incompleteResults": { "type": "boolean", "description": "True when GitHub's search timed out and the results may be partial." }
+    "totalCount": { "type": "integer", "description": "Matches in all; GitHub returns the first 1,000." },
+    "incompleteResults": { "type": "boolean", "description": "GitHub's search timed out: results may be partial." }
 }"#;
 
 #[cfg(test)]
@@ -312,7 +359,7 @@ mod tests {
         assert_eq!(result["nextPage"], 3);
         assert_eq!(result["hasMore"], true);
         let schema = list_schema(&[("number", "number", Kind::Int)], REPOSITORY_FIELD);
-        assert_eq!(schema["additionalProperties"], false);
+        assert!(schema["properties"]["items"]["items"]["properties"]["number"].is_object());
         validate_arguments(&schema, &mut result.as_object().unwrap().clone()).unwrap();
         let last = list_result(vec![], paging, None, Map::new());
         assert_eq!(
@@ -330,11 +377,11 @@ mod tests {
     }
 
     #[test]
-    fn added_properties_are_defined_and_required() {
+    fn added_properties_are_defined() {
         let mut schema = object_schema(&[("a", "a", Kind::Int)], "{}");
         add_property(&mut schema, "b", json!({ "type": "string" }));
         assert_eq!(schema["properties"]["b"], json!({ "type": "string" }));
-        assert_eq!(schema["required"], json!(["a", "b"]));
+        assert_eq!(schema["properties"]["a"], json!({ "type": "integer" }));
         let files = crate::tools::get_github_pull_request::with_items(
             json!({ "type": "array" }),
             &[("n", "n", Kind::Str)],

@@ -13,13 +13,11 @@ const OUTPUT_SCHEMA: &str = r#"{
     "type": "object",
     "properties": {
         "authMode": { "type": "string", "enum": ["oauth", "bearer", "none"] },
-        "subject": { "type": "string", "description": "The stable identity sessions are bound to." },
+        "subject": { "type": "string" },
         "name": { "type": "string" },
-        "githubAuthenticated": { "type": "boolean", "description": "True when GitHub calls carry a token." },
+        "githubAuthenticated": { "type": "boolean" },
         "protocolVersion": { "type": "string" }
-    },
-    "required": ["authMode", "subject", "name", "githubAuthenticated", "protocolVersion"],
-    "additionalProperties": false
+    }
 }"#;
 
 impl Tool for Whoami {
@@ -27,8 +25,11 @@ impl Tool for Whoami {
         ToolDefinition {
             name: "whoami",
             title: "Who am I?",
-            description: "Says who this server takes you to be (how you signed in, and as whom) and whether its GitHub calls are authenticated.",
-            input_schema: json_text(r#"{ "type": "object", "properties": {}, "additionalProperties": false }"#),
+            description:
+                "Who this server takes you to be, and whether its GitHub calls carry a token.",
+            input_schema: json_text(
+                r#"{ "type": "object", "properties": {}, "additionalProperties": false }"#,
+            ),
             output_schema: Some(json_text(OUTPUT_SCHEMA)),
             annotations: Annotations::LOCAL_READ,
         }
@@ -41,7 +42,7 @@ impl Tool for Whoami {
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
             let caller = context.caller;
-            Ok(ToolResult::structured(json!({
+            Ok(super::render::structured(json!({
                 "authMode": caller.auth_mode.as_str(),
                 "subject": caller.subject,
                 "name": caller.display_name,

@@ -40,11 +40,14 @@ pub async fn run(
     )
     .with_cache(&cache, &caller.subject);
     let state_signer = config.state_signer();
+    let policy = config.content_policy(&declared.connection);
     let scope = Scope {
         version: declared.version,
         client_capabilities: declared.client_capabilities,
         log_level: declared.log_level,
         caller,
+        connection: &declared.connection,
+        policy: &policy,
         github: &github,
         peer,
         state_signer: &state_signer,

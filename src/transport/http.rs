@@ -7,7 +7,7 @@ use worker::{Headers, Response};
 use crate::mcp::jsonrpc::{self, RpcError};
 
 /// Request headers a browser client may send, besides any it asks for in a preflight.
-pub const CORS_ALLOW_HEADERS: &str = "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID";
+pub const CORS_ALLOW_HEADERS: &str = "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-MCP-Toolsets, X-MCP-Tools, X-MCP-Lockdown";
 /// Response headers a browser client may read.
 pub const CORS_EXPOSE_HEADERS: &str =
     "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After";
@@ -123,9 +123,9 @@ mod tests {
 
     #[test]
     fn preflights_allow_requested_header_names_but_nothing_else() {
-        let allowed = allowed_headers(Some("mcp-param-owner, X-MCP-Toolsets, authorization"));
+        let allowed = allowed_headers(Some("mcp-param-owner, x-mcp-toolsets, authorization"));
         assert!(
-            allowed.ends_with(", mcp-param-owner, X-MCP-Toolsets"),
+            allowed.ends_with("X-MCP-Lockdown, mcp-param-owner"),
             "{allowed}"
         );
         assert_eq!(

@@ -10,15 +10,18 @@ use super::http;
 use super::streamable::{accepts, check_json_post, read_body};
 use crate::auth::caller::Caller;
 use crate::config::Config;
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::{codes, RequestId, RpcError};
 use crate::observe::Observation;
 use crate::session::internal::{self, Op};
 
-/// `/sse`: GET opens the stream.
+/// `/sse` (and its narrowed forms): GET opens the stream, and the session keeps
+/// `connection`.
 pub async fn open(
     req: Request,
     env: &Env,
     caller: Caller,
+    connection: Connection,
     obs: &Observation,
 ) -> worker::Result<Response> {
     match req.method() {
@@ -29,7 +32,17 @@ pub async fn open(
                 ));
             }
             let session_id = crate::random::session_id();
-            internal::forward(env, &session_id, Op::SseOpen, &caller, None, None, obs).await
+            internal::forward(
+                env,
+                &session_id,
+                Op::SseOpen,
+                &caller,
+                &connection,
+                None,
+                None,
+                obs,
+            )
+            .await
         }
         _ => http::method_not_allowed(
             "GET, OPTIONS",
@@ -38,12 +51,14 @@ pub async fn open(
     }
 }
 
-/// `/sse/message?sessionId=…`: POST one message into the session.
+/// `/sse/message?sessionId=…`: POST one message into the session (which offers what it
+/// was opened with; `connection` can only add lockdown).
 pub async fn message(
     mut req: Request,
     env: &Env,
     config: &Config,
     caller: Caller,
+    connection: Connection,
     obs: &Observation,
 ) -> worker::Result<Response> {
     if req.method() != Method::Post {
@@ -94,6 +109,7 @@ pub async fn message(
         &session_id,
         Op::SseMessage,
         &caller,
+        &connection,
         None,
         Some(body),
         obs,

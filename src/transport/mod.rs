@@ -5,6 +5,7 @@ pub mod body;
 pub mod dispatch;
 pub mod http;
 pub mod legacy_sse;
+pub mod mcp_path;
 pub mod origin;
 pub mod outbox;
 pub mod sse;

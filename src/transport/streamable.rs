@@ -14,8 +14,10 @@ use super::outbox::{self, Outbox, OutboxPeer, Outgoing};
 use super::{body, dispatch, http};
 use crate::auth::caller::Caller;
 use crate::config::Config;
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::{self, Message, RpcError};
 use crate::mcp::modern;
+use crate::mcp::server::Declared;
 use crate::mcp::version::ProtocolVersion;
 use crate::observe::record::Transport;
 use crate::observe::Observation;
@@ -24,11 +26,14 @@ use crate::session::internal::{self, Op};
 /// The largest POST body we read (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Serves `/mcp` (and its narrowed forms) for `caller`, with what the URL and headers
+/// asked of the connection.
 pub async fn handle(
     req: Request,
     env: &Env,
     config: &Config,
     caller: Caller,
+    connection: Connection,
     obs: &Observation,
 ) -> worker::Result<Response> {
     let header_version = req.headers().get("mcp-protocol-version")?;
@@ -37,7 +42,7 @@ pub async fn handle(
         .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_modern);
     match req.method() {
-        Method::Post => post(req, env, config, caller, header_version, obs).await,
+        Method::Post => post(req, env, config, caller, connection, header_version, obs).await,
         Method::Get | Method::Delete if modern_header => http::method_not_allowed(
             "POST, OPTIONS",
             "Protocol 2026-07-28 is stateless: only POST is served on /mcp.".into(),
@@ -48,12 +53,17 @@ pub async fn handle(
             }
             let session_id = required_session(&req)?;
             match session_id {
-                Ok(id) => internal::forward(env, &id, Op::Listen, &caller, None, None, obs).await,
+                Ok(id) => {
+                    let op = Op::Listen;
+                    internal::forward(env, &id, op, &caller, &connection, None, None, obs).await
+                }
                 Err(response) => Ok(response),
             }
         }
         Method::Delete => match required_session(&req)? {
-            Ok(id) => internal::forward(env, &id, Op::End, &caller, None, None, obs).await,
+            Ok(id) => {
+                internal::forward(env, &id, Op::End, &caller, &connection, None, None, obs).await
+            }
             Err(response) => Ok(response),
         },
         _ => http::method_not_allowed(
@@ -68,6 +78,7 @@ async fn post(
     env: &Env,
     config: &Config,
     caller: Caller,
+    connection: Connection,
     header_version: Option<String>,
     obs: &Observation,
 ) -> worker::Result<Response> {
@@ -105,7 +116,7 @@ async fn post(
     }
     if modern::is_modern(header_version.as_deref(), &value) {
         obs.set_transport(Transport::Stateless);
-        return modern_post(&req, &value, config, caller, obs).await;
+        return modern_post(&req, &value, config, caller, connection, obs).await;
     }
     if let Some(version) = &header_version {
         if ProtocolVersion::parse(version).is_none() {
@@ -135,6 +146,7 @@ async fn post(
             &session_id,
             Op::Initialize,
             &caller,
+            &connection,
             None,
             Some(body),
             obs,
@@ -148,6 +160,7 @@ async fn post(
                 &id,
                 Op::Message,
                 &caller,
+                &connection,
                 header_version.as_deref(),
                 Some(body),
                 obs,
@@ -164,6 +177,7 @@ async fn modern_post(
     value: &Value,
     config: &Config,
     caller: Caller,
+    connection: Connection,
     obs: &Observation,
 ) -> worker::Result<Response> {
     let request =
@@ -194,7 +208,10 @@ async fn modern_post(
     let server = crate::tools::server_for(config);
     obs.set_request(&request, |name| server.has_tool(name));
     let declared = match modern::check(&request, &header) {
-        Ok(declared) => declared,
+        Ok(declared) => Declared {
+            connection: connection.clone(),
+            ..declared
+        },
         Err(rejection) => {
             let response = jsonrpc::Response::error(Some(request.id), rejection.error);
             obs.set_response(&response);
@@ -203,7 +220,8 @@ async fn modern_post(
     };
     obs.set_protocol(declared.version);
     if request.method == "server/discover" {
-        let result = modern::decorate(&request.method, modern::discover(&server), &server);
+        let discovered = modern::discover(&server, &connection);
+        let result = modern::decorate(&request.method, discovered, &server);
         return http::json(
             200,
             &jsonrpc::Response::result(request.id, result).to_json(),

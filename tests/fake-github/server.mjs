@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createFakeOAuth } from './oauth.mjs';
 import { readRoute } from './routes.mjs';
+import { labRoute } from './lab.mjs';
 
 export { FILE_MARKER, DIFF_MARKER, PNG_BASE64 } from './routes.mjs';
 
@@ -232,6 +233,14 @@ export async function startFakeGitHub(opts = {}) {
     send(res, 200, body, headers);
   }
 
+  /** Sends what a route module answered: a page of a list or search, text, or JSON. */
+  function answer(res, u, routed) {
+    if (routed.list) return sendPage(res, u, routed.list, false);
+    if (routed.search) return sendPage(res, u, routed.search, true);
+    if (routed.text !== undefined) return sendRaw(res, routed.status, routed.text, routed.type, rateHeaders(4999, 1));
+    return send(res, routed.status, routed.body, rateHeaders(4999, 1));
+  }
+
   function route(req, res, u) {
     const webBase = opts.webUrl ?? base;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -246,6 +255,9 @@ export async function startFakeGitHub(opts = {}) {
       }
       return send(res, 200, user(base, webBase), rateHeaders(4999, 1));
     }
+    const signedIn = authorized(req) || !!oauth.userFor(req);
+    const lab = labRoute({ base, web: webBase, path: u.pathname, q: u.searchParams, authorized: signedIn, accept: req.headers.accept });
+    if (lab) return answer(res, u, lab);
     const limited = u.pathname.match(/^\/repos\/(limited\/repo|octocat\/secondary|octocat\/scoped)(\/|$)/i);
     if (limited && limited[1].toLowerCase() === 'octocat/scoped') {
       return send(res, 403, {
@@ -289,12 +301,9 @@ export async function startFakeGitHub(opts = {}) {
       return send(res, 200, readmeBody(base, webBase, fx, refKey), rateHeaders(4999, 1));
     }
     const routed = readRoute({
-      base, web: webBase, path: u.pathname, q: u.searchParams, authorized: authorized(req) || !!oauth.userFor(req), accept: req.headers.accept,
+      base, web: webBase, path: u.pathname, q: u.searchParams, authorized: signedIn, accept: req.headers.accept,
     });
-    if (routed?.list) return sendPage(res, u, routed.list, false);
-    if (routed?.search) return sendPage(res, u, routed.search, true);
-    if (routed?.text !== undefined) return sendRaw(res, routed.status, routed.text, routed.type, rateHeaders(4999, 1));
-    if (routed) return send(res, routed.status, routed.body, rateHeaders(4999, 1));
+    if (routed) return answer(res, u, routed);
     if (u.pathname === '/' || u.pathname === '') {
       return send(res, 200, { current_user_url: `${base}/user`, repository_url: `${base}/repos/{owner}/{repo}` });
     }

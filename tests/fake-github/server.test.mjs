@@ -89,3 +89,21 @@ test('unknown repo and path 404', async () => {
   assert.equal((await get('/repos/octocat/does-not-exist/readme')).status, 404);
   assert.equal((await get('/nope')).status, 404);
 });
+
+test('the injection lab: hidden text, people with and without push access, permissions need a token', async () => {
+  const issue = await (await get('/repos/octocat/injection-lab/issues/1')).json();
+  assert.equal(issue.author_association, 'NONE');
+  assert.match(issue.body, /<!-- LEAK-THE-SECRETS/);
+  assert.ok(/[\u{e0000}-\u{e007f}]/u.test(issue.body), 'tag characters');
+  const readme = await (await get('/repos/octocat/injection-lab/readme')).json();
+  assert.match(decode(readme), /hidden-span-secret/);
+  assert.equal((await get('/repos/octocat/injection-lab/collaborators/maintainer/permission')).status, 401);
+  const auth = { authorization: `Bearer ${gh.token}` };
+  const maintainer = await (await get('/repos/octocat/injection-lab/collaborators/maintainer/permission', auth)).json();
+  assert.deepEqual([maintainer.permission, maintainer.role_name], ['write', 'write']);
+  const triager = await (await get('/repos/octocat/injection-lab/collaborators/triager/permission', auth)).json();
+  assert.equal(triager.role_name, 'triage');
+  const privateRepo = await (await get('/repos/octocat/private-repo', auth)).json();
+  assert.equal(privateRepo.private, true);
+  assert.equal((await get('/repos/octocat/private-repo')).status, 404);
+});

@@ -3,12 +3,11 @@
 //!
 //! Tokens are bound to this server's origin, so one token serves both `/mcp` and `/sse`
 //! and nothing else: a `resource` is accepted when it is our origin, optionally followed
-//! by one of our MCP paths.
+//! by one of our MCP paths, narrowed ones such as `/mcp/x/issues,pulls` included.
 
 use serde_json::{json, Value};
 
-/// The MCP paths a token is good for.
-pub const MCP_PATHS: [&str; 2] = ["/mcp", "/sse"];
+use crate::transport::mcp_path::is_resource_path;
 
 pub fn authorization_server(issuer: &str) -> Value {
     json!({
@@ -40,7 +39,7 @@ pub fn protected_resource(origin: &str, suffix: &str) -> Value {
 
 /// The `resource_metadata` URL a 401 from `path` points to.
 pub fn resource_metadata_url(origin: &str, path: &str) -> String {
-    let suffix = if MCP_PATHS.contains(&path) { path } else { "" };
+    let suffix = if is_resource_path(path) { path } else { "" };
     format!("{origin}/.well-known/oauth-protected-resource{suffix}")
 }
 
@@ -56,7 +55,7 @@ pub fn names_this_server(resource: &str, origin: &str) -> bool {
         .eq_ignore_ascii_case(origin)
         && url.query().is_none()
         && url.fragment().is_none()
-        && (path.is_empty() || MCP_PATHS.contains(&path))
+        && (path.is_empty() || is_resource_path(path))
 }
 
 #[cfg(test)]
@@ -73,6 +72,9 @@ mod tests {
             "https://mcp.example.dev/mcp",
             "https://mcp.example.dev/sse",
             "HTTPS://MCP.EXAMPLE.DEV/mcp",
+            "https://mcp.example.dev/mcp/x/issues,pulls",
+            "https://mcp.example.dev/sse/x/repos/lockdown",
+            "https://mcp.example.dev/mcp/lockdown",
         ] {
             assert!(names_this_server(ok, ORIGIN), "{ok}");
         }
@@ -83,6 +85,8 @@ mod tests {
             "http://mcp.example.dev/mcp",
             "https://mcp.example.dev/mcp?x=1",
             "https://mcp.example.dev/mcp#f",
+            "https://mcp.example.dev/mcp/x/",
+            "https://mcp.example.dev/sse/message",
             "mcp",
         ] {
             assert!(!names_this_server(bad, ORIGIN), "{bad}");
@@ -109,6 +113,10 @@ mod tests {
         assert_eq!(
             resource_metadata_url(ORIGIN, "/sse/message"),
             "https://mcp.example.dev/.well-known/oauth-protected-resource"
+        );
+        assert_eq!(
+            resource_metadata_url(ORIGIN, "/mcp/x/issues"),
+            "https://mcp.example.dev/.well-known/oauth-protected-resource/mcp/x/issues"
         );
     }
 }

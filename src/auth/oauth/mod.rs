@@ -249,7 +249,9 @@ async fn serve(
             .into_response();
         }
         return match path.strip_prefix("/.well-known/oauth-protected-resource") {
-            Some(suffix) if suffix.is_empty() || metadata::MCP_PATHS.contains(&suffix) => {
+            Some(suffix)
+                if suffix.is_empty() || crate::transport::mcp_path::is_resource_path(suffix) =>
+            {
                 crate::transport::http::json(200, &metadata::protected_resource(&origin, suffix))
             }
             Some(_) => OAuthError::new(

@@ -4,8 +4,9 @@
 use futures_util::StreamExt;
 use worker::{Request, Response};
 
-use super::{config, frames_of, record_initialize, McpSession};
+use super::{config, declared_for, frames_of, record_initialize, McpSession};
 use crate::auth::caller::Caller;
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::{self, codes, Incoming, Message, RpcError};
 use crate::mcp::lifecycle::{SessionState, SessionTransport};
 use crate::now_ms;
@@ -20,16 +21,14 @@ impl McpSession {
         &self,
         caller: Caller,
         session_id: &str,
+        connection: Connection,
     ) -> worker::Result<Response> {
         if self.stored(&self.state.storage()).await?.is_some() {
             return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
         }
-        self.create(SessionState::new(
-            SessionTransport::LegacySse,
-            caller,
-            now_ms(),
-        ))
-        .await?;
+        let mut session = SessionState::new(SessionTransport::LegacySse, caller, now_ms());
+        session.connection = connection;
+        self.create(session).await?;
         let (outbox, receiver) = Outbox::new();
         self.live.sse_stream.borrow_mut().replace(outbox.clone());
         outbox::keep_alive(outbox);
@@ -44,6 +43,7 @@ impl McpSession {
         caller: Caller,
         session: SessionState,
         obs: &Observation,
+        connection: Connection,
     ) -> worker::Result<Response> {
         let stream = self
             .live
@@ -87,7 +87,7 @@ impl McpSession {
                         RpcError::invalid_request("this session is already initialized"),
                     )
                 } else {
-                    match server.initialize(&request) {
+                    match server.initialize(&request, &session.connection) {
                         Ok((version, result)) => {
                             obs.set_protocol(version);
                             let mut session = session;
@@ -110,7 +110,8 @@ impl McpSession {
                 stream.send(Outgoing::Final(answer));
             }
             Message::Request(request) => {
-                self.spawn_request(request, caller, &session, stream, obs.clone())
+                let declared = declared_for(&session, &connection);
+                self.spawn_request(request, caller, declared, stream, obs.clone())
             }
             Message::Notification(notification) => self.notified(notification).await?,
             Message::Reply(reply) => {

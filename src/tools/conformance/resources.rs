@@ -19,6 +19,10 @@ const RESOURCES: &str = r#"[
 ]"#;
 
 impl ResourceProvider for TestResources {
+    fn scheme(&self) -> &'static str {
+        "test://"
+    }
+
     fn resources(&self) -> Vec<Value> {
         match json_text(RESOURCES) {
             Value::Array(resources) => resources,

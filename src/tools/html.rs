@@ -1,0 +1,214 @@
+//! HTML inside Markdown, as far as hiding goes: reading a tag and its attributes
+//! (CommonMark 6.6), deciding whether the element renders as nothing, and character
+//! references that spell invisible characters. `markdown.rs` decides where HTML counts.
+
+use super::untrusted::clean_text;
+
+/// A start tag is not read past this many bytes, so that the scan stays linear on hostile
+/// input; one this long is taken as hiding its element.
+const MAX_TAG: usize = 4096;
+
+/// Elements removed with their content whatever their attributes.
+const NEVER_SHOWN: [&str; 3] = ["script", "style", "template"];
+/// Void elements (no end tag).
+pub const VOID: [&str; 13] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+/// Named character references of invisible characters.
+const INVISIBLE_ENTITIES: [&str; 16] = [
+    "shy",
+    "zwj",
+    "zwnj",
+    "lrm",
+    "rlm",
+    "nobreak",
+    "zerowidthspace",
+    "negativethinspace",
+    "negativemediumspace",
+    "negativethickspace",
+    "negativeverythinspace",
+    "invisibletimes",
+    "invisiblecomma",
+    "applyfunction",
+    "it",
+    "ic",
+];
+
+/// An HTML start or end tag.
+pub struct Tag {
+    pub end: usize,
+    pub name: String,
+    pub closing: bool,
+    pub self_closing: bool,
+    /// A start tag of an element that renders as nothing.
+    pub hides: bool,
+}
+
+/// The HTML tag at `pos`, if one is there (CommonMark 6.6).
+pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
+    let mut at = pos + 1;
+    let closing = bytes.get(at) == Some(&b'/');
+    if closing {
+        at += 1;
+    }
+    let name_len = bytes
+        .get(at..)?
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+        .count();
+    if !bytes.get(at)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name = std::str::from_utf8(bytes.get(at..at + name_len)?)
+        .ok()?
+        .to_ascii_lowercase();
+    at += name_len;
+    let mut attributes: Vec<(String, String)> = Vec::new();
+    loop {
+        if at > pos + MAX_TAG && !closing {
+            let rest = bytes.get(at..).unwrap_or_default();
+            let close = rest.iter().position(|b| *b == b'>');
+            return Some(Tag {
+                end: close.map_or(bytes.len(), |i| at + i + 1),
+                name,
+                closing,
+                self_closing: false,
+                hides: true,
+            });
+        }
+        let spaces = bytes
+            .get(at..)?
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        at += spaces;
+        match bytes.get(at)? {
+            b'>' => break,
+            b'/' if !closing && bytes.get(at + 1) == Some(&b'>') => {
+                at += 1;
+                break;
+            }
+            _ if spaces == 0 || closing => return None,
+            _ => {
+                let (attribute, end) = attribute(bytes, at)?;
+                attributes.push(attribute);
+                at = end;
+            }
+        }
+    }
+    let self_closing = bytes.get(at - 1) == Some(&b'/');
+    let hides = !closing && hides(&name, &attributes);
+    Some(Tag {
+        end: at + 1,
+        name,
+        closing,
+        self_closing,
+        hides,
+    })
+}
+
+/// One attribute at `at`: its lowercase name and value, and where it ends.
+fn attribute(bytes: &[u8], at: usize) -> Option<((String, String), usize)> {
+    let rest = bytes.get(at..)?;
+    let first = *rest.first()?;
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+        return None;
+    }
+    let name_len = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(b))
+        .count();
+    let name = std::str::from_utf8(rest.get(..name_len)?)
+        .ok()?
+        .to_ascii_lowercase();
+    let spaces = |from: usize| {
+        rest.get(from..).map_or(0, |r| {
+            r.iter().take_while(|b| b.is_ascii_whitespace()).count()
+        })
+    };
+    let eq = name_len + spaces(name_len);
+    if rest.get(eq) != Some(&b'=') {
+        return Some(((name, String::new()), at + name_len));
+    }
+    let start = eq + 1 + spaces(eq + 1);
+    let (value, end) = match rest.get(start)? {
+        quote @ (b'"' | b'\'') => {
+            let len = rest.get(start + 1..)?.iter().position(|b| b == quote)?;
+            (rest.get(start + 1..start + 1 + len)?, start + len + 2)
+        }
+        _ => {
+            let len = rest
+                .get(start..)?
+                .iter()
+                .take_while(|b| !b.is_ascii_whitespace() && !b"\"'=<>`".contains(b))
+                .count();
+            if len == 0 {
+                return None;
+            }
+            (rest.get(start..start + len)?, start + len)
+        }
+    };
+    let value = String::from_utf8_lossy(value).to_ascii_lowercase();
+    Some(((name, value), at + end))
+}
+
+/// A character reference at `pos`: its end, and whether it spells an invisible
+/// character.
+pub fn entity(bytes: &[u8], pos: usize) -> Option<(usize, bool)> {
+    let rest = bytes.get(pos + 1..)?;
+    let len = rest.iter().take(32).position(|b| *b == b';')?;
+    let name = std::str::from_utf8(rest.get(..len)?).ok()?;
+    let code = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+        u32::from_str_radix(hex, 16).ok()
+    } else if let Some(decimal) = name.strip_prefix('#') {
+        decimal.parse().ok()
+    } else {
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric()) || name.is_empty() {
+            return None;
+        }
+        let hidden = INVISIBLE_ENTITIES.contains(&name.to_ascii_lowercase().as_str());
+        return Some((pos + len + 2, hidden));
+    };
+    let hidden = code
+        .and_then(char::from_u32)
+        .is_some_and(|c| clean_text(&c.to_string()).is_empty());
+    Some((pos + len + 2, hidden))
+}
+
+/// Whether an element with these attributes is hidden when rendered.
+pub fn hides(name: &str, attributes: &[(String, String)]) -> bool {
+    if NEVER_SHOWN.contains(&name) || name == "meta" || name == "link" {
+        return true;
+    }
+    attributes
+        .iter()
+        .any(|(attribute, value)| match attribute.as_str() {
+            "hidden" => true,
+            "type" => name == "input" && value.trim() == "hidden",
+            "style" => hidden_by_style(value),
+            _ => false,
+        })
+}
+
+/// `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero size.
+fn hidden_by_style(style: &str) -> bool {
+    let compact: String = style.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.split(';').any(|declaration| {
+        let Some((property, value)) = declaration.split_once(':') else {
+            return false;
+        };
+        let value = value.trim_end_matches("!important");
+        let zero = value
+            .trim_start_matches(['0', '.'])
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '%')
+            && value.starts_with(['0', '.']);
+        match property {
+            "display" => value == "none",
+            "visibility" => value == "hidden" || value == "collapse",
+            "opacity" | "font-size" | "width" | "height" | "max-width" | "max-height" => zero,
+            _ => false,
+        }
+    })
+}

@@ -1,0 +1,235 @@
+//! Lockdown: on a public repository, issues, pull requests, comments and reviews are shown
+//! only when their author has push access, so that text from strangers never reaches the
+//! model. `LOCKDOWN=true` turns it on for the deployment; a connection can turn it on for
+//! itself (`X-MCP-Lockdown: true`, or a URL ending in `/lockdown`), never off.
+//!
+//! Who counts, cheapest signal first:
+//! - shown: private repositories; logins in `LOCKDOWN_TRUSTED_BOTS`; the caller's own
+//!   content (`oauth` mode, where we know the caller's login); the repository's owner;
+//!   `author_association` OWNER;
+//! - withheld at once: `author_association` NONE, CONTRIBUTOR, FIRST_TIMER,
+//!   FIRST_TIME_CONTRIBUTOR and MANNEQUIN, which GitHub gives only to people who are
+//!   neither collaborators nor members, and content with no author;
+//! - otherwise (MEMBER and COLLABORATOR, who may have read access only, or no
+//!   association given): GitHub's collaborator permission, cached ([`super::access`]).
+//!   When GitHub will not say (the token cannot read permissions), the content is withheld
+//!   and the note says why.
+
+use serde_json::{Map, Value};
+
+use super::access::{can_push, is_private, Push};
+use super::labels::Withheld;
+use crate::auth::caller::AuthMode;
+use crate::github::repo::RepoRef;
+use crate::mcp::tool::CallContext;
+
+/// Whether one item is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Shown,
+    /// Withheld; with the reason push access could not be checked, when it could not.
+    Withheld(Option<String>),
+}
+
+/// Whether lockdown withholds anything on `repo` for this call: it is on, and the
+/// repository is not known to be private.
+pub async fn applies(context: &CallContext<'_>, repo: &RepoRef) -> bool {
+    context.policy.lockdown && is_private(context, repo).await != Some(true)
+}
+
+/// The verdict on one GitHub object (an issue, pull request, comment or review) of `repo`.
+pub async fn verdict(context: &CallContext<'_>, repo: &RepoRef, item: &Value) -> Verdict {
+    if !applies(context, repo).await {
+        return Verdict::Shown;
+    }
+    let Some(login) = item.pointer("/user/login").and_then(Value::as_str) else {
+        return Verdict::Withheld(None);
+    };
+    let is = |other: &str| other.eq_ignore_ascii_case(login);
+    let caller = context.caller;
+    let trusted = context.policy.trusted_bots.iter().any(|bot| is(bot))
+        || (caller.auth_mode == AuthMode::Oauth && is(&caller.display_name))
+        || is(&repo.owner);
+    if trusted {
+        return Verdict::Shown;
+    }
+    match item.get("author_association").and_then(Value::as_str) {
+        Some("OWNER") => Verdict::Shown,
+        Some("MEMBER" | "COLLABORATOR") | None => match can_push(context, repo, login).await {
+            Push::Yes => Verdict::Shown,
+            Push::No => Verdict::Withheld(None),
+            Push::Unknown(why) => Verdict::Withheld(Some(why)),
+        },
+        Some(_) => Verdict::Withheld(None),
+    }
+}
+
+/// The items of `repo` that lockdown shows, and what it withheld.
+pub async fn filter<'v>(
+    context: &CallContext<'_>,
+    repo: &RepoRef,
+    items: &'v [Value],
+) -> (Vec<&'v Value>, Withheld) {
+    let mut shown = Vec::with_capacity(items.len());
+    let mut withheld = Withheld::default();
+    for item in items {
+        match verdict(context, repo, item).await {
+            Verdict::Shown => shown.push(item),
+            Verdict::Withheld(unchecked) => withheld.add(Withheld {
+                count: 1,
+                unchecked,
+            }),
+        }
+    }
+    (shown, withheld)
+}
+
+/// Lockdown on one issue or pull request already shaped into `out`: when it is withheld,
+/// its title is emptied and its body is null; the rest (number, state, labels, dates) is
+/// GitHub's or a maintainer's.
+pub async fn check_item(
+    context: &CallContext<'_>,
+    repo: &RepoRef,
+    item: &Value,
+    out: &mut Map<String, Value>,
+) -> Withheld {
+    match verdict(context, repo, item).await {
+        Verdict::Shown => Withheld::default(),
+        Verdict::Withheld(unchecked) => {
+            out.insert("title".into(), "".into());
+            out.insert("body".into(), Value::Null);
+            Withheld {
+                count: 1,
+                unchecked,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures_executor::block_on;
+    use serde_json::json;
+
+    use super::*;
+    use crate::auth::caller::{Caller, Secret};
+    use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+    use crate::github::GitHub;
+    use crate::mcp::exchange::{BoxFuture, Exchange, SilentPeer};
+    use crate::mcp::request_state::StateSigner;
+    use crate::mcp::tool::ContentPolicy;
+    use crate::mcp::version::ProtocolVersion;
+
+    /// A public repository, `writer` with write access and `reader` with read; records paths.
+    struct Permissions(RefCell<Vec<String>>);
+
+    impl HttpClient for Permissions {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            let path = request
+                .url
+                .trim_start_matches("https://api.github.com")
+                .to_string();
+            self.0.borrow_mut().push(path.clone());
+            let body = match path.as_str() {
+                "/repos/o/r" => json!({ "private": false }),
+                "/repos/o/r/collaborators/writer/permission" => {
+                    json!({ "permission": "write", "role_name": "write" })
+                }
+                _ => json!({ "permission": "read", "role_name": "read" }),
+            };
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status: 200,
+                    headers: vec![],
+                    body: body.to_string().into_bytes(),
+                })
+            })
+        }
+    }
+
+    fn item(login: &str, association: &str) -> Value {
+        json!({ "user": { "login": login }, "author_association": association })
+    }
+
+    #[test]
+    fn cheap_signals_first_then_one_lookup_per_person() {
+        let http = Permissions(RefCell::new(Vec::new()));
+        let token = Secret::new("ghp_test");
+        let github = GitHub::new(
+            "https://api.github.com",
+            "https://github.com",
+            Some(&token),
+            &http,
+        );
+        let caller = Caller {
+            auth_mode: AuthMode::Oauth,
+            subject: "github:7".into(),
+            display_name: "me".into(),
+            github_token: None,
+            client_id: None,
+        };
+        let policy = ContentPolicy {
+            lockdown: true,
+            trusted_bots: vec!["dependabot[bot]".into()],
+        };
+        let exchange = Exchange::new(
+            &SilentPeer,
+            ProtocolVersion::V2025_11_25,
+            None,
+            None,
+            json!({}),
+        );
+        let params = serde_json::Map::new();
+        let signer = StateSigner::new(b"test");
+        let context = CallContext {
+            caller: &caller,
+            policy: &policy,
+            github: &github,
+            exchange: &exchange,
+            request_params: &params,
+            state_signer: &signer,
+            now: 1_000,
+        };
+        let repo = RepoRef {
+            owner: "o".into(),
+            repo: "r".into(),
+        };
+        let shown = |login: &str, association: &str| {
+            block_on(verdict(&context, &repo, &item(login, association))) == Verdict::Shown
+        };
+        assert!(shown("o", "NONE"), "the owner");
+        assert!(shown("me", "NONE"), "the caller's own content");
+        assert!(shown("Dependabot[bot]", "NONE"), "a trusted bot");
+        assert!(shown("someone", "OWNER"));
+        assert!(!shown("stranger", "NONE") && !shown("drive-by", "FIRST_TIME_CONTRIBUTOR"));
+        assert!(!shown("past", "CONTRIBUTOR"));
+        assert!(shown("writer", "COLLABORATOR") && shown("writer", "MEMBER"));
+        assert!(!shown("reader", "MEMBER"));
+        let no_author = block_on(verdict(&context, &repo, &json!({ "user": null })));
+        assert_eq!(no_author, Verdict::Withheld(None));
+        let lookups: Vec<String> = http.0.borrow().clone();
+        assert_eq!(
+            lookups,
+            [
+                "/repos/o/r",
+                "/repos/o/r/collaborators/writer/permission",
+                "/repos/o/r/collaborators/reader/permission"
+            ],
+            "the repository once, each collaborator once, nobody else"
+        );
+        let off = ContentPolicy::default();
+        let open = CallContext {
+            policy: &off,
+            ..context
+        };
+        assert_eq!(
+            block_on(verdict(&open, &repo, &item("stranger", "NONE"))),
+            Verdict::Shown
+        );
+    }
+}

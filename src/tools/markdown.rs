@@ -1,0 +1,494 @@
+//! What a rendered Markdown body hides, removed from the source the model reads. GitHub
+//! shows issue, pull request, comment, review and release bodies and READMEs rendered, so
+//! a person reviewing them never sees:
+//! - HTML comments, `<!-- … -->`; one that starts a line runs to the end of the text when
+//!   it is never closed (CommonMark's HTML block), one inside a paragraph stays as text;
+//! - hidden elements, with everything inside them: a `hidden` attribute, or a `style` with
+//!   `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero `font-size`,
+//!   `width`, `height`, `max-width` or `max-height`; `<script>`, `<style>` and `<template>`;
+//!   an element that is never closed hides the rest of the text;
+//! - void elements that show nothing: `<meta>`, `<link>`, `<input type="hidden">`, and
+//!   hidden `<img>`s and the like (the tag alone);
+//! - link reference definitions that no link uses, the `[//]: # (comment)` idiom;
+//! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …).
+//!
+//! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
+//! code keeps its text: fenced code blocks (a fence at the start of a line, outside HTML
+//! blocks) and one-line code spans outside HTML blocks are copied as they are. Where the
+//! structure is ambiguous without a full CommonMark parser (containers, indented code),
+//! text is treated as prose, so a hidden part is removed rather than kept: removing too
+//! much can only cost a code sample its comment, keeping too much would let it through.
+//! Invisible characters are removed everywhere first ([`super::untrusted`]).
+
+use super::html::{self, entity, Tag, VOID};
+use super::untrusted::clean_text;
+
+/// What kind of line, for the inline pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// Markdown: code spans count.
+    Prose,
+    /// Inside an HTML block: raw, no code spans.
+    Html,
+    /// A fenced code block, its fences included: copied as it is.
+    Code,
+    /// An unused link reference definition: removed.
+    Drop,
+}
+
+/// How an HTML block ends (CommonMark 4.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HtmlEnd {
+    Blank,
+    Marker(&'static str),
+}
+
+/// A Markdown body without what its rendering hides (see the module documentation).
+/// Code spans longer than this are not looked for past it: the scan stays linear.
+const MAX_CODE_SPAN: usize = 4096;
+
+pub fn clean_markdown(text: &str) -> String {
+    let text = clean_text(text);
+    let doc = Doc::new(&text);
+    let hidden_removed = doc.visible();
+    clean_text(&hidden_removed).into_owned()
+}
+
+struct Doc<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    /// Each line's start offset, end offset (after its newline) and kind.
+    lines: Vec<(usize, usize, Line)>,
+    /// Where each `-->` ends, and those in raw HTML lines.
+    comment_closes: Vec<usize>,
+    raw_comment_closes: Vec<usize>,
+    /// For each line, where the paragraph it is in ends (a blank or non-prose line).
+    paragraph_ends: Vec<usize>,
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b.is_ascii_whitespace())
+}
+
+fn leading_spaces(line: &[u8]) -> usize {
+    line.iter().take_while(|b| **b == b' ').count()
+}
+
+fn contains_ci(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len().max(1))
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// A fence opening a code block: at the very start of a line (an indented one may belong
+/// to a list item or be indented code), ``` or ~~~ or longer; a backtick fence's info
+/// string has no backtick.
+fn fence_opening(line: &[u8]) -> Option<(u8, usize)> {
+    let ch = *line.first()?;
+    if ch != b'`' && ch != b'~' {
+        return None;
+    }
+    let n = line.iter().take_while(|b| **b == ch).count();
+    let info = line.get(n..).unwrap_or_default();
+    (n >= 3 && !(ch == b'`' && info.contains(&b'`'))).then_some((ch, n))
+}
+
+/// The line that closes a fence of `n` `ch`s: up to 3 spaces, at least `n` of them, then
+/// only whitespace.
+fn closes_fence(line: &[u8], ch: u8, n: usize) -> bool {
+    let indent = leading_spaces(line);
+    let rest = line.get(indent..).unwrap_or_default();
+    let run = rest.iter().take_while(|b| **b == ch).count();
+    indent <= 3 && run >= n && is_blank(rest.get(run..).unwrap_or_default())
+}
+
+/// The line without leading whitespace and container markers (`>`, list markers), for
+/// finding HTML blocks wherever they are: finding one too many only treats code as prose.
+fn without_containers(mut line: &[u8]) -> &[u8] {
+    loop {
+        let start = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        line = line.get(start..).unwrap_or_default();
+        let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+        let marker = match line.get(digits) {
+            Some(b'.' | b')') if digits > 0 => digits + 1,
+            Some(b'>') if digits == 0 => 1,
+            Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+            _ => return line,
+        };
+        let after = line.get(marker..).unwrap_or_default();
+        let spaced = after.first().is_none_or(|b| b.is_ascii_whitespace());
+        if !(spaced || line.first() == Some(&b'>')) {
+            return line;
+        }
+        line = after;
+    }
+}
+
+/// Whether the line starts an HTML block, and how that block ends.
+fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
+    let line = without_containers(line);
+    let lower: Vec<u8> = line.iter().take(12).map(u8::to_ascii_lowercase).collect();
+    let after = |n: usize| lower.get(n).copied();
+    for (tag, end) in [
+        ("<pre", "</pre>"),
+        ("<script", "</script>"),
+        ("<style", "</style>"),
+        ("<textarea", "</textarea>"),
+    ] {
+        let next = after(tag.len());
+        if lower.starts_with(tag.as_bytes())
+            && next.is_none_or(|b| b == b'>' || b.is_ascii_whitespace())
+        {
+            return Some(HtmlEnd::Marker(end));
+        }
+    }
+    Some(match lower.as_slice() {
+        [b'<', b'!', b'-', b'-', ..] => HtmlEnd::Marker("-->"),
+        [b'<', b'?', ..] => HtmlEnd::Marker("?>"),
+        [b'<', b'!', b'[', ..] => HtmlEnd::Marker("]]>"),
+        [b'<', b'!', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Marker(">"),
+        [b'<', b'/', c, ..] | [b'<', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Blank,
+        _ => return None,
+    })
+}
+
+impl<'a> Doc<'a> {
+    fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let mut lines = Vec::new();
+        let mut fence: Option<(u8, usize)> = None;
+        let mut html: Option<HtmlEnd> = None;
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = bytes
+                .get(start..)
+                .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+                .map_or(bytes.len(), |i| start + i + 1);
+            let line = bytes.get(start..end).unwrap_or_default();
+            let kind = if let Some((ch, n)) = fence {
+                if closes_fence(line, ch, n) {
+                    fence = None;
+                }
+                Line::Code
+            } else if let Some(ending) = html {
+                match ending {
+                    HtmlEnd::Blank if is_blank(line) => {
+                        html = None;
+                        Line::Prose
+                    }
+                    HtmlEnd::Marker(m) if contains_ci(line, m) => {
+                        html = None;
+                        Line::Html
+                    }
+                    _ => Line::Html,
+                }
+            } else if let Some(opening) = fence_opening(line) {
+                fence = Some(opening);
+                Line::Code
+            } else if let Some(ending) = html_block_start(line) {
+                let opener = without_containers(line);
+                let closed_here = match ending {
+                    HtmlEnd::Marker(m) => contains_ci(opener.get(2..).unwrap_or_default(), m),
+                    HtmlEnd::Blank => false,
+                };
+                if !closed_here {
+                    html = Some(ending);
+                }
+                Line::Html
+            } else {
+                Line::Prose
+            };
+            lines.push((start, end, kind));
+            start = end;
+        }
+        let mut doc = Doc {
+            text,
+            bytes,
+            lines,
+            comment_closes: Vec::new(),
+            raw_comment_closes: Vec::new(),
+            paragraph_ends: Vec::new(),
+        };
+        doc.mark_unused_definitions();
+        doc.index_comment_closes();
+        doc
+    }
+
+    fn index_comment_closes(&mut self) {
+        for (at, window) in self.bytes.windows(3).enumerate() {
+            if window == b"-->" {
+                self.comment_closes.push(at + 3);
+                if self.kind_at(at) == Line::Html {
+                    self.raw_comment_closes.push(at + 3);
+                }
+            }
+        }
+        let mut end = self.bytes.len();
+        let mut ends = vec![0; self.lines.len()];
+        for (index, &(start, line_end, kind)) in self.lines.iter().enumerate().rev() {
+            if let Some(slot) = ends.get_mut(index) {
+                *slot = end;
+            }
+            let line = self.bytes.get(start..line_end).unwrap_or_default();
+            if kind != Line::Prose || is_blank(line) {
+                end = start;
+            }
+        }
+        self.paragraph_ends = ends;
+    }
+
+    /// Marks link reference definitions that no link refers to (with a title on the next
+    /// line, that line too). A label counts as used when `[label]` appears anywhere but
+    /// in a definition.
+    fn mark_unused_definitions(&mut self) {
+        let mut definitions = Vec::new();
+        for (index, &(start, end, kind)) in self.lines.iter().enumerate() {
+            let line = self.bytes.get(start..end).unwrap_or_default();
+            if let (Line::Prose, Some((label, has_title))) = (kind, definition(line)) {
+                definitions.push((index, label.to_ascii_lowercase().into_bytes(), has_title));
+            }
+        }
+        if definitions.is_empty() {
+            return;
+        }
+        let mut brackets: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        for (at, _) in self.bytes.iter().enumerate().filter(|(_, b)| **b == b'[') {
+            let rest = self.bytes.get(at + 1..).unwrap_or_default();
+            let inside = rest
+                .iter()
+                .take(MAX_CODE_SPAN)
+                .position(|b| *b == b']' || *b == b'[');
+            if let Some(len) = inside.filter(|len| rest.get(*len) == Some(&b']')) {
+                let label = rest.get(..len).unwrap_or_default().to_ascii_lowercase();
+                *brackets.entry(label).or_default() += 1;
+            }
+        }
+        for (_, label, _) in &definitions {
+            if let Some(count) = brackets.get_mut(label) {
+                *count = count.saturating_sub(1);
+            }
+        }
+        for (index, label, has_title) in definitions {
+            if brackets.get(&label).is_some_and(|uses| *uses > 0) {
+                continue;
+            }
+            if let Some(entry) = self.lines.get_mut(index) {
+                entry.2 = Line::Drop;
+            }
+            if !has_title {
+                if let Some(next) = self.lines.get_mut(index + 1) {
+                    let text = self.bytes.get(next.0..next.1).unwrap_or_default();
+                    let trimmed = text.trim_ascii();
+                    if next.2 == Line::Prose && is_title(trimmed) {
+                        next.2 = Line::Drop;
+                    }
+                }
+            }
+        }
+    }
+
+    fn line_at(&self, pos: usize) -> Option<&(usize, usize, Line)> {
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        self.lines.get(index)
+    }
+
+    fn kind_at(&self, pos: usize) -> Line {
+        self.line_at(pos).map_or(Line::Prose, |l| l.2)
+    }
+
+    fn starts_with(&self, pos: usize, what: &str) -> bool {
+        self.bytes
+            .get(pos..)
+            .is_some_and(|rest| rest.starts_with(what.as_bytes()))
+    }
+
+    /// The text with its hidden parts removed.
+    fn visible(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        let mut pos = 0;
+        while pos < self.bytes.len() {
+            let next = self.step(pos, |kept| out.push_str(kept));
+            pos = next.max(pos + 1);
+        }
+        out
+    }
+
+    /// Handles what starts at `pos`, giving what stays to `keep`; returns where to go on.
+    fn step(&self, pos: usize, mut keep: impl FnMut(&str)) -> usize {
+        let Some(&(_, line_end, kind)) = self.line_at(pos) else {
+            return self.bytes.len();
+        };
+        let copy = |from: usize, to: usize, keep: &mut dyn FnMut(&str)| {
+            keep(self.text.get(from..to).unwrap_or_default());
+            to
+        };
+        match kind {
+            Line::Code => return copy(pos, line_end, &mut keep),
+            Line::Drop => return line_end,
+            Line::Prose | Line::Html => {}
+        }
+        let byte = self.bytes.get(pos).copied().unwrap_or_default();
+        let char_end = pos
+            + self
+                .text
+                .get(pos..)
+                .and_then(|r| r.chars().next())
+                .map_or(1, char::len_utf8);
+        match byte {
+            b'\\'
+                if self
+                    .bytes
+                    .get(pos + 1)
+                    .is_some_and(u8::is_ascii_punctuation) =>
+            {
+                copy(pos, pos + 2, &mut keep)
+            }
+            b'<' if self.starts_with(pos, "<!--") => match self.comment_end(pos) {
+                Some(end) => end,
+                None => copy(pos, pos + 1, &mut keep),
+            },
+            b'<' => match html::tag(self.bytes, pos) {
+                Some(tag) if tag.hides => self.element_end(&tag),
+                Some(tag) => copy(pos, tag.end, &mut keep),
+                None => copy(pos, pos + 1, &mut keep),
+            },
+            b'`' if kind == Line::Prose => {
+                let end = self.code_span_end(pos, line_end);
+                copy(pos, end, &mut keep)
+            }
+            b'&' => match entity(self.bytes, pos) {
+                Some((end, true)) => end,
+                Some((end, false)) => copy(pos, end, &mut keep),
+                None => copy(pos, pos + 1, &mut keep),
+            },
+            _ => copy(pos, char_end, &mut keep),
+        }
+    }
+
+    /// Where the comment at `pos` ends, or `None` when it is text. In raw HTML (an HTML
+    /// block, or a comment that starts a line) it runs to the first `-->` in raw HTML, or
+    /// to the end; inside a paragraph it must close before the paragraph does.
+    fn comment_end(&self, pos: usize) -> Option<usize> {
+        let body = pos + 4;
+        for (empty, len) in [(">", 1), ("->", 2)] {
+            if self.starts_with(body, empty) {
+                return Some(body + len);
+            }
+        }
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let &(start, _, kind) = self.lines.get(index)?;
+        let before = self.bytes.get(start..pos).unwrap_or_default();
+        let first_after = |closes: &[usize]| {
+            let i = closes.partition_point(|end| *end < body + 3);
+            closes.get(i).copied()
+        };
+        if kind == Line::Html || (before.len() <= 3 && is_blank(before)) {
+            return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
+        }
+        let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
+        first_after(&self.comment_closes).filter(|end| *end <= paragraph_end)
+    }
+
+    /// The end of a code span opened by the backtick run at `pos` on this line, or the
+    /// end of the run when nothing closes it (the backticks are then text).
+    fn code_span_end(&self, pos: usize, line_end: usize) -> usize {
+        let run = |at: usize| {
+            self.bytes
+                .get(at..line_end)
+                .map_or(0, |r| r.iter().take_while(|b| **b == b'`').count())
+        };
+        let n = run(pos);
+        let mut at = pos + n;
+        let line_end = line_end.min(pos + MAX_CODE_SPAN);
+        while at < line_end {
+            if self.bytes.get(at) == Some(&b'`') {
+                let m = run(at);
+                if m == n {
+                    return at + m;
+                }
+                at += m;
+            } else {
+                at += 1;
+            }
+        }
+        pos + n
+    }
+
+    /// Where the hidden element opened by `tag` ends: after its matching end tag, or at
+    /// the end of the text. End tags in code do not count: they are shown, not parsed.
+    fn element_end(&self, tag: &Tag) -> usize {
+        if tag.self_closing || VOID.contains(&tag.name.as_str()) {
+            return tag.end;
+        }
+        let mut depth = 1;
+        let mut pos = tag.end;
+        while pos < self.bytes.len() {
+            let kind = self.kind_at(pos);
+            let next = match (self.bytes.get(pos), kind) {
+                (_, Line::Code | Line::Drop) => self.line_at(pos).map_or(self.bytes.len(), |l| l.1),
+                (Some(b'<'), _) if self.starts_with(pos, "<!--") => {
+                    self.comment_end(pos).unwrap_or(pos + 1)
+                }
+                (Some(b'`'), _) => {
+                    let line_end = self.line_at(pos).map_or(self.bytes.len(), |l| l.1);
+                    self.code_span_end(pos, line_end)
+                }
+                (Some(b'<'), _) => match html::tag(self.bytes, pos) {
+                    Some(inner) if inner.name == tag.name && !inner.self_closing => {
+                        depth = if inner.closing { depth - 1 } else { depth + 1 };
+                        if depth == 0 {
+                            return inner.end;
+                        }
+                        inner.end
+                    }
+                    Some(inner) => inner.end,
+                    None => pos + 1,
+                },
+                _ => pos + 1,
+            };
+            pos = next.max(pos + 1);
+        }
+        self.bytes.len()
+    }
+}
+
+/// A link reference definition on one line: its label, and whether the line has a title.
+fn definition(line: &[u8]) -> Option<(String, bool)> {
+    let indent = leading_spaces(line);
+    if indent > 3 {
+        return None;
+    }
+    let rest = line.get(indent..)?.strip_prefix(b"[")?;
+    let close = rest.iter().position(|b| *b == b']')?;
+    let label = rest.get(..close)?;
+    let after = rest.get(close + 1..)?.strip_prefix(b":")?.trim_ascii();
+    if label.trim_ascii().is_empty() || after.is_empty() || label.contains(&b'[') {
+        return None;
+    }
+    let destination_len = if after.first() == Some(&b'<') {
+        after.iter().position(|b| *b == b'>')? + 1
+    } else {
+        after
+            .iter()
+            .take_while(|b| !b.is_ascii_whitespace())
+            .count()
+    };
+    let title = after.get(destination_len..)?.trim_ascii();
+    if !(title.is_empty() || is_title(title)) {
+        return None;
+    }
+    let label = String::from_utf8_lossy(label).into_owned();
+    Some((label, !title.is_empty()))
+}
+
+/// `"…"`, `'…'` or `(…)`.
+fn is_title(text: &[u8]) -> bool {
+    matches!(
+        (text.first(), text.last()),
+        (Some(b'"'), Some(b'"')) | (Some(b'\''), Some(b'\'')) | (Some(b'('), Some(b')'))
+    ) && text.len() >= 2
+}
+
+#[cfg(test)]
+#[path = "markdown_tests.rs"]
+mod tests;
