@@ -334,7 +334,8 @@ async function main() {
     if (!opts['skip-latency']) {
       gh = await startFakeGitHub(workDir);
       log(`fake GitHub on ${gh.url}; starting wrangler dev`);
-      worker = await startWorker(workDir, gh.url, { readyTimeoutMs: READY_TIMEOUT_MS });
+      // The per-caller tool-call limits are policy, not speed: off, or the calls below would hit them.
+      worker = await startWorker(workDir, gh.url, { vars: { TOOL_CALL_LIMITS: 'off' }, readyTimeoutMs: READY_TIMEOUT_MS });
       log(`worker ready on ${worker.url} after ${Math.round(worker.readyMs)} ms`);
       result.worker = { readyMs: worker.readyMs };
       result.latency = await latencyRows(worker.url);
