@@ -1,5 +1,6 @@
-//! The Workers Cache API implementation of [`EtagCache`]: the cache `github-etag` of the
-//! location serving the request, entries under `https://github-etag.cache/etag:<sha256>`.
+//! The Workers Cache API implementation of [`EtagCache`]: the default cache of the location
+//! serving the request, entries under `https://github-etag.cache/etag:<sha256>` (a host of
+//! their own, apart from anything else cached for the zone).
 //!
 //! The Cache API has no write quota (KV's free plan allows 1,000 writes a day) and keeps
 //! one copy per location, which suits an ETag cache: a miss costs one full GitHub answer.
@@ -11,16 +12,16 @@ use worker::{Cache, Headers, Response};
 use super::cache::{Cached, EtagCache, TTL_SECONDS};
 use crate::mcp::exchange::BoxFuture;
 
-/// The named cache the entries live in, apart from anything else cached for the zone.
-pub const CACHE_NAME: &str = "github-etag";
 /// Entry URLs: this, then the key (`etag:<sha256 hex>`).
 pub const KEY_URL_PREFIX: &str = "https://github-etag.cache/";
 
 pub struct EdgeCache(pub Cache);
 
-impl EdgeCache {
-    pub async fn open() -> EdgeCache {
-        EdgeCache(Cache::open(CACHE_NAME.to_string()).await)
+/// The location's default cache (`caches.default`): no promise to wait for, unlike a named
+/// cache, so a request that makes no GitHub call pays nothing for it.
+impl Default for EdgeCache {
+    fn default() -> EdgeCache {
+        EdgeCache(Cache::default())
     }
 }
 

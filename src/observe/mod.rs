@@ -69,7 +69,15 @@ struct Settings {
 }
 
 impl Settings {
+    /// Read once per isolate: variables and secrets are fixed for a deployment's life.
     fn from_env(env: &Env) -> Settings {
+        thread_local! {
+            static SETTINGS: std::cell::OnceCell<Settings> = const { std::cell::OnceCell::new() };
+        }
+        SETTINGS.with(|cell| cell.get_or_init(|| Settings::read(env)).clone())
+    }
+
+    fn read(env: &Env) -> Settings {
         let get = |name: &str| crate::env_value(env, name);
         let level = get("LOG_LEVEL")
             .and_then(|v| Level::parse(&v))

@@ -31,7 +31,7 @@ pub async fn run(
         traceparent: obs.trace().traceparent(),
         now: crate::now_ms,
     };
-    let cache = EdgeCache::open().await;
+    let cache = EdgeCache::default();
     let github = GitHub::new(
         &config.github_api_url,
         &config.github_web_url,

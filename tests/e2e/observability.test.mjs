@@ -83,14 +83,15 @@ test('every request writes one JSON line with its trace, transport, method, outc
     assert.match(i.caller, /^c_[0-9a-f]{16}$/);
     assert.equal(one('initialized').httpStatus, 202);
     const r = one('readme');
-    assert.deepEqual([r.method, r.tool, r.outcome, r.githubCalls, r.githubCacheHits], ['tools/call', 'getGithubReadme', 'ok', 1, 0]);
+    assert.deepEqual([r.method, r.tool, r.outcome, r.githubCacheHits], ['tools/call', 'getGithubReadme', 'ok', 0]);
     assert.equal(typeof r.githubRateLimitRemaining, 'number');
     assert.equal(typeof r.githubMs, 'number');
     assert.equal(r.caller, i.caller, 'the pseudonym is stable');
-    // GitHub received the trace, as a child of our span.
-    const upstream = gh.requests.find((q) => q.headers.traceparent?.includes(ids.readme));
-    assert.ok(upstream, 'GitHub got a traceparent with the trace id');
-    assert.equal(upstream.headers.traceparent, `00-${ids.readme}-${r.spanId}-01`);
+    // GitHub received the trace on every call the line counts, as a child of our span.
+    const upstream = gh.requests.filter((q) => q.headers.traceparent?.includes(ids.readme));
+    assert.ok(upstream.some((q) => q.path.endsWith('/readme')), 'the README request carried the trace');
+    assert.equal(r.githubCalls, upstream.length, 'githubCalls counts what GitHub received');
+    for (const q of upstream) assert.equal(q.headers.traceparent, `00-${ids.readme}-${r.spanId}-01`);
     assert.deepEqual([one('missing').outcome, one('missing').isError], ['tool_error', true]);
     assert.deepEqual([one('unknown').outcome, one('unknown').rpcError], ['rpc_error', -32602]);
     const m = one('meta');
@@ -152,15 +153,22 @@ test('/metrics: absent without METRICS_TOKEN, 401 without the token, exact count
     // The sequence: 3 whoami + 1 failing README + tools/list (2026-07-28); a session with
     // initialize, initialized, the same README twice (200 then 304), DELETE; one call without a token.
     for (let i = 1; i <= 3; i++) assert.equal((await mcpPost(w.mcpUrl, modernCall(i, 'whoami', {}), { ...auth, ...modernHeaders('whoami') })).status, 200);
+    const ghAtMissing = gh.requests.length;
     await mcpPost(w.mcpUrl, modernCall(4, 'getGithubReadme', { repositoryUrl: 'octocat/nope' }), { ...auth, ...modernHeaders('getGithubReadme') });
+    const ghMissing = gh.requests.length - ghAtMissing;
     const list = rpc(5, 'tools/list', { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } });
     assert.equal((await mcpPost(w.mcpUrl, list, { ...auth, 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/list' })).status, 200);
+    const ghBefore = { requests: gh.requests.length, notModified: gh.counts.notModified };
     const s = await rawSession(w.mcpUrl, auth);
     await s.call('getGithubReadme', { repositoryUrl: 'octocat/Hello-World' });
     await s.call('getGithubReadme', { repositoryUrl: 'octocat/Hello-World' });
     assert.equal((await fetch(w.mcpUrl, { method: 'DELETE', headers: s.headers })).status, 204);
     assert.equal((await mcpPost(w.mcpUrl, modernCall(6, 'whoami', {}), modernHeaders('whoami'))).status, 401);
     await waitForLines(w, (ls) => ls.filter((l) => l.transport !== 'none').length >= 10);
+    // What GitHub itself saw of the session's calls (the whoami and missing-README calls came before).
+    const ghCalls = gh.requests.length - ghBefore.requests;
+    const ghNotModified = gh.counts.notModified - ghBefore.notModified;
+    assert.ok(ghNotModified >= 1, 'the repeated README was a 304');
 
     const m = await scrape(w, METRICS_TOKEN);
     assert.equal(m.status, 200);
@@ -181,10 +189,12 @@ test('/metrics: absent without METRICS_TOKEN, 401 without the token, exact count
     assert.equal(m.value('mcp_tool_errors_total', 'tool="getGithubReadme"'), 1);
     assert.equal(m.value('mcp_auth_failures_total', 'reason="invalid_token"'), 1);
     assert.equal(m.value('mcp_auth_failures_total', 'reason="metrics_token"'), 2);
-    assert.equal(m.value('github_requests_total', 'status="200"'), 1);
-    assert.equal(m.value('github_requests_total', 'status="304"'), 1);
-    assert.equal(m.value('github_requests_total', 'status="404"'), 1);
-    assert.equal(m.value('github_request_duration_seconds_count'), 3);
+    // GitHub: every request the fake received, and the 304s it answered, exactly.
+    const ghTotal = m.text.split('\n').filter((l) => l.startsWith('github_requests_total{')).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+    assert.equal(ghTotal, ghMissing + ghCalls, m.text);
+    assert.equal(m.value('github_requests_total', 'status="304"'), ghNotModified);
+    assert.ok(m.value('github_requests_total', 'status="404"') >= 1);
+    assert.equal(m.value('github_request_duration_seconds_count'), ghTotal);
     assert.equal(typeof m.value('github_rate_limit_remaining'), 'number');
     assert.equal(m.value('mcp_active_sessions'), 0);
     assert.equal(m.value('mcp_rate_limited_total'), undefined);
