@@ -8,6 +8,7 @@
 // MCP requests) and how many KV writes the calls caused (the ETag cache is in the Cache API).
 //
 // Options: --clients N (12, at most 64)  --seconds T (30, at most 300)  --json PATH
+//          --log-level L (the server's LOG_LEVEL, default info: a line per request)
 //          --ready-timeout S (90)  --keep-logs
 // Exit status: 0 when /metrics agrees with the clients and the targets are met, 1 otherwise.
 import crypto from 'node:crypto';
@@ -44,6 +45,7 @@ try {
       clients: { type: 'string', default: '12' },
       seconds: { type: 'string', default: '30' },
       json: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
       'ready-timeout': { type: 'string', default: '90' },
       'keep-logs': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false }, // handled by scripts/bench
@@ -62,6 +64,10 @@ const bounded = (name, min, max) => {
   }
   return v;
 };
+if (!['debug', 'info', 'warn', 'error'].includes(opts['log-level'])) {
+  console.error(`bench --load: --log-level must be debug, info, warn or error (got ${opts['log-level']})`);
+  process.exit(2);
+}
 const CLIENTS = bounded('clients', 1, 64);
 const SECONDS = bounded('seconds', 1, 300);
 const READY_TIMEOUT_MS = bounded('ready-timeout', 1, 600) * 1000;
@@ -120,7 +126,7 @@ async function main() {
   const clients = [];
   try {
     gh = await startFakeGitHub(workDir);
-    worker = await startWorker(workDir, gh.url, { vars: { METRICS_TOKEN: token, TOOL_CALL_LIMITS: 'off' }, readyTimeoutMs: READY_TIMEOUT_MS });
+    worker = await startWorker(workDir, gh.url, { vars: { METRICS_TOKEN: token, TOOL_CALL_LIMITS: 'off', LOG_LEVEL: opts['log-level'] }, readyTimeoutMs: READY_TIMEOUT_MS });
     log(`worker ready on ${worker.url}; connecting ${CLIENTS} clients`);
     for (let i = 0; i < CLIENTS; i++) {
       const t = TRANSPORTS[i % TRANSPORTS.length];
@@ -162,7 +168,7 @@ async function main() {
     const flushes = (after.mcp_metrics_flushes_total ?? 0) - (before.mcp_metrics_flushes_total ?? 0);
     const all = stats(calls, wallMs);
     const result = {
-      params: { clients: CLIENTS, seconds: SECONDS, mix: MIX.map(([n]) => n) },
+      params: { clients: CLIENTS, seconds: SECONDS, logLevel: opts['log-level'], mix: MIX.map(([n]) => n) },
       overall: all,
       byTransport: Object.fromEntries(TRANSPORTS.map((t) => [t.key, stats(calls.filter((c) => c.transport === t.key), wallMs)])),
       errorsSeen: [...new Set(calls.filter((c) => !c.ok).map((c) => c.error))].slice(0, 5),
@@ -204,7 +210,7 @@ const f = (v, d = 1) => (v === null || v === undefined ? '—' : v.toFixed(d));
 function report(r) {
   const L = [];
   const yes = (b) => (b ? 'yes' : 'NO');
-  L.push(`# github-mcp-worker under load: ${r.params.clients} clients, ${r.params.seconds} s`);
+  L.push(`# github-mcp-worker under load: ${r.params.clients} clients, ${r.params.seconds} s, LOG_LEVEL=${r.params.logLevel}`);
   L.push('');
   L.push(`Tool mix, in turn per client: ${r.params.mix.join(', ')}. Latency in ms, from request to response (SSE: the POST's 202 and the result on the stream).`);
   L.push('');
