@@ -29,6 +29,9 @@ pub enum Media {
     Json,
     /// A pull request or commit as a unified diff.
     Diff,
+    /// A file's bytes as they are (the contents API's raw media type, which serves files
+    /// up to 100 MB where the JSON form stops at 1 MB).
+    Raw,
 }
 
 impl Media {
@@ -36,6 +39,7 @@ impl Media {
         match self {
             Media::Json => "application/vnd.github+json",
             Media::Diff => "application/vnd.github.diff",
+            Media::Raw => "application/vnd.github.raw",
         }
     }
 }
@@ -261,7 +265,7 @@ impl<'a> GitHub<'a> {
             _ => None,
         };
         let etag = cached.as_ref().map(|c| c.etag.as_str());
-        let response = self.get(url, media, etag).await?;
+        let response = self.get(url, media, etag, None).await?;
         if let (304, Some(cached), Some((cache, _))) = (response.status, cached, self.cache) {
             cache.hit(path);
             return Ok(Fetched {
@@ -287,11 +291,31 @@ impl<'a> GitHub<'a> {
         })
     }
 
+    /// GETs `path` with `query` as `media`, reading at most `limit` bytes of the body: the
+    /// bytes, and whether the body went on past them (the rest is never read). Never
+    /// through the ETag cache, whose entries are whole bodies.
+    pub async fn fetch_capped(
+        &self,
+        path: &str,
+        query: &Query,
+        media: Media,
+        what: &str,
+        limit: usize,
+    ) -> Result<(Vec<u8>, bool), GitHubError> {
+        let url = format!("{}{}{}", self.api_url, path, query.as_str());
+        let response = self.get(url, media, None, Some(limit)).await?;
+        let mut body = self.check(response, what)?.body;
+        let cut = body.len() > limit;
+        body.truncate(limit);
+        Ok((body, cut))
+    }
+
     async fn get(
         &self,
         url: String,
         media: Media,
         etag: Option<&str>,
+        body_limit: Option<usize>,
     ) -> Result<HttpResponse, GitHubError> {
         let mut headers = vec![
             ("accept".to_string(), media.accept().to_string()),
@@ -311,6 +335,7 @@ impl<'a> GitHub<'a> {
             method: "GET",
             url,
             headers,
+            body_limit,
         };
         self.http
             .send(request)

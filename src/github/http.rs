@@ -8,6 +8,10 @@ pub struct HttpRequest {
     pub method: &'static str,
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// Stop reading the body once it holds more than this many bytes: one byte more is
+    /// kept, so that a longer body shows as longer, and the rest is never read. `None`
+    /// reads the body whole.
+    pub body_limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
