@@ -500,6 +500,28 @@ mod tests {
     }
 
     #[test]
+    fn a_capped_read_asks_for_raw_bytes_past_the_cache_and_says_it_was_cut() {
+        let http = Conditional {
+            seen: RefCell::new(vec![]),
+        };
+        let cache = MemoryCache::default();
+        let github = GitHub::new("https://api.github.com", "https://github.com", None, &http)
+            .with_cache(&cache, "local");
+        let first = block_on(github.fetch_capped("/f", &Query::new(), Media::Raw, "f", 3));
+        assert_eq!(first.unwrap(), (b"[1,".to_vec(), true));
+        let whole = block_on(github.fetch_capped("/f", &Query::new(), Media::Raw, "f", 5));
+        assert_eq!(whole.unwrap(), (b"[1,2]".to_vec(), false));
+        let seen = http.seen.borrow();
+        assert_eq!(seen[0].body_limit, Some(3));
+        assert!(seen[0]
+            .headers
+            .contains(&("accept".into(), "application/vnd.github.raw".into())));
+        // A cut body is not what the ETag names: nothing is cached or sent conditionally.
+        assert!(!seen[1].headers.iter().any(|(k, _)| k == "if-none-match"));
+        assert!(cache.entries.borrow().is_empty());
+    }
+
+    #[test]
     fn diffs_ask_for_the_diff_media_type() {
         let http = Conditional {
             seen: RefCell::new(vec![]),
