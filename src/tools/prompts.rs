@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::args::Args;
-use super::resources::complete_owner_repo;
+use super::completion::complete_owner_repo;
 use super::untrusted::clean_text;
 use crate::github::repo::RepoRef;
 use crate::mcp::exchange::BoxFuture;
@@ -153,6 +153,6 @@ impl Prompt for RepoPrompt {
         value: &'a str,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Vec<String>> {
-        complete_owner_repo(argument, value, context)
+        Box::pin(async move { complete_owner_repo(argument, value, context).await.values })
     }
 }
