@@ -36,10 +36,8 @@ impl HttpClient for FetchClient {
             let body_limit = request.body_limit;
             let send = Box::pin(async move {
                 let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await?;
-                let body = match body_limit {
-                    Some(limit) => read_limited(&mut response, limit).await?,
-                    None => response.bytes().await?,
-                };
+                let limit = body_limit.unwrap_or(usize::MAX);
+                let body = read_limited(&mut response, limit).await?;
                 let headers = response.headers().entries().collect::<Vec<_>>();
                 Ok::<_, worker::Error>(HttpResponse {
                     status: response.status_code(),
@@ -63,9 +61,9 @@ impl HttpClient for FetchClient {
 /// Reads `response`'s body chunk by chunk until it holds more than `limit` bytes, keeping at
 /// most `limit + 1` of them; dropping the stream then cancels the rest of the download.
 async fn read_limited(response: &mut Response, limit: usize) -> worker::Result<Vec<u8>> {
+    // A fetched response's body is a stream, or there is none (a 304, for one).
     let Ok(mut stream) = response.stream() else {
-        // A body that is not a stream (empty, or already in memory) is small.
-        return response.bytes().await;
+        return Ok(Vec::new());
     };
     let keep = limit.saturating_add(1);
     let mut body = Vec::new();

@@ -12,7 +12,6 @@
 
 use serde_json::{Map, Value};
 
-use super::contents::get_contents;
 use crate::github::repo::{encode_repo_path, validate_owner, validate_ref, validate_repo, RepoRef};
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
@@ -61,11 +60,14 @@ fn arguments<'a>(context: &'a CallContext<'a>) -> Option<&'a Map<String, Value>>
         .as_object()
 }
 
+/// A string in `context.arguments`.
+fn chosen<'a>(context: &'a CallContext<'a>, name: &str) -> Option<&'a str> {
+    arguments(context)?.get(name)?.as_str()
+}
+
 /// The repository named by `context.arguments`, when it names a valid one.
 fn chosen_repo(context: &CallContext<'_>) -> Option<RepoRef> {
-    let arguments = arguments(context)?;
-    let owner = arguments.get("owner")?.as_str()?;
-    let repo = arguments.get("repo")?.as_str()?;
+    let (owner, repo) = (chosen(context, "owner")?, chosen(context, "repo")?);
     validate_owner(owner).ok()?;
     validate_repo(repo).ok()?;
     Some(RepoRef {
@@ -74,108 +76,84 @@ fn chosen_repo(context: &CallContext<'_>) -> Option<RepoRef> {
     })
 }
 
-/// The `name` of each item of a GitHub list.
-fn names(list: &Value) -> impl Iterator<Item = &str> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|item| item.get("name").and_then(Value::as_str))
+/// The GitHub lists to read for `argument` (API paths, sent with the one query), or `None`
+/// when there is nothing to ask: an argument we do not complete, or no valid repository,
+/// ref or directory to ask about.
+fn lists_for(
+    argument: &str,
+    value: &str,
+    context: &CallContext<'_>,
+) -> Option<(Vec<String>, Query)> {
+    let mut query = Query::new();
+    let paths = match argument {
+        "owner" | "repo" if context.github.is_authenticated() => {
+            query.push("per_page", 100).push("sort", "updated");
+            vec!["/user/repos".to_string()]
+        }
+        "ref" => {
+            let repo = chosen_repo(context)?;
+            query.push("per_page", 100);
+            vec![
+                format!("/repos/{repo}/branches"),
+                format!("/repos/{repo}/tags"),
+            ]
+        }
+        "path" => {
+            let repo = chosen_repo(context)?;
+            if let Some(git_ref) = chosen(context, "ref").filter(|r| !r.is_empty()) {
+                validate_ref(git_ref).ok()?;
+                query.push("ref", git_ref);
+            }
+            let dir = encode_repo_path(directory_of(value)).ok()?;
+            vec![format!("/repos/{repo}/contents/{dir}")]
+        }
+        _ => return None,
+    };
+    Some((paths, query))
 }
 
-/// Completion values for `owner` or `repo` from the caller's own repositories; `repo` is
-/// narrowed to the `owner` already chosen.
-pub fn complete_owner_repo<'a>(
+/// The candidates for `argument` in one item of a GitHub list: a repository's owner or name
+/// (`repo` only for the `owner` chosen), a branch's or tag's name, a directory entry's path.
+fn candidate(argument: &str, item: &Value, owner: Option<&str>) -> Option<String> {
+    let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str);
+    let login = text("/owner/login");
+    Some(match argument {
+        "owner" => login?.to_string(),
+        "repo" if owner.is_some_and(|o| login.is_none_or(|l| !l.eq_ignore_ascii_case(o))) => {
+            return None
+        }
+        "path" if text("/type") == Some("dir") => format!("{}/", text("/path")?),
+        "path" => text("/path")?.to_string(),
+        _ => text("/name")?.to_string(),
+    })
+}
+
+/// Completion values for `owner`, `repo`, `ref` or `path` (any other argument has none).
+pub fn complete<'a>(
     argument: &'a str,
     value: &'a str,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Completion> {
     Box::pin(async move {
-        if !matches!(argument, "owner" | "repo") || !context.github.is_authenticated() {
-            return Completion::default();
-        }
-        let mut query = Query::new();
-        query.push("per_page", 100).push("sort", "updated");
-        let Ok((repos, _)) = context
-            .github
-            .get_page("/user/repos", &query, "your repositories")
-            .await
-        else {
+        let Some((paths, query)) = lists_for(argument, value, context) else {
             return Completion::default();
         };
-        let owner = arguments(context)
-            .and_then(|a| a.get("owner"))
-            .and_then(Value::as_str);
-        let candidates = repos.as_array().into_iter().flatten().filter_map(|repo| {
-            let login = repo.pointer("/owner/login").and_then(Value::as_str)?;
-            match argument {
-                "owner" => Some(login),
-                _ if owner.is_some_and(|o| !o.eq_ignore_ascii_case(login)) => None,
-                _ => repo.get("name").and_then(Value::as_str),
-            }
-        });
-        narrow(candidates, value, false)
+        let mut items = Vec::new();
+        let mut more = false;
+        for path in &paths {
+            let Ok((list, next)) = context.github.get_page(path, &query, path).await else {
+                return Completion::default();
+            };
+            more |= next.is_some();
+            items.extend(list.as_array().into_iter().flatten().cloned());
+        }
+        let owner = chosen(context, "owner");
+        let candidates: Vec<String> = items
+            .iter()
+            .filter_map(|item| candidate(argument, item, owner))
+            .collect();
+        narrow(candidates.iter().map(String::as_str), value, more)
     })
-}
-
-/// Completion values for `ref`: the branches, then the tags, of the chosen repository.
-pub async fn complete_ref(value: &str, context: &CallContext<'_>) -> Completion {
-    let Some(repo) = chosen_repo(context) else {
-        return Completion::default();
-    };
-    let mut query = Query::new();
-    query.push("per_page", 100);
-    let branches = format!("/repos/{repo}/branches");
-    let tags = format!("/repos/{repo}/tags");
-    let (branches, tags) = futures_util::future::join(
-        context
-            .github
-            .get_page(&branches, &query, &format!("the branches of {repo}")),
-        context
-            .github
-            .get_page(&tags, &query, &format!("the tags of {repo}")),
-    )
-    .await;
-    let (Ok((branches, more_branches)), Ok((tags, more_tags))) = (branches, tags) else {
-        return Completion::default();
-    };
-    let more = more_branches.is_some() || more_tags.is_some();
-    narrow(names(&branches).chain(names(&tags)), value, more)
-}
-
-/// Completion values for `path`: the entries of the directory typed so far, at the ref in
-/// `context.arguments` (the default branch without one).
-pub async fn complete_path(value: &str, context: &CallContext<'_>) -> Completion {
-    let Some(repo) = chosen_repo(context) else {
-        return Completion::default();
-    };
-    let git_ref = arguments(context)
-        .and_then(|a| a.get("ref"))
-        .and_then(Value::as_str)
-        .filter(|r| !r.is_empty());
-    let (Ok(encoded), true) = (
-        encode_repo_path(directory_of(value)),
-        git_ref.is_none_or(|r| validate_ref(r).is_ok()),
-    ) else {
-        return Completion::default();
-    };
-    let Ok(listing) = get_contents(context.github, &repo, &encoded, git_ref).await else {
-        return Completion::default();
-    };
-    let entries: Vec<String> = listing
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| {
-            let path = entry.get("path").and_then(Value::as_str)?;
-            let dir = entry.get("type").and_then(Value::as_str) == Some("dir");
-            Some(if dir {
-                format!("{path}/")
-            } else {
-                path.to_string()
-            })
-        })
-        .collect();
-    narrow(entries.iter().map(String::as_str), value, false)
 }
 
 #[cfg(test)]

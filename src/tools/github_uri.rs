@@ -9,7 +9,7 @@
 //! bare, and then it starts the query). Whatever is read is checked by the same rules as
 //! tool arguments (`github::repo`) before it goes anywhere.
 
-use crate::github::http::percent_encode;
+use crate::github::http::{percent_encode, percent_encode_keeping};
 use crate::github::repo::{encode_repo_path, validate_owner, validate_ref, validate_repo, RepoRef};
 
 pub const SCHEME: &str = "github://";
@@ -97,20 +97,16 @@ fn parse_query(query: &str) -> Result<Option<String>, String> {
 /// Decodes `%XX` escapes; anything else stays as it is. The result must be UTF-8.
 fn percent_decode(text: &str) -> Result<String, String> {
     let malformed = || format!("'{text}' has a malformed percent-escape or is not UTF-8");
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut rest = text.as_bytes().iter();
-    while let Some(&byte) = rest.next() {
-        if byte != b'%' {
-            bytes.push(byte);
-            continue;
-        }
-        let mut digit = || {
-            rest.next()
-                .and_then(|d| char::from(*d).to_digit(16))
-                .ok_or_else(malformed)
-        };
-        let (high, low) = (digit()?, digit()?);
-        bytes.push(u8::try_from(high * 16 + low).map_err(|_| malformed())?);
+    let mut parts = text.split('%');
+    let mut bytes = parts.next().unwrap_or_default().as_bytes().to_vec();
+    for part in parts {
+        let hex = part
+            .get(..2)
+            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .ok_or_else(malformed)?;
+        bytes.push(hex);
+        bytes.extend_from_slice(part.get(2..).unwrap_or_default().as_bytes());
     }
     String::from_utf8(bytes).map_err(|_| malformed())
 }
@@ -127,16 +123,8 @@ fn ref_query(git_ref: Option<&str>) -> String {
 /// as RFC 6570's `{+path}` would, except that `?`, `#`, `[`, `]` and `%` are escaped too, so
 /// that the URI reads back as the same path.
 pub fn contents_uri(repo: &RepoRef, path: &str, git_ref: Option<&str>) -> String {
-    let mut encoded = String::with_capacity(path.len());
-    for c in path.chars() {
-        let kept = c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@".contains(c);
-        if kept {
-            encoded.push(c);
-        } else {
-            encoded.push_str(&percent_encode(c.encode_utf8(&mut [0; 4])));
-        }
-    }
-    format!("{SCHEME}{repo}/contents/{encoded}{}", ref_query(git_ref))
+    let path = percent_encode_keeping(path, "/!$&'()*+,;=:@");
+    format!("{SCHEME}{repo}/contents/{path}{}", ref_query(git_ref))
 }
 
 /// The URI of a repository's README at a ref.

@@ -11,7 +11,7 @@
 use serde_json::{json, Map, Value};
 
 use super::access::is_private;
-use super::completion::{complete_owner_repo, complete_path, complete_ref};
+use super::completion::complete;
 use super::contents::{base64, decode_file, mime_type, Decoded, MAX_BINARY_BYTES};
 use super::get_github_readme::visible_text;
 use super::github_uri::{GithubUri, CONTENTS_TEMPLATE, README_TEMPLATE, SCHEME};
@@ -87,24 +87,29 @@ impl ResourceProvider for GithubResources {
             } else {
                 Some(decode_file(&file)?)
             };
-            let mut read = match decoded {
-                None => listing(uri, &file),
-                Some(Decoded::Text(text)) => text_contents(uri, &file, text, readme),
+            let mut found = match decoded {
+                None => listing(&file),
+                Some(Decoded::Text(text)) => Found::text(&file, text, readme),
                 Some(Decoded::Binary(bytes)) if bytes.len() <= MAX_BINARY_BYTES => {
-                    blob_contents(uri, &file, &bytes)
+                    Found::blob(&file, &bytes)
                 }
                 Some(Decoded::Binary(_) | Decoded::TooLarge) => {
                     let github = context.github;
                     let (raw, cut) =
                         large_file::read(github, &api_path, &query, &what, &file).await?;
-                    large_contents(uri, &file, raw, cut, readme)
+                    Found::large(&file, raw, cut, readme)
                 }
             };
             let private = is_private(context, repo).await;
-            if let Some(meta) = read.get_mut("_meta").and_then(Value::as_object_mut) {
-                meta.insert(format!("{PREFIX}private"), private.into());
-            }
-            Ok(vec![read])
+            found
+                .meta
+                .insert(format!("{PREFIX}private"), private.into());
+            let mut contents = Map::new();
+            contents.insert("uri".into(), uri.into());
+            contents.insert("mimeType".into(), found.mime.into());
+            contents.insert(found.key.into(), found.value.into());
+            contents.insert("_meta".into(), Value::Object(found.meta));
+            Ok(vec![Value::Object(contents)])
         }))
     }
 
@@ -119,15 +124,25 @@ impl ResourceProvider for GithubResources {
         if !contents && uri_template != README_TEMPLATE {
             return None;
         }
-        Some(match argument {
-            "ref" => Box::pin(complete_ref(value, context)),
-            "path" if contents => Box::pin(complete_path(value, context)),
-            _ => complete_owner_repo(argument, value, context),
-        })
+        // `path` is the contents template's only.
+        let argument = if argument == "path" && !contents {
+            ""
+        } else {
+            argument
+        };
+        Some(complete(argument, value, context))
     }
 }
 
-/// The `_meta` of contents strangers wrote.
+/// What a read found: a MIME type, a `text` or a `blob`, and the labels for `_meta`.
+struct Found {
+    mime: &'static str,
+    key: &'static str,
+    value: String,
+    meta: Map<String, Value>,
+}
+
+/// The label of contents strangers wrote.
 fn untrusted() -> Map<String, Value> {
     let mut meta = Map::new();
     meta.insert(format!("{PREFIX}untrusted"), json!(["text"]));
@@ -135,53 +150,63 @@ fn untrusted() -> Map<String, Value> {
 }
 
 /// A directory listing as JSON text.
-fn listing(uri: &str, entries: &Value) -> Value {
+fn listing(entries: &Value) -> Found {
     let listing: Vec<Value> = entries
         .as_array()
         .into_iter()
         .flatten()
         .map(|e| json!({ "name": e.get("name"), "path": e.get("path"), "type": e.get("type") }))
         .collect();
-    let text = serde_json::to_string(&listing).unwrap_or_default();
-    json!({ "uri": uri, "mimeType": "application/json", "text": text, "_meta": untrusted() })
+    Found {
+        mime: "application/json",
+        key: "text",
+        value: serde_json::to_string(&listing).unwrap_or_default(),
+        meta: untrusted(),
+    }
 }
 
-/// Text: a README cleaned, a file as it is with its hidden characters found.
-fn text_contents(uri: &str, file: &Value, text: String, readme: bool) -> Value {
-    let name = file.get("name").and_then(Value::as_str).unwrap_or_default();
-    let mut meta = untrusted();
-    let text = if readme {
-        visible_text(name, &text)
-    } else {
-        meta.insert(
-            format!("{PREFIX}hiddenCharacters"),
-            find_hidden(&text).to_json(),
-        );
-        text
-    };
-    json!({ "uri": uri, "mimeType": mime_type(name, true), "text": text, "_meta": meta })
-}
-
-fn blob_contents(uri: &str, file: &Value, bytes: &[u8]) -> Value {
-    let name = file.get("name").and_then(Value::as_str).unwrap_or_default();
-    json!({ "uri": uri, "mimeType": mime_type(name, false), "blob": base64(bytes), "_meta": {} })
-}
-
-/// What the raw media type gave for a large file; cut text says so in `_meta`.
-fn large_contents(uri: &str, file: &Value, raw: Raw, cut: bool, readme: bool) -> Value {
-    match raw {
-        Raw::Binary(bytes) => blob_contents(uri, file, &bytes),
-        Raw::Text(text) => {
-            let returned = text.len();
-            let mut contents = text_contents(uri, file, text, readme);
-            if let (true, Some(meta)) = (
-                cut,
-                contents.get_mut("_meta").and_then(Value::as_object_mut),
-            ) {
-                let label = large_file::truncated_label(returned, file);
-                meta.insert(format!("{PREFIX}truncated"), label);
-            }
-            contents
+impl Found {
+    /// Text: a README cleaned, a file as it is with its hidden characters found.
+    fn text(file: &Value, text: String, readme: bool) -> Found {
+        let name = file.get("name").and_then(Value::as_str).unwrap_or_default();
+        let mut meta = untrusted();
+        let value = if readme {
+            visible_text(name, &text)
+        } else {
+            let hidden = find_hidden(&text).to_json();
+            meta.insert(format!("{PREFIX}hiddenCharacters"), hidden);
+            text
+        };
+        Found {
+            mime: mime_type(name, true),
+            key: "text",
+            value,
+            meta,
         }
+    }
+
+    fn blob(file: &Value, bytes: &[u8]) -> Found {
+        let name = file.get("name").and_then(Value::as_str).unwrap_or_default();
+        Found {
+            mime: mime_type(name, false),
+            key: "blob",
+            value: base64(bytes),
+            meta: Map::new(),
+        }
+    }
+
+    /// What the raw media type gave for a large file; cut text says so in `_meta`.
+    fn large(file: &Value, raw: Raw, cut: bool, readme: bool) -> Found {
+        let text = match raw {
+            Raw::Binary(bytes) => return Found::blob(file, &bytes),
+            Raw::Text(text) => text,
+        };
+        let returned = text.len();
+        let mut found = Found::text(file, text, readme);
+        if cut {
+            let label = large_file::truncated_label(returned, file);
+            found.meta.insert(format!("{PREFIX}truncated"), label);
+        }
+        found
     }
 }
