@@ -34,7 +34,7 @@ const OUTPUT: &str = r#"{
     "repository": { "type": "string" },
     "ref": { "type": ["string", "null"] },
     "mimeType": { "type": "string" },
-    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "base64: binary, in an embedded resource block; none: over 1 MB, in a resource_link to resourceUri" },
+    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "base64: binary, in an embedded resource block; none: over 1 MB, in a resource_link" },
     "text": { "type": ["string", "null"] },
     "truncated": { "type": "boolean" },
     "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in text, kept: count, first 20 positions" },
@@ -48,7 +48,7 @@ impl Tool for GetGithubFileContents {
         github_tool(
             "getGithubFileContents",
             "Get a file's contents",
-            "One file at a ref, byte for byte: text (cut at 200,000 characters), binary as an embedded resource (base64), over 1 MB a resource_link to read. For directories use listGithubDirectory.",
+            "One file at a ref, byte for byte: text (cut at 200,000 characters), binary as an embedded resource (base64); over 1 MB, a resource_link. For directories use listGithubDirectory.",
             input_schema(&["owner", "repo", "ref"], ARGUMENTS, &["owner", "repo", "path"]),
             object_schema(FIELDS, OUTPUT),
         )
