@@ -121,6 +121,7 @@ mod tests {
                 method: "GET",
                 url: "https://api.github.com/x".into(),
                 headers: vec![],
+                body_limit: None,
             };
             let _ = block_on(metered.send(request));
         }
