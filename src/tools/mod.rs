@@ -135,3 +135,6 @@ pub fn build_server(config: &Config) -> Server {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod task_tests;

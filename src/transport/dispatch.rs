@@ -45,6 +45,7 @@ pub async fn run(
         peer,
         state_signer: &state_signer,
         now: crate::now_ms() / 1000,
+        tasks: None,
     };
     server.handle(request, &scope).await
 }

@@ -1,0 +1,425 @@
+//! The Tasks extension (`io.modelcontextprotocol/tasks`) as protocol 2026-07-28 defines it:
+//! a `tools/call` may answer with a task handle (`resultType: "task"`) that the client polls
+//! with `tasks/get`, feeds input with `tasks/update` and stops with `tasks/cancel`.
+//!
+//! This module is the task's state machine and wire shapes, in plain Rust: a
+//! [`TaskRecord`] is what the task's store keeps, and every change to it (a run's outcome,
+//! the client's input, a cancellation, the alarm) is a method here, tested on the host.
+//! Where the record is kept and where the tool runs is the host's business ([`TaskHost`]).
+//!
+//! The rules (ext-tasks `specification/draft/tasks.md`):
+//! - statuses `working` → `input_required` ⇄ `working` → `completed` | `failed` |
+//!   `cancelled`; terminal statuses never change;
+//! - a tool result with `isError` is `completed`; only a JSON-RPC error is `failed`;
+//! - `inputRequests` holds every outstanding request; a key is never issued twice;
+//!   `tasks/update` ignores keys that are not outstanding and may answer some of them;
+//! - cancelling a finished task changes nothing and is still acknowledged.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::connection::Connection;
+use super::exchange::BoxFuture;
+use super::jsonrpc::{codes, RpcError};
+
+/// The extension's identifier, in `capabilities.extensions` and a request's `_meta`.
+pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
+/// A task lives this long from its creation unless the deployment says otherwise.
+pub const DEFAULT_TTL_MS: u64 = 60 * 60 * 1000;
+/// The shortest and longest lifetime a deployment may configure.
+pub const MIN_TTL_MS: u64 = 5 * 1000;
+pub const MAX_TTL_MS: u64 = 24 * 60 * 60 * 1000;
+/// How often a client should poll.
+pub const POLL_INTERVAL_MS: u64 = 1000;
+/// A run still working this long after it started is stopped and the task fails.
+pub const MAX_RUN_MS: i64 = 15 * 60 * 1000;
+
+/// How a tool takes part in tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskSupport {
+    /// Always answered synchronously.
+    #[default]
+    Forbidden,
+    /// A task when the client declared the extension (and the tool wants one for the call).
+    Optional,
+    /// Only as a task: a client without the extension gets -32021.
+    Required,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Working,
+    InputRequired,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+}
+
+/// True when a request's client capabilities declare the extension. A client declaring
+/// only 2025-11-25's `tasks` capability does not (SEP-2663).
+pub fn declares_tasks(capabilities: &Value) -> bool {
+    capabilities
+        .get("extensions")
+        .and_then(|e| e.get(EXTENSION))
+        .is_some_and(Value::is_object)
+}
+
+/// -32021: the request needs the extension, and the client did not declare it.
+pub fn missing_capability() -> RpcError {
+    RpcError::new(
+        codes::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!("Missing required client capability: this needs the tasks extension; declare params._meta[\"io.modelcontextprotocol/clientCapabilities\"].extensions[\"{EXTENSION}\"] = {{}}"),
+    )
+    .with_data(json!({ "requiredCapabilities": { "extensions": { EXTENSION: {} } } }))
+}
+
+/// -32602 for a task id that names no task this caller can see.
+pub fn not_found() -> RpcError {
+    RpcError::invalid_params(
+        "Failed to retrieve task: Task not found (it never existed, it expired, or it belongs to another caller)",
+    )
+}
+
+/// What a task starts from: the `tools/call` that created it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Seed {
+    pub tool: String,
+    /// Already checked against the tool's input schema.
+    pub arguments: Map<String, Value>,
+    /// The creating call's `inputResponses` (input gathered before the task existed).
+    #[serde(default)]
+    pub input_responses: Map<String, Value>,
+    #[serde(default)]
+    pub client_capabilities: Value,
+    #[serde(default)]
+    pub connection: Connection,
+}
+
+/// How one run of the tool ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    /// A `CallToolResult`, `isError` or not.
+    Completed(Value),
+    /// A JSON-RPC error.
+    Failed(RpcError),
+    /// The tool needs input: the requests by key, and the state to run again with.
+    InputRequired {
+        requests: Map<String, Value>,
+        state: Option<Value>,
+    },
+}
+
+/// What `tasks/update` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Updated {
+    /// The record changed and must be stored.
+    pub changed: bool,
+    /// Every outstanding request is answered: run the tool again.
+    pub resume: bool,
+}
+
+/// What the alarm does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alarm {
+    /// The task outlived its TTL: delete it.
+    Forget,
+    /// The run took too long and the task failed: store it, stop the run.
+    Stopped,
+    /// Nothing is due: set the alarm for [`TaskRecord::deadline`].
+    Keep,
+}
+
+/// Everything a task's store keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub id: String,
+    /// Who may see the task (the host's identity of the caller that created it).
+    pub owner: String,
+    pub seed: Seed,
+    pub status: Status,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Milliseconds since the epoch.
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    /// When the current run started (the watchdog counts from here).
+    pub run_started_ms: i64,
+    pub ttl_ms: u64,
+    /// Outstanding input requests by key.
+    #[serde(default)]
+    pub pending: Map<String, Value>,
+    /// The client's answers so far, by key.
+    #[serde(default)]
+    pub answers: Map<String, Value>,
+    /// Every key ever issued: a key is used for one request only.
+    #[serde(default)]
+    pub issued: Vec<String>,
+    /// The state the last run asked to be run again with.
+    #[serde(default)]
+    pub state: Option<Value>,
+    #[serde(default)]
+    pub result: Option<Value>,
+    #[serde(default)]
+    pub error: Option<RpcError>,
+    /// Which run is current: an outcome of an older run is dropped.
+    pub attempt: u32,
+}
+
+impl TaskRecord {
+    pub fn new(id: String, owner: String, seed: Seed, ttl_ms: u64, now: i64) -> Self {
+        TaskRecord {
+            id,
+            owner,
+            seed,
+            status: Status::Working,
+            message: Some("Working.".into()),
+            created_ms: now,
+            updated_ms: now,
+            run_started_ms: now,
+            ttl_ms,
+            pending: Map::new(),
+            answers: Map::new(),
+            issued: Vec::new(),
+            state: None,
+            result: None,
+            error: None,
+            attempt: 0,
+        }
+    }
+
+    pub fn expires_at(&self) -> i64 {
+        self.created_ms
+            .saturating_add(i64::try_from(self.ttl_ms).unwrap_or(i64::MAX))
+    }
+
+    /// Past its TTL: the task is gone, whatever its status.
+    pub fn expired(&self, now: i64) -> bool {
+        now >= self.expires_at()
+    }
+
+    /// When the alarm must next run: the watchdog while working, else the expiry.
+    pub fn deadline(&self) -> i64 {
+        let expiry = self.expires_at();
+        if self.status == Status::Working {
+            expiry.min(self.run_started_ms.saturating_add(MAX_RUN_MS))
+        } else {
+            expiry
+        }
+    }
+
+    pub fn on_alarm(&mut self, now: i64) -> Alarm {
+        if self.expired(now) {
+            return Alarm::Forget;
+        }
+        if self.status == Status::Working && now >= self.run_started_ms.saturating_add(MAX_RUN_MS) {
+            self.fail(
+                RpcError::internal("The task ran for more than 15 minutes and was stopped."),
+                now,
+            );
+            return Alarm::Stopped;
+        }
+        Alarm::Keep
+    }
+
+    /// The `Task` fields every answer about the task carries.
+    fn task(&self) -> Map<String, Value> {
+        let mut task = Map::new();
+        task.insert("taskId".into(), json!(self.id));
+        task.insert("status".into(), json!(self.status));
+        if let Some(message) = &self.message {
+            task.insert("statusMessage".into(), json!(message));
+        }
+        task.insert("createdAt".into(), json!(iso(self.created_ms)));
+        task.insert("lastUpdatedAt".into(), json!(iso(self.updated_ms)));
+        task.insert("ttlMs".into(), json!(self.ttl_ms));
+        task.insert("pollIntervalMs".into(), json!(POLL_INTERVAL_MS));
+        task
+    }
+
+    /// The `CreateTaskResult` that answers the `tools/call`.
+    pub fn created(&self) -> Value {
+        let mut task = self.task();
+        task.insert("resultType".into(), json!("task"));
+        Value::Object(task)
+    }
+
+    /// The `tasks/get` result: the task and what its status carries.
+    pub fn detailed(&self) -> Value {
+        let mut task = self.task();
+        task.insert("resultType".into(), json!("complete"));
+        match self.status {
+            Status::InputRequired => {
+                task.insert("inputRequests".into(), Value::Object(self.pending.clone()));
+            }
+            Status::Completed => {
+                task.insert("result".into(), self.result.clone().unwrap_or_default());
+            }
+            Status::Failed => {
+                task.insert("error".into(), json!(self.error));
+            }
+            Status::Working | Status::Cancelled => {}
+        }
+        Value::Object(task)
+    }
+
+    /// The answers a run replays with: those given before the task, then during it.
+    pub fn run_answers(&self) -> Map<String, Value> {
+        let mut answers = self.seed.input_responses.clone();
+        answers.extend(self.answers.clone());
+        answers
+    }
+
+    /// Shows a running task's progress as its status message.
+    pub fn progress(&mut self, message: String, now: i64) {
+        if self.status == Status::Working {
+            self.message = Some(message);
+            self.updated_ms = now;
+        }
+    }
+
+    /// `tasks/update`: records answers to outstanding requests. A malformed answer to an
+    /// outstanding request is refused and nothing is recorded; other keys are ignored.
+    pub fn update(
+        &mut self,
+        responses: &Map<String, Value>,
+        now: i64,
+    ) -> Result<Updated, RpcError> {
+        let unchanged = Updated {
+            changed: false,
+            resume: false,
+        };
+        if self.status != Status::InputRequired {
+            return Ok(unchanged);
+        }
+        let answered: Vec<(&String, &Value)> = responses
+            .iter()
+            .filter(|(key, _)| self.pending.contains_key(*key))
+            .collect();
+        if let Some((key, _)) = answered.iter().find(|(_, answer)| !answer.is_object()) {
+            return Err(RpcError::invalid_params(format!(
+                "inputResponses.{key} must be the result of the request it answers (an object)"
+            )));
+        }
+        if answered.is_empty() {
+            return Ok(unchanged);
+        }
+        for (key, answer) in answered {
+            self.pending.remove(key);
+            self.answers.insert(key.clone(), answer.clone());
+        }
+        self.updated_ms = now;
+        let resume = self.pending.is_empty();
+        if resume {
+            self.status = Status::Working;
+            self.message = Some("Working.".into());
+            self.attempt = self.attempt.wrapping_add(1);
+            self.run_started_ms = now;
+        }
+        Ok(Updated {
+            changed: true,
+            resume,
+        })
+    }
+
+    /// `tasks/cancel`: a task still going becomes `cancelled` at once and its run is
+    /// dropped. True when the record changed.
+    pub fn cancel(&mut self, now: i64) -> bool {
+        if self.status.is_terminal() {
+            return false;
+        }
+        self.status = Status::Cancelled;
+        self.message = Some("Cancelled by the client.".into());
+        self.pending.clear();
+        self.state = None;
+        self.attempt = self.attempt.wrapping_add(1);
+        self.updated_ms = now;
+        true
+    }
+
+    fn fail(&mut self, error: RpcError, now: i64) {
+        self.status = Status::Failed;
+        self.message = Some(error.message.clone());
+        self.error = Some(error);
+        self.pending.clear();
+        self.state = None;
+        self.attempt = self.attempt.wrapping_add(1);
+        self.updated_ms = now;
+    }
+
+    /// Records how run `attempt` ended. True when the record changed; an outcome of a run
+    /// that is no longer current (cancelled, stopped, superseded) changes nothing.
+    pub fn finish(&mut self, attempt: u32, outcome: RunOutcome, now: i64) -> bool {
+        if attempt != self.attempt || self.status != Status::Working {
+            return false;
+        }
+        match outcome {
+            RunOutcome::Completed(mut result) => {
+                if let Value::Object(result) = &mut result {
+                    result.insert("resultType".into(), json!("complete"));
+                }
+                self.status = Status::Completed;
+                self.message = None;
+                self.result = Some(result);
+                self.state = None;
+                self.updated_ms = now;
+            }
+            RunOutcome::Failed(error) => self.fail(error, now),
+            RunOutcome::InputRequired { requests, state } => {
+                let answered = |key: &String| {
+                    self.answers.contains_key(key) || self.seed.input_responses.contains_key(key)
+                };
+                if requests.is_empty() || requests.keys().any(answered) {
+                    let why = "The tool asked again for input it already has (or for nothing).";
+                    self.fail(RpcError::internal(why), now);
+                    return true;
+                }
+                for key in requests.keys() {
+                    if !self.issued.contains(key) {
+                        self.issued.push(key.clone());
+                    }
+                }
+                let keys: Vec<&str> = requests.keys().map(String::as_str).collect();
+                self.message = Some(format!("Waiting for input: {}.", keys.join(", ")));
+                self.pending = requests;
+                self.state = state;
+                self.status = Status::InputRequired;
+                self.updated_ms = now;
+            }
+        }
+        true
+    }
+}
+
+/// ISO 8601 in UTC with milliseconds, e.g. `2026-11-30T03:27:22.831Z`.
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Where tasks live and run; the transport provides it for 2026-07-28 requests. Each
+/// method acts for the request's caller, who sees only their own tasks.
+pub trait TaskHost {
+    /// Creates a task and starts its run. Answers the `CreateTaskResult` once the task is
+    /// stored, so that a `tasks/get` for it succeeds.
+    fn create(&self, seed: Seed) -> BoxFuture<'_, Result<Value, RpcError>>;
+    /// The `tasks/get` result.
+    fn get(&self, id: &str) -> BoxFuture<'_, Result<Value, RpcError>>;
+    fn update(
+        &self,
+        id: &str,
+        responses: Map<String, Value>,
+    ) -> BoxFuture<'_, Result<(), RpcError>>;
+    fn cancel(&self, id: &str) -> BoxFuture<'_, Result<(), RpcError>>;
+}
+
+#[cfg(test)]
+#[path = "task_tests.rs"]
+mod tests;
