@@ -171,7 +171,6 @@ fn check_policy(origin: &str, listed: &[String], tokens_required: bool) {
 fn is_canonical_origin(origin: &str) -> bool {
     origin == "null"
         || Url::parse(origin).is_ok_and(|url| {
-            matches!(url.scheme(), "http" | "https")
-                && url.origin().ascii_serialization() == origin
+            matches!(url.scheme(), "http" | "https") && url.origin().ascii_serialization() == origin
         })
 }
