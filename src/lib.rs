@@ -14,11 +14,13 @@ pub mod limits;
 pub mod mcp;
 pub mod random;
 pub mod session;
+pub mod tasks;
 pub mod tools;
 pub mod transport;
 
 pub use auth::oauth::grant::OAuthGrant;
 pub use session::durable::McpSession;
+pub use tasks::durable::McpTask;
 
 use serde_json::json;
 use worker::{console_error, event, Context, Env, Headers, Method, Request, Response};

@@ -79,19 +79,17 @@ pub fn check_arguments(
         match (value, header(&field.to_ascii_lowercase())) {
             (None, None) => {}
             (None, Some(_)) => {
-                return Err(refuse(format!(
-                    "the {field} header is present but {at} is not set"
-                )))
+                return Err(refuse(format!("{field} is present but {at} is not set")))
             }
             (Some(_), None) => {
                 return Err(refuse(format!(
-                    "the {field} header is required because {at} is set"
+                    "{field} is missing but {at} is set (send it with that value)"
                 )))
             }
             (Some(body), Some(raw)) => {
                 let Some(text) = decode_header_value(&raw) else {
                     return Err(refuse(format!(
-                        "the {field} header is not a valid value (visible ASCII, or =?base64?…?= holding valid Base64 of UTF-8)"
+                        "{field} is not a valid value (visible ASCII, or =?base64?…?= holding valid Base64 of UTF-8)"
                     )));
                 };
                 if !matches(body, &text) {
@@ -108,12 +106,21 @@ pub fn check_arguments(
 }
 
 /// True when a decoded header repeats a body value: strings exactly, booleans as `true`
-/// or `false`, numbers numerically (`42.0` is `42`). Objects and arrays never match.
+/// or `false`, integers numerically (`42.0` is `42`). Objects and arrays never match.
 fn matches(body: &Value, text: &str) -> bool {
     match body {
         Value::String(s) => s == text,
         Value::Bool(b) => text == if *b { "true" } else { "false" },
-        Value::Number(n) => text.parse::<f64>().ok() == n.as_f64(),
+        Value::Number(n) => {
+            // No float parser (it would cost the bundle its tables): an integer may be
+            // written with a fractional part of zeros; any other number as JSON writes it.
+            let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+            let zeros = fraction.bytes().all(|b| b == b'0');
+            match n.as_i64() {
+                Some(i) => zeros && whole.parse::<i64>().ok() == Some(i),
+                None => n.to_string() == text,
+            }
+        }
         _ => false,
     }
 }

@@ -15,7 +15,7 @@
 //!   `tasks/update` ignores keys that are not outstanding and may answer some of them;
 //! - cancelling a finished task changes nothing and is still acknowledged.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::connection::Connection;
@@ -46,7 +46,7 @@ pub enum TaskSupport {
     Required,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Working,
@@ -57,6 +57,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// The inverse of the `Serialize` names.
+    fn parse(text: &str) -> Option<Status> {
+        Some(match text {
+            "working" => Status::Working,
+            "input_required" => Status::InputRequired,
+            "completed" => Status::Completed,
+            "failed" => Status::Failed,
+            "cancelled" => Status::Cancelled,
+            _ => return None,
+        })
+    }
+
     pub fn is_terminal(self) -> bool {
         matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
     }
@@ -88,18 +100,56 @@ pub fn not_found() -> RpcError {
 }
 
 /// What a task starts from: the `tools/call` that created it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Seed {
     pub tool: String,
     /// Already checked against the tool's input schema.
     pub arguments: Map<String, Value>,
     /// The creating call's `inputResponses` (input gathered before the task existed).
-    #[serde(default)]
     pub input_responses: Map<String, Value>,
-    #[serde(default)]
     pub client_capabilities: Value,
-    #[serde(default)]
     pub connection: Connection,
+}
+
+// Records are read back by hand, not with a derived `Deserialize`: the derived visitors
+// cost the bundle several times the code below.
+fn object(value: Option<&Value>) -> Map<String, Value> {
+    match value {
+        Some(Value::Object(map)) => map.clone(),
+        _ => Map::new(),
+    }
+}
+
+fn string(value: Option<&Value>) -> Option<String> {
+    value.and_then(Value::as_str).map(str::to_string)
+}
+
+/// A value that may be absent: JSON null is absence.
+fn optional(value: Option<&Value>) -> Option<Value> {
+    value.filter(|v| !v.is_null()).cloned()
+}
+
+impl Seed {
+    /// Reads a seed written by `Serialize`.
+    pub fn from_json(json: &Value) -> Option<Seed> {
+        let connection = json.get("connection");
+        Some(Seed {
+            tool: string(json.get("tool"))?,
+            arguments: object(json.get("arguments")),
+            input_responses: object(json.get("input_responses")),
+            client_capabilities: optional(json.get("client_capabilities")).unwrap_or_default(),
+            connection: Connection {
+                offered: connection
+                    .and_then(|c| c.get("offered"))
+                    .and_then(Value::as_array)
+                    .map(|names| names.iter().filter_map(|n| string(Some(n))).collect()),
+                lockdown: connection
+                    .and_then(|c| c.get("lockdown"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            },
+        })
+    }
 }
 
 /// How one run of the tool ended.
@@ -137,14 +187,13 @@ pub enum Alarm {
 }
 
 /// Everything a task's store keeps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskRecord {
     pub id: String,
     /// Who may see the task (the host's identity of the caller that created it).
     pub owner: String,
     pub seed: Seed,
     pub status: Status,
-    #[serde(default)]
     pub message: Option<String>,
     /// Milliseconds since the epoch.
     pub created_ms: i64,
@@ -153,26 +202,47 @@ pub struct TaskRecord {
     pub run_started_ms: i64,
     pub ttl_ms: u64,
     /// Outstanding input requests by key.
-    #[serde(default)]
     pub pending: Map<String, Value>,
     /// The client's answers so far, by key.
-    #[serde(default)]
     pub answers: Map<String, Value>,
     /// Every key ever issued: a key is used for one request only.
-    #[serde(default)]
     pub issued: Vec<String>,
     /// The state the last run asked to be run again with.
-    #[serde(default)]
     pub state: Option<Value>,
-    #[serde(default)]
     pub result: Option<Value>,
-    #[serde(default)]
     pub error: Option<RpcError>,
     /// Which run is current: an outcome of an older run is dropped.
     pub attempt: u32,
 }
 
 impl TaskRecord {
+    /// Reads a record written by `Serialize`; `None` if it is not one.
+    pub fn from_json(json: &Value) -> Option<TaskRecord> {
+        let get = |key: &str| json.get(key);
+        let int = |key: &str| get(key).and_then(Value::as_i64);
+        Some(TaskRecord {
+            id: string(get("id"))?,
+            owner: string(get("owner"))?,
+            seed: Seed::from_json(get("seed")?)?,
+            status: Status::parse(get("status")?.as_str()?)?,
+            message: string(get("message")),
+            created_ms: int("created_ms")?,
+            updated_ms: int("updated_ms")?,
+            run_started_ms: int("run_started_ms")?,
+            ttl_ms: get("ttl_ms").and_then(Value::as_u64)?,
+            pending: object(get("pending")),
+            answers: object(get("answers")),
+            issued: get("issued")
+                .and_then(Value::as_array)
+                .map(|keys| keys.iter().filter_map(|k| string(Some(k))).collect())
+                .unwrap_or_default(),
+            state: optional(get("state")),
+            result: optional(get("result")),
+            error: get("error").and_then(RpcError::from_json),
+            attempt: u32::try_from(int("attempt")?).ok()?,
+        })
+    }
+
     pub fn new(id: String, owner: String, seed: Seed, ttl_ms: u64, now: i64) -> Self {
         TaskRecord {
             id,
@@ -311,9 +381,14 @@ impl TaskRecord {
             return Ok(unchanged);
         }
         for (key, answer) in answered {
-            self.pending.remove(key);
             self.answers.insert(key.clone(), answer.clone());
         }
+        // Rebuilt rather than removed from: map removal costs the bundle its own code.
+        let pending = std::mem::take(&mut self.pending);
+        self.pending = pending
+            .into_iter()
+            .filter(|(key, _)| !self.answers.contains_key(key))
+            .collect();
         self.updated_ms = now;
         let resume = self.pending.is_empty();
         if resume {

@@ -260,7 +260,16 @@ fn progress_shows_as_the_status_message_while_working() {
 fn the_record_round_trips_through_storage() {
     let mut task = record();
     task.finish(0, ask(&["a"]), 2_000);
-    let stored = serde_json::to_string(&task).unwrap();
-    let back: TaskRecord = serde_json::from_str(&stored).unwrap();
-    assert_eq!(back, task);
+    task.seed.connection = Connection {
+        offered: Some(vec!["slow_compute".into()]),
+        lockdown: true,
+    };
+    task.seed.input_responses = map(json!({"k": {"action": "accept"}}));
+    task.state = Some(json!({"round": 2}));
+    let stored = serde_json::to_value(&task).unwrap();
+    assert_eq!(TaskRecord::from_json(&stored).unwrap(), task);
+    task.finish(0, RunOutcome::Failed(RpcError::internal("x")), 3_000);
+    let stored = serde_json::to_value(&task).unwrap();
+    assert_eq!(TaskRecord::from_json(&stored).unwrap(), task);
+    assert!(TaskRecord::from_json(&json!({"id": "x"})).is_none());
 }

@@ -1,6 +1,7 @@
 //! Runs one request on the server with what it needs from the Workers runtime: a GitHub
 //! client for the caller (with the ETag cache in KV), the request-state signer, and the clock. Both eras come here:
-//! legacy requests from the session's Durable Object, modern ones from the Worker.
+//! legacy requests from the session's Durable Object, modern ones from the Worker; and
+//! each run of a 2026-07-28 task, from the task's Durable Object.
 
 use crate::auth::caller::Caller;
 use crate::config::Config;
@@ -10,7 +11,29 @@ use crate::github::GitHub;
 use crate::mcp::exchange::Peer;
 use crate::mcp::jsonrpc::Request;
 use crate::mcp::server::{Declared, Handled, Scope, Server};
+use crate::mcp::task::{RunOutcome, TaskHost, TaskRecord};
+use crate::mcp::version::ProtocolVersion;
 
+/// The caller's GitHub, through the ETag cache in KV when the binding exists.
+fn github<'a>(
+    config: &'a Config,
+    caller: &'a Caller,
+    http: &'a FetchClient,
+    cache: Option<&'a KvCache>,
+) -> GitHub<'a> {
+    let github = GitHub::new(
+        &config.github_api_url,
+        &config.github_web_url,
+        caller.github_token.as_ref(),
+        http,
+    );
+    match cache {
+        Some(cache) => github.with_cache(cache, &caller.subject),
+        None => github,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     env: &worker::Env,
     server: &Server,
@@ -19,19 +42,10 @@ pub async fn run(
     caller: &Caller,
     declared: Declared,
     peer: &dyn Peer,
+    tasks: Option<&dyn TaskHost>,
 ) -> Handled {
-    let http_client = FetchClient;
-    // Conditional requests through the ETag cache in KV; without the binding, plain GETs.
     let cache = env.kv(crate::auth::KV_BINDING).ok().map(KvCache);
-    let mut github = GitHub::new(
-        &config.github_api_url,
-        &config.github_web_url,
-        caller.github_token.as_ref(),
-        &http_client,
-    );
-    if let Some(cache) = &cache {
-        github = github.with_cache(cache, &caller.subject);
-    }
+    let github = github(config, caller, &FetchClient, cache.as_ref());
     let state_signer = config.state_signer();
     let policy = config.content_policy(&declared.connection);
     let scope = Scope {
@@ -45,7 +59,38 @@ pub async fn run(
         peer,
         state_signer: &state_signer,
         now: crate::now_ms() / 1000,
-        tasks: None,
+        tasks,
     };
     server.handle(request, &scope).await
+}
+
+/// One run of a task's tool, as a 2026-07-28 request of its creator: the capabilities and
+/// connection it was created with, and no task host (a task makes no tasks).
+pub async fn run_task(
+    env: &worker::Env,
+    server: &Server,
+    config: &Config,
+    record: &TaskRecord,
+    caller: &Caller,
+    peer: &dyn Peer,
+) -> RunOutcome {
+    let cache = env.kv(crate::auth::KV_BINDING).ok().map(KvCache);
+    let github = github(config, caller, &FetchClient, cache.as_ref());
+    let state_signer = config.state_signer();
+    let connection = &record.seed.connection;
+    let policy = config.content_policy(connection);
+    let scope = Scope {
+        version: ProtocolVersion::V2026_07_28,
+        client_capabilities: record.seed.client_capabilities.clone(),
+        log_level: None,
+        caller,
+        connection,
+        policy: &policy,
+        github: &github,
+        peer,
+        state_signer: &state_signer,
+        now: crate::now_ms() / 1000,
+        tasks: None,
+    };
+    server.run_task(record, &scope).await
 }

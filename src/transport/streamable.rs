@@ -20,6 +20,7 @@ use crate::mcp::modern;
 use crate::mcp::server::Declared;
 use crate::mcp::version::ProtocolVersion;
 use crate::session::internal::{self, Op};
+use crate::tasks::host::DoTaskHost;
 
 /// The largest POST body we read (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -195,6 +196,11 @@ async fn modern_post(
         }
     };
     let server = crate::tools::server_for(config);
+    if request.method == "tools/call" {
+        if let Err(rejection) = crate::mcp::param_headers::check(&server, &request, &header) {
+            return http::rpc_error_for(rejection.status, Some(request.id), rejection.error);
+        }
+    }
     if request.method == "server/discover" {
         let discovered = modern::discover(&server, &connection);
         let result = modern::decorate(&request.method, discovered, &server);
@@ -212,8 +218,22 @@ async fn modern_post(
             outbox: task_outbox.clone(),
             replies: None,
         };
-        let handled =
-            dispatch::run(&env, &server, &config, &request, &caller, declared, &peer).await;
+        let tasks = DoTaskHost {
+            env: &env,
+            caller: &caller,
+            ttl_ms: config.task_ttl_ms,
+        };
+        let handled = dispatch::run(
+            &env,
+            &server,
+            &config,
+            &request,
+            &caller,
+            declared,
+            &peer,
+            Some(&tasks),
+        )
+        .await;
         let mut response = handled.response;
         if let Ok(result) = response.outcome {
             response.outcome = Ok(modern::decorate(&request.method, result, &server));
