@@ -237,34 +237,52 @@ describe('5. unauthenticated writes are bounded', () => {
 describe('6. every body cap holds while reading', () => {
   const CHUNK = 64 * 1024;
   /**
-   * Streams `total` bytes in 64 KiB chunks, one every 10 ms, and says how many the client had
-   * handed over when the answer came. A server that reads the whole body first answers only
-   * after the last chunk; one that enforces its cap while reading answers long before.
+   * POSTs a chunked body of `total` bytes over a raw socket, one 64 KiB chunk every 20 ms,
+   * reading the answer as soon as it comes and sending no more after it. Says how many bytes
+   * had been sent when the status line arrived. A server that reads the whole body first
+   * answers only after the last chunk; one that enforces its cap while reading answers long
+   * before. (A raw socket, because a server that answers early and closes may reset the
+   * connection under a client still writing, and fetch then loses the answer it had.)
    */
-  function slowBody(total) {
-    const chunk = new Uint8Array(CHUNK).fill(0x20);
-    const state = { sent: 0 };
-    state.stream = new ReadableStream({
-      async pull(controller) {
-        if (state.sent >= total) return controller.close();
-        await new Promise((r) => setTimeout(r, 10));
-        state.sent += chunk.length;
-        controller.enqueue(chunk);
-      },
+  function post(url, contentType, total) {
+    const u = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(u.port), u.hostname);
+      let sent = 0;
+      let answered = null;
+      let response = '';
+      let timer;
+      const finish = () => {
+        clearTimeout(timer);
+        socket.destroy();
+        const [head, ...rest] = response.split('\r\n\r\n');
+        const status = Number(head.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0);
+        resolve({ status, sentWhenAnswered: answered ?? sent, text: rest.join('\r\n\r\n'), total });
+      };
+      const chunk = Buffer.concat([Buffer.from(`${CHUNK.toString(16)}\r\n`), Buffer.alloc(CHUNK, 0x20), Buffer.from('\r\n')]);
+      const pump = () => {
+        if (answered !== null || socket.destroyed) return;
+        if (sent >= total) return socket.write('0\r\n\r\n');
+        socket.write(chunk);
+        sent += CHUNK;
+        timer = setTimeout(pump, 20);
+      };
+      socket.setTimeout(90_000, () => socket.destroy(new Error('no answer within 90 s')));
+      socket.on('connect', () => {
+        socket.write(
+          `POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: ${contentType}\r\nAccept: application/json, text/event-stream\r\n` +
+            `CF-Connecting-IP: ${newAddress()}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
+        );
+        pump();
+      });
+      socket.on('data', (d) => {
+        if (answered === null) answered = sent;
+        response += d.toString('latin1');
+      });
+      socket.on('end', finish);
+      // A reset after the answer arrived loses nothing: the answer is already read.
+      socket.on('error', (e) => (answered === null ? reject(e) : finish()));
     });
-    return state;
-  }
-
-  async function post(url, contentType, total) {
-    const body = slowBody(total);
-    const r = await fetch(url, {
-      method: 'POST',
-      duplex: 'half',
-      body: body.stream,
-      headers: { 'content-type': contentType, accept: 'application/json, text/event-stream', 'cf-connecting-ip': newAddress() },
-      signal: AbortSignal.timeout(60_000),
-    });
-    return { status: r.status, sentWhenAnswered: body.sent, text: await r.text(), total };
   }
 
   for (const [path, type, cap] of [
