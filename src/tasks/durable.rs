@@ -219,12 +219,21 @@ impl McpTask {
                 live.run.replace(finished);
             }
             let current = live.record.borrow().clone();
-            let Some(mut current) = current else {
+            let Some(before) = current else {
                 return;
             };
-            if current.finish(attempt, outcome, now_ms()) {
-                if let Err(error) = save(&storage, &live, current).await {
-                    worker::console_error!("could not store a task's outcome: {error}");
+            let mut done = before.clone();
+            if !done.finish(attempt, outcome, now_ms()) {
+                return;
+            }
+            if let Err(error) = save(&storage, &live, done).await {
+                // Most likely a result over the 2 MB a stored value may hold.
+                worker::console_error!("could not store a task's outcome: {error}");
+                let mut failed = before;
+                let why = RpcError::internal("The task's result could not be stored.");
+                failed.finish(attempt, RunOutcome::Failed(why), now_ms());
+                if let Err(error) = save(&storage, &live, failed).await {
+                    worker::console_error!("could not store a task's failure: {error}");
                 }
             }
         });
