@@ -197,11 +197,7 @@ impl Server {
         if version >= ProtocolVersion::V2025_03_26 {
             capabilities.insert("completions".into(), json!({}));
         }
-        let tasks = self
-            .tools
-            .iter()
-            .any(|(d, t)| t.tasks() != TaskSupport::Forbidden && connection.offers(d.name));
-        if version.is_modern() && tasks {
+        if version.is_modern() && self.offers_tasks(connection) {
             capabilities.insert("extensions".into(), json!({ task::EXTENSION: {} }));
         }
         Value::Object(capabilities)

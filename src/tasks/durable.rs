@@ -3,8 +3,9 @@
 //! It keeps the task's [`TaskRecord`] (one storage key), runs the task's tool in place
 //! (a spawned future, stopped through an abort handle when the task is cancelled), and
 //! owns the task's one alarm: the watchdog while a run is working, then the expiry, when
-//! everything is deleted. Every decision is a method of the record (`mcp::task`, tested on
-//! the host); this object loads, calls it, and stores.
+//! everything is deleted. Every decision is taken in `mcp::task` (`apply` for operations,
+//! `TaskRecord::on_alarm`, `TaskRecord::finish` for a run's outcome), tested on the host;
+//! this object loads the record once, asks, and stores what it is told.
 //!
 //! Operations come from the Worker ([`super::host`]) with the authenticated caller; a
 //! caller who does not own the task is told it does not exist. The record is written
@@ -25,7 +26,7 @@ use crate::auth::caller::Caller;
 use crate::config::Config;
 use crate::mcp::exchange::{BoxFuture, Peer};
 use crate::mcp::jsonrpc::{Notification, RpcError};
-use crate::mcp::task::{self, Alarm, RunOutcome, Seed, Status, TaskRecord};
+use crate::mcp::task::{self, Alarm, Change, Op, RunOutcome, Seed, TaskRecord};
 use crate::now_ms;
 use crate::session::internal::CALLER_HEADER;
 use crate::transport::dispatch;
@@ -66,12 +67,9 @@ impl DurableObject for McpTask {
             return Response::error("no caller", 400);
         };
         let body: Value = serde_json::from_str(&req.text().await?).unwrap_or_default();
-        let answer = match req.path().as_str() {
-            "/create" => self.create(&caller, &body).await?,
-            "/get" => self.get(&caller).await?,
-            "/update" => self.update(&caller, &body).await?,
-            "/cancel" => self.cancel(&caller).await?,
-            _ => Err(RpcError::invalid_request("unknown task operation")),
+        let answer = match operation(&req.path(), &body) {
+            Some(op) => self.apply(op, caller).await?,
+            None => Err(RpcError::invalid_request("malformed task operation")),
         };
         Response::from_json(&match answer {
             Ok(ok) => json!({ "ok": ok }),
@@ -118,84 +116,28 @@ impl McpTask {
         Ok(stored)
     }
 
-    /// The task, if `caller` owns it and it has not expired (an expired one is deleted).
-    async fn owned(&self, caller: &Caller) -> worker::Result<Option<TaskRecord>> {
-        let owner = owner_of(caller);
-        let Some(record) = self.load().await?.filter(|r| r.owner == owner) else {
-            return Ok(None);
+    /// One operation: the record is read once, the decision taken by `task::apply`, and
+    /// the record written (or deleted) before the answer goes out.
+    async fn apply(&self, op: Op, caller: Caller) -> worker::Result<Answer> {
+        let stored = self.load().await?;
+        let running = match (&stored, self.live.run.borrow().as_ref()) {
+            (Some(record), Some((attempt, _))) => *attempt == record.attempt,
+            _ => false,
         };
-        if record.expired(now_ms()) {
-            self.forget().await?;
-            return Ok(None);
-        }
-        Ok(Some(record))
-    }
-
-    async fn create(&self, caller: &Caller, body: &Value) -> worker::Result<Answer> {
-        if self.load().await?.is_some() {
-            return Ok(Err(RpcError::internal("that task id is already in use")));
-        }
-        let id = body.get("id").and_then(Value::as_str);
-        let ttl = body.get("ttlMs").and_then(Value::as_u64);
-        let seed = body.get("seed").and_then(Seed::from_json);
-        let (Some(id), Some(ttl), Some(seed)) = (id, ttl, seed) else {
-            return Ok(Err(RpcError::invalid_request("malformed task creation")));
-        };
-        let record = TaskRecord::new(id.into(), owner_of(caller), seed, ttl, now_ms());
-        let created = record.created();
-        save(&self.state.storage(), &self.live, record.clone()).await?;
-        self.start(record, caller.clone());
-        Ok(Ok(created))
-    }
-
-    async fn get(&self, caller: &Caller) -> worker::Result<Answer> {
-        let Some(record) = self.owned(caller).await? else {
-            return Ok(Err(task::not_found()));
-        };
-        let running = self
-            .live
-            .run
-            .borrow()
-            .as_ref()
-            .is_some_and(|(attempt, _)| *attempt == record.attempt);
-        if record.status == Status::Working && !running {
-            // The run was lost with the object's memory: start it again.
-            self.start(record.clone(), caller.clone());
-        }
-        Ok(Ok(record.detailed()))
-    }
-
-    async fn update(&self, caller: &Caller, body: &Value) -> worker::Result<Answer> {
-        let Some(mut record) = self.owned(caller).await? else {
-            return Ok(Err(task::not_found()));
-        };
-        let Some(Value::Object(responses)) = body.get("inputResponses") else {
-            return Ok(Err(RpcError::invalid_params(
-                "inputResponses must be an object",
-            )));
-        };
-        let updated = match record.update(responses, now_ms()) {
-            Ok(updated) => updated,
-            Err(error) => return Ok(Err(error)),
-        };
-        if updated.changed {
-            save(&self.state.storage(), &self.live, record.clone()).await?;
-        }
-        if updated.resume {
-            self.start(record, caller.clone());
-        }
-        Ok(Ok(json!({})))
-    }
-
-    async fn cancel(&self, caller: &Caller) -> worker::Result<Answer> {
-        let Some(mut record) = self.owned(caller).await? else {
-            return Ok(Err(task::not_found()));
-        };
-        if record.cancel(now_ms()) {
+        let decision = task::apply(stored, &owner_of(&caller), op, running, now_ms());
+        if decision.stop {
             self.stop();
-            save(&self.state.storage(), &self.live, record).await?;
         }
-        Ok(Ok(json!({})))
+        match decision.change {
+            Change::Keep => {}
+            Change::Save(record) => save(&self.state.storage(), &self.live, *record).await?,
+            Change::Forget => self.forget().await?,
+        }
+        if let Some(record) = decision.run {
+            // Started anew, input answered, or lost with the object's memory.
+            self.start(record, caller);
+        }
+        Ok(decision.answer)
     }
 
     /// Runs the tool for the record's current attempt, in the background.
@@ -270,6 +212,21 @@ async fn arm(storage: &Storage, record: &TaskRecord) -> worker::Result<()> {
     storage
         .set_alarm(record.deadline().saturating_sub(now_ms()).max(0))
         .await
+}
+
+/// The operation a request from the Worker asks for, if it is well formed.
+fn operation(path: &str, body: &Value) -> Option<Op> {
+    Some(match path {
+        "/create" => Op::Create {
+            id: body.get("id")?.as_str()?.to_string(),
+            seed: Seed::from_json(body.get("seed")?)?,
+            ttl_ms: body.get("ttlMs")?.as_u64()?,
+        },
+        "/get" => Op::Get,
+        "/update" => Op::Update(body.get("inputResponses")?.as_object()?.clone()),
+        "/cancel" => Op::Cancel,
+        _ => return None,
+    })
 }
 
 /// One run of the task's tool, as its creator.

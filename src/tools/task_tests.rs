@@ -17,7 +17,7 @@ use crate::mcp::exchange::{BoxFuture, SilentPeer};
 use crate::mcp::jsonrpc::{Request, RequestId, RpcError};
 use crate::mcp::request_state::StateSigner;
 use crate::mcp::server::Scope;
-use crate::mcp::task::{self, Seed, Status, TaskHost, TaskRecord};
+use crate::mcp::task::{self, Change, Op, Seed, TaskHost, TaskRecord};
 use crate::mcp::tool::ContentPolicy;
 use crate::mcp::version::ProtocolVersion;
 
@@ -81,45 +81,60 @@ fn scope<'a>(
     }
 }
 
-/// Keeps tasks in memory and runs a working task's tool when it is read.
+/// A task store in memory, deciding every operation with `task::apply` as the Durable
+/// Object does; the runs it is told to start wait until the next `tasks/get` (a poll).
 struct Memory<'s> {
     server: &'s Server,
     parts: Parts,
     records: RefCell<Vec<TaskRecord>>,
+    runs: RefCell<Vec<TaskRecord>>,
 }
 
 impl Memory<'_> {
-    fn with<R>(&self, id: &str, f: impl FnOnce(&mut TaskRecord) -> R) -> Result<R, RpcError> {
+    async fn op(&self, id: String, op: Op) -> Result<Value, RpcError> {
+        if op == Op::Get {
+            self.run_waiting().await;
+        }
+        let stored = self.records.borrow().iter().find(|r| r.id == id).cloned();
+        let decision = task::apply(stored, "local", op, true, 3_000);
+        if decision.stop {
+            self.runs.borrow_mut().retain(|r| r.id != id);
+        }
         let mut records = self.records.borrow_mut();
-        let record = records.iter_mut().find(|r| r.id == id);
-        record.map(f).ok_or_else(task::not_found)
+        records.retain(|r| r.id != id || decision.change == Change::Keep);
+        if let Change::Save(record) = decision.change {
+            records.push(*record);
+        }
+        self.runs.borrow_mut().extend(decision.run);
+        decision.answer
+    }
+
+    async fn run_waiting(&self) {
+        let runs = self.runs.take();
+        for run in runs {
+            let seed = &run.seed;
+            let caps = seed.client_capabilities.clone();
+            let modern = ProtocolVersion::V2026_07_28;
+            let github = github(&self.parts);
+            let scope = scope(&self.parts, &github, modern, caps, &seed.connection, None);
+            let outcome = self.server.run_task(&run, &scope).await;
+            let mut records = self.records.borrow_mut();
+            if let Some(record) = records.iter_mut().find(|r| r.id == run.id) {
+                record.finish(run.attempt, outcome, 2_000);
+            }
+        }
     }
 }
 
 impl TaskHost for Memory<'_> {
     fn create(&self, seed: Seed) -> BoxFuture<'_, Result<Value, RpcError>> {
         let id = format!("task-{}", self.records.borrow().len());
-        let record = TaskRecord::new(id, "local".into(), seed, task::DEFAULT_TTL_MS, 1_000);
-        let created = record.created();
-        self.records.borrow_mut().push(record);
-        Box::pin(async move { Ok(created) })
+        let ttl_ms = task::DEFAULT_TTL_MS;
+        Box::pin(self.op(id.clone(), Op::Create { id, seed, ttl_ms }))
     }
 
     fn get(&self, id: &str) -> BoxFuture<'_, Result<Value, RpcError>> {
-        let id = id.to_string();
-        Box::pin(async move {
-            let record = self.with(&id, |r| r.clone())?;
-            if record.status == Status::Working {
-                let seed = &record.seed;
-                let caps = seed.client_capabilities.clone();
-                let modern = ProtocolVersion::V2026_07_28;
-                let github = github(&self.parts);
-                let scope = scope(&self.parts, &github, modern, caps, &seed.connection, None);
-                let outcome = self.server.run_task(&record, &scope).await;
-                self.with(&id, |r| r.finish(record.attempt, outcome, 2_000))?;
-            }
-            self.with(&id, |r| r.detailed())
-        })
+        Box::pin(self.op(id.to_string(), Op::Get))
     }
 
     fn update(
@@ -127,17 +142,13 @@ impl TaskHost for Memory<'_> {
         id: &str,
         responses: Map<String, Value>,
     ) -> BoxFuture<'_, Result<(), RpcError>> {
-        let result = self
-            .with(id, |r| r.update(&responses, 3_000))
-            .and_then(|updated| updated.map(|_| ()));
-        Box::pin(async move { result })
+        let update = self.op(id.to_string(), Op::Update(responses));
+        Box::pin(async move { update.await.map(|_| ()) })
     }
 
     fn cancel(&self, id: &str) -> BoxFuture<'_, Result<(), RpcError>> {
-        let result = self.with(id, |r| {
-            r.cancel(4_000);
-        });
-        Box::pin(async move { result })
+        let cancel = self.op(id.to_string(), Op::Cancel);
+        Box::pin(async move { cancel.await.map(|_| ()) })
     }
 }
 
@@ -147,34 +158,28 @@ fn with_tasks() -> Value {
     json!({ "elicitation": {}, "extensions": { EXTENSION: {} } })
 }
 
-struct Fixtures {
-    server: Server,
+fn fixtures() -> Server {
+    let config =
+        Config::from_lookup(|name| (name == "MCP_TOOLSETS").then(|| "conformance".to_string()))
+            .unwrap();
+    build_server(&config)
 }
 
-impl Fixtures {
-    fn new() -> Self {
-        let config =
-            Config::from_lookup(|name| (name == "MCP_TOOLSETS").then(|| "conformance".to_string()))
-                .unwrap();
-        Fixtures {
-            server: build_server(&config),
-        }
-    }
-
-    fn host(&self) -> Memory<'_> {
+impl<'s> Memory<'s> {
+    fn new(server: &'s Server) -> Self {
         Memory {
-            server: &self.server,
+            server,
             parts: Parts::new(),
             records: RefCell::new(Vec::new()),
+            runs: RefCell::new(Vec::new()),
         }
     }
 
-    /// One request in `version` with `capabilities`, through `host`.
+    /// One request in `version` with `capabilities`, with this store as its task host.
     fn send(
         &self,
-        host: &Memory<'_>,
         version: ProtocolVersion,
-        capabilities: Value,
+        caps: Value,
         method: &str,
         params: Value,
     ) -> Result<Value, RpcError> {
@@ -183,30 +188,17 @@ impl Fixtures {
             method: method.into(),
             params: Some(params),
         };
-        let tasks = version.is_modern().then_some(host as &dyn TaskHost);
+        let tasks = version.is_modern().then_some(self as &dyn TaskHost);
         let connection = Connection::default();
-        let github = github(&host.parts);
-        let scope = scope(
-            &host.parts,
-            &github,
-            version,
-            capabilities,
-            &connection,
-            tasks,
-        );
+        let github = github(&self.parts);
+        let scope = scope(&self.parts, &github, version, caps, &connection, tasks);
         block_on(self.server.handle(&request, &scope))
             .response
             .outcome
     }
 
-    fn modern(
-        &self,
-        host: &Memory<'_>,
-        caps: Value,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, RpcError> {
-        self.send(host, ProtocolVersion::V2026_07_28, caps, method, params)
+    fn modern(&self, caps: Value, method: &str, params: Value) -> Result<Value, RpcError> {
+        self.send(ProtocolVersion::V2026_07_28, caps, method, params)
     }
 }
 
@@ -220,9 +212,9 @@ fn task_id(created: &Value) -> Value {
 
 #[test]
 fn the_extension_is_advertised_in_2026_07_28_only() {
-    let f = Fixtures::new();
-    let host = f.host();
-    let discover = crate::mcp::modern::discover(&f.server, &Connection::default());
+    let server = fixtures();
+    let host = Memory::new(&server);
+    let discover = crate::mcp::modern::discover(&server, &Connection::default());
     assert_eq!(discover["capabilities"]["extensions"][EXTENSION], json!({}));
     assert!(discover["capabilities"].get("tasks").is_none());
     let init = Request {
@@ -230,21 +222,14 @@ fn the_extension_is_advertised_in_2026_07_28_only() {
         method: "initialize".into(),
         params: Some(json!({ "protocolVersion": "2025-11-25", "capabilities": with_tasks() })),
     };
-    let (_, result) = f.server.initialize(&init, &Connection::default()).unwrap();
+    let (_, result) = server.initialize(&init, &Connection::default()).unwrap();
     assert!(result["capabilities"].get("extensions").is_none());
     assert!(result["capabilities"].get("tasks").is_none());
     // Legacy sessions: no tasks methods, and a task-only tool runs synchronously.
     let legacy = ProtocolVersion::V2025_11_25;
-    let get = f.send(
-        &host,
-        legacy,
-        with_tasks(),
-        "tasks/get",
-        json!({"taskId": "x"}),
-    );
+    let get = host.send(legacy, with_tasks(), "tasks/get", json!({"taskId": "x"}));
     assert_eq!(get.unwrap_err().code, -32601);
-    let failing = f.send(
-        &host,
+    let failing = host.send(
         legacy,
         with_tasks(),
         "tools/call",
@@ -256,46 +241,38 @@ fn the_extension_is_advertised_in_2026_07_28_only() {
 
 #[test]
 fn only_declaring_clients_get_tasks() {
-    let f = Fixtures::new();
-    let host = f.host();
+    let server = fixtures();
+    let host = Memory::new(&server);
     let slow = call("slow_compute", json!({"seconds": 0, "label": "x"}));
-    let sync = f
-        .modern(&host, json!({}), "tools/call", slow.clone())
-        .unwrap();
+    let sync = host.modern(json!({}), "tools/call", slow.clone()).unwrap();
     assert_eq!(sync["resultType"], "complete");
     assert_eq!(sync["content"][0]["text"], "computed x in 0s");
     // The legacy capability and a `task` parameter are no opt-in.
     let legacy_caps = json!({ "tasks": { "requests": { "tools": { "call": {} } } } });
     let mut hinted = slow.clone();
     hinted["task"] = json!({ "ttl": 60000 });
-    let still_sync = f.modern(&host, legacy_caps, "tools/call", hinted).unwrap();
+    let still_sync = host.modern(legacy_caps, "tools/call", hinted).unwrap();
     assert_eq!(still_sync["resultType"], "complete");
     // Forbidden tools stay synchronous for declaring clients.
-    let greet = f.modern(
-        &host,
+    let greet = host.modern(
         with_tasks(),
         "tools/call",
         call("greet", json!({"name": "W"})),
     );
     assert_eq!(greet.unwrap()["content"][0]["text"], "Hello, W!");
 
-    let created = f.modern(&host, with_tasks(), "tools/call", slow).unwrap();
+    let created = host.modern(with_tasks(), "tools/call", slow).unwrap();
     assert_eq!(created["resultType"], "task");
     assert_eq!(created["status"], "working");
-    let done = f
-        .modern(&host, with_tasks(), "tasks/get", task_id(&created))
+    let done = host
+        .modern(with_tasks(), "tasks/get", task_id(&created))
         .unwrap();
     assert_eq!(done["resultType"], "complete");
     assert_eq!(done["status"], "completed");
     assert_eq!(done["result"]["content"][0]["text"], "computed x in 0s");
 
     // A task-only tool without the extension: -32021 naming it, before anything runs.
-    let refused = f.modern(
-        &host,
-        json!({}),
-        "tools/call",
-        call("failing_job", json!({})),
-    );
+    let refused = host.modern(json!({}), "tools/call", call("failing_job", json!({})));
     let refused = refused.unwrap_err();
     assert_eq!(refused.code, -32021);
     assert_eq!(
@@ -306,18 +283,13 @@ fn only_declaring_clients_get_tasks() {
 
 #[test]
 fn tool_errors_complete_and_protocol_errors_fail() {
-    let f = Fixtures::new();
-    let host = f.host();
-    let failing = f
-        .modern(
-            &host,
-            with_tasks(),
-            "tools/call",
-            call("failing_job", json!({})),
-        )
+    let server = fixtures();
+    let host = Memory::new(&server);
+    let failing = host
+        .modern(with_tasks(), "tools/call", call("failing_job", json!({})))
         .unwrap();
-    let failing = f
-        .modern(&host, with_tasks(), "tasks/get", task_id(&failing))
+    let failing = host
+        .modern(with_tasks(), "tasks/get", task_id(&failing))
         .unwrap();
     assert_eq!(
         (
@@ -327,9 +299,9 @@ fn tool_errors_complete_and_protocol_errors_fail() {
         (Some("completed"), Some(true))
     );
     let broken = call("protocol_error_job", json!({}));
-    let broken = f.modern(&host, with_tasks(), "tools/call", broken).unwrap();
-    let broken = f
-        .modern(&host, with_tasks(), "tasks/get", task_id(&broken))
+    let broken = host.modern(with_tasks(), "tools/call", broken).unwrap();
+    let broken = host
+        .modern(with_tasks(), "tasks/get", task_id(&broken))
         .unwrap();
     assert_eq!(broken["status"], "failed");
     assert_eq!(broken["error"]["code"], -32603);
@@ -338,20 +310,17 @@ fn tool_errors_complete_and_protocol_errors_fail() {
 
 #[test]
 fn input_during_a_task_through_tasks_update() {
-    let f = Fixtures::new();
-    let host = f.host();
-    let created = f
+    let server = fixtures();
+    let host = Memory::new(&server);
+    let created = host
         .modern(
-            &host,
             with_tasks(),
             "tools/call",
             call("confirm_delete", json!({"filename": "a.txt"})),
         )
         .unwrap();
     let id = task_id(&created);
-    let waiting = f
-        .modern(&host, with_tasks(), "tasks/get", id.clone())
-        .unwrap();
+    let waiting = host.modern(with_tasks(), "tasks/get", id.clone()).unwrap();
     assert_eq!(waiting["status"], "input_required");
     assert_eq!(
         waiting["inputRequests"]["confirm_delete"]["method"],
@@ -360,20 +329,18 @@ fn input_during_a_task_through_tasks_update() {
     // Unknown keys are acknowledged and ignored.
     let mut update = id.clone();
     update["inputResponses"] = json!({ "unknown-key": { "ignored": true } });
-    let ack = f
-        .modern(&host, with_tasks(), "tasks/update", update.clone())
+    let ack = host
+        .modern(with_tasks(), "tasks/update", update.clone())
         .unwrap();
     assert_eq!(ack, json!({ "resultType": "complete" }));
     assert_eq!(
-        f.modern(&host, with_tasks(), "tasks/get", id.clone())
-            .unwrap()["status"],
+        host.modern(with_tasks(), "tasks/get", id.clone()).unwrap()["status"],
         "input_required"
     );
     update["inputResponses"] =
         json!({ "confirm_delete": { "action": "accept", "content": { "confirm": true } } });
-    f.modern(&host, with_tasks(), "tasks/update", update)
-        .unwrap();
-    let done = f.modern(&host, with_tasks(), "tasks/get", id).unwrap();
+    host.modern(with_tasks(), "tasks/update", update).unwrap();
+    let done = host.modern(with_tasks(), "tasks/get", id).unwrap();
     assert_eq!(done["status"], "completed");
     assert_eq!(
         done["result"]["content"][0]["text"],
@@ -383,20 +350,13 @@ fn input_during_a_task_through_tasks_update() {
 
 #[test]
 fn partial_answers_keep_the_task_waiting_for_the_rest() {
-    let f = Fixtures::new();
-    let host = f.host();
-    let created = f
-        .modern(
-            &host,
-            with_tasks(),
-            "tools/call",
-            call("multi_input", json!({})),
-        )
+    let server = fixtures();
+    let host = Memory::new(&server);
+    let created = host
+        .modern(with_tasks(), "tools/call", call("multi_input", json!({})))
         .unwrap();
     let id = task_id(&created);
-    let waiting = f
-        .modern(&host, with_tasks(), "tasks/get", id.clone())
-        .unwrap();
+    let waiting = host.modern(with_tasks(), "tasks/get", id.clone()).unwrap();
     let keys: Vec<&String> = waiting["inputRequests"]
         .as_object()
         .unwrap()
@@ -406,20 +366,17 @@ fn partial_answers_keep_the_task_waiting_for_the_rest() {
     let answer = json!({ "action": "accept", "content": { "name": "partial-1", "confirm": true } });
     let mut update = id.clone();
     update["inputResponses"] = json!({ "name": answer });
-    f.modern(&host, with_tasks(), "tasks/update", update.clone())
+    host.modern(with_tasks(), "tasks/update", update.clone())
         .unwrap();
-    let half = f
-        .modern(&host, with_tasks(), "tasks/get", id.clone())
-        .unwrap();
+    let half = host.modern(with_tasks(), "tasks/get", id.clone()).unwrap();
     assert_eq!(half["status"], "input_required");
     assert!(
         half["inputRequests"].get("name").is_none()
             && half["inputRequests"].get("confirm").is_some()
     );
     update["inputResponses"] = json!({ "confirm": answer });
-    f.modern(&host, with_tasks(), "tasks/update", update)
-        .unwrap();
-    let done = f.modern(&host, with_tasks(), "tasks/get", id).unwrap();
+    host.modern(with_tasks(), "tasks/update", update).unwrap();
+    let done = host.modern(with_tasks(), "tasks/get", id).unwrap();
     assert_eq!(
         done["result"]["content"][0]["text"],
         "name=\"partial-1\", confirm=true"
@@ -428,11 +385,10 @@ fn partial_answers_keep_the_task_waiting_for_the_rest() {
 
 #[test]
 fn input_before_a_task_is_answered_synchronously() {
-    let f = Fixtures::new();
-    let host = f.host();
-    let first = f
+    let server = fixtures();
+    let host = Memory::new(&server);
+    let first = host
         .modern(
-            &host,
             with_tasks(),
             "tools/call",
             call("test_tool_with_task", json!({})),
@@ -444,60 +400,57 @@ fn input_before_a_task_is_answered_synchronously() {
     let mut retry = call("test_tool_with_task", json!({}));
     retry["inputResponses"] =
         json!({ "user_name": { "action": "accept", "content": { "name": "Alice" } } });
-    let created = f.modern(&host, with_tasks(), "tools/call", retry).unwrap();
+    let created = host.modern(with_tasks(), "tools/call", retry).unwrap();
     assert_eq!(created["resultType"], "task");
     assert!(created.get("inputRequests").is_none() && created.get("requestState").is_none());
-    let done = f
-        .modern(&host, with_tasks(), "tasks/get", task_id(&created))
+    let done = host
+        .modern(with_tasks(), "tasks/get", task_id(&created))
         .unwrap();
     assert_eq!(done["result"]["content"][0]["text"], "Hello, Alice!");
 }
 
 #[test]
 fn cancel_and_the_tasks_methods_errors() {
-    let f = Fixtures::new();
-    let host = f.host();
-    let created = f
+    let server = fixtures();
+    let host = Memory::new(&server);
+    let created = host
         .modern(
-            &host,
             with_tasks(),
             "tools/call",
             call("slow_compute", json!({"seconds": 60})),
         )
         .unwrap();
     let id = task_id(&created);
-    let ack = f
-        .modern(&host, with_tasks(), "tasks/cancel", id.clone())
+    let ack = host
+        .modern(with_tasks(), "tasks/cancel", id.clone())
         .unwrap();
     assert_eq!(ack, json!({ "resultType": "complete" }));
     assert_eq!(
-        f.modern(&host, with_tasks(), "tasks/get", id.clone())
-            .unwrap()["status"],
+        host.modern(with_tasks(), "tasks/get", id.clone()).unwrap()["status"],
         "cancelled"
     );
     assert!(
-        f.modern(&host, with_tasks(), "tasks/cancel", id.clone())
+        host.modern(with_tasks(), "tasks/cancel", id.clone())
             .is_ok(),
         "idempotent"
     );
     // Without the extension: -32021 before the id is even looked at.
     for method in ["tasks/get", "tasks/update", "tasks/cancel"] {
-        let gated = f.modern(
-            &host,
+        let gated = host.modern(
             json!({}),
             method,
             json!({"taskId": "gate-test", "inputResponses": {}}),
         );
         assert_eq!(gated.unwrap_err().code, -32021, "{method}");
     }
-    let unknown = f.modern(&host, with_tasks(), "tasks/get", json!({"taskId": "nope"}));
+    let unknown = host.modern(with_tasks(), "tasks/get", json!({"taskId": "nope"}));
     assert_eq!(unknown.unwrap_err().code, -32602);
-    let no_id = f.modern(&host, with_tasks(), "tasks/get", json!({}));
+    let no_id = host.modern(with_tasks(), "tasks/get", json!({}));
     assert_eq!(no_id.unwrap_err().code, -32602);
-    let no_responses = f.modern(&host, with_tasks(), "tasks/update", id);
+    let no_responses = host.modern(with_tasks(), "tasks/update", id);
     assert_eq!(no_responses.unwrap_err().code, -32602);
     for removed in ["tasks/result", "tasks/list"] {
-        let gone = f.modern(&host, with_tasks(), removed, json!({"taskId": "x"}));
+        let gone = host.modern(with_tasks(), removed, json!({"taskId": "x"}));
         assert_eq!(gone.unwrap_err().code, -32601, "{removed}");
     }
 }

@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{required_str, Outcome, Scope, Server};
+use crate::mcp::connection::Connection;
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::task::{self, RunOutcome, Seed, TaskRecord, TaskSupport};
 use crate::mcp::tool::{CallContext, Tool};
@@ -14,6 +15,13 @@ use crate::mcp::tool::{CallContext, Tool};
 pub const TASK_PROGRESS_TOKEN: &str = "task";
 
 impl Server {
+    /// True when a tool `connection` is offered may run as a task.
+    pub(super) fn offers_tasks(&self, connection: &Connection) -> bool {
+        self.tools
+            .iter()
+            .any(|(d, t)| t.tasks() != TaskSupport::Forbidden && connection.offers(d.name))
+    }
+
     /// For a call from a client that declared the extension to a tool that may run as a
     /// task: the synchronous input first (preflight), then the task, if the tool wants one
     /// for these arguments. `None` means: answer synchronously.

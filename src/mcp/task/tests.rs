@@ -273,3 +273,92 @@ fn the_record_round_trips_through_storage() {
     assert_eq!(TaskRecord::from_json(&stored).unwrap(), task);
     assert!(TaskRecord::from_json(&json!({"id": "x"})).is_none());
 }
+
+#[test]
+fn the_store_creates_once_and_starts_the_run() {
+    let create = || Op::Create {
+        id: "t1".into(),
+        seed: seed(),
+        ttl_ms: 60_000,
+    };
+    let created = apply(None, "owner", create(), false, 1_000);
+    assert_eq!(created.answer.as_ref().unwrap()["resultType"], "task");
+    let Change::Save(record) = &created.change else {
+        panic!("{created:?}")
+    };
+    assert_eq!(created.run.as_ref(), Some(&**record));
+    assert!(!created.stop);
+    let again = apply(Some((**record).clone()), "owner", create(), false, 1_000);
+    assert_eq!(again.answer.unwrap_err().code, -32603);
+    assert_eq!(again.change, Change::Keep);
+}
+
+#[test]
+fn the_store_shows_nothing_to_other_callers_and_forgets_expired_tasks() {
+    for op in [Op::Get, Op::Update(Map::new()), Op::Cancel] {
+        let other = apply(Some(record()), "someone else", op.clone(), false, 2_000);
+        assert_eq!(other.answer.unwrap_err().code, -32602, "{op:?}");
+        assert_eq!(
+            (other.change, other.run, other.stop),
+            (Change::Keep, None, false)
+        );
+        let missing = apply(None, "owner", op.clone(), false, 2_000);
+        assert_eq!(missing.answer.unwrap_err().code, -32602);
+        let expired = apply(Some(record()), "owner", op, true, 61_000);
+        assert_eq!(expired.answer.unwrap_err().code, -32602);
+        assert_eq!((expired.change, expired.stop), (Change::Forget, true));
+    }
+}
+
+#[test]
+fn the_store_restarts_a_lost_run_resumes_on_input_and_stops_on_cancel() {
+    let got = apply(Some(record()), "owner", Op::Get, true, 2_000);
+    assert_eq!(got.answer.unwrap()["status"], "working");
+    assert_eq!((got.change, got.run), (Change::Keep, None));
+    let lost = apply(Some(record()), "owner", Op::Get, false, 2_000);
+    assert_eq!(lost.run, Some(record()));
+
+    let mut waiting = record();
+    waiting.finish(0, ask(&["a"]), 1_500);
+    let nothing = apply(
+        Some(waiting.clone()),
+        "owner",
+        Op::Update(Map::new()),
+        false,
+        2_000,
+    );
+    assert_eq!(nothing.answer.unwrap(), json!({}));
+    assert_eq!((nothing.change, nothing.run), (Change::Keep, None));
+    let answer = map(json!({"a": {"action": "accept"}}));
+    let resumed = apply(
+        Some(waiting.clone()),
+        "owner",
+        Op::Update(answer),
+        false,
+        2_000,
+    );
+    let Change::Save(saved) = &resumed.change else {
+        panic!("{resumed:?}")
+    };
+    assert_eq!((saved.status, saved.attempt), (Status::Working, 1));
+    assert_eq!(resumed.run.as_ref(), Some(&**saved));
+    let bad = apply(
+        Some(waiting),
+        "owner",
+        Op::Update(map(json!({"a": 1}))),
+        false,
+        2_000,
+    );
+    assert_eq!(bad.answer.unwrap_err().code, -32602);
+    assert_eq!(bad.change, Change::Keep);
+
+    let cancelled = apply(Some(record()), "owner", Op::Cancel, true, 2_000);
+    assert!(cancelled.stop);
+    let Change::Save(saved) = cancelled.change else {
+        panic!()
+    };
+    assert_eq!(saved.status, Status::Cancelled);
+    let again = apply(Some(*saved), "owner", Op::Cancel, false, 2_500);
+    assert_eq!(again.answer.unwrap(), json!({}));
+    assert_eq!((again.change, again.stop), (Change::Keep, false));
+}
