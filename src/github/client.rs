@@ -29,6 +29,9 @@ pub enum Media {
     Json,
     /// A pull request or commit as a unified diff.
     Diff,
+    /// A file's bytes as they are (the contents API's raw media type, which serves files
+    /// up to 100 MB where the JSON form stops at 1 MB).
+    Raw,
 }
 
 impl Media {
@@ -36,6 +39,7 @@ impl Media {
         match self {
             Media::Json => "application/vnd.github+json",
             Media::Diff => "application/vnd.github.diff",
+            Media::Raw => "application/vnd.github.raw",
         }
     }
 }
@@ -261,7 +265,7 @@ impl<'a> GitHub<'a> {
             _ => None,
         };
         let etag = cached.as_ref().map(|c| c.etag.as_str());
-        let response = self.get(url, media, etag).await?;
+        let response = self.get(url, media, etag, None).await?;
         if let (304, Some(cached), Some((cache, _))) = (response.status, cached, self.cache) {
             cache.hit(path);
             return Ok(Fetched {
@@ -287,11 +291,31 @@ impl<'a> GitHub<'a> {
         })
     }
 
+    /// GETs `path` with `query` as `media`, reading at most `limit` bytes of the body: the
+    /// bytes, and whether the body went on past them (the rest is never read). Never
+    /// through the ETag cache, whose entries are whole bodies.
+    pub async fn fetch_capped(
+        &self,
+        path: &str,
+        query: &Query,
+        media: Media,
+        what: &str,
+        limit: usize,
+    ) -> Result<(Vec<u8>, bool), GitHubError> {
+        let url = format!("{}{}{}", self.api_url, path, query.as_str());
+        let response = self.get(url, media, None, Some(limit)).await?;
+        let mut body = self.check(response, what)?.body;
+        let cut = body.len() > limit;
+        body.truncate(limit);
+        Ok((body, cut))
+    }
+
     async fn get(
         &self,
         url: String,
         media: Media,
         etag: Option<&str>,
+        body_limit: Option<usize>,
     ) -> Result<HttpResponse, GitHubError> {
         let mut headers = vec![
             ("accept".to_string(), media.accept().to_string()),
@@ -311,6 +335,7 @@ impl<'a> GitHub<'a> {
             method: "GET",
             url,
             headers,
+            body_limit,
         };
         self.http
             .send(request)
@@ -472,6 +497,28 @@ mod tests {
             assert!(!key.contains("ghp_x"));
             assert!(!String::from_utf8_lossy(&entry.to_bytes()).contains("ghp_x"));
         }
+    }
+
+    #[test]
+    fn a_capped_read_asks_for_raw_bytes_past_the_cache_and_says_it_was_cut() {
+        let http = Conditional {
+            seen: RefCell::new(vec![]),
+        };
+        let cache = MemoryCache::default();
+        let github = GitHub::new("https://api.github.com", "https://github.com", None, &http)
+            .with_cache(&cache, "local");
+        let first = block_on(github.fetch_capped("/f", &Query::new(), Media::Raw, "f", 3));
+        assert_eq!(first.unwrap(), (b"[1,".to_vec(), true));
+        let whole = block_on(github.fetch_capped("/f", &Query::new(), Media::Raw, "f", 5));
+        assert_eq!(whole.unwrap(), (b"[1,2]".to_vec(), false));
+        let seen = http.seen.borrow();
+        assert_eq!(seen[0].body_limit, Some(3));
+        assert!(seen[0]
+            .headers
+            .contains(&("accept".into(), "application/vnd.github.raw".into())));
+        // A cut body is not what the ETag names: nothing is cached or sent conditionally.
+        assert!(!seen[1].headers.iter().any(|(k, _)| k == "if-none-match"));
+        assert!(cache.entries.borrow().is_empty());
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The Workers implementation of [`HttpClient`]: `fetch`, with an upstream timeout so a
-//! slow GitHub never holds a session's request open indefinitely.
+//! slow GitHub never holds a session's request open indefinitely, and bodies read as a
+//! stream when a request limits how much of one it wants.
 
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use worker::{
-    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response,
 };
 
 use super::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
@@ -31,9 +33,11 @@ impl HttpClient for FetchClient {
             let outgoing = Request::new_with_init(&request.url, &init).map_err(failed)?;
             let controller = AbortController::default();
             let signal = controller.signal();
+            let body_limit = request.body_limit;
             let send = Box::pin(async move {
                 let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await?;
-                let body = response.bytes().await?;
+                let limit = body_limit.unwrap_or(usize::MAX);
+                let body = read_limited(&mut response, limit).await?;
                 let headers = response.headers().entries().collect::<Vec<_>>();
                 Ok::<_, worker::Error>(HttpResponse {
                     status: response.status_code(),
@@ -52,4 +56,24 @@ impl HttpClient for FetchClient {
             }
         })
     }
+}
+
+/// Reads `response`'s body chunk by chunk until it holds more than `limit` bytes, keeping at
+/// most `limit + 1` of them; dropping the stream then cancels the rest of the download.
+async fn read_limited(response: &mut Response, limit: usize) -> worker::Result<Vec<u8>> {
+    // A fetched response's body is a stream, or there is none (a 304, for one).
+    let Ok(mut stream) = response.stream() else {
+        return Ok(Vec::new());
+    };
+    let keep = limit.saturating_add(1);
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        let room = keep.saturating_sub(body.len());
+        body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
+        if body.len() >= keep {
+            break;
+        }
+    }
+    Ok(body)
 }

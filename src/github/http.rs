@@ -8,6 +8,10 @@ pub struct HttpRequest {
     pub method: &'static str,
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// Stop reading the body once it holds more than this many bytes: one byte more is
+    /// kept, so that a longer body shows as longer, and the rest is never read. `None`
+    /// reads the body whole.
+    pub body_limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,13 +46,21 @@ pub trait HttpClient {
 
 /// Percent-encodes a string for use as one URL query value or path segment.
 pub fn percent_encode(text: &str) -> String {
+    percent_encode_keeping(text, "")
+}
+
+/// Percent-encodes every byte of `text` but the unreserved characters and the ASCII
+/// characters in `keep`.
+pub fn percent_encode_keeping(text: &str, keep: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
+        if byte.is_ascii_alphanumeric()
+            || b"-._~".contains(&byte)
+            || keep.as_bytes().contains(&byte)
+        {
+            out.push(byte as char)
+        } else {
+            out.push_str(&format!("%{byte:02X}"))
         }
     }
     out

@@ -38,7 +38,34 @@ pub trait ResourceProvider {
         _argument: &'a str,
         _value: &'a str,
         _context: &'a CallContext<'a>,
-    ) -> Option<BoxFuture<'a, Vec<String>>> {
+    ) -> Option<BoxFuture<'a, Completion>> {
         None
+    }
+}
+
+/// What `completion/complete` answers: the values (the dispatcher sends the first 100),
+/// how many there are when that is known, and whether there are more than it sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub values: Vec<String>,
+    pub total: Option<usize>,
+    pub has_more: bool,
+}
+
+impl Default for Completion {
+    /// No values at all.
+    fn default() -> Self {
+        Completion::from(Vec::new())
+    }
+}
+
+impl From<Vec<String>> for Completion {
+    /// Every value there is.
+    fn from(values: Vec<String>) -> Self {
+        Completion {
+            total: Some(values.len()),
+            values,
+            has_more: false,
+        }
     }
 }

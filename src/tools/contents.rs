@@ -124,7 +124,8 @@ fn lookup(table: &[(&str, &'static str)], name: &str) -> Option<&'static str> {
     table.iter().find(|(e, _)| *e == ext).map(|(_, m)| *m)
 }
 
-fn is_binary_name(name: &str) -> bool {
+/// True when the name's extension is a binary type's.
+pub fn is_binary_name(name: &str) -> bool {
     lookup(BINARY_TYPES, name).is_some()
 }
 
@@ -135,11 +136,6 @@ pub fn mime_type(name: &str, text: bool) -> &'static str {
     } else {
         lookup(BINARY_TYPES, name).unwrap_or("application/octet-stream")
     }
-}
-
-/// The `github://` URI of a file (the resource template's form).
-pub fn resource_uri(repo: &RepoRef, path: &str) -> String {
-    format!("github://{}/{}/contents/{path}", repo.owner, repo.repo)
 }
 
 pub fn base64(bytes: &[u8]) -> String {

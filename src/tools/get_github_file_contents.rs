@@ -1,22 +1,24 @@
 //! `getGithubFileContents`: one file at a ref. Text comes back as text, byte for byte (code
 //! is reported, not rewritten: `hiddenCharacters` says how many invisible characters it
 //! holds and where); binary files come back as an embedded resource with a MIME type,
-//! never as mangled text.
+//! never as mangled text; a file over 1 MB as a `resource_link` to its `github://` URI at
+//! the same ref, which streams it ([`super::large_file`]).
 
 use serde_json::{json, Map, Value};
 
 use super::access::is_private;
 use super::args::{input_schema, Args};
 use super::contents::{
-    base64, contents_at, decode_file, mime_type, resource_uri, Decoded, MAX_BINARY_BYTES,
-    MAX_FILE_CHARS,
+    base64, contents_at, decode_file, mime_type, Decoded, MAX_BINARY_BYTES, MAX_FILE_CHARS,
 };
+use super::github_uri::contents_uri;
 use super::labels::Labels;
+use super::large_file;
 use super::list::github_tool;
 use super::shape::{object_schema, pick, truncate_chars, untrusted_paths, Field, Kind};
 use super::untrusted::find_hidden;
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{text_content, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubFileContents;
 
@@ -32,7 +34,7 @@ const OUTPUT: &str = r#"{
     "repository": { "type": "string" },
     "ref": { "type": ["string", "null"] },
     "mimeType": { "type": "string" },
-    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "base64: binary, in an embedded resource block; none: over 1 MB, not returned" },
+    "encoding": { "type": "string", "enum": ["text", "base64", "none"], "description": "base64: binary, in an embedded resource block; none: over 1 MB, in a resource_link" },
     "text": { "type": ["string", "null"] },
     "truncated": { "type": "boolean" },
     "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in text, kept: count, first 20 positions" },
@@ -46,7 +48,7 @@ impl Tool for GetGithubFileContents {
         github_tool(
             "getGithubFileContents",
             "Get a file's contents",
-            "One file at a ref, byte for byte: text (cut at 200,000 characters), or binary as an embedded resource (base64, up to 1 MB). For directories use listGithubDirectory.",
+            "One file at a ref, byte for byte: text (cut at 200,000 characters), binary as an embedded resource (base64); over 1 MB, a resource_link. For directories use listGithubDirectory.",
             input_schema(&["owner", "repo", "ref"], ARGUMENTS, &["owner", "repo", "path"]),
             object_schema(FIELDS, OUTPUT),
         )
@@ -75,10 +77,8 @@ impl Tool for GetGithubFileContents {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let uri = resource_uri(
-                &repo,
-                file.get("path").and_then(Value::as_str).unwrap_or_default(),
-            );
+            let path = file.get("path").and_then(Value::as_str).unwrap_or_default();
+            let uri = contents_uri(&repo, path, git_ref);
             out.insert("repository".into(), repo.to_string().into());
             out.insert("ref".into(), git_ref.into());
             out.insert("resourceUri".into(), uri.clone().into());
@@ -110,9 +110,10 @@ impl Tool for GetGithubFileContents {
                         .content
                         .push(json!({ "type": "resource", "resource": resource }));
                 }
-                Decoded::Binary(_) | Decoded::TooLarge => result.content.push(text_content(
-                    "The file is too large to return (over 1 MB); download it from htmlUrl.",
-                )),
+                Decoded::Binary(_) | Decoded::TooLarge => {
+                    let version = context.exchange.version();
+                    result.content.push(large_file::link(&uri, &file, version));
+                }
                 Decoded::Text(_) => {}
             }
             let mut untrusted = untrusted_paths("", FIELDS);

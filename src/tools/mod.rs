@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod args;
+pub mod completion;
 pub mod conformance;
 pub mod contents;
 pub mod get_github_commit;
@@ -17,8 +18,10 @@ pub mod get_github_pull_request_diff;
 pub mod get_github_readme;
 pub mod get_github_repository;
 pub mod get_github_user;
+pub mod github_uri;
 pub mod html;
 pub mod labels;
+pub mod large_file;
 pub mod list;
 pub mod list_github_branches;
 pub mod list_github_commits;

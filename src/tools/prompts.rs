@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::args::Args;
-use super::resources::complete_owner_repo;
+use super::completion::complete;
 use super::untrusted::clean_text;
 use crate::github::repo::RepoRef;
 use crate::mcp::exchange::BoxFuture;
@@ -153,6 +153,12 @@ impl Prompt for RepoPrompt {
         value: &'a str,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Vec<String>> {
-        complete_owner_repo(argument, value, context)
+        // A prompt's other arguments are free text: no values.
+        let argument = if matches!(argument, "owner" | "repo") {
+            argument
+        } else {
+            ""
+        };
+        Box::pin(async move { complete(argument, value, context).await.values })
     }
 }

@@ -24,7 +24,7 @@ pub const TOOL: Search = Search {
     arguments: r#"{
         "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Default: best match" },
         "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" },
-        "maxPages": { "type": "integer", "description": "Fetch up to this many pages from `page` on (a task, where the client supports tasks)", "minimum": 1, "maximum": 10, "default": 1 }
+        "maxPages": { "type": "integer", "description": "Pages to fetch from `page` on (over 1: as a task where supported)", "minimum": 1, "maximum": 10, "default": 1 }
     }"#,
     endpoint: "/search/issues",
     fields: FIELDS,

@@ -27,7 +27,21 @@ impl HttpClient for FakeGitHub {
         let repos = request
             .url
             .starts_with("https://api.github.com/user/repos?");
-        let body = if repos {
+        let refs = request.url.split_once("/repos/octocat/Hello-World/");
+        let mut headers = vec![];
+        let body = if let Some((_, "branches?per_page=100")) = refs {
+            // More than one page: completion cannot know how many there are.
+            headers.push((
+                "link".into(),
+                "<https://api.github.com/x?page=2>; rel=\"next\"".into(),
+            ));
+            json!([{ "name": "main" }, { "name": "feature/x" }, { "name": "v1" }])
+        } else if let Some((_, "tags?per_page=100")) = refs {
+            json!([{ "name": "v1" }, { "name": "v0.9" }])
+        } else if let Some((_, "contents/docs?ref=feature%2Fx")) = refs {
+            json!([{ "path": "docs/guide.md", "type": "file" }, { "path": "docs/img", "type": "dir" },
+                   { "path": "docs/Glossary.md", "type": "file" }])
+        } else if repos {
             json!([{ "name": "Hello-World", "owner": { "login": "octocat" } },
                    { "name": "Spoon-Knife", "owner": { "login": "octocat" } },
                    { "name": "docs", "owner": { "login": "octo-org" } }])
@@ -38,11 +52,15 @@ impl HttpClient for FakeGitHub {
         } else {
             json!({ "message": "Not Found" })
         };
-        let status = if readme || repos { 200 } else { 404 };
+        let status = if readme || repos || body.is_array() {
+            200
+        } else {
+            404
+        };
         Box::pin(async move {
             Ok(HttpResponse {
                 status,
-                headers: vec![],
+                headers,
                 body: body.to_string().into_bytes(),
             })
         })
@@ -229,7 +247,7 @@ fn completions_come_from_the_users_repositories() {
     );
     assert_eq!(owners, json!(["octocat", "octo-org"]));
     let repos = values(
-        json!({ "ref": { "type": "ref/resource", "uri": "github://{owner}/{repo}/readme" },
+        json!({ "ref": { "type": "ref/resource", "uri": "github://{owner}/{repo}/readme{?ref}" },
                                 "argument": { "name": "repo", "value": "" },
                                 "context": { "arguments": { "owner": "octocat" } } }),
     );
@@ -239,6 +257,42 @@ fn completions_come_from_the_users_repositories() {
                                      "argument": { "name": "repo", "value": "d" } }),
     );
     assert_eq!(no_context, json!(["docs"]));
+}
+
+#[test]
+fn refs_and_paths_complete_from_the_repository_named_in_the_context() {
+    let server = everything();
+    let complete = |argument: &str, value: &str, arguments: Value| {
+        let params = json!({ "ref": { "type": "ref/resource", "uri": "github://{owner}/{repo}/contents/{+path}{?ref}" },
+                             "argument": { "name": argument, "value": value },
+                             "context": { "arguments": arguments } });
+        call(&server, "completion/complete", params).unwrap()["completion"].clone()
+    };
+    let repo = json!({ "owner": "octocat", "repo": "Hello-World" });
+    // Branches then tags, once each; the branches had another page, so the total is unknown.
+    assert_eq!(
+        complete("ref", "", repo.clone()),
+        json!({ "values": ["main", "feature/x", "v1", "v0.9"], "hasMore": true })
+    );
+    assert_eq!(
+        complete("ref", "V0", repo.clone())["values"],
+        json!(["v0.9"])
+    );
+    let at_ref = json!({ "owner": "octocat", "repo": "Hello-World", "ref": "feature/x" });
+    assert_eq!(
+        complete("path", "docs/g", at_ref.clone()),
+        json!({ "values": ["docs/guide.md", "docs/Glossary.md"], "total": 2, "hasMore": false })
+    );
+    assert_eq!(
+        complete("path", "docs/", at_ref)["values"],
+        json!(["docs/guide.md", "docs/img/", "docs/Glossary.md"])
+    );
+    // Without a repository, or with a path or ref that may not go upstream: nothing.
+    let nothing = json!({ "values": [], "total": 0, "hasMore": false });
+    assert_eq!(complete("ref", "", json!({})), nothing);
+    assert_eq!(complete("path", "../x/", repo), nothing);
+    let bad_ref = json!({ "owner": "octocat", "repo": "Hello-World", "ref": "a..b" });
+    assert_eq!(complete("path", "docs/", bad_ref), nothing);
 }
 
 #[test]

@@ -272,7 +272,7 @@ describe('GitHub toolset through the TypeScript SDK (AUTH_MODE=none, GITHUB_TOKE
 
   test('resources: templates, README and file reads (text and blob), not found is -32002', async () => {
     const { resourceTemplates } = await client.listResourceTemplates();
-    assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate), ['github://{owner}/{repo}/readme', 'github://{owner}/{repo}/contents/{+path}']);
+    assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate), ['github://{owner}/{repo}/readme{?ref}', 'github://{owner}/{repo}/contents/{+path}{?ref}']);
     const readme = await client.readResource({ uri: 'github://octocat/Hello-World/readme' });
     assert.match(readme.contents[0].text, /FAKE-README-MARKER/);
     const file = await client.readResource({ uri: 'github://octocat/Hello-World/contents/src/main.rs' });
@@ -299,7 +299,7 @@ describe('GitHub toolset through the TypeScript SDK (AUTH_MODE=none, GITHUB_TOKE
   test('completion/complete: owner and repo from the user\'s repositories (GET /user/repos)', async () => {
     const owners = await client.complete({ ref: { type: 'ref/prompt', name: 'summariseRepository' }, argument: { name: 'owner', value: 'oc' } });
     assert.deepEqual(owners.completion.values, ['octocat', 'octo-org']);
-    const repos = await client.complete({ ref: { type: 'ref/resource', uri: 'github://{owner}/{repo}/readme' }, argument: { name: 'repo', value: 's' }, context: { arguments: { owner: 'octocat' } } });
+    const repos = await client.complete({ ref: { type: 'ref/resource', uri: 'github://{owner}/{repo}/readme{?ref}' }, argument: { name: 'repo', value: 's' }, context: { arguments: { owner: 'octocat' } } });
     assert.deepEqual(repos.completion.values, ['Spoon-Knife']);
     assert.equal(upstream(/^\/user\/repos$/).at(-1).headers.authorization, `Bearer ${gh.token}`);
   });

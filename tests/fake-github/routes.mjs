@@ -1,6 +1,9 @@
 // The fake GitHub's read API for the toolset tests: octocat/Hello-World's repository, files,
 // commits, branches, tags, releases, issues, pull requests, searches, users, /user/repos.
 // Shapes follow docs.github.com (REST API 2022-11-28), trimmed to the fields a client reads.
+// Files differ by ref under data/ (data/version.txt, and fewer entries at v1), and files over
+// 1 MiB answer as GitHub's contents API does (encoding "none", no content) and whole through
+// the raw media type (Accept: application/vnd.github.raw).
 import { createHash } from 'node:crypto';
 
 export const FILE_MARKER = 'FAKE-FILE-MARKER-91ab4e';
@@ -10,7 +13,53 @@ export const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQ
 
 const sha = (s) => createHash('sha1').update(String(s)).digest('hex');
 const wrap = (b64) => (b64.match(/.{1,60}/g) ?? []).join('\n') + '\n';
-const REFS = new Set(['master', 'v1', 'feature/x', sha('c1')]);
+/** A commit of octocat/Hello-World, usable as a ref. */
+export const COMMIT_SHA = sha('c1');
+const REFS = new Set(['master', 'v1', 'feature/x', COMMIT_SHA]);
+
+/** GitHub's contents API returns content only for files up to 1 MB. */
+export const CONTENTS_API_LIMIT = 1024 * 1024;
+/** The Worker's documented cap on a large file streamed through the raw media type. */
+export const STREAM_CAP = 2 * 1024 * 1024;
+export const BIG_LOG_START = 'BIG-LOG-START-MARKER-4c1d';
+export const BIG_LOG_END = 'BIG-LOG-END-MARKER-9e2f';
+
+/**
+ * data/big.log: 24 MiB of text (far more than a Worker would buffer unasked), starting with
+ * a marker and a zero-width space, with an "é" whose first byte is the last byte under the
+ * cap (so a cut there must drop it), and ending with another marker.
+ */
+function bigLog() {
+  const head = `${BIG_LOG_START}\nline 2 has a zero\u200bwidth space\n`;
+  const filler = (n) => Buffer.alloc(n, 'log line of the big file\n');
+  const headBytes = Buffer.from(head);
+  const beforeCut = filler(STREAM_CAP - 1 - headBytes.length);
+  const tail = Buffer.from(`\n${BIG_LOG_END}\n`);
+  const after = filler(24 * 1024 * 1024 - STREAM_CAP - 1 - tail.length);
+  return Buffer.concat([headBytes, beforeCut, Buffer.from('é'), after, tail]);
+}
+
+/** Deterministic bytes: `n` of them, starting with `head`, with NULs (binary). */
+function binary(head, n) {
+  const out = Buffer.alloc(n);
+  head.copy(out);
+  for (let i = head.length; i < n; i++) out[i] = (i * 7919) % 251;
+  return out;
+}
+
+/** Large files, made once on first use. */
+const BIG = {
+  'data/big.log': bigLog,
+  // Over 1 MiB, under the cap: read whole as a blob.
+  'data/photo.png': () => binary(Buffer.from(PNG_BASE64, 'base64'), 1_500_000),
+  // Over the cap, binary without a binary extension: too large to read.
+  'data/big.bin': () => binary(Buffer.from([0]), 3 * 1024 * 1024),
+};
+const made = new Map();
+export const bigFile = (path) => {
+  if (!made.has(path)) made.set(path, BIG[path]());
+  return made.get(path);
+};
 
 const FILES = {
   'README.md': { text: '# Hello World\n' },
@@ -18,24 +67,45 @@ const FILES = {
   'docs/logo.png': { b64: PNG_BASE64 },
   'docs/guide.md': { text: '# Guide\n\nRead me.\n' },
   'data/blob.bin': { b64: Buffer.from([0x00, 0xff, 0x10, 0x80, 0xfe]).toString('base64') },
+  'data/version.txt': { text: (ref) => `version at ${ref}\n` },
+  'data/sets/a.csv': { text: 'a,b\n1,2\n' },
 };
-const DIRS = { '': ['README.md', 'src', 'docs', 'data'], src: ['src/main.rs'], docs: ['docs/logo.png', 'docs/guide.md'], data: ['data/blob.bin'] };
+const DIRS = {
+  '': ['README.md', 'src', 'docs', 'data'], src: ['src/main.rs'], docs: ['docs/logo.png', 'docs/guide.md'],
+  data: ['data/big.bin', 'data/big.log', 'data/blob.bin', 'data/photo.png', 'data/sets', 'data/version.txt'],
+  'data/sets': ['data/sets/a.csv'],
+};
+/** What differs at a ref: the tag v1 had fewer files in data/. */
+const DIRS_AT = { v1: { data: ['data/blob.bin', 'data/version.txt'] } };
+const dirAt = (p, ref) => DIRS_AT[ref]?.[p] ?? DIRS[p];
+
+/** A file's bytes at a ref, or undefined for a directory or nothing. */
+function fileBytes(path, ref) {
+  if (BIG[path]) return bigFile(path);
+  const f = FILES[path];
+  if (!f) return undefined;
+  if (f.b64 !== undefined) return Buffer.from(f.b64, 'base64');
+  return Buffer.from(typeof f.text === 'function' ? f.text(ref) : f.text);
+}
 
 const user = (web, login, id = 1, type = 'User') => ({ login, id, type, site_admin: false, html_url: `${web}/${login}`, avatar_url: `${web}/avatars/${login}` });
 const label = (name) => ({ id: sha(name).length, name, color: 'ededed', description: null, default: false });
 
 function fileEntry(base, web, path, ref = 'master') {
-  const f = FILES[path];
   const name = path.split('/').pop();
-  const dir = !f;
-  const bytes = f ? (f.text !== undefined ? Buffer.from(f.text) : Buffer.from(f.b64, 'base64')) : Buffer.alloc(0);
+  const bytes = fileBytes(path, ref);
+  const dir = !bytes;
+  const large = !dir && bytes.length > CONTENTS_API_LIMIT;
   return {
-    type: dir ? 'dir' : 'file', name, path, sha: sha(path + ref), size: bytes.length,
+    type: dir ? 'dir' : 'file', name, path, sha: sha(path + ref), size: dir ? 0 : bytes.length,
     url: `${base}/repos/octocat/Hello-World/contents/${path}?ref=${ref}`,
     html_url: `${web}/octocat/Hello-World/${dir ? 'tree' : 'blob'}/${ref}/${path}`,
     git_url: `${base}/repos/octocat/Hello-World/git/${dir ? 'trees' : 'blobs'}/${sha(path)}`,
     download_url: dir ? null : `${web}/raw/octocat/Hello-World/${ref}/${path}`,
-    ...(dir ? {} : { encoding: 'base64', content: wrap(bytes.toString('base64')) }),
+    ...(dir || large ? {} : { encoding: 'base64', content: wrap(bytes.toString('base64')) }),
+    // GitHub: "Between 1-100 MB ... the content field will be an empty string and the
+    // encoding field will be "none"".
+    ...(large ? { encoding: 'none', content: '' } : {}),
   };
 }
 
@@ -113,7 +183,8 @@ index 3b18e51..a3f4a2c 100644
 
 /**
  * Routes for one request. Returns undefined when no route matches, else
- * {status, body} (JSON), {status, text, type} or {list, status} for a paginated array.
+ * {status, body} (JSON), {status, text, type}, {status, raw, type} (bytes, streamed) or
+ * {list, status} for a paginated array.
  */
 export function readRoute({ base, web, path, q, authorized, accept }) {
   let m;
@@ -125,9 +196,12 @@ export function readRoute({ base, web, path, q, authorized, accept }) {
   if ((m = path.match(/^\/repos\/octocat\/Hello-World\/contents(?:\/(.*))?$/))) {
     if (!REFS.has(ref)) return badRef();
     const p = decodeURIComponent(m[1] ?? '').replace(/\/$/, '');
-    if (p in DIRS) return { status: 200, body: DIRS[p].map((x) => { const e = fileEntry(base, web, x, ref); delete e.content; delete e.encoding; return e; }) };
-    if (p in FILES) return { status: 200, body: fileEntry(base, web, p, ref) };
-    return undefined;
+    const listing = dirAt(p, ref);
+    if (listing) return { status: 200, body: listing.map((x) => { const e = fileEntry(base, web, x, ref); delete e.content; delete e.encoding; return e; }) };
+    const inDir = dirAt(p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '', ref) ?? [];
+    if (!inDir.includes(p)) return undefined;
+    if (/\.raw\b/.test(accept ?? '')) return { status: 200, raw: fileBytes(p, ref), type: 'application/vnd.github.raw' };
+    return { status: 200, body: fileEntry(base, web, p, ref) };
   }
   if (path === `${R}/commits`) return { list: [1, 2, 3, 4, 5].map((n) => commit(base, web, n)) };
   if ((m = path.match(/^\/repos\/octocat\/Hello-World\/commits\/([^/]+)$/))) {

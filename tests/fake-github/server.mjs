@@ -2,7 +2,7 @@
 //
 //   import { startFakeGitHub } from './server.mjs';
 //   const gh = await startFakeGitHub({ token: 'ghp_test' });   // port 0 = ephemeral
-//   gh.url, gh.port, gh.requests[], gh.counts, await gh.close()
+//   gh.url, gh.port, gh.requests[], gh.counts, gh.rawReads[], await gh.close()
 //
 // Standalone (for scripts/dev):  node tests/fake-github/server.mjs [--port N] [--token T]
 //
@@ -15,11 +15,14 @@ import { createFakeOAuth } from './oauth.mjs';
 import { readRoute } from './routes.mjs';
 import { labRoute } from './lab.mjs';
 
-export { FILE_MARKER, DIFF_MARKER, PNG_BASE64 } from './routes.mjs';
+import { COMMIT_SHA } from './routes.mjs';
+
+export { FILE_MARKER, DIFF_MARKER, PNG_BASE64, COMMIT_SHA, STREAM_CAP, CONTENTS_API_LIMIT, BIG_LOG_START, BIG_LOG_END, bigFile } from './routes.mjs';
 
 export const FAKE_GITHUB_TOKEN = 'ghp_fakeGitHubTokenForE2eTests0000000000';
 export const HELLO_MARKER = 'FAKE-README-MARKER-7f3a9c';
 export const HELLO_V1_MARKER = 'FAKE-README-V1-MARKER-2b81d4';
+export const HELLO_SHA_MARKER = 'FAKE-README-SHA-MARKER-51c0de';
 export const DOCS_MARKER = 'FAKE-RST-MARKER-c0ffee';
 export const PRIVATE_MARKER = 'FAKE-PRIVATE-MARKER-5e5e5e';
 
@@ -43,6 +46,10 @@ export const READMES = {
       v1: {
         path: 'README.md',
         text: `# Hello World (v1)\n\nThe README as it was at tag v1.\n\nMarker: ${HELLO_V1_MARKER}\n`,
+      },
+      [COMMIT_SHA]: {
+        path: 'README.md',
+        text: `# Hello World (${COMMIT_SHA.slice(0, 7)})\n\nThe README at a commit.\n\nMarker: ${HELLO_SHA_MARKER}\n`,
       },
     },
   },
@@ -146,6 +153,8 @@ export async function startFakeGitHub(opts = {}) {
   // counts['GET /path'] = requests; counts.notModified = 304s answered (any path), and
   // counts['304 /path'] per path.
   const counts = { notModified: 0 };
+  // Raw-media answers streamed: { path, size, written, finished, closedEarly }.
+  const rawReads = [];
   const rateReset = opts.rateReset ?? Math.floor(Date.now() / 1000) + 3600;
   let base = ''; // filled in after listen
   const oauth = createFakeOAuth({ token });
@@ -233,10 +242,34 @@ export async function startFakeGitHub(opts = {}) {
     send(res, 200, body, headers);
   }
 
-  /** Sends what a route module answered: a page of a list or search, text, or JSON. */
+  /**
+   * Streams `bytes` in 64 KiB chunks, waiting for the reader (backpressure), and records how
+   * far it got: a reader that stops early leaves `written` short and `closedEarly` set.
+   */
+  function sendStream(res, u, bytes, type) {
+    const read = { path: u.pathname, size: bytes.length, written: 0, finished: false, closedEarly: false };
+    rawReads.push(read);
+    res.writeHead(200, { 'content-type': type, 'content-length': bytes.length, server: 'fake-github.test', ...rateHeaders(4999, 1) });
+    res.on('close', () => {
+      read.finished = res.writableFinished;
+      read.closedEarly = !res.writableFinished;
+    });
+    const pump = () => {
+      while (read.written < bytes.length) {
+        const chunk = bytes.subarray(read.written, read.written + 64 * 1024);
+        read.written += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  }
+
+  /** Sends what a route module answered: a page of a list or search, text, bytes or JSON. */
   function answer(res, u, routed) {
     if (routed.list) return sendPage(res, u, routed.list, false);
     if (routed.search) return sendPage(res, u, routed.search, true);
+    if (routed.raw) return sendStream(res, u, routed.raw, routed.type);
     if (routed.text !== undefined) return sendRaw(res, routed.status, routed.text, routed.type, rateHeaders(4999, 1));
     return send(res, routed.status, routed.body, rateHeaders(4999, 1));
   }
@@ -323,6 +356,7 @@ export async function startFakeGitHub(opts = {}) {
     oauth,
     requests,
     counts,
+    rawReads,
     rateReset,
     /** requests whose path matches (string = exact path, RegExp = test) */
     find(p) {

@@ -107,3 +107,20 @@ test('the injection lab: hidden text, people with and without push access, permi
   assert.equal(privateRepo.private, true);
   assert.equal((await get('/repos/octocat/private-repo')).status, 404);
 });
+
+test('files differ by ref; a file over 1 MiB has no content in JSON and streams raw', async () => {
+  const { COMMIT_SHA, CONTENTS_API_LIMIT, bigFile } = await import('./routes.mjs');
+  const version = async (ref) => decode(await (await get(`/repos/octocat/Hello-World/contents/data/version.txt?ref=${encodeURIComponent(ref)}`)).json());
+  assert.equal(await version('feature/x'), 'version at feature/x\n');
+  assert.equal(await version(COMMIT_SHA), `version at ${COMMIT_SHA}\n`);
+  const atTag = await (await get('/repos/octocat/Hello-World/contents/data?ref=v1')).json();
+  assert.deepEqual(atTag.map((e) => e.path), ['data/blob.bin', 'data/version.txt']);
+  assert.equal((await get('/repos/octocat/Hello-World/contents/data/big.log?ref=v1')).status, 404);
+  const big = await (await get('/repos/octocat/Hello-World/contents/data/big.log')).json();
+  assert.deepEqual([big.encoding, big.content, big.size], ['none', '', bigFile('data/big.log').length]);
+  assert.ok(big.size > CONTENTS_API_LIMIT);
+  const raw = await get('/repos/octocat/Hello-World/contents/data/photo.png', { accept: 'application/vnd.github.raw' });
+  assert.ok(Buffer.from(await raw.arrayBuffer()).equals(bigFile('data/photo.png')));
+  for (let i = 0; i < 50 && !gh.rawReads.at(-1).finished; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(gh.rawReads.at(-1), { path: '/repos/octocat/Hello-World/contents/data/photo.png', size: 1_500_000, written: 1_500_000, finished: true, closedEarly: false });
+});

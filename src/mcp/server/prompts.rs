@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::{required_str, Outcome, Scope, Server};
 use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::resource::Completion;
 use crate::mcp::tool::ToolError;
 
 /// The most completion values one answer may carry (the spec's limit).
@@ -78,7 +79,7 @@ impl Server {
         let value = argument.get("value").and_then(Value::as_str).unwrap_or("");
         let exchange = self.exchange(scope, params);
         let context = self.context(scope, &exchange, params);
-        let values = match reference.get("type").and_then(Value::as_str) {
+        let completion = match reference.get("type").and_then(Value::as_str) {
             Some("ref/prompt") => {
                 let name = required_str(reference, "name")?;
                 let found = self.prompts(scope.connection).find(|(d, _)| d.name == name);
@@ -87,7 +88,7 @@ impl Server {
                         "Unknown prompt: '{name}'"
                     )));
                 };
-                prompt.complete(argument_name, value, &context).await
+                Completion::from(prompt.complete(argument_name, value, &context).await)
             }
             Some("ref/resource") => {
                 let uri = required_str(reference, "uri")?;
@@ -109,10 +110,17 @@ impl Server {
                 ))
             }
         };
-        let total = values.len();
-        let values: Vec<String> = values.into_iter().take(MAX_COMPLETIONS).collect();
-        Ok(json!({
-            "completion": { "values": values, "total": total, "hasMore": total > MAX_COMPLETIONS }
-        }))
+        let Completion {
+            mut values,
+            total,
+            has_more,
+        } = completion;
+        let has_more = has_more || values.len() > MAX_COMPLETIONS;
+        values.truncate(MAX_COMPLETIONS);
+        let mut answer = json!({ "values": values, "hasMore": has_more });
+        if let (Some(total), Some(answer)) = (total, answer.as_object_mut()) {
+            answer.insert("total".into(), total.into());
+        }
+        Ok(json!({ "completion": answer }))
     }
 }

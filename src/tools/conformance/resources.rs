@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::TEST_IMAGE_BASE64;
 use crate::mcp::exchange::BoxFuture;
-use crate::mcp::resource::ResourceProvider;
+use crate::mcp::resource::{Completion, ResourceProvider};
 use crate::mcp::tool::{json_text, CallContext, ToolError};
 
 pub struct TestResources;
@@ -73,7 +73,7 @@ impl ResourceProvider for TestResources {
         argument: &'a str,
         value: &'a str,
         _: &'a CallContext<'a>,
-    ) -> Option<BoxFuture<'a, Vec<String>>> {
+    ) -> Option<BoxFuture<'a, Completion>> {
         if uri_template != TEMPLATE {
             return None;
         }
@@ -85,7 +85,7 @@ impl ResourceProvider for TestResources {
                 .collect(),
             _ => Vec::new(),
         };
-        Some(Box::pin(async move { values }))
+        Some(Box::pin(async move { Completion::from(values) }))
     }
 }
 
