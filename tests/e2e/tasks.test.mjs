@@ -2,8 +2,9 @@
 // 2026-07-28 wire, as raw HTTP the way a client sends it: a task started, polled while it
 // works and finished; one that needs input (tasks/update); one cancelled; a GitHub search
 // that pages as a task; the synchronous answers a client without the extension gets; the
-// routing and Mcp-Param-* header checks; another caller's tasks staying invisible
-// (AUTH_MODE=bearer); and expiry. Expiry is observed with the deployment's own lifetime
+// routing and Mcp-Param-* header checks; no tasks in a 2025-11-25 session, whatever the
+// client declares; another caller's tasks staying invisible (AUTH_MODE=bearer); and
+// expiry. Expiry is observed with the deployment's own lifetime
 // setting, TASK_TTL_SECONDS=10 (allowed: 5 to 86400 s): once it passes, the task's
 // Durable Object holds nothing and has no alarm left (read from wrangler's local state),
 // and tasks/get answers -32602.
@@ -12,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { createToken, mcpPost, rpc, startFakeGitHub, startWorker, tempDir, workerVars } from './harness.mjs';
+import { createToken, mcpPost, notification, rpc, startFakeGitHub, startWorker, tempDir, workerVars } from './harness.mjs';
 
 const MODERN = '2026-07-28';
 const EXT = 'io.modelcontextprotocol/tasks';
@@ -221,6 +222,24 @@ describe('tasks (AUTH_MODE=none, TASK_TTL_SECONDS=10)', () => {
     const get = await send(url, 'tasks/get', { taskId: 'a'.repeat(64) }, { caps: {} });
     assert.equal(get.status, 400);
     assert.equal(get.json.error.code, -32021);
+  });
+
+  test('2025-11-25 sessions have no tasks, even when the client declares the extension', async () => {
+    const init = await mcpPost(url, rpc(nextId++, 'initialize', {
+      protocolVersion: '2025-11-25', capabilities: WITH_TASKS, clientInfo: { name: 'mcpw-e2e-tasks', version: '0' },
+    }));
+    assert.equal(init.status, 200, init.text);
+    assert.equal(init.json.result.capabilities.extensions, undefined);
+    assert.equal(init.json.result.capabilities.tasks, undefined);
+    const session = { 'mcp-session-id': init.headers.get('mcp-session-id'), 'mcp-protocol-version': '2025-11-25' };
+    assert.equal((await mcpPost(url, notification('notifications/initialized'), session)).status, 202);
+    const call = await mcpPost(url, rpc(nextId++, 'tools/call', { name: 'failing_job', arguments: {}, task: { ttl: 60000 } }), session);
+    assert.equal(call.json.result.isError, true, 'the task-only tool ran synchronously');
+    assert.equal(call.json.result.taskId, undefined);
+    for (const method of ['tasks/get', 'tasks/update', 'tasks/cancel', 'tasks/result', 'tasks/list']) {
+      const r = await mcpPost(url, rpc(nextId++, method, { taskId: 'a'.repeat(64), inputResponses: {} }), session);
+      assert.equal(r.json.error.code, -32601, `${method}: ${r.text}`);
+    }
   });
 
   test('routing and Mcp-Param-* headers are checked against the body', async () => {

@@ -136,11 +136,15 @@ pub const FIXTURES: &[TaskFixture] = &[
 ];
 
 fn name_argument() -> Value {
-    json!({ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] })
+    json_text(
+        r#"{ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }"#,
+    )
 }
 
 fn filename_argument() -> Value {
-    json!({ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"] })
+    json_text(
+        r#"{ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"] }"#,
+    )
 }
 
 fn slow_arguments() -> Value {
