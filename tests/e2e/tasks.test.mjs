@@ -4,10 +4,9 @@
 // that pages as a task; the synchronous answers a client without the extension gets; the
 // routing and Mcp-Param-* header checks; no tasks in a 2025-11-25 session, whatever the
 // client declares; another caller's tasks staying invisible (AUTH_MODE=bearer); and
-// expiry. Expiry is observed with the deployment's own lifetime
-// setting, TASK_TTL_SECONDS=10 (allowed: 5 to 86400 s): once it passes, the task's
-// Durable Object holds nothing and has no alarm left (read from wrangler's local state),
-// and tasks/get answers -32602.
+// expiry, observed with the deployment's own lifetime setting, TASK_TTL_SECONDS=10
+// (allowed: 5 to 86400 s): once it passes, every task's Durable Object holds nothing and
+// has no alarm left (read from wrangler's local state), and tasks/get answers -32602.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
