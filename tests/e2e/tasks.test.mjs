@@ -4,6 +4,7 @@
 // that pages as a task; the synchronous answers a client without the extension gets; the
 // routing and Mcp-Param-* header checks; no tasks in a 2025-11-25 session, whatever the
 // client declares; another caller's tasks staying invisible (AUTH_MODE=bearer); and
+// the same through the Python SDK (a Tasks ClientExtension, tests/python/tasks_client.py);
 // expiry, observed with the deployment's own lifetime setting, TASK_TTL_SECONDS=10
 // (allowed: 5 to 86400 s): once it passes, every task's Durable Object holds nothing and
 // has no alarm left (read from wrangler's local state), and tasks/get answers -32602.
@@ -12,13 +13,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { createToken, mcpPost, notification, rpc, startFakeGitHub, startWorker, tempDir, workerVars } from './harness.mjs';
+import {
+  REPO_ROOT, createToken, mcpPost, notification, rpc, run, startFakeGitHub, startWorker, tempDir, workerVars,
+} from './harness.mjs';
 
 const MODERN = '2026-07-28';
 const EXT = 'io.modelcontextprotocol/tasks';
 const WITH_TASKS = { elicitation: {}, extensions: { [EXT]: {} } };
 const TTL_SECONDS = 10;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const PY = process.env.MCPW_PYTHON ?? path.join(REPO_ROOT, '.tools', 'venv', 'bin', 'python');
 
 let nextId = 1;
 
@@ -266,6 +270,29 @@ describe('tasks (AUTH_MODE=none, TASK_TTL_SECONDS=10)', () => {
       assert.equal(refused.status, 400, `${JSON.stringify([args, headers])}: ${refused.text}`);
       assert.equal(refused.json.error.code, -32020);
       assert.match(refused.json.error.message, /^Header mismatch: Mcp-Param-/);
+    }
+  });
+
+  test('the Python SDK (mcp 2.3) with a Tasks extension written against the spec', { skip: !fs.existsSync(PY) && 'no .tools/venv (scripts/setup --test-clients)' }, async () => {
+    const r = await run(PY, [path.join(REPO_ROOT, 'tests', 'python', 'tasks_client.py'), url], { timeoutMs: 120_000 });
+    lastCreated = Date.now();
+    let out;
+    try {
+      out = JSON.parse(r.stdout.trim().split('\n').pop());
+    } catch {
+      throw new Error(`tasks_client.py printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr.slice(-3000)}`);
+    }
+    assert.ok(out.ok, `tasks_client.py: ${JSON.stringify(out).slice(0, 3000)}`);
+    assert.deepEqual(out.discover.extensions, { [EXT]: {} });
+    assert.equal(out.slow.text, 'computed py in 1s');
+    assert.equal(out.confirm.text, 'Deleted py.txt (pretend: this fixture deletes nothing)');
+    assert.equal(out.preflight.text, 'Hello, Py!', 'input before the task through the SDK\'s own multi round-trip loop');
+    assert.deepEqual(out.paged.structured.items.map((i) => i.number), [1, 2, 4]);
+    assert.equal(out.headers.text, 'region=Hello, 世界', 'the SDK sent Mcp-Param-Region (Base64) and the others');
+    assert.equal(out.plain.text, 'computed plain in 0s', 'no extension: synchronous');
+    assert.deepEqual(out.statuses.confirm_delete, ['working', 'input_required', 'completed']);
+    for (const tool of ['slow_compute', 'test_tool_with_task', 'searchGithubIssues']) {
+      assert.equal(out.statuses[tool].at(-1), 'completed', tool);
     }
   });
 
