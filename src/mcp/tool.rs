@@ -237,7 +237,8 @@ pub trait Tool {
 
     /// Before a task is created: input the call needs first, asked with
     /// [`CallContext::ask_client`] and answered synchronously (multi round-trip). A task's
-    /// run sees those answers again, so it must use other keys for input it asks itself.
+    /// run sees those answers again (not the round's `requestState`), so it must use other
+    /// keys for input it asks itself.
     fn preflight<'a>(
         &'a self,
         _arguments: &'a Map<String, Value>,
