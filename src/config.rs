@@ -6,6 +6,7 @@
 
 use crate::auth::caller::{AuthMode, Secret};
 use crate::mcp::request_state::StateSigner;
+use crate::mcp::task;
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_GITHUB_WEB_URL: &str = "https://github.com";
@@ -68,6 +69,8 @@ pub struct Config {
     pub lockdown: bool,
     /// `LOCKDOWN_TRUSTED_BOTS`: logins shown in lockdown anyway (`dependabot[bot]`).
     pub lockdown_trusted_bots: Vec<String>,
+    /// `TASK_TTL_SECONDS`: how long a 2026-07-28 task lives from its creation (ms).
+    pub task_ttl_ms: u64,
 }
 
 impl Config {
@@ -123,6 +126,21 @@ impl Config {
                 Some(v) => return Err(format!("LOCKDOWN is '{v}', but it must be true or false")),
             },
             lockdown_trusted_bots: list(get("LOCKDOWN_TRUSTED_BOTS")),
+            task_ttl_ms: match get("TASK_TTL_SECONDS") {
+                None => task::DEFAULT_TTL_MS,
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .map(|s| s.saturating_mul(1000))
+                    .filter(|ms| (task::MIN_TTL_MS..=task::MAX_TTL_MS).contains(ms))
+                    .ok_or_else(|| {
+                        format!(
+                            "TASK_TTL_SECONDS is '{v}', but it must be a whole number of seconds from {} to {}",
+                            task::MIN_TTL_MS / 1000,
+                            task::MAX_TTL_MS / 1000
+                        )
+                    })?,
+            },
         })
     }
 
@@ -391,6 +409,20 @@ mod tests {
         for bad in ["alice:", ":5", "0", "alice:-1", "a b:5", "alice:5x", "é:5"] {
             let error = config(&[("ALLOWED_GITHUB_USERS", bad)]).unwrap_err();
             assert!(error.contains("ALLOWED_GITHUB_USERS"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn task_lifetime_is_bounded() {
+        assert_eq!(config(&[]).unwrap().task_ttl_ms, 3_600_000);
+        let short = config(&[("TASK_TTL_SECONDS", "10")]).unwrap();
+        assert_eq!(short.task_ttl_ms, 10_000);
+        for bad in ["4", "86401", "1.5", "-5", "an hour", "99999999999999999999"] {
+            let error = config(&[("TASK_TTL_SECONDS", bad)]).unwrap_err();
+            assert!(
+                error.contains("TASK_TTL_SECONDS") && error.contains("5 to 86400"),
+                "{bad}: {error}"
+            );
         }
     }
 

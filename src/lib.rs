@@ -15,12 +15,14 @@ pub mod mcp;
 pub mod observe;
 pub mod random;
 pub mod session;
+pub mod tasks;
 pub mod tools;
 pub mod transport;
 
 pub use auth::oauth::grant::OAuthGrant;
 pub use observe::flush::McpMetrics;
 pub use session::durable::McpSession;
+pub use tasks::durable::McpTask;
 
 use serde_json::json;
 use worker::{event, Context, Env, Headers, Method, Request, Response};

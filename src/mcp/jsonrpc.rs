@@ -71,6 +71,15 @@ impl RpcError {
         }
     }
 
+    /// Reads an error object; `None` if it is not one.
+    pub fn from_json(json: &Value) -> Option<RpcError> {
+        Some(RpcError {
+            code: i32::try_from(json.get("code")?.as_i64()?).ok()?,
+            message: json.get("message")?.as_str()?.to_string(),
+            data: json.get("data").cloned(),
+        })
+    }
+
     pub fn with_data(mut self, data: Value) -> Self {
         self.data = Some(data);
         self

@@ -35,6 +35,9 @@ fn name_field(method: &str) -> Option<&'static str> {
     match method {
         "tools/call" | "prompts/get" => Some("name"),
         "resources/read" => Some("uri"),
+        // The Tasks extension: "the client MUST set the Mcp-Name header to the value of
+        // params.taskId".
+        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
         _ => None,
     }
 }
@@ -402,6 +405,30 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn tasks_methods_carry_the_task_id_in_mcp_name() {
+        let body = json!({"taskId": "t1", "_meta": meta("2026-07-28")});
+        for method in ["tasks/get", "tasks/update", "tasks/cancel"] {
+            let with = |name: Option<&str>| {
+                let mut pairs = vec![
+                    ("mcp-protocol-version", "2026-07-28"),
+                    ("mcp-method", method),
+                ];
+                pairs.extend(name.map(|n| ("mcp-name", n)));
+                check(&request(method, body.clone()), &headers(&pairs))
+            };
+            assert!(with(Some("t1")).is_ok(), "{method}");
+            assert_eq!(code(with(Some("t2"))), (400, codes::HEADER_MISMATCH));
+            assert_eq!(code(with(None)), (400, codes::HEADER_MISMATCH));
+        }
+        // tasks/result no longer exists: no Mcp-Name is asked of it (dispatch answers -32601).
+        let removed = headers(&[
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tasks/result"),
+        ]);
+        assert!(check(&request("tasks/result", body), &removed).is_ok());
     }
 
     #[test]

@@ -12,12 +12,14 @@ use super::prompt::{Prompt, PromptDefinition};
 use super::request_state::StateSigner;
 use super::resource::ResourceProvider;
 use super::schema::validate_arguments;
+use super::task::{self, TaskHost, TaskSupport};
 use super::tool::{CallContext, ContentPolicy, Tool, ToolDefinition, ToolError};
 use super::version::ProtocolVersion;
 use crate::auth::caller::Caller;
 use crate::github::GitHub;
 
 mod prompts;
+mod tasks;
 
 /// Who we are, as `serverInfo` says.
 #[derive(Debug, Clone)]
@@ -57,6 +59,8 @@ pub struct Scope<'a> {
     pub state_signer: &'a StateSigner,
     /// Seconds since the epoch.
     pub now: i64,
+    /// Where 2026-07-28 tasks live; `None` in the legacy era and inside a task's run.
+    pub tasks: Option<&'a dyn TaskHost>,
 }
 
 /// A finished request: the response, and a change to the session if the request made one.
@@ -70,6 +74,8 @@ pub struct Handled {
 enum Outcome {
     Complete(Value),
     InputRequired(Value),
+    /// A task was created: the `CreateTaskResult`.
+    Task(Value),
 }
 
 pub struct Server {
@@ -196,6 +202,9 @@ impl Server {
         if version >= ProtocolVersion::V2025_03_26 {
             capabilities.insert("completions".into(), json!({}));
         }
+        if version.is_modern() && self.offers_tasks(connection) {
+            capabilities.insert("extensions".into(), json!({ task::EXTENSION: {} }));
+        }
         Value::Object(capabilities)
     }
 
@@ -236,6 +245,7 @@ impl Server {
             }
             Outcome::Complete(value) => value,
             Outcome::InputRequired(value) => with_result_type(value, "input_required"),
+            Outcome::Task(value) => with_result_type(value, "task"),
         });
         Handled {
             response: Response {
@@ -309,6 +319,9 @@ impl Server {
                 Ok(complete(json!({ "prompts": prompts })))
             }
             "prompts/get" if has_prompts => self.get_prompt(&params, scope).await,
+            "tasks/get" | "tasks/update" | "tasks/cancel" if !legacy => {
+                self.task_method(&request.method, &params, scope).await
+            }
             "completion/complete" => self.complete(&params, scope).await.map(complete),
             "logging/setLevel" if legacy => {
                 let level = required_str(&params, "level")?;
@@ -368,6 +381,15 @@ impl Server {
                 "Unknown tool: '{name}'. Call tools/list to see the tools this server offers."
             )));
         };
+        // Tasks exist in 2026-07-28 only; a legacy session's call is always synchronous.
+        let support = match scope.version.is_modern() {
+            true => tool.tasks(),
+            false => TaskSupport::Forbidden,
+        };
+        let declared = task::declares_tasks(&scope.client_capabilities);
+        if support == TaskSupport::Required && !declared {
+            return Err(task::missing_capability());
+        }
         let mut arguments = match params.get("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(arguments)) => arguments.clone(),
@@ -381,6 +403,12 @@ impl Server {
         }
         let exchange = self.exchange(scope, params);
         let context = self.context(scope, &exchange, params);
+        if support != TaskSupport::Forbidden && declared {
+            let task = self.start_task(tool.as_ref(), support, &arguments, &context, scope);
+            if let Some(outcome) = task.await? {
+                return Ok(outcome);
+            }
+        }
         let result = match tool.call(arguments, &context).await {
             Ok(result) => result,
             Err(error) => return self.tool_error(error, scope),

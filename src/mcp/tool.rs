@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::exchange::{BoxFuture, Exchange};
 use super::jsonrpc::RpcError;
 use super::request_state::StateSigner;
+use super::task::TaskSupport;
 use super::version::ProtocolVersion;
 use crate::auth::caller::Caller;
 use crate::github::{GitHub, GitHubError};
@@ -221,6 +222,30 @@ pub trait Tool {
         arguments: Map<String, Value>,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>>;
+
+    /// How the tool takes part in the Tasks extension (2026-07-28 only): by default it
+    /// never runs as a task.
+    fn tasks(&self) -> TaskSupport {
+        TaskSupport::Forbidden
+    }
+
+    /// For a tool that may run as a task: whether this call is worth one (the server
+    /// decides per request, e.g. by how much work the arguments ask for).
+    fn wants_task(&self, _arguments: &Map<String, Value>) -> bool {
+        true
+    }
+
+    /// Before a task is created: input the call needs first, asked with
+    /// [`CallContext::ask_client`] and answered synchronously (multi round-trip). A task's
+    /// run sees those answers again (not the round's `requestState`), so it must use other
+    /// keys for input it asks itself.
+    fn preflight<'a>(
+        &'a self,
+        _arguments: &'a Map<String, Value>,
+        _context: &'a CallContext<'a>,
+    ) -> BoxFuture<'a, Result<(), ToolError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 impl ToolError {

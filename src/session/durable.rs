@@ -37,7 +37,7 @@ pub const IDLE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
 /// Activity is written to storage at most this often.
 const ACTIVITY_WRITE_INTERVAL_MS: i64 = 60 * 60 * 1000;
 
-#[durable_object]
+#[durable_object(alarm)]
 pub struct McpSession {
     state: State,
     env: Env,
@@ -473,5 +473,8 @@ async fn run_request(
         outbox: outbox.clone(),
         replies: Some(live.replies.clone()),
     };
-    Ok(dispatch::run(&server, &config, request, caller, declared, &peer, obs).await)
+    Ok(dispatch::run(
+        &server, &config, request, caller, declared, &peer, None, obs,
+    )
+    .await)
 }

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, Args, Paging};
 use super::labels::{Labels, Withheld};
 use super::lockdown;
 use super::shape::{
@@ -17,6 +17,7 @@ use super::shape::{
 use crate::github::repo::RepoRef;
 use crate::github::Query;
 use crate::mcp::exchange::BoxFuture;
+use crate::mcp::task::TaskSupport;
 use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Builds a tool's upstream query from its arguments (validating each value it uses).
@@ -155,6 +156,14 @@ impl Tool for Search {
         )
     }
 
+    fn tasks(&self) -> TaskSupport {
+        TaskSupport::Optional
+    }
+
+    fn wants_task(&self, arguments: &Map<String, Value>) -> bool {
+        Search::pages(arguments) > 1
+    }
+
     fn call<'a>(
         &'a self,
         arguments: Map<String, Value>,
@@ -168,7 +177,27 @@ impl Tool for Search {
             query.append(&(self.query)(&args)?);
             let what = format!("results for {}", self.endpoint);
             let paging = args.paging();
-            let page = fetch_page(context.github, self.endpoint, query, paging, &what).await?;
+            let mut page =
+                fetch_page(context.github, self.endpoint, query.clone(), paging, &what).await?;
+            // `maxPages` (where a search declares it): the next pages, one after another.
+            let pages = args.u32("maxPages").unwrap_or(1);
+            for fetched in 1..pages {
+                let Some(next) = page.next_page else { break };
+                let message = format!("{fetched} of up to {pages} pages");
+                context.exchange.progress(
+                    f64::from(fetched),
+                    Some(f64::from(pages)),
+                    Some(&message),
+                );
+                let more = Paging {
+                    page: next,
+                    ..paging
+                };
+                let more =
+                    fetch_page(context.github, self.endpoint, query.clone(), more, &what).await?;
+                page.items.extend(more.items);
+                page.next_page = more.next_page;
+            }
             let mut shown = Vec::with_capacity(page.items.len());
             let mut withheld = Withheld::default();
             for item in &page.items {
@@ -204,6 +233,14 @@ impl Tool for Search {
 }
 
 impl Search {
+    /// Searches that take `maxPages` may run as tasks when they fetch more than one page.
+    fn pages(arguments: &Map<String, Value>) -> u64 {
+        arguments
+            .get("maxPages")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+    }
+
     /// The repository a search result belongs to.
     fn repository_of(&self, item: &Value) -> Option<RepoRef> {
         let full_name = match self.found {

@@ -138,3 +138,6 @@ pub fn build_server(config: &Config) -> Server {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod task_tests;

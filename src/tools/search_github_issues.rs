@@ -23,7 +23,8 @@ pub const TOOL: Search = Search {
     description: "Issue and pull request search, e.g. `is:issue is:open label:bug repo:o/r`.",
     arguments: r#"{
         "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Default: best match" },
-        "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
+        "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" },
+        "maxPages": { "type": "integer", "description": "Pages to fetch from `page` on (over 1: as a task where supported)", "minimum": 1, "maximum": 10, "default": 1 }
     }"#,
     endpoint: "/search/issues",
     fields: FIELDS,

@@ -99,6 +99,7 @@ fn dispatch(
         peer: &SilentPeer,
         state_signer: &signer,
         now: 0,
+        tasks: None,
     };
     let request = Request {
         id: RequestId::Number(1),

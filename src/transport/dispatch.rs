@@ -1,19 +1,40 @@
 //! Runs one request on the server with what it needs from the Workers runtime: a GitHub
 //! client for the caller (metered for the request's log line, with the ETag cache in the
 //! Cache API), the request-state signer, and the clock. Both eras come here: legacy
-//! requests from the session's Durable Object, modern ones from the Worker.
+//! requests from the session's Durable Object, modern ones from the Worker; and each run of
+//! a 2026-07-28 task, from the task's Durable Object.
 
 use crate::auth::caller::Caller;
 use crate::config::Config;
 use crate::github::edge_cache::EdgeCache;
 use crate::github::fetch::FetchClient;
+use crate::github::http::HttpClient;
 use crate::github::GitHub;
 use crate::mcp::exchange::Peer;
 use crate::mcp::jsonrpc::Request;
 use crate::mcp::server::{Declared, Handled, Scope, Server};
+use crate::mcp::task::{RunOutcome, TaskHost, TaskRecord};
+use crate::mcp::version::ProtocolVersion;
 use crate::observe::upstream::Metered;
 use crate::observe::Observation;
 
+/// The caller's GitHub through `http`, with the ETag cache in the Cache API.
+fn github<'a>(
+    config: &'a Config,
+    caller: &'a Caller,
+    http: &'a dyn HttpClient,
+    cache: &'a EdgeCache,
+) -> GitHub<'a> {
+    GitHub::new(
+        &config.github_api_url,
+        &config.github_web_url,
+        caller.github_token.as_ref(),
+        http,
+    )
+    .with_cache(cache, &caller.subject)
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     server: &Server,
     config: &Config,
@@ -21,6 +42,7 @@ pub async fn run(
     caller: &Caller,
     declared: Declared,
     peer: &dyn Peer,
+    tasks: Option<&dyn TaskHost>,
     obs: &Observation,
 ) -> Handled {
     obs.set_protocol(declared.version);
@@ -32,13 +54,7 @@ pub async fn run(
         now: crate::now_ms,
     };
     let cache = EdgeCache::default();
-    let github = GitHub::new(
-        &config.github_api_url,
-        &config.github_web_url,
-        caller.github_token.as_ref(),
-        &http_client,
-    )
-    .with_cache(&cache, &caller.subject);
+    let github = github(config, caller, &http_client, &cache);
     let state_signer = config.state_signer();
     let policy = config.content_policy(&declared.connection);
     let scope = Scope {
@@ -52,6 +68,39 @@ pub async fn run(
         peer,
         state_signer: &state_signer,
         now: crate::now_ms() / 1000,
+        tasks,
     };
     server.handle(request, &scope).await
+}
+
+/// One run of a task's tool, as a 2026-07-28 request of its creator: the capabilities and
+/// connection it was created with, and no task host (a task makes no tasks). A run belongs
+/// to no HTTP request, so it writes no request log line; the requests that create and poll
+/// the task do.
+pub async fn run_task(
+    server: &Server,
+    config: &Config,
+    record: &TaskRecord,
+    caller: &Caller,
+    peer: &dyn Peer,
+) -> RunOutcome {
+    let cache = EdgeCache::default();
+    let github = github(config, caller, &FetchClient, &cache);
+    let state_signer = config.state_signer();
+    let connection = &record.seed.connection;
+    let policy = config.content_policy(connection);
+    let scope = Scope {
+        version: ProtocolVersion::V2026_07_28,
+        client_capabilities: record.seed.client_capabilities.clone(),
+        log_level: None,
+        caller,
+        connection,
+        policy: &policy,
+        github: &github,
+        peer,
+        state_signer: &state_signer,
+        now: crate::now_ms() / 1000,
+        tasks: None,
+    };
+    server.run_task(record, &scope).await
 }

@@ -22,6 +22,7 @@ use crate::mcp::version::ProtocolVersion;
 use crate::observe::record::Transport;
 use crate::observe::Observation;
 use crate::session::internal::{self, Op};
+use crate::tasks::host::DoTaskHost;
 
 /// The largest POST body we read (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -116,7 +117,7 @@ async fn post(
     }
     if modern::is_modern(header_version.as_deref(), &value) {
         obs.set_transport(Transport::Stateless);
-        return modern_post(&req, &value, config, caller, connection, obs).await;
+        return modern_post(env, &req, &value, config, caller, connection, obs).await;
     }
     if let Some(version) = &header_version {
         if ProtocolVersion::parse(version).is_none() {
@@ -173,6 +174,7 @@ async fn post(
 
 /// 2026-07-28: one request, answered here with no session.
 async fn modern_post(
+    env: &Env,
     req: &Request,
     value: &Value,
     config: &Config,
@@ -219,6 +221,13 @@ async fn modern_post(
         }
     };
     obs.set_protocol(declared.version);
+    if request.method == "tools/call" {
+        if let Err(rejection) = crate::mcp::param_headers::check(&server, &request, &header) {
+            let response = jsonrpc::Response::error(Some(request.id), rejection.error);
+            obs.set_response(&response);
+            return http::json(rejection.status, &response.to_json());
+        }
+    }
     if request.method == "server/discover" {
         let discovered = modern::discover(&server, &connection);
         let result = modern::decorate(&request.method, discovered, &server);
@@ -229,6 +238,7 @@ async fn modern_post(
     }
     let (outbox, receiver) = Outbox::new();
     let config = config.clone();
+    let env = env.clone();
     let task_outbox = outbox.clone();
     let obs = obs.clone();
     wasm_bindgen_futures::spawn_local(async move {
@@ -236,8 +246,22 @@ async fn modern_post(
             outbox: task_outbox.clone(),
             replies: None,
         };
-        let handled =
-            dispatch::run(&server, &config, &request, &caller, declared, &peer, &obs).await;
+        let tasks = DoTaskHost {
+            env: &env,
+            caller: &caller,
+            ttl_ms: config.task_ttl_ms,
+        };
+        let handled = dispatch::run(
+            &server,
+            &config,
+            &request,
+            &caller,
+            declared,
+            &peer,
+            Some(&tasks),
+            &obs,
+        )
+        .await;
         let mut response = handled.response;
         if let Ok(result) = response.outcome {
             response.outcome = Ok(modern::decorate(&request.method, result, &server));

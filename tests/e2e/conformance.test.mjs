@@ -2,11 +2,13 @@
 // scenarios, against the worker with the test-only `conformance` toolset:
 //   - 0.1.16 (the latest 0.1.x): the 2025-11-25 scenarios on the session wire;
 //   - 0.2.0-alpha.12 --requirements 2025-11-25 (stricter checks, wire-schema validation);
-//   - 0.2.0-alpha.12 --requirements 2026-07-28: the stateless era.
+//   - 0.2.0-alpha.12 --requirements 2026-07-28: the stateless era, with the Tasks extension.
 // Each run uses tests/conformance/expected-failures.yml, which is empty: the suite then
-// fails on any failure or warning in a scored scenario. Every scenario becomes a subtest;
-// scenarios the suite itself does not score (extensions, pending: see `conformance list
-// --server --requirements <rev>`) are reported as skipped, with their counts.
+// fails on any failure or warning in a scored scenario. Every scenario becomes a subtest
+// and must pass, scored or not: the scenarios the suite runs without scoring them
+// (extensions such as tasks-*, pending SEPs: `conformance list --server --requirements
+// <rev>`) are listed in MUST_PASS, must be run, and must have no failed check and no
+// warning either. Each run prints its totals: scenarios, and checks by status.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,6 +16,16 @@ import path from 'node:path';
 import { REPO_ROOT, node22, run, startFakeGitHub, startWorker, tempDir, workerVars } from './harness.mjs';
 
 const BASELINE = path.join(REPO_ROOT, 'tests/conformance/expected-failures.yml');
+/** Scenarios a requirement set runs without scoring them: each must be run, and pass. */
+const MUST_PASS = {
+  '2025-11-25': ['server-session-lifecycle', 'json-schema-2020-12', 'server-sse-polling'],
+  '2026-07-28': [
+    'tasks-lifecycle', 'tasks-capability-negotiation', 'tasks-wire-fields', 'tasks-request-state-removal',
+    'tasks-mrtr-input', 'tasks-request-headers', 'tasks-dispatch-and-envelope', 'tasks-status-notifications',
+    'tasks-required-task-error', 'tasks-mrtr-composition',
+    'json-schema-2020-12', 'http-header-validation', 'http-custom-header-server-validation',
+  ],
+};
 const RUNS = [
   { name: '0.1.16 (2025-11-25)', pkg: 'conformance-0.1', args: [] },
   { name: '0.2.0-alpha.12 --requirements 2025-11-25', pkg: 'conformance-0.2', args: ['--requirements', '2025-11-25'] },
@@ -53,6 +65,17 @@ async function scoredScenarios(cli, args) {
   return new Set([...section.matchAll(/^\s+- ([\w.-]+)$/gm)].map((m) => m[1]));
 }
 
+/** Every check the run wrote (`<out>/<scenario dir>/checks.json`), counted by status. */
+function checkCounts(out) {
+  const counts = {};
+  for (const dir of fs.readdirSync(out)) {
+    const file = path.join(out, dir, 'checks.json');
+    if (!fs.existsSync(file)) continue;
+    for (const check of JSON.parse(fs.readFileSync(file, 'utf8'))) counts[check.status] = (counts[check.status] ?? 0) + 1;
+  }
+  return counts;
+}
+
 for (const suite of RUNS) {
   test(`conformance ${suite.name}`, { timeout: 600_000 }, async (t) => {
     const out = tempDir('mcpw-conformance-');
@@ -67,15 +90,27 @@ for (const suite of RUNS) {
     const scenarios = parseSummary(output);
     const scored = await scoredScenarios(cli, suite.args);
     assert.ok(scenarios.length >= 30, `expected the full scenario list, got ${scenarios.length}:\n${output.slice(-3000)}`);
+    const requirements = suite.args[suite.args.indexOf('--requirements') + 1];
+    const mustPass = MUST_PASS[requirements] ?? [];
+    const ran = new Set(scenarios.map((s) => s.name));
+    const unscored = scenarios.filter((s) => scored && !scored.has(s.name)).map((s) => s.name);
+    await t.test('every unscored scenario is on the must-pass list, and every listed one ran', () => {
+      assert.deepEqual(unscored.filter((n) => !mustPass.includes(n)), [], 'an unscored scenario not in MUST_PASS');
+      assert.deepEqual(mustPass.filter((n) => !ran.has(n)), [], 'a MUST_PASS scenario that did not run');
+    });
     for (const s of scenarios) {
-      if (scored && !scored.has(s.name)) {
-        await t.test(s.name, { skip: `not scored by the suite (${s.passed} passed, ${s.failed} failed)` }, () => {});
-        continue;
-      }
-      await t.test(s.name, () => {
+      const label = mustPass.includes(s.name) ? `${s.name} (unscored, must pass)` : s.name;
+      await t.test(label, () => {
         assert.equal(s.failed, 0, `${s.name}: ${s.failed} failed checks; details in ${out}`);
       });
     }
+    const counts = checkCounts(out);
+    const failed = scenarios.filter((s) => s.failed > 0).length;
+    console.log(`conformance ${suite.name}: ${scenarios.length} scenarios (${unscored.length} unscored), ` +
+      `${scenarios.length - failed} passed, ${failed} failed; checks: ` +
+      Object.entries(counts).sort().map(([k, v]) => `${v} ${k}`).join(', '));
+    assert.equal(counts.FAILURE ?? 0, 0, `failed checks; details in ${out}`);
+    assert.equal(counts.WARNING ?? 0, 0, `warnings (scored or not); details in ${out}`);
     assert.equal(result.code, 0, `the suite exited ${result.code} (failures or warnings in scored scenarios):\n${output.slice(-3000)}`);
     fs.rmSync(out, { recursive: true, force: true });
   });

@@ -19,7 +19,7 @@ use crate::now_ms;
 /// The storage key of the [`Stored`] record.
 const STATE_KEY: &str = "grant";
 
-#[durable_object]
+#[durable_object(alarm)]
 pub struct OAuthGrant {
     state: State,
     env: Env,

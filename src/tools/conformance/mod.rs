@@ -13,6 +13,7 @@ mod input_required;
 mod prompts;
 mod resources;
 mod streaming;
+mod tasks;
 
 use serde_json::{json, Map, Value};
 
@@ -74,6 +75,9 @@ pub fn register(server: &mut Server) {
         .chain(client_input::FIXTURES)
         .chain(input_required::FIXTURES)
     {
+        server.add_tool(Box::new(*fixture));
+    }
+    for fixture in tasks::FIXTURES {
         server.add_tool(Box::new(*fixture));
     }
     server.add_resources(Box::new(resources::TestResources));
