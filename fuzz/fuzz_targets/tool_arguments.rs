@@ -1,4 +1,4 @@
-//! Tool arguments: `mcp::schema::validate_arguments` against the input schemas of the real
+//! Tool arguments: `mcp_core::schema::validate_arguments` against the input schemas of the real
 //! tools (every toolset, as `tools::build_server` registers them), then the tools' own
 //! parsing of what passed (`tools::args::Args`: names, refs, paths, text, timestamps,
 //! numbers, paging).
@@ -18,7 +18,7 @@
 use std::sync::OnceLock;
 
 use github_mcp_worker::config::Config;
-use github_mcp_worker::mcp::schema::validate_arguments;
+use mcp_core::schema::validate_arguments;
 use github_mcp_worker::tools::args::Args;
 use github_mcp_worker::tools::build_server;
 use github_mcp_worker_fuzz::{

@@ -24,12 +24,12 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 use super::host::owner_of;
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::mcp::exchange::{BoxFuture, Peer};
-use crate::mcp::jsonrpc::{Notification, RpcError};
-use crate::mcp::task::{self, Alarm, Change, Op, RunOutcome, Seed, TaskRecord};
 use crate::now_ms;
 use crate::session::internal::CALLER_HEADER;
 use crate::transport::dispatch;
+use mcp_core::exchange::{BoxFuture, Peer};
+use mcp_core::jsonrpc::{Notification, RpcError};
+use mcp_core::task::{self, Alarm, Change, Op, RunOutcome, Seed, TaskRecord};
 
 /// The storage key of the [`TaskRecord`].
 const RECORD_KEY: &str = "task";

@@ -8,7 +8,7 @@ use crate::github::repo::{
     encode_repo_path, validate_owner, validate_ref, validate_repo, validate_text,
     validate_timestamp, RepoRef,
 };
-use crate::mcp::tool::{json_text, ToolError};
+use mcp_core::tool::{json_text, ToolError};
 
 /// Property definitions several tools share, by name. `owner`, `repo`, `perPage` and
 /// `number` need no description (and their name rules are checked by `Args`): every byte

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::args::Args;
 use crate::github::repo::RepoRef;
 use crate::github::{GitHub, GitHubError, Query};
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// Text files longer than this many characters are cut, and the result says so.
 pub const MAX_FILE_CHARS: usize = 200_000;

@@ -9,8 +9,9 @@ use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_commits::COMMIT_FIELDS;
 use super::shape::{add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// At most this many changed files are listed; the result says when there were more.
 pub const MAX_COMMIT_FILES: usize = 100;
@@ -29,7 +30,7 @@ const EXTRA: &str = r#"{
     "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
 }"#;
 
-impl Tool for GetGithubCommit {
+impl Tool<GitHubApp> for GetGithubCommit {
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(COMMIT_FIELDS, EXTRA);
         add_fields(&mut output, STATS);
@@ -59,7 +60,7 @@ impl Tool for GetGithubCommit {
                 "/repos/{repo}/commits/{}",
                 crate::github::http::percent_encode(git_ref)
             );
-            let commit = context.github.get_json(&path, &what).await?;
+            let commit = context.app.github.get_json(&path, &what).await?;
             let mut out = pick(&commit, COMMIT_FIELDS);
             out.extend(pick(&commit, STATS));
             let mut files = pick_all(commit.get("files").unwrap_or(&Value::Null), FILE_FIELDS);

@@ -17,8 +17,9 @@ use super::large_file;
 use super::list::github_tool;
 use super::shape::{object_schema, pick, truncate_chars, untrusted_paths, Field, Kind};
 use super::untrusted::find_hidden;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubFileContents;
 
@@ -43,7 +44,7 @@ const OUTPUT: &str = r#"{
 
 const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#;
 
-impl Tool for GetGithubFileContents {
+impl Tool<GitHubApp> for GetGithubFileContents {
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubFileContents",
@@ -61,7 +62,7 @@ impl Tool for GetGithubFileContents {
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
             let args = Args(arguments);
-            let (repo, file) = contents_at(&args, context.github).await?;
+            let (repo, file) = contents_at(&args, context.app.github).await?;
             let git_ref = args.str("ref");
             let kind = file.get("type").and_then(Value::as_str);
             if file.is_array() || kind != Some("file") {

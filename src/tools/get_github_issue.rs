@@ -12,9 +12,10 @@ use super::shape::{
     add_property, list_result, list_schema, object_schema, pick, untrusted_paths, Field, Kind,
     MAX_BODY_CHARS, MAX_COMMENT_CHARS,
 };
+use crate::app::{CallContext, GitHubApp};
 use crate::github::Query;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubIssue;
 
@@ -28,7 +29,7 @@ const COMMENT_FIELDS: &[Field] = &[
 
 const BODY: &str = r#"{ "type": ["string", "null"] }"#;
 
-impl Tool for GetGithubIssue {
+impl Tool<GitHubApp> for GetGithubIssue {
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(ISSUE_FIELDS, "{}");
         add_property(&mut output, "body", json_text(BODY));
@@ -68,7 +69,7 @@ impl Tool for GetGithubIssue {
             context
                 .exchange
                 .progress(0.0, Some(2.0), Some("Reading the issue"));
-            let issue = context.github.get_json(&path, &what).await?;
+            let issue = context.app.github.get_json(&path, &what).await?;
             context
                 .exchange
                 .progress(1.0, Some(2.0), Some("Reading its comments"));
@@ -78,6 +79,7 @@ impl Tool for GetGithubIssue {
                 .push("page", paging.page);
             let comments_path = format!("{path}/comments");
             let (comments, next_page) = context
+                .app
                 .github
                 .get_page(&comments_path, &query, &what)
                 .await?;

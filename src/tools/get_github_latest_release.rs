@@ -11,8 +11,9 @@ use super::list_github_releases::RELEASE_FIELDS;
 use super::shape::{
     add_property, object_schema, pick, untrusted_paths, Field, Kind, MAX_BODY_CHARS,
 };
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubLatestRelease;
 
@@ -29,7 +30,7 @@ const EXTRA: &str = r#"{
     "body": { "type": ["string", "null"] }
 }"#;
 
-impl Tool for GetGithubLatestRelease {
+impl Tool<GitHubApp> for GetGithubLatestRelease {
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(RELEASE_FIELDS, EXTRA);
         let assets = r#"{ "type": "array" }"#;
@@ -56,7 +57,7 @@ impl Tool for GetGithubLatestRelease {
             let repo = Args(arguments).repo()?;
             let what = format!("a published release of {repo}");
             let path = format!("/repos/{repo}/releases/latest");
-            let release = context.github.get_json(&path, &what).await?;
+            let release = context.app.github.get_json(&path, &what).await?;
             let mut out = pick(&release, RELEASE_FIELDS);
             out.extend(pick(
                 &release,

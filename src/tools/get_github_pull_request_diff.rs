@@ -11,9 +11,10 @@ use super::list::github_tool;
 use super::lockdown;
 use super::shape::{object_schema, truncate_chars};
 use super::untrusted::find_hidden;
+use crate::app::{CallContext, GitHubApp};
 use crate::github::{Media, Query};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Diffs longer than this many characters are cut, and the result says so.
 pub const MAX_DIFF_CHARS: usize = 200_000;
@@ -29,7 +30,7 @@ const OUTPUT: &str = r#"{
     "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in diff, kept: count, first 20 positions" }
 }"#;
 
-impl Tool for GetGithubPullRequestDiff {
+impl Tool<GitHubApp> for GetGithubPullRequestDiff {
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubPullRequestDiff",
@@ -57,14 +58,14 @@ impl Tool for GetGithubPullRequestDiff {
             let path = format!("/repos/{repo}/pulls/{number}");
             let mut withheld = Withheld::default();
             if lockdown::applies(context, &repo).await {
-                let pull = context.github.get_json(&path, &what).await?;
+                let pull = context.app.github.get_json(&path, &what).await?;
                 let mut blank = Map::new();
                 withheld = lockdown::check_item(context, &repo, &pull, &mut blank).await;
             }
             let fetched = match withheld.count {
                 0 => {
                     let query = Query::new();
-                    let fetched = context.github.fetch(&path, &query, Media::Diff, &what);
+                    let fetched = context.app.github.fetch(&path, &query, Media::Diff, &what);
                     fetched.await?.body
                 }
                 _ => Vec::new(),

@@ -11,12 +11,11 @@ use super::labels::Labels;
 use super::markdown::clean_markdown;
 use super::shape::truncate_chars;
 use super::untrusted::clean_text;
+use crate::app::{CallContext, GitHubApp};
 use crate::github::http::percent_encode;
 use crate::github::repo::{validate_ref, RepoRef};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Annotations, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// READMEs longer than this many characters are cut, and the result says so.
 pub const MAX_README_CHARS: usize = 200_000;
@@ -56,7 +55,7 @@ const OUTPUT_SCHEMA: &str = r#"{
     }
 }"#;
 
-impl Tool for GetGithubReadme {
+impl Tool<GitHubApp> for GetGithubReadme {
     fn definition(&self) -> ToolDefinition {
         ToolDefinition {
             name: "getGithubReadme",
@@ -64,7 +63,7 @@ impl Tool for GetGithubReadme {
             description: "A repository's README as text, at its default branch or a given ref: what a project is and how to use it.",
             input_schema: json_text(INPUT_SCHEMA),
             output_schema: Some(json_text(OUTPUT_SCHEMA)),
-            annotations: Annotations::READS_GITHUB,
+            annotations: Annotations::REMOTE_READ,
         }
     }
 
@@ -78,7 +77,7 @@ impl Tool for GetGithubReadme {
                 .get("repositoryUrl")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let repo = RepoRef::parse(input, context.github.web_url())
+            let repo = RepoRef::parse(input, context.app.github.web_url())
                 .map_err(|why| ToolError::InvalidArgument(format!("repositoryUrl {why}")))?;
             let git_ref = arguments.get("ref").and_then(Value::as_str);
             let mut path = format!("/repos/{}/{}/readme", repo.owner, repo.repo);
@@ -91,7 +90,7 @@ impl Tool for GetGithubReadme {
                 Some(r) => format!("a README in {repo} at '{r}'"),
                 None => format!("a README in {repo}"),
             };
-            let readme = context.github.get_json(&path, &what).await?;
+            let readme = context.app.github.get_json(&path, &what).await?;
             let name = readme
                 .get("name")
                 .and_then(Value::as_str)

@@ -7,8 +7,9 @@ use super::args::{input_schema, Args};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::shape::{add_property, object_schema, pick, untrusted_paths, Field, Kind};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubRepository;
 
@@ -34,7 +35,7 @@ const FIELDS: &[Field] = &[
 
 const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language", "additionalProperties": { "type": "integer" } }"#;
 
-impl Tool for GetGithubRepository {
+impl Tool<GitHubApp> for GetGithubRepository {
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(FIELDS, "{}");
         add_property(&mut output, "languages", json_text(LANGUAGES));
@@ -60,11 +61,13 @@ impl Tool for GetGithubRepository {
             };
             progress(0.0, "Reading the repository");
             let metadata = context
+                .app
                 .github
                 .get_json(&format!("/repos/{repo}"), &what)
                 .await?;
             progress(1.0, "Reading its languages");
             let languages = context
+                .app
                 .github
                 .get_json(&format!("/repos/{repo}/languages"), &what)
                 .await?;

@@ -6,8 +6,9 @@ use super::args::{input_schema, Args};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::shape::{object_schema, pick, untrusted_paths, Field, Kind};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubUser;
 
@@ -30,7 +31,7 @@ const FIELDS: &[Field] = &[
 
 const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#;
 
-impl Tool for GetGithubUser {
+impl Tool<GitHubApp> for GetGithubUser {
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubUser",
@@ -51,6 +52,7 @@ impl Tool for GetGithubUser {
             let login = args.login("username")?.unwrap_or_default();
             let what = format!("the user or organisation '{login}'");
             let profile = context
+                .app
                 .github
                 .get_json(&format!("/users/{login}"), &what)
                 .await?;

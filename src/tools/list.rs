@@ -14,11 +14,12 @@ use super::shape::{
     fetch_page, list_result, list_schema, pick, repository_field, untrusted_paths, Field,
     REPOSITORY_FIELD, SEARCH_FIELDS,
 };
+use crate::app::{CallContext, GitHubApp};
 use crate::github::repo::RepoRef;
 use crate::github::Query;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::task::TaskSupport;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::task::TaskSupport;
+use mcp_core::tool::{Annotations, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Builds a tool's upstream query from its arguments (validating each value it uses).
 pub type QueryFn = fn(&Args) -> Result<Query, ToolError>;
@@ -93,11 +94,11 @@ pub fn github_tool(
         description,
         input_schema,
         output_schema: Some(output_schema),
-        annotations: Annotations::READS_GITHUB,
+        annotations: Annotations::REMOTE_READ,
     }
 }
 
-impl Tool for RepoList {
+impl Tool<GitHubApp> for RepoList {
     fn definition(&self) -> ToolDefinition {
         let shared = ["owner", "repo", "page", "perPage"];
         github_tool(
@@ -121,7 +122,7 @@ impl Tool for RepoList {
             let path = format!("/repos/{repo}{}", self.endpoint);
             let what = format!("the repository {repo}");
             let paging = args.paging();
-            let page = fetch_page(context.github, &path, query, paging, &what).await?;
+            let page = fetch_page(context.app.github, &path, query, paging, &what).await?;
             let (shown, withheld) = if self.authored {
                 lockdown::filter(context, &repo, &page.items).await
             } else {
@@ -144,7 +145,7 @@ impl Tool for RepoList {
     }
 }
 
-impl Tool for Search {
+impl Tool<GitHubApp> for Search {
     fn definition(&self) -> ToolDefinition {
         let shared = ["query", "page", "perPage"];
         github_tool(
@@ -177,8 +178,14 @@ impl Tool for Search {
             query.append(&(self.query)(&args)?);
             let what = format!("results for {}", self.endpoint);
             let paging = args.paging();
-            let mut page =
-                fetch_page(context.github, self.endpoint, query.clone(), paging, &what).await?;
+            let mut page = fetch_page(
+                context.app.github,
+                self.endpoint,
+                query.clone(),
+                paging,
+                &what,
+            )
+            .await?;
             // `maxPages` (where a search declares it): the next pages, one after another.
             let pages = args.u32("maxPages").unwrap_or(1);
             for fetched in 1..pages {
@@ -193,8 +200,14 @@ impl Tool for Search {
                     page: next,
                     ..paging
                 };
-                let more =
-                    fetch_page(context.github, self.endpoint, query.clone(), more, &what).await?;
+                let more = fetch_page(
+                    context.app.github,
+                    self.endpoint,
+                    query.clone(),
+                    more,
+                    &what,
+                )
+                .await?;
                 page.items.extend(more.items);
                 page.next_page = more.next_page;
             }
@@ -204,7 +217,7 @@ impl Tool for Search {
                 let repo = self.repository_of(item);
                 let verdict = match (self.found, &repo) {
                     (Found::Issues, Some(repo)) => lockdown::verdict(context, repo, item).await,
-                    (Found::Issues, None) if context.policy.lockdown => {
+                    (Found::Issues, None) if context.app.policy.lockdown => {
                         lockdown::Verdict::Withheld(None)
                     }
                     _ => lockdown::Verdict::Shown,

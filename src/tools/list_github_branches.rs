@@ -4,7 +4,7 @@ use super::args::Args;
 use super::list::RepoList;
 use super::shape::Kind;
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 pub const TOOL: RepoList = RepoList {
     name: "listGithubBranches",

@@ -4,7 +4,7 @@ use super::args::Args;
 use super::list::RepoList;
 use super::shape::{Field, Kind, MAX_COMMENT_CHARS};
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// The fields of a commit, shared with `getGithubCommit`.
 pub const COMMIT_FIELDS: &[Field] = &[

@@ -10,8 +10,9 @@ use super::list::github_tool;
 use super::shape::{
     list_result, list_schema, pick, repository_field, untrusted_paths, Field, Kind,
 };
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct ListGithubDirectory;
 
@@ -25,7 +26,7 @@ const FIELDS: &[Field] = &[
 
 const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "Directory path; empty for the root", "maxLength": 1000, "default": "" } }"#;
 
-impl Tool for ListGithubDirectory {
+impl Tool<GitHubApp> for ListGithubDirectory {
     fn definition(&self) -> ToolDefinition {
         let shared = ["owner", "repo", "ref", "page", "perPage"];
         github_tool(
@@ -47,7 +48,7 @@ impl Tool for ListGithubDirectory {
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
             let args = Args(arguments);
-            let (repo, listing) = contents_at(&args, context.github).await?;
+            let (repo, listing) = contents_at(&args, context.app.github).await?;
             let Some(entries) = listing.as_array() else {
                 return Err(ToolError::Failed(format!(
                     "'{}' in {repo} is a file, not a directory; use getGithubFileContents.",

@@ -4,7 +4,7 @@ use super::args::Args;
 use super::list::RepoList;
 use super::shape::{Field, Kind};
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// The fields of an issue in a list, shared with `searchGithubIssues`.
 pub const ISSUE_FIELDS: &[Field] = &[

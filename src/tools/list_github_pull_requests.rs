@@ -4,7 +4,7 @@ use super::args::Args;
 use super::list::RepoList;
 use super::shape::{Field, Kind};
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// The fields of a pull request in a list, shared with `getGithubPullRequest`.
 pub const PULL_FIELDS: &[Field] = &[

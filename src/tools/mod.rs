@@ -2,7 +2,7 @@
 //! `MCP_TOOLSETS` switches on.
 //!
 //! To add a tool: write one file here with a type that implements
-//! [`crate::mcp::tool::Tool`], and add it to its toolset in [`build_server`].
+//! [`mcp_core::tool::Tool`], and add it to its toolset in [`build_server`].
 
 pub mod access;
 pub mod args;
@@ -43,8 +43,9 @@ pub mod shape;
 pub mod untrusted;
 pub mod whoami;
 
+use crate::app::Server;
 use crate::config::{Config, Toolset};
-use crate::mcp::server::{Server, ServerInfo};
+use mcp_core::server::ServerInfo;
 
 pub const SERVER_INFO: ServerInfo = ServerInfo {
     name: "github-mcp-worker",

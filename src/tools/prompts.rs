@@ -8,10 +8,11 @@ use serde_json::{json, Map, Value};
 use super::args::Args;
 use super::completion::complete;
 use super::untrusted::clean_text;
+use crate::app::{CallContext, GitHubApp};
 use crate::github::repo::RepoRef;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::prompt::{Prompt, PromptArgument, PromptDefinition};
-use crate::mcp::tool::{CallContext, ToolError};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::prompt::{Prompt, PromptArgument, PromptDefinition};
+use mcp_core::tool::ToolError;
 
 /// A prompt about one repository: its texts, its arguments beyond `owner` and `repo`, and
 /// the function that writes the message.
@@ -119,7 +120,7 @@ pub const TRIAGE_ISSUES: RepoPrompt = RepoPrompt {
     },
 };
 
-impl Prompt for RepoPrompt {
+impl Prompt<GitHubApp> for RepoPrompt {
     fn definition(&self) -> PromptDefinition {
         let mut arguments = vec![OWNER, REPO];
         arguments.extend_from_slice(self.extra);

@@ -2,10 +2,9 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Annotations, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct Whoami;
 
@@ -20,7 +19,7 @@ const OUTPUT_SCHEMA: &str = r#"{
     }
 }"#;
 
-impl Tool for Whoami {
+impl Tool<GitHubApp> for Whoami {
     fn definition(&self) -> ToolDefinition {
         ToolDefinition {
             name: "whoami",
@@ -41,12 +40,12 @@ impl Tool for Whoami {
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let caller = context.caller;
+            let caller = context.app.caller;
             Ok(super::render::structured(json!({
                 "authMode": caller.auth_mode.as_str(),
                 "subject": caller.subject,
                 "name": caller.display_name,
-                "githubAuthenticated": context.github.is_authenticated(),
+                "githubAuthenticated": context.app.github.is_authenticated(),
                 "protocolVersion": context.exchange.version().as_str(),
             })))
         })

@@ -9,10 +9,11 @@ use serde_json::{json, Map, Value};
 
 use super::input_required::{accepted, elicit_request};
 use super::{no_arguments, Fixture, Run};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::task::TaskSupport;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::jsonrpc::RpcError;
+use mcp_core::task::TaskSupport;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Input a fixture asks for before its task is created.
 type Preflight = for<'a> fn(&'a CallContext<'a>) -> BoxFuture<'a, Result<(), ToolError>>;
@@ -25,7 +26,7 @@ pub struct TaskFixture {
     preflight: Option<Preflight>,
 }
 
-impl Tool for TaskFixture {
+impl Tool<GitHubApp> for TaskFixture {
     fn definition(&self) -> ToolDefinition {
         self.fixture.definition()
     }
