@@ -14,13 +14,13 @@
 //! never pass; `initialize` never negotiates a stateless revision.
 #![no_main]
 
+use github_mcp_worker_fuzz::{check_oracles, header_value};
+use libfuzzer_sys::fuzz_target;
 use mcp_core::jsonrpc::{
     codes, message_from_value, parse, ClientReply, Incoming, Message, Request, Response,
 };
 use mcp_core::modern;
 use mcp_core::version::ProtocolVersion;
-use github_mcp_worker_fuzz::{check_oracles, header_value};
-use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
 
 fuzz_target!(|data: &[u8]| {

@@ -15,9 +15,9 @@
 #![no_main]
 
 use base64::Engine;
-use mcp_core::param_headers::check_arguments;
 use github_mcp_worker_fuzz::{check_oracles, fields, header_value};
 use libfuzzer_sys::fuzz_target;
+use mcp_core::param_headers::check_arguments;
 use serde_json::{json, Value};
 
 /// The annotated arguments: (path in the body, header name).

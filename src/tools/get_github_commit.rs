@@ -1,9 +1,10 @@
 //! `getGithubCommit`: one commit with its diff summary (files and line counts).
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{git_ref, input_schema, repo_ref};
 use super::get_github_pull_request::{pick_all, with_items, FILE_FIELDS};
 use super::labels::Labels;
 use super::list::github_tool;
@@ -30,7 +31,19 @@ const EXTRA: &str = r#"{
     "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
 }"#;
 
+/// `getGithubCommit`'s arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitArgs {
+    pub owner: String,
+    pub repo: String,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+}
+
 impl Tool<GitHubApp> for GetGithubCommit {
+    type Args = CommitArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(COMMIT_FIELDS, EXTRA);
         add_fields(&mut output, STATS);
@@ -48,13 +61,12 @@ impl Tool<GitHubApp> for GetGithubCommit {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: CommitArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let git_ref = args.git_ref("ref")?.unwrap_or_default();
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let git_ref = git_ref("ref", Some(&args.git_ref))?.unwrap_or_default();
             let what = format!("the commit '{git_ref}' in {repo}");
             let path = format!(
                 "/repos/{repo}/commits/{}",

@@ -4,10 +4,11 @@
 //! never as mangled text; a file over 1 MB as a `resource_link` to its `github://` URI at
 //! the same ref, which streams it ([`super::large_file`]).
 
-use serde_json::{json, Map, Value};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::input_schema;
 use super::contents::{
     base64, contents_at, decode_file, mime_type, Decoded, MAX_BINARY_BYTES, MAX_FILE_CHARS,
 };
@@ -44,7 +45,20 @@ const OUTPUT: &str = r#"{
 
 const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#;
 
+/// `getGithubFileContents`'s arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileArgs {
+    pub owner: String,
+    pub repo: String,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub path: String,
+}
+
 impl Tool<GitHubApp> for GetGithubFileContents {
+    type Args = FileArgs;
+
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubFileContents",
@@ -57,18 +71,18 @@ impl Tool<GitHubApp> for GetGithubFileContents {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: FileArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let (repo, file) = contents_at(&args, context.app.github).await?;
-            let git_ref = args.str("ref");
+            let git_ref = args.git_ref.as_deref();
+            let named = (args.owner.as_str(), args.repo.as_str());
+            let (repo, file) = contents_at(context.app.github, named, &args.path, git_ref).await?;
             let kind = file.get("type").and_then(Value::as_str);
             if file.is_array() || kind != Some("file") {
                 return Err(ToolError::Failed(format!(
                     "'{}' in {repo} is not a file (it is a {}); use listGithubDirectory for directories.",
-                    args.str("path").unwrap_or_default(),
+                    args.path,
                     if file.is_array() { "directory" } else { kind.unwrap_or("thing") }
                 )));
             }

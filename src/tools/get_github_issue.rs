@@ -1,9 +1,10 @@
 //! `getGithubIssue`: one issue (or pull request) with a page of its comments.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, number, repo_ref, Paging};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_issues::ISSUE_FIELDS;
@@ -29,7 +30,20 @@ const COMMENT_FIELDS: &[Field] = &[
 
 const BODY: &str = r#"{ "type": ["string", "null"] }"#;
 
+/// `getGithubIssue`'s arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IssueArgs {
+    pub owner: String,
+    pub repo: String,
+    pub number: u32,
+    pub page: u32,
+    pub per_page: u32,
+}
+
 impl Tool<GitHubApp> for GetGithubIssue {
+    type Args = IssueArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(ISSUE_FIELDS, "{}");
         add_property(&mut output, "body", json_text(BODY));
@@ -56,14 +70,13 @@ impl Tool<GitHubApp> for GetGithubIssue {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: IssueArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let number = args.number()?;
-            let paging = args.paging();
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let number = number(args.number)?;
+            let paging = Paging::new(args.page, args.per_page);
             let what = format!("issue #{number} in {repo}");
             let path = format!("/repos/{repo}/issues/{number}");
             context

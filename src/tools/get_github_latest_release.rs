@@ -1,9 +1,9 @@
 //! `getGithubLatestRelease`: the latest published release, with its notes and assets.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, RepoArgs};
 use super::get_github_pull_request::with_items;
 use super::labels::Labels;
 use super::list::github_tool;
@@ -31,6 +31,8 @@ const EXTRA: &str = r#"{
 }"#;
 
 impl Tool<GitHubApp> for GetGithubLatestRelease {
+    type Args = RepoArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(RELEASE_FIELDS, EXTRA);
         let assets = r#"{ "type": "array" }"#;
@@ -50,11 +52,11 @@ impl Tool<GitHubApp> for GetGithubLatestRelease {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: RepoArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let repo = Args(arguments).repo()?;
+            let repo = args.repo()?;
             let what = format!("a published release of {repo}");
             let path = format!("/repos/{repo}/releases/latest");
             let release = context.app.github.get_json(&path, &what).await?;

@@ -1,9 +1,9 @@
 //! `getGithubPullRequest`: one pull request with its changed files and review state.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::access::{is_private, remember_private};
-use super::args::{input_schema, Args};
+use super::args::{input_schema, number, repo_ref, NumberArgs};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_pull_requests::PULL_FIELDS;
@@ -53,6 +53,8 @@ const EXTRA: &str = r#"{
 }"#;
 
 impl Tool<GitHubApp> for GetGithubPullRequest {
+    type Args = NumberArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(PULL_FIELDS, EXTRA);
         add_fields(&mut output, DETAIL_FIELDS);
@@ -71,13 +73,12 @@ impl Tool<GitHubApp> for GetGithubPullRequest {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: NumberArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let number = args.number()?;
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let number = number(args.number)?;
             let what = format!("pull request #{number} in {repo}");
             let path = format!("/repos/{repo}/pulls/{number}");
             let mut first_100 = Query::new();

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, number, repo_ref, NumberArgs};
 use super::labels::{Labels, Withheld};
 use super::list::github_tool;
 use super::lockdown;
@@ -31,6 +31,8 @@ const OUTPUT: &str = r#"{
 }"#;
 
 impl Tool<GitHubApp> for GetGithubPullRequestDiff {
+    type Args = NumberArgs;
+
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubPullRequestDiff",
@@ -47,13 +49,12 @@ impl Tool<GitHubApp> for GetGithubPullRequestDiff {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: NumberArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let number = args.number()?;
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let number = number(args.number)?;
             let what = format!("pull request #{number} in {repo}");
             let path = format!("/repos/{repo}/pulls/{number}");
             let mut withheld = Withheld::default();

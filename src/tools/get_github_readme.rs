@@ -3,7 +3,8 @@
 //! README is shown rendered on GitHub, so what its rendering hides is removed
 //! ([`super::markdown`]; a README that is not Markdown loses only invisible characters).
 
-use serde_json::{json, Map, Value};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::access::is_private;
 use super::contents::{decode_file, Decoded};
@@ -55,7 +56,18 @@ const OUTPUT_SCHEMA: &str = r#"{
     }
 }"#;
 
+/// `getGithubReadme`'s arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReadmeArgs {
+    pub repository_url: String,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+}
+
 impl Tool<GitHubApp> for GetGithubReadme {
+    type Args = ReadmeArgs;
+
     fn definition(&self) -> ToolDefinition {
         ToolDefinition {
             name: "getGithubReadme",
@@ -69,17 +81,13 @@ impl Tool<GitHubApp> for GetGithubReadme {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: ReadmeArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let input = arguments
-                .get("repositoryUrl")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let repo = RepoRef::parse(input, context.app.github.web_url())
+            let repo = RepoRef::parse(&args.repository_url, context.app.github.web_url())
                 .map_err(|why| ToolError::InvalidArgument(format!("repositoryUrl {why}")))?;
-            let git_ref = arguments.get("ref").and_then(Value::as_str);
+            let git_ref = args.git_ref.as_deref();
             let mut path = format!("/repos/{}/{}/readme", repo.owner, repo.repo);
             if let Some(git_ref) = git_ref {
                 validate_ref(git_ref)

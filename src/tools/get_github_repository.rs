@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::access::remember_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, RepoArgs};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::shape::{add_property, object_schema, pick, untrusted_paths, Field, Kind};
@@ -36,6 +36,8 @@ const FIELDS: &[Field] = &[
 const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language", "additionalProperties": { "type": "integer" } }"#;
 
 impl Tool<GitHubApp> for GetGithubRepository {
+    type Args = RepoArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(FIELDS, "{}");
         add_property(&mut output, "languages", json_text(LANGUAGES));
@@ -50,11 +52,11 @@ impl Tool<GitHubApp> for GetGithubRepository {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: RepoArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let repo = Args(arguments).repo()?;
+            let repo = args.repo()?;
             let what = format!("the repository {repo}");
             let progress = |step: f64, message: &str| {
                 context.exchange.progress(step, Some(2.0), Some(message));

@@ -1,8 +1,9 @@
 //! `getGithubUser`: a user's or organisation's public profile.
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
-use super::args::{input_schema, Args};
+use super::args::{input_schema, login};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::shape::{object_schema, pick, untrusted_paths, Field, Kind};
@@ -31,7 +32,16 @@ const FIELDS: &[Field] = &[
 
 const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#;
 
+/// `getGithubUser`'s arguments.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserArgs {
+    pub username: String,
+}
+
 impl Tool<GitHubApp> for GetGithubUser {
+    type Args = UserArgs;
+
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubUser",
@@ -44,12 +54,11 @@ impl Tool<GitHubApp> for GetGithubUser {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: UserArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let login = args.login("username")?.unwrap_or_default();
+            let login = login("username", Some(&args.username))?.unwrap_or_default();
             let what = format!("the user or organisation '{login}'");
             let profile = context
                 .app

@@ -1,10 +1,12 @@
 //! `whoami`: who the server takes the caller to be, and whether GitHub calls carry a token.
 
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use crate::app::{CallContext, GitHubApp};
 use mcp_core::exchange::BoxFuture;
-use mcp_core::tool::{json_text, Annotations, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::tool::{
+    json_text, Annotations, NoArguments, Tool, ToolDefinition, ToolError, ToolResult,
+};
 
 pub struct Whoami;
 
@@ -20,6 +22,8 @@ const OUTPUT_SCHEMA: &str = r#"{
 }"#;
 
 impl Tool<GitHubApp> for Whoami {
+    type Args = NoArguments;
+
     fn definition(&self) -> ToolDefinition {
         ToolDefinition {
             name: "whoami",
@@ -36,7 +40,7 @@ impl Tool<GitHubApp> for Whoami {
 
     fn call<'a>(
         &'a self,
-        _arguments: Map<String, Value>,
+        _args: NoArguments,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {

@@ -7,6 +7,7 @@
 //! [`server::Server`]. Its transports decide which era a request belongs to and hand the
 //! dispatcher a [`server::Scope`]; the dispatcher answers the same way for every transport.
 
+pub mod args;
 pub mod connection;
 pub mod context;
 pub mod exchange;

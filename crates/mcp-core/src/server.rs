@@ -14,7 +14,7 @@ use super::request_state::StateSigner;
 use super::resource::ResourceProvider;
 use super::schema::validate_arguments;
 use super::task::{self, TaskHost, TaskSupport};
-use super::tool::{Tool, ToolDefinition, ToolError};
+use super::tool::{Registered, Tool, ToolDefinition, ToolError};
 use super::version::ProtocolVersion;
 
 mod prompts;
@@ -82,7 +82,7 @@ enum Outcome {
 pub struct Server<A: App> {
     info: ServerInfo,
     instructions: Option<String>,
-    tools: Vec<(ToolDefinition, Box<dyn Tool<A>>)>,
+    tools: Vec<(ToolDefinition, Box<dyn Registered<A>>)>,
     resources: Vec<Box<dyn ResourceProvider<A>>>,
     prompts: Vec<(PromptDefinition, Box<dyn Prompt<A>>)>,
     /// The group (toolset) of each tool, prompt and resource scheme, by name.
@@ -117,7 +117,7 @@ impl<A: App> Server<A> {
             .map(|(_, name)| name.as_str())
     }
 
-    pub fn add_tool(&mut self, tool: Box<dyn Tool<A>>) {
+    pub fn add_tool<T: Tool<A> + 'static>(&mut self, tool: T) {
         let definition = tool.definition();
         debug_assert!(
             self.tool(definition.name).is_none(),
@@ -125,7 +125,7 @@ impl<A: App> Server<A> {
             definition.name
         );
         self.groups.push((self.group, definition.name.to_string()));
-        self.tools.push((definition, tool));
+        self.tools.push((definition, Box::new(tool)));
     }
 
     pub fn add_resources(&mut self, provider: Box<dyn ResourceProvider<A>>) {
@@ -157,7 +157,7 @@ impl<A: App> Server<A> {
         self.tool(name).is_some()
     }
 
-    fn tool(&self, name: &str) -> Option<&(ToolDefinition, Box<dyn Tool<A>>)> {
+    fn tool(&self, name: &str) -> Option<&(ToolDefinition, Box<dyn Registered<A>>)> {
         self.tools.iter().find(|(d, _)| d.name == name)
     }
 
@@ -402,15 +402,13 @@ impl<A: App> Server<A> {
             ));
         }
         let exchange = self.exchange(scope, params);
+        let context = self.context(scope, &exchange, params);
         if support != TaskSupport::Forbidden && declared {
-            // Its own context: the preflight borrows the arguments only while it runs.
-            let context = self.context(scope, &exchange, params);
             let task = self.start_task(tool.as_ref(), support, &arguments, &context, scope);
             if let Some(outcome) = task.await? {
                 return Ok(outcome);
             }
         }
-        let context = self.context(scope, &exchange, params);
         let result = match tool.call(arguments, &context).await {
             Ok(result) => result,
             Err(error) => return self.tool_error(error, scope),

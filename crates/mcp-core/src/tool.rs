@@ -1,7 +1,10 @@
-//! The tool interface: a tool is one type implementing [`Tool`], usually in one file under
-//! `src/tools/`. The registry validates arguments against the tool's input schema before
-//! `call` runs, so a tool only sees arguments of the declared shape.
+//! The tool interface: a tool is one type implementing [`Tool`], usually in one file. The
+//! dispatcher validates the arguments against the tool's input schema (filling in declared
+//! defaults), then deserialises them into the tool's [`Tool::Args`], so `call` gets a typed
+//! struct of the declared shape. [`crate::args::check_schema`] tests that a struct and its
+//! schema agree.
 
+use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use super::context::{App, CallContext};
@@ -181,12 +184,17 @@ pub enum ToolError {
 }
 
 pub trait Tool<A: App> {
+    /// The arguments: a struct with `#[serde(deny_unknown_fields)]` whose fields are the
+    /// input schema's properties (optional ones as `Option`, unless the schema gives a
+    /// default).
+    type Args: DeserializeOwned;
+
     fn definition(&self) -> ToolDefinition;
 
-    /// Runs the tool. `arguments` already satisfies the input schema.
+    /// Runs the tool with arguments that satisfy the input schema.
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: Self::Args,
         context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>>;
 
@@ -198,7 +206,7 @@ pub trait Tool<A: App> {
 
     /// For a tool that may run as a task: whether this call is worth one (the server
     /// decides per request, e.g. by how much work the arguments ask for).
-    fn wants_task(&self, _arguments: &Map<String, Value>) -> bool {
+    fn wants_task(&self, _args: &Self::Args) -> bool {
         true
     }
 
@@ -208,10 +216,77 @@ pub trait Tool<A: App> {
     /// keys for input it asks itself.
     fn preflight<'a>(
         &'a self,
-        _arguments: &'a Map<String, Value>,
-        _context: &'a CallContext<'a, A>,
+        _args: &'a Self::Args,
+        _context: &'a CallContext<'_, A>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
         Box::pin(async { Ok(()) })
+    }
+}
+
+/// The arguments of a tool that takes none: `{}`, and nothing else.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoArguments {}
+
+/// A tool as the server keeps it: its arguments still a JSON object, deserialised into the
+/// tool's `Args` on each use. One small adapter per tool type; the dispatcher's code is
+/// shared by all of them.
+pub(crate) trait Registered<A: App> {
+    fn tasks(&self) -> TaskSupport;
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>>;
+
+    /// `None` when the arguments do not deserialise (the call then fails with the reason).
+    fn wants_task(&self, arguments: &Map<String, Value>) -> Option<bool>;
+
+    fn preflight<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<(), ToolError>>;
+}
+
+/// Deserialises validated arguments into a tool's `Args`. A failure here means the struct
+/// and the schema disagree; it is reported as an invalid argument, naming the field.
+pub fn parse_arguments<T: DeserializeOwned>(arguments: Map<String, Value>) -> Result<T, ToolError> {
+    serde_json::from_value(Value::Object(arguments))
+        .map_err(|e| ToolError::InvalidArgument(e.to_string()))
+}
+
+impl<A: App, T: Tool<A>> Registered<A> for T {
+    fn tasks(&self) -> TaskSupport {
+        Tool::tasks(self)
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        match parse_arguments(arguments) {
+            Ok(args) => Tool::call(self, args, context),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
+    }
+
+    fn wants_task(&self, arguments: &Map<String, Value>) -> Option<bool> {
+        let args = parse_arguments(arguments.clone()).ok()?;
+        Some(Tool::wants_task(self, &args))
+    }
+
+    fn preflight<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<(), ToolError>> {
+        Box::pin(async move {
+            let args = parse_arguments(arguments)?;
+            Tool::preflight(self, &args, context).await
+        })
     }
 }
 

@@ -16,7 +16,7 @@ use mcp_core::task::TaskSupport;
 use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Input a fixture asks for before its task is created.
-type Preflight = for<'a> fn(&'a CallContext<'a>) -> BoxFuture<'a, Result<(), ToolError>>;
+type Preflight = for<'a, 'c> fn(&'a CallContext<'c>) -> BoxFuture<'a, Result<(), ToolError>>;
 
 /// A fixture that may run as a task.
 #[derive(Clone, Copy)]
@@ -27,6 +27,8 @@ pub struct TaskFixture {
 }
 
 impl Tool<GitHubApp> for TaskFixture {
+    type Args = Map<String, Value>;
+
     fn definition(&self) -> ToolDefinition {
         self.fixture.definition()
     }
@@ -46,7 +48,7 @@ impl Tool<GitHubApp> for TaskFixture {
     fn preflight<'a>(
         &'a self,
         _arguments: &'a Map<String, Value>,
-        context: &'a CallContext<'a>,
+        context: &'a CallContext<'_>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
         match self.preflight {
             Some(preflight) => preflight(context),
@@ -305,7 +307,7 @@ async fn asked_name(context: &CallContext<'_>) -> Result<String, ToolError> {
     })
 }
 
-fn ask_name_first<'a>(context: &'a CallContext<'a>) -> BoxFuture<'a, Result<(), ToolError>> {
+fn ask_name_first<'a>(context: &'a CallContext<'_>) -> BoxFuture<'a, Result<(), ToolError>> {
     Box::pin(async move { asked_name(context).await.map(|_| ()) })
 }
 

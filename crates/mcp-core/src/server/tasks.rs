@@ -9,7 +9,7 @@ use crate::connection::Connection;
 use crate::context::{App, CallContext};
 use crate::jsonrpc::RpcError;
 use crate::task::{self, RunOutcome, Seed, TaskRecord, TaskSupport};
-use crate::tool::Tool;
+use crate::tool::Registered;
 
 /// The progress token a task's run reports with: its progress becomes the task's
 /// `statusMessage` (tasks carry no progress notifications).
@@ -28,9 +28,9 @@ impl<A: App> Server<A> {
     /// for these arguments. `None` means: answer synchronously.
     pub(super) async fn start_task<'c>(
         &self,
-        tool: &'c dyn Tool<A>,
+        tool: &'c dyn Registered<A>,
         support: TaskSupport,
-        arguments: &'c Map<String, Value>,
+        arguments: &Map<String, Value>,
         context: &'c CallContext<'c, A>,
         scope: &Scope<'_, A>,
     ) -> Result<Option<Outcome>, RpcError> {
@@ -46,10 +46,11 @@ impl<A: App> Server<A> {
             Ok(responses) => responses.cloned().unwrap_or_default(),
             Err(error) => return self.tool_error(error, scope).map(Some),
         };
-        if let Err(error) = tool.preflight(arguments, context).await {
+        if let Err(error) = tool.preflight(arguments.clone(), context).await {
             return self.tool_error(error, scope).map(Some);
         }
-        if support == TaskSupport::Optional && !tool.wants_task(arguments) {
+        // Arguments that do not deserialise are answered synchronously, by the call's error.
+        if support == TaskSupport::Optional && tool.wants_task(arguments) != Some(true) {
             return Ok(None);
         }
         let seed = Seed {
