@@ -3,7 +3,6 @@
 //! upstream URL. The dispatcher has already checked types and bounds against the schema
 //! and deserialised the tool's struct; these add GitHub's own rules.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::github::repo::{
@@ -65,12 +64,13 @@ impl Paging {
     }
 }
 
-/// The arguments of a tool that names a repository and nothing else.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RepoArgs {
-    pub owner: String,
-    pub repo: String,
+mcp_core::arguments! {
+    /// The arguments of a tool that names a repository and nothing else.
+    #[derive(Debug)]
+    pub struct RepoArgs {
+        pub owner: String,
+        pub repo: String,
+    }
 }
 
 impl RepoArgs {
@@ -79,13 +79,14 @@ impl RepoArgs {
     }
 }
 
-/// The arguments of a tool that names an issue or pull request.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NumberArgs {
-    pub owner: String,
-    pub repo: String,
-    pub number: u32,
+mcp_core::arguments! {
+    /// The arguments of a tool that names an issue or pull request.
+    #[derive(Debug)]
+    pub struct NumberArgs {
+        pub owner: String,
+        pub repo: String,
+        pub number: u32,
+    }
 }
 
 fn invalid(name: &str, why: impl std::fmt::Display) -> ToolError {

@@ -1,6 +1,5 @@
 //! `getGithubCommit`: one commit with its diff summary (files and line counts).
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::access::is_private;
@@ -31,14 +30,14 @@ const EXTRA: &str = r#"{
     "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
 }"#;
 
-/// `getGithubCommit`'s arguments.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommitArgs {
-    pub owner: String,
-    pub repo: String,
-    #[serde(rename = "ref")]
-    pub git_ref: String,
+mcp_core::arguments! {
+    /// `getGithubCommit`'s arguments.
+    #[derive(Debug)]
+    pub struct CommitArgs {
+        pub owner: String,
+        pub repo: String,
+        pub git_ref as "ref": String,
+    }
 }
 
 impl Tool<GitHubApp> for GetGithubCommit {

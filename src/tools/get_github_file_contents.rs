@@ -4,7 +4,6 @@
 //! never as mangled text; a file over 1 MB as a `resource_link` to its `github://` URI at
 //! the same ref, which streams it ([`super::large_file`]).
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::access::is_private;
@@ -45,15 +44,15 @@ const OUTPUT: &str = r#"{
 
 const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#;
 
-/// `getGithubFileContents`'s arguments.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileArgs {
-    pub owner: String,
-    pub repo: String,
-    #[serde(rename = "ref")]
-    pub git_ref: Option<String>,
-    pub path: String,
+mcp_core::arguments! {
+    /// `getGithubFileContents`'s arguments.
+    #[derive(Debug)]
+    pub struct FileArgs {
+        pub owner: String,
+        pub repo: String,
+        pub git_ref as "ref": Option<String>,
+        pub path: String,
+    }
 }
 
 impl Tool<GitHubApp> for GetGithubFileContents {

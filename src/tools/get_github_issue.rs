@@ -1,6 +1,5 @@
 //! `getGithubIssue`: one issue (or pull request) with a page of its comments.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::access::is_private;
@@ -30,15 +29,16 @@ const COMMENT_FIELDS: &[Field] = &[
 
 const BODY: &str = r#"{ "type": ["string", "null"] }"#;
 
-/// `getGithubIssue`'s arguments.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct IssueArgs {
-    pub owner: String,
-    pub repo: String,
-    pub number: u32,
-    pub page: u32,
-    pub per_page: u32,
+mcp_core::arguments! {
+    /// `getGithubIssue`'s arguments.
+    #[derive(Debug)]
+    pub struct IssueArgs {
+        pub owner: String,
+        pub repo: String,
+        pub number: u32,
+        pub page: u32,
+        pub per_page as "perPage": u32,
+    }
 }
 
 impl Tool<GitHubApp> for GetGithubIssue {

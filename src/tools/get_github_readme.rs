@@ -3,7 +3,6 @@
 //! README is shown rendered on GitHub, so what its rendering hides is removed
 //! ([`super::markdown`]; a README that is not Markdown loses only invisible characters).
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::access::is_private;
@@ -56,13 +55,13 @@ const OUTPUT_SCHEMA: &str = r#"{
     }
 }"#;
 
-/// `getGithubReadme`'s arguments.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ReadmeArgs {
-    pub repository_url: String,
-    #[serde(rename = "ref")]
-    pub git_ref: Option<String>,
+mcp_core::arguments! {
+    /// `getGithubReadme`'s arguments.
+    #[derive(Debug)]
+    pub struct ReadmeArgs {
+        pub repository_url as "repositoryUrl": String,
+        pub git_ref as "ref": Option<String>,
+    }
 }
 
 impl Tool<GitHubApp> for GetGithubReadme {

@@ -1,6 +1,5 @@
 //! `getGithubUser`: a user's or organisation's public profile.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::args::{input_schema, login};
@@ -32,11 +31,12 @@ const FIELDS: &[Field] = &[
 
 const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#;
 
-/// `getGithubUser`'s arguments.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserArgs {
-    pub username: String,
+mcp_core::arguments! {
+    /// `getGithubUser`'s arguments.
+    #[derive(Debug)]
+    pub struct UserArgs {
+        pub username: String,
+    }
 }
 
 impl Tool<GitHubApp> for GetGithubUser {

@@ -4,7 +4,6 @@
 //! Both label their results ([`super::labels`]), and lists of what people wrote (issues,
 //! pull requests) go through lockdown ([`super::lockdown`]).
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::access::is_private;
@@ -25,42 +24,43 @@ use mcp_core::tool::{Annotations, Tool, ToolDefinition, ToolError, ToolResult};
 /// Builds a tool's upstream query from its arguments (validating each value it uses).
 pub type QueryFn = fn(&ListArgs) -> Result<Query, ToolError>;
 
-/// The arguments of every repository list: `owner`, `repo` and paging, and each list's own
-/// filters (a list declares some of them in its schema; the others stay `None`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ListArgs {
-    pub owner: String,
-    pub repo: String,
-    pub page: u32,
-    pub per_page: u32,
-    pub protected: Option<bool>,
-    #[serde(rename = "ref")]
-    pub git_ref: Option<String>,
-    pub path: Option<String>,
-    pub author: Option<String>,
-    pub since: Option<String>,
-    pub until: Option<String>,
-    pub state: Option<String>,
-    pub labels: Option<String>,
-    pub assignee: Option<String>,
-    pub creator: Option<String>,
-    pub base: Option<String>,
-    pub sort: Option<String>,
-    pub direction: Option<String>,
+mcp_core::arguments! {
+    /// The arguments of every repository list: `owner`, `repo` and paging, and each list's own
+    /// filters (a list declares some of them in its schema; the others stay `None`).
+    #[derive(Debug)]
+    pub struct ListArgs {
+        pub owner: String,
+        pub repo: String,
+        pub page: u32,
+        pub per_page as "perPage": u32,
+        pub protected: Option<bool>,
+        pub git_ref as "ref": Option<String>,
+        pub path: Option<String>,
+        pub author: Option<String>,
+        pub since: Option<String>,
+        pub until: Option<String>,
+        pub state: Option<String>,
+        pub labels: Option<String>,
+        pub assignee: Option<String>,
+        pub creator: Option<String>,
+        pub base: Option<String>,
+        pub sort: Option<String>,
+        pub direction: Option<String>,
+    }
 }
 
-/// The arguments of every search: the query, paging, and each search's own (declared by
-/// some searches only).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SearchArgs {
-    pub query: String,
-    pub page: u32,
-    pub per_page: u32,
-    pub sort: Option<String>,
-    pub order: Option<String>,
-    pub max_pages: Option<u32>,
+mcp_core::arguments! {
+    /// The arguments of every search: the query, paging, and each search's own (declared by
+    /// some searches only).
+    #[derive(Debug)]
+    pub struct SearchArgs {
+        pub query: String,
+        pub page: u32,
+        pub per_page as "perPage": u32,
+        pub sort: Option<String>,
+        pub order: Option<String>,
+        pub max_pages as "maxPages": Option<u32>,
+    }
 }
 
 /// A page of `GET /repos/{owner}/{repo}{endpoint}`.

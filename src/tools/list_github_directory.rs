@@ -1,6 +1,5 @@
 //! `listGithubDirectory`: the entries of a directory at a ref.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::access::is_private;
@@ -27,17 +26,17 @@ const FIELDS: &[Field] = &[
 
 const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "Directory path; empty for the root", "maxLength": 1000, "default": "" } }"#;
 
-/// `listGithubDirectory`'s arguments.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct DirectoryArgs {
-    pub owner: String,
-    pub repo: String,
-    #[serde(rename = "ref")]
-    pub git_ref: Option<String>,
-    pub path: String,
-    pub page: u32,
-    pub per_page: u32,
+mcp_core::arguments! {
+    /// `listGithubDirectory`'s arguments.
+    #[derive(Debug)]
+    pub struct DirectoryArgs {
+        pub owner: String,
+        pub repo: String,
+        pub git_ref as "ref": Option<String>,
+        pub path: String,
+        pub page: u32,
+        pub per_page as "perPage": u32,
+    }
 }
 
 impl Tool<GitHubApp> for ListGithubDirectory {

@@ -2,7 +2,6 @@
 //! the struct and the schema cannot drift apart without this failing. The table names each
 //! tool's struct; a tool missing from it fails the test too.
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::args::{NumberArgs, RepoArgs};
@@ -14,12 +13,12 @@ use super::get_github_user::UserArgs;
 use super::list::{ListArgs, SearchArgs};
 use super::list_github_directory::DirectoryArgs;
 use crate::config::Config;
-use mcp_core::args::{check_schema, Unused};
+use mcp_core::args::{check_schema, Arguments, Unused};
 use mcp_core::tool::NoArguments;
 
 type Check = fn(&Value) -> Result<Unused, String>;
 
-fn check<T: DeserializeOwned>(schema: &Value) -> Result<Unused, String> {
+fn check<T: Arguments>(schema: &Value) -> Result<Unused, String> {
     check_schema::<T>(schema)
 }
 
@@ -91,8 +90,8 @@ fn every_field_of_a_shared_struct_is_some_tools_argument() {
     let config = Config::from_lookup(|name| (name == "MCP_TOOLSETS").then(|| "github".into()));
     let server = super::build_server(&config.unwrap());
     let shared = [
-        ("ListArgs", mcp_core::args::struct_fields::<ListArgs>()),
-        ("SearchArgs", mcp_core::args::struct_fields::<SearchArgs>()),
+        ("ListArgs", ListArgs::FIELDS),
+        ("SearchArgs", SearchArgs::FIELDS),
     ];
     for (name, fields) in shared {
         let users: Vec<&str> = TOOLS
@@ -100,7 +99,7 @@ fn every_field_of_a_shared_struct_is_some_tools_argument() {
             .filter(|(_, _, s)| *s == Some(name))
             .map(|(tool, _, _)| *tool)
             .collect();
-        for field in fields.unwrap() {
+        for field in fields {
             assert!(
                 server
                     .tool_definitions()

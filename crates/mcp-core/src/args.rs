@@ -1,21 +1,152 @@
-//! Keeps a tool's argument struct and its input schema from drifting apart.
+//! Typed tool arguments: the [`Arguments`] a tool reads, declared with [`arguments!`], and
+//! [`check_schema`], which keeps such a struct and the tool's input schema from drifting
+//! apart.
+//!
+//! The macro writes the struct and its reader: each field taken from the validated JSON
+//! object by its name, any other name refused. A small reader per struct and a few shared
+//! functions, rather than serde's derive, whose visitors cost the wasm bundle several times
+//! as much.
 //!
 //! The schema is what clients see and what the dispatcher validates; the struct is what the
 //! tool reads. [`check_schema`] proves they agree, for a test to call on every tool:
-//! - the struct's fields are the schema's properties (read from what serde's derive declares);
+//! - the struct's fields are the schema's properties;
 //! - an example built from the schema, with every property and with only the required ones,
-//!   passes validation and deserialises (so every property's type fits its field);
+//!   passes validation and is read (so every property's type fits its field);
 //! - leaving out any required property is refused by the struct as well as by the schema;
-//! - an unknown argument is refused by the struct (`#[serde(deny_unknown_fields)]`).
-//!
-//! It runs in tests only; nothing here is on the request path.
+//! - an unknown argument is refused by the struct.
 
-use std::cell::Cell;
-
-use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde_json::{Map, Value};
 
 use super::schema::validate_arguments;
+use super::tool::ToolError;
+
+/// A tool's arguments, read from the JSON object that passed its input schema.
+pub trait Arguments: Sized {
+    /// The property names, as the schema spells them.
+    const FIELDS: &'static [&'static str];
+    /// True for an open object, which takes any property.
+    const OPEN: bool = false;
+
+    fn from_arguments(arguments: Map<String, Value>) -> Result<Self, ToolError>;
+}
+
+/// An open object: for a tool whose schema allows any property (it reads them by name).
+impl Arguments for Map<String, Value> {
+    const FIELDS: &'static [&'static str] = &[];
+    const OPEN: bool = true;
+
+    fn from_arguments(arguments: Map<String, Value>) -> Result<Self, ToolError> {
+        Ok(arguments)
+    }
+}
+
+/// One field's type: how it is read from the argument of its name (`None`: absent).
+pub trait Argument: Sized {
+    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError>;
+}
+
+fn expected(name: &str, what: &str) -> ToolError {
+    ToolError::InvalidArgument(format!("'{name}' must be {what}"))
+}
+
+impl Argument for String {
+    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+        match value {
+            Some(Value::String(text)) => Ok(text),
+            _ => Err(expected(name, "a string")),
+        }
+    }
+}
+
+impl Argument for bool {
+    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+        value
+            .and_then(|v| v.as_bool())
+            .ok_or_else(|| expected(name, "a boolean"))
+    }
+}
+
+impl Argument for u32 {
+    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+        value
+            .and_then(|v| v.as_u64())
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| expected(name, "an integer from 0 to 4294967295"))
+    }
+}
+
+impl Argument for Value {
+    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+        value.ok_or_else(|| expected(name, "given"))
+    }
+}
+
+/// An optional argument: absent or null is `None`.
+impl<T: Argument> Argument for Option<T> {
+    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+        match value {
+            None | Some(Value::Null) => Ok(None),
+            value => T::read(value, name).map(Some),
+        }
+    }
+}
+
+/// Refuses a name that is not a field (the schema's `additionalProperties: false` already
+/// did, unless the two disagree).
+pub fn refuse_unknown(arguments: &Map<String, Value>, fields: &[&str]) -> Result<(), ToolError> {
+    match arguments.keys().find(|k| !fields.contains(&k.as_str())) {
+        Some(unknown) => Err(ToolError::InvalidArgument(format!(
+            "unknown argument '{unknown}'"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Declares a tool's argument struct and its [`Arguments`] reader. A field is named as the
+/// schema names its property, or renamed with `as "name"`:
+///
+/// ```
+/// mcp_core::arguments! {
+///     /// `listThings`' arguments.
+///     pub struct ListArgs {
+///         pub owner: String,
+///         pub per_page as "perPage": u32,
+///         pub state: Option<String>,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! arguments {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$field_meta:meta])* $field_vis:vis $field:ident $(as $rename:literal)? : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $( $(#[$field_meta])* $field_vis $field: $ty, )*
+        }
+
+        impl $crate::args::Arguments for $name {
+            const FIELDS: &'static [&'static str] = &[$( $crate::arguments!(@name $field $($rename)?) ),*];
+
+            fn from_arguments(
+                #[allow(unused_mut)] mut arguments: $crate::serde_json::Map<String, $crate::serde_json::Value>,
+            ) -> Result<Self, $crate::tool::ToolError> {
+                $crate::args::refuse_unknown(&arguments, Self::FIELDS)?;
+                Ok($name {
+                    $( $field: {
+                        let name = $crate::arguments!(@name $field $($rename)?);
+                        $crate::args::Argument::read(arguments.remove(name), name)?
+                    }, )*
+                })
+            }
+        }
+    };
+    (@name $field:ident) => { stringify!($field) };
+    (@name $field:ident $rename:literal) => { $rename };
+}
 
 /// What [`check_schema`] found: the struct's fields that the schema does not declare. They
 /// are never filled for this tool, which is allowed only for a struct that several tools
@@ -23,10 +154,11 @@ use super::schema::validate_arguments;
 pub type Unused = Vec<&'static str>;
 
 /// Checks `T` against the object schema `schema`; see the module comment.
-pub fn check_schema<T: DeserializeOwned>(schema: &Value) -> Result<Unused, String> {
-    let fields = struct_fields::<T>().ok_or(
-        "the arguments are not a struct deriving Deserialize (a map reads fields by name)",
-    )?;
+pub fn check_schema<T: Arguments>(schema: &Value) -> Result<Unused, String> {
+    let fields = T::FIELDS;
+    if T::OPEN {
+        return Err("the arguments are an open object, read by name".into());
+    }
     let properties = schema
         .get("properties")
         .and_then(Value::as_object)
@@ -42,8 +174,10 @@ pub fn check_schema<T: DeserializeOwned>(schema: &Value) -> Result<Unused, Strin
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let parse = |arguments: &Map<String, Value>| {
-        serde_json::from_value::<T>(Value::Object(arguments.clone())).map_err(|e| e.to_string())
+    let parse = |arguments: &Map<String, Value>| match T::from_arguments(arguments.clone()) {
+        Ok(_) => Ok(()),
+        Err(ToolError::InvalidArgument(why)) => Err(why),
+        Err(other) => Err(format!("{other:?}")),
     };
     let full: Map<String, Value> = properties
         .iter()
@@ -119,54 +253,19 @@ pub fn example(property: &Value) -> Value {
     }
 }
 
-/// The field names a derived `Deserialize` struct declares, or `None` for anything else.
-pub fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
-    let seen = Cell::new(None);
-    let _ = T::deserialize(FieldNames(&seen));
-    seen.get()
-}
-
-/// A deserializer that only records what `deserialize_struct` is told, then gives up.
-struct FieldNames<'s>(&'s Cell<Option<&'static [&'static str]>>);
-
-impl<'de> Deserializer<'de> for FieldNames<'_> {
-    type Error = de::value::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
-        Err(de::Error::custom("not a struct"))
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        _visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.0.set(Some(fields));
-        Err(de::Error::custom("fields recorded"))
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-        ignored_any
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
     use serde_json::json;
 
     use super::*;
 
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    #[allow(dead_code)] // read by serde only
-    struct Args {
-        repo: String,
-        per_page: u32,
-        state: Option<String>,
+    crate::arguments! {
+        #[allow(dead_code)] // the test reads the fields through check_schema only
+        struct Args {
+            repo: String,
+            per_page as "perPage": u32,
+            state: Option<String>,
+        }
     }
 
     fn schema(required: &[&str], extra: Option<(&str, Value)>) -> Value {
@@ -187,6 +286,24 @@ mod tests {
     }
 
     #[test]
+    fn reads_fields_by_name_and_refuses_the_rest() {
+        let args = json!({ "repo": "a/b", "perPage": 5, "state": null });
+        let args = Args::from_arguments(args.as_object().unwrap().clone()).unwrap();
+        assert_eq!(
+            (args.repo.as_str(), args.per_page, args.state),
+            ("a/b", 5, None)
+        );
+        let refuse = |args: Value| Args::from_arguments(args.as_object().unwrap().clone()).is_err();
+        assert!(refuse(json!({ "repo": "a/b", "perPage": 5, "x": 1 })));
+        assert!(refuse(json!({ "repo": "a/b" })));
+        assert!(refuse(json!({ "repo": 1, "perPage": 5 })));
+        assert!(refuse(json!({ "repo": "a/b", "perPage": -1 })));
+        assert!(refuse(
+            json!({ "repo": "a/b", "perPage": 5, "state": true })
+        ));
+    }
+
+    #[test]
     fn agrees_with_a_matching_schema_and_names_every_drift() {
         assert_eq!(check_schema::<Args>(&schema(&["repo"], None)), Ok(vec![]));
         let missing = check_schema::<Args>(&schema(&["repo"], Some(("sort", json!({})))));
@@ -195,8 +312,8 @@ mod tests {
         assert!(optional.unwrap_err().contains("'state' is required"));
         let wrong_type = json!({
             "type": "object",
-            "properties": { "repo": { "type": "integer" } },
-            "required": ["repo"]
+            "properties": { "repo": { "type": "integer" }, "perPage": { "type": "integer" } },
+            "required": ["repo", "perPage"]
         });
         assert!(check_schema::<Args>(&wrong_type).is_err());
         let unused = json!({
@@ -206,18 +323,5 @@ mod tests {
         });
         assert_eq!(check_schema::<Args>(&unused), Ok(vec!["state"]));
         assert!(check_schema::<Map<String, Value>>(&unused).is_err());
-    }
-
-    #[test]
-    fn unknown_arguments_must_be_refused() {
-        #[derive(Deserialize)]
-        #[allow(dead_code)]
-        struct Lenient {
-            repo: String,
-        }
-        let schema = json!({ "type": "object", "properties": { "repo": { "type": "string" } }, "required": ["repo"] });
-        assert!(check_schema::<Lenient>(&schema)
-            .unwrap_err()
-            .contains("deny_unknown_fields"));
     }
 }

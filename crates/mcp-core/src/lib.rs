@@ -23,3 +23,7 @@ pub mod server;
 pub mod task;
 pub mod tool;
 pub mod version;
+
+// For the `arguments!` macro's expansion in other crates.
+#[doc(hidden)]
+pub use serde_json;

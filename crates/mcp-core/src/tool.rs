@@ -1,12 +1,12 @@
 //! The tool interface: a tool is one type implementing [`Tool`], usually in one file. The
 //! dispatcher validates the arguments against the tool's input schema (filling in declared
-//! defaults), then deserialises them into the tool's [`Tool::Args`], so `call` gets a typed
+//! defaults), then reads them into the tool's [`Tool::Args`], so `call` gets a typed
 //! struct of the declared shape. [`crate::args::check_schema`] tests that a struct and its
 //! schema agree.
 
-use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
+use super::args::Arguments;
 use super::context::{App, CallContext};
 use super::exchange::BoxFuture;
 use super::jsonrpc::RpcError;
@@ -184,10 +184,10 @@ pub enum ToolError {
 }
 
 pub trait Tool<A: App> {
-    /// The arguments: a struct with `#[serde(deny_unknown_fields)]` whose fields are the
+    /// The arguments: a struct declared with [`crate::arguments!`] whose fields are the
     /// input schema's properties (optional ones as `Option`, unless the schema gives a
     /// default).
-    type Args: DeserializeOwned;
+    type Args: Arguments;
 
     fn definition(&self) -> ToolDefinition;
 
@@ -216,17 +216,17 @@ pub trait Tool<A: App> {
     /// keys for input it asks itself.
     fn preflight<'a>(
         &'a self,
-        _args: &'a Self::Args,
         _context: &'a CallContext<'_, A>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
         Box::pin(async { Ok(()) })
     }
 }
 
-/// The arguments of a tool that takes none: `{}`, and nothing else.
-#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoArguments {}
+crate::arguments! {
+    /// The arguments of a tool that takes none: `{}`, and nothing else.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct NoArguments {}
+}
 
 /// A tool as the server keeps it: its arguments still a JSON object, deserialised into the
 /// tool's `Args` on each use. One small adapter per tool type; the dispatcher's code is
@@ -245,16 +245,8 @@ pub(crate) trait Registered<A: App> {
 
     fn preflight<'a>(
         &'a self,
-        arguments: Map<String, Value>,
         context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Result<(), ToolError>>;
-}
-
-/// Deserialises validated arguments into a tool's `Args`. A failure here means the struct
-/// and the schema disagree; it is reported as an invalid argument, naming the field.
-pub fn parse_arguments<T: DeserializeOwned>(arguments: Map<String, Value>) -> Result<T, ToolError> {
-    serde_json::from_value(Value::Object(arguments))
-        .map_err(|e| ToolError::InvalidArgument(e.to_string()))
 }
 
 impl<A: App, T: Tool<A>> Registered<A> for T {
@@ -267,26 +259,22 @@ impl<A: App, T: Tool<A>> Registered<A> for T {
         arguments: Map<String, Value>,
         context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-        match parse_arguments(arguments) {
+        match T::Args::from_arguments(arguments) {
             Ok(args) => Tool::call(self, args, context),
             Err(error) => Box::pin(std::future::ready(Err(error))),
         }
     }
 
     fn wants_task(&self, arguments: &Map<String, Value>) -> Option<bool> {
-        let args = parse_arguments(arguments.clone()).ok()?;
+        let args = T::Args::from_arguments(arguments.clone()).ok()?;
         Some(Tool::wants_task(self, &args))
     }
 
     fn preflight<'a>(
         &'a self,
-        arguments: Map<String, Value>,
         context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
-        Box::pin(async move {
-            let args = parse_arguments(arguments)?;
-            Tool::preflight(self, &args, context).await
-        })
+        Tool::preflight(self, context)
     }
 }
 

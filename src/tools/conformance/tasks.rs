@@ -47,7 +47,6 @@ impl Tool<GitHubApp> for TaskFixture {
 
     fn preflight<'a>(
         &'a self,
-        _arguments: &'a Map<String, Value>,
         context: &'a CallContext<'_>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
         match self.preflight {

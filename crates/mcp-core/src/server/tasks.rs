@@ -46,7 +46,7 @@ impl<A: App> Server<A> {
             Ok(responses) => responses.cloned().unwrap_or_default(),
             Err(error) => return self.tool_error(error, scope).map(Some),
         };
-        if let Err(error) = tool.preflight(arguments.clone(), context).await {
+        if let Err(error) = tool.preflight(context).await {
             return self.tool_error(error, scope).map(Some);
         }
         // Arguments that do not deserialise are answered synchronously, by the call's error.
