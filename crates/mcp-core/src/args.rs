@@ -40,9 +40,10 @@ impl Arguments for Map<String, Value> {
     }
 }
 
-/// One field's type: how it is read from the argument of its name (`None`: absent).
+/// One field's type: how it is read from the argument of its name (`None`: absent). The
+/// readers are not inlined: a struct's reader is then a call per field.
 pub trait Argument: Sized {
-    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError>;
+    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError>;
 }
 
 fn expected(name: &str, what: &str) -> ToolError {
@@ -50,40 +51,45 @@ fn expected(name: &str, what: &str) -> ToolError {
 }
 
 impl Argument for String {
-    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+    #[inline(never)]
+    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
         match value {
-            Some(Value::String(text)) => Ok(text),
+            Some(Value::String(text)) => Ok(text.clone()),
             _ => Err(expected(name, "a string")),
         }
     }
 }
 
 impl Argument for bool {
-    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+    #[inline(never)]
+    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
         value
-            .and_then(|v| v.as_bool())
+            .and_then(Value::as_bool)
             .ok_or_else(|| expected(name, "a boolean"))
     }
 }
 
 impl Argument for u32 {
-    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+    #[inline(never)]
+    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
         value
-            .and_then(|v| v.as_u64())
+            .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(|| expected(name, "an integer from 0 to 4294967295"))
     }
 }
 
 impl Argument for Value {
-    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
-        value.ok_or_else(|| expected(name, "given"))
+    #[inline(never)]
+    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
+        value.cloned().ok_or_else(|| expected(name, "given"))
     }
 }
 
 /// An optional argument: absent or null is `None`.
 impl<T: Argument> Argument for Option<T> {
-    fn read(value: Option<Value>, name: &str) -> Result<Self, ToolError> {
+    #[inline(never)]
+    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
         match value {
             None | Some(Value::Null) => Ok(None),
             value => T::read(value, name).map(Some),
@@ -132,13 +138,13 @@ macro_rules! arguments {
             const FIELDS: &'static [&'static str] = &[$( $crate::arguments!(@name $field $($rename)?) ),*];
 
             fn from_arguments(
-                #[allow(unused_mut)] mut arguments: $crate::serde_json::Map<String, $crate::serde_json::Value>,
+                arguments: $crate::serde_json::Map<String, $crate::serde_json::Value>,
             ) -> Result<Self, $crate::tool::ToolError> {
                 $crate::args::refuse_unknown(&arguments, Self::FIELDS)?;
                 Ok($name {
                     $( $field: {
                         let name = $crate::arguments!(@name $field $($rename)?);
-                        $crate::args::Argument::read(arguments.remove(name), name)?
+                        $crate::args::Argument::read(arguments.get(name), name)?
                     }, )*
                 })
             }

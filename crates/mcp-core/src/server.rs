@@ -118,6 +118,11 @@ impl<A: App> Server<A> {
     }
 
     pub fn add_tool<T: Tool<A> + 'static>(&mut self, tool: T) {
+        self.register(Box::new(tool));
+    }
+
+    /// The shared part of [`Server::add_tool`], compiled once.
+    fn register(&mut self, tool: Box<dyn Registered<A>>) {
         let definition = tool.definition();
         debug_assert!(
             self.tool(definition.name).is_none(),
@@ -125,7 +130,7 @@ impl<A: App> Server<A> {
             definition.name
         );
         self.groups.push((self.group, definition.name.to_string()));
-        self.tools.push((definition, Box::new(tool)));
+        self.tools.push((definition, tool));
     }
 
     pub fn add_resources(&mut self, provider: Box<dyn ResourceProvider<A>>) {

@@ -232,6 +232,8 @@ crate::arguments! {
 /// tool's `Args` on each use. One small adapter per tool type; the dispatcher's code is
 /// shared by all of them.
 pub(crate) trait Registered<A: App> {
+    fn definition(&self) -> ToolDefinition;
+
     fn tasks(&self) -> TaskSupport;
 
     fn call<'a>(
@@ -250,6 +252,10 @@ pub(crate) trait Registered<A: App> {
 }
 
 impl<A: App, T: Tool<A>> Registered<A> for T {
+    fn definition(&self) -> ToolDefinition {
+        Tool::definition(self)
+    }
+
     fn tasks(&self) -> TaskSupport {
         Tool::tasks(self)
     }
