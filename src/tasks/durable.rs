@@ -3,7 +3,7 @@
 //! It keeps the task's [`TaskRecord`] (one storage key), runs the task's tool in place
 //! (a spawned future, stopped through an abort handle when the task is cancelled), and
 //! owns the task's one alarm: the watchdog while a run is working, then the expiry, when
-//! everything is deleted. Every decision is taken in `mcp::task` (`apply` for operations,
+//! everything is deleted. Every decision is taken in `mcp_core::task` (`apply` for operations,
 //! `TaskRecord::on_alarm`, `TaskRecord::finish` for a run's outcome), tested on the host;
 //! this object loads the record once, asks, and stores what it is told.
 //!
