@@ -40,60 +40,70 @@ impl Arguments for Map<String, Value> {
     }
 }
 
-/// One field's type: how it is read from the argument of its name (`None`: absent). The
-/// readers are not inlined: a struct's reader is then a call per field.
-pub trait Argument: Sized {
-    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError>;
-}
-
-fn expected(name: &str, what: &str) -> ToolError {
-    ToolError::InvalidArgument(format!("'{name}' must be {what}"))
+/// One field's type: how it is read from the argument of its name (`None`: absent). A value
+/// of another type (the struct and the schema disagree) reads as the default and is
+/// reported in `bad`: a struct's reader is then one call per field, with no early return.
+pub trait Argument: Sized + Default {
+    fn read(value: Option<&Value>) -> Option<Self>;
 }
 
 impl Argument for String {
-    #[inline(never)]
-    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
-        match value {
-            Some(Value::String(text)) => Ok(text.clone()),
-            _ => Err(expected(name, "a string")),
-        }
+    fn read(value: Option<&Value>) -> Option<Self> {
+        value.and_then(Value::as_str).map(str::to_string)
     }
 }
 
 impl Argument for bool {
-    #[inline(never)]
-    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
-        value
-            .and_then(Value::as_bool)
-            .ok_or_else(|| expected(name, "a boolean"))
+    fn read(value: Option<&Value>) -> Option<Self> {
+        value.and_then(Value::as_bool)
     }
 }
 
 impl Argument for u32 {
-    #[inline(never)]
-    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
+    fn read(value: Option<&Value>) -> Option<Self> {
         value
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| expected(name, "an integer from 0 to 4294967295"))
     }
 }
 
 impl Argument for Value {
-    #[inline(never)]
-    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
-        value.cloned().ok_or_else(|| expected(name, "given"))
+    fn read(value: Option<&Value>) -> Option<Self> {
+        value.cloned()
     }
 }
 
 /// An optional argument: absent or null is `None`.
 impl<T: Argument> Argument for Option<T> {
-    #[inline(never)]
-    fn read(value: Option<&Value>, name: &str) -> Result<Self, ToolError> {
+    fn read(value: Option<&Value>) -> Option<Self> {
         match value {
-            None | Some(Value::Null) => Ok(None),
-            value => T::read(value, name).map(Some),
+            None | Some(Value::Null) => Some(None),
+            value => T::read(value).map(Some),
         }
+    }
+}
+
+/// Reads the field `name` for [`arguments!`]; a missing or mistyped value is recorded in
+/// `bad` (the first one) and read as the default.
+#[inline(never)]
+pub fn field<T: Argument>(
+    arguments: &Map<String, Value>,
+    name: &'static str,
+    bad: &mut Option<&'static str>,
+) -> T {
+    T::read(arguments.get(name)).unwrap_or_else(|| {
+        bad.get_or_insert(name);
+        T::default()
+    })
+}
+
+/// The result of a struct's reader: the struct, unless a field was bad.
+pub fn finish<T>(read: T, bad: Option<&'static str>) -> Result<T, ToolError> {
+    match bad {
+        None => Ok(read),
+        Some(name) => Err(ToolError::InvalidArgument(format!(
+            "'{name}' is missing or of the wrong type"
+        ))),
     }
 }
 
@@ -141,12 +151,12 @@ macro_rules! arguments {
                 arguments: $crate::serde_json::Map<String, $crate::serde_json::Value>,
             ) -> Result<Self, $crate::tool::ToolError> {
                 $crate::args::refuse_unknown(&arguments, Self::FIELDS)?;
-                Ok($name {
-                    $( $field: {
-                        let name = $crate::arguments!(@name $field $($rename)?);
-                        $crate::args::Argument::read(arguments.get(name), name)?
-                    }, )*
-                })
+                #[allow(unused_mut)]
+                let mut bad = None;
+                let read = $name {
+                    $( $field: $crate::args::field(&arguments, $crate::arguments!(@name $field $($rename)?), &mut bad), )*
+                };
+                $crate::args::finish(read, bad)
             }
         }
     };
