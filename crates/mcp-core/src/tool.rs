@@ -218,7 +218,7 @@ pub trait Tool<A: App> {
         &'a self,
         _context: &'a CallContext<'_, A>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
-        Box::pin(async { Ok(()) })
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
