@@ -272,6 +272,11 @@ impl<A: App, T: Tool<A>> Registered<A> for T {
     }
 
     fn wants_task(&self, arguments: &Map<String, Value>) -> Option<bool> {
+        // Never asked of a tool that never runs as a task; for those (most tools, whose
+        // `tasks` is the default) this leaves no code.
+        if Tool::tasks(self) == TaskSupport::Forbidden {
+            return None;
+        }
         let args = T::Args::from_arguments(arguments.clone()).ok()?;
         Some(Tool::wants_task(self, &args))
     }
@@ -280,6 +285,9 @@ impl<A: App, T: Tool<A>> Registered<A> for T {
         &'a self,
         context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
+        if Tool::tasks(self) == TaskSupport::Forbidden {
+            return Box::pin(std::future::ready(Ok(())));
+        }
         Tool::preflight(self, context)
     }
 }
