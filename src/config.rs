@@ -5,8 +5,8 @@
 //! refuses requests with that message rather than guessing.
 
 use crate::auth::caller::{AuthMode, Secret};
-use crate::mcp::request_state::StateSigner;
-use crate::mcp::task;
+use mcp_core::request_state::StateSigner;
+use mcp_core::task;
 
 pub const DEFAULT_GITHUB_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_GITHUB_WEB_URL: &str = "https://github.com";
@@ -148,9 +148,9 @@ impl Config {
     /// deployment or the connection asks for it.
     pub fn content_policy(
         &self,
-        connection: &crate::mcp::connection::Connection,
-    ) -> crate::mcp::tool::ContentPolicy {
-        crate::mcp::tool::ContentPolicy {
+        connection: &mcp_core::connection::Connection,
+    ) -> crate::app::ContentPolicy {
+        crate::app::ContentPolicy {
             lockdown: self.lockdown || connection.lockdown,
             trusted_bots: self.lockdown_trusted_bots.clone(),
         }
@@ -443,7 +443,7 @@ mod tests {
         assert!(config(&[("LOCKDOWN", "yes")])
             .unwrap_err()
             .contains("true or false"));
-        let connection = crate::mcp::connection::Connection {
+        let connection = mcp_core::connection::Connection {
             lockdown: true,
             ..Default::default()
         };

@@ -5,13 +5,14 @@
 //! 2. [`auth`] decides who the caller is, by `AUTH_MODE`.
 //! 3. [`transport`] speaks Streamable HTTP (`/mcp`) or HTTP+SSE (`/sse`); legacy-era
 //!    sessions live in [`session`]'s Durable Object, modern requests are answered in place.
-//! 4. [`mcp`] (the protocol core) dispatches to the [`tools`], which reach [`github`].
+//! 4. the protocol core ([`mcp_core`], `crates/mcp-core`) dispatches to the [`tools`], which
+//!    reach [`github`] through the per-request [`app::Services`].
 
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod github;
 pub mod limits;
-pub mod mcp;
 pub mod observe;
 pub mod random;
 pub mod session;
@@ -29,8 +30,8 @@ use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use auth::caller::AuthMode;
 use config::Config;
-use mcp::connection::Connection;
-use mcp::jsonrpc::RpcError;
+use mcp_core::connection::Connection;
+use mcp_core::jsonrpc::RpcError;
 use observe::record::Transport;
 use observe::Observation;
 use transport::http;

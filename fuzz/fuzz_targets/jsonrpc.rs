@@ -1,4 +1,4 @@
-//! JSON-RPC framing and batches: `mcp::jsonrpc::parse` and the conversion of each message
+//! JSON-RPC framing and batches: `mcp_core::jsonrpc::parse` and the conversion of each message
 //! (`message_from_value`, `params_object`), then the checks a modern (2026-07-28) request
 //! passes before dispatch (`modern::check`, `decode_header_value`, version negotiation).
 //!
@@ -14,13 +14,13 @@
 //! never pass; `initialize` never negotiates a stateless revision.
 #![no_main]
 
-use github_mcp_worker::mcp::jsonrpc::{
-    codes, message_from_value, parse, ClientReply, Incoming, Message, Request, Response,
-};
-use github_mcp_worker::mcp::modern;
-use github_mcp_worker::mcp::version::ProtocolVersion;
 use github_mcp_worker_fuzz::{check_oracles, header_value};
 use libfuzzer_sys::fuzz_target;
+use mcp_core::jsonrpc::{
+    codes, message_from_value, parse, ClientReply, Incoming, Message, Request, Response,
+};
+use mcp_core::modern;
+use mcp_core::version::ProtocolVersion;
 use serde_json::{json, Map, Value};
 
 fuzz_target!(|data: &[u8]| {

@@ -1,4 +1,4 @@
-//! 2026-07-28 `Mcp-Param-*` headers: `mcp::param_headers::check_arguments` against the
+//! 2026-07-28 `Mcp-Param-*` headers: `mcp_core::param_headers::check_arguments` against the
 //! input schema of the conformance fixture `test_param_headers` (a string, an integer and
 //! a boolean argument, each annotated with `x-mcp-header`) plus a nested annotated string.
 //!
@@ -15,9 +15,9 @@
 #![no_main]
 
 use base64::Engine;
-use github_mcp_worker::mcp::param_headers::check_arguments;
 use github_mcp_worker_fuzz::{check_oracles, fields, header_value};
 use libfuzzer_sys::fuzz_target;
+use mcp_core::param_headers::check_arguments;
 use serde_json::{json, Value};
 
 /// The annotated arguments: (path in the body, header name).

@@ -1,6 +1,6 @@
-//! Tool arguments: `mcp::schema::validate_arguments` against the input schemas of the real
+//! Tool arguments: `mcp_core::schema::validate_arguments` against the input schemas of the real
 //! tools (every toolset, as `tools::build_server` registers them), then the tools' own
-//! parsing of what passed (`tools::args::Args`: names, refs, paths, text, timestamps,
+//! parsing of what passed (the checks in `tools::args`: names, refs, paths, text, timestamps,
 //! numbers, paging).
 //!
 //! Input: line 1 names a tool (an unknown name means every tool); the rest is the
@@ -10,7 +10,7 @@
 //! says `additionalProperties: false`, nothing else; each value has its schema's type, is
 //! in its `enum`, within `minLength`/`maxLength` (characters) and `minimum`/`maximum`;
 //! declared defaults are filled in; validating the result again accepts it unchanged; what
-//! `Args` then accepts stays inside the upstream URL it goes into (names are one path
+//! those checks then accept stays inside the upstream URL it goes into (names are one path
 //! segment, refs and text come back whole from the query, paths are not normalised away),
 //! and paging stays within 1–1000 and 1–100.
 #![no_main]
@@ -18,13 +18,15 @@
 use std::sync::OnceLock;
 
 use github_mcp_worker::config::Config;
-use github_mcp_worker::mcp::schema::validate_arguments;
-use github_mcp_worker::tools::args::Args;
+use github_mcp_worker::tools::args::{
+    git_ref, login, number, repo_path, repo_ref, text, timestamp, Paging,
+};
 use github_mcp_worker::tools::build_server;
 use github_mcp_worker_fuzz::{
     assert_contents_path, assert_path_segment, assert_query_value, check_oracles, fields,
 };
 use libfuzzer_sys::fuzz_target;
+use mcp_core::schema::validate_arguments;
 use serde_json::{Map, Value};
 
 /// Every tool's name and input schema, built once.
@@ -112,7 +114,7 @@ fn check_accepted(
     );
     assert_eq!(&again, checked, "{tool}");
 
-    check_args(tool, properties, Args(checked.clone()));
+    check_args(tool, properties, checked);
 }
 
 fn check_value(tool: &str, key: &str, schema: &Value, value: &Value) {
@@ -165,35 +167,45 @@ fn check_value(tool: &str, key: &str, schema: &Value, value: &Value) {
 
 /// The tools' own parsing of what the schema let through, with the names they use: what
 /// it accepts is safe in the upstream URL.
-fn check_args(tool: &str, properties: &Map<String, Value>, args: Args) {
-    if let Ok(repo) = args.repo() {
+fn check_args(tool: &str, properties: &Map<String, Value>, args: &Map<String, Value>) {
+    let str = |name: &str| args.get(name).and_then(Value::as_str);
+    let u32 = |name: &str| {
+        args.get(name)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    if let Ok(repo) = repo_ref(
+        str("owner").unwrap_or_default(),
+        str("repo").unwrap_or_default(),
+    ) {
         assert_path_segment(&repo.owner);
         assert_path_segment(&repo.repo);
     }
     for name in ["username", "assignee", "creator"] {
-        if let Ok(Some(login)) = args.login(name) {
+        if let Ok(Some(login)) = login(name, str(name)) {
             assert_path_segment(login);
             assert!(login.len() <= 39, "{tool}: {name} {login:?}");
         }
     }
     for name in ["ref", "base"] {
-        if let Ok(Some(git_ref)) = args.git_ref(name) {
+        if let Ok(Some(git_ref)) = git_ref(name, str(name)) {
             assert!(!git_ref.contains(".."), "{tool}: {name} {git_ref:?}");
             assert_query_value(git_ref);
         }
     }
-    if let Ok(path) = args.repo_path("path") {
-        assert_contents_path(args.str("path").unwrap_or_default(), &path);
+    let path = str("path").unwrap_or_default();
+    if let Ok(encoded) = repo_path("path", path) {
+        assert_contents_path(path, &encoded);
     }
     for (name, max) in [("query", 256), ("author", 100), ("labels", 200)] {
-        if let Ok(Some(text)) = args.text(name, max) {
+        if let Ok(Some(text)) = text(name, str(name), max) {
             assert!(text.chars().count() <= max, "{tool}: {name}");
             assert!(!text.chars().any(char::is_control), "{tool}: {name}");
             assert_query_value(text);
         }
     }
     for name in ["since", "until"] {
-        if let Ok(Some(text)) = args.timestamp(name) {
+        if let Ok(Some(text)) = timestamp(name, str(name)) {
             assert!(
                 text.bytes()
                     .all(|b| b.is_ascii_digit() || b"-:TZ+.".contains(&b)),
@@ -201,8 +213,10 @@ fn check_args(tool: &str, properties: &Map<String, Value>, args: Args) {
             );
         }
     }
-    let _ = args.number();
-    let paging = args.paging();
+    if let Some(n) = u32("number") {
+        let _ = number(n);
+    }
+    let paging = Paging::new(u32("page").unwrap_or(1), u32("perPage").unwrap_or(30));
     assert!((1..=100).contains(&paging.per_page), "{tool}: {paging:?}");
     if properties.contains_key("page") {
         assert!((1..=1000).contains(&paging.page), "{tool}: {paging:?}");

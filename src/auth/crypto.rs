@@ -5,55 +5,21 @@ use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 /// A 256-bit key for one purpose, derived from the deployment's secret, so that a cookie
 /// signature can never be replayed as, say, an encryption key.
 pub fn derive_key(secret: &[u8], purpose: &str) -> [u8; 32] {
-    let mut mac = keyed(secret);
-    mac.update(b"github-mcp-worker/");
-    mac.update(purpose.as_bytes());
-    mac.finalize().into_bytes().into()
+    let label = format!("github-mcp-worker/{purpose}");
+    let mut key = [0u8; 32];
+    for (byte, tag) in key.iter_mut().zip(hmac(secret, label.as_bytes())) {
+        *byte = tag;
+    }
+    key
 }
 
-/// HMAC-SHA256 keyed with `key`.
-#[allow(clippy::expect_used)] // HMAC takes a key of any length: new_from_slice cannot fail.
-fn keyed(key: &[u8]) -> Hmac<Sha256> {
-    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length")
-}
-
-pub fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = keyed(key);
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// Constant-time check of an HMAC tag.
-pub fn hmac_verify(key: &[u8], data: &[u8], tag: &[u8]) -> bool {
-    let mut mac = keyed(key);
-    mac.update(data);
-    mac.verify_slice(tag).is_ok()
-}
-
-/// `value.signature`, both base64url: for cookies and hidden form fields.
-pub fn sign(key: &[u8], value: &str) -> String {
-    format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(value),
-        URL_SAFE_NO_PAD.encode(hmac(key, value.as_bytes()))
-    )
-}
-
-/// The value inside a [`sign`]ed string, if the signature holds.
-pub fn unsign(key: &[u8], signed: &str) -> Option<String> {
-    let (value, tag) = signed.split_once('.')?;
-    let value = URL_SAFE_NO_PAD.decode(value).ok()?;
-    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-    hmac_verify(key, &value, &tag)
-        .then(|| String::from_utf8(value).ok())
-        .flatten()
-}
+// HMAC and `value.signature` strings are the protocol core's (it signs `requestState`).
+pub use mcp_core::request_state::{hmac, hmac_verify, sign, unsign};
 
 /// Lowercase hex SHA-256: how tokens, codes and client secrets are stored.
 pub fn sha256_hex(text: &str) -> String {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::mcp::exchange::BoxFuture;
+use mcp_core::exchange::BoxFuture;
 
 /// Cache keys start with this.
 pub const KEY_PREFIX: &str = "etag:";

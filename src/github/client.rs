@@ -129,6 +129,12 @@ pub enum GitHubError {
     InvalidResponse(String),
 }
 
+impl From<GitHubError> for mcp_core::tool::ToolError {
+    fn from(error: GitHubError) -> Self {
+        mcp_core::tool::ToolError::Failed(error.to_string())
+    }
+}
+
 impl std::fmt::Display for GitHubError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -396,7 +402,7 @@ mod tests {
 
     use super::*;
     use crate::github::cache::MemoryCache;
-    use crate::mcp::exchange::BoxFuture;
+    use mcp_core::exchange::BoxFuture;
 
     /// Answers 304 when `If-None-Match` matches its ETag, else 200 with a Link header.
     struct Conditional {

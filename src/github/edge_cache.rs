@@ -10,7 +10,7 @@
 use worker::{Cache, Headers, Response};
 
 use super::cache::{Cached, EtagCache, TTL_SECONDS};
-use crate::mcp::exchange::BoxFuture;
+use mcp_core::exchange::BoxFuture;
 
 /// Entry URLs: this, then the key (`etag:<sha256 hex>`).
 pub const KEY_URL_PREFIX: &str = "https://github-etag.cache/";

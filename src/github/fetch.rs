@@ -11,7 +11,7 @@ use worker::{
 };
 
 use super::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
-use crate::mcp::exchange::BoxFuture;
+use mcp_core::exchange::BoxFuture;
 
 /// How long one upstream request may take.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);

@@ -1,7 +1,7 @@
 //! A minimal HTTP client interface, so that the GitHub client is plain Rust: the Worker
 //! plugs in `fetch`, and host tests plug in a fake.
 
-use crate::mcp::exchange::BoxFuture;
+use mcp_core::exchange::BoxFuture;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use worker::{Env, Request};
 
 use crate::auth::caller::Caller;
-use crate::mcp::jsonrpc;
+use mcp_core::jsonrpc;
 use record::{GitHubStats, Level, Record, Transport};
 use trace::{Parent, TraceContext, TraceSource};
 

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::record::{GitHubCall, GitHubStats, Level};
 use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
-use crate::mcp::exchange::BoxFuture;
+use mcp_core::exchange::BoxFuture;
 
 pub struct Metered<'a> {
     pub inner: &'a dyn HttpClient,

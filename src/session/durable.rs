@@ -15,18 +15,18 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 use super::internal::{Op, CALLER_HEADER, CONNECTION_HEADER, SESSION_HEADER};
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::mcp::connection::Connection;
-use crate::mcp::jsonrpc::{
-    self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
-};
-use crate::mcp::lifecycle::{SessionState, SessionTransport};
-use crate::mcp::server::{Declared, Handled};
-use crate::mcp::version::ProtocolVersion;
 use crate::now_ms;
 use crate::observe::record::Transport;
 use crate::observe::{flush, Handoff, Observation};
+use crate::session::state::{SessionState, SessionTransport};
 use crate::transport::outbox::{self, Outbox, OutboxPeer, Outgoing, PendingReplies};
 use crate::transport::{dispatch, http, sse};
+use mcp_core::connection::Connection;
+use mcp_core::jsonrpc::{
+    self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
+};
+use mcp_core::server::{Declared, Handled};
+use mcp_core::version::ProtocolVersion;
 
 mod legacy_sse;
 

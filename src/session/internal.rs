@@ -8,8 +8,8 @@
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::auth::caller::Caller;
-use crate::mcp::connection::Connection;
 use crate::observe::Observation;
+use mcp_core::connection::Connection;
 
 /// The Durable Object binding in `wrangler.toml`.
 pub const BINDING: &str = "MCP_SESSION";

@@ -3,3 +3,4 @@
 
 pub mod durable;
 pub mod internal;
+pub mod state;

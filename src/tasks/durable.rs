@@ -3,7 +3,7 @@
 //! It keeps the task's [`TaskRecord`] (one storage key), runs the task's tool in place
 //! (a spawned future, stopped through an abort handle when the task is cancelled), and
 //! owns the task's one alarm: the watchdog while a run is working, then the expiry, when
-//! everything is deleted. Every decision is taken in `mcp::task` (`apply` for operations,
+//! everything is deleted. Every decision is taken in `mcp_core::task` (`apply` for operations,
 //! `TaskRecord::on_alarm`, `TaskRecord::finish` for a run's outcome), tested on the host;
 //! this object loads the record once, asks, and stores what it is told.
 //!
@@ -24,12 +24,12 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 use super::host::owner_of;
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::mcp::exchange::{BoxFuture, Peer};
-use crate::mcp::jsonrpc::{Notification, RpcError};
-use crate::mcp::task::{self, Alarm, Change, Op, RunOutcome, Seed, TaskRecord};
 use crate::now_ms;
 use crate::session::internal::CALLER_HEADER;
 use crate::transport::dispatch;
+use mcp_core::exchange::{BoxFuture, Peer};
+use mcp_core::jsonrpc::{Notification, RpcError};
+use mcp_core::task::{self, Alarm, Change, Op, RunOutcome, Seed, TaskRecord};
 
 /// The storage key of the [`TaskRecord`].
 const RECORD_KEY: &str = "task";

@@ -11,10 +11,10 @@ use serde_json::{json, Map, Value};
 use worker::{Env, Headers, Method, Request, RequestInit};
 
 use crate::auth::caller::Caller;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::task::{self, Seed, TaskHost};
 use crate::session::internal::CALLER_HEADER;
+use mcp_core::exchange::BoxFuture;
+use mcp_core::jsonrpc::RpcError;
+use mcp_core::task::{self, Seed, TaskHost};
 
 /// The Durable Object binding in `wrangler.toml`.
 pub const BINDING: &str = "MCP_TASK";

@@ -11,9 +11,9 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
+use crate::app::CallContext;
 use crate::github::repo::RepoRef;
 use crate::github::GitHubError;
-use crate::mcp::tool::CallContext;
 
 /// How long an answer is kept, in seconds.
 const TTL_SECONDS: i64 = 600;
@@ -44,14 +44,14 @@ thread_local! {
 }
 
 fn key(context: &CallContext<'_>, repo: &RepoRef) -> String {
-    let token = if context.github.is_authenticated() {
+    let token = if context.app.github.is_authenticated() {
         "t"
     } else {
         "-"
     };
     format!(
         "{}\n{token}\n{}",
-        context.caller.subject,
+        context.app.caller.subject,
         repo.to_string().to_ascii_lowercase()
     )
 }
@@ -100,7 +100,7 @@ pub fn remember_private(context: &CallContext<'_>, repo: &RepoRef, private: bool
 /// Whether `repo` is private; `None` when GitHub would not say. Without a token GitHub
 /// shows only public repositories, so no lookup is needed.
 pub async fn is_private(context: &CallContext<'_>, repo: &RepoRef) -> Option<bool> {
-    if !context.github.is_authenticated() {
+    if !context.app.github.is_authenticated() {
         return Some(false);
     }
     if let Some(known) = with_entry(context, repo, |entry| entry.private) {
@@ -108,6 +108,7 @@ pub async fn is_private(context: &CallContext<'_>, repo: &RepoRef) -> Option<boo
     }
     let path = format!("/repos/{repo}");
     let answer = context
+        .app
         .github
         .without_cache()
         .get_json(&path, &format!("the repository {repo}"))
@@ -129,7 +130,7 @@ pub async fn can_push(context: &CallContext<'_>, repo: &RepoRef, login: &str) ->
     if let Some(known) = cached {
         return known;
     }
-    let answer = if !context.github.is_authenticated() {
+    let answer = if !context.app.github.is_authenticated() {
         Push::Unknown(
             "GitHub calls carry no token, and GitHub shows permissions only to signed-in callers"
                 .into(),
@@ -139,7 +140,13 @@ pub async fn can_push(context: &CallContext<'_>, repo: &RepoRef, login: &str) ->
     } else {
         let path = format!("/repos/{repo}/collaborators/{login}/permission");
         let what = format!("{login}'s permission on {repo}");
-        match context.github.without_cache().get_json(&path, &what).await {
+        match context
+            .app
+            .github
+            .without_cache()
+            .get_json(&path, &what)
+            .await
+        {
             Ok(permission) => push_of(&permission),
             Err(GitHubError::NotFound { .. }) => Push::No,
             Err(error) => Push::Unknown(format!(

@@ -1,6 +1,7 @@
-//! Argument handling shared by the GitHub tools: the shared parts of input schemas, and
-//! strict parsing of every value that reaches an upstream URL. The registry has already
-//! checked types and bounds against the schema; these add GitHub's own rules.
+//! Argument handling shared by the GitHub tools: the shared parts of input schemas, the
+//! argument structs several tools share, and strict parsing of every value that reaches an
+//! upstream URL. The dispatcher has already checked types and bounds against the schema
+//! and deserialised the tool's struct; these add GitHub's own rules.
 
 use serde_json::{Map, Value};
 
@@ -8,7 +9,7 @@ use crate::github::repo::{
     encode_repo_path, validate_owner, validate_ref, validate_repo, validate_text,
     validate_timestamp, RepoRef,
 };
-use crate::mcp::tool::{json_text, ToolError};
+use mcp_core::tool::{json_text, ToolError};
 
 /// Property definitions several tools share, by name. `owner`, `repo`, `perPage` and
 /// `number` need no description (and their name rules are checked by `Args`): every byte
@@ -53,95 +54,101 @@ pub struct Paging {
     pub per_page: u32,
 }
 
-/// A tool's arguments, already checked against its input schema.
-pub struct Args(pub Map<String, Value>);
+impl Paging {
+    /// `page` and `perPage` as the schema bounds them (it supplies the defaults).
+    pub fn new(page: u32, per_page: u32) -> Paging {
+        Paging {
+            page: page.max(1),
+            per_page: per_page.clamp(1, 100),
+        }
+    }
+}
+
+mcp_core::arguments! {
+    /// The arguments of a tool that names a repository and nothing else.
+    #[derive(Debug)]
+    pub struct RepoArgs {
+        pub owner: String,
+        pub repo: String,
+    }
+}
+
+impl RepoArgs {
+    pub fn repo(&self) -> Result<RepoRef, ToolError> {
+        repo_ref(&self.owner, &self.repo)
+    }
+}
+
+mcp_core::arguments! {
+    /// The arguments of a tool that names an issue or pull request.
+    #[derive(Debug)]
+    pub struct NumberArgs {
+        pub owner: String,
+        pub repo: String,
+        pub number: u32,
+    }
+}
 
 fn invalid(name: &str, why: impl std::fmt::Display) -> ToolError {
     ToolError::InvalidArgument(format!("{name} {why}"))
 }
 
-impl Args {
-    pub fn str(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(Value::as_str)
-    }
+/// `owner` and `repo`, by GitHub's name rules.
+pub fn repo_ref(owner: &str, repo: &str) -> Result<RepoRef, ToolError> {
+    validate_owner(owner).map_err(|why| invalid("owner", why))?;
+    validate_repo(repo).map_err(|why| invalid("repo", why))?;
+    Ok(RepoRef {
+        owner: owner.to_string(),
+        repo: repo.to_string(),
+    })
+}
 
-    pub fn u32(&self, name: &str) -> Option<u32> {
-        self.0
-            .get(name)
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-    }
-
-    pub fn bool(&self, name: &str) -> Option<bool> {
-        self.0.get(name).and_then(Value::as_bool)
-    }
-
-    /// `owner` and `repo`, by GitHub's name rules.
-    pub fn repo(&self) -> Result<RepoRef, ToolError> {
-        let owner = self.str("owner").unwrap_or_default();
-        let repo = self.str("repo").unwrap_or_default();
-        validate_owner(owner).map_err(|why| invalid("owner", why))?;
-        validate_repo(repo).map_err(|why| invalid("repo", why))?;
-        Ok(RepoRef {
-            owner: owner.to_string(),
-            repo: repo.to_string(),
-        })
-    }
-
-    /// A user or organisation login.
-    pub fn login(&self, name: &str) -> Result<Option<&str>, ToolError> {
-        let Some(login) = self.str(name) else {
-            return Ok(None);
-        };
+/// A user or organisation login, the argument `name`.
+pub fn login<'a>(name: &str, login: Option<&'a str>) -> Result<Option<&'a str>, ToolError> {
+    if let Some(login) = login {
         validate_owner(login).map_err(|why| invalid(name, why))?;
-        Ok(Some(login))
     }
+    Ok(login)
+}
 
-    /// A branch, tag or SHA, by git's rules.
-    pub fn git_ref(&self, name: &str) -> Result<Option<&str>, ToolError> {
-        let Some(git_ref) = self.str(name) else {
-            return Ok(None);
-        };
+/// A branch, tag or SHA, by git's rules.
+pub fn git_ref<'a>(name: &str, git_ref: Option<&'a str>) -> Result<Option<&'a str>, ToolError> {
+    if let Some(git_ref) = git_ref {
         validate_ref(git_ref).map_err(|why| invalid(name, why))?;
-        Ok(Some(git_ref))
     }
+    Ok(git_ref)
+}
 
-    /// A path in a repository, percent-encoded by segment (empty for the root).
-    pub fn repo_path(&self, name: &str) -> Result<String, ToolError> {
-        encode_repo_path(self.str(name).unwrap_or_default()).map_err(|why| invalid(name, why))
-    }
+/// A path in a repository, percent-encoded by segment (empty for the root).
+pub fn repo_path(name: &str, path: &str) -> Result<String, ToolError> {
+    encode_repo_path(path).map_err(|why| invalid(name, why))
+}
 
-    /// Free text for one query value, at most `max` characters.
-    pub fn text(&self, name: &str, max: usize) -> Result<Option<&str>, ToolError> {
-        let Some(text) = self.str(name) else {
-            return Ok(None);
-        };
+/// Free text for one query value, at most `max` characters.
+pub fn text<'a>(
+    name: &str,
+    text: Option<&'a str>,
+    max: usize,
+) -> Result<Option<&'a str>, ToolError> {
+    if let Some(text) = text {
         validate_text(text, max).map_err(|why| invalid(name, why))?;
-        Ok(Some(text))
     }
+    Ok(text)
+}
 
-    /// An ISO 8601 timestamp.
-    pub fn timestamp(&self, name: &str) -> Result<Option<&str>, ToolError> {
-        let Some(text) = self.str(name) else {
-            return Ok(None);
-        };
+/// An ISO 8601 timestamp.
+pub fn timestamp<'a>(name: &str, text: Option<&'a str>) -> Result<Option<&'a str>, ToolError> {
+    if let Some(text) = text {
         validate_timestamp(text).map_err(|why| invalid(name, why))?;
-        Ok(Some(text))
     }
+    Ok(text)
+}
 
-    /// A required positive number (the schema bounds it).
-    pub fn number(&self) -> Result<u32, ToolError> {
-        self.u32("number")
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| invalid("number", "must be a positive integer"))
-    }
-
-    /// `page` and `perPage` (the schema supplies the defaults).
-    pub fn paging(&self) -> Paging {
-        Paging {
-            page: self.u32("page").unwrap_or(1).max(1),
-            per_page: self.u32("perPage").unwrap_or(30).clamp(1, 100),
-        }
+/// A positive number (the schema bounds it).
+pub fn number(number: u32) -> Result<u32, ToolError> {
+    match number {
+        0 => Err(invalid("number", "must be a positive integer")),
+        n => Ok(n),
     }
 }
 
@@ -150,10 +157,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn args(value: Value) -> Args {
-        Args(value.as_object().unwrap().clone())
-    }
 
     #[test]
     fn schemas_combine_shared_and_own_properties() {
@@ -173,28 +176,29 @@ mod tests {
 
     #[test]
     fn invalid_values_name_the_argument() {
-        let a = args(
-            json!({ "owner": "a--b", "repo": "r", "ref": "a..b", "path": "../x", "since": "x", "author": "a\nb" }),
-        );
         let named = |e: ToolError, name: &str| matches!(e, ToolError::InvalidArgument(m) if m.starts_with(name));
-        assert!(named(a.repo().unwrap_err(), "owner"));
-        assert!(named(a.git_ref("ref").unwrap_err(), "ref"));
-        assert!(named(a.repo_path("path").unwrap_err(), "path"));
-        assert!(named(a.timestamp("since").unwrap_err(), "since"));
-        assert!(named(a.text("author", 100).unwrap_err(), "author"));
-        let b = args(json!({ "owner": "o", "repo": "..", "number": 0 }));
-        assert!(named(b.repo().unwrap_err(), "repo"));
-        assert!(named(b.number().unwrap_err(), "number"));
-        let ok =
-            args(json!({ "owner": "octocat", "repo": "Hello-World", "page": 3, "perPage": 5 }));
-        assert_eq!(ok.repo().unwrap().to_string(), "octocat/Hello-World");
+        assert!(named(repo_ref("a--b", "r").unwrap_err(), "owner"));
+        assert!(named(git_ref("ref", Some("a..b")).unwrap_err(), "ref"));
+        assert!(named(repo_path("path", "../x").unwrap_err(), "path"));
+        assert!(named(timestamp("since", Some("x")).unwrap_err(), "since"));
+        assert!(named(
+            text("author", Some("a\nb"), 100).unwrap_err(),
+            "author"
+        ));
+        assert!(named(repo_ref("o", "..").unwrap_err(), "repo"));
+        assert!(named(number(0).unwrap_err(), "number"));
         assert_eq!(
-            ok.paging(),
+            repo_ref("octocat", "Hello-World").unwrap().to_string(),
+            "octocat/Hello-World"
+        );
+        assert_eq!(
+            Paging::new(3, 5),
             Paging {
                 page: 3,
                 per_page: 5
             }
         );
-        assert_eq!(ok.git_ref("ref").unwrap(), None);
+        assert_eq!(Paging::new(0, 500), Paging::new(1, 100));
+        assert_eq!(git_ref("ref", None).unwrap(), None);
     }
 }

@@ -12,11 +12,11 @@
 
 use serde_json::{Map, Value};
 
+use crate::app::CallContext;
 use crate::github::repo::{encode_repo_path, validate_owner, validate_ref, validate_repo, RepoRef};
 use crate::github::Query;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::resource::Completion;
-use crate::mcp::tool::CallContext;
+use mcp_core::exchange::BoxFuture;
+use mcp_core::resource::Completion;
 
 /// The values among `candidates` that start with `prefix` (ignoring ASCII case), each once,
 /// in order. `more_upstream` says GitHub has candidates beyond these: then there may be
@@ -52,7 +52,7 @@ pub fn directory_of(typed: &str) -> &str {
 }
 
 /// The request's `context.arguments`.
-fn arguments<'a>(context: &'a CallContext<'a>) -> Option<&'a Map<String, Value>> {
+fn arguments<'a>(context: &'a CallContext<'_>) -> Option<&'a Map<String, Value>> {
     context
         .request_params
         .get("context")?
@@ -61,7 +61,7 @@ fn arguments<'a>(context: &'a CallContext<'a>) -> Option<&'a Map<String, Value>>
 }
 
 /// A string in `context.arguments`.
-fn chosen<'a>(context: &'a CallContext<'a>, name: &str) -> Option<&'a str> {
+fn chosen<'a>(context: &'a CallContext<'_>, name: &str) -> Option<&'a str> {
     arguments(context)?.get(name)?.as_str()
 }
 
@@ -86,7 +86,7 @@ fn lists_for(
 ) -> Option<(Vec<String>, Query)> {
     let mut query = Query::new();
     let paths = match argument {
-        "owner" | "repo" if context.github.is_authenticated() => {
+        "owner" | "repo" if context.app.github.is_authenticated() => {
             query.push("per_page", 100).push("sort", "updated");
             vec!["/user/repos".to_string()]
         }
@@ -141,7 +141,7 @@ pub fn complete<'a>(
         let mut items = Vec::new();
         let mut more = false;
         for path in &paths {
-            let Ok((list, next)) = context.github.get_page(path, &query, path).await else {
+            let Ok((list, next)) = context.app.github.get_page(path, &query, path).await else {
                 return Completion::default();
             };
             more |= next.is_some();

@@ -5,10 +5,10 @@
 use base64::Engine;
 use serde_json::Value;
 
-use super::args::Args;
+use super::args::{git_ref, repo_path, repo_ref};
 use crate::github::repo::RepoRef;
 use crate::github::{GitHub, GitHubError, Query};
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// Text files longer than this many characters are cut, and the result says so.
 pub const MAX_FILE_CHARS: usize = 200_000;
@@ -36,10 +36,15 @@ pub async fn get_contents(
 }
 
 /// `owner`, `repo`, `path` and `ref` from a tool's arguments, and what GitHub has there.
-pub async fn contents_at(args: &Args, github: &GitHub<'_>) -> Result<(RepoRef, Value), ToolError> {
-    let repo = args.repo()?;
-    let path = args.repo_path("path")?;
-    let found = get_contents(github, &repo, &path, args.git_ref("ref")?).await?;
+pub async fn contents_at(
+    github: &GitHub<'_>,
+    (owner, repo): (&str, &str),
+    path: &str,
+    at: Option<&str>,
+) -> Result<(RepoRef, Value), ToolError> {
+    let repo = repo_ref(owner, repo)?;
+    let path = repo_path("path", path)?;
+    let found = get_contents(github, &repo, &path, git_ref("ref", at)?).await?;
     Ok((repo, found))
 }
 

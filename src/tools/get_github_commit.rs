@@ -1,16 +1,17 @@
 //! `getGithubCommit`: one commit with its diff summary (files and line counts).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{git_ref, input_schema, repo_ref};
 use super::get_github_pull_request::{pick_all, with_items, FILE_FIELDS};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_commits::COMMIT_FIELDS;
 use super::shape::{add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// At most this many changed files are listed; the result says when there were more.
 pub const MAX_COMMIT_FILES: usize = 100;
@@ -29,7 +30,19 @@ const EXTRA: &str = r#"{
     "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
 }"#;
 
-impl Tool for GetGithubCommit {
+mcp_core::arguments! {
+    /// `getGithubCommit`'s arguments.
+    #[derive(Debug)]
+    pub struct CommitArgs {
+        pub owner: String,
+        pub repo: String,
+        pub git_ref as "ref": String,
+    }
+}
+
+impl Tool<GitHubApp> for GetGithubCommit {
+    type Args = CommitArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(COMMIT_FIELDS, EXTRA);
         add_fields(&mut output, STATS);
@@ -47,19 +60,18 @@ impl Tool for GetGithubCommit {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: CommitArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let git_ref = args.git_ref("ref")?.unwrap_or_default();
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let git_ref = git_ref("ref", Some(&args.git_ref))?.unwrap_or_default();
             let what = format!("the commit '{git_ref}' in {repo}");
             let path = format!(
                 "/repos/{repo}/commits/{}",
                 crate::github::http::percent_encode(git_ref)
             );
-            let commit = context.github.get_json(&path, &what).await?;
+            let commit = context.app.github.get_json(&path, &what).await?;
             let mut out = pick(&commit, COMMIT_FIELDS);
             out.extend(pick(&commit, STATS));
             let mut files = pick_all(commit.get("files").unwrap_or(&Value::Null), FILE_FIELDS);

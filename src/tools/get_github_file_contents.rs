@@ -4,10 +4,10 @@
 //! never as mangled text; a file over 1 MB as a `resource_link` to its `github://` URI at
 //! the same ref, which streams it ([`super::large_file`]).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::input_schema;
 use super::contents::{
     base64, contents_at, decode_file, mime_type, Decoded, MAX_BINARY_BYTES, MAX_FILE_CHARS,
 };
@@ -17,8 +17,9 @@ use super::large_file;
 use super::list::github_tool;
 use super::shape::{object_schema, pick, truncate_chars, untrusted_paths, Field, Kind};
 use super::untrusted::find_hidden;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubFileContents;
 
@@ -43,7 +44,20 @@ const OUTPUT: &str = r#"{
 
 const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#;
 
-impl Tool for GetGithubFileContents {
+mcp_core::arguments! {
+    /// `getGithubFileContents`'s arguments.
+    #[derive(Debug)]
+    pub struct FileArgs {
+        pub owner: String,
+        pub repo: String,
+        pub git_ref as "ref": Option<String>,
+        pub path: String,
+    }
+}
+
+impl Tool<GitHubApp> for GetGithubFileContents {
+    type Args = FileArgs;
+
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubFileContents",
@@ -56,18 +70,18 @@ impl Tool for GetGithubFileContents {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: FileArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let (repo, file) = contents_at(&args, context.github).await?;
-            let git_ref = args.str("ref");
+            let git_ref = args.git_ref.as_deref();
+            let named = (args.owner.as_str(), args.repo.as_str());
+            let (repo, file) = contents_at(context.app.github, named, &args.path, git_ref).await?;
             let kind = file.get("type").and_then(Value::as_str);
             if file.is_array() || kind != Some("file") {
                 return Err(ToolError::Failed(format!(
                     "'{}' in {repo} is not a file (it is a {}); use listGithubDirectory for directories.",
-                    args.str("path").unwrap_or_default(),
+                    args.path,
                     if file.is_array() { "directory" } else { kind.unwrap_or("thing") }
                 )));
             }

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, number, repo_ref, Paging};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_issues::ISSUE_FIELDS;
@@ -12,9 +12,10 @@ use super::shape::{
     add_property, list_result, list_schema, object_schema, pick, untrusted_paths, Field, Kind,
     MAX_BODY_CHARS, MAX_COMMENT_CHARS,
 };
+use crate::app::{CallContext, GitHubApp};
 use crate::github::Query;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubIssue;
 
@@ -28,7 +29,21 @@ const COMMENT_FIELDS: &[Field] = &[
 
 const BODY: &str = r#"{ "type": ["string", "null"] }"#;
 
-impl Tool for GetGithubIssue {
+mcp_core::arguments! {
+    /// `getGithubIssue`'s arguments.
+    #[derive(Debug)]
+    pub struct IssueArgs {
+        pub owner: String,
+        pub repo: String,
+        pub number: u32,
+        pub page: u32,
+        pub per_page as "perPage": u32,
+    }
+}
+
+impl Tool<GitHubApp> for GetGithubIssue {
+    type Args = IssueArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(ISSUE_FIELDS, "{}");
         add_property(&mut output, "body", json_text(BODY));
@@ -55,20 +70,19 @@ impl Tool for GetGithubIssue {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: IssueArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let number = args.number()?;
-            let paging = args.paging();
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let number = number(args.number)?;
+            let paging = Paging::new(args.page, args.per_page);
             let what = format!("issue #{number} in {repo}");
             let path = format!("/repos/{repo}/issues/{number}");
             context
                 .exchange
                 .progress(0.0, Some(2.0), Some("Reading the issue"));
-            let issue = context.github.get_json(&path, &what).await?;
+            let issue = context.app.github.get_json(&path, &what).await?;
             context
                 .exchange
                 .progress(1.0, Some(2.0), Some("Reading its comments"));
@@ -78,6 +92,7 @@ impl Tool for GetGithubIssue {
                 .push("page", paging.page);
             let comments_path = format!("{path}/comments");
             let (comments, next_page) = context
+                .app
                 .github
                 .get_page(&comments_path, &query, &what)
                 .await?;

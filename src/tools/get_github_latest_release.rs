@@ -1,9 +1,9 @@
 //! `getGithubLatestRelease`: the latest published release, with its notes and assets.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, RepoArgs};
 use super::get_github_pull_request::with_items;
 use super::labels::Labels;
 use super::list::github_tool;
@@ -11,8 +11,9 @@ use super::list_github_releases::RELEASE_FIELDS;
 use super::shape::{
     add_property, object_schema, pick, untrusted_paths, Field, Kind, MAX_BODY_CHARS,
 };
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubLatestRelease;
 
@@ -29,7 +30,9 @@ const EXTRA: &str = r#"{
     "body": { "type": ["string", "null"] }
 }"#;
 
-impl Tool for GetGithubLatestRelease {
+impl Tool<GitHubApp> for GetGithubLatestRelease {
+    type Args = RepoArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(RELEASE_FIELDS, EXTRA);
         let assets = r#"{ "type": "array" }"#;
@@ -49,14 +52,14 @@ impl Tool for GetGithubLatestRelease {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: RepoArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let repo = Args(arguments).repo()?;
+            let repo = args.repo()?;
             let what = format!("a published release of {repo}");
             let path = format!("/repos/{repo}/releases/latest");
-            let release = context.github.get_json(&path, &what).await?;
+            let release = context.app.github.get_json(&path, &what).await?;
             let mut out = pick(&release, RELEASE_FIELDS);
             out.extend(pick(
                 &release,

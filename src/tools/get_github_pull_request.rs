@@ -1,9 +1,9 @@
 //! `getGithubPullRequest`: one pull request with its changed files and review state.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::access::{is_private, remember_private};
-use super::args::{input_schema, Args};
+use super::args::{input_schema, number, repo_ref, NumberArgs};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_pull_requests::PULL_FIELDS;
@@ -12,9 +12,10 @@ use super::shape::{
     add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind, MAX_BODY_CHARS,
     MAX_COMMENT_CHARS,
 };
+use crate::app::{CallContext, GitHubApp};
 use crate::github::Query;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubPullRequest;
 
@@ -51,7 +52,9 @@ const EXTRA: &str = r#"{
     "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review" }
 }"#;
 
-impl Tool for GetGithubPullRequest {
+impl Tool<GitHubApp> for GetGithubPullRequest {
+    type Args = NumberArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(PULL_FIELDS, EXTRA);
         add_fields(&mut output, DETAIL_FIELDS);
@@ -70,13 +73,12 @@ impl Tool for GetGithubPullRequest {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: NumberArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let number = args.number()?;
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let number = number(args.number)?;
             let what = format!("pull request #{number} in {repo}");
             let path = format!("/repos/{repo}/pulls/{number}");
             let mut first_100 = Query::new();
@@ -85,16 +87,18 @@ impl Tool for GetGithubPullRequest {
                 context.exchange.progress(step, Some(3.0), Some(message));
             };
             progress(0.0, "Reading the pull request");
-            let pull = context.github.get_json(&path, &what).await?;
+            let pull = context.app.github.get_json(&path, &what).await?;
             progress(1.0, "Reading its files");
             let files_path = format!("{path}/files");
             let (files, more) = context
+                .app
                 .github
                 .get_page(&files_path, &first_100, &what)
                 .await?;
             progress(2.0, "Reading its reviews");
             let reviews_path = format!("{path}/reviews");
             let (reviews, _) = context
+                .app
                 .github
                 .get_page(&reviews_path, &first_100, &what)
                 .await?;

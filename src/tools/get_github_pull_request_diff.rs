@@ -5,15 +5,16 @@
 use serde_json::{Map, Value};
 
 use super::access::is_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, number, repo_ref, NumberArgs};
 use super::labels::{Labels, Withheld};
 use super::list::github_tool;
 use super::lockdown;
 use super::shape::{object_schema, truncate_chars};
 use super::untrusted::find_hidden;
+use crate::app::{CallContext, GitHubApp};
 use crate::github::{Media, Query};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Diffs longer than this many characters are cut, and the result says so.
 pub const MAX_DIFF_CHARS: usize = 200_000;
@@ -29,7 +30,9 @@ const OUTPUT: &str = r#"{
     "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in diff, kept: count, first 20 positions" }
 }"#;
 
-impl Tool for GetGithubPullRequestDiff {
+impl Tool<GitHubApp> for GetGithubPullRequestDiff {
+    type Args = NumberArgs;
+
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubPullRequestDiff",
@@ -46,25 +49,24 @@ impl Tool for GetGithubPullRequestDiff {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: NumberArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let number = args.number()?;
+            let repo = repo_ref(&args.owner, &args.repo)?;
+            let number = number(args.number)?;
             let what = format!("pull request #{number} in {repo}");
             let path = format!("/repos/{repo}/pulls/{number}");
             let mut withheld = Withheld::default();
             if lockdown::applies(context, &repo).await {
-                let pull = context.github.get_json(&path, &what).await?;
+                let pull = context.app.github.get_json(&path, &what).await?;
                 let mut blank = Map::new();
                 withheld = lockdown::check_item(context, &repo, &pull, &mut blank).await;
             }
             let fetched = match withheld.count {
                 0 => {
                     let query = Query::new();
-                    let fetched = context.github.fetch(&path, &query, Media::Diff, &what);
+                    let fetched = context.app.github.fetch(&path, &query, Media::Diff, &what);
                     fetched.await?.body
                 }
                 _ => Vec::new(),

@@ -3,7 +3,7 @@
 //! README is shown rendered on GitHub, so what its rendering hides is removed
 //! ([`super::markdown`]; a README that is not Markdown loses only invisible characters).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::access::is_private;
 use super::contents::{decode_file, Decoded};
@@ -11,12 +11,11 @@ use super::labels::Labels;
 use super::markdown::clean_markdown;
 use super::shape::truncate_chars;
 use super::untrusted::clean_text;
+use crate::app::{CallContext, GitHubApp};
 use crate::github::http::percent_encode;
 use crate::github::repo::{validate_ref, RepoRef};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
-};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Annotations, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// READMEs longer than this many characters are cut, and the result says so.
 pub const MAX_README_CHARS: usize = 200_000;
@@ -56,7 +55,18 @@ const OUTPUT_SCHEMA: &str = r#"{
     }
 }"#;
 
-impl Tool for GetGithubReadme {
+mcp_core::arguments! {
+    /// `getGithubReadme`'s arguments.
+    #[derive(Debug)]
+    pub struct ReadmeArgs {
+        pub repository_url as "repositoryUrl": String,
+        pub git_ref as "ref": Option<String>,
+    }
+}
+
+impl Tool<GitHubApp> for GetGithubReadme {
+    type Args = ReadmeArgs;
+
     fn definition(&self) -> ToolDefinition {
         ToolDefinition {
             name: "getGithubReadme",
@@ -64,23 +74,19 @@ impl Tool for GetGithubReadme {
             description: "A repository's README as text, at its default branch or a given ref: what a project is and how to use it.",
             input_schema: json_text(INPUT_SCHEMA),
             output_schema: Some(json_text(OUTPUT_SCHEMA)),
-            annotations: Annotations::READS_GITHUB,
+            annotations: Annotations::REMOTE_READ,
         }
     }
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: ReadmeArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let input = arguments
-                .get("repositoryUrl")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let repo = RepoRef::parse(input, context.github.web_url())
+            let repo = RepoRef::parse(&args.repository_url, context.app.github.web_url())
                 .map_err(|why| ToolError::InvalidArgument(format!("repositoryUrl {why}")))?;
-            let git_ref = arguments.get("ref").and_then(Value::as_str);
+            let git_ref = args.git_ref.as_deref();
             let mut path = format!("/repos/{}/{}/readme", repo.owner, repo.repo);
             if let Some(git_ref) = git_ref {
                 validate_ref(git_ref)
@@ -91,7 +97,7 @@ impl Tool for GetGithubReadme {
                 Some(r) => format!("a README in {repo} at '{r}'"),
                 None => format!("a README in {repo}"),
             };
-            let readme = context.github.get_json(&path, &what).await?;
+            let readme = context.app.github.get_json(&path, &what).await?;
             let name = readme
                 .get("name")
                 .and_then(Value::as_str)

@@ -3,12 +3,13 @@
 use serde_json::{Map, Value};
 
 use super::access::remember_private;
-use super::args::{input_schema, Args};
+use super::args::{input_schema, RepoArgs};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::shape::{add_property, object_schema, pick, untrusted_paths, Field, Kind};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubRepository;
 
@@ -34,7 +35,9 @@ const FIELDS: &[Field] = &[
 
 const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language", "additionalProperties": { "type": "integer" } }"#;
 
-impl Tool for GetGithubRepository {
+impl Tool<GitHubApp> for GetGithubRepository {
+    type Args = RepoArgs;
+
     fn definition(&self) -> ToolDefinition {
         let mut output = object_schema(FIELDS, "{}");
         add_property(&mut output, "languages", json_text(LANGUAGES));
@@ -49,22 +52,24 @@ impl Tool for GetGithubRepository {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: RepoArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let repo = Args(arguments).repo()?;
+            let repo = args.repo()?;
             let what = format!("the repository {repo}");
             let progress = |step: f64, message: &str| {
                 context.exchange.progress(step, Some(2.0), Some(message));
             };
             progress(0.0, "Reading the repository");
             let metadata = context
+                .app
                 .github
                 .get_json(&format!("/repos/{repo}"), &what)
                 .await?;
             progress(1.0, "Reading its languages");
             let languages = context
+                .app
                 .github
                 .get_json(&format!("/repos/{repo}/languages"), &what)
                 .await?;

@@ -1,13 +1,14 @@
 //! `getGithubUser`: a user's or organisation's public profile.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::args::{input_schema, Args};
+use super::args::{input_schema, login};
 use super::labels::Labels;
 use super::list::github_tool;
 use super::shape::{object_schema, pick, untrusted_paths, Field, Kind};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 pub struct GetGithubUser;
 
@@ -30,7 +31,17 @@ const FIELDS: &[Field] = &[
 
 const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#;
 
-impl Tool for GetGithubUser {
+mcp_core::arguments! {
+    /// `getGithubUser`'s arguments.
+    #[derive(Debug)]
+    pub struct UserArgs {
+        pub username: String,
+    }
+}
+
+impl Tool<GitHubApp> for GetGithubUser {
+    type Args = UserArgs;
+
     fn definition(&self) -> ToolDefinition {
         github_tool(
             "getGithubUser",
@@ -43,14 +54,14 @@ impl Tool for GetGithubUser {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: UserArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let login = args.login("username")?.unwrap_or_default();
+            let login = login("username", Some(&args.username))?.unwrap_or_default();
             let what = format!("the user or organisation '{login}'");
             let profile = context
+                .app
                 .github
                 .get_json(&format!("/users/{login}"), &what)
                 .await?;

@@ -8,7 +8,7 @@
 //!
 //! A label is left out when it does not apply (`whoami` has none).
 
-use crate::mcp::tool::{text_content, ToolResult};
+use mcp_core::tool::{text_content, ToolResult};
 
 /// The prefix of our `_meta` keys.
 pub const PREFIX: &str = "io.github.github-mcp-worker/";

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use super::contents::{is_binary_name, mime_type};
 use crate::github::{GitHub, Media, Query};
-use crate::mcp::tool::{text_content, ToolError};
-use crate::mcp::version::ProtocolVersion;
+use mcp_core::tool::{text_content, ToolError};
+use mcp_core::version::ProtocolVersion;
 
 /// The most of a large file a resource read returns: 2 MiB. Reading holds at most this plus
 /// one chunk of the download, well inside a Worker's 128 MB even once base64-encoded.

@@ -4,24 +4,64 @@
 //! Both label their results ([`super::labels`]), and lists of what people wrote (issues,
 //! pull requests) go through lockdown ([`super::lockdown`]).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::access::is_private;
-use super::args::{input_schema, Args, Paging};
+use super::args::{input_schema, repo_ref, text, Paging};
 use super::labels::{Labels, Withheld};
 use super::lockdown;
 use super::shape::{
     fetch_page, list_result, list_schema, pick, repository_field, untrusted_paths, Field,
     REPOSITORY_FIELD, SEARCH_FIELDS,
 };
+use crate::app::{CallContext, GitHubApp};
 use crate::github::repo::RepoRef;
 use crate::github::Query;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::task::TaskSupport;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::task::TaskSupport;
+use mcp_core::tool::{Annotations, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Builds a tool's upstream query from its arguments (validating each value it uses).
-pub type QueryFn = fn(&Args) -> Result<Query, ToolError>;
+pub type QueryFn = fn(&ListArgs) -> Result<Query, ToolError>;
+
+mcp_core::arguments! {
+    /// The arguments of every repository list: `owner`, `repo` and paging, and each list's own
+    /// filters (a list declares some of them in its schema; the others stay `None`).
+    #[derive(Debug)]
+    pub struct ListArgs {
+        pub owner: String,
+        pub repo: String,
+        pub page: u32,
+        pub per_page as "perPage": u32,
+        pub protected: Option<bool>,
+        pub git_ref as "ref": Option<String>,
+        pub path: Option<String>,
+        pub author: Option<String>,
+        pub since: Option<String>,
+        pub until: Option<String>,
+        pub state: Option<String>,
+        pub labels: Option<String>,
+        pub assignee: Option<String>,
+        pub creator: Option<String>,
+        pub base: Option<String>,
+        pub sort: Option<String>,
+        pub direction: Option<String>,
+    }
+}
+
+mcp_core::arguments! {
+    /// The arguments of every search: the query, paging, and each search's own (declared by
+    /// some searches only).
+    #[derive(Debug)]
+    pub struct SearchArgs {
+        pub query: String,
+        pub page: u32,
+        pub per_page as "perPage": u32,
+        pub sort: Option<String>,
+        pub order: Option<String>,
+        pub max_pages as "maxPages": Option<u32>,
+    }
+}
 
 /// A page of `GET /repos/{owner}/{repo}{endpoint}`.
 pub struct RepoList {
@@ -54,7 +94,7 @@ pub struct Search {
     pub arguments: &'static str,
     pub endpoint: &'static str,
     pub fields: &'static [Field],
-    pub query: QueryFn,
+    pub query: SearchQueryFn,
     pub found: Found,
 }
 
@@ -62,17 +102,24 @@ pub struct Search {
 /// `private` label; past that it is null (unknown).
 const MAX_PRIVACY_LOOKUPS: usize = 10;
 
+pub type SearchQueryFn = fn(&SearchArgs) -> Result<Query, ToolError>;
+
 /// No extra query parameters.
-pub fn no_query(_: &Args) -> Result<Query, ToolError> {
+pub fn no_query(_: &ListArgs) -> Result<Query, ToolError> {
+    Ok(Query::new())
+}
+
+/// No extra query parameters for a search.
+pub fn no_search_query(_: &SearchArgs) -> Result<Query, ToolError> {
     Ok(Query::new())
 }
 
 /// `sort` and `order` from the arguments of the same names (the schema's enums bound them).
-pub fn sort_order(args: &Args) -> Result<Query, ToolError> {
+pub fn sort_order(args: &SearchArgs) -> Result<Query, ToolError> {
     let mut query = Query::new();
     query
-        .opt("sort", args.str("sort"))
-        .opt("order", args.str("order"));
+        .opt("sort", args.sort.as_deref())
+        .opt("order", args.order.as_deref());
     Ok(query)
 }
 
@@ -93,11 +140,13 @@ pub fn github_tool(
         description,
         input_schema,
         output_schema: Some(output_schema),
-        annotations: Annotations::READS_GITHUB,
+        annotations: Annotations::REMOTE_READ,
     }
 }
 
-impl Tool for RepoList {
+impl Tool<GitHubApp> for RepoList {
+    type Args = ListArgs;
+
     fn definition(&self) -> ToolDefinition {
         let shared = ["owner", "repo", "page", "perPage"];
         github_tool(
@@ -111,17 +160,16 @@ impl Tool for RepoList {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: ListArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
+            let repo = repo_ref(&args.owner, &args.repo)?;
             let query = (self.query)(&args)?;
             let path = format!("/repos/{repo}{}", self.endpoint);
             let what = format!("the repository {repo}");
-            let paging = args.paging();
-            let page = fetch_page(context.github, &path, query, paging, &what).await?;
+            let paging = Paging::new(args.page, args.per_page);
+            let page = fetch_page(context.app.github, &path, query, paging, &what).await?;
             let (shown, withheld) = if self.authored {
                 lockdown::filter(context, &repo, &page.items).await
             } else {
@@ -144,7 +192,9 @@ impl Tool for RepoList {
     }
 }
 
-impl Tool for Search {
+impl Tool<GitHubApp> for Search {
+    type Args = SearchArgs;
+
     fn definition(&self) -> ToolDefinition {
         let shared = ["query", "page", "perPage"];
         github_tool(
@@ -160,27 +210,34 @@ impl Tool for Search {
         TaskSupport::Optional
     }
 
-    fn wants_task(&self, arguments: &Map<String, Value>) -> bool {
-        Search::pages(arguments) > 1
+    fn wants_task(&self, args: &SearchArgs) -> bool {
+        args.max_pages.unwrap_or(1) > 1
     }
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        args: SearchArgs,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let q = args.text("query", 256)?.unwrap_or_default().to_string();
+            let q = text("query", Some(&args.query), 256)?
+                .unwrap_or_default()
+                .to_string();
             let mut query = Query::new();
             query.push("q", &q);
             query.append(&(self.query)(&args)?);
             let what = format!("results for {}", self.endpoint);
-            let paging = args.paging();
-            let mut page =
-                fetch_page(context.github, self.endpoint, query.clone(), paging, &what).await?;
+            let paging = Paging::new(args.page, args.per_page);
+            let mut page = fetch_page(
+                context.app.github,
+                self.endpoint,
+                query.clone(),
+                paging,
+                &what,
+            )
+            .await?;
             // `maxPages` (where a search declares it): the next pages, one after another.
-            let pages = args.u32("maxPages").unwrap_or(1);
+            let pages = args.max_pages.unwrap_or(1);
             for fetched in 1..pages {
                 let Some(next) = page.next_page else { break };
                 let message = format!("{fetched} of up to {pages} pages");
@@ -193,8 +250,14 @@ impl Tool for Search {
                     page: next,
                     ..paging
                 };
-                let more =
-                    fetch_page(context.github, self.endpoint, query.clone(), more, &what).await?;
+                let more = fetch_page(
+                    context.app.github,
+                    self.endpoint,
+                    query.clone(),
+                    more,
+                    &what,
+                )
+                .await?;
                 page.items.extend(more.items);
                 page.next_page = more.next_page;
             }
@@ -204,7 +267,7 @@ impl Tool for Search {
                 let repo = self.repository_of(item);
                 let verdict = match (self.found, &repo) {
                     (Found::Issues, Some(repo)) => lockdown::verdict(context, repo, item).await,
-                    (Found::Issues, None) if context.policy.lockdown => {
+                    (Found::Issues, None) if context.app.policy.lockdown => {
                         lockdown::Verdict::Withheld(None)
                     }
                     _ => lockdown::Verdict::Shown,
@@ -233,14 +296,6 @@ impl Tool for Search {
 }
 
 impl Search {
-    /// Searches that take `maxPages` may run as tasks when they fetch more than one page.
-    fn pages(arguments: &Map<String, Value>) -> u64 {
-        arguments
-            .get("maxPages")
-            .and_then(Value::as_u64)
-            .unwrap_or(1)
-    }
-
     /// The repository a search result belongs to.
     fn repository_of(&self, item: &Value) -> Option<RepoRef> {
         let full_name = match self.found {

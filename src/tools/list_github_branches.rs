@@ -1,10 +1,9 @@
 //! `listGithubBranches`: a repository's branches, a page at a time.
 
-use super::args::Args;
-use super::list::RepoList;
+use super::list::{ListArgs, RepoList};
 use super::shape::Kind;
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 pub const TOOL: RepoList = RepoList {
     name: "listGithubBranches",
@@ -21,8 +20,8 @@ pub const TOOL: RepoList = RepoList {
     authored: false,
 };
 
-fn query(args: &Args) -> Result<Query, ToolError> {
+fn query(args: &ListArgs) -> Result<Query, ToolError> {
     let mut query = Query::new();
-    query.opt("protected", args.bool("protected"));
+    query.opt("protected", args.protected);
     Ok(query)
 }

@@ -1,10 +1,10 @@
 //! `listGithubCommits`: a repository's commits, newest first, with optional filters.
 
-use super::args::Args;
-use super::list::RepoList;
+use super::args::{git_ref, repo_path, text, timestamp};
+use super::list::{ListArgs, RepoList};
 use super::shape::{Field, Kind, MAX_COMMENT_CHARS};
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// The fields of a commit, shared with `getGithubCommit`.
 pub const COMMIT_FIELDS: &[Field] = &[
@@ -33,17 +33,17 @@ pub const TOOL: RepoList = RepoList {
     authored: false,
 };
 
-fn query(args: &Args) -> Result<Query, ToolError> {
+fn query(args: &ListArgs) -> Result<Query, ToolError> {
     let mut query = Query::new();
-    query.opt("sha", args.git_ref("ref")?);
-    if args.str("path").is_some() {
+    query.opt("sha", git_ref("ref", args.git_ref.as_deref())?);
+    if let Some(path) = &args.path {
         // Validated like every path; GitHub takes it unencoded by segment, as one value.
-        args.repo_path("path")?;
-        query.opt("path", args.str("path"));
+        repo_path("path", path)?;
+        query.opt("path", Some(path));
     }
     query
-        .opt("author", args.text("author", 100)?)
-        .opt("since", args.timestamp("since")?)
-        .opt("until", args.timestamp("until")?);
+        .opt("author", text("author", args.author.as_deref(), 100)?)
+        .opt("since", timestamp("since", args.since.as_deref())?)
+        .opt("until", timestamp("until", args.until.as_deref())?);
     Ok(query)
 }

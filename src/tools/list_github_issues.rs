@@ -1,10 +1,10 @@
 //! `listGithubIssues`: a repository's issues, with GitHub's filters.
 
-use super::args::Args;
-use super::list::RepoList;
+use super::args::{login, text, timestamp};
+use super::list::{ListArgs, RepoList};
 use super::shape::{Field, Kind};
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// The fields of an issue in a list, shared with `searchGithubIssues`.
 pub const ISSUE_FIELDS: &[Field] = &[
@@ -41,19 +41,19 @@ pub const TOOL: RepoList = RepoList {
     authored: true,
 };
 
-fn query(args: &Args) -> Result<Query, ToolError> {
+fn query(args: &ListArgs) -> Result<Query, ToolError> {
     let mut query = Query::new();
-    let assignee = match args.str("assignee") {
+    let assignee = match args.assignee.as_deref() {
         Some(special @ ("none" | "*")) => Some(special),
-        _ => args.login("assignee")?,
+        other => login("assignee", other)?,
     };
     query
-        .opt("state", args.str("state"))
-        .opt("labels", args.text("labels", 200)?)
+        .opt("state", args.state.as_deref())
+        .opt("labels", text("labels", args.labels.as_deref(), 200)?)
         .opt("assignee", assignee)
-        .opt("creator", args.login("creator")?)
-        .opt("sort", args.str("sort"))
-        .opt("direction", args.str("direction"))
-        .opt("since", args.timestamp("since")?);
+        .opt("creator", login("creator", args.creator.as_deref())?)
+        .opt("sort", args.sort.as_deref())
+        .opt("direction", args.direction.as_deref())
+        .opt("since", timestamp("since", args.since.as_deref())?);
     Ok(query)
 }

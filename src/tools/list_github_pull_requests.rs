@@ -1,10 +1,10 @@
 //! `listGithubPullRequests`: a repository's pull requests.
 
-use super::args::Args;
-use super::list::RepoList;
+use super::args::git_ref;
+use super::list::{ListArgs, RepoList};
 use super::shape::{Field, Kind};
 use crate::github::Query;
-use crate::mcp::tool::ToolError;
+use mcp_core::tool::ToolError;
 
 /// The fields of a pull request in a list, shared with `getGithubPullRequest`.
 pub const PULL_FIELDS: &[Field] = &[
@@ -38,12 +38,12 @@ pub const TOOL: RepoList = RepoList {
     authored: true,
 };
 
-fn query(args: &Args) -> Result<Query, ToolError> {
+fn query(args: &ListArgs) -> Result<Query, ToolError> {
     let mut query = Query::new();
     query
-        .opt("state", args.str("state"))
-        .opt("base", args.git_ref("base")?)
-        .opt("sort", args.str("sort"))
-        .opt("direction", args.str("direction"));
+        .opt("state", args.state.as_deref())
+        .opt("base", git_ref("base", args.base.as_deref())?)
+        .opt("sort", args.sort.as_deref())
+        .opt("direction", args.direction.as_deref());
     Ok(query)
 }

@@ -19,9 +19,9 @@ use serde_json::{Map, Value};
 
 use super::access::{can_push, is_private, Push};
 use super::labels::Withheld;
+use crate::app::CallContext;
 use crate::auth::caller::AuthMode;
 use crate::github::repo::RepoRef;
-use crate::mcp::tool::CallContext;
 
 /// Whether one item is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub enum Verdict {
 /// Whether lockdown withholds anything on `repo` for this call: it is on, and the
 /// repository is not known to be private.
 pub async fn applies(context: &CallContext<'_>, repo: &RepoRef) -> bool {
-    context.policy.lockdown && is_private(context, repo).await != Some(true)
+    context.app.policy.lockdown && is_private(context, repo).await != Some(true)
 }
 
 /// The verdict on one GitHub object (an issue, pull request, comment or review) of `repo`.
@@ -46,8 +46,8 @@ pub async fn verdict(context: &CallContext<'_>, repo: &RepoRef, item: &Value) ->
         return Verdict::Withheld(None);
     };
     let is = |other: &str| other.eq_ignore_ascii_case(login);
-    let caller = context.caller;
-    let trusted = context.policy.trusted_bots.iter().any(|bot| is(bot))
+    let caller = context.app.caller;
+    let trusted = context.app.policy.trusted_bots.iter().any(|bot| is(bot))
         || (caller.auth_mode == AuthMode::Oauth && is(&caller.display_name))
         || is(&repo.owner);
     if trusted {
@@ -114,13 +114,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::app::{ContentPolicy, Services};
     use crate::auth::caller::{Caller, Secret};
     use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
     use crate::github::GitHub;
-    use crate::mcp::exchange::{BoxFuture, Exchange, SilentPeer};
-    use crate::mcp::request_state::StateSigner;
-    use crate::mcp::tool::ContentPolicy;
-    use crate::mcp::version::ProtocolVersion;
+    use mcp_core::exchange::{BoxFuture, Exchange, SilentPeer};
+    use mcp_core::request_state::StateSigner;
+    use mcp_core::version::ProtocolVersion;
 
     /// A public repository, `writer` with write access and `reader` with read; records paths.
     struct Permissions(RefCell<Vec<String>>);
@@ -186,13 +186,17 @@ mod tests {
         );
         let params = serde_json::Map::new();
         let signer = StateSigner::new(b"test");
-        let context = CallContext {
+        let services = Services {
             caller: &caller,
             policy: &policy,
             github: &github,
+        };
+        let context = CallContext {
+            app: &services,
             exchange: &exchange,
             request_params: &params,
             state_signer: &signer,
+            subject: &caller.subject,
             now: 1_000,
         };
         let repo = RepoRef {
@@ -223,8 +227,12 @@ mod tests {
             "the repository once, each collaborator once, nobody else"
         );
         let off = ContentPolicy::default();
-        let open = CallContext {
+        let services = Services {
             policy: &off,
+            ..services
+        };
+        let open = CallContext {
+            app: &services,
             ..context
         };
         assert_eq!(

@@ -2,7 +2,7 @@
 //! `MCP_TOOLSETS` switches on.
 //!
 //! To add a tool: write one file here with a type that implements
-//! [`crate::mcp::tool::Tool`], and add it to its toolset in [`build_server`].
+//! [`mcp_core::tool::Tool`], and add it to its toolset in [`build_server`].
 
 pub mod access;
 pub mod args;
@@ -43,8 +43,9 @@ pub mod shape;
 pub mod untrusted;
 pub mod whoami;
 
+use crate::app::Server;
 use crate::config::{Config, Toolset};
-use crate::mcp::server::{Server, ServerInfo};
+use mcp_core::server::ServerInfo;
 
 pub const SERVER_INFO: ServerInfo = ServerInfo {
     name: "github-mcp-worker",
@@ -84,43 +85,41 @@ pub fn build_server(config: &Config) -> Server {
     }
     if config.has_toolset(Toolset::Repos) {
         server.set_group("repos");
-        server.add_tool(Box::new(get_github_repository::GetGithubRepository));
-        server.add_tool(Box::new(get_github_readme::GetGithubReadme));
-        server.add_tool(Box::new(get_github_file_contents::GetGithubFileContents));
-        server.add_tool(Box::new(list_github_directory::ListGithubDirectory));
-        server.add_tool(Box::new(list_github_commits::TOOL));
-        server.add_tool(Box::new(get_github_commit::GetGithubCommit));
-        server.add_tool(Box::new(list_github_branches::TOOL));
-        server.add_tool(Box::new(list_github_tags::TOOL));
-        server.add_tool(Box::new(list_github_releases::TOOL));
-        server.add_tool(Box::new(get_github_latest_release::GetGithubLatestRelease));
+        server.add_tool(get_github_repository::GetGithubRepository);
+        server.add_tool(get_github_readme::GetGithubReadme);
+        server.add_tool(get_github_file_contents::GetGithubFileContents);
+        server.add_tool(list_github_directory::ListGithubDirectory);
+        server.add_tool(list_github_commits::TOOL);
+        server.add_tool(get_github_commit::GetGithubCommit);
+        server.add_tool(list_github_branches::TOOL);
+        server.add_tool(list_github_tags::TOOL);
+        server.add_tool(list_github_releases::TOOL);
+        server.add_tool(get_github_latest_release::GetGithubLatestRelease);
         server.add_resources(Box::new(resources::GithubResources));
         server.add_prompt(Box::new(prompts::SUMMARISE_REPOSITORY));
     }
     if config.has_toolset(Toolset::Issues) {
         server.set_group("issues");
-        server.add_tool(Box::new(list_github_issues::TOOL));
-        server.add_tool(Box::new(get_github_issue::GetGithubIssue));
-        server.add_tool(Box::new(search_github_issues::TOOL));
+        server.add_tool(list_github_issues::TOOL);
+        server.add_tool(get_github_issue::GetGithubIssue);
+        server.add_tool(search_github_issues::TOOL);
         server.add_prompt(Box::new(prompts::TRIAGE_ISSUES));
     }
     if config.has_toolset(Toolset::Pulls) {
         server.set_group("pulls");
-        server.add_tool(Box::new(list_github_pull_requests::TOOL));
-        server.add_tool(Box::new(get_github_pull_request::GetGithubPullRequest));
-        server.add_tool(Box::new(
-            get_github_pull_request_diff::GetGithubPullRequestDiff,
-        ));
+        server.add_tool(list_github_pull_requests::TOOL);
+        server.add_tool(get_github_pull_request::GetGithubPullRequest);
+        server.add_tool(get_github_pull_request_diff::GetGithubPullRequestDiff);
         server.add_prompt(Box::new(prompts::REVIEW_PULL_REQUEST));
     }
     if config.has_toolset(Toolset::Search) {
         server.set_group("search");
-        server.add_tool(Box::new(search_github_repositories::TOOL));
-        server.add_tool(Box::new(search_github_code::TOOL));
+        server.add_tool(search_github_repositories::TOOL);
+        server.add_tool(search_github_code::TOOL);
     }
     if config.has_toolset(Toolset::Users) {
         server.set_group("users");
-        server.add_tool(Box::new(get_github_user::GetGithubUser));
+        server.add_tool(get_github_user::GetGithubUser);
     }
     let github = [
         Toolset::Repos,
@@ -131,7 +130,7 @@ pub fn build_server(config: &Config) -> Server {
     ];
     if github.iter().any(|t| config.has_toolset(*t)) {
         server.set_group(selection::EVERY_TOOLSET);
-        server.add_tool(Box::new(whoami::Whoami));
+        server.add_tool(whoami::Whoami);
     }
     server
 }
@@ -141,3 +140,6 @@ mod tests;
 
 #[cfg(test)]
 mod task_tests;
+
+#[cfg(test)]
+mod schema_tests;

@@ -5,13 +5,14 @@
 
 use serde_json::{json, Map, Value};
 
-use super::args::Args;
+use super::args::{repo_ref, text};
 use super::completion::complete;
 use super::untrusted::clean_text;
+use crate::app::{CallContext, GitHubApp};
 use crate::github::repo::RepoRef;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::prompt::{Prompt, PromptArgument, PromptDefinition};
-use crate::mcp::tool::{CallContext, ToolError};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::prompt::{Prompt, PromptArgument, PromptDefinition};
+use mcp_core::tool::ToolError;
 
 /// A prompt about one repository: its texts, its arguments beyond `owner` and `repo`, and
 /// the function that writes the message.
@@ -20,7 +21,12 @@ pub struct RepoPrompt {
     pub title: &'static str,
     pub description: &'static str,
     pub extra: &'static [PromptArgument],
-    pub text: fn(&RepoRef, &Args) -> Result<String, ToolError>,
+    pub text: fn(&RepoRef, &Map<String, Value>) -> Result<String, ToolError>,
+}
+
+/// A prompt argument (the dispatcher checked that each is a string).
+fn argument<'a>(arguments: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    arguments.get(name).and_then(Value::as_str)
 }
 
 const OWNER: PromptArgument = PromptArgument {
@@ -72,13 +78,13 @@ pub const REVIEW_PULL_REQUEST: RepoPrompt = RepoPrompt {
         },
     ],
     text: |repo, args| {
-        let number = args.str("number").unwrap_or_default();
+        let number = argument(args, "number").unwrap_or_default();
         if number.is_empty() || number.len() > 10 || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ToolError::InvalidArgument(format!(
                 "number '{number}' is not a pull request number"
             )));
         }
-        let focus = match args.text("focus", 200)? {
+        let focus = match text("focus", argument(args, "focus"), 200)? {
             Some(focus) => format!("\n\nPay particular attention to: {focus}."),
             None => String::new(),
         };
@@ -103,7 +109,7 @@ pub const TRIAGE_ISSUES: RepoPrompt = RepoPrompt {
         required: false,
     }],
     text: |repo, args| {
-        let scope = match args.text("label", 50)? {
+        let scope = match text("label", argument(args, "label"), 50)? {
             Some(label) => format!("open issues labelled '{label}'"),
             None => "open issues".into(),
         };
@@ -119,7 +125,7 @@ pub const TRIAGE_ISSUES: RepoPrompt = RepoPrompt {
     },
 };
 
-impl Prompt for RepoPrompt {
+impl Prompt<GitHubApp> for RepoPrompt {
     fn definition(&self) -> PromptDefinition {
         let mut arguments = vec![OWNER, REPO];
         arguments.extend_from_slice(self.extra);
@@ -137,9 +143,10 @@ impl Prompt for RepoPrompt {
         _context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<Value, ToolError>> {
         Box::pin(async move {
-            let args = Args(arguments);
-            let repo = args.repo()?;
-            let text = clean_text(&(self.text)(&repo, &args)?).into_owned() + DATA_NOT_INSTRUCTIONS;
+            let owner = argument(&arguments, "owner").unwrap_or_default();
+            let repo = repo_ref(owner, argument(&arguments, "repo").unwrap_or_default())?;
+            let text = (self.text)(&repo, &arguments)?;
+            let text = clean_text(&text).into_owned() + DATA_NOT_INSTRUCTIONS;
             Ok(json!({
                 "description": format!("{} ({repo})", self.title),
                 "messages": [{ "role": "user", "content": { "type": "text", "text": text } }],

@@ -18,7 +18,7 @@
 use serde_json::{Map, Value};
 
 use super::untrusted::escape_hidden;
-use crate::mcp::tool::ToolResult;
+use mcp_core::tool::ToolResult;
 
 /// A structured result whose text block is the concise rendering of `value`.
 pub fn structured(value: Value) -> ToolResult {

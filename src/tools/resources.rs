@@ -18,11 +18,12 @@ use super::github_uri::{GithubUri, CONTENTS_TEMPLATE, README_TEMPLATE, SCHEME};
 use super::labels::PREFIX;
 use super::large_file::{self, Raw};
 use super::untrusted::find_hidden;
+use crate::app::{CallContext, GitHubApp};
 use crate::github::repo::encode_repo_path;
 use crate::github::{GitHubError, Query};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::resource::{Completion, ResourceProvider};
-use crate::mcp::tool::{json_text, CallContext, ToolError};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::resource::{Completion, ResourceProvider};
+use mcp_core::tool::{json_text, ToolError};
 
 pub struct GithubResources;
 
@@ -33,7 +34,7 @@ const TEMPLATES: &str = r#"[
       "description": "A file at ref (a branch, tag or commit SHA), else the default branch: text as text, binary files as base64 blobs with their MIME type; a directory as a JSON listing. Over 1 MB, text is cut at 2 MiB (_meta says so)." }
 ]"#;
 
-impl ResourceProvider for GithubResources {
+impl ResourceProvider<GitHubApp> for GithubResources {
     fn scheme(&self) -> &'static str {
         SCHEME
     }
@@ -77,6 +78,7 @@ impl ResourceProvider for GithubResources {
                 other => other.into(),
             };
             let (file, _) = context
+                .app
                 .github
                 .get_page(&api_path, &query, &what)
                 .await
@@ -94,7 +96,7 @@ impl ResourceProvider for GithubResources {
                     Found::blob(&file, &bytes)
                 }
                 Some(Decoded::Binary(_) | Decoded::TooLarge) => {
-                    let github = context.github;
+                    let github = context.app.github;
                     let (raw, cut) =
                         large_file::read(github, &api_path, &query, &what, &file).await?;
                     Found::large(&file, raw, cut, readme)

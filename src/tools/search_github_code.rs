@@ -1,6 +1,6 @@
 //! `searchGithubCode`: GitHub's code search (needs a GitHub token).
 
-use super::list::{no_query, Found, Search};
+use super::list::{no_search_query, Found, Search};
 use super::shape::Kind;
 
 pub const TOOL: Search = Search {
@@ -16,6 +16,6 @@ pub const TOOL: Search = Search {
         ("sha", "sha", Kind::Str),
         ("htmlUrl", "html_url", Kind::Str),
     ],
-    query: no_query,
+    query: no_search_query,
     found: Found::Code,
 };

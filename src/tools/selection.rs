@@ -12,8 +12,8 @@
 //! names. An unknown name, or one this deployment does not offer, is refused with the
 //! names that would work.
 
-use crate::mcp::connection::Connection;
-use crate::mcp::server::Server;
+use crate::app::Server;
+use mcp_core::connection::Connection;
 
 /// The group of what every GitHub toolset brings (`whoami`).
 pub const EVERY_TOOLSET: &str = "any";

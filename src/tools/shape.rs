@@ -10,7 +10,7 @@ use super::args::Paging;
 use super::markdown::clean_markdown;
 use super::untrusted::clean_text;
 use crate::github::{GitHub, Query};
-use crate::mcp::tool::{json_text, ToolError};
+use mcp_core::tool::{json_text, ToolError};
 
 /// Issue, pull request and release bodies longer than this many characters are cut.
 pub const MAX_BODY_CHARS: usize = 20_000;
@@ -311,7 +311,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::mcp::schema::validate_arguments;
+    use mcp_core::schema::validate_arguments;
 
     const FIELDS: &[Field] = &[
         ("number", "number", Kind::Int),

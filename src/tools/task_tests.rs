@@ -12,14 +12,14 @@ use super::*;
 use crate::auth::caller::{Caller, Secret};
 use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::github::GitHub;
-use crate::mcp::connection::Connection;
-use crate::mcp::exchange::{BoxFuture, SilentPeer};
-use crate::mcp::jsonrpc::{Request, RequestId, RpcError};
-use crate::mcp::request_state::StateSigner;
-use crate::mcp::server::Scope;
-use crate::mcp::task::{self, Change, Op, Seed, TaskHost, TaskRecord};
-use crate::mcp::tool::ContentPolicy;
-use crate::mcp::version::ProtocolVersion;
+use mcp_core::connection::Connection;
+use mcp_core::exchange::{BoxFuture, SilentPeer};
+use mcp_core::jsonrpc::{Request, RequestId, RpcError};
+use mcp_core::request_state::StateSigner;
+
+use crate::app::{ContentPolicy, Scope, Services};
+use mcp_core::task::{self, Change, Op, Seed, TaskHost, TaskRecord};
+use mcp_core::version::ProtocolVersion;
 
 struct NoNetwork;
 
@@ -48,6 +48,16 @@ impl Parts {
     }
 }
 
+impl Parts {
+    fn services<'a>(&'a self, github: &'a GitHub<'a>) -> Services<'a> {
+        Services {
+            caller: &self.caller,
+            policy: &self.policy,
+            github,
+        }
+    }
+}
+
 fn github(parts: &Parts) -> GitHub<'_> {
     GitHub::new(
         "https://api.github.com",
@@ -60,7 +70,7 @@ fn github(parts: &Parts) -> GitHub<'_> {
 /// A scope for `version` and `capabilities`.
 fn scope<'a>(
     parts: &'a Parts,
-    github: &'a GitHub<'a>,
+    services: &'a Services<'a>,
     version: ProtocolVersion,
     capabilities: Value,
     connection: &'a Connection,
@@ -70,10 +80,9 @@ fn scope<'a>(
         version,
         client_capabilities: capabilities,
         log_level: None,
-        caller: &parts.caller,
+        subject: &parts.caller.subject,
         connection,
-        policy: &parts.policy,
-        github,
+        app: services,
         peer: &SilentPeer,
         state_signer: &parts.signer,
         now: 0,
@@ -116,7 +125,8 @@ impl Memory<'_> {
             let caps = seed.client_capabilities.clone();
             let modern = ProtocolVersion::V2026_07_28;
             let github = github(&self.parts);
-            let scope = scope(&self.parts, &github, modern, caps, &seed.connection, None);
+            let services = self.parts.services(&github);
+            let scope = scope(&self.parts, &services, modern, caps, &seed.connection, None);
             let outcome = self.server.run_task(&run, &scope).await;
             let mut records = self.records.borrow_mut();
             if let Some(record) = records.iter_mut().find(|r| r.id == run.id) {
@@ -191,7 +201,8 @@ impl<'s> Memory<'s> {
         let tasks = version.is_modern().then_some(self as &dyn TaskHost);
         let connection = Connection::default();
         let github = github(&self.parts);
-        let scope = scope(&self.parts, &github, version, caps, &connection, tasks);
+        let services = self.parts.services(&github);
+        let scope = scope(&self.parts, &services, version, caps, &connection, tasks);
         block_on(self.server.handle(&request, &scope))
             .response
             .outcome
@@ -214,7 +225,7 @@ fn task_id(created: &Value) -> Value {
 fn the_extension_is_advertised_in_2026_07_28_only() {
     let server = fixtures();
     let host = Memory::new(&server);
-    let discover = crate::mcp::modern::discover(&server, &Connection::default());
+    let discover = mcp_core::modern::discover(&server, &Connection::default());
     assert_eq!(discover["capabilities"]["extensions"][EXTENSION], json!({}));
     assert!(discover["capabilities"].get("tasks").is_none());
     let init = Request {

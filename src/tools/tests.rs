@@ -11,12 +11,13 @@ use super::*;
 use crate::auth::caller::Caller;
 use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use crate::github::GitHub;
-use crate::mcp::exchange::{BoxFuture, SilentPeer};
-use crate::mcp::jsonrpc::{codes, Request, RequestId};
-use crate::mcp::request_state::StateSigner;
-use crate::mcp::schema::validate_arguments;
-use crate::mcp::server::Scope;
-use crate::mcp::version::ProtocolVersion;
+use mcp_core::exchange::{BoxFuture, SilentPeer};
+use mcp_core::jsonrpc::{codes, Request, RequestId};
+use mcp_core::request_state::StateSigner;
+use mcp_core::schema::validate_arguments;
+
+use crate::app::{Scope, Services};
+use mcp_core::version::ProtocolVersion;
 
 /// Answers the readme endpoint of one repository, and 404 for everything else.
 struct FakeGitHub;
@@ -76,7 +77,7 @@ fn dispatch(
     http: &dyn HttpClient,
     method: &str,
     params: Value,
-) -> Result<Value, crate::mcp::jsonrpc::RpcError> {
+) -> Result<Value, mcp_core::jsonrpc::RpcError> {
     let caller = Caller::local(None);
     let token = crate::auth::caller::Secret::new("ghp_test");
     let github = GitHub::new(
@@ -86,16 +87,19 @@ fn dispatch(
         http,
     );
     let signer = StateSigner::new(b"test");
-    let connection = crate::mcp::connection::Connection::default();
-    let policy = crate::mcp::tool::ContentPolicy::default();
+    let connection = mcp_core::connection::Connection::default();
+    let policy = crate::app::ContentPolicy::default();
     let scope = Scope {
         version,
         client_capabilities,
         log_level: None,
-        caller: &caller,
+        subject: &caller.subject,
         connection: &connection,
-        policy: &policy,
-        github: &github,
+        app: &Services {
+            caller: &caller,
+            policy: &policy,
+            github: &github,
+        },
         peer: &SilentPeer,
         state_signer: &signer,
         now: 0,
@@ -114,7 +118,7 @@ fn call(
     server: &Server,
     method: &str,
     params: Value,
-) -> Result<Value, crate::mcp::jsonrpc::RpcError> {
+) -> Result<Value, mcp_core::jsonrpc::RpcError> {
     dispatch(
         server,
         ProtocolVersion::V2025_11_25,

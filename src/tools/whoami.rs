@@ -1,10 +1,11 @@
 //! `whoami`: who the server takes the caller to be, and whether GitHub calls carry a token.
 
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{
-    json_text, Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult,
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{
+    json_text, Annotations, NoArguments, Tool, ToolDefinition, ToolError, ToolResult,
 };
 
 pub struct Whoami;
@@ -20,7 +21,9 @@ const OUTPUT_SCHEMA: &str = r#"{
     }
 }"#;
 
-impl Tool for Whoami {
+impl Tool<GitHubApp> for Whoami {
+    type Args = NoArguments;
+
     fn definition(&self) -> ToolDefinition {
         ToolDefinition {
             name: "whoami",
@@ -37,16 +40,16 @@ impl Tool for Whoami {
 
     fn call<'a>(
         &'a self,
-        _arguments: Map<String, Value>,
+        _args: NoArguments,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let caller = context.caller;
+            let caller = context.app.caller;
             Ok(super::render::structured(json!({
                 "authMode": caller.auth_mode.as_str(),
                 "subject": caller.subject,
                 "name": caller.display_name,
-                "githubAuthenticated": context.github.is_authenticated(),
+                "githubAuthenticated": context.app.github.is_authenticated(),
                 "protocolVersion": context.exchange.version().as_str(),
             })))
         })

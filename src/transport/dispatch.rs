@@ -4,19 +4,20 @@
 //! requests from the session's Durable Object, modern ones from the Worker; and each run of
 //! a 2026-07-28 task, from the task's Durable Object.
 
+use crate::app::{Scope, Server, Services};
 use crate::auth::caller::Caller;
 use crate::config::Config;
 use crate::github::edge_cache::EdgeCache;
 use crate::github::fetch::FetchClient;
 use crate::github::http::HttpClient;
 use crate::github::GitHub;
-use crate::mcp::exchange::Peer;
-use crate::mcp::jsonrpc::Request;
-use crate::mcp::server::{Declared, Handled, Scope, Server};
-use crate::mcp::task::{RunOutcome, TaskHost, TaskRecord};
-use crate::mcp::version::ProtocolVersion;
 use crate::observe::upstream::Metered;
 use crate::observe::Observation;
+use mcp_core::exchange::Peer;
+use mcp_core::jsonrpc::Request;
+use mcp_core::server::{Declared, Handled};
+use mcp_core::task::{RunOutcome, TaskHost, TaskRecord};
+use mcp_core::version::ProtocolVersion;
 
 /// The caller's GitHub through `http`, with the ETag cache in the Cache API.
 fn github<'a>(
@@ -61,10 +62,13 @@ pub async fn run(
         version: declared.version,
         client_capabilities: declared.client_capabilities,
         log_level: declared.log_level,
-        caller,
+        subject: &caller.subject,
         connection: &declared.connection,
-        policy: &policy,
-        github: &github,
+        app: &Services {
+            caller,
+            policy: &policy,
+            github: &github,
+        },
         peer,
         state_signer: &state_signer,
         now: crate::now_ms() / 1000,
@@ -93,10 +97,13 @@ pub async fn run_task(
         version: ProtocolVersion::V2026_07_28,
         client_capabilities: record.seed.client_capabilities.clone(),
         log_level: None,
-        caller,
+        subject: &caller.subject,
         connection,
-        policy: &policy,
-        github: &github,
+        app: &Services {
+            caller,
+            policy: &policy,
+            github: &github,
+        },
         peer,
         state_signer: &state_signer,
         now: crate::now_ms() / 1000,

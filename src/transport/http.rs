@@ -4,7 +4,7 @@
 use serde_json::Value;
 use worker::{Headers, Response};
 
-use crate::mcp::jsonrpc::{self, RpcError};
+use mcp_core::jsonrpc::{self, RpcError};
 
 /// Request headers a browser client may send, besides any it asks for in a preflight.
 pub const CORS_ALLOW_HEADERS: &str = "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-MCP-Toolsets, X-MCP-Tools, X-MCP-Lockdown";

@@ -10,10 +10,10 @@ use super::http;
 use super::streamable::{accepts, check_json_post, read_body};
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::mcp::connection::Connection;
-use crate::mcp::jsonrpc::{codes, RequestId, RpcError};
 use crate::observe::Observation;
 use crate::session::internal::{self, Op};
+use mcp_core::connection::Connection;
+use mcp_core::jsonrpc::{codes, RequestId, RpcError};
 
 /// `/sse` (and its narrowed forms): GET opens the stream, and the session keeps
 /// `connection`.

@@ -22,8 +22,8 @@ use worker::{Delay, Response};
 
 use super::http;
 use super::sse;
-use crate::mcp::exchange::{BoxFuture, Peer};
-use crate::mcp::jsonrpc::{self, Notification, RpcError};
+use mcp_core::exchange::{BoxFuture, Peer};
+use mcp_core::jsonrpc::{self, Notification, RpcError};
 
 /// How long a server-to-client request waits for the client's reply.
 const CLIENT_REPLY_TIMEOUT: Duration = Duration::from_secs(120);

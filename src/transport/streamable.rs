@@ -14,15 +14,15 @@ use super::outbox::{self, Outbox, OutboxPeer, Outgoing};
 use super::{body, dispatch, http};
 use crate::auth::caller::Caller;
 use crate::config::Config;
-use crate::mcp::connection::Connection;
-use crate::mcp::jsonrpc::{self, Message, RpcError};
-use crate::mcp::modern;
-use crate::mcp::server::Declared;
-use crate::mcp::version::ProtocolVersion;
 use crate::observe::record::Transport;
 use crate::observe::Observation;
 use crate::session::internal::{self, Op};
 use crate::tasks::host::DoTaskHost;
+use mcp_core::connection::Connection;
+use mcp_core::jsonrpc::{self, Message, RpcError};
+use mcp_core::modern;
+use mcp_core::server::Declared;
+use mcp_core::version::ProtocolVersion;
 
 /// The largest POST body we read (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -222,7 +222,7 @@ async fn modern_post(
     };
     obs.set_protocol(declared.version);
     if request.method == "tools/call" {
-        if let Err(rejection) = crate::mcp::param_headers::check(&server, &request, &header) {
+        if let Err(rejection) = mcp_core::param_headers::check(&server, &request, &header) {
             let response = jsonrpc::Response::error(Some(request.id), rejection.error);
             obs.set_response(&response);
             return http::json(rejection.status, &response.to_json());

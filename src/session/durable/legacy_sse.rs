@@ -6,13 +6,13 @@ use worker::{Request, Response};
 
 use super::{config, declared_for, frames_of, record_initialize, McpSession};
 use crate::auth::caller::Caller;
-use crate::mcp::connection::Connection;
-use crate::mcp::jsonrpc::{self, codes, Incoming, Message, RpcError};
-use crate::mcp::lifecycle::{SessionState, SessionTransport};
 use crate::now_ms;
 use crate::observe::Observation;
+use crate::session::state::{SessionState, SessionTransport};
 use crate::transport::outbox::{self, Outbox, Outgoing};
 use crate::transport::{http, sse};
+use mcp_core::connection::Connection;
+use mcp_core::jsonrpc::{self, codes, Incoming, Message, RpcError};
 
 impl McpSession {
     /// HTTP+SSE: `GET /sse` creates the session and returns its stream, which opens with

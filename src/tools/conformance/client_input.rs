@@ -4,8 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use super::{no_arguments, Fixture};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, CallContext, ToolError, ToolResult};
+use crate::app::CallContext;
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, ToolError, ToolResult};
 
 pub const FIXTURES: &[Fixture] = &[
     Fixture {

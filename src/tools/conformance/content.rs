@@ -3,8 +3,9 @@
 use serde_json::{json, Map, Value};
 
 use super::{no_arguments, Fixture, TEST_AUDIO_BASE64, TEST_IMAGE_BASE64};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::tool::{json_text, text_content, CallContext, ToolError, ToolResult};
+use crate::app::CallContext;
+use mcp_core::exchange::BoxFuture;
+use mcp_core::tool::{json_text, text_content, ToolError, ToolResult};
 
 pub const FIXTURES: &[Fixture] = &[
     Fixture {

@@ -5,9 +5,10 @@
 use serde_json::{json, Map, Value};
 
 use super::{no_arguments, Fixture};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::tool::{CallContext, ToolError, ToolResult};
+use crate::app::CallContext;
+use mcp_core::exchange::BoxFuture;
+use mcp_core::jsonrpc::RpcError;
+use mcp_core::tool::{ToolError, ToolResult};
 
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
@@ -149,7 +150,7 @@ fn ask(context: &CallContext<'_>, requests: Value, state: Option<Value>) -> Tool
     if let Some(state) = state {
         let sealed = context
             .state_signer
-            .seal(&context.caller.subject, context.now, state);
+            .seal(&context.app.caller.subject, context.now, state);
         result.insert("requestState".into(), json!(sealed));
     }
     ToolError::InputRequired(Value::Object(result))
@@ -162,7 +163,7 @@ fn retry(context: &CallContext<'_>) -> Result<(Map<String, Value>, Option<Value>
         Some(state) => Some(
             context
                 .state_signer
-                .open(&context.caller.subject, context.now, state)
+                .open(&context.app.caller.subject, context.now, state)
                 .map_err(ToolError::Protocol)?,
         ),
         None => None,

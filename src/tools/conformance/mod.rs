@@ -4,7 +4,7 @@
 //!
 //! The fixtures follow the suite's reference "everything server", and work in every era:
 //! where a fixture needs input from the client, it asks through
-//! [`CallContext::ask_client`](crate::mcp::tool::CallContext::ask_client), which sends a
+//! [`CallContext::ask_client`](mcp_core::context::CallContext::ask_client), which sends a
 //! request in the legacy era and returns an input-required result in 2026-07-28.
 
 mod client_input;
@@ -17,9 +17,10 @@ mod tasks;
 
 use serde_json::{json, Map, Value};
 
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::server::Server;
-use crate::mcp::tool::{Annotations, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::exchange::BoxFuture;
+
+use crate::app::{CallContext, GitHubApp, Server};
+use mcp_core::tool::{Annotations, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// A 1×1 PNG.
 pub const TEST_IMAGE_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -40,7 +41,12 @@ pub struct Fixture {
     run: Run,
 }
 
-impl Tool for Fixture {
+impl Tool<GitHubApp> for Fixture {
+    /// The conformance suite's fixtures take what the suite sends: most of their schemas
+    /// are open (no `additionalProperties: false`), so a struct refusing unknown fields
+    /// would refuse calls the schema allows. They read the JSON object as it is.
+    type Args = Map<String, Value>;
+
     fn definition(&self) -> ToolDefinition {
         ToolDefinition {
             name: self.name,
@@ -75,10 +81,10 @@ pub fn register(server: &mut Server) {
         .chain(client_input::FIXTURES)
         .chain(input_required::FIXTURES)
     {
-        server.add_tool(Box::new(*fixture));
+        server.add_tool(*fixture);
     }
     for fixture in tasks::FIXTURES {
-        server.add_tool(Box::new(*fixture));
+        server.add_tool(*fixture);
     }
     server.add_resources(Box::new(resources::TestResources));
     for prompt in prompts::all() {

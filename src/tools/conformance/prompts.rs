@@ -5,9 +5,10 @@ use serde_json::{json, Map, Value};
 
 use super::input_required::{accepted, elicit_request};
 use super::TEST_IMAGE_BASE64;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::prompt::{Prompt, PromptArgument, PromptDefinition};
-use crate::mcp::tool::{CallContext, ToolError};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::prompt::{Prompt, PromptArgument, PromptDefinition};
+use mcp_core::tool::ToolError;
 
 type Get =
     for<'a> fn(Map<String, Value>, &'a CallContext<'a>) -> BoxFuture<'a, Result<Value, ToolError>>;
@@ -18,7 +19,7 @@ struct TestPrompt {
     get: Get,
 }
 
-impl Prompt for TestPrompt {
+impl Prompt<GitHubApp> for TestPrompt {
     fn definition(&self) -> PromptDefinition {
         (self.definition)()
     }
@@ -51,7 +52,7 @@ impl Prompt for TestPrompt {
     }
 }
 
-pub fn all() -> Vec<Box<dyn Prompt>> {
+pub fn all() -> Vec<Box<dyn Prompt<GitHubApp>>> {
     [
         TestPrompt {
             definition: simple_definition,
@@ -75,7 +76,7 @@ pub fn all() -> Vec<Box<dyn Prompt>> {
         },
     ]
     .into_iter()
-    .map(|p| Box::new(p) as Box<dyn Prompt>)
+    .map(|p| Box::new(p) as Box<dyn Prompt<GitHubApp>>)
     .collect()
 }
 

@@ -3,9 +3,10 @@
 use serde_json::{json, Value};
 
 use super::TEST_IMAGE_BASE64;
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::resource::{Completion, ResourceProvider};
-use crate::mcp::tool::{json_text, CallContext, ToolError};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::resource::{Completion, ResourceProvider};
+use mcp_core::tool::{json_text, ToolError};
 
 pub struct TestResources;
 
@@ -18,7 +19,7 @@ const RESOURCES: &str = r#"[
     { "uri": "test://watched-resource", "name": "watched-resource", "title": "Watched Resource", "description": "A resource clients may subscribe to", "mimeType": "text/plain" }
 ]"#;
 
-impl ResourceProvider for TestResources {
+impl ResourceProvider<GitHubApp> for TestResources {
     fn scheme(&self) -> &'static str {
         "test://"
     }

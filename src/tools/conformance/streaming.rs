@@ -4,8 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use super::{no_arguments, Fixture};
-use crate::mcp::exchange::{BoxFuture, LogLevel};
-use crate::mcp::tool::{CallContext, ToolError, ToolResult};
+use crate::app::CallContext;
+use mcp_core::exchange::{BoxFuture, LogLevel};
+use mcp_core::tool::{ToolError, ToolResult};
 
 pub const FIXTURES: &[Fixture] = &[
     Fixture {

@@ -9,13 +9,14 @@ use serde_json::{json, Map, Value};
 
 use super::input_required::{accepted, elicit_request};
 use super::{no_arguments, Fixture, Run};
-use crate::mcp::exchange::BoxFuture;
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::task::TaskSupport;
-use crate::mcp::tool::{json_text, CallContext, Tool, ToolDefinition, ToolError, ToolResult};
+use crate::app::{CallContext, GitHubApp};
+use mcp_core::exchange::BoxFuture;
+use mcp_core::jsonrpc::RpcError;
+use mcp_core::task::TaskSupport;
+use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Input a fixture asks for before its task is created.
-type Preflight = for<'a> fn(&'a CallContext<'a>) -> BoxFuture<'a, Result<(), ToolError>>;
+type Preflight = for<'a, 'c> fn(&'a CallContext<'c>) -> BoxFuture<'a, Result<(), ToolError>>;
 
 /// A fixture that may run as a task.
 #[derive(Clone, Copy)]
@@ -25,7 +26,9 @@ pub struct TaskFixture {
     preflight: Option<Preflight>,
 }
 
-impl Tool for TaskFixture {
+impl Tool<GitHubApp> for TaskFixture {
+    type Args = Map<String, Value>;
+
     fn definition(&self) -> ToolDefinition {
         self.fixture.definition()
     }
@@ -44,8 +47,7 @@ impl Tool for TaskFixture {
 
     fn preflight<'a>(
         &'a self,
-        _arguments: &'a Map<String, Value>,
-        context: &'a CallContext<'a>,
+        context: &'a CallContext<'_>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
         match self.preflight {
             Some(preflight) => preflight(context),
@@ -304,7 +306,7 @@ async fn asked_name(context: &CallContext<'_>) -> Result<String, ToolError> {
     })
 }
 
-fn ask_name_first<'a>(context: &'a CallContext<'a>) -> BoxFuture<'a, Result<(), ToolError>> {
+fn ask_name_first<'a>(context: &'a CallContext<'_>) -> BoxFuture<'a, Result<(), ToolError>> {
     Box::pin(async move { asked_name(context).await.map(|_| ()) })
 }
 

@@ -5,16 +5,17 @@
 use serde_json::{json, Map, Value};
 
 use super::{required_str, Outcome, Scope, Server};
-use crate::mcp::connection::Connection;
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::task::{self, RunOutcome, Seed, TaskRecord, TaskSupport};
-use crate::mcp::tool::{CallContext, Tool};
+use crate::connection::Connection;
+use crate::context::{App, CallContext};
+use crate::jsonrpc::RpcError;
+use crate::task::{self, RunOutcome, Seed, TaskRecord, TaskSupport};
+use crate::tool::Registered;
 
 /// The progress token a task's run reports with: its progress becomes the task's
 /// `statusMessage` (tasks carry no progress notifications).
 pub const TASK_PROGRESS_TOKEN: &str = "task";
 
-impl Server {
+impl<A: App> Server<A> {
     /// True when a tool `connection` is offered may run as a task.
     pub(super) fn offers_tasks(&self, connection: &Connection) -> bool {
         self.tools
@@ -25,13 +26,13 @@ impl Server {
     /// For a call from a client that declared the extension to a tool that may run as a
     /// task: the synchronous input first (preflight), then the task, if the tool wants one
     /// for these arguments. `None` means: answer synchronously.
-    pub(super) async fn start_task(
+    pub(super) async fn start_task<'c>(
         &self,
-        tool: &dyn Tool,
+        tool: &'c dyn Registered<A>,
         support: TaskSupport,
         arguments: &Map<String, Value>,
-        context: &CallContext<'_>,
-        scope: &Scope<'_>,
+        context: &'c CallContext<'c, A>,
+        scope: &Scope<'_, A>,
     ) -> Result<Option<Outcome>, RpcError> {
         let Some(host) = scope.tasks else {
             return match support {
@@ -45,10 +46,11 @@ impl Server {
             Ok(responses) => responses.cloned().unwrap_or_default(),
             Err(error) => return self.tool_error(error, scope).map(Some),
         };
-        if let Err(error) = tool.preflight(arguments, context).await {
+        if let Err(error) = tool.preflight(context).await {
             return self.tool_error(error, scope).map(Some);
         }
-        if support == TaskSupport::Optional && !tool.wants_task(arguments) {
+        // Arguments that do not deserialise are answered synchronously, by the call's error.
+        if support == TaskSupport::Optional && tool.wants_task(arguments) != Some(true) {
             return Ok(None);
         }
         let seed = Seed {
@@ -74,7 +76,7 @@ impl Server {
         &self,
         method: &str,
         params: &Map<String, Value>,
-        scope: &Scope<'_>,
+        scope: &Scope<'_, A>,
     ) -> Result<Outcome, RpcError> {
         if !task::declares_tasks(&scope.client_capabilities) {
             return Err(task::missing_capability());
@@ -101,7 +103,7 @@ impl Server {
     /// Runs a task's tool once, from the start, with every answer the task has so far
     /// (a tool that needs input ends the run asking for it, and runs again once it is
     /// answered). `scope` is a 2026-07-28 scope with no task host.
-    pub async fn run_task(&self, record: &TaskRecord, scope: &Scope<'_>) -> RunOutcome {
+    pub async fn run_task(&self, record: &TaskRecord, scope: &Scope<'_, A>) -> RunOutcome {
         let seed = &record.seed;
         let Some((_, tool)) = self.tool(&seed.tool) else {
             return RunOutcome::Failed(RpcError::internal(format!(
@@ -117,7 +119,7 @@ impl Server {
             // Kept on the server between runs, sealed afresh for the tool to open.
             let sealed = scope
                 .state_signer
-                .seal(&scope.caller.subject, scope.now, state.clone());
+                .seal(scope.subject, scope.now, state.clone());
             params.insert("requestState".into(), json!(sealed));
         }
         params.insert(
@@ -139,10 +141,7 @@ impl Server {
                 };
                 let state = match asked.get("requestState").and_then(Value::as_str) {
                     Some(sealed) => {
-                        match scope
-                            .state_signer
-                            .open(&scope.caller.subject, scope.now, sealed)
-                        {
+                        match scope.state_signer.open(scope.subject, scope.now, sealed) {
                             Ok(state) => Some(state),
                             Err(error) => return RunOutcome::Failed(error),
                         }

@@ -1,11 +1,15 @@
 //! The protocol core: JSON-RPC, revisions and eras, the session lifecycle, dispatch, and
 //! the interfaces for tools, resources and prompts.
 //!
-//! Nothing here touches the Workers runtime, so `cargo test` exercises it on the host.
-//! Transports (`crate::transport`) decide which era a request belongs to and hand the
+//! It knows nothing of the runtime that hosts it (the Worker), of the upstream its tools
+//! reach, or of how callers sign in: an application names its own per-request context
+//! ([`context::App`]) and registers its tools, resources and prompts on a
+//! [`server::Server`]. Its transports decide which era a request belongs to and hand the
 //! dispatcher a [`server::Scope`]; the dispatcher answers the same way for every transport.
 
+pub mod args;
 pub mod connection;
+pub mod context;
 pub mod exchange;
 pub mod jsonrpc;
 pub mod lifecycle;
@@ -19,3 +23,7 @@ pub mod server;
 pub mod task;
 pub mod tool;
 pub mod version;
+
+// For the `arguments!` macro's expansion in other crates.
+#[doc(hidden)]
+pub use serde_json;

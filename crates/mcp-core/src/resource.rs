@@ -3,10 +3,11 @@
 
 use serde_json::Value;
 
+use super::context::{App, CallContext};
 use super::exchange::BoxFuture;
-use super::tool::{CallContext, ToolError};
+use super::tool::ToolError;
 
-pub trait ResourceProvider {
+pub trait ResourceProvider<A: App> {
     /// The URI scheme the provider owns, such as `github://`: what a connection names to
     /// be offered its resources.
     fn scheme(&self) -> &'static str;
@@ -27,7 +28,7 @@ pub trait ResourceProvider {
     fn read<'a>(
         &'a self,
         uri: &'a str,
-        context: &'a CallContext<'a>,
+        context: &'a CallContext<'a, A>,
     ) -> Option<BoxFuture<'a, Result<Vec<Value>, ToolError>>>;
 
     /// Completion values for `argument` of the template `uri_template`, or `None` when the
@@ -37,7 +38,7 @@ pub trait ResourceProvider {
         _uri_template: &'a str,
         _argument: &'a str,
         _value: &'a str,
-        _context: &'a CallContext<'a>,
+        _context: &'a CallContext<'a, A>,
     ) -> Option<BoxFuture<'a, Completion>> {
         None
     }

@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::connection::Connection;
+use super::context::{App, CallContext};
 use super::exchange::{Exchange, LogLevel, Peer};
 use super::jsonrpc::{codes, Request, Response, RpcError};
 use super::lifecycle::SessionEffect;
@@ -13,10 +14,8 @@ use super::request_state::StateSigner;
 use super::resource::ResourceProvider;
 use super::schema::validate_arguments;
 use super::task::{self, TaskHost, TaskSupport};
-use super::tool::{CallContext, ContentPolicy, Tool, ToolDefinition, ToolError};
+use super::tool::{Registered, Tool, ToolDefinition, ToolError};
 use super::version::ProtocolVersion;
-use crate::auth::caller::Caller;
-use crate::github::GitHub;
 
 mod prompts;
 mod tasks;
@@ -45,16 +44,18 @@ pub struct Declared {
     pub connection: Connection,
 }
 
-/// What one request runs with: the revision, what the client declared, and who calls.
-pub struct Scope<'a> {
+/// What one request runs with: the revision, what the client declared, who calls, and the
+/// application's context.
+pub struct Scope<'a, A: App> {
     pub version: ProtocolVersion,
     pub client_capabilities: Value,
     pub log_level: Option<LogLevel>,
-    pub caller: &'a Caller,
+    /// Who is calling, as a key: `requestState` and tasks are bound to it.
+    pub subject: &'a str,
     /// What the connection asked to be offered.
     pub connection: &'a Connection,
-    pub policy: &'a ContentPolicy,
-    pub github: &'a GitHub<'a>,
+    /// The application's context, handed to its tools, resources and prompts.
+    pub app: &'a A::Context<'a>,
     pub peer: &'a dyn Peer,
     pub state_signer: &'a StateSigner,
     /// Seconds since the epoch.
@@ -78,18 +79,18 @@ enum Outcome {
     Task(Value),
 }
 
-pub struct Server {
+pub struct Server<A: App> {
     info: ServerInfo,
     instructions: Option<String>,
-    tools: Vec<(ToolDefinition, Box<dyn Tool>)>,
-    resources: Vec<Box<dyn ResourceProvider>>,
-    prompts: Vec<(PromptDefinition, Box<dyn Prompt>)>,
+    tools: Vec<(ToolDefinition, Box<dyn Registered<A>>)>,
+    resources: Vec<Box<dyn ResourceProvider<A>>>,
+    prompts: Vec<(PromptDefinition, Box<dyn Prompt<A>>)>,
     /// The group (toolset) of each tool, prompt and resource scheme, by name.
     groups: Vec<(&'static str, String)>,
     group: &'static str,
 }
 
-impl Server {
+impl<A: App> Server<A> {
     pub fn new(info: ServerInfo, instructions: Option<String>) -> Self {
         Server {
             info,
@@ -116,7 +117,12 @@ impl Server {
             .map(|(_, name)| name.as_str())
     }
 
-    pub fn add_tool(&mut self, tool: Box<dyn Tool>) {
+    pub fn add_tool<T: Tool<A> + 'static>(&mut self, tool: T) {
+        self.register(Box::new(tool));
+    }
+
+    /// The shared part of [`Server::add_tool`], compiled once.
+    fn register(&mut self, tool: Box<dyn Registered<A>>) {
         let definition = tool.definition();
         debug_assert!(
             self.tool(definition.name).is_none(),
@@ -127,13 +133,13 @@ impl Server {
         self.tools.push((definition, tool));
     }
 
-    pub fn add_resources(&mut self, provider: Box<dyn ResourceProvider>) {
+    pub fn add_resources(&mut self, provider: Box<dyn ResourceProvider<A>>) {
         self.groups
             .push((self.group, provider.scheme().to_string()));
         self.resources.push(provider);
     }
 
-    pub fn add_prompt(&mut self, prompt: Box<dyn Prompt>) {
+    pub fn add_prompt(&mut self, prompt: Box<dyn Prompt<A>>) {
         let definition = prompt.definition();
         self.groups.push((self.group, definition.name.to_string()));
         self.prompts.push((definition, prompt));
@@ -156,7 +162,7 @@ impl Server {
         self.tool(name).is_some()
     }
 
-    fn tool(&self, name: &str) -> Option<&(ToolDefinition, Box<dyn Tool>)> {
+    fn tool(&self, name: &str) -> Option<&(ToolDefinition, Box<dyn Registered<A>>)> {
         self.tools.iter().find(|(d, _)| d.name == name)
     }
 
@@ -164,7 +170,7 @@ impl Server {
     fn resources<'s>(
         &'s self,
         connection: &'s Connection,
-    ) -> impl Iterator<Item = &'s dyn ResourceProvider> + 's {
+    ) -> impl Iterator<Item = &'s dyn ResourceProvider<A>> + 's {
         self.resources
             .iter()
             .map(|p| p.as_ref())
@@ -175,7 +181,7 @@ impl Server {
     fn prompts<'s>(
         &'s self,
         connection: &'s Connection,
-    ) -> impl Iterator<Item = &'s (PromptDefinition, Box<dyn Prompt>)> + 's {
+    ) -> impl Iterator<Item = &'s (PromptDefinition, Box<dyn Prompt<A>>)> + 's {
         self.prompts
             .iter()
             .filter(|(d, _)| connection.offers(d.name))
@@ -236,7 +242,7 @@ impl Server {
 
     /// Answers one request (anything but `initialize`, which the transport routes to
     /// [`Server::initialize`] because it creates the session).
-    pub async fn handle(&self, request: &Request, scope: &Scope<'_>) -> Handled {
+    pub async fn handle(&self, request: &Request, scope: &Scope<'_, A>) -> Handled {
         let mut effect = None;
         let outcome = self.dispatch(request, scope, &mut effect).await;
         let outcome = outcome.map(|outcome| match outcome {
@@ -259,7 +265,7 @@ impl Server {
     async fn dispatch(
         &self,
         request: &Request,
-        scope: &Scope<'_>,
+        scope: &Scope<'_, A>,
         effect: &mut Option<SessionEffect>,
     ) -> Result<Outcome, RpcError> {
         let params = request.params_object()?;
@@ -339,22 +345,21 @@ impl Server {
 
     fn context<'a>(
         &self,
-        scope: &'a Scope<'a>,
+        scope: &'a Scope<'_, A>,
         exchange: &'a Exchange<'a>,
         params: &'a Map<String, Value>,
-    ) -> CallContext<'a> {
+    ) -> CallContext<'a, A> {
         CallContext {
-            caller: scope.caller,
-            policy: scope.policy,
-            github: scope.github,
+            app: A::reborrow(scope.app),
             exchange,
             request_params: params,
             state_signer: scope.state_signer,
+            subject: scope.subject,
             now: scope.now,
         }
     }
 
-    fn exchange<'a>(&self, scope: &'a Scope<'a>, params: &Map<String, Value>) -> Exchange<'a> {
+    fn exchange<'a>(&self, scope: &'a Scope<'_, A>, params: &Map<String, Value>) -> Exchange<'a> {
         let progress_token = params
             .get("_meta")
             .and_then(|m| m.get("progressToken"))
@@ -372,7 +377,7 @@ impl Server {
     async fn call_tool(
         &self,
         params: &Map<String, Value>,
-        scope: &Scope<'_>,
+        scope: &Scope<'_, A>,
     ) -> Result<Outcome, RpcError> {
         let name = required_str(params, "name")?;
         let offered = self.tool(name).filter(|_| scope.connection.offers(name));
@@ -417,7 +422,7 @@ impl Server {
     }
 
     /// Maps a handler's failure: argument and execution failures are `isError` results.
-    fn tool_error(&self, error: ToolError, scope: &Scope<'_>) -> Result<Outcome, RpcError> {
+    fn tool_error(&self, error: ToolError, scope: &Scope<'_, A>) -> Result<Outcome, RpcError> {
         use super::tool::ToolResult;
         match error {
             ToolError::InvalidArgument(why) => Ok(Outcome::Complete(
@@ -443,7 +448,7 @@ impl Server {
         &self,
         uri: &str,
         params: &Map<String, Value>,
-        scope: &Scope<'_>,
+        scope: &Scope<'_, A>,
     ) -> Result<Value, RpcError> {
         let exchange = self.exchange(scope, params);
         let context = self.context(scope, &exchange, params);

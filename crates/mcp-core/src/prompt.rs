@@ -3,8 +3,9 @@
 
 use serde_json::{json, Map, Value};
 
+use super::context::{App, CallContext};
 use super::exchange::BoxFuture;
-use super::tool::{CallContext, ToolError};
+use super::tool::ToolError;
 
 #[derive(Debug, Clone)]
 pub struct PromptArgument {
@@ -39,7 +40,7 @@ impl PromptDefinition {
     }
 }
 
-pub trait Prompt {
+pub trait Prompt<A: App> {
     fn definition(&self) -> PromptDefinition;
 
     /// Fills in the prompt (`GetPromptResult`: `description` and `messages`). Required
@@ -47,7 +48,7 @@ pub trait Prompt {
     fn get<'a>(
         &'a self,
         arguments: Map<String, Value>,
-        context: &'a CallContext<'a>,
+        context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Result<Value, ToolError>>;
 
     /// Completion values for one argument, given what the user typed so far.
@@ -55,7 +56,7 @@ pub trait Prompt {
         &'a self,
         _argument: &'a str,
         _value: &'a str,
-        _context: &'a CallContext<'a>,
+        _context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Vec<String>> {
         Box::pin(async { Vec::new() })
     }

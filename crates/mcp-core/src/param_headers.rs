@@ -11,6 +11,7 @@
 
 use serde_json::Value;
 
+use super::context::App;
 use super::jsonrpc::{codes, Request};
 use super::modern::{decode_header_value, Rejection};
 use super::server::Server;
@@ -42,8 +43,8 @@ fn walk(schema: &Value, path: &mut Vec<String>, found: &mut Vec<(Vec<String>, St
 
 /// Checks the `Mcp-Param-*` headers of a `tools/call` against its arguments. A tool we do
 /// not have is left to dispatch, which answers that it is unknown.
-pub fn check(
-    server: &Server,
+pub fn check<A: App>(
+    server: &Server<A>,
     request: &Request,
     header: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), Rejection> {

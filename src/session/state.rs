@@ -6,13 +6,14 @@
 
 use std::collections::BTreeSet;
 
+use mcp_core::connection::Connection;
+use mcp_core::exchange::LogLevel;
+use mcp_core::lifecycle::SessionEffect;
+use mcp_core::server::Declared;
+use mcp_core::version::ProtocolVersion;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::connection::Connection;
-use super::exchange::LogLevel;
-use super::server::Declared;
-use super::version::ProtocolVersion;
 use crate::auth::caller::Caller;
 
 /// Which HTTP transport opened the session.
@@ -104,14 +105,6 @@ impl SessionState {
             }
         }
     }
-}
-
-/// A change to the session that a request asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SessionEffect {
-    SetLogLevel(LogLevel),
-    Subscribe(String),
-    Unsubscribe(String),
 }
 
 #[cfg(test)]

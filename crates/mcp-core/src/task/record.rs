@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::{object, optional, string, RunOutcome, Seed, Status, MAX_RUN_MS, POLL_INTERVAL_MS};
-use crate::mcp::jsonrpc::RpcError;
+use crate::jsonrpc::RpcError;
 
 /// What `tasks/update` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 use serde_json::{json, Map, Value};
 
 use super::connection::Connection;
+use super::context::App;
 use super::exchange::LogLevel;
 use super::jsonrpc::{codes, Request, RpcError};
 use super::server::{Declared, Server};
@@ -225,7 +226,7 @@ pub fn decode_header_value(value: &str) -> Option<String> {
 }
 
 /// The answer to `server/discover`.
-pub fn discover(server: &Server, connection: &Connection) -> Value {
+pub fn discover<A: App>(server: &Server<A>, connection: &Connection) -> Value {
     // Only what a client may put in `_meta`; older revisions need the initialize handshake.
     let supported: Vec<&str> = ProtocolVersion::modern()
         .iter()
@@ -246,7 +247,7 @@ pub fn discover(server: &Server, connection: &Connection) -> Value {
 
 /// Adds what every modern result carries: `_meta` with our server info, and on cacheable
 /// results `ttlMs` and `cacheScope`.
-pub fn decorate(method: &str, mut result: Value, server: &Server) -> Value {
+pub fn decorate<A: App>(method: &str, mut result: Value, server: &Server<A>) -> Value {
     let Value::Object(object) = &mut result else {
         return result;
     };
@@ -283,7 +284,7 @@ pub fn status_for(error: &RpcError) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mcp::jsonrpc::RequestId;
+    use crate::jsonrpc::RequestId;
 
     fn request(method: &str, params: Value) -> Request {
         Request {
@@ -433,15 +434,17 @@ mod tests {
 
     #[test]
     fn decorates_results_and_maps_statuses() {
-        let server = Server::new(crate::tools::SERVER_INFO, None);
+        let info = crate::server::ServerInfo {
+            name: "example-server",
+            title: "Example",
+            version: "1.0.0",
+        };
+        let server = Server::<()>::new(info, None);
         let listed = decorate("tools/list", json!({"tools": []}), &server);
         assert_eq!(listed["resultType"], "complete");
         assert_eq!(listed["ttlMs"], CACHE_TTL_MS);
         assert_eq!(listed["cacheScope"], "public");
-        assert_eq!(
-            listed["_meta"][META_SERVER_INFO]["name"],
-            "github-mcp-worker"
-        );
+        assert_eq!(listed["_meta"][META_SERVER_INFO]["name"], "example-server");
         let called = decorate("tools/call", json!({"content": []}), &server);
         assert!(called.get("ttlMs").is_none());
         let pending = decorate(

@@ -1,16 +1,17 @@
-//! The tool interface: a tool is one type implementing [`Tool`], usually in one file under
-//! `src/tools/`. The registry validates arguments against the tool's input schema before
-//! `call` runs, so a tool only sees arguments of the declared shape.
+//! The tool interface: a tool is one type implementing [`Tool`], usually in one file. The
+//! dispatcher validates the arguments against the tool's input schema (filling in declared
+//! defaults), then reads them into the tool's [`Tool::Args`], so `call` gets a typed
+//! struct of the declared shape. [`crate::args::check_schema`] tests that a struct and its
+//! schema agree.
 
 use serde_json::{json, Map, Value};
 
-use super::exchange::{BoxFuture, Exchange};
+use super::args::Arguments;
+use super::context::{App, CallContext};
+use super::exchange::BoxFuture;
 use super::jsonrpc::RpcError;
-use super::request_state::StateSigner;
 use super::task::TaskSupport;
 use super::version::ProtocolVersion;
-use crate::auth::caller::Caller;
-use crate::github::{GitHub, GitHubError};
 
 /// How a tool describes itself in `tools/list`.
 #[derive(Debug, Clone)]
@@ -32,13 +33,13 @@ pub struct Annotations {
     pub read_only: bool,
     pub destructive: bool,
     pub idempotent: bool,
-    /// True when the tool reaches an open world (such as GitHub) rather than a closed one.
+    /// True when the tool reaches an open world (such as a public API) rather than a closed one.
     pub open_world: bool,
 }
 
 impl Annotations {
-    /// A read-only tool that queries GitHub.
-    pub const READS_GITHUB: Annotations = Annotations {
+    /// A read-only tool that queries a world outside this server (such as an API).
+    pub const REMOTE_READ: Annotations = Annotations {
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -171,7 +172,7 @@ pub fn text_content(text: impl Into<String>) -> Value {
 pub enum ToolError {
     /// An argument is wrong; the message names it. Becomes an `isError` result.
     InvalidArgument(String),
-    /// The work failed (GitHub said no, for example). Becomes an `isError` result.
+    /// The work failed (an upstream said no, for example). Becomes an `isError` result.
     Failed(String),
     /// A protocol-level failure, answered as a JSON-RPC error.
     Protocol(RpcError),
@@ -182,45 +183,19 @@ pub enum ToolError {
     InputRequired(Value),
 }
 
-impl From<GitHubError> for ToolError {
-    fn from(error: GitHubError) -> Self {
-        ToolError::Failed(error.to_string())
-    }
-}
+pub trait Tool<A: App> {
+    /// The arguments: a struct declared with [`crate::arguments!`] whose fields are the
+    /// input schema's properties (optional ones as `Option`, unless the schema gives a
+    /// default).
+    type Args: Arguments;
 
-/// What the deployment and the connection ask of tools that show content strangers wrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContentPolicy {
-    /// Withhold content by authors without push access on public repositories
-    /// (`LOCKDOWN`, or the connection's own choice).
-    pub lockdown: bool,
-    /// Logins whose content is shown in lockdown anyway (`LOCKDOWN_TRUSTED_BOTS`).
-    pub trusted_bots: Vec<String>,
-}
-
-/// What a tool, resource or prompt can reach while it answers a request.
-pub struct CallContext<'a> {
-    pub caller: &'a Caller,
-    pub policy: &'a ContentPolicy,
-    pub github: &'a GitHub<'a>,
-    pub exchange: &'a Exchange<'a>,
-    /// The whole `params` of the `tools/call` request, for tools that read fields beyond
-    /// `arguments` (such as 2026-07-28 `inputResponses` and `requestState`).
-    pub request_params: &'a Map<String, Value>,
-    /// Signs and checks `requestState` for input-required results.
-    pub state_signer: &'a StateSigner,
-    /// Seconds since the epoch, when the request arrived.
-    pub now: i64,
-}
-
-pub trait Tool {
     fn definition(&self) -> ToolDefinition;
 
-    /// Runs the tool. `arguments` already satisfies the input schema.
+    /// Runs the tool with arguments that satisfy the input schema.
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
-        context: &'a CallContext<'a>,
+        args: Self::Args,
+        context: &'a CallContext<'a, A>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>>;
 
     /// How the tool takes part in the Tasks extension (2026-07-28 only): by default it
@@ -231,7 +206,7 @@ pub trait Tool {
 
     /// For a tool that may run as a task: whether this call is worth one (the server
     /// decides per request, e.g. by how much work the arguments ask for).
-    fn wants_task(&self, _arguments: &Map<String, Value>) -> bool {
+    fn wants_task(&self, _args: &Self::Args) -> bool {
         true
     }
 
@@ -241,10 +216,79 @@ pub trait Tool {
     /// keys for input it asks itself.
     fn preflight<'a>(
         &'a self,
-        _arguments: &'a Map<String, Value>,
-        _context: &'a CallContext<'a>,
+        _context: &'a CallContext<'_, A>,
     ) -> BoxFuture<'a, Result<(), ToolError>> {
-        Box::pin(async { Ok(()) })
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+crate::arguments! {
+    /// The arguments of a tool that takes none: `{}`, and nothing else.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct NoArguments {}
+}
+
+/// A tool as the server keeps it: its arguments still a JSON object, deserialised into the
+/// tool's `Args` on each use. One small adapter per tool type; the dispatcher's code is
+/// shared by all of them.
+pub(crate) trait Registered<A: App> {
+    fn definition(&self) -> ToolDefinition;
+
+    fn tasks(&self) -> TaskSupport;
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>>;
+
+    /// `None` when the arguments do not deserialise (the call then fails with the reason).
+    fn wants_task(&self, arguments: &Map<String, Value>) -> Option<bool>;
+
+    fn preflight<'a>(
+        &'a self,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<(), ToolError>>;
+}
+
+impl<A: App, T: Tool<A>> Registered<A> for T {
+    fn definition(&self) -> ToolDefinition {
+        Tool::definition(self)
+    }
+
+    fn tasks(&self) -> TaskSupport {
+        Tool::tasks(self)
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: Map<String, Value>,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+        match T::Args::from_arguments(arguments) {
+            Ok(args) => Tool::call(self, args, context),
+            Err(error) => Box::pin(std::future::ready(Err(error))),
+        }
+    }
+
+    fn wants_task(&self, arguments: &Map<String, Value>) -> Option<bool> {
+        // Never asked of a tool that never runs as a task; for those (most tools, whose
+        // `tasks` is the default) this leaves no code.
+        if Tool::tasks(self) == TaskSupport::Forbidden {
+            return None;
+        }
+        let args = T::Args::from_arguments(arguments.clone()).ok()?;
+        Some(Tool::wants_task(self, &args))
+    }
+
+    fn preflight<'a>(
+        &'a self,
+        context: &'a CallContext<'a, A>,
+    ) -> BoxFuture<'a, Result<(), ToolError>> {
+        if Tool::tasks(self) == TaskSupport::Forbidden {
+            return Box::pin(std::future::ready(Ok(())));
+        }
+        Tool::preflight(self, context)
     }
 }
 
@@ -258,64 +302,5 @@ impl ToolError {
             )
             .with_data(json!({ "requiredCapabilities": { capability: {} } })),
         )
-    }
-}
-
-impl CallContext<'_> {
-    /// The `inputResponses` of a 2026-07-28 retry, if the client sent any.
-    pub fn input_responses(&self) -> Result<Option<&Map<String, Value>>, ToolError> {
-        match self.request_params.get("inputResponses") {
-            None => Ok(None),
-            Some(Value::Object(responses)) => Ok(Some(responses)),
-            Some(_) => Err(ToolError::Protocol(RpcError::invalid_params(
-                "inputResponses must be an object mapping each input request's key to the client's result",
-            ))),
-        }
-    }
-
-    /// The `requestState` of a 2026-07-28 retry, if the client sent one.
-    pub fn request_state(&self) -> Result<Option<&str>, ToolError> {
-        match self.request_params.get("requestState") {
-            None => Ok(None),
-            Some(Value::String(state)) => Ok(Some(state)),
-            Some(_) => Err(ToolError::Protocol(RpcError::invalid_params(
-                "requestState must be the string this server returned",
-            ))),
-        }
-    }
-
-    /// Asks the client for input (`elicitation/create`, `sampling/createMessage`,
-    /// `roots/list`) the way the request's era allows:
-    /// - legacy: sends the request on the response stream and waits for the reply;
-    /// - 2026-07-28: returns the retry's answer under `key`, or ends the call with an
-    ///   input-required result naming `key` (or -32021 if the capability is undeclared).
-    pub async fn ask_client(
-        &self,
-        key: &str,
-        capability: &str,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, ToolError> {
-        if !self.exchange.version().is_modern() {
-            return self
-                .exchange
-                .request_client(capability, method, params)
-                .await
-                .map_err(|e| {
-                    ToolError::Failed(format!(
-                        "The client could not answer {method}: {}",
-                        e.message
-                    ))
-                });
-        }
-        if let Some(answer) = self.input_responses()?.and_then(|r| r.get(key)) {
-            return Ok(answer.clone());
-        }
-        if !self.exchange.client_supports(capability) {
-            return Err(ToolError::missing_capability(capability));
-        }
-        Err(ToolError::InputRequired(json!({
-            "inputRequests": { key: { "method": method, "params": params } }
-        })))
     }
 }

@@ -5,10 +5,13 @@
 //! `base64url(payload).base64url(HMAC-SHA256(payload))`, where the payload binds the
 //! caller and an expiry. A state that fails any check is refused with -32602.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
+use sha2::Sha256;
 
 use super::jsonrpc::RpcError;
-use crate::auth::crypto;
 
 /// How long a state stays valid.
 pub const STATE_TTL_SECONDS: i64 = 15 * 60;
@@ -25,7 +28,7 @@ impl StateSigner {
     /// Seals `data` for `subject`, valid until `now + STATE_TTL_SECONDS`.
     pub fn seal(&self, subject: &str, now: i64, data: Value) -> String {
         let payload = json!({ "sub": subject, "exp": now + STATE_TTL_SECONDS, "data": data });
-        crypto::sign(&self.key, &payload.to_string())
+        sign(&self.key, &payload.to_string())
     }
 
     /// Opens a state sealed for `subject`, returning its data.
@@ -33,7 +36,7 @@ impl StateSigner {
         let refuse = |why: &str| {
             RpcError::invalid_params(format!("requestState integrity check failed: {why}"))
         };
-        let payload = crypto::unsign(&self.key, state)
+        let payload = unsign(&self.key, state)
             .ok_or_else(|| refuse("it was not issued by this server, or it was altered"))?;
         let payload: Value =
             serde_json::from_str(&payload).map_err(|_| refuse("the payload is malformed"))?;
@@ -49,6 +52,45 @@ impl StateSigner {
         }
         Ok(payload.get("data").cloned().unwrap_or(Value::Null))
     }
+}
+
+/// HMAC-SHA256 keyed with `key`.
+#[allow(clippy::expect_used)] // HMAC takes a key of any length: new_from_slice cannot fail.
+fn keyed(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length")
+}
+
+/// HMAC-SHA256 of `data`.
+pub fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = keyed(key);
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Constant-time check of an HMAC-SHA256 tag.
+pub fn hmac_verify(key: &[u8], data: &[u8], tag: &[u8]) -> bool {
+    let mut mac = keyed(key);
+    mac.update(data);
+    mac.verify_slice(tag).is_ok()
+}
+
+/// `value.signature`, both base64url.
+pub fn sign(key: &[u8], value: &str) -> String {
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(value),
+        URL_SAFE_NO_PAD.encode(hmac(key, value.as_bytes()))
+    )
+}
+
+/// The value inside a [`sign`]ed string, if the signature holds.
+pub fn unsign(key: &[u8], signed: &str) -> Option<String> {
+    let (value, tag) = signed.split_once('.')?;
+    let value = URL_SAFE_NO_PAD.decode(value).ok()?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+    hmac_verify(key, &value, &tag)
+        .then(|| String::from_utf8(value).ok())
+        .flatten()
 }
 
 #[cfg(test)]
@@ -75,6 +117,6 @@ mod tests {
             .is_err());
         assert!(signer.open("bearer:a", 1001, "garbage").is_err());
         let e = signer.open("bearer:a", 1001, "a.b").unwrap_err();
-        assert_eq!(e.code, crate::mcp::jsonrpc::codes::INVALID_PARAMS);
+        assert_eq!(e.code, crate::jsonrpc::codes::INVALID_PARAMS);
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{not_found, Seed, Status, TaskRecord};
-use crate::mcp::jsonrpc::RpcError;
+use crate::jsonrpc::RpcError;
 
 /// An operation on a task, on behalf of one caller.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,18 +4,19 @@
 use serde_json::{json, Map, Value};
 
 use super::{required_str, Outcome, Scope, Server};
-use crate::mcp::jsonrpc::RpcError;
-use crate::mcp::resource::Completion;
-use crate::mcp::tool::ToolError;
+use crate::context::App;
+use crate::jsonrpc::RpcError;
+use crate::resource::Completion;
+use crate::tool::ToolError;
 
 /// The most completion values one answer may carry (the spec's limit).
 const MAX_COMPLETIONS: usize = 100;
 
-impl Server {
+impl<A: App> Server<A> {
     pub(super) async fn get_prompt(
         &self,
         params: &Map<String, Value>,
-        scope: &Scope<'_>,
+        scope: &Scope<'_, A>,
     ) -> Result<Outcome, RpcError> {
         let name = required_str(params, "name")?;
         let found = self.prompts(scope.connection).find(|(d, _)| d.name == name);
@@ -65,7 +66,7 @@ impl Server {
     pub(super) async fn complete(
         &self,
         params: &Map<String, Value>,
-        scope: &Scope<'_>,
+        scope: &Scope<'_, A>,
     ) -> Result<Value, RpcError> {
         let reference = params
             .get("ref")
