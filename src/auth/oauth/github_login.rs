@@ -171,7 +171,7 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             github_user_id: user.id,
             github_login: user.login,
             scope: pending.scope.clone(),
-            github_token: crypto::encrypt(&oauth.keys.upstream, &github_token),
+            github_token: crypto::encrypt(&oauth.keys.upstream, &github_token).await?,
             created_at: oauth.now,
         },
         code_hash: crypto::sha256_hex(&code),

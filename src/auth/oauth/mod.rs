@@ -425,7 +425,8 @@ pub async fn authenticate(
     let github_token = crypto::decrypt(
         &crypto::derive_key(key.expose().as_bytes(), "upstream-token"),
         &record.github_token,
-    );
+    )
+    .await;
     Ok(Caller {
         auth_mode: AuthMode::Oauth,
         subject: format!("github:{}", record.github_user_id),
