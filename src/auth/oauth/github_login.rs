@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use url::form_urlencoded;
-use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+use worker::{Fetch, Headers, Method, Request, RequestRedirect, Response};
 
 use super::grant_protocol::{self, GrantAnswer, GrantInfo, GrantRequest, CODE_PREFIX};
 use super::pages::{self, Cookie};
@@ -258,12 +258,13 @@ async fn post_form(url: &str, body: &str) -> worker::Result<(u16, Vec<u8>)> {
     let headers = Headers::new();
     headers.set("accept", "application/json")?;
     headers.set("content-type", "application/x-www-form-urlencoded")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(Some(body.into()));
-    let outgoing = Request::new_with_init(url, &init)?;
+    let outgoing = crate::github::fetch::outgoing(
+        url,
+        Method::Post,
+        &headers,
+        Some(body.into()),
+        RequestRedirect::Manual,
+    )?;
     let mut response = Fetch::Request(outgoing).send().await?;
     Ok((response.status_code(), response.bytes().await?))
 }
