@@ -1,8 +1,12 @@
 //! The cryptography of sign-in: keys derived from `COOKIE_ENCRYPTION_KEY`, HMAC signatures
 //! for cookies and state, AES-256-GCM for the GitHub tokens we keep, and random tokens.
+//!
+//! AES-256-GCM is the platform's: WebCrypto (`crypto.subtle`) in the Worker, which keeps an
+//! AES implementation out of the wasm, and the `aes-gcm` crate on the host, for the unit
+//! tests. Both are the standard algorithm (96-bit nonce, 128-bit tag appended), so what one
+//! seals the other opens; a known-answer test pins the format, and the end-to-end suites run
+//! the WebCrypto side (sign-in seals the GitHub token, every MCP request opens it).
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -37,30 +41,112 @@ pub fn random_token(prefix: &str) -> String {
     )
 }
 
-/// Encrypts `plaintext` as base64url(nonce ‖ ciphertext ‖ tag).
-#[allow(clippy::expect_used)] // AES-GCM fails only past 64 GiB of plaintext; ours are tokens.
-pub fn encrypt(key: &[u8; 32], plaintext: &str) -> String {
-    let cipher = Aes256Gcm::new(key.into());
-    let nonce = crate::random::random_bytes::<12>();
-    let sealed = cipher
-        .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
-        .expect("AES-GCM encryption of a short string cannot fail");
+/// Encrypts `plaintext` as base64url(nonce ‖ ciphertext ‖ tag), under a fresh random nonce.
+pub async fn encrypt(key: &[u8; 32], plaintext: &str) -> worker::Result<String> {
+    seal_with_nonce(key, crate::random::random_bytes::<12>(), plaintext).await
+}
+
+async fn seal_with_nonce(
+    key: &[u8; 32],
+    nonce: [u8; 12],
+    plaintext: &str,
+) -> worker::Result<String> {
+    let sealed = aead::seal(key, &nonce, plaintext.as_bytes())
+        .await
+        .map_err(|why| worker::Error::RustError(format!("AES-GCM encryption failed: {why}")))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
-    URL_SAFE_NO_PAD.encode(out)
+    Ok(URL_SAFE_NO_PAD.encode(out))
 }
 
 /// Decrypts what [`encrypt`] produced; `None` if it was altered or the key differs.
-pub fn decrypt(key: &[u8; 32], sealed: &str) -> Option<String> {
+pub async fn decrypt(key: &[u8; 32], sealed: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
     if bytes.len() < 12 + 16 {
         return None;
     }
     let (nonce, ciphertext) = bytes.split_at(12);
-    let plain = Aes256Gcm::new(key.into())
-        .decrypt(Nonce::from_slice(nonce), ciphertext)
-        .ok()?;
+    let plain = aead::open(key, nonce, ciphertext).await?;
     String::from_utf8(plain).ok()
+}
+
+/// AES-256-GCM through WebCrypto.
+#[cfg(target_arch = "wasm32")]
+mod aead {
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto, WorkerGlobalScope};
+    use worker::js_sys::{Array, ArrayBuffer, Uint8Array};
+
+    fn subtle() -> Result<SubtleCrypto, JsValue> {
+        // Workers and Durable Objects both have `crypto` on the global scope.
+        let scope: WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+        Ok(scope.crypto()?.subtle())
+    }
+
+    async fn import(subtle: &SubtleCrypto, key: &[u8; 32]) -> Result<CryptoKey, JsValue> {
+        let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
+        let raw = Uint8Array::from(key.as_slice());
+        let promise = subtle.import_key_with_str("raw", &raw, "AES-GCM", false, &usages)?;
+        Ok(JsFuture::from(promise).await?.unchecked_into())
+    }
+
+    fn params(nonce: &[u8]) -> AesGcmParams {
+        AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(nonce))
+    }
+
+    pub async fn seal(
+        key: &[u8; 32],
+        nonce: &[u8; 12],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, String> {
+        let run = async {
+            let subtle = subtle()?;
+            let key = import(&subtle, key).await?;
+            let promise =
+                subtle.encrypt_with_object_and_u8_array(&params(nonce), &key, plaintext)?;
+            JsFuture::from(promise).await
+        };
+        let sealed = run.await.map_err(|e| format!("{e:?}"))?;
+        Ok(Uint8Array::new(&sealed.unchecked_into::<ArrayBuffer>()).to_vec())
+    }
+
+    /// `None` when the tag does not verify (altered data, another key) or WebCrypto fails.
+    pub async fn open(key: &[u8; 32], nonce: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+        let subtle = subtle().ok()?;
+        let key = import(&subtle, key).await.ok()?;
+        let promise = subtle
+            .decrypt_with_object_and_u8_array(&params(nonce), &key, ciphertext)
+            .ok()?;
+        let plain = JsFuture::from(promise).await.ok()?;
+        Some(Uint8Array::new(&plain.unchecked_into::<ArrayBuffer>()).to_vec())
+    }
+}
+
+/// AES-256-GCM from the `aes-gcm` crate, for host builds (the unit tests).
+#[cfg(not(target_arch = "wasm32"))]
+mod aead {
+    use aes_gcm::aead::{Aead, KeyInit};
+    use aes_gcm::{Aes256Gcm, Nonce};
+
+    pub async fn seal(
+        key: &[u8; 32],
+        nonce: &[u8; 12],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, String> {
+        Aes256Gcm::new(key.into())
+            .encrypt(Nonce::from_slice(nonce), plaintext)
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn open(key: &[u8; 32], nonce: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
+        if nonce.len() != 12 {
+            return None;
+        }
+        Aes256Gcm::new(key.into())
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .ok()
+    }
 }
 
 /// base64url(SHA-256(verifier)) as PKCE S256 computes it.
@@ -82,22 +168,47 @@ mod tests {
         assert_eq!(unsign(&key, "garbage"), None);
     }
 
+    use futures_executor::block_on;
+
     #[test]
     fn encryption_round_trips_and_detects_changes() {
         let key = derive_key(b"secret", "upstream-token");
-        let sealed = encrypt(&key, "gho_abc");
+        let sealed = block_on(encrypt(&key, "gho_abc")).unwrap();
         assert!(!sealed.contains("gho_abc"));
-        assert_eq!(decrypt(&key, &sealed).as_deref(), Some("gho_abc"));
-        assert_ne!(encrypt(&key, "gho_abc"), sealed, "a fresh nonce each time");
+        assert_eq!(block_on(decrypt(&key, &sealed)).as_deref(), Some("gho_abc"));
+        assert_ne!(
+            block_on(encrypt(&key, "gho_abc")).unwrap(),
+            sealed,
+            "a fresh nonce each time"
+        );
         assert_eq!(
-            decrypt(&derive_key(b"other", "upstream-token"), &sealed),
+            block_on(decrypt(&derive_key(b"other", "upstream-token"), &sealed)),
             None
         );
         let mut bytes = URL_SAFE_NO_PAD.decode(&sealed).unwrap();
         bytes[14] ^= 1;
-        assert_eq!(decrypt(&key, &URL_SAFE_NO_PAD.encode(bytes)), None);
-        assert_eq!(decrypt(&key, "short"), None);
+        assert_eq!(
+            block_on(decrypt(&key, &URL_SAFE_NO_PAD.encode(bytes))),
+            None
+        );
+        assert_eq!(block_on(decrypt(&key, "short")), None);
     }
+
+    /// The sealed format, pinned: nonce ‖ ciphertext ‖ tag, base64url. WebCrypto's
+    /// AES-GCM gives the same bytes for the same key, nonce and text (checked once with
+    /// Node's `crypto.subtle`), so tokens sealed before the switch to WebCrypto still open.
+    #[test]
+    fn the_sealed_format_is_standard_aes_256_gcm() {
+        let key = derive_key(b"secret", "upstream-token");
+        let sealed = block_on(seal_with_nonce(&key, [7; 12], "gho_abc")).unwrap();
+        assert_eq!(sealed, KNOWN_SEALED);
+        assert_eq!(
+            block_on(decrypt(&key, KNOWN_SEALED)).as_deref(),
+            Some("gho_abc")
+        );
+    }
+
+    const KNOWN_SEALED: &str = "BwcHBwcHBwcHBwcHewxIQqmfuK1v9naGH_4BhR6vlSh4eNI";
 
     #[test]
     fn pkce_matches_rfc_7636_appendix_b() {

@@ -6,12 +6,38 @@ use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
-use worker::{
-    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response,
-};
+use worker::wasm_bindgen::JsValue;
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestRedirect, Response};
 
 use super::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use mcp_core::exchange::BoxFuture;
+
+/// A request to send with `fetch` or to a Durable Object, built with `web_sys` directly:
+/// `worker::Request::new_with_init` converts a `worker::RequestInit`, whose Cloudflare `cf`
+/// options alone link about 11 KB into the wasm. Every outgoing request is made here.
+pub fn outgoing(
+    url: &str,
+    method: Method,
+    headers: &Headers,
+    body: Option<JsValue>,
+    redirect: RequestRedirect,
+) -> worker::Result<Request> {
+    let init = worker::web_sys::RequestInit::new();
+    init.set_method(method.as_ref());
+    init.set_headers(headers.as_ref());
+    init.set_redirect(redirect.into());
+    if let Some(body) = &body {
+        init.set_body(body);
+    }
+    worker::web_sys::Request::new_with_str_and_init(url, &init)
+        .map(Request::from)
+        .map_err(|e| {
+            worker::Error::JsError(
+                e.as_string()
+                    .unwrap_or_else(|| "invalid URL or options for Request".to_string()),
+            )
+        })
+}
 
 /// How long one upstream request may take.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
@@ -26,11 +52,14 @@ impl HttpClient for FetchClient {
             for (name, value) in &request.headers {
                 headers.set(name, value).map_err(failed)?;
             }
-            let mut init = RequestInit::new();
-            init.with_method(Method::from(request.method.to_string()))
-                .with_headers(headers)
-                .with_redirect(RequestRedirect::Follow);
-            let outgoing = Request::new_with_init(&request.url, &init).map_err(failed)?;
+            let outgoing = outgoing(
+                &request.url,
+                Method::from(request.method.to_string()),
+                &headers,
+                None,
+                RequestRedirect::Follow,
+            )
+            .map_err(failed)?;
             let controller = AbortController::default();
             let signal = controller.signal();
             let body_limit = request.body_limit;

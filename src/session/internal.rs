@@ -5,7 +5,7 @@
 //! it checks that the caller owns the session. The caller travels with each request, so a
 //! refreshed GitHub credential reaches tools at once instead of being frozen in the object.
 
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Env, Headers, Method, RequestRedirect, Response};
 
 use crate::auth::caller::Caller;
 use crate::observe::Observation;
@@ -85,19 +85,19 @@ pub async fn forward(
     if let Some(version) = protocol_version {
         headers.set("mcp-protocol-version", version)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(if body.is_some() {
+    let method = if body.is_some() {
         Method::Post
     } else {
         Method::Get
-    })
-    .with_headers(headers);
-    if let Some(body) = body {
-        init.with_body(Some(
-            worker::js_sys::Uint8Array::from(body.as_slice()).into(),
-        ));
-    }
-    let request = Request::new_with_init(&format!("https://session{}", op.path()), &init)?;
+    };
+    let body = body.map(|body| worker::js_sys::Uint8Array::from(body.as_slice()).into());
+    let request = crate::github::fetch::outgoing(
+        &format!("https://session{}", op.path()),
+        method,
+        &headers,
+        body,
+        RequestRedirect::Follow,
+    )?;
     let stub = env.durable_object(BINDING)?.get_by_name(session_id)?;
     let response = stub.fetch_with_request(request).await?;
     obs.handed_off();

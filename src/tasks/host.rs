@@ -8,7 +8,7 @@
 //! error>}`. The object checks that the caller owns the task.
 
 use serde_json::{json, Map, Value};
-use worker::{Env, Headers, Method, Request, RequestInit};
+use worker::{Env, Headers, Method, RequestRedirect};
 
 use crate::auth::caller::Caller;
 use crate::session::internal::CALLER_HEADER;
@@ -62,11 +62,13 @@ impl DoTaskHost<'_> {
     async fn fetch(&self, id: &str, op: &str, body: Value) -> worker::Result<Value> {
         let headers = Headers::new();
         headers.set(CALLER_HEADER, &serde_json::to_string(self.caller)?)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post)
-            .with_headers(headers)
-            .with_body(Some(body.to_string().into()));
-        let request = Request::new_with_init(&format!("https://task/{op}"), &init)?;
+        let request = crate::github::fetch::outgoing(
+            &format!("https://task/{op}"),
+            Method::Post,
+            &headers,
+            Some(body.to_string().into()),
+            RequestRedirect::Follow,
+        )?;
         let stub = self.env.durable_object(BINDING)?.get_by_name(id)?;
         let mut response = stub.fetch_with_request(request).await?;
         Ok(serde_json::from_str(&response.text().await?)?)

@@ -17,9 +17,7 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde_json::Value;
 use url::{Host, Url};
-use worker::{
-    AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-};
+use worker::{AbortController, Delay, Fetch, Headers, Method, RequestRedirect};
 
 use super::client::{
     validate_redirect_uri, AuthMethod, ClientRecord, MAX_CLIENT_NAME, MAX_REDIRECT_URIS,
@@ -180,11 +178,14 @@ async fn fetch(url: &Url) -> Result<Value, String> {
     headers
         .set("accept", "application/json")
         .map_err(|e| e.to_string())?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get)
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
-    let request = Request::new_with_init(url.as_str(), &init).map_err(|e| e.to_string())?;
+    let request = crate::github::fetch::outgoing(
+        url.as_str(),
+        Method::Get,
+        &headers,
+        None,
+        RequestRedirect::Manual,
+    )
+    .map_err(|e| e.to_string())?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let send = Box::pin(async move {

@@ -9,7 +9,7 @@ use oauth2::{
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
 };
 use serde::Deserialize;
-use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+use worker::{Fetch, Headers, Method, Request, RequestRedirect, Response};
 
 use super::grant_protocol::{self, GrantAnswer, GrantInfo, GrantRequest, CODE_PREFIX};
 use super::pages::{self, Cookie};
@@ -163,7 +163,7 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             github_user_id: user.id,
             github_login: user.login,
             scope: pending.scope.clone(),
-            github_token: crypto::encrypt(&oauth.keys.upstream, &github_token),
+            github_token: crypto::encrypt(&oauth.keys.upstream, &github_token).await?,
             created_at: oauth.now,
         },
         code_hash: crypto::sha256_hex(&code),
@@ -226,16 +226,15 @@ async fn http_client(request: oauth2::HttpRequest) -> Result<oauth2::HttpRespons
     for (name, value) in request.headers() {
         headers.set(name.as_str(), value.to_str().unwrap_or_default())?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(request.method().to_string()))
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
-    if !request.body().is_empty() {
-        init.with_body(Some(
-            worker::js_sys::Uint8Array::from(request.body().as_slice()).into(),
-        ));
-    }
-    let outgoing = Request::new_with_init(&request.uri().to_string(), &init)?;
+    let body = (!request.body().is_empty())
+        .then(|| worker::js_sys::Uint8Array::from(request.body().as_slice()).into());
+    let outgoing = crate::github::fetch::outgoing(
+        &request.uri().to_string(),
+        Method::from(request.method().to_string()),
+        &headers,
+        body,
+        RequestRedirect::Manual,
+    )?;
     let mut response = Fetch::Request(outgoing).send().await?;
     let mut builder = oauth2::http::Response::builder().status(response.status_code());
     for (name, value) in response.headers().entries() {

@@ -11,7 +11,7 @@
 //! redeemed once and a rotation happens once, however many requests race.
 
 use serde::{Deserialize, Serialize};
-use worker::{Env, Method, Request, RequestInit};
+use worker::{Env, Headers, Method, RequestRedirect};
 
 use super::OAuthError;
 use crate::auth::crypto;
@@ -177,10 +177,13 @@ pub async fn call(
 }
 
 async fn send(env: &Env, grant_id: &str, request: &GrantRequest) -> worker::Result<GrantAnswer> {
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_body(Some(serde_json::to_string(request)?.into()));
-    let outgoing = Request::new_with_init("https://grant/", &init)?;
+    let outgoing = crate::github::fetch::outgoing(
+        "https://grant/",
+        Method::Post,
+        &Headers::new(),
+        Some(serde_json::to_string(request)?.into()),
+        RequestRedirect::Follow,
+    )?;
     let stub = env.durable_object(BINDING)?.get_by_name(grant_id)?;
     let mut response = stub.fetch_with_request(outgoing).await?;
     if response.status_code() != 200 {

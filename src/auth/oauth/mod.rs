@@ -228,7 +228,9 @@ pub async fn route(
     if !is_oauth_path {
         return None;
     }
-    Some(serve(req, env, config, origin, path).await)
+    // Boxed: the request handler's own future then holds a pointer, not every endpoint's
+    // state machine.
+    Some(Box::pin(serve(req, env, config, origin, path)).await)
 }
 
 async fn serve(
@@ -295,12 +297,13 @@ async fn serve(
         }
     };
     let response = match (path, method) {
-        ("/register", Method::Post) => register(&oauth, req).await,
-        ("/authorize", Method::Get) => authorize::get(&oauth, &req).await,
-        ("/authorize", Method::Post) => authorize::post(&oauth, req).await,
-        ("/callback", Method::Get) => github_login::callback(&oauth, &req).await,
-        ("/token", Method::Post) => token::token(&oauth, req).await,
-        ("/revoke", Method::Post) => token::revoke(&oauth, req).await,
+        // Each endpoint's future boxed: one state machine per endpoint, not one holding all.
+        ("/register", Method::Post) => Box::pin(register(&oauth, req)).await,
+        ("/authorize", Method::Get) => Box::pin(authorize::get(&oauth, &req)).await,
+        ("/authorize", Method::Post) => Box::pin(authorize::post(&oauth, req)).await,
+        ("/callback", Method::Get) => Box::pin(github_login::callback(&oauth, &req)).await,
+        ("/token", Method::Post) => Box::pin(token::token(&oauth, req)).await,
+        ("/revoke", Method::Post) => Box::pin(token::revoke(&oauth, req)).await,
         (path, _) => OAuthError::new(
             405,
             "invalid_request",
@@ -422,7 +425,8 @@ pub async fn authenticate(
     let github_token = crypto::decrypt(
         &crypto::derive_key(key.expose().as_bytes(), "upstream-token"),
         &record.github_token,
-    );
+    )
+    .await;
     Ok(Caller {
         auth_mode: AuthMode::Oauth,
         subject: format!("github:{}", record.github_user_id),

@@ -69,7 +69,9 @@ impl Store {
         }
     }
 
-    /// Stores JSON text (never a JS object: KV would keep `{}` for a Rust map).
+    /// Stores JSON text (never a JS object: KV would keep `{}` for a Rust map), as its UTF-8
+    /// bytes: `KvStore::put` of a `String` converts it through `serde_wasm_bindgen` and can
+    /// format a number, which alone links 14 KB of `f64` formatting into the wasm.
     pub async fn put<T: Serialize>(
         &self,
         key: &str,
@@ -77,7 +79,7 @@ impl Store {
         ttl_seconds: u64,
     ) -> worker::Result<()> {
         self.kv
-            .put(key, serde_json::to_string(value)?)?
+            .put_bytes(key, serde_json::to_string(value)?.as_bytes())?
             .expiration_ttl(ttl_seconds.max(60))
             .execute()
             .await?;

@@ -293,7 +293,7 @@ async fn refresh(
         refresh_hash: crypto::sha256_hex(presented),
         client_id: request.client.client_id.clone(),
         issue: minted.issue(),
-        sealed_answer: crypto::encrypt(&retry_key, &serde_json::to_string(&pair)?),
+        sealed_answer: crypto::encrypt(&retry_key, &serde_json::to_string(&pair)?).await?,
         allowed: oauth.config.allowed_github_ids(),
     };
     match grant_protocol::call(&oauth.env, grant_id, &rotate).await {
@@ -308,6 +308,7 @@ async fn refresh(
             sealed_answer,
         }) => {
             let given = crypto::decrypt(&retry_key, &sealed_answer)
+                .await
                 .and_then(|json| serde_json::from_str::<Pair>(&json).ok())
                 .filter(|pair| crypto::sha256_hex(&pair.access_token) == access_hash);
             let Some(given) = given else {
