@@ -206,7 +206,7 @@ export async function startDev(dir, { cwd, vars = {}, readyTimeoutMs = 90_000 })
     }
     await sleep(100);
   }
-  return { url, port, child, logFile, persistDir, readyMs: now() - t0 };
+  return { url, port, inspectorPort, child, logFile, persistDir, readyMs: now() - t0 };
 }
 
 /** Prints the report, writes the JSON when asked, and removes the temp dir unless kept. */
