@@ -28,7 +28,8 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use serde_json::json;
-use worker::{event, Context, Env, Headers, Method, Request, Response};
+use worker::wasm_bindgen::JsValue;
+use worker::{event, js_sys, web_sys, Context, Env, Headers, Method, Request, Response};
 
 use auth::caller::AuthMode;
 use config::Config;
@@ -41,7 +42,8 @@ use transport::mcp_path::{self, McpPath};
 use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let req = without_cf(raw);
     let obs = Observation::start(&env, &req);
     let origin = req.headers().get("origin").ok().flatten();
     let response = match route(req, &env, &obs).await {
@@ -64,6 +66,27 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     drop(obs);
     observe::flush::schedule(&env, |deferred| ctx.wait_until(deferred));
     Ok(response)
+}
+
+/// The request as worker-rs wraps it, without reading `request.cf`.
+///
+/// worker-rs reads `cf` eagerly when it wraps a request, and the runtime builds that object
+/// (from its JSON) on the first read: the largest single cost of the Worker-only path in
+/// `scripts/bench --profile`. Nothing here uses `cf`, so an own `cf` property set to
+/// `undefined` hides the runtime's getter first. Should the runtime refuse the property, the
+/// request is wrapped as before.
+fn without_cf(raw: web_sys::Request) -> Request {
+    thread_local! {
+        static UNDEFINED_VALUE: js_sys::Object = {
+            let descriptor = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&descriptor, &"value".into(), &JsValue::UNDEFINED);
+            descriptor
+        };
+    }
+    UNDEFINED_VALUE.with(|descriptor| {
+        let _ = js_sys::Reflect::define_property(raw.as_ref(), &"cf".into(), descriptor);
+    });
+    Request::from(raw)
 }
 
 /// Milliseconds since the epoch, by the Workers clock.
