@@ -18,6 +18,7 @@
 //
 // Options: --rounds R (6)  --calls N (300)  --warmup W (30)  --log-level L (info: the
 //          deployment's default; our server writes a log line per request)
+//          --phases floor,modern,legacy,auth (all)  --token-cache-seconds S (our default: unset)
 //          --skip-auth --skip-cold --skip-bundle --skip-latency  --json PATH  --keep-logs
 //          --ready-timeout S (120)  --phase-timeout S (120)
 import crypto from 'node:crypto';
@@ -54,6 +55,8 @@ try {
       calls: { type: 'string', default: '300' },
       warmup: { type: 'string', default: '30' },
       'log-level': { type: 'string', default: 'info' },
+      phases: { type: 'string', default: 'floor,modern,legacy,auth' },
+      'token-cache-seconds': { type: 'string' },
       'skip-auth': { type: 'boolean', default: false },
       'skip-cold': { type: 'boolean', default: false },
       'skip-bundle': { type: 'boolean', default: false },
@@ -83,6 +86,16 @@ const CALLS = int('calls', 10, 100_000);
 const WARMUP = int('warmup', 0, 10_000);
 const READY_TIMEOUT_MS = int('ready-timeout', 1, 600) * 1000;
 const PHASE_TIMEOUT_MS = int('phase-timeout', 1, 3600) * 1000;
+const PHASES = new Set(opts.phases.split(',').map((p) => p.trim()).filter(Boolean));
+if (opts['skip-auth']) PHASES.delete('auth');
+if (![...PHASES].every((p) => ['floor', 'modern', 'legacy', 'auth'].includes(p)) || !PHASES.size) {
+  console.error(`bench: --phases takes a comma-separated subset of floor,modern,legacy,auth (got ${opts.phases})`);
+  process.exit(2);
+}
+if (opts['token-cache-seconds'] !== undefined && !/^\d+$/.test(opts['token-cache-seconds'])) {
+  console.error('bench: --token-cache-seconds must be a whole number (0 turns the cache off)');
+  process.exit(2);
+}
 if (!['debug', 'info', 'warn', 'error'].includes(opts['log-level'])) {
   console.error(`bench: --log-level must be debug, info, warn or error (got ${opts['log-level']})`);
   process.exit(2);
@@ -339,8 +352,9 @@ function report(result) {
   const e = result.environment;
   L.push('# github-mcp-worker ÷ agents `createMcpHandler`');
   L.push('');
-  L.push(`${e.date} · commit ${e.commit}${e.dirty ? ' + uncommitted changes' : ''} · ${e.cpus}× ${e.cpu} · load average ${e.loadavg} at the start · Node ${e.node} · wrangler ${e.wrangler} dev on 127.0.0.1 · our LOG_LEVEL=${opts['log-level']}`);
-  L.push(`${ROUNDS} rounds, each: ${WARMUP} warm-up + ${CALLS} sequential calls per server and phase, the order of the servers alternating by round. p50 in ms; CPU = workerd CPU seconds (utime + stime from /proc, every workerd under that wrangler dev) per 1000 calls. Ratios = median over rounds of ours ÷ anchor in the same round.`);
+  const cache = opts['token-cache-seconds'] === undefined ? '' : ` · TOKEN_CACHE_SECONDS=${opts['token-cache-seconds']}`;
+  L.push(`${e.date} · commit ${e.commit}${e.dirty ? ' + uncommitted changes' : ''} · ${e.cpus}× ${e.cpu} · load average ${e.loadavg} at the start · Node ${e.node} · wrangler ${e.wrangler} dev on 127.0.0.1 · our LOG_LEVEL=${opts['log-level']}${cache}`);
+  L.push(`${WARMUP * 10} warm-up calls per server and phase first; then ${ROUNDS} rounds, each: ${WARMUP} warm-up + ${CALLS} sequential calls per server and phase, the order of the servers alternating by round. p50 in ms; CPU = workerd CPU seconds (utime + stime from /proc, every workerd under that wrangler dev) per 1000 calls. Ratios = median over rounds of ours ÷ anchor in the same round.`);
   L.push('');
   const rows = [];
   const mark = (ratio, target) => (ratio === null ? '—' : ratio <= target ? 'reached' : 'missed');
@@ -424,15 +438,16 @@ async function main() {
       servers.push(theirs);
       let bearer;
       let oauth;
-      if (!opts['skip-auth']) {
+      if (PHASES.has('auth')) {
         log('starting wrangler dev: ours with AUTH_MODE=bearer and AUTH_MODE=oauth');
-        bearer = await startServer('ours-bearer', { cwd: REPO_ROOT, vars: ourVars('bearer', gh), workDir });
+        const cache = opts['token-cache-seconds'] === undefined ? {} : { TOKEN_CACHE_SECONDS: opts['token-cache-seconds'] };
+        bearer = await startServer('ours-bearer', { cwd: REPO_ROOT, vars: ourVars('bearer', gh, cache), workDir });
         servers.push(bearer);
         bearer.token = await bearerToken(bearer.persistDir);
         const { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } = await import(path.join(REPO_ROOT, 'tests', 'fake-github', 'oauth.mjs'));
         oauth = await startServer('ours-oauth', {
           cwd: REPO_ROOT,
-          vars: ourVars('oauth', gh, { GITHUB_CLIENT_ID: FAKE_CLIENT_ID, GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex') }),
+          vars: ourVars('oauth', gh, { GITHUB_CLIENT_ID: FAKE_CLIENT_ID, GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'), ...cache }),
           workDir,
         });
         servers.push(oauth);
@@ -463,8 +478,14 @@ async function main() {
         ['floor', [['floorOurs', ours], ['floorTheirs', theirs]]],
         ['modern', [['modernOurs', ours], ['modernTheirs', theirs]]],
         ['legacy', [['legacyOurs', ours], ['legacyTheirs', theirs]]],
-      ];
-      if (bearer) plan.push(['auth', [['authNone', ours, fns.modernOurs], ['bearer', bearer], ['oauth', oauth]]]);
+        ['auth', [['authNone', ours, fns.modernOurs], ['bearer', bearer], ['oauth', oauth]]],
+      ].filter(([name]) => PHASES.has(name));
+      // Every server's isolate equally warm before the first round: V8 tiers hot wasm and JS up
+      // only after many calls, and our `none` server also serves the other phases.
+      log(`warm-up: ${WARMUP * 10} calls per server and phase`);
+      for (const [, members] of plan) {
+        for (const [key, , fn] of members) for (let i = 0; i < WARMUP * 10 && !isInterrupted(); i++) await (fn ?? fns[key])();
+      }
       result.rounds = [];
       for (let round = 0; round < ROUNDS && !isInterrupted(); round++) {
         const r = {};
@@ -475,14 +496,15 @@ async function main() {
           }
         }
         result.rounds.push(r);
-        log(`round ${round + 1}/${ROUNDS}: floor ${f2(r.floorOurs.p50)}/${f2(r.floorTheirs.p50)} ms, 2026-07-28 ${f2(r.modernOurs.p50)}/${f2(r.modernTheirs.p50)} ms, legacy ${f2(r.legacyOurs.p50)}/${f2(r.legacyTheirs.p50)} ms${r.bearer ? `, none/bearer/oauth ${f2(r.authNone.p50)}/${f2(r.bearer.p50)}/${f2(r.oauth.p50)} ms` : ''}`);
+        const pair = (label, a, b) => (r[a] ? `${label} ${f2(r[a].p50)}/${f2(r[b].p50)} ms` : null);
+        const parts = [pair('floor', 'floorOurs', 'floorTheirs'), pair('2026-07-28', 'modernOurs', 'modernTheirs'), pair('legacy', 'legacyOurs', 'legacyTheirs'), r.bearer ? `none/bearer/oauth ${f2(r.authNone.p50)}/${f2(r.bearer.p50)}/${f2(r.oauth.p50)} ms` : null];
+        log(`round ${round + 1}/${ROUNDS}: ${parts.filter(Boolean).join(', ')}`);
       }
       await legacy.close();
-      result.comparison = {
-        floor: paired(result.rounds, 'floorOurs', 'floorTheirs'),
-        modern: paired(result.rounds, 'modernOurs', 'modernTheirs'),
-        legacy: paired(result.rounds, 'legacyOurs', 'legacyTheirs'),
-      };
+      result.comparison = {};
+      if (PHASES.has('floor')) result.comparison.floor = paired(result.rounds, 'floorOurs', 'floorTheirs');
+      if (PHASES.has('modern')) result.comparison.modern = paired(result.rounds, 'modernOurs', 'modernTheirs');
+      if (PHASES.has('legacy')) result.comparison.legacy = paired(result.rounds, 'legacyOurs', 'legacyTheirs');
       if (bearer) {
         result.comparison.bearer = paired(result.rounds, 'bearer', 'authNone');
         result.comparison.oauth = paired(result.rounds, 'oauth', 'authNone');
