@@ -108,6 +108,7 @@ async function main() {
   const cwd = theirs ? path.join(REPO_ROOT, 'bench', 'agents-worker') : REPO_ROOT;
   const dev = await startDev(path.join(workDir, opts.server), { cwd, vars: theirs ? {} : vars, readyTimeoutMs: 120_000 });
   let cdp;
+  let done;
   try {
     const client = await modernClient(dev.url);
     const call = opts.route === 'healthz'
@@ -144,12 +145,14 @@ async function main() {
     for (const [k, v, caller] of rows.slice(0, TOP)) {
       L.push(`| ${v.toFixed(1)} | ${((v / CALLS) * 1000).toFixed(1)} | ${/^\((idle|program|garbage collector)\)/.test(k) ? '—' : `${((v / (total - idle)) * 100).toFixed(1)}%`} | ${cell(k)} | ${caller ? cell(caller) : ''} |`);
     }
-    finish({ text: L.join('\n'), result: { route: opts.route, calls: CALLS, wallMs, totalMs: total, idleMs: idle, rows }, json: opts.json, keepLogs: opts['keep-logs'], workDir });
+    done = { text: L.join('\n'), result: { route: opts.route, calls: CALLS, wallMs, totalMs: total, idleMs: idle, rows } };
   } finally {
     cdp?.close();
     await stopGroup(dev.child);
     await stopGroup(gh.child);
   }
+  // Only after wrangler has exited: it writes its logs into workDir until then.
+  finish({ ...done, json: opts.json, keepLogs: opts['keep-logs'], workDir });
 }
 
 runMain(main);
