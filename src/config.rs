@@ -71,6 +71,10 @@ pub struct Config {
     pub lockdown_trusted_bots: Vec<String>,
     /// `TASK_TTL_SECONDS`: how long a 2026-07-28 task lives from its creation (ms).
     pub task_ttl_ms: u64,
+    /// `TOKEN_CACHE_SECONDS`: how long a verified access token is kept in the isolate (ms;
+    /// 0 turns the cache off). At most 60 s, KV's own propagation delay: the revocation
+    /// delay (`docs/security.md`).
+    pub token_cache_ms: u64,
 }
 
 impl Config {
@@ -138,6 +142,20 @@ impl Config {
                             "TASK_TTL_SECONDS is '{v}', but it must be a whole number of seconds from {} to {}",
                             task::MIN_TTL_MS / 1000,
                             task::MAX_TTL_MS / 1000
+                        )
+                    })?,
+            },
+            token_cache_ms: match get("TOKEN_CACHE_SECONDS") {
+                None => crate::auth::token_cache::DEFAULT_TTL_MS,
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .map(|s| s.saturating_mul(1000))
+                    .filter(|ms| *ms <= crate::auth::token_cache::MAX_TTL_MS)
+                    .ok_or_else(|| {
+                        format!(
+                            "TOKEN_CACHE_SECONDS is '{v}', but it must be a whole number of seconds from 0 (no cache) to {}",
+                            crate::auth::token_cache::MAX_TTL_MS / 1000
                         )
                     })?,
             },
@@ -422,6 +440,30 @@ mod tests {
             assert!(
                 error.contains("TASK_TTL_SECONDS") && error.contains("5 to 86400"),
                 "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_token_cache_lasts_at_most_a_minute() {
+        assert_eq!(config(&[]).unwrap().token_cache_ms, 30_000);
+        assert_eq!(
+            config(&[("TOKEN_CACHE_SECONDS", "0")])
+                .unwrap()
+                .token_cache_ms,
+            0
+        );
+        assert_eq!(
+            config(&[("TOKEN_CACHE_SECONDS", "60")])
+                .unwrap()
+                .token_cache_ms,
+            60_000
+        );
+        for bad in ["61", "-1", "1.5", "forever", "99999999999999999999"] {
+            let err = config(&[("TOKEN_CACHE_SECONDS", bad)]).unwrap_err();
+            assert!(
+                err.contains("TOKEN_CACHE_SECONDS") && err.contains("60"),
+                "{err}"
             );
         }
     }

@@ -25,8 +25,12 @@ pub use observe::flush::McpMetrics;
 pub use session::durable::McpSession;
 pub use tasks::durable::McpTask;
 
+use std::cell::OnceCell;
+use std::rc::Rc;
+
 use serde_json::json;
-use worker::{event, Context, Env, Headers, Method, Request, Response};
+use worker::wasm_bindgen::JsValue;
+use worker::{event, js_sys, web_sys, Context, Env, Headers, Method, Request, Response};
 
 use auth::caller::AuthMode;
 use config::Config;
@@ -39,7 +43,8 @@ use transport::mcp_path::{self, McpPath};
 use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let req = without_cf(raw);
     let obs = Observation::start(&env, &req);
     let origin = req.headers().get("origin").ok().flatten();
     let response = match route(req, &env, &obs).await {
@@ -64,9 +69,42 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     Ok(response)
 }
 
+/// The request as worker-rs wraps it, without reading `request.cf`.
+///
+/// worker-rs reads `cf` eagerly when it wraps a request, and the runtime builds that object
+/// (from its JSON) on the first read: the largest single cost of the Worker-only path in
+/// `scripts/bench --profile`. Nothing here uses `cf`, so an own `cf` property set to
+/// `undefined` hides the runtime's getter first. Should the runtime refuse the property, the
+/// request is wrapped as before.
+fn without_cf(raw: web_sys::Request) -> Request {
+    thread_local! {
+        static UNDEFINED_VALUE: js_sys::Object = {
+            let descriptor = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&descriptor, &"value".into(), &JsValue::UNDEFINED);
+            descriptor
+        };
+    }
+    UNDEFINED_VALUE.with(|descriptor| {
+        let _ = js_sys::Reflect::define_property(raw.as_ref(), &"cf".into(), descriptor);
+    });
+    Request::from(raw)
+}
+
 /// Milliseconds since the epoch, by the Workers clock.
 pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
+}
+
+/// The deployment's configuration, parsed once per isolate: variables and secrets are
+/// fixed for an isolate's life (a new deployment or secret starts new isolates).
+pub fn config(env: &Env) -> Rc<Result<Config, String>> {
+    thread_local! {
+        static CONFIG: OnceCell<Rc<Result<Config, String>>> = const { OnceCell::new() };
+    }
+    CONFIG.with(|cell| {
+        cell.get_or_init(|| Rc::new(Config::from_lookup(|name| env_value(env, name))))
+            .clone()
+    })
 }
 
 /// A variable or secret of the Worker's environment.
@@ -78,13 +116,13 @@ pub fn env_value(env: &Env, name: &str) -> Option<String> {
 }
 
 async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Response> {
-    let config = Config::from_lookup(|name| env_value(env, name));
+    let config = config(env);
     let url = req.url()?;
     let own_origin = url.origin().ascii_serialization();
     let origin = req.headers().get("origin")?;
     let method = req.method();
     if let Some(origin) = &origin {
-        let (listed, tokens_required) = match &config {
+        let (listed, tokens_required) = match config.as_ref() {
             Ok(c) => (c.allowed_origins.as_slice(), c.auth_mode != AuthMode::None),
             Err(_) => (&[][..], false),
         };
@@ -116,12 +154,12 @@ async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Res
 async fn endpoint(
     req: Request,
     env: &Env,
-    config: Result<Config, String>,
+    config: Rc<Result<Config, String>>,
     origin: String,
     obs: &Observation,
 ) -> worker::Result<Response> {
     let path = req.path();
-    let config = match config {
+    let config = match config.as_ref() {
         Ok(config) => config,
         Err(problem) => {
             return http::json(
@@ -157,7 +195,7 @@ async fn endpoint(
             } else {
                 Transport::StreamableHttp
             });
-            let caller = match auth::authenticate(&req, env, &config, &origin, &path).await {
+            let caller = match auth::authenticate(&req, env, config, &origin, &path).await {
                 Ok(caller) => caller,
                 Err(failure) => {
                     obs.set_auth_failure(failure.error);
@@ -168,24 +206,24 @@ async fn endpoint(
             let Some(mcp) = mcp_path::parse(&path) else {
                 return not_found(&path);
             };
-            let connection = match connection(&req, &config, &mcp)? {
+            let connection = match connection(&req, config, &mcp)? {
                 Ok(connection) => connection,
                 Err(response) => return Ok(response),
             };
             match mcp.endpoint {
                 mcp_path::Endpoint::Mcp => {
-                    transport::streamable::handle(req, env, &config, caller, connection, obs).await
+                    transport::streamable::handle(req, env, config, caller, connection, obs).await
                 }
                 mcp_path::Endpoint::Sse => {
                     transport::legacy_sse::open(req, env, caller, connection, obs).await
                 }
                 mcp_path::Endpoint::SseMessage => {
-                    transport::legacy_sse::message(req, env, &config, caller, connection, obs).await
+                    transport::legacy_sse::message(req, env, config, caller, connection, obs).await
                 }
             }
         }
         _ if config.auth_mode == AuthMode::Oauth => {
-            match auth::oauth::route(req, env, &config, origin, &path).await {
+            match auth::oauth::route(req, env, config, origin, &path).await {
                 Some(response) => response,
                 None => not_found(&path),
             }

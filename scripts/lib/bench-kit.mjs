@@ -1,10 +1,11 @@
 // Shared by scripts/lib/bench.mjs and scripts/lib/load.mjs: the processes a benchmark starts
 // (a fake GitHub, `wrangler dev` on 127.0.0.1), bounded and killed as a group on exit, and raw
 // MCP clients (fetch, no SDK) for Streamable HTTP in both eras and for HTTP+SSE.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -91,9 +92,9 @@ export const tail = (file, n = 40) => {
   }
 };
 
-export function run(cmd, args, { env = {}, timeoutMs = 180_000 } = {}) {
+export function run(cmd, args, { env = {}, timeoutMs = 180_000, cwd = REPO_ROOT } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawnGroup(cmd, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGroup(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -149,12 +150,24 @@ export async function startFakeGitHub(workDir) {
 }
 
 /** `wrangler dev` in AUTH_MODE=none against the fake GitHub, plus `vars`; waits for GET /healthz. */
-export async function startWorker(workDir, githubUrl, { vars = {}, readyTimeoutMs = 90_000 } = {}) {
+export function startWorker(workDir, githubUrl, { vars = {}, readyTimeoutMs = 90_000 } = {}) {
+  return startDev(workDir, {
+    cwd: REPO_ROOT,
+    readyTimeoutMs,
+    vars: { AUTH_MODE: 'none', MCP_TOOLSETS: 'github', GITHUB_API_URL: githubUrl, GITHUB_WEB_URL: githubUrl, ...vars },
+  });
+}
+
+/**
+ * `wrangler dev` of the Worker configured in `cwd`, on 127.0.0.1, with `vars`, its state and log
+ * in `dir`; waits for GET /healthz = 200. → {url, port, child, logFile, persistDir, readyMs}
+ */
+export async function startDev(dir, { cwd, vars = {}, readyTimeoutMs = 90_000 }) {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const persistDir = path.join(workDir, 'persist');
+  const persistDir = path.join(dir, 'persist');
   fs.mkdirSync(persistDir, { recursive: true });
-  const logFile = path.join(workDir, 'wrangler-dev.log');
+  const logFile = path.join(dir, 'wrangler-dev.log');
   const args = [
     WRANGLER, 'dev',
     '--ip', '127.0.0.1',
@@ -162,17 +175,13 @@ export async function startWorker(workDir, githubUrl, { vars = {}, readyTimeoutM
     '--inspector-port', String(inspectorPort),
     '--persist-to', persistDir,
     '--show-interactive-dev-session', 'false',
-    '--var', 'AUTH_MODE:none',
-    '--var', 'MCP_TOOLSETS:github',
-    '--var', `GITHUB_API_URL:${githubUrl}`,
-    '--var', `GITHUB_WEB_URL:${githubUrl}`,
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
   const out = fs.openSync(logFile, 'a');
   const child = spawnGroup(process.execPath, args, {
-    cwd: REPO_ROOT,
+    cwd,
     stdio: ['ignore', out, out],
-    env: { ...process.env, ...WRANGLER_ENV, WRANGLER_LOG_PATH: path.join(workDir, 'wrangler-debug') },
+    env: { ...process.env, ...WRANGLER_ENV, WRANGLER_LOG_PATH: path.join(dir, 'wrangler-debug') },
   });
   fs.closeSync(out);
   const url = `http://127.0.0.1:${port}`;
@@ -197,7 +206,48 @@ export async function startWorker(workDir, githubUrl, { vars = {}, readyTimeoutM
     }
     await sleep(100);
   }
-  return { url, port, child, logFile, persistDir, readyMs: now() - t0 };
+  return { url, port, inspectorPort, child, logFile, persistDir, readyMs: now() - t0 };
+}
+
+/** Prints the report, writes the JSON when asked, and removes the temp dir unless kept. */
+export function finish({ text, result, json, keepLogs, workDir, replacer = null }) {
+  console.log(text);
+  if (json) {
+    fs.mkdirSync(path.dirname(path.resolve(json)), { recursive: true });
+    fs.writeFileSync(json, JSON.stringify(result, replacer, 2) + '\n');
+    log(`JSON written to ${json}`);
+  }
+  if (keepLogs) log(`logs in ${workDir}`);
+  else fs.rmSync(workDir, { recursive: true, force: true });
+}
+
+/** Runs a benchmark's main(); a failure exits 1 with its stack. */
+export function runMain(main) {
+  main().catch((e) => {
+    console.error(`bench: FAILED: ${e.stack ?? e.message}`);
+    process.exit(1);
+  });
+}
+
+/** The machine, the commit and the tools, for a report's heading. */
+export function environment() {
+  const git = (args) => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+  let wranglerVersion = null;
+  try {
+    wranglerVersion = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version;
+  } catch {}
+  return {
+    date: new Date().toISOString(),
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    // build inputs that differ from the commit (tracked or not): then build/ is not that commit
+    dirty: git(['status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock', 'wrangler.toml']).length > 0,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cpus: os.cpus().length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    node: process.version,
+    wrangler: wranglerVersion,
+  };
 }
 
 // ------------------------------------------------------------------ MCP clients (raw fetch)

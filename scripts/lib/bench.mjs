@@ -11,7 +11,6 @@
 // Options: --calls N (500)  --warmup N (50)  --concurrency C (8)  --json PATH
 //          --phase-timeout S (300; a phase stops early, marked truncated, when it runs longer)
 //          --ready-timeout S (90)  --skip-bundle  --skip-latency  --keep-logs
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,7 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import {
   REPO_ROOT, WRANGLER, REQUEST_TIMEOUT_MS, WRANGLER_ENV, log, now, tail, run, onInterrupt, isInterrupted,
-  stopGroup, startFakeGitHub, startWorker, legacyClient, modernClient, sseClient,
+  stopGroup, startFakeGitHub, startWorker, legacyClient, modernClient, sseClient, environment, finish, runMain,
 } from './bench-kit.mjs';
 
 const README_ARGS = { repositoryUrl: 'octocat/Hello-World' };
@@ -204,25 +203,6 @@ const f2 = (v) => (v === null || v === undefined ? '—' : v.toFixed(2));
 const bytes = (v) => v.toLocaleString('en-US').replace(/,/g, ' ');
 const kib = (v) => `${(v / 1024).toFixed(1)} KiB`;
 
-function environment() {
-  const git = (args) => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  let wranglerVersion = null;
-  try {
-    wranglerVersion = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version;
-  } catch {}
-  return {
-    date: new Date().toISOString(),
-    commit: git(['rev-parse', '--short', 'HEAD']),
-    // build inputs that differ from the commit (tracked or not): then build/ is not that commit
-    dirty: git(['status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock', 'wrangler.toml']).length > 0,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cpus: os.cpus().length,
-    memGiB: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    wrangler: wranglerVersion,
-  };
-}
-
 function report(result) {
   const L = [];
   const e = result.environment;
@@ -353,17 +333,7 @@ async function main() {
     process.exit(1);
   }
   result.comparison = compare(result);
-  console.log(report(result));
-  if (opts.json) {
-    fs.mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });
-    fs.writeFileSync(opts.json, JSON.stringify(result, null, 2) + '\n');
-    log(`JSON written to ${opts.json}`);
-  }
-  if (opts['keep-logs']) log(`logs in ${workDir}`);
-  else fs.rmSync(workDir, { recursive: true, force: true });
+  finish({ text: report(result), result, json: opts.json, keepLogs: opts['keep-logs'], workDir });
 }
 
-main().catch((e) => {
-  console.error(`bench: FAILED: ${e.stack ?? e.message}`);
-  process.exit(1);
-});
+runMain(main);

@@ -4,6 +4,9 @@
 //! - `none`: everyone is the local developer, but only on a loopback Host.
 //! - `oauth`: our own OAuth access tokens, issued after sign-in with GitHub (`oauth`).
 //!
+//! A verified `bearer` or `oauth` token is kept in the isolate for a short time
+//! ([`token_cache`], `TOKEN_CACHE_SECONDS`), so a run of calls with it pays one KV read.
+//!
 //! A failure is an HTTP response ready to send: 401 with `WWW-Authenticate` and an OAuth
 //! error body, or 403 for a non-loopback Host in `none` mode.
 
@@ -11,6 +14,7 @@ pub mod bearer;
 pub mod caller;
 pub mod crypto;
 pub mod oauth;
+pub mod token_cache;
 
 use serde_json::json;
 use worker::{Env, Request, Response};
@@ -18,6 +22,7 @@ use worker::{Env, Request, Response};
 use crate::config::Config;
 use crate::transport::{http, origin};
 use caller::{AuthMode, Caller};
+use token_cache::TokenHash;
 
 /// The KV namespace binding that holds tokens, OAuth clients and grants.
 pub const KV_BINDING: &str = "KV";
@@ -30,11 +35,56 @@ pub async fn authenticate(
     origin: &str,
     path: &str,
 ) -> Result<Caller, AuthFailure> {
-    match config.auth_mode {
-        AuthMode::None => authenticate_local(req, config),
-        AuthMode::Bearer => authenticate_bearer(req, env, config).await,
-        AuthMode::Oauth => oauth::authenticate(req, env, config, origin, path).await,
+    if config.auth_mode == AuthMode::None {
+        return authenticate_local(req, config);
     }
+    let hash = (config.token_cache_ms > 0)
+        .then(|| presented_token(req).map(|token| TokenHash::of(&token)))
+        .flatten();
+    if let Some(hash) = &hash {
+        if let Some(caller) = token_cache::lookup(hash, origin, crate::now_ms()) {
+            return Ok(caller);
+        }
+    }
+    let (caller, token_expires_ms) = match config.auth_mode {
+        AuthMode::Bearer => (authenticate_bearer(req, env, config).await?, None),
+        _ => {
+            let caller = oauth::authenticate(req, env, config, origin, path).await?;
+            let Some(hash) = &hash else {
+                return Ok(caller);
+            };
+            // The token's own expiry bounds the entry. It is a second read, once per
+            // token and cache lifetime; a record gone meanwhile (revoked) is not kept.
+            match access_expiry(env, hash).await {
+                Some(expires_ms) => (caller, Some(expires_ms)),
+                None => return Ok(caller),
+            }
+        }
+    };
+    if let Some(hash) = hash {
+        token_cache::remember(
+            hash,
+            caller.clone(),
+            origin,
+            config.token_cache_ms,
+            token_expires_ms,
+            crate::now_ms(),
+        );
+    }
+    Ok(caller)
+}
+
+/// The token of an `Authorization: Bearer` header, if it has one that could be a token.
+fn presented_token(req: &Request) -> Option<String> {
+    let header = req.headers().get("authorization").ok().flatten()?;
+    bearer::parse_authorization(&header).map(str::to_string)
+}
+
+/// When the OAuth access token with this hash expires (ms), if its record is there.
+async fn access_expiry(env: &Env, hash: &TokenHash) -> Option<i64> {
+    let store = oauth::store::Store::new(env.kv(KV_BINDING).ok()?);
+    let record = store.access(hash.as_hex()).await.ok()??;
+    Some(record.expires_at.saturating_mul(1000))
 }
 
 fn authenticate_local(req: &Request, config: &Config) -> Result<Caller, AuthFailure> {

@@ -427,8 +427,16 @@ impl Drop for Inner {
             worker::console_log!("{}", record.to_line(error.as_deref()));
         }
         flush::record(&record);
-        if let Ok(dataset) = self.env.analytics_engine(ANALYTICS_BINDING) {
-            flush::analytics(&dataset, &record);
+        // Whether the binding exists is fixed per isolate: when it does not, the lookup
+        // (and the error it builds) is skipped from the second request on.
+        thread_local! {
+            static ANALYTICS_BOUND: Cell<bool> = const { Cell::new(true) };
+        }
+        if ANALYTICS_BOUND.with(Cell::get) {
+            match self.env.analytics_engine(ANALYTICS_BINDING) {
+                Ok(dataset) => flush::analytics(&dataset, &record),
+                Err(_) => ANALYTICS_BOUND.with(|b| b.set(false)),
+            }
         }
     }
 }

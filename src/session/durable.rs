@@ -443,8 +443,12 @@ fn expiry_offset(last_active_ms: i64) -> i64 {
     (last_active_ms + IDLE_TTL_MS - now_ms()).max(0)
 }
 
+/// The configuration, parsed once per isolate ([`crate::config`]).
 fn config(env: &Env) -> worker::Result<Config> {
-    Config::from_lookup(|name| crate::env_value(env, name)).map_err(worker::Error::RustError)
+    crate::config(env)
+        .as_ref()
+        .clone()
+        .map_err(worker::Error::RustError)
 }
 
 /// SSE frames for a long-lived stream.

@@ -283,6 +283,9 @@ export async function startWorker({ vars = {}, persistDir, port, name = 'worker'
     '--show-interactive-dev-session', 'false',
   ];
   if (config) args.push('--config', config);
+  // The suites check that a revoked token is refused at once: the isolate's token cache
+  // (TOKEN_CACHE_SECONDS, default 30 s) is off unless a test asks for it (token-cache.test.mjs).
+  vars = { TOKEN_CACHE_SECONDS: '0', ...vars };
   for (const [k, v] of Object.entries(vars)) {
     if (v !== undefined && v !== null) args.push('--var', `${k}:${v}`);
   }

@@ -19,7 +19,7 @@ mod grant_protocol;
 mod grant_state;
 pub mod metadata;
 pub mod pages;
-mod store;
+pub mod store;
 mod token;
 
 use std::cell::Cell;
