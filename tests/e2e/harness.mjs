@@ -103,6 +103,17 @@ globalThis.fetch = async function watchedFetch(input, init = {}) {
 // ---------------------------------------------------------------- basics
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits, when needed, until the current rate-limit window has at least `needMs` left.
+ * wrangler dev's Rate Limiting binding counts in windows aligned to the wall clock
+ * (`floor(now / period)`), so a test that fills a budget must not straddle two windows.
+ */
+export async function freshRateWindow(needMs, periodSeconds = 60) {
+  const periodMs = periodSeconds * 1000;
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < needMs) await sleep(left + 100);
+}
 /** A sleep that does not keep the process alive (for races against other events). */
 const sleepUnref = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, rawSession, mcpPost, openSse, rpc,
-  initializeRequest, waitForLines, scrape, kvBlobs,
+  initializeRequest, waitForLines, scrape, kvBlobs, freshRateWindow,
 } from './harness.mjs';
 
 const MODERN = '2026-07-28';
@@ -45,6 +45,7 @@ test('over the search limit: 429 with Retry-After on a 2026-07-28 POST, a sessio
     await mcpPost(endpoint, initializeRequest(1, '2024-11-05'));
     await sse.next((e) => e.data?.includes('"id":1'));
     // The budget is the identity's, whatever the transport: 30 searches a minute.
+    await freshRateWindow(30_000);
     for (let i = 1; i <= 30; i++) {
       const r = await mcpPost(w.mcpUrl, modernSearch(i), modernHeaders);
       assert.equal(r.status, 200, `search ${i}: ${r.text.slice(0, 200)}`);

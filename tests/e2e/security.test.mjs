@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
-import { initializeRequest, mcpPost, oauthVars, startFakeGitHub, startWorker, workerVars } from './harness.mjs';
+import { freshRateWindow, initializeRequest, mcpPost, oauthVars, startFakeGitHub, startWorker, workerVars } from './harness.mjs';
 import { CookieJar, signIn } from './browser.mjs';
 
 const REDIRECT = 'http://127.0.0.1:53999/callback';
@@ -203,6 +203,7 @@ describe('5. unauthenticated writes are bounded', () => {
     const address = newAddress();
     const statuses = [];
     let limited;
+    await freshRateWindow(20_000);
     for (let i = 0; i < 12; i++) {
       const r = await register([REDIRECT], address);
       statuses.push(r.status);
@@ -224,6 +225,7 @@ describe('5. unauthenticated writes are bounded', () => {
     const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))[1].replace(/&quot;/g, '"').replace(/&amp;/g, '&');
     const body = new URLSearchParams({ request: field('request'), csrf: field('csrf'), decision: 'approve' }).toString();
     const statuses = [];
+    await freshRateWindow(30_000);
     for (let i = 0; i < 61; i++) {
       const r = await fetch(`${worker.url}/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrf, 'cf-connecting-ip': address }, body });
       statuses.push(r.status);
