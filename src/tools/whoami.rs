@@ -43,7 +43,7 @@ impl Tool<GitHubApp> for Whoami {
         _args: NoArguments,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-        Box::pin(async move {
+        mcp_core::tool::ready({
             let caller = context.app.caller;
             Ok(super::render::structured(json!({
                 "authMode": caller.auth_mode.as_str(),

@@ -176,7 +176,7 @@ fn missing_capability<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready((|| {
         if context.exchange.client_supports("sampling") {
             return Ok(ToolResult::text("Success"));
         }
@@ -186,5 +186,5 @@ fn missing_capability<'a>(
         Err(ToolError::Failed(
             "This tool needs the client's sampling capability, which it did not declare.".into(),
         ))
-    })
+    })())
 }

@@ -59,7 +59,7 @@ pub const FIXTURES: &[Fixture] = &[
 ];
 
 fn done(result: ToolResult) -> BoxFuture<'static, Result<ToolResult, ToolError>> {
-    Box::pin(async move { Ok(result) })
+    mcp_core::tool::ready(Ok(result))
 }
 
 fn simple_text<'a>(
@@ -117,11 +117,9 @@ fn error_handling<'a>(
     _: Map<String, Value>,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async {
-        Err(ToolError::Failed(
-            "This tool intentionally returns an error for testing".into(),
-        ))
-    })
+    mcp_core::tool::ready(Err(ToolError::Failed(
+        "This tool intentionally returns an error for testing".into(),
+    )))
 }
 
 fn reconnection<'a>(
