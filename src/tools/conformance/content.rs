@@ -132,7 +132,7 @@ fn reconnection<'a>(
 }
 
 fn schema_2020_12() -> Value {
-    json_text(
+    json_text(mcp_core::compact_json!(
         r##"{
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
@@ -155,8 +155,8 @@ fn schema_2020_12() -> Value {
         "then": { "required": ["phone"] },
         "else": { "required": ["email"] },
         "additionalProperties": false
-    }"##,
-    )
+    }"##
+    ))
 }
 
 fn echo_2020_12<'a>(

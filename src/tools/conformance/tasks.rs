@@ -138,33 +138,33 @@ pub const FIXTURES: &[TaskFixture] = &[
 ];
 
 fn name_argument() -> Value {
-    json_text(
-        r#"{ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }"#,
-    )
+    json_text(mcp_core::compact_json!(
+        r#"{ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }"#
+    ))
 }
 
 fn filename_argument() -> Value {
-    json_text(
-        r#"{ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"] }"#,
-    )
+    json_text(mcp_core::compact_json!(
+        r#"{ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"] }"#
+    ))
 }
 
 fn slow_arguments() -> Value {
-    json_text(
+    json_text(mcp_core::compact_json!(
         r#"{ "type": "object", "properties": {
             "seconds": { "type": "integer", "minimum": 0, "maximum": 120, "default": 0 },
-            "label": { "type": "string", "maxLength": 200 } } }"#,
-    )
+            "label": { "type": "string", "maxLength": 200 } } }"#
+    ))
 }
 
 fn param_header_arguments() -> Value {
-    json_text(
+    json_text(mcp_core::compact_json!(
         r#"{ "type": "object", "properties": {
             "region": { "type": "string", "x-mcp-header": "Region" },
             "count": { "type": "integer", "x-mcp-header": "Count" },
             "dryRun": { "type": "boolean", "x-mcp-header": "DryRun" } },
-          "required": ["region"] }"#,
-    )
+          "required": ["region"] }"#
+    ))
 }
 
 fn text_argument<'a>(arguments: &'a Map<String, Value>, name: &str) -> &'a str {
