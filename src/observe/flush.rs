@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use worker::{
     durable_object, AnalyticsEngineDataPointBuilder, AnalyticsEngineDataset, DurableObject, Env,
-    Method, Request, RequestInit, Response, State,
+    Method, Request, Response, State,
 };
 
 use super::metrics::Totals;
@@ -105,17 +105,17 @@ async fn send(env: Env, batch: Totals) {
 }
 
 async fn post(env: &Env, path: &str, batch: Option<&Totals>) -> worker::Result<Response> {
-    let mut init = RequestInit::new();
-    match batch {
-        Some(batch) => {
-            init.with_method(Method::Post)
-                .with_body(Some(batch.encode().into()));
-        }
-        None => {
-            init.with_method(Method::Get);
-        }
-    }
-    let request = Request::new_with_init(&format!("https://metrics{path}"), &init)?;
+    let (method, body) = match batch {
+        Some(batch) => (Method::Post, Some(batch.encode().into())),
+        None => (Method::Get, None),
+    };
+    let request = crate::github::fetch::outgoing(
+        &format!("https://metrics{path}"),
+        method,
+        &worker::Headers::new(),
+        body,
+        worker::RequestRedirect::Follow,
+    )?;
     let stub = env.durable_object(BINDING)?.get_by_name(OBJECT_NAME)?;
     let response = stub.fetch_with_request(request).await?;
     if response.status_code() >= 300 {

@@ -14,7 +14,8 @@ use mcp_core::tool::{json_text, ToolError};
 /// Property definitions several tools share, by name. `owner`, `repo`, `perPage` and
 /// `number` need no description (and their name rules are checked by `Args`): every byte
 /// here is read by the model on every turn.
-const SHARED: &str = r#"{
+const SHARED: &str = mcp_core::compact_json!(
+    r#"{
     "owner": { "type": "string" },
     "repo": { "type": "string" },
     "ref": { "type": "string", "description": "Branch, tag or SHA (default: the default branch)", "maxLength": 255 },
@@ -22,7 +23,8 @@ const SHARED: &str = r#"{
     "perPage": { "type": "integer", "minimum": 1, "maximum": 100, "default": 30 },
     "number": { "type": "integer", "minimum": 1, "maximum": 1000000000 },
     "query": { "type": "string", "description": "GitHub search syntax, e.g. `tokio language:rust stars:>100`", "minLength": 1, "maxLength": 256 }
-}"#;
+}"#
+);
 
 /// A tool's input schema: the named shared properties, then the tool's own (a JSON object
 /// text of property definitions), with `required` and no other arguments allowed.

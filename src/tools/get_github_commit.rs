@@ -24,11 +24,13 @@ const STATS: &[Field] = &[
     ("parents", "parents.sha", Kind::Strs),
 ];
 
-const EXTRA: &str = r#"{
+const EXTRA: &str = mcp_core::compact_json!(
+    r#"{
     "repository": { "type": "string" },
     "changedFiles": { "type": "integer", "description": "Files changed (GitHub lists up to 300)" },
     "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
-}"#;
+}"#
+);
 
 mcp_core::arguments! {
     /// `getGithubCommit`'s arguments.
@@ -48,7 +50,9 @@ impl Tool<GitHubApp> for GetGithubCommit {
         add_fields(&mut output, STATS);
         let files = with_items(json_text(r#"{"type":"array"}"#), FILE_FIELDS);
         add_property(&mut output, "files", files);
-        let own = r#"{ "ref": { "type": "string", "description": "SHA, or a branch or tag for its head", "maxLength": 255 } }"#;
+        let own = mcp_core::compact_json!(
+            r#"{ "ref": { "type": "string", "description": "SHA, or a branch or tag for its head", "maxLength": 255 } }"#
+        );
         github_tool(
             "getGithubCommit",
             "Get a commit with its diff summary",

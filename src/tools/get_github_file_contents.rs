@@ -31,7 +31,8 @@ const FIELDS: &[Field] = &[
     ("htmlUrl", "html_url", Kind::OptStr),
 ];
 
-const OUTPUT: &str = r#"{
+const OUTPUT: &str = mcp_core::compact_json!(
+    r#"{
     "repository": { "type": "string" },
     "ref": { "type": ["string", "null"] },
     "mimeType": { "type": "string" },
@@ -40,9 +41,12 @@ const OUTPUT: &str = r#"{
     "truncated": { "type": "boolean" },
     "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in text, kept: count, first 20 positions" },
     "resourceUri": { "type": "string" }
-}"#;
+}"#
+);
 
-const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#;
+const ARGUMENTS: &str = mcp_core::compact_json!(
+    r#"{ "path": { "type": "string", "description": "File path, e.g. `src/main.rs`", "minLength": 1, "maxLength": 1000 } }"#
+);
 
 mcp_core::arguments! {
     /// `getGithubFileContents`'s arguments.

@@ -27,7 +27,7 @@ const COMMENT_FIELDS: &[Field] = &[
     ("htmlUrl", "html_url", Kind::Str),
 ];
 
-const BODY: &str = r#"{ "type": ["string", "null"] }"#;
+const BODY: &str = mcp_core::compact_json!(r#"{ "type": ["string", "null"] }"#);
 
 mcp_core::arguments! {
     /// `getGithubIssue`'s arguments.

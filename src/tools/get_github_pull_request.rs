@@ -46,11 +46,13 @@ const REVIEW_FIELDS: &[Field] = &[
     ("submittedAt", "submitted_at", Kind::OptStr),
 ];
 
-const EXTRA: &str = r#"{
+const EXTRA: &str = mcp_core::compact_json!(
+    r#"{
     "repository": { "type": "string" },
     "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" },
     "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review" }
-}"#;
+}"#
+);
 
 impl Tool<GitHubApp> for GetGithubPullRequest {
     type Args = NumberArgs;

@@ -21,14 +21,16 @@ pub const MAX_DIFF_CHARS: usize = 200_000;
 
 pub struct GetGithubPullRequestDiff;
 
-const OUTPUT: &str = r#"{
+const OUTPUT: &str = mcp_core::compact_json!(
+    r#"{
     "repository": { "type": "string" },
     "number": { "type": "integer" },
     "diff": { "type": "string" },
     "size": { "type": "integer", "description": "Bytes of the whole diff" },
     "truncated": { "type": "boolean" },
     "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in diff, kept: count, first 20 positions" }
-}"#;
+}"#
+);
 
 impl Tool<GitHubApp> for GetGithubPullRequestDiff {
     type Args = NumberArgs;

@@ -22,7 +22,8 @@ pub const MAX_README_CHARS: usize = 200_000;
 
 pub struct GetGithubReadme;
 
-const INPUT_SCHEMA: &str = r#"{
+const INPUT_SCHEMA: &str = mcp_core::compact_json!(
+    r#"{
     "type": "object",
     "properties": {
         "repositoryUrl": {
@@ -39,9 +40,11 @@ const INPUT_SCHEMA: &str = r#"{
     },
     "required": ["repositoryUrl"],
     "additionalProperties": false
-}"#;
+}"#
+);
 
-const OUTPUT_SCHEMA: &str = r#"{
+const OUTPUT_SCHEMA: &str = mcp_core::compact_json!(
+    r#"{
     "type": "object",
     "properties": {
         "repository": { "type": "string" },
@@ -53,7 +56,8 @@ const OUTPUT_SCHEMA: &str = r#"{
         "text": { "type": "string" },
         "truncated": { "type": "boolean" }
     }
-}"#;
+}"#
+);
 
 mcp_core::arguments! {
     /// `getGithubReadme`'s arguments.

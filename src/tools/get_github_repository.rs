@@ -33,7 +33,9 @@ const FIELDS: &[Field] = &[
     ("pushedAt", "pushed_at", Kind::OptStr),
 ];
 
-const LANGUAGES: &str = r#"{ "type": "object", "description": "Bytes of code per language", "additionalProperties": { "type": "integer" } }"#;
+const LANGUAGES: &str = mcp_core::compact_json!(
+    r#"{ "type": "object", "description": "Bytes of code per language", "additionalProperties": { "type": "integer" } }"#
+);
 
 impl Tool<GitHubApp> for GetGithubRepository {
     type Args = RepoArgs;

@@ -29,7 +29,9 @@ const FIELDS: &[Field] = &[
     ("avatarUrl", "avatar_url", Kind::OptStr),
 ];
 
-const ARGUMENTS: &str = r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#;
+const ARGUMENTS: &str = mcp_core::compact_json!(
+    r#"{ "username": { "type": "string", "description": "User or organisation login", "maxLength": 39 } }"#
+);
 
 mcp_core::arguments! {
     /// `getGithubUser`'s arguments.

@@ -9,7 +9,9 @@ pub const TOOL: RepoList = RepoList {
     name: "listGithubBranches",
     title: "List a repository's branches",
     description: "A repository's branches, with head SHA and protection.",
-    arguments: r#"{ "protected": { "type": "boolean", "description": "Only protected (true) or unprotected (false) ones" } }"#,
+    arguments: mcp_core::compact_json!(
+        r#"{ "protected": { "type": "boolean", "description": "Only protected (true) or unprotected (false) ones" } }"#
+    ),
     endpoint: "/branches",
     fields: &[
         ("name", "name", Kind::Name),

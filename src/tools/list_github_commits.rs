@@ -20,13 +20,15 @@ pub const TOOL: RepoList = RepoList {
     name: "listGithubCommits",
     title: "List a repository's commits",
     description: "A repository's commits, newest first, filtered by ref, path, author or time.",
-    arguments: r#"{
+    arguments: mcp_core::compact_json!(
+        r#"{
         "ref": { "type": "string", "description": "Branch, tag or SHA to list from", "maxLength": 255 },
         "path": { "type": "string", "description": "Only commits touching this path", "minLength": 1, "maxLength": 1000 },
         "author": { "type": "string", "description": "Login or email address", "minLength": 1, "maxLength": 100 },
         "since": { "type": "string", "description": "ISO 8601, e.g. 2024-01-31T00:00:00Z", "maxLength": 30 },
         "until": { "type": "string", "description": "ISO 8601", "maxLength": 30 }
-    }"#,
+    }"#
+    ),
     endpoint: "/commits",
     fields: COMMIT_FIELDS,
     query,

@@ -24,7 +24,9 @@ const FIELDS: &[Field] = &[
     ("sha", "sha", Kind::Str),
 ];
 
-const ARGUMENTS: &str = r#"{ "path": { "type": "string", "description": "Directory path; empty for the root", "maxLength": 1000, "default": "" } }"#;
+const ARGUMENTS: &str = mcp_core::compact_json!(
+    r#"{ "path": { "type": "string", "description": "Directory path; empty for the root", "maxLength": 1000, "default": "" } }"#
+);
 
 mcp_core::arguments! {
     /// `listGithubDirectory`'s arguments.
@@ -51,7 +53,9 @@ impl Tool<GitHubApp> for ListGithubDirectory {
             input_schema(&shared, ARGUMENTS, &["owner", "repo"]),
             list_schema(
                 FIELDS,
-                r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#,
+                mcp_core::compact_json!(
+                    r#"{ "repository": { "type": "string" }, "path": { "type": "string" } }"#
+                ),
             ),
         )
     }

@@ -26,7 +26,8 @@ pub const TOOL: RepoList = RepoList {
     title: "List a repository's issues",
     description:
         "A repository's issues, filtered and sorted; pull requests come with isPullRequest true.",
-    arguments: r#"{
+    arguments: mcp_core::compact_json!(
+        r#"{
         "state": { "type": "string", "enum": ["open", "closed", "all"], "default": "open" },
         "labels": { "type": "string", "description": "Comma-separated; all must match", "minLength": 1, "maxLength": 200 },
         "assignee": { "type": "string", "description": "Login, `none` or `*`", "minLength": 1, "maxLength": 39 },
@@ -34,7 +35,8 @@ pub const TOOL: RepoList = RepoList {
         "sort": { "type": "string", "enum": ["created", "updated", "comments"], "default": "created" },
         "direction": { "type": "string", "enum": ["asc", "desc"], "default": "desc" },
         "since": { "type": "string", "description": "Updated after (ISO 8601)", "maxLength": 30 }
-    }"#,
+    }"#
+    ),
     endpoint: "/issues",
     fields: ISSUE_FIELDS,
     query,

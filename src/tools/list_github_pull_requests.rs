@@ -26,12 +26,14 @@ pub const TOOL: RepoList = RepoList {
     name: "listGithubPullRequests",
     title: "List a repository's pull requests",
     description: "A repository's pull requests by state and base branch.",
-    arguments: r#"{
+    arguments: mcp_core::compact_json!(
+        r#"{
         "state": { "type": "string", "enum": ["open", "closed", "all"], "default": "open" },
         "base": { "type": "string", "description": "Target branch", "maxLength": 255 },
         "sort": { "type": "string", "enum": ["created", "updated", "popularity", "long-running"], "default": "created" },
         "direction": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
-    }"#,
+    }"#
+    ),
     endpoint: "/pulls",
     fields: PULL_FIELDS,
     query,

@@ -27,12 +27,14 @@ use mcp_core::tool::{json_text, ToolError};
 
 pub struct GithubResources;
 
-const TEMPLATES: &str = r#"[
+const TEMPLATES: &str = mcp_core::compact_json!(
+    r#"[
     { "uriTemplate": "github://{owner}/{repo}/readme{?ref}", "name": "readme", "title": "A repository's README",
       "description": "The README of a GitHub repository, as text: at ref (a branch, tag or commit SHA), else the default branch.", "mimeType": "text/markdown" },
     { "uriTemplate": "github://{owner}/{repo}/contents/{+path}{?ref}", "name": "contents", "title": "A file in a repository",
       "description": "A file at ref (a branch, tag or commit SHA), else the default branch: text as text, binary files as base64 blobs with their MIME type; a directory as a JSON listing. Over 1 MB, text is cut at 2 MiB (_meta says so)." }
-]"#;
+]"#
+);
 
 impl ResourceProvider<GitHubApp> for GithubResources {
     fn scheme(&self) -> &'static str {

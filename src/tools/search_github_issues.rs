@@ -21,11 +21,13 @@ pub const TOOL: Search = Search {
     name: "searchGithubIssues",
     title: "Search issues and pull requests",
     description: "Issue and pull request search, e.g. `is:issue is:open label:bug repo:o/r`.",
-    arguments: r#"{
+    arguments: mcp_core::compact_json!(
+        r#"{
         "sort": { "type": "string", "enum": ["comments", "reactions", "created", "updated"], "description": "Default: best match" },
         "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" },
         "maxPages": { "type": "integer", "description": "Pages to fetch from `page` on (over 1: as a task where supported)", "minimum": 1, "maximum": 10, "default": 1 }
-    }"#,
+    }"#
+    ),
     endpoint: "/search/issues",
     fields: FIELDS,
     query: sort_order,

@@ -7,10 +7,12 @@ pub const TOOL: Search = Search {
     name: "searchGithubRepositories",
     title: "Search GitHub repositories",
     description: "Repository search, e.g. `http client language:rust stars:>500`.",
-    arguments: r#"{
+    arguments: mcp_core::compact_json!(
+        r#"{
         "sort": { "type": "string", "enum": ["stars", "forks", "help-wanted-issues", "updated"], "description": "Default: best match" },
         "order": { "type": "string", "enum": ["asc", "desc"], "default": "desc" }
-    }"#,
+    }"#
+    ),
     endpoint: "/search/repositories",
     fields: &[
         ("fullName", "full_name", Kind::Str),

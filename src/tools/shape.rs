@@ -191,12 +191,14 @@ pub fn object_schema(fields: &[Field], extra: &'static str) -> Value {
 }
 
 /// The paging fields every list result carries.
-const PAGE_FIELDS: &str = r#"{
+const PAGE_FIELDS: &str = mcp_core::compact_json!(
+    r#"{
     "page": { "type": "integer" },
     "perPage": { "type": "integer" },
     "hasMore": { "type": "boolean" },
     "nextPage": { "type": ["integer", "null"] }
-}"#;
+}"#
+);
 
 /// The schema of a list result: `items` of `item` objects, the paging fields, and `extra`.
 pub fn list_schema(item: &[Field], extra: &'static str) -> Value {
@@ -297,14 +299,17 @@ pub fn repository_field(repo: &impl std::fmt::Display) -> Map<String, Value> {
 }
 
 /// The schema text of the `repository` extra field.
-pub const REPOSITORY_FIELD: &str = r#"{ "repository": { "type": "string" } }"#;
+pub const REPOSITORY_FIELD: &str =
+    mcp_core::compact_json!(r#"{ "repository": { "type": "string" } }"#);
 
 /// The schema text of the fields searches add.
-pub const SEARCH_FIELDS: &str = r#"{
+pub const SEARCH_FIELDS: &str = mcp_core::compact_json!(
+    r#"{
     "query": { "type": "string" },
     "totalCount": { "type": "integer", "description": "Matches in all; GitHub returns the first 1,000." },
     "incompleteResults": { "type": "boolean", "description": "GitHub's search timed out: results may be partial." }
-}"#;
+}"#
+);
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,8 @@ use mcp_core::tool::{
 
 pub struct Whoami;
 
-const OUTPUT_SCHEMA: &str = r#"{
+const OUTPUT_SCHEMA: &str = mcp_core::compact_json!(
+    r#"{
     "type": "object",
     "properties": {
         "authMode": { "type": "string", "enum": ["oauth", "bearer", "none"] },
@@ -19,7 +20,8 @@ const OUTPUT_SCHEMA: &str = r#"{
         "githubAuthenticated": { "type": "boolean" },
         "protocolVersion": { "type": "string" }
     }
-}"#;
+}"#
+);
 
 impl Tool<GitHubApp> for Whoami {
     type Args = NoArguments;
@@ -30,9 +32,9 @@ impl Tool<GitHubApp> for Whoami {
             title: "Who am I?",
             description:
                 "Who this server takes you to be, and whether its GitHub calls carry a token.",
-            input_schema: json_text(
-                r#"{ "type": "object", "properties": {}, "additionalProperties": false }"#,
-            ),
+            input_schema: json_text(mcp_core::compact_json!(
+                r#"{ "type": "object", "properties": {}, "additionalProperties": false }"#
+            )),
             output_schema: Some(json_text(OUTPUT_SCHEMA)),
             annotations: Annotations::LOCAL_READ,
         }
@@ -43,7 +45,7 @@ impl Tool<GitHubApp> for Whoami {
         _args: NoArguments,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-        Box::pin(async move {
+        mcp_core::tool::ready({
             let caller = context.app.caller;
             Ok(super::render::structured(json!({
                 "authMode": caller.auth_mode.as_str(),

@@ -155,11 +155,91 @@ impl ToolResult {
     }
 }
 
+/// A JSON literal without the whitespace between its tokens, made at compile time: the
+/// source keeps its literals laid out for reading, the bundle stores them compact. Parsing
+/// gives the same value either way.
+#[macro_export]
+macro_rules! compact_json {
+    ($text:expr) => {{
+        // Names no caller's constant is likely to have: items in a macro are not hygienic.
+        const COMPACT_JSON_SOURCE: &str = $text;
+        const COMPACT_JSON_LEN: usize = $crate::tool::compact_len(COMPACT_JSON_SOURCE);
+        const COMPACT_JSON_BYTES: [u8; COMPACT_JSON_LEN] =
+            $crate::tool::compact::<COMPACT_JSON_LEN>(COMPACT_JSON_SOURCE);
+        const COMPACT_JSON: &str = match ::core::str::from_utf8(&COMPACT_JSON_BYTES) {
+            Ok(text) => text,
+            Err(_) => panic!("compact_json: not UTF-8"),
+        };
+        COMPACT_JSON
+    }};
+}
+
+/// Whether [`compact`] keeps byte `i` of `text`: whitespace goes unless it is inside a string.
+// Run by the compiler only (`compact_json!`): an index out of range is a build error.
+#[allow(clippy::indexing_slicing)]
+const fn kept(text: &[u8], i: usize, in_string: &mut bool, escaped: &mut bool) -> bool {
+    let b = text[i];
+    if *in_string {
+        if *escaped {
+            *escaped = false;
+        } else if b == b'\\' {
+            *escaped = true;
+        } else if b == b'"' {
+            *in_string = false;
+        }
+        true
+    } else if b == b'"' {
+        *in_string = true;
+        true
+    } else {
+        !matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+    }
+}
+
+/// How long [`compact`] makes `text`.
+pub const fn compact_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut i, mut n, mut in_string, mut escaped) = (0, 0, false, false);
+    while i < bytes.len() {
+        if kept(bytes, i, &mut in_string, &mut escaped) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// `text` without the whitespace outside its strings; `N` is [`compact_len`].
+// Run by the compiler only (`compact_json!`): an index out of range is a build error.
+#[allow(clippy::indexing_slicing)]
+pub const fn compact<const N: usize>(text: &str) -> [u8; N] {
+    let bytes = text.as_bytes();
+    let mut out = [0u8; N];
+    let (mut i, mut n, mut in_string, mut escaped) = (0, 0, false, false);
+    while i < bytes.len() {
+        if kept(bytes, i, &mut in_string, &mut escaped) {
+            out[n] = bytes[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Parses a JSON literal from the source (a schema or a fixed payload). Large literals cost
 /// far less in the wasm bundle as text than as the code `json!` expands to. The literals are
 /// checked by the unit tests, which build every tool's definition.
 pub fn json_text(text: &'static str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("invalid JSON literal in the source: {e}"))
+}
+
+/// A call's result that needs no waiting, as a future. Cheaper than an `async` block with
+/// no `.await` in it, which still compiles to a state machine (a poll and a drop) of its own;
+/// the callers await the future at once, so the work done before it is returned is not early.
+pub fn ready<'a>(
+    result: Result<ToolResult, ToolError>,
+) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    Box::pin(std::future::ready(result))
 }
 
 /// A `text` content block.
@@ -302,5 +382,24 @@ impl ToolError {
             )
             .with_data(json!({ "requiredCapabilities": { capability: {} } })),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn compact_json_drops_only_the_whitespace_between_tokens() {
+        const TEXT: &str = r#"{
+            "a b": [1, 2],  "c": "say \"x y\"\t\\ ",
+            "d": { }
+        }"#;
+        assert_eq!(
+            crate::compact_json!(TEXT),
+            r#"{"a b":[1,2],"c":"say \"x y\"\t\\ ","d":{}}"#
+        );
+        assert_eq!(
+            super::json_text(crate::compact_json!(TEXT)),
+            super::json_text(TEXT)
+        );
     }
 }

@@ -117,7 +117,7 @@ fn elicitation_defaults<'a>(
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        let params = json_text(
+        let params = json_text(mcp_core::compact_json!(
             r#"{
             "message": "Please review and update the form fields with defaults",
             "requestedSchema": {
@@ -131,8 +131,8 @@ fn elicitation_defaults<'a>(
                 },
                 "required": []
             }
-        }"#,
-        );
+        }"#
+        ));
 
         elicit(context, params, "Elicitation completed").await
     })
@@ -143,7 +143,7 @@ fn elicitation_enums<'a>(
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        let params = json_text(
+        let params = json_text(mcp_core::compact_json!(
             r#"{
             "message": "Please select options from the enum fields",
             "requestedSchema": {
@@ -165,8 +165,8 @@ fn elicitation_enums<'a>(
                 },
                 "required": []
             }
-        }"#,
-        );
+        }"#
+        ));
 
         elicit(context, params, "Elicitation completed").await
     })
@@ -176,7 +176,7 @@ fn missing_capability<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready((|| {
         if context.exchange.client_supports("sampling") {
             return Ok(ToolResult::text("Success"));
         }
@@ -186,5 +186,5 @@ fn missing_capability<'a>(
         Err(ToolError::Failed(
             "This tool needs the client's sampling capability, which it did not declare.".into(),
         ))
-    })
+    })())
 }

@@ -59,7 +59,7 @@ pub const FIXTURES: &[Fixture] = &[
 ];
 
 fn done(result: ToolResult) -> BoxFuture<'static, Result<ToolResult, ToolError>> {
-    Box::pin(async move { Ok(result) })
+    mcp_core::tool::ready(Ok(result))
 }
 
 fn simple_text<'a>(
@@ -117,11 +117,9 @@ fn error_handling<'a>(
     _: Map<String, Value>,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async {
-        Err(ToolError::Failed(
-            "This tool intentionally returns an error for testing".into(),
-        ))
-    })
+    mcp_core::tool::ready(Err(ToolError::Failed(
+        "This tool intentionally returns an error for testing".into(),
+    )))
 }
 
 fn reconnection<'a>(
@@ -134,7 +132,7 @@ fn reconnection<'a>(
 }
 
 fn schema_2020_12() -> Value {
-    json_text(
+    json_text(mcp_core::compact_json!(
         r##"{
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
@@ -157,8 +155,8 @@ fn schema_2020_12() -> Value {
         "then": { "required": ["phone"] },
         "else": { "required": ["email"] },
         "additionalProperties": false
-    }"##,
-    )
+    }"##
+    ))
 }
 
 fn echo_2020_12<'a>(

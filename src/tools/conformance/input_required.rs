@@ -232,7 +232,7 @@ fn confirm_with_state<'a>(
     tool: &'static str,
     done: &'static str,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready((|| {
         let (responses, state) = retry(context)?;
         match (state, responses.get("confirm")) {
             (Some(state), Some(answer))
@@ -248,7 +248,7 @@ fn confirm_with_state<'a>(
                 Some(json!({ "tool": tool })),
             )),
         }
-    })
+    })())
 }
 
 fn request_state<'a>(
@@ -269,7 +269,7 @@ fn multiple_inputs<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready((|| {
         let (responses, state) = retry(context)?;
         let answers = (
             responses.get("user_name"),
@@ -293,14 +293,14 @@ fn multiple_inputs<'a>(
             }),
             Some(json!({ "tool": "multiple_inputs" })),
         ))
-    })
+    })())
 }
 
 fn multi_round<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready((|| {
         let (responses, state) = retry(context)?;
         let round = state
             .as_ref()
@@ -332,14 +332,14 @@ fn multi_round<'a>(
                 Some(json!({ "tool": "multi_round", "round": 1 })),
             )),
         }
-    })
+    })())
 }
 
 fn capabilities<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready((|| {
         let (responses, state) = retry(context)?;
         if state.is_some() && !responses.is_empty() {
             let keys: Vec<&str> = responses.keys().map(String::as_str).collect();
@@ -369,5 +369,5 @@ fn capabilities<'a>(
             Value::Object(requests),
             Some(json!({ "tool": "capabilities" })),
         ))
-    })
+    })())
 }

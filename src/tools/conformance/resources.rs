@@ -13,11 +13,13 @@ pub struct TestResources;
 const TEMPLATE: &str = "test://template/{id}/data";
 
 /// Listed in this order: the suite reads the first one.
-const RESOURCES: &str = r#"[
+const RESOURCES: &str = mcp_core::compact_json!(
+    r#"[
     { "uri": "test://static-text", "name": "static-text", "title": "Static Text Resource", "description": "A static text resource for testing", "mimeType": "text/plain" },
     { "uri": "test://static-binary", "name": "static-binary", "title": "Static Binary Resource", "description": "A static binary resource (image) for testing", "mimeType": "image/png" },
     { "uri": "test://watched-resource", "name": "watched-resource", "title": "Watched Resource", "description": "A resource clients may subscribe to", "mimeType": "text/plain" }
-]"#;
+]"#
+);
 
 impl ResourceProvider<GitHubApp> for TestResources {
     fn scheme(&self) -> &'static str {

@@ -39,7 +39,7 @@ fn with_progress<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready({
         for step in [0u32, 50, 100] {
             let message = format!("Completed step {step} of 100");
             context
@@ -63,7 +63,7 @@ fn with_logging<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready({
         for text in [
             "Tool execution started",
             "Tool processing data",
@@ -81,7 +81,7 @@ fn logging_tool<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready({
         // Exchange::log sends nothing unless the client asked for this level.
         context
             .exchange

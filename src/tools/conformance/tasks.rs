@@ -138,33 +138,33 @@ pub const FIXTURES: &[TaskFixture] = &[
 ];
 
 fn name_argument() -> Value {
-    json_text(
-        r#"{ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }"#,
-    )
+    json_text(mcp_core::compact_json!(
+        r#"{ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }"#
+    ))
 }
 
 fn filename_argument() -> Value {
-    json_text(
-        r#"{ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"] }"#,
-    )
+    json_text(mcp_core::compact_json!(
+        r#"{ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"] }"#
+    ))
 }
 
 fn slow_arguments() -> Value {
-    json_text(
+    json_text(mcp_core::compact_json!(
         r#"{ "type": "object", "properties": {
             "seconds": { "type": "integer", "minimum": 0, "maximum": 120, "default": 0 },
-            "label": { "type": "string", "maxLength": 200 } } }"#,
-    )
+            "label": { "type": "string", "maxLength": 200 } } }"#
+    ))
 }
 
 fn param_header_arguments() -> Value {
-    json_text(
+    json_text(mcp_core::compact_json!(
         r#"{ "type": "object", "properties": {
             "region": { "type": "string", "x-mcp-header": "Region" },
             "count": { "type": "integer", "x-mcp-header": "Count" },
             "dryRun": { "type": "boolean", "x-mcp-header": "DryRun" } },
-          "required": ["region"] }"#,
-    )
+          "required": ["region"] }"#
+    ))
 }
 
 fn text_argument<'a>(arguments: &'a Map<String, Value>, name: &str) -> &'a str {
@@ -185,7 +185,7 @@ fn greet<'a>(
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     let name = text_argument(&arguments, "name");
     let result = ToolResult::text(format!("Hello, {name}!"));
-    Box::pin(async move { Ok(result) })
+    mcp_core::tool::ready(Ok(result))
 }
 
 fn slow_compute<'a>(
@@ -225,7 +225,7 @@ fn protocol_error_job<'a>(
     _: Map<String, Value>,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready({
         Err(ToolError::Protocol(RpcError::internal(
             "protocol_error_job: a simulated internal failure",
         )))
@@ -262,7 +262,7 @@ fn multi_input<'a>(
     _: Map<String, Value>,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    Box::pin(async move {
+    mcp_core::tool::ready((|| {
         let responses = context.input_responses()?.cloned().unwrap_or_default();
         let questions = [
             ("name", "What is your name?", "string"),
@@ -290,7 +290,7 @@ fn multi_input<'a>(
         Err(ToolError::InputRequired(
             json!({ "inputRequests": missing }),
         ))
-    })
+    })())
 }
 
 /// The user's name, asked under the key `user_name`.
@@ -327,5 +327,5 @@ fn region<'a>(
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     let result = ToolResult::text(format!("region={}", text_argument(&arguments, "region")));
-    Box::pin(async move { Ok(result) })
+    mcp_core::tool::ready(Ok(result))
 }
