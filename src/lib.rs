@@ -117,11 +117,10 @@ pub fn env_value(env: &Env, name: &str) -> Option<String> {
 
 async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Response> {
     let config = config(env);
-    let url = req.url()?;
-    let own_origin = url.origin().ascii_serialization();
     let origin = req.headers().get("origin")?;
     let method = req.method();
     if let Some(origin) = &origin {
+        let own_origin = own_origin(&req)?;
         let (listed, tokens_required) = match config.as_ref() {
             Ok(c) => (c.allowed_origins.as_slice(), c.auth_mode != AuthMode::None),
             Err(_) => (&[][..], false),
@@ -144,18 +143,31 @@ async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Res
     } else if method == Method::Options {
         return Ok(Response::empty()?.with_status(204));
     }
-    let response = endpoint(req, env, config, own_origin, obs).await?;
+    let response = endpoint(req, env, config, obs).await?;
     match origin {
         Some(origin) => with_cors(response, &origin),
         None => Ok(response),
     }
 }
 
+/// The body of `GET /healthz`, serialized once per isolate.
+fn healthz_body() -> String {
+    thread_local! {
+        static BODY: String = json!({ "ok": true, "name": tools::SERVER_INFO.name, "version": tools::SERVER_INFO.version }).to_string();
+    }
+    BODY.with(String::clone)
+}
+
+/// Our own origin (`https://host`). It takes a full parse of the URL, so only the origin
+/// check and the MCP and OAuth endpoints ask for it, not `/healthz`.
+fn own_origin(req: &Request) -> worker::Result<String> {
+    Ok(req.url()?.origin().ascii_serialization())
+}
+
 async fn endpoint(
     req: Request,
     env: &Env,
     config: Rc<Result<Config, String>>,
-    origin: String,
     obs: &Observation,
 ) -> worker::Result<Response> {
     let path = req.path();
@@ -172,10 +184,7 @@ async fn endpoint(
         }
     };
     match path.as_str() {
-        "/healthz" => http::json(
-            200,
-            &json!({ "ok": true, "name": tools::SERVER_INFO.name, "version": tools::SERVER_INFO.version }),
-        ),
+        "/healthz" => http::json_text(200, healthz_body()),
         "/" => http::json(
             200,
             &json!({
@@ -195,6 +204,7 @@ async fn endpoint(
             } else {
                 Transport::StreamableHttp
             });
+            let origin = own_origin(&req)?;
             let caller = match auth::authenticate(&req, env, config, &origin, &path).await {
                 Ok(caller) => caller,
                 Err(failure) => {
@@ -223,6 +233,7 @@ async fn endpoint(
             }
         }
         _ if config.auth_mode == AuthMode::Oauth => {
+            let origin = own_origin(&req)?;
             match auth::oauth::route(req, env, config, origin, &path).await {
                 Some(response) => response,
                 None => not_found(&path),

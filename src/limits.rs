@@ -103,9 +103,7 @@ impl Refused {
 /// switches these limits off (for load tests).
 pub async fn check_tool_calls(env: &Env, identity: &str, message: &Value) -> Result<(), Refused> {
     let names = tool_calls(message);
-    if names.is_empty()
-        || crate::env_value(env, "TOOL_CALL_LIMITS").is_some_and(|v| v.trim() == "off")
-    {
+    if names.is_empty() || limits_off(env) {
         return Ok(());
     }
     for name in names {
@@ -123,6 +121,18 @@ pub async fn check_tool_calls(env: &Env, identity: &str, message: &Value) -> Res
         }
     }
     Ok(())
+}
+
+/// `TOOL_CALL_LIMITS=off`, read once per isolate: variables are fixed for an isolate's life.
+fn limits_off(env: &Env) -> bool {
+    thread_local! {
+        static OFF: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() };
+    }
+    OFF.with(|off| {
+        *off.get_or_init(|| {
+            crate::env_value(env, "TOOL_CALL_LIMITS").is_some_and(|v| v.trim() == "off")
+        })
+    })
 }
 
 /// The limit was reached: wait this many seconds.

@@ -2,6 +2,7 @@
 // (a fake GitHub, `wrangler dev` on 127.0.0.1), bounded and killed as a group on exit, and raw
 // MCP clients (fetch, no SDK) for Streamable HTTP in both eras and for HTTP+SSE.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -330,8 +331,8 @@ export async function legacyClient(base) {
   };
 }
 
-/** Streamable HTTP, modern era: every POST stands alone. */
-export async function modernClient(base) {
+/** Streamable HTTP, modern era: every POST stands alone (with `Authorization: Bearer token` when given). */
+export async function modernClient(base, token) {
   const url = `${base}/mcp`;
   let id = 0;
   return {
@@ -349,6 +350,7 @@ export async function modernClient(base) {
         'MCP-Protocol-Version': MODERN_VERSION,
         'Mcp-Method': 'tools/call',
         'Mcp-Name': name,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
       });
       if (r.status !== 200) throw new Error(`modern tools/call ${name}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
       return checkCallResponse(r.message, `modern tools/call ${name}`);
@@ -479,3 +481,38 @@ export async function sseClient(base) {
   };
 }
 
+// ------------------------------------------------------------------ tokens
+
+/** A bearer token issued the way operators and the tests do: scripts/token into the local KV. */
+export async function bearerToken(persistDir) {
+  const r = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'lib', 'token.mjs'), 'create', '--name', 'bench', '--json', '--local', '--persist-to', persistDir], { env: WRANGLER_ENV });
+  if (r.code !== 0) throw new Error(`scripts/token create failed (${r.code}): ${r.stderr.slice(-1000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()).token;
+}
+
+/** An OAuth access token through the real flow: register, sign in at the fake GitHub, consent, /token. */
+export async function oauthToken(base) {
+  const { signIn } = await import(path.join(REPO_ROOT, 'tests', 'e2e', 'browser.mjs'));
+  const redirect = 'http://127.0.0.1:53999/callback';
+  const reg = await fetch(`${base}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'mcpw-bench', redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
+  });
+  if (reg.status !== 201) throw new Error(`oauth /register: HTTP ${reg.status}`);
+  const clientId = (await reg.json()).client_id;
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const u = new URL(`${base}/authorize`);
+  const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, state: 'b', code_challenge: challenge, code_challenge_method: 'S256', resource: `${base}/mcp` };
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  const code = new URL((await signIn(u.toString())).url).searchParams.get('code');
+  if (!code) throw new Error('oauth sign-in gave no code');
+  const tr = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect, client_id: clientId }).toString(),
+  });
+  if (tr.status !== 200) throw new Error(`oauth /token: HTTP ${tr.status}`);
+  return (await tr.json()).access_token;
+}

@@ -6,8 +6,10 @@
 //   - floor: GET /healthz, ours and theirs;
 //   - 2026-07-28 stateless tools/call `whoami`, ours and theirs;
 //   - legacy: our /mcp 2025-11-25 session (Durable Object) beside their stateless legacy lane;
-//   - auth: our 2026-07-28 `whoami` with AUTH_MODE=none, bearer and oauth (three more
-//     `wrangler dev`, each with a token issued the way the tests issue them).
+//   - auth: our 2026-07-28 `whoami` with AUTH_MODE=none, bearer and oauth, each its own
+//     `wrangler dev` that serves this phase alone (bearer and oauth with a token issued the way
+//     the tests issue them), so the three idle and warm up alike; also the `none` server of the
+//     other phases, as a second anchor (`--phases auth` leaves it idle too).
 // Per phase: warm-up calls, then N sequential calls: p50 of their latencies, and the CPU
 // seconds (utime + stime, /proc) of the workerd processes under that server's `wrangler dev`
 // over those N calls, per 1000 calls. Figures are paired per round (ours ÷ theirs) and the
@@ -31,9 +33,9 @@ import zlib from 'node:zlib';
 import {
   REPO_ROOT, WRANGLER, WRANGLER_ENV, REQUEST_TIMEOUT_MS, MODERN_VERSION, LEGACY_VERSION, log, now, tail, run,
   stopGroup, onInterrupt, isInterrupted, startFakeGitHub, startDev, legacyClient, modernClient, mcpPost, rpc,
-  checkCallResponse, environment, finish, runMain,
+  checkCallResponse, environment, finish, runMain, bearerToken, oauthToken,
 } from './bench-kit.mjs';
-import { cpuSeconds, workerdPids } from './procstat.mjs';
+import { cpuSnapshot, cpuSecondsSince, workerdPids } from './procstat.mjs';
 import { expandCompactImports } from './wasm-imports.mjs';
 
 const FIXTURE = path.join(REPO_ROOT, 'bench', 'agents-worker');
@@ -124,40 +126,6 @@ function ourVars(mode, gh, extra = {}) {
   };
 }
 
-/** A bearer token issued the way operators and the tests do: scripts/token into the local KV. */
-async function bearerToken(persistDir) {
-  const r = await run(process.execPath, [path.join(REPO_ROOT, 'scripts', 'lib', 'token.mjs'), 'create', '--name', 'bench', '--json', '--local', '--persist-to', persistDir], { env: WRANGLER_ENV });
-  if (r.code !== 0) throw new Error(`scripts/token create failed (${r.code}): ${r.stderr.slice(-1000)}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()).token;
-}
-
-/** An OAuth access token through the real flow: register, sign in at the fake GitHub, consent, /token. */
-async function oauthToken(base) {
-  const { signIn } = await import(path.join(REPO_ROOT, 'tests', 'e2e', 'browser.mjs'));
-  const redirect = 'http://127.0.0.1:53999/callback';
-  const reg = await fetch(`${base}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'mcpw-bench', redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
-  });
-  if (reg.status !== 201) throw new Error(`oauth /register: HTTP ${reg.status}`);
-  const clientId = (await reg.json()).client_id;
-  const verifier = crypto.randomBytes(32).toString('base64url');
-  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-  const u = new URL(`${base}/authorize`);
-  const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, state: 'b', code_challenge: challenge, code_challenge_method: 'S256', resource: `${base}/mcp` };
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  const code = new URL((await signIn(u.toString())).url).searchParams.get('code');
-  if (!code) throw new Error('oauth sign-in gave no code');
-  const tr = await fetch(`${base}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect, client_id: clientId }).toString(),
-  });
-  if (tr.status !== 200) throw new Error(`oauth /token: HTTP ${tr.status}`);
-  return (await tr.json()).access_token;
-}
-
 // ------------------------------------------------------------------ clients
 
 const healthz = (base) => async () => {
@@ -215,7 +183,7 @@ async function phase(server, fn) {
   const pids = workerdPids(server.child.pid);
   const lat = [];
   const deadline = now() + PHASE_TIMEOUT_MS;
-  const cpu0 = cpuSeconds(pids);
+  const cpu0 = cpuSnapshot(pids);
   const t0 = now();
   while (lat.length < CALLS && !isInterrupted() && now() < deadline) {
     const s = now();
@@ -223,7 +191,8 @@ async function phase(server, fn) {
     lat.push(now() - s);
   }
   const wallMs = now() - t0;
-  const cpu = cpuSeconds(pids) - cpu0;
+  const { seconds: cpu, restarted } = cpuSecondsSince(cpu0);
+  if (restarted) log(`warning: ${server.name}: a workerd process went away during the phase (a reload? wrangler dev watches src/); its CPU figure is an undercount`);
   lat.sort((a, b) => a - b);
   return { n: lat.length, p50: percentile(lat, 50), p90: percentile(lat, 90), cpuPer1000: (cpu / lat.length) * 1000, cpuS: cpu, wallMs, truncated: lat.length < CALLS };
 }
@@ -369,6 +338,16 @@ function report(result) {
   add('legacy: our /mcp 2025-11-25 session (DO)', 'their stateless legacy lane', c.legacy, TARGETS.legacy);
   add('ours, AUTH_MODE=bearer (2026-07-28 `whoami`)', 'ours, AUTH_MODE=none', c.bearer, TARGETS.auth);
   add('ours, AUTH_MODE=oauth (2026-07-28 `whoami`)', 'ours, AUTH_MODE=none', c.oauth, TARGETS.auth);
+  // The same calls against the `none` server that also serves the other phases (the anchor
+  // before the auth phase had its own): not a target, a check on how much the anchor's
+  // history moves the ratio.
+  const addInfo = (label, anchor, p) => {
+    if (!p) return;
+    rows.push(`| ${label}: p50 | ${f2(p.oursP50)} ms | ${f2(p.anchorP50)} ms (${anchor}) | ${f2(p.p50Ratio)}× | — | — |`);
+    rows.push(`| ${label}: CPU-s / 1000 calls | ${f3(p.oursCpu)} | ${f3(p.anchorCpu)} | ${f2(p.cpuRatio)}× | — | — |`);
+  };
+  addInfo('ours, AUTH_MODE=bearer', 'ours, AUTH_MODE=none, the server of the other phases', c.bearerShared);
+  addInfo('ours, AUTH_MODE=oauth', 'ours, AUTH_MODE=none, the server of the other phases', c.oauthShared);
   if (result.bundle) {
     const b = result.bundle;
     const r = b.ours.gzipBytes / b.theirs.gzipBytes;
@@ -387,7 +366,7 @@ function report(result) {
   if (result.rounds?.length) {
     L.push('Per-round ratios (p50 / CPU):');
     L.push('');
-    for (const [key, label] of [['floor', 'floor'], ['modern', '2026-07-28'], ['legacy', 'legacy'], ['bearer', 'bearer ÷ none'], ['oauth', 'oauth ÷ none']]) {
+    for (const [key, label] of [['floor', 'floor'], ['modern', '2026-07-28'], ['legacy', 'legacy'], ['bearer', 'bearer ÷ none'], ['oauth', 'oauth ÷ none'], ['bearerShared', 'bearer ÷ none (the server of the other phases)'], ['oauthShared', 'oauth ÷ none (the server of the other phases)']]) {
       const p = c[key];
       if (!p) continue;
       L.push(`- ${label}: ${p.roundsP50.map(f2).join(' ')} / ${p.roundsCpu.map(f2).join(' ')}`);
@@ -437,9 +416,15 @@ async function main() {
       const theirs = await startServer('theirs', { cwd: FIXTURE, workDir });
       servers.push(theirs);
       let bearer;
+      let authNone;
       let oauth;
       if (PHASES.has('auth')) {
-        log('starting wrangler dev: ours with AUTH_MODE=bearer and AUTH_MODE=oauth');
+        log('starting wrangler dev: ours with AUTH_MODE=none, bearer and oauth, for the auth phase alone');
+        // The auth phase's anchor is a `none` server of its own: the server of the other phases
+        // has just run three phases each round, the bearer and oauth ones have sat idle, and
+        // that difference alone moved the ratios by up to 0.2.
+        authNone = await startServer('ours-none-auth', { cwd: REPO_ROOT, vars: ourVars('none', gh), workDir });
+        servers.push(authNone);
         const cache = opts['token-cache-seconds'] === undefined ? {} : { TOKEN_CACHE_SECONDS: opts['token-cache-seconds'] };
         bearer = await startServer('ours-bearer', { cwd: REPO_ROOT, vars: ourVars('bearer', gh, cache), workDir });
         servers.push(bearer);
@@ -464,6 +449,7 @@ async function main() {
         legacyTheirs: statelessLegacyWhoami(theirs.url),
       };
       if (bearer) {
+        fns.authNone = await modernWhoami(authNone.url);
         fns.bearer = await modernWhoami(bearer.url, bearer.token);
         fns.oauth = await modernWhoami(oauth.url, oauth.token);
       }
@@ -478,7 +464,7 @@ async function main() {
         ['floor', [['floorOurs', ours], ['floorTheirs', theirs]]],
         ['modern', [['modernOurs', ours], ['modernTheirs', theirs]]],
         ['legacy', [['legacyOurs', ours], ['legacyTheirs', theirs]]],
-        ['auth', [['authNone', ours, fns.modernOurs], ['bearer', bearer], ['oauth', oauth]]],
+        ['auth', [['authNone', authNone], ['bearer', bearer], ['oauth', oauth], ['authNoneShared', ours, fns.modernOurs]]],
       ].filter(([name]) => PHASES.has(name));
       // Every server's isolate equally warm before the first round: V8 tiers hot wasm and JS up
       // only after many calls, and our `none` server also serves the other phases.
@@ -497,7 +483,7 @@ async function main() {
         }
         result.rounds.push(r);
         const pair = (label, a, b) => (r[a] ? `${label} ${f2(r[a].p50)}/${f2(r[b].p50)} ms` : null);
-        const parts = [pair('floor', 'floorOurs', 'floorTheirs'), pair('2026-07-28', 'modernOurs', 'modernTheirs'), pair('legacy', 'legacyOurs', 'legacyTheirs'), r.bearer ? `none/bearer/oauth ${f2(r.authNone.p50)}/${f2(r.bearer.p50)}/${f2(r.oauth.p50)} ms` : null];
+        const parts = [pair('floor', 'floorOurs', 'floorTheirs'), pair('2026-07-28', 'modernOurs', 'modernTheirs'), pair('legacy', 'legacyOurs', 'legacyTheirs'), r.bearer ? `none/bearer/oauth/none (shared) ${f2(r.authNone.p50)}/${f2(r.bearer.p50)}/${f2(r.oauth.p50)}/${f2(r.authNoneShared.p50)} ms` : null];
         log(`round ${round + 1}/${ROUNDS}: ${parts.filter(Boolean).join(', ')}`);
       }
       await legacy.close();
@@ -508,6 +494,8 @@ async function main() {
       if (bearer) {
         result.comparison.bearer = paired(result.rounds, 'bearer', 'authNone');
         result.comparison.oauth = paired(result.rounds, 'oauth', 'authNone');
+        result.comparison.bearerShared = paired(result.rounds, 'bearer', 'authNoneShared');
+        result.comparison.oauthShared = paired(result.rounds, 'oauth', 'authNoneShared');
       }
     }
   } catch (err) {

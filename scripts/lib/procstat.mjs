@@ -62,3 +62,32 @@ export function cpuSeconds(pids) {
   for (const pid of pids) t += readStat(pid)?.ticks ?? 0;
   return t / CLK_TCK;
 }
+
+/** Ticks per live pid of `pids`, for {@link cpuSecondsSince}. */
+export function cpuSnapshot(pids) {
+  const m = new Map();
+  for (const pid of pids) {
+    const s = readStat(pid);
+    if (s) m.set(pid, s.ticks);
+  }
+  return m;
+}
+
+/**
+ * CPU seconds used since `before` (a {@link cpuSnapshot}) by the processes alive at both ends;
+ * `restarted` when one of them went away meanwhile (`wrangler dev` restarts workerd when a file it
+ * watches changes, e.g. an edit under src/), which makes the figure an undercount.
+ */
+export function cpuSecondsSince(before) {
+  let t = 0;
+  let restarted = false;
+  for (const [pid, ticks0] of before) {
+    const s = readStat(pid);
+    if (!s) {
+      restarted = true;
+      continue;
+    }
+    t += s.ticks - ticks0;
+  }
+  return { seconds: t / CLK_TCK, restarted };
+}

@@ -1,22 +1,25 @@
 // Profile mode of scripts/bench (`scripts/bench --profile`): where our Worker spends its time on
-// one route. Starts `wrangler dev` (AUTH_MODE=none), attaches to its inspector (the Chrome
+// one route. Starts `wrangler dev` (AUTH_MODE=none unless --auth says otherwise), attaches to its inspector (the Chrome
 // DevTools Protocol that wrangler exposes on 127.0.0.1), records a V8 CPU profile while N
 // sequential requests run, and prints the self time per function, heaviest first. For wasm
 // function names, build with MCPW_KEEP_NAMES=1 scripts/build (scripts/build strips them).
 //
 // Options: --server ours|theirs (ours; theirs = bench/agents-worker)  --route healthz|whoami (healthz)  --calls N (2000)  --log-level L (info)  --top K (30)
+//          --auth none|bearer|oauth (none; ours only: whoami then sends a token issued as the tests do)
 //          --interval US (sampling interval, 100)  --json PATH  --keep-logs
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, log, onInterrupt, startDev, startFakeGitHub, stopGroup, modernClient, runMain, finish } from './bench-kit.mjs';
+import crypto from 'node:crypto';
+import { REPO_ROOT, log, onInterrupt, startDev, startFakeGitHub, stopGroup, modernClient, runMain, finish, bearerToken, oauthToken } from './bench-kit.mjs';
 
 const { values: opts } = parseArgs({
   options: {
     profile: { type: 'boolean', default: true },
     route: { type: 'string', default: 'healthz' },
     server: { type: 'string', default: 'ours' },
+    auth: { type: 'string', default: 'none' },
     calls: { type: 'string', default: '2000' },
     'log-level': { type: 'string', default: 'info' },
     top: { type: 'string', default: '30' },
@@ -31,6 +34,10 @@ const CALLS = Math.min(100_000, Math.max(1, Number(opts.calls) || 2000));
 const TOP = Math.min(500, Math.max(1, Number(opts.top) || 30));
 if (!['ours', 'theirs'].includes(opts.server)) {
   console.error('bench --profile: --server must be ours or theirs (bench/agents-worker)');
+  process.exit(2);
+}
+if (!['none', 'bearer', 'oauth'].includes(opts.auth) || (opts.auth !== 'none' && opts.server !== 'ours')) {
+  console.error('bench --profile: --auth must be none, bearer or oauth (our server only)');
   process.exit(2);
 }
 if (!['healthz', 'whoami'].includes(opts.route)) {
@@ -103,14 +110,19 @@ async function main() {
     if (!opts['keep-logs']) fs.rmSync(workDir, { recursive: true, force: true });
   });
   const gh = await startFakeGitHub(workDir);
-  const vars = { AUTH_MODE: 'none', MCP_TOOLSETS: 'github', GITHUB_API_URL: gh.url, GITHUB_WEB_URL: gh.url, TOOL_CALL_LIMITS: 'off', LOG_LEVEL: opts['log-level'] };
+  const oauthVars = async () => {
+    const { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } = await import(path.join(REPO_ROOT, 'tests', 'fake-github', 'oauth.mjs'));
+    return { GITHUB_CLIENT_ID: FAKE_CLIENT_ID, GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex') };
+  };
+  const vars = { ...(opts.auth === 'oauth' ? await oauthVars() : {}), AUTH_MODE: opts.auth, MCP_TOOLSETS: 'github', GITHUB_API_URL: gh.url, GITHUB_WEB_URL: gh.url, TOOL_CALL_LIMITS: 'off', LOG_LEVEL: opts['log-level'] };
   const theirs = opts.server === 'theirs';
   const cwd = theirs ? path.join(REPO_ROOT, 'bench', 'agents-worker') : REPO_ROOT;
   const dev = await startDev(path.join(workDir, opts.server), { cwd, vars: theirs ? {} : vars, readyTimeoutMs: 120_000 });
   let cdp;
   let done;
   try {
-    const client = await modernClient(dev.url);
+    const token = opts.auth === 'bearer' ? await bearerToken(dev.persistDir) : opts.auth === 'oauth' ? await oauthToken(dev.url) : undefined;
+    const client = await modernClient(dev.url, token);
     const call = opts.route === 'healthz'
       ? async () => {
           const r = await fetch(`${dev.url}/healthz`);
@@ -135,7 +147,7 @@ async function main() {
     const { total, rows } = selfTimes(profile);
     const idle = rows.filter(([k]) => /^\((idle|program|garbage collector)\)/.test(k)).reduce((a, [, v]) => a + v, 0);
     const L = [];
-    L.push(`# Where the time goes: ${theirs ? 'bench/agents-worker' : 'our Worker'}, ${opts.route === 'healthz' ? 'GET /healthz' : '2026-07-28 tools/call whoami'}, ${CALLS} sequential requests${theirs ? '' : `, LOG_LEVEL=${opts['log-level']}`}`);
+    L.push(`# Where the time goes: ${theirs ? 'bench/agents-worker' : 'our Worker'}, ${opts.route === 'healthz' ? 'GET /healthz' : '2026-07-28 tools/call whoami'}, ${CALLS} sequential requests${theirs ? '' : `, AUTH_MODE=${opts.auth}, LOG_LEVEL=${opts['log-level']}`}`);
     L.push('');
     L.push(`Inspector target: ${cdp.title}. Wall ${wallMs.toFixed(0)} ms; profiled ${total.toFixed(0)} ms, of which ${(total - idle).toFixed(0)} ms not idle (${((total - idle) / CALLS).toFixed(3)} ms per request in this isolate; the entry worker and the runtime's own C++ outside V8 are not in it).`);
     L.push('');

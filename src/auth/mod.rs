@@ -39,7 +39,7 @@ pub async fn authenticate(
         return authenticate_local(req, config);
     }
     let hash = (config.token_cache_ms > 0)
-        .then(|| presented_token(req).map(|token| TokenHash::of(&token)))
+        .then(|| presented_token_hash(req))
         .flatten();
     if let Some(hash) = &hash {
         if let Some(caller) = token_cache::lookup(hash, origin, crate::now_ms()) {
@@ -74,10 +74,11 @@ pub async fn authenticate(
     Ok(caller)
 }
 
-/// The token of an `Authorization: Bearer` header, if it has one that could be a token.
-fn presented_token(req: &Request) -> Option<String> {
+/// The hash of the token of an `Authorization: Bearer` header, if it has one that could be
+/// a token.
+fn presented_token_hash(req: &Request) -> Option<TokenHash> {
     let header = req.headers().get("authorization").ok().flatten()?;
-    bearer::parse_authorization(&header).map(str::to_string)
+    bearer::parse_authorization(&header).map(TokenHash::of)
 }
 
 /// When the OAuth access token with this hash expires (ms), if its record is there.

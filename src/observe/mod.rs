@@ -270,10 +270,26 @@ impl Observation {
     }
 
     pub fn set_caller(&self, caller: &Caller) {
-        let pseudonym = record::pseudonym(
-            self.0.settings.pseudonym_key.as_ref().map(|k| k.as_slice()),
-            &caller.subject,
-        );
+        // The pseudonym is a keyed hash (HMAC in `oauth` mode) of the subject under a key
+        // fixed for the isolate's life: the last one is kept, since a run of calls usually
+        // comes from one caller.
+        thread_local! {
+            static LAST: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+        }
+        let pseudonym = LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            match last.as_ref() {
+                Some((subject, pseudonym)) if *subject == caller.subject => pseudonym.clone(),
+                _ => {
+                    let pseudonym = record::pseudonym(
+                        self.0.settings.pseudonym_key.as_ref().map(|k| k.as_slice()),
+                        &caller.subject,
+                    );
+                    *last = Some((caller.subject.clone(), pseudonym.clone()));
+                    pseudonym
+                }
+            }
+        });
         let login = self
             .0
             .settings

@@ -2,8 +2,6 @@
 //! where in a trace, which transport, revision, method and tool, how it ended, how long it
 //! took, and what it cost at GitHub. Plain Rust: the line's shape is tested on the host.
 
-use serde_json::Value;
-
 use super::trace::TraceContext;
 
 /// The transport a request came in on.
@@ -194,7 +192,7 @@ impl Record {
     /// The log line: one JSON object, fields absent when unknown; `error` is a server
     /// error's text.
     pub fn to_line(&self, error: Option<&str>) -> String {
-        let mut w = Line(String::with_capacity(640));
+        let mut w = Line(Vec::with_capacity(640));
         w.text("ts", Some(&timestamp(self.ts_ms)));
         w.text("level", Some(self.level().as_str()));
         w.text("msg", Some("request"));
@@ -213,7 +211,7 @@ impl Record {
         w.number("batch", (self.batch > 1).then_some(self.batch as i64));
         w.text("outcome", Some(self.outcome().as_str()));
         w.key("isError");
-        w.0.push_str(if self.is_error { "true" } else { "false" });
+        w.0.extend_from_slice(if self.is_error { b"true" } else { b"false" });
         w.number("rpcError", self.rpc_error);
         w.text("authFailure", self.auth_failure);
         w.text("limitedBy", self.limited_by);
@@ -226,33 +224,38 @@ impl Record {
         w.number("githubRateLimitRemaining", remaining);
         w.text("caller", self.caller.as_deref());
         w.text("callerLogin", self.caller_login.as_deref());
-        w.0.push('}');
-        w.0
+        w.0.push(b'}');
+        // Only whole UTF-8 strings and ASCII went in.
+        String::from_utf8(w.0)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
-/// A JSON object written field by field, without building a map first.
-struct Line(String);
+/// A JSON object written field by field into one buffer, without building a map or a
+/// string per value first.
+struct Line(Vec<u8>);
 
 impl Line {
     fn key(&mut self, key: &str) {
-        self.0.push(if self.0.is_empty() { '{' } else { ',' });
-        self.0.push('"');
-        self.0.push_str(key);
-        self.0.push_str("\":");
+        self.0.push(if self.0.is_empty() { b'{' } else { b',' });
+        self.0.push(b'"');
+        self.0.extend_from_slice(key.as_bytes());
+        self.0.extend_from_slice(b"\":");
     }
 
     fn text(&mut self, key: &str, value: Option<&str>) {
         if let Some(value) = value {
             self.key(key);
-            self.0.push_str(&Value::from(value).to_string());
+            // Escapes as serde_json does; writing to a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut self.0, value);
         }
     }
 
     fn number(&mut self, key: &str, value: Option<i64>) {
         if let Some(value) = value {
+            use std::io::Write;
             self.key(key);
-            self.0.push_str(&value.to_string());
+            let _ = write!(self.0, "{value}");
         }
     }
 }
@@ -323,7 +326,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_line_holds_every_field() {
-        let line: Value = serde_json::from_str(&sample().to_line(None)).unwrap();
+        let line: serde_json::Value = serde_json::from_str(&sample().to_line(None)).unwrap();
         assert_eq!(line["ts"], "2026-11-30T00:53:20.123Z");
         assert_eq!(line["level"], "info");
         assert_eq!(line["outcome"], "ok");
@@ -337,7 +340,7 @@ pub(crate) mod tests {
             path: "/a\"b\\c\n".into(),
             ..sample()
         };
-        let line: Value = serde_json::from_str(&hostile.to_line(Some("x\"y"))).unwrap();
+        let line: serde_json::Value = serde_json::from_str(&hostile.to_line(Some("x\"y"))).unwrap();
         assert_eq!(line["path"], "/a\"b\\c\n");
         assert_eq!(line["error"], "x\"y");
     }

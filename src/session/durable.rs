@@ -254,7 +254,8 @@ impl McpSession {
             return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
         }
         obs.set_request(&request, |_| false);
-        let server = crate::tools::server_for(&config(&self.env)?);
+        let config = crate::config(&self.env);
+        let server = crate::tools::server_for(parsed(&config)?);
         let (version, result) = match server.initialize(&request, &connection) {
             Ok(answer) => answer,
             Err(error) => {
@@ -301,7 +302,8 @@ impl McpSession {
         };
         let (outbox, receiver) = Outbox::new();
         let mut expected = 0;
-        let server = crate::tools::server_for(&config(&self.env)?);
+        let config = crate::config(&self.env);
+        let server = crate::tools::server_for(parsed(&config)?);
         for message in messages {
             match message {
                 Err(invalid) => {
@@ -443,12 +445,12 @@ fn expiry_offset(last_active_ms: i64) -> i64 {
     (last_active_ms + IDLE_TTL_MS - now_ms()).max(0)
 }
 
-/// The configuration, parsed once per isolate ([`crate::config`]).
-fn config(env: &Env) -> worker::Result<Config> {
-    crate::config(env)
+/// The configuration of [`crate::config`] (parsed once per isolate and shared, not copied
+/// per request), or the error that it did not parse.
+fn parsed(config: &Result<Config, String>) -> worker::Result<&Config> {
+    config
         .as_ref()
-        .clone()
-        .map_err(worker::Error::RustError)
+        .map_err(|problem| worker::Error::RustError(problem.clone()))
 }
 
 /// SSE frames for a long-lived stream.
@@ -471,14 +473,12 @@ async fn run_request(
     live: &Rc<Live>,
     obs: &Observation,
 ) -> worker::Result<Handled> {
-    let config = config(env)?;
-    let server = crate::tools::server_for(&config);
+    let config = crate::config(env);
+    let config = parsed(&config)?;
+    let server = crate::tools::server_for(config);
     let peer = OutboxPeer {
         outbox: outbox.clone(),
         replies: Some(live.replies.clone()),
     };
-    Ok(dispatch::run(
-        &server, &config, request, caller, declared, &peer, None, obs,
-    )
-    .await)
+    Ok(dispatch::run(&server, config, request, caller, declared, &peer, None, obs).await)
 }

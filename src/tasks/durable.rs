@@ -23,7 +23,6 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 
 use super::host::owner_of;
 use crate::auth::caller::Caller;
-use crate::config::Config;
 use crate::now_ms;
 use crate::session::internal::CALLER_HEADER;
 use crate::transport::dispatch;
@@ -231,13 +230,15 @@ fn operation(path: &str, body: &Value) -> Option<Op> {
 
 /// One run of the task's tool, as its creator.
 async fn run(env: &Env, record: &TaskRecord, caller: &Caller, live: &Rc<Live>) -> RunOutcome {
-    let config = match Config::from_lookup(|name| crate::env_value(env, name)) {
+    // Parsed once per isolate ([`crate::config`]), not per run.
+    let config = crate::config(env);
+    let config = match config.as_ref() {
         Ok(config) => config,
-        Err(problem) => return RunOutcome::Failed(RpcError::internal(problem)),
+        Err(problem) => return RunOutcome::Failed(RpcError::internal(problem.clone())),
     };
-    let server = crate::tools::server_for(&config);
+    let server = crate::tools::server_for(config);
     let peer = TaskPeer { live: live.clone() };
-    dispatch::run_task(&server, &config, record, caller, &peer).await
+    dispatch::run_task(&server, config, record, caller, &peer).await
 }
 
 /// What a run says while it works: progress becomes the status message; nothing else

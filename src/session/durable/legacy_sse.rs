@@ -4,7 +4,7 @@
 use futures_util::StreamExt;
 use worker::{Request, Response};
 
-use super::{config, declared_for, frames_of, record_initialize, McpSession};
+use super::{declared_for, frames_of, parsed, record_initialize, McpSession};
 use crate::auth::caller::Caller;
 use crate::now_ms;
 use crate::observe::Observation;
@@ -73,7 +73,8 @@ impl McpSession {
             }
             Err(error) => return http::json(400, &error.to_json()),
         };
-        let server = crate::tools::server_for(&config(&self.env)?);
+        let config = crate::config(&self.env);
+        let server = crate::tools::server_for(parsed(&config)?);
         match &message {
             Message::Request(request) => obs.set_request(request, |name| server.has_tool(name)),
             Message::Notification(notification) => obs.set_method(&notification.method),
