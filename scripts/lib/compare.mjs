@@ -36,7 +36,6 @@ import {
   checkCallResponse, environment, finish, runMain, bearerToken, oauthToken,
 } from './bench-kit.mjs';
 import { cpuSnapshot, cpuSecondsSince, workerdPids } from './procstat.mjs';
-import { expandCompactImports } from './wasm-imports.mjs';
 
 const FIXTURE = path.join(REPO_ROOT, 'bench', 'agents-worker');
 const TARGETS = {
@@ -263,20 +262,9 @@ function probe(script, args, eager) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-/**
- * The wasm as Node 22's V8 can read it: scripts/build's wasm-opt step writes the compact import
- * section (wasm-opt --all-features), which workerd's newer V8 reads and Node 22's does not. So
- * the probe compiles a copy with a plain import section (the same code, a few KB more).
- */
-function nodeReadableWasm(file, workDir) {
-  const out = path.join(workDir, 'probe.wasm');
-  fs.writeFileSync(out, expandCompactImports(fs.readFileSync(file)));
-  return out;
-}
-
-function coldStart(ours, theirs, workDir, times = 5) {
+function coldStart(ours, theirs, times = 5) {
   const found = ours.files.find((f) => f.name.endsWith('.wasm'));
-  const wasm = found && { path: nodeReadableWasm(found.path, workDir) };
+  const wasm = found && { path: found.path };
   const glue = ours.files.find((f) => /\.m?js$/.test(f.name));
   const js = theirs.files.find((f) => /\.m?js$/.test(f.name));
   if (!wasm || !glue || !js) throw new Error('cold start: the dry-run output lacks a .wasm or .js file');
@@ -377,7 +365,7 @@ function report(result) {
   L.push('- p50: request to full response body, measured by the client (Node fetch) through `wrangler dev` on loopback; one call at a time.');
   L.push('- CPU: every workerd process under that `wrangler dev` (the user Worker, its Durable Objects and miniflare\'s entry worker), not wrangler\'s own Node process. Work deferred with `waitUntil` (our metrics batches) lands in whichever phase it runs in.');
   L.push(`- Our server writes one log line per request at LOG_LEVEL=info, which \`wrangler dev\` relays to its terminal (a deployment does not); the fixture logs nothing. \`--log-level warn\` measures ours without the line.`);
-  L.push('- Cold start: each figure a median of 5 fresh Node 22 processes. Ours: `WebAssembly.compile` and `instantiate` of the wasm with its imports stubbed, plus parsing the JS glue as a module (the wasm re-encoded without the compact import section, which Node 22 cannot read); theirs: `new vm.SourceTextModule` of the dry-run bundle (parse and compile, no evaluation). Neither includes workerd\'s own isolate start or the module\'s top-level evaluation. With V8\'s defaults, functions (JS and wasm) compile on first call, so the lazy figures leave that to the first request.');
+  L.push('- Cold start: each figure a median of 5 fresh Node 22 processes. Ours: `WebAssembly.compile` and `instantiate` of the wasm with its imports stubbed, plus parsing the JS glue as a module; theirs: `new vm.SourceTextModule` of the dry-run bundle (parse and compile, no evaluation). Neither includes workerd\'s own isolate start or the module\'s top-level evaluation. With V8\'s defaults, functions (JS and wasm) compile on first call, so the lazy figures leave that to the first request.');
   return L.join('\n');
 }
 
@@ -404,7 +392,7 @@ async function main() {
       };
       if (!opts['skip-cold']) {
         log('cold start: compile and instantiate, 5 fresh processes each');
-        result.cold = coldStart(result.bundle.ours, result.bundle.theirs, workDir);
+        result.cold = coldStart(result.bundle.ours, result.bundle.theirs);
       }
       if (opts['skip-bundle']) delete result.bundle;
     }
