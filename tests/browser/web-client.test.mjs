@@ -111,7 +111,10 @@ async function runApp({ worker, mcpUrl, transport, token, signIn }) {
       assert.ok(opened && opened !== 'failed', await report(page, watch, 'use-mcp did not open the sign-in popup'));
       await popup.waitForLoadState('domcontentloaded');
       const approve = popup.getByRole('button', { name: 'Approve' });
-      await approve.waitFor({ timeout: 15_000 }).catch(() => {});
+      // use-mcp can start its authorization twice, sending the same popup to a second
+      // /authorize while the first is loading (seen once on /sse): wait for the consent page
+      // the popup settles on, not the one it left.
+      await until(() => approve.waitFor({ timeout: 1_000 }).then(() => true, () => false), 15_000, 0);
       assert.equal(await approve.count(), 1, await report(popup, watch, `the popup shows the consent page (it is at ${popup.url()})`));
       await approve.click();
     }
