@@ -80,19 +80,22 @@ pub fn validate_owner(owner: &str) -> Result<(), String> {
     }
 }
 
-/// Repository names: 1–100 letters, digits, `.`, `-` and `_`, but not `.` or `..`.
+/// Repository names: 1–100 letters, digits, `.`, `-` and `_`, but not `.` or `..`, and not
+/// ending in `.git`: GitHub drops that suffix from a new repository's name, and
+/// [`RepoRef::parse`] drops it from a URL, so such a name could not be read back.
 pub fn validate_repo(repo: &str) -> Result<(), String> {
     let well_formed = (1..=100).contains(&repo.len())
         && repo
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
         && repo != "."
-        && repo != "..";
+        && repo != ".."
+        && !repo.ends_with(".git");
     if well_formed {
         Ok(())
     } else {
         Err(format!(
-            "repository name '{repo}' is not valid (letters, digits, '.', '-' and '_', at most 100)"
+            "repository name '{repo}' is not valid (letters, digits, '.', '-' and '_', at most 100, not ending in .git)"
         ))
     }
 }
@@ -227,6 +230,11 @@ mod tests {
             "owner/re po",
             "owner/repo\\x",
             "https://github.com//a/b",
+            // Found by the fuzzer: `.git.git` lost one suffix and kept `.git`, a name that
+            // `owner/.git` could not read back.
+            "https://github.com/rust-lang/.git.git",
+            "owner/.git",
+            "owner/name.git.git",
         ] {
             assert!(RepoRef::parse(bad, WEB).is_err(), "accepted {bad:?}");
         }
