@@ -5,12 +5,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseSseBlock, parseSseText } from './sse.mjs';
+import { freePort, tail } from '../../tests/e2e/harness.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WRANGLER = path.join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -75,23 +75,8 @@ export async function stopGroup(child, graceMs = 5_000) {
   groups.delete(child.pid);
 }
 
-export async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-export const tail = (file, n = 40) => {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-n).join('\n');
-  } catch {
-    return '(no log)';
-  }
-};
+// A free loopback port, and the last lines of a log: the end-to-end harness's own.
+export { freePort, tail };
 
 export function run(cmd, args, { env = {}, timeoutMs = 180_000, cwd = REPO_ROOT } = {}) {
   return new Promise((resolve, reject) => {
