@@ -48,17 +48,10 @@ pub async fn authenticate(
     }
     let (caller, token_expires_ms) = match config.auth_mode {
         AuthMode::Bearer => (authenticate_bearer(req, env, config).await?, None),
+        // The token's own expiry, from the record just read, bounds the entry.
         _ => {
-            let caller = oauth::authenticate(req, env, config, origin, path).await?;
-            let Some(hash) = &hash else {
-                return Ok(caller);
-            };
-            // The token's own expiry bounds the entry. It is a second read, once per
-            // token and cache lifetime; a record gone meanwhile (revoked) is not kept.
-            match access_expiry(env, hash).await {
-                Some(expires_ms) => (caller, Some(expires_ms)),
-                None => return Ok(caller),
-            }
+            let (caller, expires_ms) = oauth::authenticate(req, env, config, origin, path).await?;
+            (caller, Some(expires_ms))
         }
     };
     if let Some(hash) = hash {
@@ -79,13 +72,6 @@ pub async fn authenticate(
 fn presented_token_hash(req: &Request) -> Option<TokenHash> {
     let header = req.headers().get("authorization").ok().flatten()?;
     bearer::parse_authorization(&header).map(TokenHash::of)
-}
-
-/// When the OAuth access token with this hash expires (ms), if its record is there.
-async fn access_expiry(env: &Env, hash: &TokenHash) -> Option<i64> {
-    let store = oauth::store::Store::new(env.kv(KV_BINDING).ok()?);
-    let record = store.access(hash.as_hex()).await.ok()??;
-    Some(record.expires_at.saturating_mul(1000))
 }
 
 fn authenticate_local(req: &Request, config: &Config) -> Result<Caller, AuthFailure> {

@@ -19,7 +19,7 @@ mod grant_protocol;
 mod grant_state;
 pub mod metadata;
 pub mod pages;
-pub mod store;
+mod store;
 mod token;
 
 use std::cell::Cell;
@@ -357,14 +357,15 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
 }
 
 /// Authenticates an MCP request by our access token: one KV read, whose record carries
-/// everything needed (the grant's Durable Object is not called on this path).
+/// everything needed (the grant's Durable Object is not called on this path). Returns the
+/// caller and when the token expires (ms since the epoch), which bounds the token cache.
 pub async fn authenticate(
     req: &Request,
     env: &Env,
     config: &Config,
     origin: &str,
     path: &str,
-) -> Result<Caller, AuthFailure> {
+) -> Result<(Caller, i64), AuthFailure> {
     let challenge = metadata::resource_metadata_url(origin, path);
     let unauthorized = |why: &str| AuthFailure::oauth_unauthorized(why, &challenge);
     let header = req.headers().get("authorization").ok().flatten();
@@ -427,11 +428,12 @@ pub async fn authenticate(
         &record.github_token,
     )
     .await;
-    Ok(Caller {
+    let caller = Caller {
         auth_mode: AuthMode::Oauth,
         subject: format!("github:{}", record.github_user_id),
         display_name: record.github_login,
         github_token: github_token.map(Secret::new),
         client_id: Some(record.client_id),
-    })
+    };
+    Ok((caller, record.expires_at.saturating_mul(1000)))
 }
