@@ -109,13 +109,30 @@ async function runApp({ worker, mcpUrl, transport, token, signIn }) {
       // use-mcp opens the authorization URL in a popup; a CORS failure means it never does.
       const opened = await until(async () => popup ?? ((await appState(page))?.state === 'failed' ? 'failed' : undefined), 30_000);
       assert.ok(opened && opened !== 'failed', await report(page, watch, 'use-mcp did not open the sign-in popup'));
-      await popup.waitForLoadState('domcontentloaded');
+      // use-mcp (0.0.21) starts its authorization twice on a 401: once inside the SDK's
+      // transport and again in useMcp's own handler. Each start makes a new PKCE pair, keeps
+      // only the newest verifier, and sends the same popup to a new /authorize. A code from the
+      // first consent page can then never be redeemed (its verifier is gone). A person takes
+      // longer than that to press Approve; the test waits for the same thing explicitly: for
+      // useMcp to report its redirect, then for the popup to show the consent page of the
+      // authorization URL use-mcp kept (its `last_auth_url`).
+      const redirected = await until(async () => {
+        const s = await appState(page);
+        return s?.state === 'failed' || s?.log.some((l) => l.includes('Redirecting for authentication'));
+      }, 30_000);
+      assert.ok(redirected, await report(page, watch, 'useMcp reported its redirect for authentication'));
+      const kept = await page.evaluate(() => {
+        const key = Object.keys(localStorage).find((k) => k.endsWith('_last_auth_url'));
+        return key ? localStorage.getItem(key) : null;
+      });
+      assert.ok(kept, await report(page, watch, 'use-mcp stored the authorization URL it opened'));
+      const keptState = new URL(kept).searchParams.get('state');
       const approve = popup.getByRole('button', { name: 'Approve' });
-      // use-mcp can start its authorization twice, sending the same popup to a second
-      // /authorize while the first is loading (seen once on /sse): wait for the consent page
-      // the popup settles on, not the one it left.
-      await until(() => approve.waitFor({ timeout: 1_000 }).then(() => true, () => false), 15_000, 0);
-      assert.equal(await approve.count(), 1, await report(popup, watch, `the popup shows the consent page (it is at ${popup.url()})`));
+      const settled = await until(async () => {
+        const at = popup.url().startsWith(`${worker.url}/authorize`) && new URL(popup.url()).searchParams.get('state') === keptState;
+        return at && (await approve.count()) === 1;
+      }, 15_000, 100);
+      assert.ok(settled, await report(popup, watch, `the popup shows the consent page for state ${keptState} (it is at ${popup.url()})`));
       await approve.click();
     }
 

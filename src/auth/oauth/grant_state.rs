@@ -204,11 +204,14 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
                 );
             }
             if live.code.redeemed {
-                return revoke(
-                    *live,
-                    now,
-                    "the authorization code was already used; its tokens have been revoked",
-                );
+                let reason = if live.refresh_hash.is_none() && live.access.is_empty() {
+                    // The first exchange was refused (wrong client, redirect_uri or PKCE
+                    // verifier) and issued nothing: say so, rather than claim a revocation.
+                    "the authorization code was already presented in a refused exchange and is used up; start the authorization again"
+                } else {
+                    "the authorization code was already used; its tokens have been revoked"
+                };
+                return revoke(*live, now, reason);
             }
             live.code.redeemed = true;
             let problem = if client_id != live.grant.client_id {
