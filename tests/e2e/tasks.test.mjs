@@ -260,6 +260,7 @@ describe('tasks (AUTH_MODE=none, TASK_TTL_SECONDS=10)', () => {
     assert.equal(encoded.status, 200, encoded.text);
     const numbers = await call({ region: 'x', count: 42 }, { 'mcp-param-region': 'x', 'mcp-param-count': '42.0' });
     assert.equal(numbers.status, 200, numbers.text);
+    assert.equal(numbers.json.result.content[0].text, 'region=x, count=42', 'the typed arguments read the body');
     for (const [args, headers] of [
       [{ region: 'us-west1' }, {}],
       [{ region: 'us-west1' }, { 'mcp-param-region': 'eu-west1' }],
@@ -288,7 +289,7 @@ describe('tasks (AUTH_MODE=none, TASK_TTL_SECONDS=10)', () => {
     assert.equal(out.confirm.text, 'Deleted py.txt (pretend: this fixture deletes nothing)');
     assert.equal(out.preflight.text, 'Hello, Py!', 'input before the task through the SDK\'s own multi round-trip loop');
     assert.deepEqual(out.paged.structured.items.map((i) => i.number), [1, 2, 4]);
-    assert.equal(out.headers.text, 'region=Hello, 世界', 'the SDK sent Mcp-Param-Region (Base64) and the others');
+    assert.equal(out.headers.text, 'region=Hello, 世界, count=3, dryRun=false', 'the SDK sent Mcp-Param-Region (Base64) and the others');
     assert.equal(out.plain.text, 'computed plain in 0s', 'no extension: synchronous');
     assert.deepEqual(out.statuses.confirm_delete, ['working', 'input_required', 'completed']);
     for (const tool of ['slow_compute', 'test_tool_with_task', 'searchGithubIssues']) {

@@ -67,6 +67,12 @@ impl Argument for u32 {
     }
 }
 
+impl Argument for i64 {
+    fn read(value: Option<&Value>) -> Option<Self> {
+        value.and_then(Value::as_i64)
+    }
+}
+
 impl Argument for Value {
     fn read(value: Option<&Value>) -> Option<Self> {
         value.cloned()

@@ -1,26 +1,30 @@
 //! Fixtures that need the client: sampling and elicitation (with the SEP-1034 defaults and
 //! SEP-1330 enum shapes), and one that requires a capability the client may lack.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::{no_arguments, Fixture};
+use super::{add_all, no_arguments, Fixture, Fixtures};
 use crate::app::CallContext;
 use mcp_core::exchange::BoxFuture;
-use mcp_core::tool::{json_text, ToolError, ToolResult};
+use mcp_core::tool::{json_text, NoArguments, ToolError, ToolResult};
 
-pub const FIXTURES: &[Fixture] = &[
-    Fixture {
+pub fn add_to(fixtures: &mut impl Fixtures) {
+    fixtures.add(Fixture {
         name: "test_sampling",
         description: "Asks the client's model to answer a prompt",
         input_schema: prompt_argument,
         run: sampling,
-    },
-    Fixture {
+    });
+    fixtures.add(Fixture {
         name: "test_elicitation",
         description: "Asks the user for a response through the client",
         input_schema: message_argument,
         run: elicitation,
-    },
+    });
+    add_all(fixtures, FIXTURES);
+}
+
+const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "test_elicitation_sep1034_defaults",
         description: "Elicits a form whose fields have defaults (SEP-1034)",
@@ -42,22 +46,33 @@ pub const FIXTURES: &[Fixture] = &[
 ];
 
 fn prompt_argument() -> Value {
-    json!({ "type": "object", "properties": { "prompt": { "type": "string", "description": "The prompt to send" } } })
+    json!({ "type": "object", "properties": { "prompt": { "type": "string", "description": "The prompt to send" } }, "additionalProperties": false })
 }
 
 fn message_argument() -> Value {
-    json!({ "type": "object", "properties": { "message": { "type": "string", "description": "What to ask" } } })
+    json!({ "type": "object", "properties": { "message": { "type": "string", "description": "What to ask" } }, "additionalProperties": false })
+}
+
+mcp_core::arguments! {
+    /// `test_sampling`'s arguments.
+    struct PromptArgs {
+        prompt: Option<String>,
+    }
+}
+
+mcp_core::arguments! {
+    /// `test_elicitation`'s arguments.
+    struct MessageArgs {
+        message: Option<String>,
+    }
 }
 
 fn sampling<'a>(
-    arguments: Map<String, Value>,
+    arguments: PromptArgs,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        let prompt = arguments
-            .get("prompt")
-            .and_then(Value::as_str)
-            .unwrap_or("Say hello.");
+        let prompt = arguments.prompt.as_deref().unwrap_or("Say hello.");
         let params = json!({
             "messages": [{ "role": "user", "content": { "type": "text", "text": prompt } }],
             "maxTokens": 100
@@ -92,13 +107,13 @@ async fn elicit(
 }
 
 fn elicitation<'a>(
-    arguments: Map<String, Value>,
+    arguments: MessageArgs,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
         let message = arguments
-            .get("message")
-            .and_then(Value::as_str)
+            .message
+            .as_deref()
             .unwrap_or("Please provide your information");
         let params = json!({
             "message": message,
@@ -113,7 +128,7 @@ fn elicitation<'a>(
 }
 
 fn elicitation_defaults<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
@@ -139,7 +154,7 @@ fn elicitation_defaults<'a>(
 }
 
 fn elicitation_enums<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
@@ -173,7 +188,7 @@ fn elicitation_enums<'a>(
 }
 
 fn missing_capability<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready((|| {

@@ -2,12 +2,22 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{no_arguments, Fixture, TEST_AUDIO_BASE64, TEST_IMAGE_BASE64};
+use super::{add_all, no_arguments, Fixture, Fixtures, TEST_AUDIO_BASE64, TEST_IMAGE_BASE64};
 use crate::app::CallContext;
 use mcp_core::exchange::BoxFuture;
-use mcp_core::tool::{json_text, text_content, ToolError, ToolResult};
+use mcp_core::tool::{json_text, text_content, NoArguments, ToolError, ToolResult};
 
-pub const FIXTURES: &[Fixture] = &[
+pub fn add_to(fixtures: &mut impl Fixtures) {
+    add_all(fixtures, FIXTURES);
+    fixtures.add(Fixture {
+        name: "json_schema_2020_12_tool",
+        description: "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
+        input_schema: schema_2020_12,
+        run: echo_2020_12,
+    });
+}
+
+const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "test_simple_text",
         description: "Returns a simple text response",
@@ -50,12 +60,6 @@ pub const FIXTURES: &[Fixture] = &[
         input_schema: no_arguments,
         run: reconnection,
     },
-    Fixture {
-        name: "json_schema_2020_12_tool",
-        description: "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
-        input_schema: schema_2020_12,
-        run: echo_2020_12,
-    },
 ];
 
 fn done(result: ToolResult) -> BoxFuture<'static, Result<ToolResult, ToolError>> {
@@ -63,7 +67,7 @@ fn done(result: ToolResult) -> BoxFuture<'static, Result<ToolResult, ToolError>>
 }
 
 fn simple_text<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     done(ToolResult::text(
@@ -72,7 +76,7 @@ fn simple_text<'a>(
 }
 
 fn image<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     done(ToolResult::content(vec![
@@ -81,7 +85,7 @@ fn image<'a>(
 }
 
 fn audio<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     done(ToolResult::content(vec![
@@ -90,7 +94,7 @@ fn audio<'a>(
 }
 
 fn embedded_resource<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     done(ToolResult::content(vec![json!({
@@ -100,7 +104,7 @@ fn embedded_resource<'a>(
 }
 
 fn multiple_content_types<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     done(ToolResult::content(vec![
@@ -114,7 +118,7 @@ fn multiple_content_types<'a>(
 }
 
 fn error_handling<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready(Err(ToolError::Failed(
@@ -123,7 +127,7 @@ fn error_handling<'a>(
 }
 
 fn reconnection<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     done(ToolResult::text(
@@ -159,12 +163,41 @@ fn schema_2020_12() -> Value {
     ))
 }
 
+mcp_core::arguments! {
+    /// `json_schema_2020_12_tool`'s arguments.
+    struct ContactArgs {
+        name: Option<String>,
+        address: Option<Value>,
+        contact_method as "contactMethod": Option<String>,
+        phone: Option<String>,
+        email: Option<String>,
+    }
+}
+
+/// Echoes the arguments it was given, as JSON.
 fn echo_2020_12<'a>(
-    arguments: Map<String, Value>,
+    arguments: ContactArgs,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    let ContactArgs {
+        name,
+        address,
+        contact_method,
+        phone,
+        email,
+    } = arguments;
+    let given: Map<String, Value> = [
+        ("name", name.map(Value::from)),
+        ("address", address),
+        ("contactMethod", contact_method.map(Value::from)),
+        ("phone", phone.map(Value::from)),
+        ("email", email.map(Value::from)),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some((key.to_string(), value?)))
+    .collect();
     done(ToolResult::text(format!(
         "JSON Schema 2020-12 tool called with: {}",
-        Value::Object(arguments)
+        Value::Object(given)
     )))
 }

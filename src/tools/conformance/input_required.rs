@@ -4,13 +4,17 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{no_arguments, Fixture};
+use super::{add_all, no_arguments, Fixture, Fixtures};
 use crate::app::CallContext;
 use mcp_core::exchange::BoxFuture;
 use mcp_core::jsonrpc::RpcError;
-use mcp_core::tool::{ToolError, ToolResult};
+use mcp_core::tool::{NoArguments, ToolError, ToolResult};
 
-pub const FIXTURES: &[Fixture] = &[
+pub fn add_to(fixtures: &mut impl Fixtures) {
+    add_all(fixtures, FIXTURES);
+}
+
+const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "test_input_required_result_elicitation",
         description: "MRTR: asks for the user's name, then greets them",
@@ -172,7 +176,7 @@ fn retry(context: &CallContext<'_>) -> Result<(Map<String, Value>, Option<Value>
 }
 
 fn elicitation<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
@@ -191,7 +195,7 @@ fn elicitation<'a>(
 }
 
 fn sampling<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
@@ -212,7 +216,7 @@ fn sampling<'a>(
 }
 
 fn list_roots<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
@@ -252,21 +256,21 @@ fn confirm_with_state<'a>(
 }
 
 fn request_state<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     confirm_with_state(context, "request_state", "state-ok: requestState validated")
 }
 
 fn tampered_state<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     confirm_with_state(context, "tampered_state", "integrity-ok: state verified")
 }
 
 fn multiple_inputs<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready((|| {
@@ -297,7 +301,7 @@ fn multiple_inputs<'a>(
 }
 
 fn multi_round<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready((|| {
@@ -336,7 +340,7 @@ fn multi_round<'a>(
 }
 
 fn capabilities<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready((|| {

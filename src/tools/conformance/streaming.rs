@@ -1,14 +1,18 @@
 //! Fixtures that talk while they work: progress, log messages, and the 2026-07-28 probes
 //! that check a server sends neither requests nor unrequested logs on a response stream.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::{no_arguments, Fixture};
+use super::{add_all, no_arguments, Fixture, Fixtures};
 use crate::app::CallContext;
 use mcp_core::exchange::{BoxFuture, LogLevel};
-use mcp_core::tool::{ToolError, ToolResult};
+use mcp_core::tool::{NoArguments, ToolError, ToolResult};
 
-pub const FIXTURES: &[Fixture] = &[
+pub fn add_to(fixtures: &mut impl Fixtures) {
+    add_all(fixtures, FIXTURES);
+}
+
+const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "test_tool_with_progress",
         description: "Reports progress three times, then returns the progress token",
@@ -36,7 +40,7 @@ pub const FIXTURES: &[Fixture] = &[
 ];
 
 fn with_progress<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready({
@@ -60,7 +64,7 @@ fn with_progress<'a>(
 }
 
 fn with_logging<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready({
@@ -78,7 +82,7 @@ fn with_logging<'a>(
 }
 
 fn logging_tool<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready({
@@ -91,7 +95,7 @@ fn logging_tool<'a>(
 }
 
 fn streaming_elicitation<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {

@@ -8,26 +8,33 @@
 use serde_json::{json, Map, Value};
 
 use super::input_required::{accepted, elicit_request};
-use super::{no_arguments, Fixture, Run};
+use super::{no_arguments, Fixture, Fixtures, Run};
 use crate::app::{CallContext, GitHubApp};
+use mcp_core::args::Arguments;
 use mcp_core::exchange::BoxFuture;
 use mcp_core::jsonrpc::RpcError;
 use mcp_core::task::TaskSupport;
-use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
+use mcp_core::tool::{json_text, NoArguments, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Input a fixture asks for before its task is created.
 type Preflight = for<'a, 'c> fn(&'a CallContext<'c>) -> BoxFuture<'a, Result<(), ToolError>>;
 
 /// A fixture that may run as a task.
-#[derive(Clone, Copy)]
-pub struct TaskFixture {
-    fixture: Fixture,
+pub struct TaskFixture<A: 'static = NoArguments> {
+    fixture: Fixture<A>,
     tasks: TaskSupport,
     preflight: Option<Preflight>,
 }
 
-impl Tool<GitHubApp> for TaskFixture {
-    type Args = Map<String, Value>;
+impl<A> TaskFixture<A> {
+    #[cfg(test)]
+    pub fn fixture(&self) -> &Fixture<A> {
+        &self.fixture
+    }
+}
+
+impl<A: Arguments + 'static> Tool<GitHubApp> for TaskFixture<A> {
+    type Args = A;
 
     fn definition(&self) -> ToolDefinition {
         self.fixture.definition()
@@ -35,7 +42,7 @@ impl Tool<GitHubApp> for TaskFixture {
 
     fn call<'a>(
         &'a self,
-        arguments: Map<String, Value>,
+        arguments: A,
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         self.fixture.call(arguments, context)
@@ -56,13 +63,13 @@ impl Tool<GitHubApp> for TaskFixture {
     }
 }
 
-const fn fixture(
+const fn fixture<A>(
     name: &'static str,
     description: &'static str,
     input_schema: fn() -> Value,
-    run: Run,
+    run: Run<A>,
     tasks: TaskSupport,
-) -> TaskFixture {
+) -> TaskFixture<A> {
     TaskFixture {
         fixture: Fixture {
             name,
@@ -75,50 +82,50 @@ const fn fixture(
     }
 }
 
-pub const FIXTURES: &[TaskFixture] = &[
-    fixture(
+pub fn add_to(fixtures: &mut impl Fixtures) {
+    fixtures.add_task(fixture(
         "greet",
         "Greets someone; never a task",
         name_argument,
         greet,
         TaskSupport::Forbidden,
-    ),
-    fixture(
+    ));
+    fixtures.add_task(fixture(
         "slow_compute",
         "Works for `seconds` seconds (reporting each), then answers; a task for clients with the tasks extension",
         slow_arguments,
         slow_compute,
         TaskSupport::Optional,
-    ),
-    fixture(
+    ));
+    fixtures.add_task(fixture(
         "failing_job",
         "Fails after about a second with a tool error; only as a task",
         no_arguments,
         failing_job,
         TaskSupport::Required,
-    ),
-    fixture(
+    ));
+    fixtures.add_task(fixture(
         "protocol_error_job",
         "Fails with a JSON-RPC internal error",
         no_arguments,
         protocol_error_job,
         TaskSupport::Optional,
-    ),
-    fixture(
+    ));
+    fixtures.add_task(fixture(
         "confirm_delete",
         "Asks the user to confirm, then pretends to delete the file",
         filename_argument,
         confirm_delete,
         TaskSupport::Optional,
-    ),
-    fixture(
+    ));
+    fixtures.add_task(fixture(
         "multi_input",
         "Asks for a name and a confirmation at once, and takes them one at a time",
         no_arguments,
         multi_input,
         TaskSupport::Optional,
-    ),
-    TaskFixture {
+    ));
+    fixtures.add_task(TaskFixture {
         preflight: Some(ask_name_first),
         ..fixture(
             "test_tool_with_task",
@@ -127,25 +134,27 @@ pub const FIXTURES: &[TaskFixture] = &[
             greet_asked,
             TaskSupport::Required,
         )
-    },
-    fixture(
+    });
+    fixtures.add_task(fixture(
         "test_param_headers",
         "Echoes a region that clients also send as the Mcp-Param-Region header",
         param_header_arguments,
         region,
         TaskSupport::Forbidden,
-    ),
-];
+    ));
+}
 
 fn name_argument() -> Value {
     json_text(mcp_core::compact_json!(
-        r#"{ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }"#
+        r#"{ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"],
+          "additionalProperties": false }"#
     ))
 }
 
 fn filename_argument() -> Value {
     json_text(mcp_core::compact_json!(
-        r#"{ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"] }"#
+        r#"{ "type": "object", "properties": { "filename": { "type": "string" } }, "required": ["filename"],
+          "additionalProperties": false }"#
     ))
 }
 
@@ -153,7 +162,7 @@ fn slow_arguments() -> Value {
     json_text(mcp_core::compact_json!(
         r#"{ "type": "object", "properties": {
             "seconds": { "type": "integer", "minimum": 0, "maximum": 120, "default": 0 },
-            "label": { "type": "string", "maxLength": 200 } } }"#
+            "label": { "type": "string", "maxLength": 200 } }, "additionalProperties": false }"#
     ))
 }
 
@@ -163,12 +172,39 @@ fn param_header_arguments() -> Value {
             "region": { "type": "string", "x-mcp-header": "Region" },
             "count": { "type": "integer", "x-mcp-header": "Count" },
             "dryRun": { "type": "boolean", "x-mcp-header": "DryRun" } },
-          "required": ["region"] }"#
+          "required": ["region"], "additionalProperties": false }"#
     ))
 }
 
-fn text_argument<'a>(arguments: &'a Map<String, Value>, name: &str) -> &'a str {
-    arguments.get(name).and_then(Value::as_str).unwrap_or("")
+mcp_core::arguments! {
+    /// `greet`'s arguments.
+    pub struct NameArgs {
+        name: String,
+    }
+}
+
+mcp_core::arguments! {
+    /// `slow_compute`'s arguments.
+    pub struct SlowArgs {
+        seconds: u32,
+        label: Option<String>,
+    }
+}
+
+mcp_core::arguments! {
+    /// `confirm_delete`'s arguments.
+    pub struct FilenameArgs {
+        filename: String,
+    }
+}
+
+mcp_core::arguments! {
+    /// `test_param_headers`' arguments, each also sent as an `Mcp-Param-*` header.
+    pub struct ParamHeaderArgs {
+        region: String,
+        count: Option<i64>,
+        dry_run as "dryRun": Option<bool>,
+    }
 }
 
 /// Waits `seconds` (the Workers timer; on the host, not at all).
@@ -180,23 +216,19 @@ async fn sleep(seconds: u64) {
 }
 
 fn greet<'a>(
-    arguments: Map<String, Value>,
+    arguments: NameArgs,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    let name = text_argument(&arguments, "name");
-    let result = ToolResult::text(format!("Hello, {name}!"));
+    let result = ToolResult::text(format!("Hello, {}!", arguments.name));
     mcp_core::tool::ready(Ok(result))
 }
 
 fn slow_compute<'a>(
-    arguments: Map<String, Value>,
+    arguments: SlowArgs,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        let seconds = arguments
-            .get("seconds")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+        let seconds = u64::from(arguments.seconds);
         for done in 0..seconds {
             let message = format!("{done} of {seconds} seconds");
             context
@@ -204,13 +236,13 @@ fn slow_compute<'a>(
                 .progress(done as f64, Some(seconds as f64), Some(&message));
             sleep(1).await;
         }
-        let label = text_argument(&arguments, "label");
+        let label = arguments.label.unwrap_or_default();
         Ok(ToolResult::text(format!("computed {label} in {seconds}s")))
     })
 }
 
 fn failing_job<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
@@ -222,7 +254,7 @@ fn failing_job<'a>(
 }
 
 fn protocol_error_job<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready({
@@ -233,11 +265,11 @@ fn protocol_error_job<'a>(
 }
 
 fn confirm_delete<'a>(
-    arguments: Map<String, Value>,
+    arguments: FilenameArgs,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
-        let filename = text_argument(&arguments, "filename");
+        let filename = arguments.filename;
         let request = elicit_request(&format!("Delete {filename}?"), "confirm", "boolean");
         let params = request.get("params").cloned().unwrap_or_default();
         let answer = context
@@ -259,7 +291,7 @@ fn confirm_delete<'a>(
 
 /// Needs two answers; asks for whichever are still missing, all at once.
 fn multi_input<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     mcp_core::tool::ready((|| {
@@ -311,7 +343,7 @@ fn ask_name_first<'a>(context: &'a CallContext<'_>) -> BoxFuture<'a, Result<(), 
 }
 
 fn greet_asked<'a>(
-    _: Map<String, Value>,
+    _: NoArguments,
     context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
     Box::pin(async move {
@@ -323,9 +355,21 @@ fn greet_asked<'a>(
 }
 
 fn region<'a>(
-    arguments: Map<String, Value>,
+    arguments: ParamHeaderArgs,
     _: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
-    let result = ToolResult::text(format!("region={}", text_argument(&arguments, "region")));
+    let ParamHeaderArgs {
+        region,
+        count,
+        dry_run,
+    } = arguments;
+    let mut echoed = format!("region={region}");
+    if let Some(count) = count {
+        echoed.push_str(&format!(", count={count}"));
+    }
+    if let Some(dry_run) = dry_run {
+        echoed.push_str(&format!(", dryRun={dry_run}"));
+    }
+    let result = ToolResult::text(echoed);
     mcp_core::tool::ready(Ok(result))
 }
