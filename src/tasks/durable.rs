@@ -8,7 +8,10 @@
 //! this object loads the record once, asks, and stores what it is told.
 //!
 //! Operations come from the Worker ([`super::host`]) with the authenticated caller; a
-//! caller who does not own the task is told it does not exist. The record is written
+//! caller who does not own the task is told it does not exist. `/watch` answers with a
+//! stream instead: the task as `tasks/get` shows it, one JSON line now and one each time it
+//! changes, ending once the task has finished (or is gone); `subscriptions/listen` streams
+//! are made of these. The record is written
 //! before an operation is answered, so a `tasks/get` right after `tools/call` or
 //! `tasks/update` sees what they did. GitHub credentials are never stored: a run uses the
 //! credential of the request that started it, and a run lost with the object's memory is
@@ -17,7 +20,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures_channel::mpsc;
 use futures_util::future::{AbortHandle, Abortable};
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
@@ -47,6 +52,37 @@ struct Live {
     record: RefCell<Option<TaskRecord>>,
     /// The run in flight: its attempt, and how to stop it.
     run: RefCell<Option<(u32, AbortHandle)>>,
+    /// The open `/watch` streams.
+    watchers: RefCell<Vec<mpsc::UnboundedSender<String>>>,
+}
+
+impl Live {
+    /// Tells every watcher what the task looks like now; a finished task's watchers are
+    /// let go, which ends their streams.
+    fn changed(&self) {
+        let record = self.record.borrow();
+        let mut watchers = self.watchers.borrow_mut();
+        let Some(record) = record.as_ref() else {
+            watchers.clear();
+            return;
+        };
+        let line = watch_line(&Ok(record.detailed()));
+        watchers.retain(|watcher| watcher.unbounded_send(line.clone()).is_ok());
+        if record.status.is_terminal() {
+            watchers.clear();
+        }
+    }
+}
+
+/// One line of a `/watch` stream: the answer as every operation gives it.
+fn watch_line(answer: &Answer) -> String {
+    let mut line = match answer {
+        Ok(ok) => json!({ "ok": ok }),
+        Err(error) => json!({ "error": error }),
+    }
+    .to_string();
+    line.push('\n');
+    line
 }
 
 type Answer = Result<Value, RpcError>;
@@ -66,10 +102,19 @@ impl DurableObject for McpTask {
             return Response::error("no caller", 400);
         };
         let body: Value = serde_json::from_str(&req.text().await?).unwrap_or_default();
-        let answer = match operation(&req.path(), &body) {
+        // Reading a watch is a `tasks/get` (the owner is checked, a lost run started again).
+        let watching = req.path() == "/watch";
+        let op = match watching {
+            true => Some(Op::Get),
+            false => operation(&req.path(), &body),
+        };
+        let answer = match op {
             Some(op) => self.apply(op, caller).await?,
             None => Err(RpcError::invalid_request("malformed task operation")),
         };
+        if watching {
+            return self.watch(answer);
+        }
         Response::from_json(&match answer {
             Ok(ok) => json!({ "ok": ok }),
             Err(error) => json!({ "error": error }),
@@ -139,6 +184,21 @@ impl McpTask {
         Ok(decision.answer)
     }
 
+    /// `/watch`: the task now (`answer`), then each change, while it is unfinished.
+    fn watch(&self, answer: Answer) -> worker::Result<Response> {
+        let (sender, receiver) = mpsc::unbounded();
+        let finished = self
+            .live
+            .record
+            .borrow()
+            .as_ref()
+            .is_none_or(|record| record.status.is_terminal());
+        if sender.unbounded_send(watch_line(&answer)).is_ok() && answer.is_ok() && !finished {
+            self.live.watchers.borrow_mut().push(sender);
+        }
+        Response::from_stream(receiver.map(|line| Ok::<Vec<u8>, worker::Error>(line.into_bytes())))
+    }
+
     /// Runs the tool for the record's current attempt, in the background.
     fn start(&self, record: TaskRecord, caller: Caller) {
         let (handle, registration) = AbortHandle::new_pair();
@@ -190,6 +250,7 @@ impl McpTask {
     async fn forget(&self) -> worker::Result<()> {
         self.stop();
         self.live.record.replace(None);
+        self.live.watchers.borrow_mut().clear();
         let storage = self.state.storage();
         storage.delete_alarm().await?;
         storage.delete_all().await
@@ -203,6 +264,7 @@ async fn save(storage: &Storage, live: &Live, record: TaskRecord) -> worker::Res
         .await?;
     arm(storage, &record).await?;
     live.record.replace(Some(record));
+    live.changed();
     Ok(())
 }
 
@@ -266,6 +328,7 @@ impl Peer for TaskPeer {
         if let Some(record) = self.live.record.borrow_mut().as_mut() {
             record.progress(message, now_ms());
         }
+        self.live.changed();
     }
 
     fn request(&self, method: String, _: Value) -> BoxFuture<'_, Result<Value, RpcError>> {

@@ -5,8 +5,12 @@
 //! Every operation is one POST to the object: the path names the operation
 //! (`/create`, `/get`, `/update`, `/cancel`), the caller travels in a header as it does for
 //! sessions, the body is JSON, and the answer is `{"ok": …}` or `{"error": <JSON-RPC
-//! error>}`. The object checks that the caller owns the task.
+//! error>}`. The object checks that the caller owns the task. `/watch` answers with such
+//! answers one per line: the task now, then each change ([`DoTaskHost::watch`]).
 
+use std::pin::Pin;
+
+use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use worker::{Env, Headers, Method, RequestRedirect};
 
@@ -60,6 +64,38 @@ impl DoTaskHost<'_> {
     }
 
     async fn fetch(&self, id: &str, op: &str, body: Value) -> worker::Result<Value> {
+        let mut response = self.request(id, op, body).await?;
+        Ok(serde_json::from_str(&response.text().await?)?)
+    }
+
+    /// Watches task `id`: its state now (as `tasks/get` answers it), and a stream of its
+    /// later states, which ends once the task has finished, is gone, or cannot be read.
+    pub async fn watch(&self, id: &str) -> Result<(Value, TaskStates), RpcError> {
+        if !crate::random::is_session_id(id) {
+            return Err(task::not_found());
+        }
+        let unreachable = |error: worker::Error| {
+            worker::console_error!("task object watch failed: {error}");
+            RpcError::internal("The task's store could not be reached. Try again shortly.")
+        };
+        let mut response = self
+            .request(id, "watch", json!({}))
+            .await
+            .map_err(unreachable)?;
+        let bytes = response.stream().map_err(unreachable)?;
+        let mut states = TaskStates {
+            bytes: Box::pin(bytes),
+            buffer: Vec::new(),
+            pending: std::collections::VecDeque::new(),
+        };
+        match states.next_answer().await {
+            Some(Ok(now)) => Ok((now, states)),
+            Some(Err(error)) => Err(error),
+            None => Err(RpcError::internal("the task answered nothing")),
+        }
+    }
+
+    async fn request(&self, id: &str, op: &str, body: Value) -> worker::Result<worker::Response> {
         let headers = Headers::new();
         headers.set(CALLER_HEADER, &serde_json::to_string(self.caller)?)?;
         let request = crate::github::fetch::outgoing(
@@ -70,9 +106,58 @@ impl DoTaskHost<'_> {
             RequestRedirect::Follow,
         )?;
         let stub = self.env.durable_object(BINDING)?.get_by_name(id)?;
-        let mut response = stub.fetch_with_request(request).await?;
-        Ok(serde_json::from_str(&response.text().await?)?)
+        stub.fetch_with_request(request).await
     }
+}
+
+/// A task's later states, from its object's `/watch` stream.
+pub struct TaskStates {
+    bytes: Pin<Box<worker::ByteStream>>,
+    buffer: Vec<u8>,
+    pending: std::collections::VecDeque<Value>,
+}
+
+impl TaskStates {
+    /// The next state; `None` when the stream has ended (or broke, or said something else).
+    pub async fn next(&mut self) -> Option<Value> {
+        self.next_answer().await?.ok()
+    }
+
+    async fn next_answer(&mut self) -> Option<Result<Value, RpcError>> {
+        loop {
+            if let Some(line) = self.pending.pop_front() {
+                return Some(answer(line));
+            }
+            let chunk = self.bytes.next().await?.ok()?;
+            self.buffer.extend_from_slice(&chunk);
+            self.pending.extend(take_lines(&mut self.buffer));
+        }
+    }
+}
+
+/// The answer an object's line carries.
+fn answer(line: Value) -> Result<Value, RpcError> {
+    match (line.get("ok"), line.get("error")) {
+        (Some(ok), _) => Ok(ok.clone()),
+        (None, Some(error)) => Err(RpcError::from_json(error)
+            .unwrap_or_else(|| RpcError::internal("the task answered nonsense"))),
+        (None, None) => Err(RpcError::internal("the task answered nothing")),
+    }
+}
+
+/// Takes the complete lines out of `buffer` (what follows the last newline stays), each
+/// read as JSON; a line that is not JSON is skipped.
+fn take_lines(buffer: &mut Vec<u8>) -> Vec<Value> {
+    let Some(end) = buffer.iter().rposition(|b| *b == b'\n') else {
+        return Vec::new();
+    };
+    let rest = buffer.split_off(end + 1);
+    let complete = std::mem::replace(buffer, rest);
+    complete
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| serde_json::from_slice(line).ok())
+        .collect()
 }
 
 impl TaskHost for DoTaskHost<'_> {
@@ -104,5 +189,26 @@ impl TaskHost for DoTaskHost<'_> {
     fn cancel(&self, id: &str) -> BoxFuture<'_, Result<(), RpcError>> {
         let id = id.to_string();
         Box::pin(async move { self.send(&id, "cancel", json!({})).await.map(|_| ()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_taken_whole_and_the_rest_waits() {
+        let mut buffer = b"{\"ok\":1}\n{\"ok\":2}\n{\"ok\"".to_vec();
+        assert_eq!(
+            take_lines(&mut buffer),
+            [json!({"ok": 1}), json!({"ok": 2})]
+        );
+        assert_eq!(buffer, b"{\"ok\"");
+        assert!(take_lines(&mut buffer).is_empty());
+        buffer.extend_from_slice(b":3}\nnot json\n");
+        assert_eq!(take_lines(&mut buffer), [json!({"ok": 3})]);
+        assert!(buffer.is_empty());
+        assert_eq!(answer(json!({"ok": 3})), Ok(json!(3)));
+        assert!(answer(json!({"error": {"code": -32602, "message": "Task not found"}})).is_err());
     }
 }

@@ -1,10 +1,12 @@
-//! HTTP transports: Streamable HTTP on `/mcp` (both eras), HTTP+SSE on `/sse`, and what
+//! HTTP transports: Streamable HTTP on `/mcp` (both eras, and 2026-07-28's
+//! `subscriptions/listen` stream), HTTP+SSE on `/sse`, and what
 //! they share: origin checks, CORS, SSE framing and the JSON-or-SSE outbox.
 
 pub mod body;
 pub mod dispatch;
 pub mod http;
 pub mod legacy_sse;
+pub mod listen;
 pub mod mcp_path;
 pub mod origin;
 pub mod outbox;

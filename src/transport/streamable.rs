@@ -228,6 +228,10 @@ async fn modern_post(
             return http::json(rejection.status, &response.to_json());
         }
     }
+    if request.method == "subscriptions/listen" {
+        let ttl_ms = config.task_ttl_ms;
+        return super::listen::serve(env, server, request, declared, caller, ttl_ms).await;
+    }
     if request.method == "server/discover" {
         let discovered = modern::discover(&server, &connection);
         let result = modern::decorate(&request.method, discovered, &server);

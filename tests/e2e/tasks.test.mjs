@@ -2,8 +2,10 @@
 // 2026-07-28 wire, as raw HTTP the way a client sends it: a task started, polled while it
 // works and finished; one that needs input (tasks/update); one cancelled; a GitHub search
 // that pages as a task; the synchronous answers a client without the extension gets; the
-// routing and Mcp-Param-* header checks; no tasks in a 2025-11-25 session, whatever the
-// client declares; another caller's tasks staying invisible (AUTH_MODE=bearer); and
+// routing and Mcp-Param-* header checks; status notifications on a subscriptions/listen
+// stream; no tasks in a 2025-11-25 session, whatever the
+// client declares; another caller's tasks staying invisible, to polls and to listen
+// streams (AUTH_MODE=bearer); and
 // the same through the Python SDK (a Tasks ClientExtension, tests/python/tasks_client.py);
 // expiry, observed with the deployment's own lifetime setting, TASK_TTL_SECONDS=10
 // (allowed: 5 to 86400 s): once it passes, every task's Durable Object holds nothing and
@@ -192,6 +194,60 @@ describe('tasks (AUTH_MODE=none, TASK_TTL_SECONDS=10)', () => {
     assert.equal((await result(url, 'tasks/get', { taskId: created.taskId })).status, 'cancelled', 'the stopped run changed nothing');
   });
 
+  test('subscriptions/listen: status notifications for the tasks named in tasksStatus, then the end of the stream', async () => {
+    const SUB = 'io.modelcontextprotocol/subscriptionId';
+    const slow = await create('slow_compute', { seconds: 2, label: 'listened' });
+    const asking = await create('confirm_delete', { filename: 'listened.txt' });
+    const listenId = nextId;
+    const listening = send(url, 'subscriptions/listen', {
+      notifications: { tasksStatus: [slow.taskId, asking.taskId, 'f'.repeat(64), slow.taskId], toolsListChanged: true },
+    });
+    // The other task waits for input; answer it as a client would, so that it finishes too.
+    await pollUntil(url, asking.taskId, (t) => t.status === 'input_required');
+    await result(url, 'tasks/update', {
+      taskId: asking.taskId,
+      inputResponses: { confirm_delete: { action: 'accept', content: { confirm: true } } },
+    });
+    const r = await listening;
+    assert.equal(r.status, 200, r.text.slice(0, 400));
+    assert.match(r.headers.get('content-type'), /text\/event-stream/);
+    const [ack, ...rest] = r.messages;
+    assert.equal(ack.method, 'notifications/subscriptions/acknowledged', JSON.stringify(ack));
+    assert.deepEqual(ack.params.notifications, { tasksStatus: [slow.taskId, asking.taskId] },
+      'the unknown task and the list kind this server never changes are not honoured');
+    const end = rest.at(-1);
+    assert.equal(end.id, listenId, 'the stream ends with the listen request\'s result');
+    assert.equal(end.result.resultType, 'complete');
+    assert.equal(end.result._meta[SUB], listenId);
+    const notes = rest.slice(0, -1);
+    for (const n of [ack, ...notes]) assert.equal(n.params._meta[SUB], listenId, JSON.stringify(n));
+    assert.deepEqual([...new Set(notes.map((n) => n.method))], ['notifications/tasks/status']);
+    const of = (taskId) => notes.filter((n) => n.params.taskId === taskId).map((n) => n.params);
+    const slowSeen = of(slow.taskId);
+    assert.equal(slowSeen[0].status, 'working', 'the state when the stream opened comes first');
+    assert.equal(slowSeen.at(-1).status, 'completed');
+    assert.equal(slowSeen.at(-1).result.content[0].text, 'computed listened in 2s');
+    const askingSeen = of(asking.taskId);
+    const asked = askingSeen.find((t) => t.status === 'input_required');
+    assert.equal(asked?.inputRequests?.confirm_delete?.method, 'elicitation/create', JSON.stringify(askingSeen));
+    assert.equal(askingSeen.at(-1).status, 'completed');
+    for (const seen of [slowSeen, askingSeen]) {
+      const keys = seen.map((t) => `${t.status}@${t.lastUpdatedAt}`);
+      assert.equal(new Set(keys).size, keys.length, `each notification is news: ${keys.join(', ')}`);
+      assert.ok(seen.every((t) => t.resultType === undefined), 'a notification is the task, not a result');
+    }
+
+    // Without the extension there are no tasks to hear about: acknowledged with nothing, ended.
+    const bare = await send(url, 'subscriptions/listen', { notifications: { tasksStatus: [slow.taskId] } }, { caps: {} });
+    assert.deepEqual(bare.messages[0].params.notifications, {});
+    assert.equal(bare.messages.length, 2, bare.text);
+    assert.equal(bare.json.result.resultType, 'complete');
+    for (const notifications of [undefined, { tasksStatus: 'x' }, { tasksStatus: Array(33).fill('x') }, { toolsListChanged: 1 }]) {
+      const bad = await send(url, 'subscriptions/listen', notifications === undefined ? {} : { notifications });
+      assert.equal(bad.json?.error?.code, -32602, `${JSON.stringify(notifications)}: ${bad.text}`);
+    }
+  });
+
   test('a GitHub search that pages runs as a task, and synchronously without the extension', async () => {
     const before = gh.requests.filter((r) => r.path === '/search/issues').length;
     const args = { query: 'repo:octocat/Hello-World is:issue', perPage: 1, maxPages: 3 };
@@ -346,5 +402,8 @@ describe('tasks belong to their caller (AUTH_MODE=bearer)', () => {
     }
     const mine = (await pollUntil(url, taskId, (t) => t.status !== 'working', { token: alice.token })).at(-1);
     assert.equal(mine.status, 'input_required', 'bob changed nothing');
+    const listened = await send(url, 'subscriptions/listen', { notifications: { tasksStatus: [taskId] } }, { token: bob.token });
+    assert.deepEqual(listened.messages[0].params.notifications, {}, `bob cannot listen to alice's task: ${listened.text}`);
+    assert.ok(listened.messages.every((m) => m.method !== 'notifications/tasks/status'), listened.text);
   });
 });

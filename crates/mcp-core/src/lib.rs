@@ -20,6 +20,7 @@ pub mod request_state;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod subscription;
 pub mod task;
 pub mod tool;
 pub mod version;
