@@ -194,7 +194,10 @@ impl McpTask {
             .as_ref()
             .is_none_or(|record| record.status.is_terminal());
         if sender.unbounded_send(watch_line(&answer)).is_ok() && answer.is_ok() && !finished {
-            self.live.watchers.borrow_mut().push(sender);
+            let mut watchers = self.live.watchers.borrow_mut();
+            // Listeners that went away while the task was quiet.
+            watchers.retain(|watcher| !watcher.is_closed());
+            watchers.push(sender);
         }
         Response::from_stream(receiver.map(|line| Ok::<Vec<u8>, worker::Error>(line.into_bytes())))
     }

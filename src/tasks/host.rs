@@ -130,7 +130,10 @@ impl TaskStates {
             }
             let chunk = self.bytes.next().await?.ok()?;
             self.buffer.extend_from_slice(&chunk);
-            self.pending.extend(take_lines(&mut self.buffer));
+            // Only a chunk with a newline completes a line: a long line costs one pass.
+            if chunk.contains(&b'\n') {
+                self.pending.extend(take_lines(&mut self.buffer));
+            }
         }
     }
 }

@@ -7,20 +7,24 @@
 //! tasks the caller owns (others, and unknown ones, are left out); the current state of each
 //! follows, since the client cannot know what changed before the stream opened. The stream
 //! ends with the listen request's result when every watched task has finished or expired (at
-//! once when it watches none), after [`MAX_LISTEN_SECONDS`], or when the client goes away.
-//! A listen request that watches tasks counts as a tool call against the caller's rate
-//! limit.
+//! once when it watches none), after [`MAX_LISTEN_SECONDS`], when the client goes away, or
+//! when the caller's credential stops working: it is checked again every
+//! [`RECHECK_SECONDS`] (through the isolate's token cache, so a revoked token ends the
+//! stream as soon as it would fail a request). A listen request that watches tasks counts as
+//! a tool call against the caller's rate limit.
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::{join_all, select, Either};
-use worker::{Delay, Env, Response};
+use futures_util::future::{join_all, pending, select, Either};
+use worker::{Delay, Env, Headers, Request as HttpRequest, RequestInit, Response};
 
 use super::outbox::{self, Outbox, Outgoing};
 use crate::app::Server;
-use crate::auth::caller::Caller;
+use crate::auth::caller::{AuthMode, Caller};
+use crate::config::Config;
 use crate::limits::{self, Limit, Refused};
+use crate::observe::Observation;
 use crate::tasks::host::{DoTaskHost, TaskStates};
 use mcp_core::jsonrpc::{self, Request, RequestId, RpcError};
 use mcp_core::modern;
@@ -30,24 +34,95 @@ use mcp_core::subscription::{self, Watch};
 /// The longest one stream stays open; the client listens again if it still cares.
 pub const MAX_LISTEN_SECONDS: u64 = 15 * 60;
 
+/// How often an open stream checks that its caller's credential still works.
+pub const RECHECK_SECONDS: u64 = 5;
+
+/// What the listen request was authenticated with, to check again while the stream is open.
+pub struct Credential {
+    url: String,
+    headers: Headers,
+    subject: String,
+}
+
+impl Credential {
+    /// The credential of `req`, which authenticated as `caller`; `None` in `AUTH_MODE=none`,
+    /// where there is nothing to revoke.
+    pub fn of(req: &HttpRequest, caller: &Caller) -> worker::Result<Option<Credential>> {
+        if caller.auth_mode == AuthMode::None {
+            return Ok(None);
+        }
+        Ok(Some(Credential {
+            url: req.url()?.to_string(),
+            headers: req.headers().clone(),
+            subject: caller.subject.clone(),
+        }))
+    }
+
+    /// False once the credential is refused (401) or names someone else. A store that
+    /// cannot be read for a moment does not end the stream.
+    async fn works(&self, env: &Env, config: &Config) -> bool {
+        let mut init = RequestInit::new();
+        init.with_headers(self.headers.clone());
+        let Ok(req) = HttpRequest::new_with_init(&self.url, &init) else {
+            return true;
+        };
+        let Ok(url) = req.url() else {
+            return true;
+        };
+        let origin = url.origin().ascii_serialization();
+        match crate::auth::authenticate(&req, env, config, &origin, url.path()).await {
+            Ok(caller) => caller.subject == self.subject,
+            Err(failure) => failure.status != 401,
+        }
+    }
+}
+
+/// Returns once `credential` stops working (never without one).
+async fn until_revoked(credential: Option<Credential>, env: &Env, config: &Config) {
+    let Some(credential) = credential else {
+        return pending().await;
+    };
+    loop {
+        Delay::from(Duration::from_secs(RECHECK_SECONDS)).await;
+        if !credential.works(env, config).await {
+            return;
+        }
+    }
+}
+
+/// What a listen request needs from the Worker besides the request itself.
+pub struct Listener<'a> {
+    pub env: &'a Env,
+    pub config: &'a Config,
+    pub caller: Caller,
+    pub credential: Option<Credential>,
+    pub obs: &'a Observation,
+}
+
 /// Answers a listen request: an event stream, or a JSON-RPC error for a bad filter.
 pub async fn serve(
-    env: &Env,
+    listener: Listener<'_>,
     server: Rc<Server>,
     request: Request,
     declared: Declared,
-    caller: Caller,
-    task_ttl_ms: u64,
 ) -> worker::Result<Response> {
+    let Listener {
+        env,
+        config,
+        caller,
+        credential,
+        obs,
+    } = listener;
     let requested = match request
         .params_object()
         .and_then(|params| subscription::requested_tasks(&params, &declared.client_capabilities))
     {
         Ok(requested) => requested,
-        Err(error) => return refuse(request, error),
+        Err(error) => return refuse(obs, request, error),
     };
     if !requested.is_empty() {
         if let Err(retry_after) = limits::check(env, Limit::ToolCall, &caller.subject).await {
+            obs.set_limited(Limit::ToolCall.binding(), None);
             let refused = Refused {
                 limit: Limit::ToolCall,
                 retry_after,
@@ -58,32 +133,34 @@ pub async fn serve(
     }
     let (outbox, receiver) = Outbox::new();
     let env = env.clone();
+    let config = config.clone();
     let producer = outbox.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let host = DoTaskHost {
             env: &env,
             caller: &caller,
-            ttl_ms: task_ttl_ms,
+            ttl_ms: config.task_ttl_ms,
         };
         let id = &request.id;
         // The tasks this caller may watch: those whose state it can read.
+        let opened = join_all(requested.iter().map(|task_id| host.watch(task_id))).await;
         let mut watched = Vec::new();
-        for task_id in requested {
-            if let Ok((now, later)) = host.watch(&task_id).await {
-                watched.push((task_id, now, later));
+        let mut names = Vec::new();
+        for (task_id, opened) in requested.into_iter().zip(opened) {
+            if let Ok(watch) = opened {
+                names.push(task_id);
+                watched.push(watch);
             }
         }
-        let names: Vec<String> = watched
-            .iter()
-            .map(|(task_id, _, _)| task_id.clone())
-            .collect();
         say(&producer, subscription::acknowledged(id, &names));
         let each = watched
             .into_iter()
-            .map(|(_, now, later)| relay(&producer, id, now, later));
+            .map(|(now, later)| relay(&producer, id, now, later));
         let deadline = Delay::from(Duration::from_secs(MAX_LISTEN_SECONDS));
-        // At the deadline the relays are dropped, and with them the objects' streams.
-        select(Box::pin(join_all(each)), deadline).await;
+        let revoked = until_revoked(credential, &env, &config);
+        // At the end the relays are dropped, and with them the objects' streams.
+        let end = select(deadline, Box::pin(revoked));
+        select(Box::pin(join_all(each)), end).await;
         let result = modern::decorate(&request.method, subscription::ended(id), &server);
         producer.send(Outgoing::Final(jsonrpc::Response::result(
             request.id.clone(),
@@ -120,8 +197,9 @@ fn say(outbox: &Outbox, notification: jsonrpc::Notification) {
     outbox.send(Outgoing::Message(notification.to_json().to_string()));
 }
 
-fn refuse(request: Request, error: RpcError) -> worker::Result<Response> {
+fn refuse(obs: &Observation, request: Request, error: RpcError) -> worker::Result<Response> {
     let status = modern::status_for(&error);
     let response = jsonrpc::Response::error(Some(request.id), error);
+    obs.set_response(&response);
     super::http::json(status, &response.to_json())
 }

@@ -229,8 +229,14 @@ async fn modern_post(
         }
     }
     if request.method == "subscriptions/listen" {
-        let ttl_ms = config.task_ttl_ms;
-        return super::listen::serve(env, server, request, declared, caller, ttl_ms).await;
+        let listener = super::listen::Listener {
+            env,
+            config,
+            credential: super::listen::Credential::of(req, &caller)?,
+            caller,
+            obs,
+        };
+        return super::listen::serve(listener, server, request, declared).await;
     }
     if request.method == "server/discover" {
         let discovered = modern::discover(&server, &connection);

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
-  REPO_ROOT, createToken, mcpPost, notification, rpc, run, startFakeGitHub, startWorker, tempDir, workerVars,
+  REPO_ROOT, createToken, mcpPost, notification, revokeToken, rpc, run, startFakeGitHub, startWorker, tempDir, workerVars,
 } from './harness.mjs';
 
 const MODERN = '2026-07-28';
@@ -374,10 +374,10 @@ describe('tasks (AUTH_MODE=none, TASK_TTL_SECONDS=10)', () => {
 });
 
 describe('tasks belong to their caller (AUTH_MODE=bearer)', () => {
-  let gh, worker, alice, bob;
+  let gh, worker, alice, bob, persistDir;
   before(async () => {
     gh = await startFakeGitHub();
-    const persistDir = tempDir('mcpw-persist-tasks-');
+    persistDir = tempDir('mcpw-persist-tasks-');
     alice = await createToken('e2e-tasks-alice', persistDir);
     bob = await createToken('e2e-tasks-bob', persistDir);
     worker = await startWorker({ name: 'tasks-bearer', persistDir, vars: workerVars(gh, { authMode: 'bearer', toolsets: 'conformance' }) });
@@ -405,5 +405,23 @@ describe('tasks belong to their caller (AUTH_MODE=bearer)', () => {
     const listened = await send(url, 'subscriptions/listen', { notifications: { tasksStatus: [taskId] } }, { token: bob.token });
     assert.deepEqual(listened.messages[0].params.notifications, {}, `bob cannot listen to alice's task: ${listened.text}`);
     assert.ok(listened.messages.every((m) => m.method !== 'notifications/tasks/status'), listened.text);
+  });
+
+  test('a listen stream ends once its token is revoked', async () => {
+    const url = worker.mcpUrl;
+    const carol = await createToken('e2e-tasks-carol', persistDir);
+    const created = await result(url, 'tools/call', { name: 'confirm_delete', arguments: { filename: 'c' } }, { token: carol.token });
+    await pollUntil(url, created.taskId, (t) => t.status === 'input_required', { token: carol.token });
+    const started = Date.now();
+    const listening = send(url, 'subscriptions/listen', { notifications: { tasksStatus: [created.taskId] } }, { token: carol.token });
+    await sleep(1_000);
+    await revokeToken(carol.id, persistDir);
+    const r = await listening;
+    const waited = Date.now() - started;
+    assert.deepEqual(r.messages[0].params.notifications, { tasksStatus: [created.taskId] }, r.text);
+    assert.equal(r.messages.at(-1).result?.resultType, 'complete', `the stream ended with the listen result: ${r.text}`);
+    assert.ok(waited < 30_000, `ended ${waited} ms after it opened (the credential is checked every 5 s), with the task still waiting for input`);
+    const refused = await send(url, 'subscriptions/listen', { notifications: { tasksStatus: [created.taskId] } }, { token: carol.token });
+    assert.equal(refused.status, 401, refused.text);
   });
 });
