@@ -74,16 +74,23 @@ impl Live {
     }
 }
 
-/// One line of a `/watch` stream: the answer as every operation gives it.
-fn watch_line(answer: &Answer) -> String {
-    let mut line = match answer {
+/// How every operation's answer travels to the Worker: `{"ok": …}` or `{"error": …}`.
+fn wire(answer: &Answer) -> Value {
+    match answer {
         Ok(ok) => json!({ "ok": ok }),
         Err(error) => json!({ "error": error }),
     }
-    .to_string();
+}
+
+/// One line of a `/watch` stream: an answer, as [`wire`] writes it.
+fn watch_line(answer: &Answer) -> String {
+    let mut line = wire(answer).to_string();
     line.push('\n');
     line
 }
+
+/// The most open `/watch` streams one task has; another listener is refused.
+const MAX_WATCHERS: usize = 16;
 
 type Answer = Result<Value, RpcError>;
 
@@ -115,10 +122,7 @@ impl DurableObject for McpTask {
         if watching {
             return self.watch(answer);
         }
-        Response::from_json(&match answer {
-            Ok(ok) => json!({ "ok": ok }),
-            Err(error) => json!({ "error": error }),
-        })
+        Response::from_json(&wire(&answer))
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
@@ -184,19 +188,30 @@ impl McpTask {
         Ok(decision.answer)
     }
 
-    /// `/watch`: the task now (`answer`), then each change, while it is unfinished.
+    /// `/watch`: the task now, then each change, while it is unfinished. `answer` is the
+    /// `tasks/get` that opened it; when it succeeded, the first line and the decision to
+    /// keep watching both come from the record as it is now, so no change falls between.
     fn watch(&self, answer: Answer) -> worker::Result<Response> {
         let (sender, receiver) = mpsc::unbounded();
-        let finished = self
-            .live
-            .record
-            .borrow()
+        let record = self.live.record.borrow();
+        let mut watchers = self.live.watchers.borrow_mut();
+        // Listeners that went away while the task was quiet.
+        watchers.retain(|watcher| !watcher.is_closed());
+        let first = match (answer, record.as_ref()) {
+            (Ok(_), Some(record))
+                if watchers.len() >= MAX_WATCHERS && !record.status.is_terminal() =>
+            {
+                Err(RpcError::internal(format!(
+                    "This task already has {MAX_WATCHERS} listeners; close one, or poll tasks/get."
+                )))
+            }
+            (Ok(_), Some(record)) => Ok(record.detailed()),
+            (answer, _) => answer,
+        };
+        let unfinished = record
             .as_ref()
-            .is_none_or(|record| record.status.is_terminal());
-        if sender.unbounded_send(watch_line(&answer)).is_ok() && answer.is_ok() && !finished {
-            let mut watchers = self.live.watchers.borrow_mut();
-            // Listeners that went away while the task was quiet.
-            watchers.retain(|watcher| !watcher.is_closed());
+            .is_some_and(|record| !record.status.is_terminal());
+        if sender.unbounded_send(watch_line(&first)).is_ok() && first.is_ok() && unfinished {
             watchers.push(sender);
         }
         Response::from_stream(receiver.map(|line| Ok::<Vec<u8>, worker::Error>(line.into_bytes())))

@@ -42,47 +42,19 @@ pub fn owner_of(caller: &Caller) -> String {
 }
 
 impl DoTaskHost<'_> {
-    /// Sends one operation to the object of task `id`. Ids we never issue name no task.
+    /// Sends one operation to the object of task `id`.
     async fn send(&self, id: &str, op: &str, body: Value) -> Result<Value, RpcError> {
-        if !crate::random::is_session_id(id) {
-            return Err(task::not_found());
-        }
-        match self.fetch(id, op, body).await {
-            Ok(answer) => match (answer.get("ok"), answer.get("error")) {
-                (Some(ok), _) => Ok(ok.clone()),
-                (None, Some(error)) => Err(RpcError::from_json(error)
-                    .unwrap_or_else(|| RpcError::internal("the task answered nonsense"))),
-                (None, None) => Err(RpcError::internal("the task answered nothing")),
-            },
-            Err(error) => {
-                worker::console_error!("task object {op} failed: {error}");
-                Err(RpcError::internal(
-                    "The task's store could not be reached. Try again shortly.",
-                ))
-            }
-        }
-    }
-
-    async fn fetch(&self, id: &str, op: &str, body: Value) -> worker::Result<Value> {
-        let mut response = self.request(id, op, body).await?;
-        Ok(serde_json::from_str(&response.text().await?)?)
+        let mut response = self.open(id, op, body).await?;
+        let text = response.text().await.map_err(|e| unreachable(op, e))?;
+        let line = serde_json::from_str(&text).map_err(|_| nonsense())?;
+        answer(line)
     }
 
     /// Watches task `id`: its state now (as `tasks/get` answers it), and a stream of its
     /// later states, which ends once the task has finished, is gone, or cannot be read.
     pub async fn watch(&self, id: &str) -> Result<(Value, TaskStates), RpcError> {
-        if !crate::random::is_session_id(id) {
-            return Err(task::not_found());
-        }
-        let unreachable = |error: worker::Error| {
-            worker::console_error!("task object watch failed: {error}");
-            RpcError::internal("The task's store could not be reached. Try again shortly.")
-        };
-        let mut response = self
-            .request(id, "watch", json!({}))
-            .await
-            .map_err(unreachable)?;
-        let bytes = response.stream().map_err(unreachable)?;
+        let mut response = self.open(id, "watch", json!({})).await?;
+        let bytes = response.stream().map_err(|e| unreachable("watch", e))?;
         let mut states = TaskStates {
             bytes: Box::pin(bytes),
             buffer: Vec::new(),
@@ -91,8 +63,18 @@ impl DoTaskHost<'_> {
         match states.next_answer().await {
             Some(Ok(now)) => Ok((now, states)),
             Some(Err(error)) => Err(error),
-            None => Err(RpcError::internal("the task answered nothing")),
+            None => Err(nonsense()),
         }
+    }
+
+    /// Starts operation `op` on the object of task `id`. Ids we never issue name no task.
+    async fn open(&self, id: &str, op: &str, body: Value) -> Result<worker::Response, RpcError> {
+        if !crate::random::is_session_id(id) {
+            return Err(task::not_found());
+        }
+        self.request(id, op, body)
+            .await
+            .map_err(|e| unreachable(op, e))
     }
 
     async fn request(&self, id: &str, op: &str, body: Value) -> worker::Result<worker::Response> {
@@ -138,14 +120,23 @@ impl TaskStates {
     }
 }
 
-/// The answer an object's line carries.
+/// The answer an object's line carries (`{"ok": …}` or `{"error": …}`).
 fn answer(line: Value) -> Result<Value, RpcError> {
     match (line.get("ok"), line.get("error")) {
         (Some(ok), _) => Ok(ok.clone()),
-        (None, Some(error)) => Err(RpcError::from_json(error)
-            .unwrap_or_else(|| RpcError::internal("the task answered nonsense"))),
-        (None, None) => Err(RpcError::internal("the task answered nothing")),
+        (None, Some(error)) => Err(RpcError::from_json(error).unwrap_or_else(nonsense)),
+        (None, None) => Err(nonsense()),
     }
+}
+
+fn nonsense() -> RpcError {
+    RpcError::internal("the task's store answered nonsense")
+}
+
+/// The store could not be reached: logged here, and said to the client without detail.
+fn unreachable(op: &str, error: worker::Error) -> RpcError {
+    worker::console_error!("task object {op} failed: {error}");
+    RpcError::internal("The task's store could not be reached. Try again shortly.")
 }
 
 /// Takes the complete lines out of `buffer` (what follows the last newline stays), each

@@ -3,20 +3,23 @@
 //!
 //! Each watched task lives in its own Durable Object, which streams the task's state to the
 //! listener as it changes (`/watch`, [`DoTaskHost::watch`]): one request per task for the
-//! whole stream, no polling. The first message acknowledges the subscription, naming the
-//! tasks the caller owns (others, and unknown ones, are left out); the current state of each
-//! follows, since the client cannot know what changed before the stream opened. The stream
-//! ends with the listen request's result when every watched task has finished or expired (at
-//! once when it watches none), after [`MAX_LISTEN_SECONDS`], when the client goes away, or
-//! when the caller's credential stops working: it is checked again every
-//! [`RECHECK_SECONDS`] (through the isolate's token cache, so a revoked token ends the
-//! stream as soon as it would fail a request). A listen request that watches tasks counts as
-//! a tool call against the caller's rate limit.
+//! whole stream, no polling. The watches are opened before the stream starts: unknown tasks
+//! and other callers' are left out of the acknowledgement, and a store that cannot be reached
+//! answers the request with an error. The first message acknowledges the subscription; the
+//! current state of each watched task follows, since the client cannot know what changed
+//! before the stream opened. A task's stream that breaks off early (its object was evicted)
+//! is opened again. The stream ends with the listen request's result when every watched task
+//! has finished or expired (at once when it watches none), after [`MAX_LISTEN_SECONDS`],
+//! when the client goes away, or when the caller's credential stops working: it is checked
+//! again every [`RECHECK_SECONDS`] (through the isolate's token cache, so a revoked token
+//! ends the stream as soon as it would fail a request). A listen request that watches tasks
+//! counts as a tool call against the caller's rate limit.
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use futures_util::future::{join_all, pending, select, Either};
+use serde_json::Value;
 use worker::{Delay, Env, Headers, Request as HttpRequest, RequestInit, Response};
 
 use super::outbox::{self, Outbox, Outgoing};
@@ -26,7 +29,7 @@ use crate::config::Config;
 use crate::limits::{self, Limit, Refused};
 use crate::observe::Observation;
 use crate::tasks::host::{DoTaskHost, TaskStates};
-use mcp_core::jsonrpc::{self, Request, RequestId, RpcError};
+use mcp_core::jsonrpc::{self, codes, Request, RequestId, RpcError};
 use mcp_core::modern;
 use mcp_core::server::Declared;
 use mcp_core::subscription::{self, Watch};
@@ -58,8 +61,8 @@ impl Credential {
         }))
     }
 
-    /// False once the credential is refused (401) or names someone else. A store that
-    /// cannot be read for a moment does not end the stream.
+    /// False once the credential is refused (401, 403) or names someone else. A store that
+    /// cannot be read for a moment (5xx) does not end the stream.
     async fn works(&self, env: &Env, config: &Config) -> bool {
         let mut init = RequestInit::new();
         init.with_headers(self.headers.clone());
@@ -72,7 +75,7 @@ impl Credential {
         let origin = url.origin().ascii_serialization();
         match crate::auth::authenticate(&req, env, config, &origin, url.path()).await {
             Ok(caller) => caller.subject == self.subject,
-            Err(failure) => failure.status != 401,
+            Err(failure) => failure.status >= 500,
         }
     }
 }
@@ -99,7 +102,8 @@ pub struct Listener<'a> {
     pub obs: &'a Observation,
 }
 
-/// Answers a listen request: an event stream, or a JSON-RPC error for a bad filter.
+/// Answers a listen request: an event stream, or a JSON-RPC error (a malformed filter,
+/// tasks named without the extension, a task store that cannot be reached).
 pub async fn serve(
     listener: Listener<'_>,
     server: Rc<Server>,
@@ -131,6 +135,22 @@ pub async fn serve(
             return super::http::rate_limited(&refused, Some(request.id));
         }
     }
+    // The tasks this caller may watch: those whose state it can read. Unknown tasks and
+    // other callers' (-32602) are left out; any other failure answers the request.
+    let host = DoTaskHost {
+        env,
+        caller: &caller,
+        ttl_ms: config.task_ttl_ms,
+    };
+    let opened = join_all(requested.iter().map(|task_id| host.watch(task_id))).await;
+    let mut watched = Vec::new();
+    for (task_id, opened) in requested.into_iter().zip(opened) {
+        match opened {
+            Ok((now, later)) => watched.push((task_id, now, later)),
+            Err(error) if error.code == codes::INVALID_PARAMS => {}
+            Err(error) => return refuse(obs, request, error),
+        }
+    }
     let (outbox, receiver) = Outbox::new();
     let env = env.clone();
     let config = config.clone();
@@ -142,20 +162,20 @@ pub async fn serve(
             ttl_ms: config.task_ttl_ms,
         };
         let id = &request.id;
-        // The tasks this caller may watch: those whose state it can read.
-        let opened = join_all(requested.iter().map(|task_id| host.watch(task_id))).await;
-        let mut watched = Vec::new();
-        let mut names = Vec::new();
-        for (task_id, opened) in requested.into_iter().zip(opened) {
-            if let Ok(watch) = opened {
-                names.push(task_id);
-                watched.push(watch);
-            }
-        }
+        let names: Vec<String> = watched
+            .iter()
+            .map(|(task_id, _, _)| task_id.clone())
+            .collect();
         say(&producer, subscription::acknowledged(id, &names));
-        let each = watched
-            .into_iter()
-            .map(|(now, later)| relay(&producer, id, now, later));
+        let each = watched.into_iter().map(|(task_id, now, later)| {
+            Relay {
+                outbox: &producer,
+                host: &host,
+                id,
+                task_id,
+            }
+            .run(now, later)
+        });
         let deadline = Delay::from(Duration::from_secs(MAX_LISTEN_SECONDS));
         let revoked = until_revoked(credential, &env, &config);
         // At the end the relays are dropped, and with them the objects' streams.
@@ -170,31 +190,61 @@ pub async fn serve(
     outbox::respond(receiver, outbox, 1, false, outbox::always_ok).await
 }
 
-/// Says each new state of one task until it finishes, its object's stream ends, or the
-/// client has gone (checked while the task is quiet).
-async fn relay(outbox: &Outbox, id: &RequestId, now: serde_json::Value, mut later: TaskStates) {
-    let mut watch = Watch::default();
-    let mut state = Some(now);
-    while let Some(snapshot) = state {
-        if watch.observe(&snapshot) {
-            say(outbox, subscription::task_status(id, &snapshot));
-        }
-        if watch.is_finished() {
-            return;
-        }
-        state = loop {
-            let quiet = Delay::from(Duration::from_secs(super::sse::KEEPALIVE_SECONDS));
-            match select(Box::pin(later.next()), quiet).await {
-                Either::Left((next, _)) => break next,
-                Either::Right(_) if outbox.is_closed() => return,
-                Either::Right(_) => {}
+/// How many times a relay opens its task's stream again after it broke off early.
+const REOPENS: u32 = 3;
+
+/// One watched task on one stream.
+struct Relay<'a> {
+    outbox: &'a Outbox,
+    host: &'a DoTaskHost<'a>,
+    id: &'a RequestId,
+    task_id: String,
+}
+
+impl Relay<'_> {
+    /// Says each new state of the task until it finishes or is gone, or the client has gone
+    /// (seen when a message cannot be delivered, or while the task is quiet). A stream that
+    /// breaks off before the task finished (the object was evicted or restarted) is opened
+    /// again; if the task is then gone, it expired, and nothing more is said of it.
+    async fn run(self, now: Value, mut later: TaskStates) {
+        let mut watch = Watch::default();
+        let mut state = Some(now);
+        let mut reopens = 0;
+        loop {
+            while let Some(snapshot) = state {
+                if watch.observe(&snapshot)
+                    && !say(self.outbox, subscription::task_status(self.id, &snapshot))
+                {
+                    return;
+                }
+                if watch.is_finished() {
+                    return;
+                }
+                state = loop {
+                    let quiet = Delay::from(Duration::from_secs(super::sse::KEEPALIVE_SECONDS));
+                    match select(Box::pin(later.next()), quiet).await {
+                        Either::Left((next, _)) => break next,
+                        Either::Right(_) if self.outbox.is_closed() => return,
+                        Either::Right(_) => {}
+                    }
+                };
             }
-        };
+            if reopens == REOPENS {
+                return;
+            }
+            reopens += 1;
+            let Ok((now, reopened)) = self.host.watch(&self.task_id).await else {
+                return;
+            };
+            state = Some(now);
+            later = reopened;
+        }
     }
 }
 
-fn say(outbox: &Outbox, notification: jsonrpc::Notification) {
-    outbox.send(Outgoing::Message(notification.to_json().to_string()));
+/// Queues a notification; false once the client has gone.
+fn say(outbox: &Outbox, notification: jsonrpc::Notification) -> bool {
+    outbox.send(Outgoing::Message(notification.to_json().to_string()))
 }
 
 fn refuse(obs: &Observation, request: Request, error: RpcError) -> worker::Result<Response> {

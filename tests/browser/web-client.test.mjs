@@ -118,9 +118,10 @@ async function runApp({ worker, mcpUrl, transport, token, signIn }) {
       // authorization URL use-mcp kept (its `last_auth_url`).
       const redirected = await until(async () => {
         const s = await appState(page);
-        return s?.state === 'failed' || s?.log.some((l) => l.includes('Redirecting for authentication'));
+        if (s?.state === 'failed') return 'failed';
+        return s?.log.some((l) => l.includes('Redirecting for authentication'));
       }, 30_000);
-      assert.ok(redirected, await report(page, watch, 'useMcp reported its redirect for authentication'));
+      assert.equal(redirected, true, await report(page, watch, 'useMcp reported its redirect for authentication'));
       const kept = await page.evaluate(() => {
         const key = Object.keys(localStorage).find((k) => k.endsWith('_last_auth_url'));
         return key ? localStorage.getItem(key) : null;

@@ -486,15 +486,20 @@ export async function mcpPost(url, body, headers = {}, { timeoutMs = REQUEST_TIM
 export { parseSseText };
 
 /**
- * Open a streaming SSE GET (e.g. GET /sse). Returns {status, headers, next(pred, ms), events[], close()}.
- * next() resolves with the first not-yet-consumed event that satisfies pred (default: any).
+ * Open a streaming SSE GET (e.g. GET /sse), or with `body` a POST whose answer is an event
+ * stream (a 2026-07-28 subscriptions/listen). Returns {status, headers, next(pred, ms),
+ * events[], close()}. next() resolves with the first not-yet-consumed event that satisfies
+ * pred (default: any).
  */
-export async function openSse(url, headers = {}, { timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
+export async function openSse(url, headers = {}, { timeoutMs = REQUEST_TIMEOUT_MS, body } = {}) {
   const ac = new AbortController();
   const t = setTimeout(() => ac.abort(new Error('SSE connect timeout')), timeoutMs);
+  const init = body === undefined
+    ? { headers: { accept: 'text/event-stream', ...headers } }
+    : { method: 'POST', headers: { accept: ACCEPT_BOTH, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
   let r;
   try {
-    r = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
+    r = await fetch(url, { ...init, signal: ac.signal });
   } finally {
     clearTimeout(t);
   }

@@ -102,9 +102,14 @@ test('every request writes one JSON line with its trace, transport, method, outc
     const n = one('noAuth');
     assert.deepEqual([n.outcome, n.authFailure, n.httpStatus, n.caller], ['unauthorized', 'invalid_token', 401, undefined]);
     assert.ok(lines.some((l) => l.path === '/healthz' && l.traceSource === 'generated' && l.transport === 'none'));
-    // One line per request: as many as wrangler's own access log has requests.
-    const accessLines = fs.readFileSync(w.logFile, 'utf8').split('\n').filter((l) => /^\[wrangler:info\] (GET|POST|DELETE|OPTIONS) \//.test(l)).length;
-    assert.equal(requestLines(w).length, accessLines);
+    // One line per request: as many as wrangler's own access log has requests. wrangler
+    // writes its line when a response ends (the SSE stream's only after it was closed), so
+    // a loaded machine may show it a moment later: wait for it, up to 10 s.
+    const accessLines = () => fs.readFileSync(w.logFile, 'utf8').split('\n').filter((l) => /^\[wrangler:info\] (GET|POST|DELETE|OPTIONS) \//.test(l)).length;
+    for (const deadline = Date.now() + 10_000; accessLines() < requestLines(w).length && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(requestLines(w).length, accessLines());
     // The token itself is in no line.
     assert.ok(!fs.readFileSync(w.logFile, 'utf8').includes(token));
   } finally {

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
-  REPO_ROOT, createToken, mcpPost, notification, revokeToken, rpc, run, startFakeGitHub, startWorker, tempDir, workerVars,
+  REPO_ROOT, createToken, mcpPost, notification, openSse, revokeToken, rpc, run, startFakeGitHub, startWorker, tempDir, workerVars,
 } from './harness.mjs';
 
 const MODERN = '2026-07-28';
@@ -46,6 +46,36 @@ async function send(url, method, params, { caps = WITH_TASKS, headers = {}, toke
     ...(token ? { authorization: `Bearer ${token}` } : {}),
     ...headers,
   });
+}
+
+/**
+ * Opens a subscriptions/listen stream for `notifications`, read as it arrives. Returns
+ * {id, status, headers, message(pred, ms): the next JSON-RPC message matching pred,
+ * messages(): all so far, close()}.
+ */
+async function listen(url, notifications, { caps = WITH_TASKS, token } = {}) {
+  const id = nextId++;
+  const body = rpc(id, 'subscriptions/listen', {
+    notifications,
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': MODERN,
+      'io.modelcontextprotocol/clientCapabilities': caps,
+    },
+  });
+  const stream = await openSse(url, {
+    'mcp-protocol-version': MODERN,
+    'mcp-method': 'subscriptions/listen',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  }, { body });
+  const parse = (e) => JSON.parse(e.data);
+  return {
+    id,
+    status: stream.status,
+    headers: stream.headers,
+    message: async (pred = () => true, ms) => parse(await stream.next((e) => e.data && pred(parse(e)), ms)),
+    messages: () => stream.events.filter((e) => e.data).map(parse),
+    close: () => stream.close(),
+  };
 }
 
 /** The result of a request that must succeed. */
@@ -194,55 +224,62 @@ describe('tasks (AUTH_MODE=none, TASK_TTL_SECONDS=10)', () => {
     assert.equal((await result(url, 'tasks/get', { taskId: created.taskId })).status, 'cancelled', 'the stopped run changed nothing');
   });
 
-  test('subscriptions/listen: status notifications for the tasks named in tasksStatus, then the end of the stream', async () => {
+  test('subscriptions/listen: task notifications as they happen, for the tasks named in taskIds, then the end of the stream', async () => {
     const SUB = 'io.modelcontextprotocol/subscriptionId';
-    const slow = await create('slow_compute', { seconds: 2, label: 'listened' });
+    const slow = await create('slow_compute', { seconds: 3, label: 'listened' });
     const asking = await create('confirm_delete', { filename: 'listened.txt' });
-    const listenId = nextId;
-    const listening = send(url, 'subscriptions/listen', {
-      notifications: { tasksStatus: [slow.taskId, asking.taskId, 'f'.repeat(64), slow.taskId], toolsListChanged: true },
-    });
-    // The other task waits for input; answer it as a client would, so that it finishes too.
-    await pollUntil(url, asking.taskId, (t) => t.status === 'input_required');
-    await result(url, 'tasks/update', {
-      taskId: asking.taskId,
-      inputResponses: { confirm_delete: { action: 'accept', content: { confirm: true } } },
-    });
-    const r = await listening;
-    assert.equal(r.status, 200, r.text.slice(0, 400));
-    assert.match(r.headers.get('content-type'), /text\/event-stream/);
-    const [ack, ...rest] = r.messages;
-    assert.equal(ack.method, 'notifications/subscriptions/acknowledged', JSON.stringify(ack));
-    assert.deepEqual(ack.params.notifications, { tasksStatus: [slow.taskId, asking.taskId] },
-      'the unknown task and the list kind this server never changes are not honoured');
-    const end = rest.at(-1);
-    assert.equal(end.id, listenId, 'the stream ends with the listen request\'s result');
-    assert.equal(end.result.resultType, 'complete');
-    assert.equal(end.result._meta[SUB], listenId);
-    const notes = rest.slice(0, -1);
-    for (const n of [ack, ...notes]) assert.equal(n.params._meta[SUB], listenId, JSON.stringify(n));
-    assert.deepEqual([...new Set(notes.map((n) => n.method))], ['notifications/tasks/status']);
-    const of = (taskId) => notes.filter((n) => n.params.taskId === taskId).map((n) => n.params);
-    const slowSeen = of(slow.taskId);
-    assert.equal(slowSeen[0].status, 'working', 'the state when the stream opened comes first');
-    assert.equal(slowSeen.at(-1).status, 'completed');
-    assert.equal(slowSeen.at(-1).result.content[0].text, 'computed listened in 2s');
-    const askingSeen = of(asking.taskId);
-    const asked = askingSeen.find((t) => t.status === 'input_required');
-    assert.equal(asked?.inputRequests?.confirm_delete?.method, 'elicitation/create', JSON.stringify(askingSeen));
-    assert.equal(askingSeen.at(-1).status, 'completed');
-    for (const seen of [slowSeen, askingSeen]) {
-      const keys = seen.map((t) => `${t.status}@${t.lastUpdatedAt}`);
-      assert.equal(new Set(keys).size, keys.length, `each notification is news: ${keys.join(', ')}`);
-      assert.ok(seen.every((t) => t.resultType === undefined), 'a notification is the task, not a result');
+    const stream = await listen(url, { taskIds: [slow.taskId, asking.taskId, 'f'.repeat(64), slow.taskId], toolsListChanged: true });
+    const ofTask = (taskId, status) => (m) => m.method === 'notifications/tasks' && m.params.taskId === taskId && (!status || m.params.status === status);
+    try {
+      assert.equal(stream.status, 200);
+      assert.match(stream.headers.get('content-type'), /text\/event-stream/);
+      const ack = await stream.message();
+      assert.equal(ack.method, 'notifications/subscriptions/acknowledged', JSON.stringify(ack));
+      assert.deepEqual(ack.params.notifications, { taskIds: [slow.taskId, asking.taskId] },
+        'the unknown task and the list kind this server never changes are not honoured');
+      // Input asked for on the stream, answered only then: what follows can only have come live.
+      const asked = await stream.message(ofTask(asking.taskId, 'input_required'), 15_000);
+      assert.equal(asked.params.inputRequests.confirm_delete.method, 'elicitation/create');
+      await result(url, 'tasks/update', {
+        taskId: asking.taskId,
+        inputResponses: { confirm_delete: { action: 'accept', content: { confirm: true } } },
+      });
+      const answered = await stream.message(ofTask(asking.taskId, 'completed'), 15_000);
+      assert.equal(answered.params.result.content[0].text, 'Deleted listened.txt (pretend: this fixture deletes nothing)');
+      const end = await stream.message((m) => m.id === stream.id, 15_000);
+      assert.equal(end.result.resultType, 'complete');
+      assert.equal(end.result._meta[SUB], stream.id);
+    } finally {
+      stream.close();
     }
+    const all = stream.messages();
+    assert.equal(all.at(-1).id, stream.id, 'the result comes last');
+    const notes = all.slice(0, -1);
+    for (const n of notes) assert.equal(n.params._meta[SUB], stream.id, JSON.stringify(n));
+    assert.deepEqual([...new Set(notes.slice(1).map((n) => n.method))], ['notifications/tasks'], 'no progress or log messages');
+    const slowSeen = notes.filter(ofTask(slow.taskId)).map((n) => n.params);
+    assert.equal(slowSeen[0].status, 'working', 'the state when the stream opened comes first');
+    assert.ok(slowSeen.some((t) => t.status === 'working' && t.statusMessage !== slowSeen[0].statusMessage),
+      `progress made while listening arrives: ${slowSeen.map((t) => `${t.status} ${t.statusMessage ?? ''}`).join(' | ')}`);
+    assert.equal(slowSeen.at(-1).status, 'completed');
+    assert.equal(slowSeen.at(-1).result.content[0].text, 'computed listened in 3s');
+    for (const taskId of [slow.taskId, asking.taskId]) {
+      const keys = notes.filter(ofTask(taskId)).map((n) => `${n.params.status}@${n.params.lastUpdatedAt}`);
+      assert.equal(new Set(keys).size, keys.length, `each notification is news: ${keys.join(', ')}`);
+    }
+    assert.ok(notes.every((n) => n.params.resultType === undefined), 'a notification is the task, not a result');
 
-    // Without the extension there are no tasks to hear about: acknowledged with nothing, ended.
-    const bare = await send(url, 'subscriptions/listen', { notifications: { tasksStatus: [slow.taskId] } }, { caps: {} });
-    assert.deepEqual(bare.messages[0].params.notifications, {});
-    assert.equal(bare.messages.length, 2, bare.text);
-    assert.equal(bare.json.result.resultType, 'complete');
-    for (const notifications of [undefined, { tasksStatus: 'x' }, { tasksStatus: Array(33).fill('x') }, { toolsListChanged: 1 }]) {
+    // Naming tasks needs the extension (ext-tasks: -32021); a listen for list changes alone
+    // is acknowledged with nothing honoured, and ends.
+    const undeclared = await send(url, 'subscriptions/listen', { notifications: { taskIds: [slow.taskId] } }, { caps: {} });
+    assert.equal(undeclared.status, 400, undeclared.text);
+    assert.equal(undeclared.json.error.code, -32021);
+    assert.deepEqual(undeclared.json.error.data.requiredCapabilities, { extensions: { [EXT]: {} } });
+    const lists = await send(url, 'subscriptions/listen', { notifications: { toolsListChanged: true } }, { caps: {} });
+    assert.deepEqual(lists.messages[0].params.notifications, {});
+    assert.equal(lists.messages.length, 2, lists.text);
+    assert.equal(lists.json.result.resultType, 'complete');
+    for (const notifications of [undefined, { taskIds: 'x' }, { taskIds: Array(6).fill('x') }, { toolsListChanged: 1 }]) {
       const bad = await send(url, 'subscriptions/listen', notifications === undefined ? {} : { notifications });
       assert.equal(bad.json?.error?.code, -32602, `${JSON.stringify(notifications)}: ${bad.text}`);
     }
@@ -402,9 +439,9 @@ describe('tasks belong to their caller (AUTH_MODE=bearer)', () => {
     }
     const mine = (await pollUntil(url, taskId, (t) => t.status !== 'working', { token: alice.token })).at(-1);
     assert.equal(mine.status, 'input_required', 'bob changed nothing');
-    const listened = await send(url, 'subscriptions/listen', { notifications: { tasksStatus: [taskId] } }, { token: bob.token });
+    const listened = await send(url, 'subscriptions/listen', { notifications: { taskIds: [taskId] } }, { token: bob.token });
     assert.deepEqual(listened.messages[0].params.notifications, {}, `bob cannot listen to alice's task: ${listened.text}`);
-    assert.ok(listened.messages.every((m) => m.method !== 'notifications/tasks/status'), listened.text);
+    assert.ok(listened.messages.every((m) => m.method !== 'notifications/tasks'), listened.text);
   });
 
   test('a listen stream ends once its token is revoked', async () => {
@@ -413,15 +450,15 @@ describe('tasks belong to their caller (AUTH_MODE=bearer)', () => {
     const created = await result(url, 'tools/call', { name: 'confirm_delete', arguments: { filename: 'c' } }, { token: carol.token });
     await pollUntil(url, created.taskId, (t) => t.status === 'input_required', { token: carol.token });
     const started = Date.now();
-    const listening = send(url, 'subscriptions/listen', { notifications: { tasksStatus: [created.taskId] } }, { token: carol.token });
+    const listening = send(url, 'subscriptions/listen', { notifications: { taskIds: [created.taskId] } }, { token: carol.token });
     await sleep(1_000);
     await revokeToken(carol.id, persistDir);
     const r = await listening;
     const waited = Date.now() - started;
-    assert.deepEqual(r.messages[0].params.notifications, { tasksStatus: [created.taskId] }, r.text);
+    assert.deepEqual(r.messages[0].params.notifications, { taskIds: [created.taskId] }, r.text);
     assert.equal(r.messages.at(-1).result?.resultType, 'complete', `the stream ended with the listen result: ${r.text}`);
     assert.ok(waited < 30_000, `ended ${waited} ms after it opened (the credential is checked every 5 s), with the task still waiting for input`);
-    const refused = await send(url, 'subscriptions/listen', { notifications: { tasksStatus: [created.taskId] } }, { token: carol.token });
+    const refused = await send(url, 'subscriptions/listen', { notifications: { taskIds: [created.taskId] } }, { token: carol.token });
     assert.equal(refused.status, 401, refused.text);
   });
 });

@@ -13,7 +13,8 @@
 //! - an example built from the schema, with every property and with only the required ones,
 //!   passes validation and is read (so every property's type fits its field);
 //! - leaving out any required property is refused by the struct as well as by the schema;
-//! - an unknown argument is refused by the struct.
+//! - an unknown argument is refused by the struct, and by the schema
+//!   (`additionalProperties: false`).
 
 use serde_json::{Map, Value};
 
@@ -24,20 +25,8 @@ use super::tool::ToolError;
 pub trait Arguments: Sized {
     /// The property names, as the schema spells them.
     const FIELDS: &'static [&'static str];
-    /// True for an open object, which takes any property.
-    const OPEN: bool = false;
 
     fn from_arguments(arguments: Map<String, Value>) -> Result<Self, ToolError>;
-}
-
-/// An open object: for a tool whose schema allows any property (it reads them by name).
-impl Arguments for Map<String, Value> {
-    const FIELDS: &'static [&'static str] = &[];
-    const OPEN: bool = true;
-
-    fn from_arguments(arguments: Map<String, Value>) -> Result<Self, ToolError> {
-        Ok(arguments)
-    }
 }
 
 /// One field's type: how it is read from the argument of its name (`None`: absent). A value
@@ -178,8 +167,13 @@ pub type Unused = Vec<&'static str>;
 /// Checks `T` against the object schema `schema`; see the module comment.
 pub fn check_schema<T: Arguments>(schema: &Value) -> Result<Unused, String> {
     let fields = T::FIELDS;
-    if T::OPEN {
-        return Err("the arguments are an open object, read by name".into());
+    // The struct refuses unknown names, so the schema must too, or a call the schema allows
+    // would be refused.
+    if schema.get("additionalProperties") != Some(&Value::Bool(false)) {
+        return Err(
+            "the schema allows properties the struct refuses: add \"additionalProperties\": false"
+                .into(),
+        );
     }
     let properties = schema
         .get("properties")
@@ -229,9 +223,7 @@ pub fn check_schema<T: Arguments>(schema: &Value) -> Result<Unused, String> {
     let mut unknown = full.clone();
     unknown.insert("\u{1}unknown".into(), Value::Null);
     if parse(&unknown).is_ok() {
-        return Err(
-            "the struct accepts unknown arguments: add #[serde(deny_unknown_fields)]".into(),
-        );
+        return Err("the struct accepts unknown arguments".into());
     }
     Ok(fields
         .iter()
@@ -335,15 +327,26 @@ mod tests {
         let wrong_type = json!({
             "type": "object",
             "properties": { "repo": { "type": "integer" }, "perPage": { "type": "integer" } },
-            "required": ["repo", "perPage"]
+            "required": ["repo", "perPage"],
+            "additionalProperties": false
         });
-        assert!(check_schema::<Args>(&wrong_type).is_err());
-        let unused = json!({
+        assert!(check_schema::<Args>(&wrong_type)
+            .unwrap_err()
+            .contains("does not deserialise"));
+        let mut unused = json!({
             "type": "object",
             "properties": { "repo": { "type": "string" }, "perPage": { "type": "integer" } },
-            "required": ["repo", "perPage"]
+            "required": ["repo", "perPage"],
+            "additionalProperties": false
         });
         assert_eq!(check_schema::<Args>(&unused), Ok(vec!["state"]));
-        assert!(check_schema::<Map<String, Value>>(&unused).is_err());
+        // An open schema would allow calls the struct refuses.
+        unused
+            .as_object_mut()
+            .unwrap()
+            .remove("additionalProperties");
+        assert!(check_schema::<Args>(&unused)
+            .unwrap_err()
+            .contains("additionalProperties"));
     }
 }

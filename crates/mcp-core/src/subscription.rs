@@ -1,12 +1,16 @@
 //! `subscriptions/listen` (2026-07-28, SEP-2575): the stream a client opens to hear about
 //! things that happen outside any one of its requests. What this server can say there is
-//! the Tasks extension's `notifications/tasks/status`, for the tasks the client names in
-//! `tasksStatus` (and owns). Its tool, prompt and resource lists never change while a
-//! deployment runs, so it honours no list-changed kind and no resource subscription: the
-//! acknowledgement leaves them out, which is how the spec says "not honoured".
+//! the Tasks extension's `notifications/tasks`, for the tasks the client names in
+//! `notifications.taskIds` (and owns), as ext-tasks `specification/draft/tasks.md` ("Task
+//! Status Notifications") defines them: the acknowledgement lists the task ids the server
+//! agreed to report on, each notification is the whole task as `tasks/get` would show it,
+//! and a client that names tasks without declaring the extension gets -32021. Its tool,
+//! prompt and resource lists never change while a deployment runs, so it honours no
+//! list-changed kind and no resource subscription: the acknowledgement leaves them out, which
+//! is how the spec says "not honoured".
 //!
 //! The transport owns the stream, the clock and the task store; this module reads the
-//! request, writes every message, and decides which task snapshots are news.
+//! request, writes every message, and decides which task states are news.
 
 use serde_json::{json, Map, Value};
 
@@ -16,8 +20,10 @@ use crate::task;
 /// The `_meta` key that ties each message on the stream to the listen request.
 pub const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
-/// The most tasks one stream watches.
-pub const MAX_TASKS: usize = 32;
+/// The most tasks one stream watches. Each watched task holds one connection open from the
+/// Worker to its Durable Object for the life of the stream, and a Workers invocation has 6
+/// simultaneous connections: this leaves one for the checks of the caller's credential.
+pub const MAX_TASKS: usize = 5;
 
 /// The filter kinds of the base protocol: read and type-checked, never honoured here.
 const LIST_KINDS: [&str; 3] = [
@@ -27,15 +33,15 @@ const LIST_KINDS: [&str; 3] = [
 ];
 
 /// Reads a listen request's `params.notifications`. Returns the task ids to watch: those
-/// named in `tasksStatus`, once each, when the request declares the Tasks extension
-/// (without it there are no tasks to hear about); otherwise none.
+/// named in `taskIds`, once each. Naming tasks needs the Tasks extension (-32021 without
+/// it).
 pub fn requested_tasks(
     params: &Map<String, Value>,
     client_capabilities: &Value,
 ) -> Result<Vec<String>, RpcError> {
     let Some(Value::Object(filter)) = params.get("notifications") else {
         return Err(RpcError::invalid_params(
-            "params.notifications must be an object naming the notifications to receive, e.g. {\"tasksStatus\": [\"<taskId>\"]}",
+            "params.notifications must be an object naming the notifications to receive, e.g. {\"taskIds\": [\"<taskId>\"]}",
         ));
     };
     for kind in LIST_KINDS {
@@ -46,9 +52,9 @@ pub fn requested_tasks(
         }
     }
     strings(filter, "resourceSubscriptions", usize::MAX)?;
-    let tasks = strings(filter, "tasksStatus", MAX_TASKS)?;
-    if !task::declares_tasks(client_capabilities) {
-        return Ok(Vec::new());
+    let tasks = strings(filter, "taskIds", MAX_TASKS)?;
+    if !tasks.is_empty() && !task::declares_tasks(client_capabilities) {
+        return Err(task::missing_capability());
     }
     let mut unique: Vec<String> = Vec::new();
     for id in tasks {
@@ -90,7 +96,7 @@ fn meta(id: &RequestId) -> Value {
 pub fn acknowledged(id: &RequestId, watched: &[String]) -> Notification {
     let mut honoured = Map::new();
     if !watched.is_empty() {
-        honoured.insert("tasksStatus".into(), json!(watched));
+        honoured.insert("taskIds".into(), json!(watched));
     }
     Notification::new(
         "notifications/subscriptions/acknowledged",
@@ -111,7 +117,7 @@ pub fn task_status(id: &RequestId, snapshot: &Value) -> Notification {
     };
     meta_object.insert(META_SUBSCRIPTION_ID.into(), json!(id));
     params.insert("_meta".into(), Value::Object(meta_object));
-    Notification::new("notifications/tasks/status", Value::Object(params))
+    Notification::new("notifications/tasks", Value::Object(params))
 }
 
 /// The listen request's result, which ends the stream gracefully.
@@ -170,15 +176,21 @@ mod tests {
 
     #[test]
     fn the_filter_is_checked_and_tasks_need_the_extension() {
-        let asked = params(json!({ "tasksStatus": ["a", "b", "a"], "toolsListChanged": true }));
+        let asked = params(json!({ "taskIds": ["a", "b", "a"], "toolsListChanged": true }));
         assert_eq!(requested_tasks(&asked, &with_tasks()).unwrap(), ["a", "b"]);
-        assert!(requested_tasks(&asked, &json!({})).unwrap().is_empty());
+        let undeclared = requested_tasks(&asked, &json!({})).unwrap_err();
+        assert_eq!(
+            undeclared.code,
+            crate::jsonrpc::codes::MISSING_REQUIRED_CLIENT_CAPABILITY
+        );
+        let lists_only = params(json!({ "toolsListChanged": true, "taskIds": [] }));
+        assert!(requested_tasks(&lists_only, &json!({})).unwrap().is_empty());
         for bad in [
-            json!({ "tasksStatus": "a" }),
-            json!({ "tasksStatus": [1] }),
+            json!({ "taskIds": "a" }),
+            json!({ "taskIds": [1] }),
             json!({ "toolsListChanged": "yes" }),
             json!({ "resourceSubscriptions": [true] }),
-            json!({ "tasksStatus": vec!["x"; MAX_TASKS + 1] }),
+            json!({ "taskIds": vec!["x"; MAX_TASKS + 1] }),
         ] {
             let error = requested_tasks(&params(bad.clone()), &with_tasks()).unwrap_err();
             assert_eq!(error.code, crate::jsonrpc::codes::INVALID_PARAMS, "{bad}");
@@ -195,17 +207,14 @@ mod tests {
         let id = RequestId::Number(7);
         let ack = acknowledged(&id, &["t1".into()]).to_json();
         assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
-        assert_eq!(
-            ack["params"]["notifications"],
-            json!({ "tasksStatus": ["t1"] })
-        );
+        assert_eq!(ack["params"]["notifications"], json!({ "taskIds": ["t1"] }));
         assert_eq!(ack["params"]["_meta"][META_SUBSCRIPTION_ID], 7);
         let none = acknowledged(&id, &[]).to_json();
         assert_eq!(none["params"]["notifications"], json!({}));
 
         let snapshot = json!({ "resultType": "complete", "taskId": "t1", "status": "completed", "result": { "content": [] } });
         let status = task_status(&id, &snapshot).to_json();
-        assert_eq!(status["method"], "notifications/tasks/status");
+        assert_eq!(status["method"], "notifications/tasks");
         assert_eq!(status["params"]["taskId"], "t1");
         assert_eq!(status["params"]["result"], json!({ "content": [] }));
         assert!(status["params"].get("resultType").is_none());
