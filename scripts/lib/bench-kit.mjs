@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseSseBlock, parseSseText } from './sse.mjs';
-import { freePort, tail } from '../../tests/e2e/harness.mjs';
+import { freePort, tail } from './proc.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WRANGLER = path.join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -75,7 +75,7 @@ export async function stopGroup(child, graceMs = 5_000) {
   groups.delete(child.pid);
 }
 
-// A free loopback port, and the last lines of a log: the end-to-end harness's own.
+// A free loopback port, and the last lines of a log (shared with the end-to-end harness).
 export { freePort, tail };
 
 export function run(cmd, args, { env = {}, timeoutMs = 180_000, cwd = REPO_ROOT } = {}) {

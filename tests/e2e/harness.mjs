@@ -6,11 +6,11 @@ import { once } from 'node:events';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSseBlock, parseSseText } from '../../scripts/lib/sse.mjs';
+import { freePort, tail } from '../../scripts/lib/proc.mjs';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../fake-github/oauth.mjs';
 import { FAKE_GITHUB_TOKEN as FAKE_TOKEN } from '../fake-github/server.mjs';
 
@@ -130,17 +130,6 @@ export function node22() {
   throw new Error(`Node >= 22 is needed for wrangler; not found (tried ${process.execPath}, MCPW_NODE, ${NODE22_CACHE})`);
 }
 
-/** A free TCP port on 127.0.0.1 (bound then released). */
-export async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
 /** A fresh temp dir, removed when the test process exits (keep with MCPW_E2E_KEEP=1). */
 export function tempDir(prefix = 'mcpw-e2e-') {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -255,14 +244,6 @@ function newestInputMtime() {
   };
   for (const p of ['src', 'Cargo.toml', 'Cargo.lock', 'wrangler.toml']) walk(path.join(REPO_ROOT, p));
   return newest;
-}
-
-export function tail(file, n = 40) {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-n).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 // ---------------------------------------------------------------- worker
@@ -483,7 +464,7 @@ export async function mcpPost(url, body, headers = {}, { timeoutMs = REQUEST_TIM
   return { status: r.status, headers: r.headers, text, json, messages };
 }
 
-export { parseSseText };
+export { parseSseText, freePort, tail };
 
 /**
  * Open a streaming SSE GET (e.g. GET /sse), or with `body` a POST whose answer is an event
