@@ -106,11 +106,6 @@ impl TokenCache {
         );
     }
 
-    /// Forgets a token (on revocation seen by this isolate).
-    pub fn remove(&mut self, hash: &TokenHash) {
-        self.entries.remove(hash);
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -149,11 +144,6 @@ pub fn remember(
         origin: origin.to_string(),
     };
     CACHE.with(|c| c.borrow_mut().insert(hash, verified, expires_ms, now_ms));
-}
-
-/// The isolate's cache: forgets `hash`.
-pub fn forget(hash: &TokenHash) {
-    CACHE.with(|c| c.borrow_mut().remove(hash));
 }
 
 #[cfg(test)]
@@ -274,8 +264,5 @@ mod tests {
         );
         remember(hash.clone(), caller("a"), ORIGIN, 0, None, 0);
         assert_eq!(lookup(&hash, ORIGIN, 1), None, "0 keeps nothing");
-        remember(hash.clone(), caller("a"), ORIGIN, 1_000, None, 0);
-        forget(&hash);
-        assert_eq!(lookup(&hash, ORIGIN, 1), None);
     }
 }
