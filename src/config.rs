@@ -75,6 +75,9 @@ pub struct Config {
     /// 0 turns the cache off). At most 60 s, KV's own propagation delay: the revocation
     /// delay (`docs/security.md`).
     pub token_cache_ms: u64,
+    /// False with `TOOL_CALL_LIMITS=off`: the per-caller tool-call limits are lifted (load
+    /// tests).
+    pub tool_call_limits: bool,
 }
 
 impl Config {
@@ -159,6 +162,7 @@ impl Config {
                         )
                     })?,
             },
+            tool_call_limits: get("TOOL_CALL_LIMITS").is_none_or(|v| v.trim() != "off"),
         })
     }
 
@@ -428,6 +432,13 @@ mod tests {
             let error = config(&[("ALLOWED_GITHUB_USERS", bad)]).unwrap_err();
             assert!(error.contains("ALLOWED_GITHUB_USERS"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn tool_call_limits_are_on_unless_switched_off() {
+        assert!(config(&[]).unwrap().tool_call_limits);
+        assert!(config(&[("TOOL_CALL_LIMITS", "on")]).unwrap().tool_call_limits);
+        assert!(!config(&[("TOOL_CALL_LIMITS", " off ")]).unwrap().tool_call_limits);
     }
 
     #[test]

@@ -13,6 +13,8 @@
 use serde_json::Value;
 use worker::{Env, Request};
 
+use crate::config::Config;
+
 /// What is being limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
@@ -99,11 +101,16 @@ impl Refused {
     }
 }
 
-/// Counts the tool calls in `message` against `identity`'s budgets. `TOOL_CALL_LIMITS=off`
-/// switches these limits off (for load tests).
-pub async fn check_tool_calls(env: &Env, identity: &str, message: &Value) -> Result<(), Refused> {
+/// Counts the tool calls in `message` against `identity`'s budgets, unless
+/// `TOOL_CALL_LIMITS=off` (`config.tool_call_limits`, for load tests).
+pub async fn check_tool_calls(
+    env: &Env,
+    config: &Config,
+    identity: &str,
+    message: &Value,
+) -> Result<(), Refused> {
     let names = tool_calls(message);
-    if names.is_empty() || limits_off(env) {
+    if names.is_empty() || !config.tool_call_limits {
         return Ok(());
     }
     for name in names {
@@ -121,18 +128,6 @@ pub async fn check_tool_calls(env: &Env, identity: &str, message: &Value) -> Res
         }
     }
     Ok(())
-}
-
-/// `TOOL_CALL_LIMITS=off`, read once per isolate: variables are fixed for an isolate's life.
-fn limits_off(env: &Env) -> bool {
-    thread_local! {
-        static OFF: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() };
-    }
-    OFF.with(|off| {
-        *off.get_or_init(|| {
-            crate::env_value(env, "TOOL_CALL_LIMITS").is_some_and(|v| v.trim() == "off")
-        })
-    })
 }
 
 /// The limit was reached: wait this many seconds.

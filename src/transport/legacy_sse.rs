@@ -92,7 +92,7 @@ pub async fn message(
     if contains(&body, b"tools/call") {
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
             if let Err(refused) =
-                crate::limits::check_tool_calls(env, &caller.subject, &value).await
+                crate::limits::check_tool_calls(env, config, &caller.subject, &value).await
             {
                 let server = crate::tools::server_for(config);
                 let known = server

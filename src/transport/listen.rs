@@ -124,7 +124,7 @@ pub async fn serve(
         Ok(requested) => requested,
         Err(error) => return refuse(obs, request, error),
     };
-    if !requested.is_empty() {
+    if !requested.is_empty() && config.tool_call_limits {
         if let Err(retry_after) = limits::check(env, Limit::ToolCall, &caller.subject).await {
             obs.set_limited(Limit::ToolCall.binding(), None);
             let refused = Refused {

@@ -107,7 +107,9 @@ async fn post(
             )
         }
     };
-    if let Err(refused) = crate::limits::check_tool_calls(env, &caller.subject, &value).await {
+    if let Err(refused) =
+        crate::limits::check_tool_calls(env, config, &caller.subject, &value).await
+    {
         let server = crate::tools::server_for(config);
         let known = server
             .has_tool(&refused.tool)
