@@ -437,8 +437,16 @@ mod tests {
     #[test]
     fn tool_call_limits_are_on_unless_switched_off() {
         assert!(config(&[]).unwrap().tool_call_limits);
-        assert!(config(&[("TOOL_CALL_LIMITS", "on")]).unwrap().tool_call_limits);
-        assert!(!config(&[("TOOL_CALL_LIMITS", " off ")]).unwrap().tool_call_limits);
+        assert!(
+            config(&[("TOOL_CALL_LIMITS", "on")])
+                .unwrap()
+                .tool_call_limits
+        );
+        assert!(
+            !config(&[("TOOL_CALL_LIMITS", " off ")])
+                .unwrap()
+                .tool_call_limits
+        );
     }
 
     #[test]

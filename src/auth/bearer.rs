@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::crypto::sha256_hex;
+use super::token_cache::TokenHash;
 
 /// The KV key prefix of bearer tokens; `docs/storage.md` describes the record.
 pub const KEY_PREFIX: &str = "bearer:";
@@ -17,9 +17,9 @@ pub struct TokenRecord {
     pub name: String,
 }
 
-/// The KV key for a presented token.
-pub fn key_for(token: &str) -> String {
-    format!("{KEY_PREFIX}{}", sha256_hex(token))
+/// The KV key of a presented token, by its hash.
+pub fn key_for(hash: &TokenHash) -> String {
+    format!("{KEY_PREFIX}{}", hash.as_hex())
 }
 
 /// Extracts the token from an `Authorization` header value (`Bearer <token>`).
@@ -61,11 +61,11 @@ mod tests {
     #[test]
     fn hashes_like_the_token_script() {
         assert_eq!(
-            sha256_hex("abc"),
+            crate::auth::crypto::sha256_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(
-            key_for("abc"),
+            key_for(&TokenHash::of("abc")),
             "bearer:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }

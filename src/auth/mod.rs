@@ -38,23 +38,27 @@ pub async fn authenticate(
     if config.auth_mode == AuthMode::None {
         return authenticate_local(req, config);
     }
-    let hash = (config.token_cache_ms > 0)
-        .then(|| presented_token_hash(req))
-        .flatten();
-    if let Some(hash) = &hash {
+    // Hashed once: the cache's key, and the token's key in KV.
+    let hash = presented_token_hash(req);
+    let cached = config.token_cache_ms > 0;
+    if let (true, Some(hash)) = (cached, &hash) {
         if let Some(caller) = token_cache::lookup(hash, origin, crate::now_ms()) {
             return Ok(caller);
         }
     }
     let (caller, token_expires_ms) = match config.auth_mode {
-        AuthMode::Bearer => (authenticate_bearer(req, env, config).await?, None),
+        AuthMode::Bearer => (
+            authenticate_bearer(req, env, config, hash.as_ref()).await?,
+            None,
+        ),
         // The token's own expiry, from the record just read, bounds the entry.
         _ => {
-            let (caller, expires_ms) = oauth::authenticate(req, env, config, origin, path).await?;
+            let (caller, expires_ms) =
+                oauth::authenticate(hash.as_ref(), env, config, origin, path).await?;
             (caller, Some(expires_ms))
         }
     };
-    if let Some(hash) = hash {
+    if let (true, Some(hash)) = (cached, hash) {
         token_cache::remember(
             hash,
             caller.clone(),
@@ -88,21 +92,19 @@ fn authenticate_local(req: &Request, config: &Config) -> Result<Caller, AuthFail
     ))
 }
 
+/// `hash`: of the token in the request's `Authorization: Bearer` header, if it has one.
 async fn authenticate_bearer(
     req: &Request,
     env: &Env,
     config: &Config,
+    hash: Option<&TokenHash>,
 ) -> Result<Caller, AuthFailure> {
-    let header = req.headers().get("authorization").ok().flatten();
-    let Some(header) = header else {
-        return Err(AuthFailure::unauthorized(
-            "This server needs `Authorization: Bearer <token>`. Ask its operator for a token (they issue one with `scripts/token create --name NAME`).",
-        ));
-    };
-    let Some(token) = bearer::parse_authorization(&header) else {
-        return Err(AuthFailure::unauthorized(
-            "The Authorization header must be `Bearer <token>`.",
-        ));
+    let Some(hash) = hash else {
+        let header = req.headers().get("authorization").ok().flatten();
+        return Err(AuthFailure::unauthorized(match header {
+            None => "This server needs `Authorization: Bearer <token>`. Ask its operator for a token (they issue one with `scripts/token create --name NAME`).",
+            Some(_) => "The Authorization header must be `Bearer <token>`.",
+        }));
     };
     let kv = env.kv(KV_BINDING).map_err(|_| {
         AuthFailure::refused(
@@ -113,7 +115,7 @@ async fn authenticate_bearer(
         )
     })?;
     let record = kv
-        .get(&bearer::key_for(token))
+        .get(&bearer::key_for(hash))
         .json::<bearer::TokenRecord>()
         .await
         .map_err(|_| {

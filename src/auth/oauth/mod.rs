@@ -28,6 +28,7 @@ use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
 
 use super::caller::{AuthMode, Caller, Secret};
+use super::token_cache::TokenHash;
 use super::{crypto, AuthFailure, KV_BINDING};
 use crate::config::Config;
 use crate::limits::{self, Limit, RetryAfter};
@@ -359,8 +360,9 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
 /// Authenticates an MCP request by our access token: one KV read, whose record carries
 /// everything needed (the grant's Durable Object is not called on this path). Returns the
 /// caller and when the token expires (ms since the epoch), which bounds the token cache.
+/// `hash`: of the token in the request's `Authorization: Bearer` header, if it has one.
 pub async fn authenticate(
-    req: &Request,
+    hash: Option<&TokenHash>,
     env: &Env,
     config: &Config,
     origin: &str,
@@ -368,11 +370,7 @@ pub async fn authenticate(
 ) -> Result<(Caller, i64), AuthFailure> {
     let challenge = metadata::resource_metadata_url(origin, path);
     let unauthorized = |why: &str| AuthFailure::oauth_unauthorized(why, &challenge);
-    let header = req.headers().get("authorization").ok().flatten();
-    let Some(token) = header
-        .as_deref()
-        .and_then(super::bearer::parse_authorization)
-    else {
+    let Some(hash) = hash else {
         return Err(unauthorized("Sign in first: this server needs an OAuth access token (Authorization: Bearer <token>)."));
     };
     let Some(key) = &config.signing_secret else {
@@ -389,17 +387,13 @@ pub async fn authenticate(
             "The KV namespace bound as KV is missing.".into(),
         )
     })?);
-    let record: Option<AccessRecord> =
-        store
-            .access(&crypto::sha256_hex(token))
-            .await
-            .map_err(|_| {
-                AuthFailure::refused(
-                    503,
-                    "temporarily_unavailable",
-                    "Token storage could not be read. Try again shortly.".into(),
-                )
-            })?;
+    let record: Option<AccessRecord> = store.access(hash.as_hex()).await.map_err(|_| {
+        AuthFailure::refused(
+            503,
+            "temporarily_unavailable",
+            "Token storage could not be read. Try again shortly.".into(),
+        )
+    })?;
     let Some(record) = record else {
         return Err(unauthorized(
             "The access token is unknown, expired or revoked. Refresh it, or sign in again.",
