@@ -160,7 +160,7 @@ fn healthz_body() -> String {
 
 /// Our own origin (`https://host`). It takes a full parse of the URL, so only the origin
 /// check and the MCP and OAuth endpoints ask for it, not `/healthz`.
-fn own_origin(req: &Request) -> worker::Result<String> {
+pub(crate) fn own_origin(req: &Request) -> worker::Result<String> {
     Ok(req.url()?.origin().ascii_serialization())
 }
 

@@ -11,11 +11,11 @@
 //! caller who does not own the task is told it does not exist. `/watch` answers with a
 //! stream instead: the task as `tasks/get` shows it, one JSON line now and one each time it
 //! changes, ending once the task has finished (or is gone); `subscriptions/listen` streams
-//! are made of these. The record is written
-//! before an operation is answered, so a `tasks/get` right after `tools/call` or
-//! `tasks/update` sees what they did. GitHub credentials are never stored: a run uses the
-//! credential of the request that started it, and a run lost with the object's memory is
-//! started again by the owner's next `tasks/get`.
+//! are made of these. The record is written before an operation is answered, so a
+//! `tasks/get` right after `tools/call` or `tasks/update` sees what they did. GitHub
+//! credentials are never stored: a run uses the credential of the request that started it,
+//! and a run lost with the object's memory is started again by the owner's next
+//! `tasks/get`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -111,9 +111,10 @@ impl DurableObject for McpTask {
         let body: Value = serde_json::from_str(&req.text().await?).unwrap_or_default();
         // Reading a watch is a `tasks/get` (the owner is checked, a lost run started again).
         let watching = req.path() == "/watch";
-        let op = match watching {
-            true => Some(Op::Get),
-            false => operation(&req.path(), &body),
+        let op = if watching {
+            Some(Op::Get)
+        } else {
+            operation(&req.path(), &body)
         };
         let answer = match op {
             Some(op) => self.apply(op, caller).await?,

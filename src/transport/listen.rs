@@ -69,11 +69,10 @@ impl Credential {
         let Ok(req) = HttpRequest::new_with_init(&self.url, &init) else {
             return true;
         };
-        let Ok(url) = req.url() else {
+        let Ok(origin) = crate::own_origin(&req) else {
             return true;
         };
-        let origin = url.origin().ascii_serialization();
-        match crate::auth::authenticate(&req, env, config, &origin, url.path()).await {
+        match crate::auth::authenticate(&req, env, config, &origin, &req.path()).await {
             Ok(caller) => caller.subject == self.subject,
             Err(failure) => failure.status >= 500,
         }
