@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { parseSseBlock, parseSseText } from './sse.mjs';
 import { freePort, tail } from './proc.mjs';
 
@@ -77,6 +78,44 @@ export async function stopGroup(child, graceMs = 5_000) {
 
 // A free loopback port, and the last lines of a log (shared with the end-to-end harness).
 export { freePort, tail };
+
+/** The p-th percentile (nearest rank) of an ascending array; null when it is empty. */
+export function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
+}
+
+/** Issue 10's bundle aim, "≤ 250 KB gzip", read as 250 000 bytes. */
+export const BUNDLE_TARGET_GZIP_BYTES = 250_000;
+
+/**
+ * `wrangler deploy --dry-run --outdir outdir` in `cwd`: every file it wrote, each with its raw
+ * and gzip -9 bytes and whether it is uploaded (.js/.mjs/.wasm); the totals of the uploaded
+ * ones; and wrangler's own "Total Upload" line.
+ */
+export async function dryRunBundle(cwd, outdir) {
+  const r = await run(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--outdir', outdir], { env: WRANGLER_ENV, timeoutMs: 300_000, cwd });
+  const output = `${r.stdout}\n${r.stderr}`;
+  if (r.code !== 0) throw new Error(`wrangler deploy --dry-run in ${cwd} failed (exit ${r.code}):\n${output.slice(-3000)}`);
+  const files = [];
+  for (const name of fs.readdirSync(outdir, { recursive: true }).sort()) {
+    const p = path.join(outdir, name);
+    if (!fs.statSync(p).isFile()) continue;
+    const buf = fs.readFileSync(p);
+    const deployed = /\.(m?js|wasm)$/.test(name);
+    files.push({ name, path: p, deployed, rawBytes: buf.length, gzipBytes: zlib.gzipSync(buf, { level: 9 }).length });
+  }
+  const uploaded = files.filter((f) => f.deployed);
+  if (!uploaded.length) throw new Error(`wrangler deploy --dry-run wrote no .js/.wasm files into ${outdir}`);
+  const m = output.match(/Total Upload:\s*([\d.]+\s*\S+)\s*\/\s*gzip:\s*([\d.]+\s*\S+)/);
+  return {
+    files,
+    uploaded,
+    rawBytes: uploaded.reduce((a, f) => a + f.rawBytes, 0),
+    gzipBytes: uploaded.reduce((a, f) => a + f.gzipBytes, 0),
+    wranglerUpload: m ? { raw: m[1], gzip: m[2], line: m[0] } : null,
+  };
+}
 
 export function run(cmd, args, { env = {}, timeoutMs = 180_000, cwd = REPO_ROOT } = {}) {
   return new Promise((resolve, reject) => {

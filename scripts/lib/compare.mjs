@@ -29,11 +29,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import zlib from 'node:zlib';
 import {
   REPO_ROOT, WRANGLER, WRANGLER_ENV, REQUEST_TIMEOUT_MS, MODERN_VERSION, LEGACY_VERSION, log, now, tail, run,
   stopGroup, onInterrupt, isInterrupted, startFakeGitHub, startDev, legacyClient, modernClient, mcpPost, rpc,
-  checkCallResponse, environment, finish, runMain, bearerToken, oauthToken,
+  checkCallResponse, environment, finish, runMain, bearerToken, oauthToken, percentile, dryRunBundle,
+  BUNDLE_TARGET_GZIP_BYTES,
 } from './bench-kit.mjs';
 import { cpuSnapshot, cpuSecondsSince, workerdPids } from './procstat.mjs';
 
@@ -43,7 +43,7 @@ const TARGETS = {
   modern: 0.7, // ours ÷ createMcpHandler, 2026-07-28 tools/call p50 and CPU
   legacy: 0.9, // our session ÷ their stateless legacy lane, p50 and CPU
   auth: 1.1, // bearer or oauth ÷ none, p50 and CPU
-  bundleGzipBytes: 250_000, // "≤ 250 KB gzip", read as 250 000 bytes
+  bundleGzipBytes: BUNDLE_TARGET_GZIP_BYTES,
 };
 
 // ------------------------------------------------------------------ options
@@ -165,10 +165,6 @@ function statelessLegacyWhoami(base) {
 
 // ------------------------------------------------------------------ measuring
 
-function percentile(sorted, p) {
-  if (!sorted.length) return null;
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
-}
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (!s.length) return null;
@@ -200,23 +196,8 @@ async function phase(server, fn) {
 
 /** `wrangler deploy --dry-run --outdir` in `cwd`: gzip -9 bytes of the uploaded .js/.mjs/.wasm files. */
 async function bundle(cwd, outdir) {
-  const r = await run(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--outdir', outdir], { env: { ...WRANGLER_ENV }, timeoutMs: 300_000, cwd });
-  if (r.code !== 0) throw new Error(`wrangler deploy --dry-run in ${cwd} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-2000)}`);
-  const files = [];
-  for (const name of fs.readdirSync(outdir, { recursive: true }).sort()) {
-    const p = path.join(outdir, name);
-    if (!fs.statSync(p).isFile() || !/\.(m?js|wasm)$/.test(name)) continue;
-    const buf = fs.readFileSync(p);
-    files.push({ name, path: p, rawBytes: buf.length, gzipBytes: zlib.gzipSync(buf, { level: 9 }).length });
-  }
-  if (!files.length) throw new Error(`wrangler deploy --dry-run wrote no .js/.wasm into ${outdir}`);
-  const m = `${r.stdout}\n${r.stderr}`.match(/Total Upload:\s*([\d.]+\s*\S+)\s*\/\s*gzip:\s*([\d.]+\s*\S+)/);
-  return {
-    files,
-    rawBytes: files.reduce((a, f) => a + f.rawBytes, 0),
-    gzipBytes: files.reduce((a, f) => a + f.gzipBytes, 0),
-    wranglerGzip: m ? m[2] : null,
-  };
+  const b = await dryRunBundle(cwd, outdir);
+  return { files: b.uploaded, rawBytes: b.rawBytes, gzipBytes: b.gzipBytes, wranglerGzip: b.wranglerUpload?.gzip ?? null };
 }
 
 // Each probe runs in a fresh Node process and prints JSON timings (ms).

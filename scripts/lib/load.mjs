@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   REQUEST_TIMEOUT_MS, log, now, sleep, tail, onInterrupt, isInterrupted, stopGroup, startFakeGitHub, startWorker,
-  legacyClient, modernClient, sseClient,
+  legacyClient, modernClient, sseClient, percentile,
 } from './bench-kit.mjs';
 
 const TARGETS = { rps: 100, p95Ms: 1000, errorRate: 0.01 };
@@ -97,10 +97,6 @@ const sum = (samples, pred) => Object.entries(samples).filter(([k]) => pred(k)).
 const isToolCall = (k) => k.startsWith('mcp_requests_total{method="tools/call"');
 const isMcp = (k) => k.startsWith('mcp_requests_total{');
 
-function percentile(sorted, p) {
-  if (!sorted.length) return null;
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
-}
 function stats(calls, wallMs) {
   const ms = calls.map((c) => c.ms).sort((a, b) => a - b);
   const errors = calls.filter((c) => !c.ok).length;
