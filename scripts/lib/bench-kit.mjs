@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { parseSseBlock, parseSseText } from './sse.mjs';
 import { freePort, tail } from './proc.mjs';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../../tests/fake-github/oauth.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WRANGLER = path.join(REPO_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -78,6 +79,27 @@ export async function stopGroup(child, graceMs = 5_000) {
 
 // A free loopback port, and the last lines of a log (shared with the end-to-end harness).
 export { freePort, tail };
+
+/**
+ * The variables of our Worker in `AUTH_MODE=mode` against the fake GitHub at `githubUrl`
+ * (the GitHub toolset, tool-call limits off, our LOG_LEVEL `logLevel`); in `oauth` mode also
+ * the fake OAuth App and a fresh cookie key. `extra` goes last.
+ */
+export function ourVars(mode, githubUrl, logLevel, extra = {}) {
+  const oauth = mode === 'oauth'
+    ? { GITHUB_CLIENT_ID: FAKE_CLIENT_ID, GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex') }
+    : {};
+  return {
+    ...oauth,
+    AUTH_MODE: mode,
+    MCP_TOOLSETS: 'github',
+    GITHUB_API_URL: githubUrl,
+    GITHUB_WEB_URL: githubUrl,
+    TOOL_CALL_LIMITS: 'off',
+    LOG_LEVEL: logLevel,
+    ...extra,
+  };
+}
 
 /** The p-th percentile (nearest rank) of an ascending array; null when it is empty. */
 export function percentile(sorted, p) {
@@ -516,27 +538,6 @@ export async function bearerToken(persistDir) {
 
 /** An OAuth access token through the real flow: register, sign in at the fake GitHub, consent, /token. */
 export async function oauthToken(base) {
-  const { signIn } = await import(path.join(REPO_ROOT, 'tests', 'e2e', 'browser.mjs'));
-  const redirect = 'http://127.0.0.1:53999/callback';
-  const reg = await fetch(`${base}/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'mcpw-bench', redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
-  });
-  if (reg.status !== 201) throw new Error(`oauth /register: HTTP ${reg.status}`);
-  const clientId = (await reg.json()).client_id;
-  const verifier = crypto.randomBytes(32).toString('base64url');
-  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-  const u = new URL(`${base}/authorize`);
-  const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, state: 'b', code_challenge: challenge, code_challenge_method: 'S256', resource: `${base}/mcp` };
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  const code = new URL((await signIn(u.toString())).url).searchParams.get('code');
-  if (!code) throw new Error('oauth sign-in gave no code');
-  const tr = await fetch(`${base}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect, client_id: clientId }).toString(),
-  });
-  if (tr.status !== 200) throw new Error(`oauth /token: HTTP ${tr.status}`);
-  return (await tr.json()).access_token;
+  const { oauthSignIn } = await import(path.join(REPO_ROOT, 'tests', 'e2e', 'browser.mjs'));
+  return (await oauthSignIn(base)).tokens.access_token;
 }

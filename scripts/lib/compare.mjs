@@ -23,7 +23,6 @@
 //          --phases floor,modern,legacy,auth (all)  --token-cache-seconds S (our default: unset)
 //          --skip-auth --skip-cold --skip-bundle --skip-latency  --json PATH  --keep-logs
 //          --ready-timeout S (120)  --phase-timeout S (120)
-import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,7 +32,7 @@ import {
   REPO_ROOT, WRANGLER, WRANGLER_ENV, REQUEST_TIMEOUT_MS, MODERN_VERSION, LEGACY_VERSION, log, now, tail, run,
   stopGroup, onInterrupt, isInterrupted, startFakeGitHub, startDev, legacyClient, modernClient, mcpPost, rpc,
   checkCallResponse, environment, finish, runMain, bearerToken, oauthToken, percentile, dryRunBundle,
-  BUNDLE_TARGET_GZIP_BYTES,
+  BUNDLE_TARGET_GZIP_BYTES, ourVars,
 } from './bench-kit.mjs';
 import { cpuSnapshot, cpuSecondsSince, workerdPids } from './procstat.mjs';
 
@@ -113,17 +112,8 @@ async function startServer(name, { cwd, vars = {}, workDir }) {
 }
 
 /** Our vars for an instance in `mode`, against the fake GitHub. */
-function ourVars(mode, gh, extra = {}) {
-  return {
-    AUTH_MODE: mode,
-    MCP_TOOLSETS: 'github',
-    GITHUB_API_URL: gh.url,
-    GITHUB_WEB_URL: gh.url,
-    TOOL_CALL_LIMITS: 'off',
-    LOG_LEVEL: opts['log-level'],
-    ...extra,
-  };
-}
+/** Our server's variables in `AUTH_MODE=mode` for this run. */
+const vars = (mode, gh, extra) => ourVars(mode, gh.url, opts['log-level'], extra);
 
 // ------------------------------------------------------------------ clients
 
@@ -380,7 +370,7 @@ async function main() {
     if (!opts['skip-latency']) {
       gh = await startFakeGitHub(workDir);
       log('starting wrangler dev: ours (AUTH_MODE=none) and the fixture');
-      const ours = await startServer('ours-none', { cwd: REPO_ROOT, vars: ourVars('none', gh), workDir });
+      const ours = await startServer('ours-none', { cwd: REPO_ROOT, vars: vars('none', gh), workDir });
       servers.push(ours);
       const theirs = await startServer('theirs', { cwd: FIXTURE, workDir });
       servers.push(theirs);
@@ -392,16 +382,15 @@ async function main() {
         // The auth phase's anchor is a `none` server of its own: the server of the other phases
         // has just run three phases each round, the bearer and oauth ones have sat idle, and
         // that difference alone moved the ratios by up to 0.2.
-        authNone = await startServer('ours-none-auth', { cwd: REPO_ROOT, vars: ourVars('none', gh), workDir });
+        authNone = await startServer('ours-none-auth', { cwd: REPO_ROOT, vars: vars('none', gh), workDir });
         servers.push(authNone);
         const cache = opts['token-cache-seconds'] === undefined ? {} : { TOKEN_CACHE_SECONDS: opts['token-cache-seconds'] };
-        bearer = await startServer('ours-bearer', { cwd: REPO_ROOT, vars: ourVars('bearer', gh, cache), workDir });
+        bearer = await startServer('ours-bearer', { cwd: REPO_ROOT, vars: vars('bearer', gh, cache), workDir });
         servers.push(bearer);
         bearer.token = await bearerToken(bearer.persistDir);
-        const { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } = await import(path.join(REPO_ROOT, 'tests', 'fake-github', 'oauth.mjs'));
         oauth = await startServer('ours-oauth', {
           cwd: REPO_ROOT,
-          vars: ourVars('oauth', gh, { GITHUB_CLIENT_ID: FAKE_CLIENT_ID, GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'), ...cache }),
+          vars: vars('oauth', gh, cache),
           workDir,
         });
         servers.push(oauth);

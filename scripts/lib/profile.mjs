@@ -11,8 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import crypto from 'node:crypto';
-import { REPO_ROOT, log, onInterrupt, startDev, startFakeGitHub, stopGroup, modernClient, runMain, finish, bearerToken, oauthToken } from './bench-kit.mjs';
+import { REPO_ROOT, log, onInterrupt, startDev, startFakeGitHub, stopGroup, modernClient, runMain, finish, bearerToken, oauthToken, ourVars } from './bench-kit.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -110,11 +109,7 @@ async function main() {
     if (!opts['keep-logs']) fs.rmSync(workDir, { recursive: true, force: true });
   });
   const gh = await startFakeGitHub(workDir);
-  const oauthVars = async () => {
-    const { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } = await import(path.join(REPO_ROOT, 'tests', 'fake-github', 'oauth.mjs'));
-    return { GITHUB_CLIENT_ID: FAKE_CLIENT_ID, GITHUB_CLIENT_SECRET: FAKE_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex') };
-  };
-  const vars = { ...(opts.auth === 'oauth' ? await oauthVars() : {}), AUTH_MODE: opts.auth, MCP_TOOLSETS: 'github', GITHUB_API_URL: gh.url, GITHUB_WEB_URL: gh.url, TOOL_CALL_LIMITS: 'off', LOG_LEVEL: opts['log-level'] };
+  const vars = ourVars(opts.auth, gh.url, opts['log-level']);
   const theirs = opts.server === 'theirs';
   const cwd = theirs ? path.join(REPO_ROOT, 'bench', 'agents-worker') : REPO_ROOT;
   const dev = await startDev(path.join(workDir, opts.server), { cwd, vars: theirs ? {} : vars, readyTimeoutMs: 120_000 });

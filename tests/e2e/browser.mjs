@@ -2,6 +2,7 @@
 // the consent page it submits the form the way a person would (reading the form's action
 // and fields from the page, then pressing Approve or Deny). There is no shortcut past
 // consent in the server; this is how the tests get through it.
+import crypto from 'node:crypto';
 
 /** Cookies per host, set from Set-Cookie and sent back on later requests. */
 export class CookieJar {
@@ -76,4 +77,33 @@ export async function signIn(url, { jar = new CookieJar(), decision = 'approve',
     next = { url: new URL(form.action, next.url).toString(), method: 'POST', body };
   }
   throw new Error(`sign-in did not finish within ${maxSteps} steps (at ${next.url})`);
+}
+
+/**
+ * A public client's whole sign-in at the server `base`: registers (with `headers`, e.g. a
+ * CF-Connecting-IP of its own), signs in through the consent page with PKCE, and exchanges
+ * the code. Returns {clientId, tokens}; throws on any unexpected answer.
+ */
+export async function oauthSignIn(base, { headers = {}, redirect = 'http://127.0.0.1:53999/callback' } = {}) {
+  const reg = await fetch(`${base}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ client_name: 'mcpw sign-in', redirect_uris: [redirect], token_endpoint_auth_method: 'none' }),
+  });
+  if (reg.status !== 201) throw new Error(`oauth /register: HTTP ${reg.status}`);
+  const clientId = (await reg.json()).client_id;
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const u = new URL(`${base}/authorize`);
+  const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, state: 's', code_challenge: challenge, code_challenge_method: 'S256', resource: `${base}/mcp` };
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  const code = new URL((await signIn(u.toString())).url).searchParams.get('code');
+  if (!code) throw new Error('oauth sign-in gave no code');
+  const tr = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect, client_id: clientId }).toString(),
+  });
+  if (tr.status !== 200) throw new Error(`oauth /token: HTTP ${tr.status}`);
+  return { clientId, tokens: await tr.json() };
 }

@@ -4,11 +4,10 @@
 // test waits seconds, not the default 30.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import {
   createToken, initializeRequest, mcpPost, oauthVars, revokeToken, startFakeGitHub, startWorker, tempDir, workerVars,
 } from './harness.mjs';
-import { signIn } from './browser.mjs';
+import { oauthSignIn } from './browser.mjs';
 import { REDIRECT } from './sdk-oauth.mjs';
 
 const CACHE_SECONDS = 3;
@@ -72,27 +71,7 @@ describe(`TOKEN_CACHE_SECONDS=${CACHE_SECONDS}`, () => {
   test('a revoked OAuth access token stops working within the cache lifetime', { timeout: 120_000 }, async () => {
     const w = await startWorker({ name: 'token-cache-oauth', vars: oauthVars(gh, { TOKEN_CACHE_SECONDS: String(CACHE_SECONDS) }) });
     try {
-      const reg = await fetch(`${w.url}/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'cf-connecting-ip': '192.0.2.201' },
-        body: JSON.stringify({ client_name: 'cache client', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
-      });
-      assert.equal(reg.status, 201);
-      const clientId = (await reg.json()).client_id;
-      const verifier = crypto.randomBytes(32).toString('base64url');
-      const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-      const u = new URL(`${w.url}/authorize`);
-      const params = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 's', code_challenge: challenge, code_challenge_method: 'S256', resource: `${w.url}/mcp` };
-      for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-      const code = new URL((await signIn(u.toString())).url).searchParams.get('code');
-      assert.ok(code);
-      const tr = await fetch(`${w.url}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: clientId }).toString(),
-      });
-      assert.equal(tr.status, 200);
-      const tokens = await tr.json();
+      const { clientId, tokens } = await oauthSignIn(w.url, { headers: { 'cf-connecting-ip': '192.0.2.201' }, redirect: REDIRECT });
       for (let i = 0; i < 5; i++) assert.equal(await status(w, tokens.access_token), 200, 'the token works, call after call');
       const revoke = await fetch(`${w.url}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.access_token, client_id: clientId }) });
       assert.equal(revoke.status, 200);
