@@ -119,14 +119,17 @@ async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Res
     let config = config(env);
     let origin = req.headers().get("origin")?;
     let method = req.method();
+    // Our own origin, parsed from the URL only when something needs it: here, to check a
+    // browser's Origin; later, for the MCP and OAuth endpoints.
+    let mut own = None;
     if let Some(origin) = &origin {
-        let own_origin = own_origin(&req)?;
+        let own_origin: &str = own.insert(own_origin(&req)?);
         let (listed, tokens_required) = match config.as_ref() {
             Ok(c) => (c.allowed_origins.as_slice(), c.auth_mode != AuthMode::None),
             Err(_) => (&[][..], false),
         };
         let policy = OriginPolicy {
-            own_origin: &own_origin,
+            own_origin,
             listed,
             tokens_required,
         };
@@ -143,7 +146,7 @@ async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Res
     } else if method == Method::Options {
         return Ok(Response::empty()?.with_status(204));
     }
-    let response = endpoint(req, env, config, obs).await?;
+    let response = endpoint(req, env, config, own, obs).await?;
     match origin {
         Some(origin) => with_cors(response, &origin),
         None => Ok(response),
@@ -164,10 +167,12 @@ pub(crate) fn own_origin(req: &Request) -> worker::Result<String> {
     Ok(req.url()?.origin().ascii_serialization())
 }
 
+/// `own`: our origin, if `route` has parsed it already.
 async fn endpoint(
     req: Request,
     env: &Env,
     config: Rc<Result<Config, String>>,
+    own: Option<String>,
     obs: &Observation,
 ) -> worker::Result<Response> {
     let path = req.path();
@@ -204,7 +209,7 @@ async fn endpoint(
             } else {
                 Transport::StreamableHttp
             });
-            let origin = own_origin(&req)?;
+            let origin = own.map_or_else(|| own_origin(&req), Ok)?;
             let caller = match auth::authenticate(&req, env, config, &origin, &path).await {
                 Ok(caller) => caller,
                 Err(failure) => {
@@ -233,7 +238,7 @@ async fn endpoint(
             }
         }
         _ if config.auth_mode == AuthMode::Oauth => {
-            let origin = own_origin(&req)?;
+            let origin = own.map_or_else(|| own_origin(&req), Ok)?;
             match auth::oauth::route(req, env, config, origin, &path).await {
                 Some(response) => response,
                 None => not_found(&path),
