@@ -258,7 +258,20 @@ function newestInputMtime() {
  *   healthyStatus  the /healthz status that means "up" (503 for a deliberately misconfigured worker)
  * Returns {url, port, mcpUrl, sseUrl, persistDir, logFile, vars, child, stop(), logs()}.
  */
-export async function startWorker({ vars = {}, persistDir, port, name = 'worker', readyTimeoutMs = READY_TIMEOUT_MS, config, healthyStatus = 200 } = {}) {
+export async function startWorker(options = {}) {
+  // A free port is found, released, and then bound by wrangler: another process can take it
+  // (or one of the ports wrangler picks for itself) in between. That start is tried again,
+  // on fresh ports; any other failure is not.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorkerOnce(options);
+    } catch (e) {
+      if (attempt === 3 || !/Address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startWorkerOnce({ vars = {}, persistDir, port, name = 'worker', readyTimeoutMs = READY_TIMEOUT_MS, config, healthyStatus = 200 } = {}) {
   if (!config) await ensureBuilt();
   persistDir ??= tempDir('mcpw-persist-');
   port ??= await freePort();
