@@ -3,9 +3,13 @@
 // tool), each under its own `wrangler dev` on 127.0.0.1, measured in the same run.
 //
 // Each round measures, one server after the other (which goes first alternates by round):
-//   - floor: GET /healthz, ours and theirs;
+//   - floor: GET /healthz, ours and theirs, and a third Worker, bench/rust-floor: worker-rs's
+//     leanest Worker (the same entry, shim and build as ours, and nothing else), without and
+//     with one log line like ours; this splits our floor into what any Rust Worker pays, what
+//     the log line costs and what our own code adds;
 //   - 2026-07-28 stateless tools/call `whoami`, ours and theirs;
-//   - legacy: our /mcp 2025-11-25 session (Durable Object) beside their stateless legacy lane;
+//   - legacy: our /mcp 2025-11-25 session (Durable Object) beside their stateless legacy lane,
+//     and bench/rust-floor's GET /object (one hop to a Durable Object and back, nothing else);
 //   - auth: our 2026-07-28 `whoami` with AUTH_MODE=none, bearer and oauth, each its own
 //     `wrangler dev` that serves this phase alone (bearer and oauth with a token issued the way
 //     the tests issue them), so the three idle and warm up alike; also the `none` server of the
@@ -37,6 +41,7 @@ import {
 import { cpuSnapshot, cpuSecondsSince, workerdPids } from './procstat.mjs';
 
 const FIXTURE = path.join(REPO_ROOT, 'bench', 'agents-worker');
+const RUST_FLOOR = path.join(REPO_ROOT, 'bench', 'rust-floor');
 const TARGETS = {
   floor: 1.0, // ours ÷ theirs, GET /healthz p50 (and CPU shown)
   modern: 0.7, // ours ÷ createMcpHandler, 2026-07-28 tools/call p50 and CPU
@@ -117,11 +122,14 @@ const vars = (mode, gh, extra) => ourVars(mode, gh.url, opts['log-level'], extra
 
 // ------------------------------------------------------------------ clients
 
-const healthz = (base) => async () => {
-  const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+/** A GET of `route` (`/healthz`, or bench/rust-floor's routes) that must answer 200. */
+const get = (base, route = '/healthz') => async () => {
+  const r = await fetch(`${base}${route}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   await r.arrayBuffer();
-  if (r.status !== 200) throw new Error(`GET ${base}/healthz: HTTP ${r.status}`);
+  if (r.status !== 200) throw new Error(`GET ${base}${route}: HTTP ${r.status}`);
 };
+/** bench/rust-floor's query that writes one log line like ours, when our LOG_LEVEL writes one. */
+const LOG_QUERY = ['debug', 'info'].includes(opts['log-level']) ? '?log=1' : '';
 
 /** 2026-07-28 `whoami`, with an Authorization header when `token` is given. */
 async function modernWhoami(base, token) {
@@ -305,6 +313,15 @@ function report(result) {
     rows.push(`| ${label}: p50 | ${f2(p.oursP50)} ms | ${f2(p.anchorP50)} ms (${anchor}) | ${f2(p.p50Ratio)}× | — | — |`);
     rows.push(`| ${label}: CPU-s / 1000 calls | ${f3(p.oursCpu)} | ${f3(p.anchorCpu)} | ${f2(p.cpuRatio)}× | — | — |`);
   };
+  // The split: what worker-rs's leanest Worker pays over the TypeScript floor, what one log
+  // line costs any Worker, and what our own code adds on top of both; the same for one hop to
+  // a Durable Object.
+  const withLine = LOG_QUERY ? ', with one log line like ours' : '';
+  addInfo('worker-rs floor (bench/rust-floor), GET /healthz', 'their floor', c.rustFloor);
+  addInfo('worker-rs floor with one log line like ours (`?log=1`)', 'worker-rs floor', c.logLine);
+  addInfo('our GET /healthz', `worker-rs floor${withLine}`, c.oursOverRust);
+  addInfo('worker-rs floor through one Durable Object (GET /object)', 'their stateless legacy lane', c.rustObject);
+  addInfo('our /mcp 2025-11-25 session (DO)', `worker-rs floor through one Durable Object${withLine}`, c.legacyOverRust);
   addInfo('ours, AUTH_MODE=bearer', 'ours, AUTH_MODE=none, the server of the other phases', c.bearerShared);
   addInfo('ours, AUTH_MODE=oauth', 'ours, AUTH_MODE=none, the server of the other phases', c.oauthShared);
   if (result.bundle) {
@@ -325,7 +342,7 @@ function report(result) {
   if (result.rounds?.length) {
     L.push('Per-round ratios (p50 / CPU):');
     L.push('');
-    for (const [key, label] of [['floor', 'floor'], ['modern', '2026-07-28'], ['legacy', 'legacy'], ['bearer', 'bearer ÷ none'], ['oauth', 'oauth ÷ none'], ['bearerShared', 'bearer ÷ none (the server of the other phases)'], ['oauthShared', 'oauth ÷ none (the server of the other phases)']]) {
+    for (const [key, label] of [['floor', 'floor'], ['rustFloor', 'worker-rs floor ÷ their floor'], ['logLine', 'worker-rs floor with ÷ without a log line'], ['oursOverRust', `our floor ÷ worker-rs floor${withLine}`], ['rustObject', 'worker-rs through a Durable Object ÷ their stateless legacy lane'], ['legacyOverRust', `our session ÷ worker-rs through a Durable Object${withLine}`], ['modern', '2026-07-28'], ['legacy', 'legacy'], ['bearer', 'bearer ÷ none'], ['oauth', 'oauth ÷ none'], ['bearerShared', 'bearer ÷ none (the server of the other phases)'], ['oauthShared', 'oauth ÷ none (the server of the other phases)']]) {
       const p = c[key];
       if (!p) continue;
       L.push(`- ${label}: ${p.roundsP50.map(f2).join(' ')} / ${p.roundsCpu.map(f2).join(' ')}`);
@@ -335,7 +352,8 @@ function report(result) {
   L.push('What each figure includes:');
   L.push('- p50: request to full response body, measured by the client (Node fetch) through `wrangler dev` on loopback; one call at a time.');
   L.push('- CPU: every workerd process under that `wrangler dev` (the user Worker, its Durable Objects and miniflare\'s entry worker), not wrangler\'s own Node process. Work deferred with `waitUntil` (our metrics batches) lands in whichever phase it runs in.');
-  L.push(`- Our server writes one log line per request at LOG_LEVEL=info, which \`wrangler dev\` relays to its terminal (a deployment does not); the fixture logs nothing. \`--log-level warn\` measures ours without the line.`);
+  L.push(`- Our server writes one log line per request at LOG_LEVEL=info, and \`wrangler dev\` relays each \`console.log\` to its terminal; the TypeScript fixture logs nothing. What one line costs any Worker there is the row "worker-rs floor with one log line"; \`--log-level warn\` measures ours without the line.`);
+  L.push('- bench/rust-floor: worker-rs\'s leanest Worker, built by scripts/build like ours (the same entry, shim and wasm-opt run): `GET /healthz` answers a small JSON body, `?log=1` also writes one line of our log line\'s shape and length, and `GET /object` has a Durable Object answer it. Its rows are not targets: they show which part of each gap any Rust Worker, or any log line, pays.');
   L.push('- Cold start: each figure a median of 5 fresh Node 22 processes. Ours: `WebAssembly.compile` and `instantiate` of the wasm with its imports stubbed, plus parsing the JS glue as a module; theirs: `new vm.SourceTextModule` of the dry-run bundle (parse and compile, no evaluation). Neither includes workerd\'s own isolate start or the module\'s top-level evaluation. With V8\'s defaults, functions (JS and wasm) compile on first call, so the lazy figures leave that to the first request.');
   return L.join('\n');
 }
@@ -346,6 +364,7 @@ async function main() {
   if (!fs.existsSync(WRANGLER)) throw new Error(`${WRANGLER} is missing: run scripts/setup`);
   if (!fs.existsSync(path.join(REPO_ROOT, 'build', 'index.js'))) throw new Error('build/index.js is missing: run scripts/build (scripts/bench does unless --no-build)');
   if (!fs.existsSync(path.join(FIXTURE, 'node_modules', 'agents'))) throw new Error(`${FIXTURE}/node_modules is missing: scripts/bench runs npm ci there`);
+  if ((PHASES.has('floor') || PHASES.has('legacy')) && !fs.existsSync(path.join(RUST_FLOOR, 'build', 'index.js'))) throw new Error(`${RUST_FLOOR}/build is missing: scripts/bench builds it (scripts/build bench/rust-floor)`);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpw-compare-'));
   onInterrupt(() => {
     if (!opts['keep-logs']) fs.rmSync(workDir, { recursive: true, force: true });
@@ -374,6 +393,12 @@ async function main() {
       servers.push(ours);
       const theirs = await startServer('theirs', { cwd: FIXTURE, workDir });
       servers.push(theirs);
+      let rustFloor;
+      if (PHASES.has('floor') || PHASES.has('legacy')) {
+        log('starting wrangler dev: bench/rust-floor');
+        rustFloor = await startServer('rust-floor', { cwd: RUST_FLOOR, workDir });
+        servers.push(rustFloor);
+      }
       let bearer;
       let authNone;
       let oauth;
@@ -399,13 +424,18 @@ async function main() {
       // The clients, checked once each before anything is timed.
       const legacy = await legacyClient(ours.url);
       const fns = {
-        floorOurs: healthz(ours.url),
-        floorTheirs: healthz(theirs.url),
+        floorOurs: get(ours.url),
+        floorTheirs: get(theirs.url),
         modernOurs: await modernWhoami(ours.url),
         modernTheirs: await modernWhoami(theirs.url),
         legacyOurs: () => legacy.call('whoami', {}),
         legacyTheirs: statelessLegacyWhoami(theirs.url),
       };
+      if (rustFloor) {
+        fns.floorRust = get(rustFloor.url);
+        fns.floorRustLog = get(rustFloor.url, '/healthz?log=1');
+        fns.legacyRustObject = get(rustFloor.url, `/object${LOG_QUERY}`);
+      }
       if (bearer) {
         fns.authNone = await modernWhoami(authNone.url);
         fns.bearer = await modernWhoami(bearer.url, bearer.token);
@@ -419,9 +449,9 @@ async function main() {
         }
       }
       const plan = [
-        ['floor', [['floorOurs', ours], ['floorTheirs', theirs]]],
+        ['floor', [['floorOurs', ours], ['floorTheirs', theirs], ['floorRust', rustFloor], ['floorRustLog', rustFloor]]],
         ['modern', [['modernOurs', ours], ['modernTheirs', theirs]]],
-        ['legacy', [['legacyOurs', ours], ['legacyTheirs', theirs]]],
+        ['legacy', [['legacyOurs', ours], ['legacyTheirs', theirs], ['legacyRustObject', rustFloor]]],
         ['auth', [['authNone', authNone], ['bearer', bearer], ['oauth', oauth], ['authNoneShared', ours, fns.modernOurs]]],
       ].filter(([name]) => PHASES.has(name));
       // Every server's isolate equally warm before the first round: V8 tiers hot wasm and JS up
@@ -441,14 +471,23 @@ async function main() {
         }
         result.rounds.push(r);
         const pair = (label, a, b) => (r[a] ? `${label} ${f2(r[a].p50)}/${f2(r[b].p50)} ms` : null);
-        const parts = [pair('floor', 'floorOurs', 'floorTheirs'), pair('2026-07-28', 'modernOurs', 'modernTheirs'), pair('legacy', 'legacyOurs', 'legacyTheirs'), r.bearer ? `none/bearer/oauth/none (shared) ${f2(r.authNone.p50)}/${f2(r.bearer.p50)}/${f2(r.oauth.p50)}/${f2(r.authNoneShared.p50)} ms` : null];
+        const parts = [pair('floor', 'floorOurs', 'floorTheirs'), pair('worker-rs floor', 'floorRust', 'floorTheirs'), pair('with a log line', 'floorRustLog', 'floorRust'), pair('2026-07-28', 'modernOurs', 'modernTheirs'), pair('legacy', 'legacyOurs', 'legacyTheirs'), r.bearer ? `none/bearer/oauth/none (shared) ${f2(r.authNone.p50)}/${f2(r.bearer.p50)}/${f2(r.oauth.p50)}/${f2(r.authNoneShared.p50)} ms` : null];
         log(`round ${round + 1}/${ROUNDS}: ${parts.filter(Boolean).join(', ')}`);
       }
       await legacy.close();
       result.comparison = {};
-      if (PHASES.has('floor')) result.comparison.floor = paired(result.rounds, 'floorOurs', 'floorTheirs');
+      if (PHASES.has('floor')) {
+        result.comparison.floor = paired(result.rounds, 'floorOurs', 'floorTheirs');
+        result.comparison.rustFloor = paired(result.rounds, 'floorRust', 'floorTheirs');
+        result.comparison.logLine = paired(result.rounds, 'floorRustLog', 'floorRust');
+        result.comparison.oursOverRust = paired(result.rounds, 'floorOurs', LOG_QUERY ? 'floorRustLog' : 'floorRust');
+      }
       if (PHASES.has('modern')) result.comparison.modern = paired(result.rounds, 'modernOurs', 'modernTheirs');
-      if (PHASES.has('legacy')) result.comparison.legacy = paired(result.rounds, 'legacyOurs', 'legacyTheirs');
+      if (PHASES.has('legacy')) {
+        result.comparison.legacy = paired(result.rounds, 'legacyOurs', 'legacyTheirs');
+        result.comparison.rustObject = paired(result.rounds, 'legacyRustObject', 'legacyTheirs');
+        result.comparison.legacyOverRust = paired(result.rounds, 'legacyOurs', 'legacyRustObject');
+      }
       if (bearer) {
         result.comparison.bearer = paired(result.rounds, 'bearer', 'authNone');
         result.comparison.oauth = paired(result.rounds, 'oauth', 'authNone');

@@ -4,14 +4,14 @@
 // sequential requests run, and prints the self time per function, heaviest first. For wasm
 // function names, build with MCPW_KEEP_NAMES=1 scripts/build (scripts/build strips them).
 //
-// Options: --server ours|theirs (ours; theirs = bench/agents-worker)  --route healthz|whoami (healthz)  --calls N (2000)  --log-level L (info)  --top K (30)
+// Options: --server ours|theirs (ours; theirs = bench/agents-worker)  --route healthz|whoami|session (healthz; session: whoami in a /mcp 2025-11-25 session, ours only)  --calls N (2000)  --log-level L (info)  --top K (30)
 //          --auth none|bearer|oauth (none; ours only: whoami then sends a token issued as the tests do)
 //          --interval US (sampling interval, 100)  --json PATH  --keep-logs
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, log, onInterrupt, startDev, startFakeGitHub, stopGroup, modernClient, runMain, finish, bearerToken, oauthToken, ourVars } from './bench-kit.mjs';
+import { REPO_ROOT, log, onInterrupt, startDev, startFakeGitHub, stopGroup, modernClient, legacyClient, runMain, finish, bearerToken, oauthToken, ourVars } from './bench-kit.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,10 +39,11 @@ if (!['none', 'bearer', 'oauth'].includes(opts.auth) || (opts.auth !== 'none' &&
   console.error('bench --profile: --auth must be none, bearer or oauth (our server only)');
   process.exit(2);
 }
-if (!['healthz', 'whoami'].includes(opts.route)) {
-  console.error('bench --profile: --route must be healthz or whoami');
+if (!['healthz', 'whoami', 'session'].includes(opts.route) || (opts.route === 'session' && (opts.server !== 'ours' || opts.auth !== 'none'))) {
+  console.error('bench --profile: --route must be healthz, whoami or session (session: our server, AUTH_MODE=none)');
   process.exit(2);
 }
+const ROUTE_LABEL = { healthz: 'GET /healthz', whoami: '2026-07-28 tools/call whoami', session: '2025-11-25 session tools/call whoami (the Worker and the session\'s Durable Object)' }[opts.route];
 
 /** A minimal CDP client over the WebSocket of the first inspector target. */
 async function connect(inspectorPort) {
@@ -117,7 +118,7 @@ async function main() {
   let done;
   try {
     const token = opts.auth === 'bearer' ? await bearerToken(dev.persistDir) : opts.auth === 'oauth' ? await oauthToken(dev.url) : undefined;
-    const client = await modernClient(dev.url, token);
+    const client = opts.route === 'session' ? await legacyClient(dev.url) : await modernClient(dev.url, token);
     const call = opts.route === 'healthz'
       ? async () => {
           const r = await fetch(`${dev.url}/healthz`);
@@ -142,7 +143,7 @@ async function main() {
     const { total, rows } = selfTimes(profile);
     const idle = rows.filter(([k]) => /^\((idle|program|garbage collector)\)/.test(k)).reduce((a, [, v]) => a + v, 0);
     const L = [];
-    L.push(`# Where the time goes: ${theirs ? 'bench/agents-worker' : 'our Worker'}, ${opts.route === 'healthz' ? 'GET /healthz' : '2026-07-28 tools/call whoami'}, ${CALLS} sequential requests${theirs ? '' : `, AUTH_MODE=${opts.auth}, LOG_LEVEL=${opts['log-level']}`}`);
+    L.push(`# Where the time goes: ${theirs ? 'bench/agents-worker' : 'our Worker'}, ${ROUTE_LABEL}, ${CALLS} sequential requests${theirs ? '' : `, AUTH_MODE=${opts.auth}, LOG_LEVEL=${opts['log-level']}`}`);
     L.push('');
     L.push(`Inspector target: ${cdp.title}. Wall ${wallMs.toFixed(0)} ms; profiled ${total.toFixed(0)} ms, of which ${(total - idle).toFixed(0)} ms not idle (${((total - idle) / CALLS).toFixed(3)} ms per request in this isolate; the entry worker and the runtime's own C++ outside V8 are not in it).`);
     L.push('');
