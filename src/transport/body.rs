@@ -1,8 +1,8 @@
 //! Reading request bodies with a size cap that holds while reading.
 //!
-//! `Content-Length` is a claim, not a limit: a chunked or compressed body can be any size.
-//! [`read_limited`] pulls the body chunk by chunk and stops at the first chunk that takes it
-//! past the cap, so no more than the cap plus one chunk is ever held.
+//! A body without `Content-Length` (chunked) can be any size: [`read_limited`] pulls it
+//! chunk by chunk and stops at the first chunk that takes it past the cap, so no more than
+//! the cap plus one chunk is ever held. A declared length past the cap is refused unread.
 
 use futures_util::StreamExt;
 use worker::Request;
@@ -28,6 +28,12 @@ pub async fn read_limited(
     }
     if req.inner().body().is_none() {
         return Ok(Ok(Vec::new()));
+    }
+    // A declared length frames the body (HTTP/1.1 reads exactly that many bytes, HTTP/2
+    // refuses a stream whose data disagrees), so a body within the cap is read in one
+    // piece: one promise, not a reader and a promise per chunk.
+    if declared.is_some() {
+        return Ok(Ok(req.bytes().await?));
     }
     let mut stream = req.stream()?;
     let mut body = Vec::new();

@@ -246,7 +246,7 @@ describe('6. every body cap holds while reading', () => {
    * before. (A raw socket, because a server that answers early and closes may reset the
    * connection under a client still writing, and fetch then loses the answer it had.)
    */
-  function post(url, contentType, total) {
+  function post(url, contentType, total, extraHeaders = '') {
     const u = new URL(url);
     return new Promise((resolve, reject) => {
       const socket = net.connect(Number(u.port), u.hostname);
@@ -273,7 +273,7 @@ describe('6. every body cap holds while reading', () => {
       socket.on('connect', () => {
         socket.write(
           `POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: ${contentType}\r\nAccept: application/json, text/event-stream\r\n` +
-            `CF-Connecting-IP: ${newAddress()}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
+            `CF-Connecting-IP: ${newAddress()}\r\nTransfer-Encoding: chunked\r\n${extraHeaders}Connection: close\r\n\r\n`,
         );
         pump();
       });
@@ -307,6 +307,12 @@ describe('6. every body cap holds while reading', () => {
       assert.equal(r.status, 413, r.text.slice(0, 200));
       assert.equal(JSON.parse(r.text).error.code, -32600);
       assert.ok(r.sentWhenAnswered < r.total / 2, `answered after ${r.sentWhenAnswered} of ${r.total} bytes`);
+      // A body that claims a small Content-Length and is sent chunked anyway: a body within a
+      // declared length is read in one piece, so the claim must not let this one through
+      // unbounded. It is refused (400 for the contradiction, or 413) before it is all sent.
+      const smuggled = await post(local.mcpUrl, 'application/json', 32 * 1024 * 1024, 'Content-Length: 100\r\n');
+      assert.ok([400, 413].includes(smuggled.status), `HTTP ${smuggled.status} ${smuggled.text.slice(0, 200)}`);
+      assert.ok(smuggled.sentWhenAnswered < smuggled.total / 2, `answered after ${smuggled.sentWhenAnswered} of ${smuggled.total} bytes`);
     } finally {
       await local.stop();
     }
