@@ -122,18 +122,24 @@ async function runApp({ worker, mcpUrl, transport, token, signIn }) {
         return s?.log.some((l) => l.includes('Redirecting for authentication'));
       }, 30_000);
       assert.equal(redirected, true, await report(page, watch, 'useMcp reported its redirect for authentication'));
-      const kept = await page.evaluate(() => {
-        const key = Object.keys(localStorage).find((k) => k.endsWith('_last_auth_url'));
-        return key ? localStorage.getItem(key) : null;
-      });
-      assert.ok(kept, await report(page, watch, 'use-mcp stored the authorization URL it opened'));
-      const keptState = new URL(kept).searchParams.get('state');
+      // The second start may store its URL after the first redirect was reported, so the kept
+      // URL is read again on every check, and the popup must show that newest one.
+      const keptState = () =>
+        page
+          .evaluate(() => {
+            const key = Object.keys(localStorage).find((k) => k.endsWith('_last_auth_url'));
+            return key ? localStorage.getItem(key) : null;
+          })
+          .then((kept) => (kept ? new URL(kept).searchParams.get('state') : null))
+          .catch(() => null);
       const approve = popup.getByRole('button', { name: 'Approve' });
+      let lastKept = null;
       const settled = await until(async () => {
-        const at = popup.url().startsWith(`${worker.url}/authorize`) && new URL(popup.url()).searchParams.get('state') === keptState;
+        lastKept = await keptState();
+        const at = lastKept && popup.url().startsWith(`${worker.url}/authorize`) && new URL(popup.url()).searchParams.get('state') === lastKept;
         return at && (await approve.count()) === 1;
       }, 15_000, 100);
-      assert.ok(settled, await report(popup, watch, `the popup shows the consent page for state ${keptState} (it is at ${popup.url()})`));
+      assert.ok(settled, await report(popup, watch, `the popup shows the consent page of the authorization URL use-mcp kept (state ${lastKept}; the popup is at ${popup.url()})`));
       await approve.click();
     }
 

@@ -313,6 +313,20 @@ describe('6. every body cap holds while reading', () => {
       const smuggled = await post(local.mcpUrl, 'application/json', 32 * 1024 * 1024, 'Content-Length: 100\r\n');
       assert.ok([400, 413].includes(smuggled.status), `HTTP ${smuggled.status} ${smuggled.text.slice(0, 200)}`);
       assert.ok(smuggled.sentWhenAnswered < smuggled.total / 2, `answered after ${smuggled.sentWhenAnswered} of ${smuggled.total} bytes`);
+      // A gzip body whose Content-Length (its compressed size, 16 KiB or so) is within the cap
+      // but which would inflate to a 16 MiB initialize: the body is never inflated past the
+      // cap. 400 (the compressed bytes are not JSON) or 413 both show that; 200 would mean it
+      // was inflated and read whole.
+      const init = initializeRequest();
+      const bomb = zlib.gzipSync(JSON.stringify({ ...init, params: { ...init.params, pad: ' '.repeat(16 * 1024 * 1024) } }));
+      const gz = await fetch(local.mcpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json, text/event-stream' },
+        body: bomb,
+      });
+      const gzText = await gz.text();
+      assert.ok(bomb.length < 64 * 1024, `the compressed body is ${bomb.length} bytes`);
+      assert.ok([400, 413].includes(gz.status), `HTTP ${gz.status} ${gzText.slice(0, 200)}`);
     } finally {
       await local.stop();
     }
