@@ -4,6 +4,8 @@
 //! A bad value is reported with the variable's name and what it accepts; the server then
 //! refuses requests with that message rather than guessing.
 
+use std::cell::RefCell;
+
 use crate::auth::caller::{AuthMode, Secret};
 use mcp_core::request_state::StateSigner;
 use mcp_core::task;
@@ -200,15 +202,31 @@ impl Config {
     /// The signer of `requestState`. Its key is derived from `COOKIE_ENCRYPTION_KEY`; without
     /// that secret it is random per isolate, so a retry that lands on another isolate must
     /// start over (set the secret in production).
+    ///
+    /// Every MCP request asks for it, so the derived key is kept for the isolate's life (the
+    /// secret is fixed for a deployment's); it is derived again only for another secret.
     pub fn state_signer(&self) -> StateSigner {
         thread_local! {
             static ISOLATE_KEY: [u8; 32] = crate::random::random_bytes::<32>();
+            static DERIVED: RefCell<Option<(Option<String>, [u8; 32])>> = const { RefCell::new(None) };
         }
-        let secret = match &self.signing_secret {
-            Some(secret) => secret.expose().as_bytes().to_vec(),
-            None => ISOLATE_KEY.with(|key| key.to_vec()),
-        };
-        StateSigner::new(&crate::auth::crypto::derive_key(&secret, "requestState"))
+        let secret = self.signing_secret.as_ref().map(Secret::expose);
+        let key = DERIVED.with(|derived| {
+            let mut derived = derived.borrow_mut();
+            match derived.as_ref() {
+                Some((for_secret, key)) if for_secret.as_deref() == secret => *key,
+                _ => {
+                    let material = match secret {
+                        Some(secret) => secret.as_bytes().to_vec(),
+                        None => ISOLATE_KEY.with(|key| key.to_vec()),
+                    };
+                    let key = crate::auth::crypto::derive_key(&material, "requestState");
+                    *derived = Some((secret.map(str::to_string), key));
+                    key
+                }
+            }
+        });
+        StateSigner::new(&key)
     }
 }
 
@@ -332,6 +350,24 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn the_request_state_key_follows_the_secret() {
+        let a = config(&[("COOKIE_ENCRYPTION_KEY", "6f1d0c2a9b8e7f6a5d4c3b2a1908f7e6")]).unwrap();
+        let b = config(&[("COOKIE_ENCRYPTION_KEY", "0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d")]).unwrap();
+        let sealed = a.state_signer().seal("bearer:x", 0, serde_json::json!(1));
+        // Asked again (the kept key), and after another secret's key was derived.
+        assert!(a.state_signer().open("bearer:x", 0, &sealed).is_ok());
+        assert!(b.state_signer().open("bearer:x", 0, &sealed).is_err());
+        assert!(a.state_signer().open("bearer:x", 0, &sealed).is_ok());
+        // Without the secret: a key of the isolate's own, not the secret's.
+        let none = config(&[]).unwrap();
+        assert!(none.state_signer().open("bearer:x", 0, &sealed).is_err());
+        let own = none
+            .state_signer()
+            .seal("bearer:x", 0, serde_json::json!(1));
+        assert!(none.state_signer().open("bearer:x", 0, &own).is_ok());
     }
 
     #[test]

@@ -27,10 +27,7 @@ pub use mcp_core::request_state::{hmac, hmac_verify, sign, unsign};
 
 /// Lowercase hex SHA-256: how tokens, codes and client secrets are stored.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::random::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// An unguessable token: a prefix and 256 random bits, base64url.

@@ -78,9 +78,7 @@ pub fn cache_key(subject: &str, token: Option<&str>, url: &str, accept: &str) ->
     let digest = hasher.finalize();
     let mut key = String::with_capacity(KEY_PREFIX.len() + 64);
     key.push_str(KEY_PREFIX);
-    for byte in digest {
-        key.push_str(&format!("{byte:02x}"));
-    }
+    crate::random::push_hex(&mut key, &digest);
     key
 }
 
