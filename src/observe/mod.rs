@@ -188,7 +188,7 @@ impl Observation {
             request_id,
             crate::now_ms(),
             req.method().to_string(),
-            req.path(),
+            jsonrpc::echoed(&req.path()),
             header("traceparent").as_deref().and_then(trace::parse),
         )
     }
@@ -315,7 +315,7 @@ impl Observation {
             .and_then(|m| m.get("traceparent"))
             .and_then(Value::as_str)
             .and_then(trace::parse);
-        let method = request.method.clone();
+        let method = jsonrpc::echoed(&request.method);
         self.update(|s| {
             s.batch += 1;
             if s.method.is_none() {
@@ -333,7 +333,7 @@ impl Observation {
 
     /// A JSON-RPC method with no request object (a notification, a refused message).
     pub fn set_method(&self, method: &str) {
-        let method = method.to_string();
+        let method = jsonrpc::echoed(method);
         self.update(|s| {
             if s.method.is_none() {
                 s.method = Some(method);

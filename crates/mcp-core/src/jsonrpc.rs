@@ -96,7 +96,7 @@ impl RpcError {
     pub fn method_not_found(method: &str) -> Self {
         Self::new(
             codes::METHOD_NOT_FOUND,
-            format!("Method not found: {method}"),
+            format!("Method not found: {}", echoed(method)),
         )
     }
 
@@ -300,9 +300,33 @@ pub fn params_object(params: Option<&Value>) -> Result<Map<String, Value>, RpcEr
     }
 }
 
+/// The most characters of a client's text that an error message or a log line repeats.
+pub const ECHO_CHARS: usize = 100;
+
+/// A client's text as errors and logs repeat it: its first [`ECHO_CHARS`] characters, and
+/// `…` when there was more, so a megabyte of method name stays a megabyte in one place only.
+pub fn echoed(text: &str) -> String {
+    match text.char_indices().nth(ECHO_CHARS) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoed_text_is_cut_at_a_character_boundary() {
+        assert_eq!(echoed("tools/call"), "tools/call");
+        let long = "é".repeat(ECHO_CHARS + 1);
+        let cut = echoed(&long);
+        assert_eq!(cut.chars().count(), ECHO_CHARS + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(echoed(&"a".repeat(ECHO_CHARS)), "a".repeat(ECHO_CHARS));
+        let error = RpcError::method_not_found(&"x".repeat(600_000));
+        assert!(error.message.len() < 200, "{}", error.message.len());
+    }
 
     #[test]
     fn parses_a_request_a_notification_and_a_reply() {

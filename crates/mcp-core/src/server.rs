@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use super::connection::Connection;
 use super::context::{App, CallContext};
 use super::exchange::{Exchange, LogLevel, Peer};
-use super::jsonrpc::{codes, Request, Response, RpcError};
+use super::jsonrpc::{codes, echoed, Request, Response, RpcError};
 use super::lifecycle::SessionEffect;
 use super::prompt::{Prompt, PromptDefinition};
 use super::request_state::StateSigner;
@@ -464,7 +464,7 @@ impl<A: App> Server<A> {
             if let Some(read) = provider.read(uri, &context) {
                 return match read.await {
                     Ok(contents) if contents.is_empty() => {
-                        Err(not_found(format!("Resource not found: {uri}")))
+                        Err(not_found(format!("Resource not found: {}", echoed(uri))))
                     }
                     Ok(contents) => Ok(json!({ "contents": contents })),
                     Err(ToolError::NotFound(why)) => Err(not_found(why)),
@@ -478,7 +478,8 @@ impl<A: App> Server<A> {
             }
         }
         Err(not_found(format!(
-            "Resource not found: {uri}. Call resources/list or resources/templates/list to see what exists."
+            "Resource not found: {}. Call resources/list or resources/templates/list to see what exists.",
+            echoed(uri)
         )))
     }
 }

@@ -42,7 +42,10 @@ pub async fn client(oauth: &OAuth<'_>, client_id: &str) -> worker::Result<Option
     let url = match fetchable(client_id, oauth.cimd_allows_loopback()) {
         Ok(url) => url,
         Err(why) => {
-            worker::console_log!("client metadata document {client_id:?} refused: {why}");
+            worker::console_log!(
+                "client metadata document {:?} refused: {why}",
+                mcp_core::jsonrpc::echoed(client_id)
+            );
             return Ok(None);
         }
     };
@@ -60,7 +63,10 @@ pub async fn client(oauth: &OAuth<'_>, client_id: &str) -> worker::Result<Option
     {
         Ok(record) => record,
         Err(why) => {
-            worker::console_log!("client metadata document {client_id:?} not used: {why}");
+            worker::console_log!(
+                "client metadata document {:?} not used: {why}",
+                mcp_core::jsonrpc::echoed(client_id)
+            );
             return Ok(None);
         }
     };
