@@ -4,9 +4,10 @@
 //!
 //! The sign-in endpoints take no token, so they are limited per client address
 //! (`CF-Connecting-IP`, which Cloudflare sets and no client can forge). Each endpoint has
-//! its own key, so using one does not spend another's budget. Tool calls are limited per
-//! authenticated identity, and the search tools (GitHub's search API allows 30 requests
-//! a minute) under a second, stricter budget as well. A deployment without a binding is
+//! its own key, so using one does not spend another's budget. What reaches GitHub (tool
+//! calls, resource reads, completions) is limited per authenticated identity, and the search
+//! tools (GitHub's search API allows 30 requests a minute) under a second, stricter budget
+//! as well, a unit for each page a call may fetch. A deployment without a binding is
 //! not limited (and says so once in the log); a binding that fails open too, since
 //! refusing everyone would be worse than counting nobody for a moment.
 
@@ -24,9 +25,10 @@ pub enum Limit {
     SignIn(&'static str),
     /// Fetching a Client ID Metadata Document from the network.
     MetadataFetch,
-    /// `tools/call`, per identity.
+    /// `tools/call`, `resources/read` and `completion/complete`, per identity.
     ToolCall,
-    /// `tools/call` of a search tool, per identity, on top of [`Limit::ToolCall`].
+    /// Each page a search tool's `tools/call` may fetch, per identity, on top of
+    /// [`Limit::ToolCall`].
     Search,
 }
 
@@ -62,28 +64,66 @@ pub fn is_search_tool(name: &str) -> bool {
     name.starts_with("search")
 }
 
-/// The tool names called by a message: one JSON-RPC request, or each of a batch's.
-pub fn tool_calls(message: &Value) -> Vec<&str> {
+/// One message that costs a GitHub request or more, as the limits count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge<'a> {
+    /// The tool called, or the method (`resources/read`, `completion/complete`).
+    pub name: &'a str,
+    /// Units of [`Limit::Search`]: a search tool's pages (`maxPages`, at most
+    /// [`MAX_SEARCH_PAGES`]), each a request to GitHub's search API; 0 for other messages.
+    pub search_pages: u32,
+}
+
+/// The most pages a search tool fetches in one call (its schema's `maxPages` maximum).
+pub const MAX_SEARCH_PAGES: u32 = 10;
+
+/// The messages of one JSON-RPC request, or of each in a batch, that reach GitHub: tool
+/// calls, resource reads and completions. They are counted as the server reads them, from
+/// the parsed JSON, so no spelling of a method (`tools\/call`) escapes the count.
+pub fn charges(message: &Value) -> Vec<Charge<'_>> {
     match message {
-        Value::Array(items) => items.iter().filter_map(tool_call).collect(),
-        single => tool_call(single).into_iter().collect(),
+        Value::Array(items) => items.iter().filter_map(charge).collect(),
+        single => charge(single).into_iter().collect(),
     }
 }
 
-fn tool_call(message: &Value) -> Option<&str> {
-    if message.get("method")?.as_str()? != "tools/call" {
-        return None;
+fn charge(message: &Value) -> Option<Charge<'_>> {
+    let method = message.get("method")?.as_str()?;
+    let params = message.get("params");
+    match method {
+        "tools/call" => {
+            let name = params
+                .and_then(|p| p.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let search_pages = if is_search_tool(name) {
+                let asked = params
+                    .and_then(|p| p.get("arguments"))
+                    .and_then(|a| a.get("maxPages"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1);
+                u32::try_from(asked)
+                    .unwrap_or(MAX_SEARCH_PAGES)
+                    .clamp(1, MAX_SEARCH_PAGES)
+            } else {
+                0
+            };
+            Some(Charge { name, search_pages })
+        }
+        "resources/read" | "completion/complete" => Some(Charge {
+            name: method,
+            search_pages: 0,
+        }),
+        _ => None,
     }
-    let name = message.get("params").and_then(|p| p.get("name"));
-    Some(name.and_then(Value::as_str).unwrap_or(""))
 }
 
-/// Why a tool call was refused: the limit, and how long to wait.
+/// Why a message was refused: the limit, and how long to wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub limit: Limit,
     pub retry_after: RetryAfter,
-    /// The tool whose call went over.
+    /// The tool whose call went over, or the method (`resources/read`).
     pub tool: String,
 }
 
@@ -91,8 +131,8 @@ impl Refused {
     /// What the caller reads: which budget ran out and when to try again.
     pub fn message(&self) -> String {
         let what = match self.limit {
-            Limit::Search => "search tool calls",
-            _ => "tool calls",
+            Limit::Search => "search requests (a search tool's call, one for each page it fetches)",
+            _ => "requests that reach GitHub (tool calls, resource reads and completions)",
         };
         format!(
             "Rate limit exceeded: this server allows a limited number of {what} per caller each minute, and you have used them. Retry after {} seconds.",
@@ -101,28 +141,29 @@ impl Refused {
     }
 }
 
-/// Counts the tool calls in `message` against `identity`'s budgets, unless
+/// Counts the messages in `message` that reach GitHub against `identity`'s budgets, unless
 /// `TOOL_CALL_LIMITS=off` (`config.tool_call_limits`, for load tests).
-pub async fn check_tool_calls(
+pub async fn check_requests(
     env: &Env,
     config: &Config,
     identity: &str,
     message: &Value,
 ) -> Result<(), Refused> {
-    let names = tool_calls(message);
-    if names.is_empty() || !config.tool_call_limits {
+    let charges = charges(message);
+    if charges.is_empty() || !config.tool_call_limits {
         return Ok(());
     }
-    for name in names {
-        for limit in [Limit::ToolCall, Limit::Search] {
-            if limit == Limit::Search && !is_search_tool(name) {
-                continue;
-            }
+    for charge in charges {
+        let units = std::iter::once(Limit::ToolCall).chain(std::iter::repeat_n(
+            Limit::Search,
+            charge.search_pages as usize,
+        ));
+        for limit in units {
             if let Err(retry_after) = check(env, limit, identity).await {
                 return Err(Refused {
                     limit,
                     retry_after,
-                    tool: name.to_string(),
+                    tool: charge.name.to_string(),
                 });
             }
         }
@@ -193,20 +234,54 @@ mod tests {
     }
 
     #[test]
-    fn tool_calls_are_found_in_single_messages_and_batches() {
+    fn charges_are_found_in_single_messages_and_batches() {
         let call = |name: &str| serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name}});
-        assert_eq!(tool_calls(&call("whoami")), vec!["whoami"]);
-        let batch =
-            serde_json::json!([call("a"), {"method": "tools/list"}, call("searchGithubCode")]);
-        assert_eq!(tool_calls(&batch), vec!["a", "searchGithubCode"]);
-        assert!(tool_calls(&serde_json::json!({"method": "ping"})).is_empty());
+        let charge = |name, search_pages| Charge { name, search_pages };
+        assert_eq!(charges(&call("whoami")), vec![charge("whoami", 0)]);
+        let batch = serde_json::json!([
+            call("a"),
+            {"method": "tools/list"},
+            call("searchGithubCode"),
+            {"method": "resources/read", "params": {"uri": "github://o/r/readme"}},
+            {"method": "completion/complete"},
+            {"method": "ping"}
+        ]);
+        assert_eq!(
+            charges(&batch),
+            vec![
+                charge("a", 0),
+                charge("searchGithubCode", 1),
+                charge("resources/read", 0),
+                charge("completion/complete", 0)
+            ]
+        );
+        assert!(charges(&serde_json::json!({"method": "ping"})).is_empty());
         assert!(is_search_tool("searchGithubCode") && !is_search_tool("getGithubReadme"));
         let refused = Refused {
             limit: Limit::Search,
             retry_after: RetryAfter(60),
             tool: "searchGithubCode".into(),
         };
-        assert!(refused.message().contains("search tool calls"));
+        assert!(refused.message().contains("search requests"));
         assert!(refused.message().contains("Retry after 60 seconds"));
+    }
+
+    #[test]
+    fn an_escaped_method_is_counted_as_the_server_reads_it() {
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools\/call","params":{"name":"whoami"}}"#;
+        let value: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(charges(&value).len(), 1);
+    }
+
+    #[test]
+    fn a_search_is_charged_a_unit_per_page_it_may_fetch() {
+        let search = |pages: Value| serde_json::json!({"method": "tools/call", "params": {"name": "searchGithubIssues", "arguments": {"q": "x", "maxPages": pages}}});
+        let pages = |v: Value| charges(&search(v))[0].search_pages;
+        assert_eq!(pages(serde_json::json!(4)), 4);
+        assert_eq!(pages(serde_json::json!(10)), 10);
+        assert_eq!(pages(serde_json::json!(1_000_000)), MAX_SEARCH_PAGES);
+        assert_eq!(pages(serde_json::json!(0)), 1);
+        assert_eq!(pages(serde_json::json!("3")), 1);
+        assert_eq!(pages(Value::Null), 1);
     }
 }

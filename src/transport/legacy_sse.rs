@@ -7,7 +7,7 @@
 use worker::{Env, Method, Request, Response};
 
 use super::http;
-use super::streamable::{accepts, check_json_post, read_body};
+use super::streamable::{accepts, check_json_post, read_body, too_long_batch};
 use crate::auth::caller::Caller;
 use crate::config::Config;
 use crate::observe::Observation;
@@ -88,20 +88,23 @@ pub async fn message(
         Err(response) => return Ok(response),
     };
     // The stream cannot carry a refusal before the object has the message, so the POST
-    // itself is refused: 429 with Retry-After, the JSON-RPC error in its body.
-    if contains(&body, b"tools/call") {
-        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
-            if let Err(refused) =
-                crate::limits::check_tool_calls(env, config, &caller.subject, &value).await
-            {
-                let server = crate::tools::server_for(config);
-                let known = server
-                    .has_tool(&refused.tool)
-                    .then_some(refused.tool.as_str());
-                obs.set_limited(refused.limit.binding(), known);
-                let id = value.get("id").and_then(RequestId::from_value);
-                return http::rate_limited(&refused, id);
-            }
+    // itself is refused: 429 with Retry-After, the JSON-RPC error in its body. The body is
+    // counted as the object will read it (parsed, never by searching its bytes); one that
+    // does not parse is the object's to answer, on the stream.
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
+        if let Some(response) = too_long_batch(&value)? {
+            return Ok(response);
+        }
+        if let Err(refused) =
+            crate::limits::check_requests(env, config, &caller.subject, &value).await
+        {
+            let server = crate::tools::server_for(config);
+            let known = server
+                .has_tool(&refused.tool)
+                .then_some(refused.tool.as_str());
+            obs.set_limited(refused.limit.binding(), known);
+            let id = value.get("id").and_then(RequestId::from_value);
+            return http::rate_limited(&refused, id);
         }
     }
     internal::forward(
@@ -115,9 +118,4 @@ pub async fn message(
         obs,
     )
     .await
-}
-
-/// Whether `needle` occurs in `haystack`: a cheap test before parsing a body twice.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -26,6 +26,8 @@ use mcp_core::version::ProtocolVersion;
 
 /// The largest POST body we read (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The most messages one JSON-RPC batch may hold; a longer one gets 400 unread.
+pub const MAX_BATCH_MESSAGES: usize = 100;
 
 /// Serves `/mcp` (and its narrowed forms) for `caller`, with what the URL and headers
 /// asked of the connection.
@@ -107,8 +109,10 @@ async fn post(
             )
         }
     };
-    if let Err(refused) =
-        crate::limits::check_tool_calls(env, config, &caller.subject, &value).await
+    if let Some(response) = too_long_batch(&value)? {
+        return Ok(response);
+    }
+    if let Err(refused) = crate::limits::check_requests(env, config, &caller.subject, &value).await
     {
         let server = crate::tools::server_for(config);
         let known = server
@@ -126,7 +130,8 @@ async fn post(
             return http::rpc_error(
                 400,
                 RpcError::invalid_request(format!(
-                    "Unsupported MCP-Protocol-Version '{version}'. Supported: {}.",
+                    "Unsupported MCP-Protocol-Version '{}'. Supported: {}.",
+                    jsonrpc::echoed(version),
                     ProtocolVersion::all_newest_first().join(", ")
                 )),
             );
@@ -350,6 +355,20 @@ pub async fn read_body(req: &mut Request) -> worker::Result<Result<Vec<u8>, Resp
     match body::read_limited(req, MAX_BODY_BYTES).await? {
         Ok(body) => Ok(Ok(body)),
         Err(_) => Ok(Err(too_large()?)),
+    }
+}
+
+/// The 400 for a batch of more than [`MAX_BATCH_MESSAGES`] messages, if `value` is one.
+pub fn too_long_batch(value: &Value) -> worker::Result<Option<Response>> {
+    match value.as_array() {
+        Some(batch) if batch.len() > MAX_BATCH_MESSAGES => Ok(Some(http::rpc_error(
+            400,
+            RpcError::invalid_request(format!(
+                "This batch holds {} messages; a batch may hold at most {MAX_BATCH_MESSAGES}. Send the rest in further POSTs.",
+                batch.len()
+            )),
+        )?)),
+        _ => Ok(None),
     }
 }
 

@@ -32,7 +32,7 @@ function assertRefused(r, id) {
   assert.equal(r.headers.get('retry-after'), '60');
   assert.equal(r.json.id, id);
   assert.equal(r.json.error.code, -32000);
-  assert.match(r.json.error.message, /Rate limit exceeded: .*search tool calls.*Retry after 60 seconds/);
+  assert.match(r.json.error.message, /Rate limit exceeded: .*search requests.*Retry after 60 seconds/);
   assert.deepEqual(r.json.error.data, { retryAfter: 60, limit: 'SEARCH_LIMITER' });
 }
 
@@ -72,6 +72,66 @@ test('over the search limit: 429 with Retry-After on a 2026-07-28 POST, a sessio
     const m = await scrape(w, METRICS_TOKEN);
     assert.equal(m.value('mcp_rate_limited_total', 'limit="SEARCH_LIMITER"'), 3, m.text);
     assert.equal(m.value('mcp_requests_total', `method="tools/call",tool="${SEARCH.name}",status="rate_limited"`), 3);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('everything that reaches GitHub is counted: any spelling of tools/call, each search page, resource reads; batches are capped', async () => {
+  const w = await startWorker({ vars: workerVars(gh), name: 'limits-charges' });
+  try {
+    const sse = await openSse(w.sseUrl);
+    const endpoint = new URL((await sse.next((e) => e.event === 'endpoint')).data, w.url).href;
+    await mcpPost(endpoint, initializeRequest(1, '2024-11-05'));
+    await sse.next((e) => e.data?.includes('"id":1'));
+    const batched = await rawSession(w.mcpUrl, {}, '2025-03-26');
+    const searchesSeen = () => gh.requests.filter((r) => r.path.startsWith('/search/')).length;
+
+    // A search that may fetch 10 pages spends 10 of the 30 search units a minute.
+    await freshRateWindow(30_000);
+    const pages = (id, maxPages) => rpc(id, 'tools/call', { name: 'searchGithubIssues', arguments: { q: 'hello', maxPages } });
+    for (const id of [2, 3, 4]) {
+      const r = await mcpPost(w.mcpUrl, pages(id, 10), batched.headers);
+      assert.equal(r.status, 200, r.text.slice(0, 300));
+    }
+    assertRefused(await mcpPost(w.mcpUrl, pages(5, 1), batched.headers), 5);
+
+    // /sse/message counts the message as the session reads it: `tools\/call` is tools/call.
+    const before = searchesSeen();
+    const escaped = '{"jsonrpc":"2.0","id":9,"method":"tools\\/call","params":{"name":"searchGithubRepositories","arguments":{"query":"hello"}}}';
+    assert.equal(JSON.parse(escaped).method, 'tools/call');
+    assertRefused(await mcpPost(endpoint, escaped), 9);
+    assert.equal(searchesSeen(), before, 'the refused search never reached GitHub');
+
+    // Resource reads spend the caller's 600 a minute too (here in 2025-03-26 batches of 100,
+    // after the few units above). They are counted before they are read: these name no
+    // repository and never reach GitHub.
+    const reads = (from) => Array.from({ length: 100 }, (_, i) => rpc(from + i, 'resources/read', { uri: 'github://octocat' }));
+    let answered = 0;
+    let refused;
+    for (let round = 0; round < 7 && !refused; round++) {
+      const r = await mcpPost(w.mcpUrl, reads(1000 + round * 100), batched.headers);
+      if (r.status === 429) refused = r;
+      else {
+        assert.equal(r.status, 200, `round ${round}: ${r.text.slice(0, 300)}`);
+        assert.equal(r.json.length, 100);
+        answered += 100;
+      }
+    }
+    assert.ok(refused, 'seven batches of 100 reads were never refused');
+    assert.ok(answered >= 500 && answered <= 600, `${answered} reads answered before the refusal`);
+    assert.match(refused.json.error.message, /requests that reach GitHub \(tool calls, resource reads and completions\)/);
+    assert.equal(refused.json.error.data.limit, 'TOOL_CALL_LIMITER');
+
+    // A batch holds at most 100 messages, on /mcp and on /sse/message.
+    const long = Array.from({ length: 101 }, (_, i) => rpc(3000 + i, 'ping'));
+    for (const url of [w.mcpUrl, endpoint]) {
+      const r = await mcpPost(url, long, url === endpoint ? {} : batched.headers);
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.code, -32600);
+      assert.match(r.json.error.message, /holds 101 messages; a batch may hold at most 100/);
+    }
+    sse.close();
   } finally {
     await w.stop();
   }
