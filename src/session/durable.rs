@@ -25,6 +25,7 @@ use mcp_core::connection::Connection;
 use mcp_core::jsonrpc::{
     self, codes, Incoming, Message, Notification, Request as RpcRequest, RpcError,
 };
+use mcp_core::lifecycle::SessionEffect;
 use mcp_core::server::{Declared, Handled};
 use mcp_core::version::ProtocolVersion;
 
@@ -225,8 +226,14 @@ impl McpSession {
         }
         self.live.ended.set(true);
         *self.live.session.borrow_mut() = None;
-        self.live.sse_stream.borrow_mut().take();
-        self.live.listen_stream.borrow_mut().take();
+        // The session's streams end now, not when a keep-alive next fails, and a call
+        // waiting for the client's reply is told the session ended instead of waiting on.
+        for stream in [&self.live.sse_stream, &self.live.listen_stream] {
+            if let Some(stream) = stream.borrow_mut().take() {
+                stream.close();
+            }
+        }
+        self.live.replies.abandon_all();
         Ok(())
     }
 
@@ -254,6 +261,11 @@ impl McpSession {
             return http::rpc_error(409, RpcError::invalid_request("session id already in use"));
         }
         obs.set_request(&request, |_| false);
+        if let Some(error) = oversized_capabilities(&request) {
+            let response = jsonrpc::Response::error(Some(request.id), error);
+            obs.set_response(&response);
+            return http::json(400, &response.to_json());
+        }
         let config = crate::config(&self.env);
         let server = crate::tools::server_for(parsed(&config)?);
         let (version, result) = match server.initialize(&request, &connection) {
@@ -300,6 +312,17 @@ impl McpSession {
             Ok(Incoming::Batch(items)) => (items, true),
             Err(error) => return http::json(400, &error.to_json()),
         };
+        // A batch with `initialize` in it is refused whole, before any of it runs.
+        if batch
+            && messages.iter().any(
+                |m| matches!(m, Ok(Message::Request(request)) if request.method == "initialize"),
+            )
+        {
+            return http::rpc_error(
+                400,
+                RpcError::invalid_request("initialize must not be part of a batch"),
+            );
+        }
         let (outbox, receiver) = Outbox::new();
         let mut expected = 0;
         let config = crate::config(&self.env);
@@ -309,12 +332,6 @@ impl McpSession {
                 Err(invalid) => {
                     expected += 1;
                     outbox.send(Outgoing::Final(invalid));
-                }
-                Ok(Message::Request(request)) if request.method == "initialize" && batch => {
-                    return http::rpc_error(
-                        400,
-                        RpcError::invalid_request("initialize must not be part of a batch"),
-                    );
                 }
                 Ok(Message::Request(request)) => {
                     expected += 1;
@@ -356,18 +373,13 @@ impl McpSession {
         wasm_bindgen_futures::spawn_local(async move {
             let response =
                 match run_request(&env, &request, &caller, declared, &outbox, &live, &obs).await {
-                    Ok(Handled { response, effect }) => {
-                        if let Some(effect) = effect {
-                            let current = live.session.borrow().clone();
-                            if let Some(mut session) = current {
-                                session.apply(effect);
-                                if let Err(e) = save(&storage, &live, session).await {
-                                    worker::console_error!("could not save the session: {e}");
-                                }
-                            }
-                        }
-                        response
-                    }
+                    Ok(Handled { response, effect }) => match effect {
+                        None => response,
+                        Some(effect) => match keep(&storage, &live, effect).await {
+                            Ok(()) => response,
+                            Err(error) => jsonrpc::Response::error(Some(request.id.clone()), error),
+                        },
+                    },
                     Err(e) => {
                         worker::console_error!(
                             "request {} failed inside the session: {e}",
@@ -395,10 +407,13 @@ impl McpSession {
         Ok(())
     }
 
-    /// Streamable HTTP: `GET /mcp` opens the session's own stream (one at a time).
+    /// Streamable HTTP: `GET /mcp` opens the session's own stream, one at a time: a new one
+    /// ends the one before (a client that reconnects is not locked out by a stream it lost).
     fn listen(&self) -> worker::Result<Response> {
         let (outbox, receiver) = Outbox::new();
-        self.live.listen_stream.borrow_mut().replace(outbox.clone());
+        if let Some(before) = self.live.listen_stream.borrow_mut().replace(outbox.clone()) {
+            before.close();
+        }
         outbox::keep_alive(outbox);
         let frames =
             futures_util::stream::iter([sse::comment("stream open")]).chain(frames_of(receiver));
@@ -409,6 +424,22 @@ impl McpSession {
         self.forget(&self.state.storage()).await?;
         Ok(Response::empty()?.with_status(204))
     }
+}
+
+/// Applies a request's effect to the session and stores it. The request is answered with
+/// the error instead of its result if the session may not take the effect, or if it could
+/// not be stored: a client is never told of a change the session does not hold.
+async fn keep(storage: &Storage, live: &Live, effect: SessionEffect) -> Result<(), RpcError> {
+    let current = live.session.borrow().clone();
+    let Some(mut session) = current else {
+        return Ok(()); // the session ended meanwhile; there is nothing to change
+    };
+    session.admits(&effect).map_err(RpcError::invalid_params)?;
+    session.apply(effect);
+    save(storage, live, session).await.map_err(|e| {
+        worker::console_error!("could not save the session: {e}");
+        RpcError::internal("The session could not store this change. Try again shortly.")
+    })
 }
 
 async fn save(storage: &Storage, live: &Live, session: SessionState) -> worker::Result<()> {
@@ -425,6 +456,12 @@ fn declared_for(session: &SessionState, connection: &Connection) -> Declared {
         connection: connection.clone(),
         ..session.declared()
     }
+}
+
+/// The refusal of an `initialize` whose capabilities are too large to keep in the session.
+fn oversized_capabilities(request: &RpcRequest) -> Option<RpcError> {
+    let capabilities = request.params.as_ref()?.get("capabilities")?;
+    crate::session::state::declared_too_large(capabilities).map(RpcError::invalid_params)
 }
 
 fn record_initialize(session: &mut SessionState, version: ProtocolVersion, request: &RpcRequest) {

@@ -16,6 +16,13 @@ use serde_json::Value;
 
 use crate::auth::caller::Caller;
 
+/// The most resources one session may be subscribed to.
+pub const MAX_SUBSCRIPTIONS: usize = 100;
+/// The longest resource URI a session subscribes to, in bytes.
+pub const MAX_SUBSCRIBED_URI_BYTES: usize = 2048;
+/// The most bytes of JSON kept of the client's `capabilities` and of its `clientInfo` each.
+pub const MAX_DECLARED_BYTES: usize = 16 * 1024;
+
 /// Which HTTP transport opened the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,7 +76,9 @@ impl SessionState {
         }
     }
 
-    /// Records what `initialize` settled.
+    /// Records what `initialize` settled. A `clientInfo` past [`MAX_DECLARED_BYTES`] is
+    /// kept as its name and version only (nothing reads the rest); capabilities that large
+    /// are refused before this, by [`declared_too_large`].
     pub fn initialize(
         &mut self,
         version: ProtocolVersion,
@@ -78,7 +87,31 @@ impl SessionState {
     ) {
         self.version = Some(version);
         self.client_capabilities = capabilities;
-        self.client_info = client_info;
+        self.client_info = if json_bytes(&client_info) > MAX_DECLARED_BYTES {
+            let field = |name: &str| client_info.get(name).cloned().unwrap_or(Value::Null);
+            serde_json::json!({ "name": field("name"), "version": field("version") })
+        } else {
+            client_info
+        };
+    }
+
+    /// Whether the session may take `effect`: subscriptions are bounded in number and in
+    /// the length of their URIs, since the state is stored whole on every change.
+    pub fn admits(&self, effect: &SessionEffect) -> Result<(), String> {
+        match effect {
+            SessionEffect::Subscribe(uri) if uri.len() > MAX_SUBSCRIBED_URI_BYTES => Err(format!(
+                "A subscribed URI may be at most {MAX_SUBSCRIBED_URI_BYTES} bytes long."
+            )),
+            SessionEffect::Subscribe(uri)
+                if self.subscriptions.len() >= MAX_SUBSCRIPTIONS
+                    && !self.subscriptions.contains(uri) =>
+            {
+                Err(format!(
+                    "This session is subscribed to {MAX_SUBSCRIPTIONS} resources, the most it may be; unsubscribe from one first."
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// What the client declared for the session's requests. A session that has not
@@ -107,6 +140,19 @@ impl SessionState {
     }
 }
 
+/// The client's `capabilities` are kept whole, since requests rely on them; the message if
+/// they are too large to keep.
+pub fn declared_too_large(capabilities: &Value) -> Option<String> {
+    let bytes = json_bytes(capabilities);
+    (bytes > MAX_DECLARED_BYTES).then(|| {
+        format!("The client's capabilities are {bytes} bytes of JSON; a session keeps at most {MAX_DECLARED_BYTES}.")
+    })
+}
+
+fn json_bytes(value: &Value) -> usize {
+    serde_json::to_vec(value).map_or(usize::MAX, |json| json.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +169,41 @@ mod tests {
         assert_eq!(state.owner.github_token, None);
         let stored = serde_json::to_string(&state).unwrap();
         assert!(!stored.contains("ghp_x"));
+    }
+
+    #[test]
+    fn subscriptions_and_declarations_are_bounded() {
+        let mut state = SessionState::new(SessionTransport::StreamableHttp, Caller::local(None), 1);
+        for i in 0..MAX_SUBSCRIPTIONS {
+            let effect = SessionEffect::Subscribe(format!("github://o/r{i}/readme"));
+            assert!(state.admits(&effect).is_ok());
+            state.apply(effect);
+        }
+        let again = SessionEffect::Subscribe("github://o/r0/readme".into());
+        assert!(
+            state.admits(&again).is_ok(),
+            "one already held is no new one"
+        );
+        let more = SessionEffect::Subscribe("github://o/more/readme".into());
+        assert!(state
+            .admits(&more)
+            .unwrap_err()
+            .contains("unsubscribe from one first"));
+        assert!(state
+            .admits(&SessionEffect::Unsubscribe("x".into()))
+            .is_ok());
+        let long = SessionEffect::Subscribe("g".repeat(MAX_SUBSCRIBED_URI_BYTES + 1));
+        assert!(
+            SessionState::new(SessionTransport::StreamableHttp, Caller::local(None), 1)
+                .admits(&long)
+                .is_err()
+        );
+
+        let big = json!({ "name": "c", "version": "1", "icons": [{ "src": "x".repeat(MAX_DECLARED_BYTES) }] });
+        state.initialize(ProtocolVersion::V2025_11_25, json!({}), big);
+        assert_eq!(state.client_info, json!({ "name": "c", "version": "1" }));
+        assert!(declared_too_large(&json!({ "x": "y".repeat(MAX_DECLARED_BYTES) })).is_some());
+        assert!(declared_too_large(&json!({ "sampling": {} })).is_none());
     }
 
     #[test]

@@ -59,6 +59,11 @@ impl Outbox {
     pub fn is_closed(&self) -> bool {
         self.sender.is_closed()
     }
+
+    /// Ends the stream for every sender: the receiver gets what was queued, then its end.
+    pub fn close(&self) {
+        self.sender.close_channel();
+    }
 }
 
 /// Server-to-client requests that await the client's reply, by the id we gave them.
@@ -88,6 +93,11 @@ impl PendingReplies {
 
     fn forget(&self, id: &str) {
         self.waiting.borrow_mut().remove(id);
+    }
+
+    /// Gives up every wait: each request still waiting hears that the session ended.
+    pub fn abandon_all(&self) {
+        self.waiting.borrow_mut().clear();
     }
 }
 

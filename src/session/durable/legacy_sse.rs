@@ -4,7 +4,9 @@
 use futures_util::StreamExt;
 use worker::{Request, Response};
 
-use super::{declared_for, frames_of, parsed, record_initialize, McpSession};
+use super::{
+    declared_for, frames_of, oversized_capabilities, parsed, record_initialize, McpSession,
+};
 use crate::auth::caller::Caller;
 use crate::now_ms;
 use crate::observe::Observation;
@@ -87,6 +89,8 @@ impl McpSession {
                         Some(request.id.clone()),
                         RpcError::invalid_request("this session is already initialized"),
                     )
+                } else if let Some(error) = oversized_capabilities(&request) {
+                    jsonrpc::Response::error(Some(request.id.clone()), error)
                 } else {
                     match server.initialize(&request, &session.connection) {
                         Ok((version, result)) => {
