@@ -38,6 +38,14 @@ pub fn random_token(prefix: &str) -> String {
     )
 }
 
+/// True for text shaped like [`random_token`]`("")`'s output: 43 base64url characters.
+pub fn is_random_token(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Encrypts `plaintext` as base64url(nonce ‖ ciphertext ‖ tag), under a fresh random nonce.
 pub async fn encrypt(key: &[u8; 32], plaintext: &str) -> worker::Result<String> {
     seal_with_nonce(key, crate::random::random_bytes::<12>(), plaintext).await
@@ -213,6 +221,16 @@ mod tests {
             pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    #[test]
+    fn issued_states_are_recognised_and_nothing_else() {
+        assert!(is_random_token(&random_token("")));
+        assert!(!is_random_token(&random_token("mcpat_")));
+        assert!(!is_random_token(&"s".repeat(600)));
+        assert!(!is_random_token(&format!("{}=", "a".repeat(42))));
+        assert!(is_random_token(&"a".repeat(43)));
+        assert!(!is_random_token(""));
     }
 
     #[test]

@@ -77,6 +77,15 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             "Start signing in again from the application.",
         );
     };
+    // Our states are `crypto::random_token("")`s. Any other text was never issued, and is
+    // not looked up: a long one would even pass KV's key limit and fail the read.
+    if !crypto::is_random_token(&state) {
+        return pages::error(
+            400,
+            "This sign-in link was not made by this server",
+            "Start signing in again from the application.",
+        );
+    }
     let key = format!("pending:{state}");
     let Some(pending) = oauth.store.get::<PendingSignIn>(&key).await? else {
         return pages::error(

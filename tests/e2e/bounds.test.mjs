@@ -1,0 +1,131 @@
+// Bounds on what one client can make the server hold or repeat, found by hostile review:
+// sessions end their streams and waits when deleted, one listen stream per session, a
+// refused batch runs nothing, subscriptions and declared capabilities are bounded, client
+// text is repeated in errors and logs only in part, and a sign-in state we never issued is
+// not looked up.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startFakeGitHub, startWorker, workerVars, oauthVars, rawSession, mcpPost, openSse, rpc,
+  initializeRequest, waitForLines, rawHttp,
+} from './harness.mjs';
+
+let gh;
+let w;
+before(async () => {
+  gh = await startFakeGitHub();
+  w = await startWorker({ name: 'bounds', vars: workerVars(gh, { toolsets: 'github,conformance' }) });
+});
+after(async () => {
+  await w?.stop();
+  await gh?.close();
+});
+
+const streamEnds = (stream, ms = 10_000) => assert.rejects(stream.next(() => false, ms), /ended before a matching event/);
+
+test('a second GET /mcp ends the first; DELETE ends the stream and a call waiting for the client', async () => {
+  const init = await mcpPost(w.mcpUrl, {
+    ...initializeRequest(1),
+    params: { ...initializeRequest(1).params, capabilities: { elicitation: {} } },
+  });
+  assert.equal(init.status, 200, init.text);
+  const sid = init.headers.get('mcp-session-id');
+  const headers = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+  assert.equal((await mcpPost(w.mcpUrl, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers)).status, 202);
+
+  const first = await openSse(w.mcpUrl, headers);
+  assert.equal(first.status, 200);
+  const second = await openSse(w.mcpUrl, headers);
+  assert.equal(second.status, 200);
+  await streamEnds(first);
+
+  const waiting = await openSse(w.mcpUrl, headers, { body: rpc(7, 'tools/call', { name: 'test_elicitation', arguments: { message: 'name?' } }) });
+  await waiting.next((e) => e.data?.includes('elicitation/create'));
+  const del = await fetch(w.mcpUrl, { method: 'DELETE', headers });
+  assert.equal(del.status, 204);
+  // Told at once (not after the 120 s wait for the client's reply), then the stream ends.
+  const answer = await waiting.next((e) => e.data?.includes('"id":7'), 10_000);
+  assert.match(answer.data, /session ended/);
+  await streamEnds(waiting);
+  await streamEnds(second);
+});
+
+test('a 2025-03-26 batch holding initialize is refused before any of it runs', async () => {
+  const s = await rawSession(w.mcpUrl, {}, '2025-03-26');
+  const refused = await mcpPost(w.mcpUrl, [
+    rpc(10, 'logging/setLevel', { level: 'debug' }),
+    initializeRequest(11, '2025-03-26'),
+  ], s.headers);
+  assert.equal(refused.status, 400, refused.text);
+  assert.match(refused.json.error.message, /initialize must not be part of a batch/);
+  // The log level of the refused batch never took effect: no log messages come back.
+  const call = await s.request('tools/call', { name: 'test_tool_with_logging', arguments: {} });
+  assert.equal(call.status, 200, call.text);
+  assert.match(call.headers.get('content-type'), /application\/json/);
+  assert.ok(!call.text.includes('notifications/message'), call.text.slice(0, 300));
+});
+
+test('subscriptions are bounded in number and URI length; capabilities too large to keep are refused', async () => {
+  const s = await rawSession(w.mcpUrl);
+  const uri = (i) => `github://octocat/hello-world${i}/readme`;
+  for (let i = 0; i < 100; i++) {
+    const r = await s.request('resources/subscribe', { uri: uri(i) });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.result, {}, `subscription ${i}: ${r.text}`);
+  }
+  const over = await s.request('resources/subscribe', { uri: uri(100) });
+  assert.equal(over.json.error.code, -32602, over.text);
+  assert.match(over.json.error.message, /subscribed to 100 resources, the most it may be/);
+  assert.deepEqual((await s.request('resources/subscribe', { uri: uri(5) })).json.result, {}, 'one already held');
+  assert.deepEqual((await s.request('resources/unsubscribe', { uri: uri(5) })).json.result, {});
+  assert.deepEqual((await s.request('resources/subscribe', { uri: uri(100) })).json.result, {});
+
+  const fresh = await rawSession(w.mcpUrl);
+  const long = await fresh.request('resources/subscribe', { uri: `github://o/r/contents/${'a'.repeat(2100)}` });
+  assert.equal(long.json.error.code, -32602, long.text);
+  assert.match(long.json.error.message, /at most 2048 bytes/);
+
+  const big = initializeRequest(1);
+  big.params.capabilities = { experimental: { blob: 'x'.repeat(20_000) } };
+  const refused = await mcpPost(w.mcpUrl, big);
+  assert.equal(refused.status, 400, refused.text.slice(0, 300));
+  assert.equal(refused.json.error.code, -32602);
+  assert.match(refused.json.error.message, /capabilities are \d+ bytes of JSON; a session keeps at most 16384/);
+  assert.equal(refused.headers.get('mcp-session-id'), null);
+  const icons = initializeRequest(1);
+  icons.params.clientInfo = { name: 'c', version: '1', icons: [{ src: `data:image/png;base64,${'A'.repeat(20_000)}` }] };
+  assert.equal((await mcpPost(w.mcpUrl, icons)).status, 200, 'a large clientInfo is kept in part, not refused');
+});
+
+test('a long method or protocol version is repeated in part in the error and the log line', async () => {
+  const s = await rawSession(w.mcpUrl);
+  const method = `x/${'m'.repeat(600_000)}`;
+  const r = await s.request(method);
+  assert.equal(r.json.error.code, -32601);
+  assert.ok(r.text.length < 1000, `${r.text.length} bytes of error`);
+  assert.match(r.json.error.message, /^Method not found: x\/m+…$/);
+  const lines = await waitForLines(w, (ls) => ls.some((l) => l.method?.startsWith('x/mm')));
+  const line = lines.find((l) => l.method?.startsWith('x/mm'));
+  assert.equal([...line.method].length, 101, 'the method in the log line is cut to 100 characters and …');
+  assert.ok(JSON.stringify(line).length < 2000);
+
+  const version = await mcpPost(w.mcpUrl, rpc(2, 'ping'), { ...s.headers, 'mcp-protocol-version': 'v'.repeat(60_000) });
+  assert.equal(version.status, 400);
+  assert.ok(version.text.length < 1000, `${version.text.length} bytes of error`);
+});
+
+test('/callback with a state this server never issued is refused without a lookup', async () => {
+  const o = await startWorker({ name: 'bounds-oauth', vars: oauthVars(gh) });
+  try {
+    for (const state of ['s'.repeat(600), 'not-ours', 'a'.repeat(43)]) {
+      const r = await rawHttp(`${o.url}/callback?state=${state}&code=x`);
+      assert.equal(r.status, 400, `${state.length}: ${r.text.slice(0, 200)}`);
+      assert.match(r.headers['content-type'], /text\/html/);
+      assert.match(r.text, state.length === 43 ? /expired or was already used/ : /not made by this server/);
+    }
+    const lines = await waitForLines(o, (ls) => ls.filter((l) => l.path === '/callback').length >= 3);
+    assert.ok(lines.filter((l) => l.path === '/callback').every((l) => l.httpStatus === 400 && l.level !== 'error'));
+  } finally {
+    await o.stop();
+  }
+});
