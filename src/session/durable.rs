@@ -19,7 +19,7 @@ use crate::now_ms;
 use crate::observe::record::Transport;
 use crate::observe::{flush, Handoff, Observation};
 use crate::session::state::{SessionState, SessionTransport};
-use crate::transport::outbox::{self, Outbox, OutboxPeer, Outgoing, PendingReplies};
+use crate::transport::outbox::{self, Inbox, Outbox, OutboxPeer, Outgoing, PendingReplies};
 use crate::transport::{dispatch, http, sse};
 use mcp_core::connection::Connection;
 use mcp_core::jsonrpc::{
@@ -410,7 +410,7 @@ impl McpSession {
     /// Streamable HTTP: `GET /mcp` opens the session's own stream, one at a time: a new one
     /// ends the one before (a client that reconnects is not locked out by a stream it lost).
     fn listen(&self) -> worker::Result<Response> {
-        let (outbox, receiver) = Outbox::new();
+        let (outbox, receiver) = Outbox::stream();
         if let Some(before) = self.live.listen_stream.borrow_mut().replace(outbox.clone()) {
             before.close();
         }
@@ -491,9 +491,7 @@ fn parsed(config: &Result<Config, String>) -> worker::Result<&Config> {
 }
 
 /// SSE frames for a long-lived stream.
-fn frames_of(
-    receiver: futures_channel::mpsc::UnboundedReceiver<Outgoing>,
-) -> impl futures_util::Stream<Item = String> {
+fn frames_of(receiver: Inbox) -> impl futures_util::Stream<Item = String> {
     receiver.map(|item| match item {
         Outgoing::Message(json) => sse::message(&json),
         Outgoing::Final(response) => sse::message(&response.to_json().to_string()),

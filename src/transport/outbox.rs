@@ -39,20 +39,77 @@ pub enum Outgoing {
     KeepAlive,
 }
 
+/// The most bytes a session's long-lived stream (`GET /sse`, `GET /mcp`) holds for a client
+/// that does not read it. Past it the stream is ended: memory is shared with every other
+/// session in the isolate, and a client that stops reading has stopped listening.
+pub const STREAM_BUDGET_BYTES: usize = 8 * 1024 * 1024;
+
+impl Outgoing {
+    /// Bytes held while queued, as a budgeted stream counts them.
+    fn queued_bytes(&self) -> usize {
+        match self {
+            Outgoing::Message(text) => text.len(),
+            Outgoing::Final(_) | Outgoing::KeepAlive => 0,
+        }
+    }
+}
+
 /// The sending side; cheap to clone.
 #[derive(Clone)]
 pub struct Outbox {
     sender: mpsc::UnboundedSender<Outgoing>,
+    /// For a budgeted stream: the bytes queued and not yet taken by the response body.
+    queued: Option<Rc<Cell<usize>>>,
+}
+
+/// The receiving side, which a response body or [`respond`] takes items from.
+pub struct Inbox {
+    receiver: mpsc::UnboundedReceiver<Outgoing>,
+    queued: Option<Rc<Cell<usize>>>,
 }
 
 impl Outbox {
-    pub fn new() -> (Outbox, mpsc::UnboundedReceiver<Outgoing>) {
-        let (sender, receiver) = mpsc::unbounded();
-        (Outbox { sender }, receiver)
+    /// An outbox for one request's messages and response.
+    pub fn new() -> (Outbox, Inbox) {
+        Outbox::with_budget(None)
     }
 
-    /// Queues an item; false once the client has gone.
+    /// An outbox for a session's long-lived stream, held to [`STREAM_BUDGET_BYTES`] unread.
+    /// Responses are written out as they are queued, so their size is known.
+    pub fn stream() -> (Outbox, Inbox) {
+        Outbox::with_budget(Some(Rc::default()))
+    }
+
+    fn with_budget(queued: Option<Rc<Cell<usize>>>) -> (Outbox, Inbox) {
+        let (sender, receiver) = mpsc::unbounded();
+        let inbox = Inbox {
+            receiver,
+            queued: queued.clone(),
+        };
+        (Outbox { sender, queued }, inbox)
+    }
+
+    /// Queues an item; false once the client has gone, or (on a budgeted stream) once the
+    /// client has left more than [`STREAM_BUDGET_BYTES`] unread, which ends the stream.
     pub fn send(&self, item: Outgoing) -> bool {
+        let Some(queued) = &self.queued else {
+            return self.sender.unbounded_send(item).is_ok();
+        };
+        let item = match item {
+            Outgoing::Final(response) => Outgoing::Message(response.to_json().to_string()),
+            other => other,
+        };
+        let total = queued.get().saturating_add(item.queued_bytes());
+        if total > STREAM_BUDGET_BYTES {
+            if !self.is_closed() {
+                crate::observe::event(crate::observe::record::Level::Warn, &|| {
+                    format!("a session stream was ended: its client left more than {STREAM_BUDGET_BYTES} bytes unread")
+                });
+            }
+            self.close();
+            return false;
+        }
+        queued.set(total);
         self.sender.unbounded_send(item).is_ok()
     }
 
@@ -63,6 +120,21 @@ impl Outbox {
     /// Ends the stream for every sender: the receiver gets what was queued, then its end.
     pub fn close(&self) {
         self.sender.close_channel();
+    }
+}
+
+impl futures_util::Stream for Inbox {
+    type Item = Outgoing;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Outgoing>> {
+        let polled = self.receiver.poll_next_unpin(cx);
+        if let (std::task::Poll::Ready(Some(item)), Some(queued)) = (&polled, &self.queued) {
+            queued.set(queued.get().saturating_sub(item.queued_bytes()));
+        }
+        polled
     }
 }
 
@@ -160,7 +232,7 @@ pub fn keep_alive(outbox: Outbox) {
 /// array; either becomes an SSE stream as soon as something else must be said first.
 /// `status_of` chooses the HTTP status of a single JSON response.
 pub async fn respond(
-    mut receiver: mpsc::UnboundedReceiver<Outgoing>,
+    mut receiver: Inbox,
     outbox: Outbox,
     expected: usize,
     batch: bool,
@@ -200,7 +272,7 @@ pub async fn respond(
 
 /// Streams `first` frames, then everything else until `remaining` responses went out.
 fn stream_rest(
-    receiver: mpsc::UnboundedReceiver<Outgoing>,
+    receiver: Inbox,
     outbox: Outbox,
     first: Vec<String>,
     remaining: usize,

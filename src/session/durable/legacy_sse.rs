@@ -31,7 +31,7 @@ impl McpSession {
         let mut session = SessionState::new(SessionTransport::LegacySse, caller, now_ms());
         session.connection = connection;
         self.create(session).await?;
-        let (outbox, receiver) = Outbox::new();
+        let (outbox, receiver) = Outbox::stream();
         self.live.sse_stream.borrow_mut().replace(outbox.clone());
         outbox::keep_alive(outbox);
         let endpoint = sse::event("endpoint", &format!("/sse/message?sessionId={session_id}"));
