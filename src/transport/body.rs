@@ -7,10 +7,14 @@
 use futures_util::StreamExt;
 use worker::Request;
 
-/// The body was larger than the cap (or declared itself so).
+/// Why a body was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooLarge {
-    pub limit: usize,
+pub enum Unread {
+    /// It was larger than the cap (or declared itself so).
+    TooLarge { limit: usize },
+    /// It broke off: the client stopped sending before the body was complete (fewer bytes
+    /// than it declared, or an unfinished chunked body). The client's doing, not ours.
+    Broken,
 }
 
 /// Reads the whole body of `req`, refusing it once it passes `limit` bytes. A request with
@@ -18,13 +22,13 @@ pub struct TooLarge {
 pub async fn read_limited(
     req: &mut Request,
     limit: usize,
-) -> worker::Result<Result<Vec<u8>, TooLarge>> {
+) -> worker::Result<Result<Vec<u8>, Unread>> {
     let declared = req
         .headers()
         .get("content-length")?
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Ok(Err(TooLarge { limit }));
+        return Ok(Err(Unread::TooLarge { limit }));
     }
     if req.inner().body().is_none() {
         return Ok(Ok(Vec::new()));
@@ -33,14 +37,16 @@ pub async fn read_limited(
     // refuses a stream whose data disagrees), so a body within the cap is read in one
     // piece: one promise, not a reader and a promise per chunk.
     if declared.is_some() {
-        return Ok(Ok(req.bytes().await?));
+        return Ok(req.bytes().await.map_err(|_| Unread::Broken));
     }
     let mut stream = req.stream()?;
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
+        let Ok(chunk) = chunk else {
+            return Ok(Err(Unread::Broken));
+        };
         if body.len() + chunk.len() > limit {
-            return Ok(Err(TooLarge { limit }));
+            return Ok(Err(Unread::TooLarge { limit }));
         }
         body.extend_from_slice(&chunk);
     }
@@ -52,7 +58,7 @@ pub async fn read_limited(
 pub async fn read_text_limited(
     req: &mut Request,
     limit: usize,
-) -> worker::Result<Result<String, TooLarge>> {
+) -> worker::Result<Result<String, Unread>> {
     Ok(read_limited(req, limit)
         .await?
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))

@@ -354,7 +354,14 @@ pub fn check_json_post(req: &Request) -> worker::Result<Option<Response>> {
 pub async fn read_body(req: &mut Request) -> worker::Result<Result<Vec<u8>, Response>> {
     match body::read_limited(req, MAX_BODY_BYTES).await? {
         Ok(body) => Ok(Ok(body)),
-        Err(_) => Ok(Err(too_large()?)),
+        Err(body::Unread::TooLarge { .. }) => Ok(Err(too_large()?)),
+        Err(body::Unread::Broken) => Ok(Err(http::rpc_error(
+            400,
+            RpcError::new(
+                jsonrpc::codes::PARSE_ERROR,
+                "Parse error: the body broke off before it was complete. Send the whole message again.",
+            ),
+        )?)),
     }
 }
 

@@ -22,7 +22,7 @@ use super::pages::{self, Cookie};
 use super::store::{PendingSignIn, PENDING_TTL};
 use super::{github_login, OAuth};
 use crate::auth::crypto;
-use crate::transport::body::read_text_limited;
+use crate::transport::body::{read_text_limited, Unread};
 
 /// How long a consent form stays valid.
 const CONSENT_TTL_SECONDS: i64 = 10 * 60;
@@ -67,12 +67,22 @@ pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
             "Go back to the application and start signing in again.",
         );
     }
-    let Ok(body) = read_text_limited(&mut req, MAX_CONSENT_FORM_BYTES).await? else {
-        return pages::error(
-            413,
-            "This consent form is far larger than the one this server shows",
-            "Go back to the application and start signing in again.",
-        );
+    let body = match read_text_limited(&mut req, MAX_CONSENT_FORM_BYTES).await? {
+        Ok(body) => body,
+        Err(Unread::TooLarge { .. }) => {
+            return pages::error(
+                413,
+                "This consent form is far larger than the one this server shows",
+                "Go back to the application and start signing in again.",
+            )
+        }
+        Err(Unread::Broken) => {
+            return pages::error(
+                400,
+                "This consent form arrived incomplete",
+                "Go back to the application and start signing in again.",
+            )
+        }
     };
     let form = pages::form_fields(&body);
     let field = |name: &str| {

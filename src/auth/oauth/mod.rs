@@ -32,7 +32,7 @@ use super::token_cache::TokenHash;
 use super::{crypto, AuthFailure, KV_BINDING};
 use crate::config::Config;
 use crate::limits::{self, Limit, RetryAfter};
-use crate::transport::body::read_limited;
+use crate::transport::body::{read_limited, Unread};
 use client::{registration_response, AuthMethod, ClientRecord};
 use store::{AccessRecord, Store};
 
@@ -318,15 +318,28 @@ async fn serve(
     }
 }
 
+/// The answer to a form or registration whose body broke off before it was complete.
+pub(crate) fn broken_body() -> OAuthError {
+    OAuthError::new(
+        400,
+        "invalid_request",
+        "the request body broke off before it was complete; send it again",
+    )
+}
+
 /// Dynamic client registration (RFC 7591).
 async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Response> {
-    let Ok(body) = read_limited(&mut req, MAX_REGISTRATION_BYTES).await? else {
-        return OAuthError::new(
-            413,
-            "invalid_client_metadata",
-            "the registration is larger than 64 KiB",
-        )
-        .into_response();
+    let body = match read_limited(&mut req, MAX_REGISTRATION_BYTES).await? {
+        Ok(body) => body,
+        Err(Unread::TooLarge { .. }) => {
+            return OAuthError::new(
+                413,
+                "invalid_client_metadata",
+                "the registration is larger than 64 KiB",
+            )
+            .into_response()
+        }
+        Err(Unread::Broken) => return broken_body().into_response(),
     };
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         return OAuthError::new(

@@ -25,7 +25,7 @@ use super::metadata::names_this_server;
 use super::store::{access_key, AccessRecord, ACCESS_TTL};
 use super::{OAuth, OAuthError};
 use crate::auth::crypto;
-use crate::transport::body::read_text_limited;
+use crate::transport::body::{read_text_limited, Unread};
 
 /// The largest token or revocation request read.
 const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -69,15 +69,19 @@ async fn read(
         .headers()
         .get("authorization")?
         .and_then(|h| crate::auth::bearer::parse_basic(&h));
-    let Ok(body) = read_text_limited(&mut req, MAX_FORM_BYTES).await? else {
-        return Ok(Err(OAuthError::new(
-            413,
-            "invalid_request",
-            format!(
-                "the request body is larger than {} KiB",
-                MAX_FORM_BYTES / 1024
-            ),
-        )));
+    let body = match read_text_limited(&mut req, MAX_FORM_BYTES).await? {
+        Ok(body) => body,
+        Err(Unread::TooLarge { .. }) => {
+            return Ok(Err(OAuthError::new(
+                413,
+                "invalid_request",
+                format!(
+                    "the request body is larger than {} KiB",
+                    MAX_FORM_BYTES / 1024
+                ),
+            )))
+        }
+        Err(Unread::Broken) => return Ok(Err(super::broken_body())),
     };
     let fields = super::pages::form_fields(&body);
     let mut names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
