@@ -5,9 +5,13 @@
 // not looked up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import {
   startFakeGitHub, startWorker, workerVars, oauthVars, rawSession, mcpPost, openSse, rpc,
-  initializeRequest, waitForLines, rawHttp,
+  initializeRequest, waitForLines, rawHttp, sleep,
 } from './harness.mjs';
 
 let gh;
@@ -128,4 +132,71 @@ test('/callback with a state this server never issued is refused without a looku
   } finally {
     await o.stop();
   }
+});
+
+test('a client that leaves its /sse stream unread loses the stream, and the object keeps at most 8 MiB for it', async () => {
+  // A raw request, so the stream can be paused once the endpoint event has arrived.
+  const { endpoint, res } = await new Promise((resolve, reject) => {
+    const req = http.get(w.sseUrl, { headers: { accept: 'text/event-stream' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      const onData = (chunk) => {
+        text += chunk;
+        const m = /event: endpoint\ndata: (\S+)\n/.exec(text);
+        if (m) {
+          res.off('data', onData);
+          res.pause();
+          resolve({ endpoint: new URL(m[1], w.url).href, res });
+        }
+      };
+      res.on('data', onData);
+    });
+    req.on('error', reject);
+  });
+  try {
+    assert.equal((await mcpPost(endpoint, initializeRequest(1, '2024-11-05'))).status, 202);
+    // Pings whose ids are 900 KB: each answer repeats its id. Nobody reads them.
+    let closedAfter;
+    for (let i = 0; i < 60 && closedAfter === undefined; i++) {
+      const r = await mcpPost(endpoint, rpc(`${i}-${'p'.repeat(900_000)}`, 'ping'));
+      if (r.status === 404) {
+        assert.equal(r.json.error.code, -32001);
+        assert.match(r.json.error.message, /event stream is closed/);
+        closedAfter = i;
+      } else {
+        assert.equal(r.status, 202, r.text.slice(0, 200));
+      }
+      await sleep(20);
+    }
+    assert.ok(closedAfter !== undefined, 'sixty unread 900 KB answers never ended the stream');
+    const ended = fs.readFileSync(w.logFile, 'utf8').split('\n').filter((l) => l.includes('a session stream was ended'));
+    assert.equal(ended.length, 1, 'one warning, when the stream was ended');
+    assert.equal(JSON.parse(ended[0]).level, 'warn');
+  } finally {
+    res.destroy();
+  }
+});
+
+test('a body that breaks off is the client\'s error in the log line (400, warn), not the server\'s', async () => {
+  const port = new URL(w.url).port;
+  const traceId = crypto.randomBytes(16).toString('hex');
+  await new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      socket.write([
+        'POST /mcp HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Content-Type: application/json',
+        'Accept: application/json, text/event-stream', `traceparent: 00-${traceId}-00f067aa0ba902b7-01`,
+        'Content-Length: 500', '', '{"jsonrpc":"2.0"',
+      ].join('\r\n'));
+      // 16 of the 500 bytes declared; the Worker is reading the rest when the client goes.
+      setTimeout(() => socket.destroy(), 1000);
+    });
+    socket.on('error', () => resolve()); // wrangler dev's proxy may reset the connection
+    socket.on('close', resolve);
+    socket.resume();
+    socket.setTimeout(15_000, () => socket.destroy(new Error('no close')));
+  });
+  const lines = await waitForLines(w, (ls) => ls.some((l) => l.traceId === traceId), 15_000);
+  const line = lines.find((l) => l.traceId === traceId);
+  assert.equal(line.httpStatus, 400, JSON.stringify(line));
+  assert.notEqual(line.level, 'error', JSON.stringify(line));
 });
