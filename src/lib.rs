@@ -230,7 +230,7 @@ async fn endpoint(
                     transport::streamable::handle(req, env, config, caller, connection, obs).await
                 }
                 mcp_path::Endpoint::Sse => {
-                    transport::legacy_sse::open(req, env, caller, connection, obs).await
+                    transport::legacy_sse::open(req, env, config, caller, connection, obs).await
                 }
                 mcp_path::Endpoint::SseMessage => {
                     transport::legacy_sse::message(req, env, config, caller, connection, obs).await

@@ -30,6 +30,9 @@ pub enum Limit {
     /// Each page a search tool's `tools/call` may fetch, per identity, on top of
     /// [`Limit::ToolCall`].
     Search,
+    /// A new session (`initialize` on `/mcp`, `GET /sse`), per identity: each is a Durable
+    /// Object with stored state for a day.
+    SessionStart,
 }
 
 impl Limit {
@@ -40,6 +43,7 @@ impl Limit {
             Limit::SignIn(_) | Limit::MetadataFetch => "SIGN_IN_LIMITER",
             Limit::ToolCall => "TOOL_CALL_LIMITER",
             Limit::Search => "SEARCH_LIMITER",
+            Limit::SessionStart => "SESSION_LIMITER",
         }
     }
 
@@ -55,6 +59,7 @@ impl Limit {
             Limit::MetadataFetch => format!("cimd:{client}"),
             Limit::ToolCall => format!("tools:{client}"),
             Limit::Search => format!("search:{client}"),
+            Limit::SessionStart => format!("sessions:{client}"),
         }
     }
 }
@@ -67,7 +72,9 @@ pub fn is_search_tool(name: &str) -> bool {
 /// One message that costs a GitHub request or more, as the limits count it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charge<'a> {
-    /// The tool called, or the method (`resources/read`, `completion/complete`).
+    /// `tools/call`, `resources/read` or `completion/complete`.
+    pub method: &'static str,
+    /// The tool called, or the method for the others.
     pub name: &'a str,
     /// Units of [`Limit::Search`]: a search tool's pages (`maxPages`, at most
     /// [`MAX_SEARCH_PAGES`]), each a request to GitHub's search API; 0 for other messages.
@@ -108,10 +115,20 @@ fn charge(message: &Value) -> Option<Charge<'_>> {
             } else {
                 0
             };
-            Some(Charge { name, search_pages })
+            Some(Charge {
+                method: "tools/call",
+                name,
+                search_pages,
+            })
         }
-        "resources/read" | "completion/complete" => Some(Charge {
-            name: method,
+        "resources/read" => Some(Charge {
+            method: "resources/read",
+            name: "resources/read",
+            search_pages: 0,
+        }),
+        "completion/complete" => Some(Charge {
+            method: "completion/complete",
+            name: "completion/complete",
             search_pages: 0,
         }),
         _ => None,
@@ -123,6 +140,8 @@ fn charge(message: &Value) -> Option<Charge<'_>> {
 pub struct Refused {
     pub limit: Limit,
     pub retry_after: RetryAfter,
+    /// The JSON-RPC method refused, if the request had one (`GET /sse` has none).
+    pub method: Option<&'static str>,
     /// The tool whose call went over, or the method (`resources/read`).
     pub tool: String,
 }
@@ -132,6 +151,7 @@ impl Refused {
     pub fn message(&self) -> String {
         let what = match self.limit {
             Limit::Search => "search requests (a search tool's call, one for each page it fetches)",
+            Limit::SessionStart => "new sessions",
             _ => "requests that reach GitHub (tool calls, resource reads and completions)",
         };
         format!(
@@ -163,12 +183,34 @@ pub async fn check_requests(
                 return Err(Refused {
                     limit,
                     retry_after,
+                    method: Some(charge.method),
                     tool: charge.name.to_string(),
                 });
             }
         }
     }
     Ok(())
+}
+
+/// Counts a new session against `identity`'s budget, unless `TOOL_CALL_LIMITS=off`.
+/// `method`: `initialize` on `/mcp`; none for `GET /sse`.
+pub async fn check_session_start(
+    env: &Env,
+    config: &Config,
+    identity: &str,
+    method: Option<&'static str>,
+) -> Result<(), Refused> {
+    if !config.tool_call_limits {
+        return Ok(());
+    }
+    check(env, Limit::SessionStart, identity)
+        .await
+        .map_err(|retry_after| Refused {
+            limit: Limit::SessionStart,
+            retry_after,
+            method,
+            tool: String::new(),
+        })
 }
 
 /// The limit was reached: wait this many seconds.
@@ -231,12 +273,21 @@ mod tests {
         );
         assert_eq!(Limit::ToolCall.key("bearer:tok_1"), "tools:bearer:tok_1");
         assert_eq!(Limit::Search.key("local"), "search:local");
+        assert_eq!(Limit::SessionStart.key("local"), "sessions:local");
+        assert_eq!(Limit::SessionStart.binding(), "SESSION_LIMITER");
     }
 
     #[test]
     fn charges_are_found_in_single_messages_and_batches() {
         let call = |name: &str| serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name}});
-        let charge = |name, search_pages| Charge { name, search_pages };
+        let charge = |name: &'static str, search_pages| Charge {
+            method: match name {
+                "resources/read" | "completion/complete" => name,
+                _ => "tools/call",
+            },
+            name,
+            search_pages,
+        };
         assert_eq!(charges(&call("whoami")), vec![charge("whoami", 0)]);
         let batch = serde_json::json!([
             call("a"),
@@ -260,6 +311,7 @@ mod tests {
         let refused = Refused {
             limit: Limit::Search,
             retry_after: RetryAfter(60),
+            method: Some("tools/call"),
             tool: "searchGithubCode".into(),
         };
         assert!(refused.message().contains("search requests"));

@@ -363,12 +363,16 @@ impl Observation {
         self.update(|s| s.auth_failure = Some(reason));
     }
 
-    /// A tool call refused by the rate limit `binding`, before any dispatch.
-    pub fn set_limited(&self, binding: &'static str, tool: Option<&str>) {
+    /// The request was refused by the rate limit `binding`, before any dispatch; `method`
+    /// and `tool` say what was refused (for the log line and the metrics' labels).
+    pub fn set_limited(&self, binding: &'static str, method: Option<&str>, tool: Option<&str>) {
         let tool = tool.map(str::to_string);
+        let method = method.map(str::to_string);
         self.update(|s| {
             s.limited_by = Some(binding);
-            s.method = Some("tools/call".into());
+            if method.is_some() {
+                s.method = method;
+            }
             s.tool = tool;
         });
     }

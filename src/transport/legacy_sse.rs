@@ -20,6 +20,7 @@ use mcp_core::jsonrpc::{codes, RequestId, RpcError};
 pub async fn open(
     req: Request,
     env: &Env,
+    config: &Config,
     caller: Caller,
     connection: Connection,
     obs: &Observation,
@@ -30,6 +31,12 @@ pub async fn open(
                 return http::rpc_error(406, RpcError::invalid_request(
                     "Not Acceptable: GET /sse opens an event stream; send Accept: text/event-stream.",
                 ));
+            }
+            if let Err(refused) =
+                crate::limits::check_session_start(env, config, &caller.subject, None).await
+            {
+                obs.set_limited(refused.limit.binding(), refused.method, None);
+                return http::rate_limited(&refused, None);
             }
             let session_id = crate::random::session_id();
             internal::forward(
@@ -102,7 +109,7 @@ pub async fn message(
             let known = server
                 .has_tool(&refused.tool)
                 .then_some(refused.tool.as_str());
-            obs.set_limited(refused.limit.binding(), known);
+            obs.set_limited(refused.limit.binding(), refused.method, known);
             let id = value.get("id").and_then(RequestId::from_value);
             return http::rate_limited(&refused, id);
         }

@@ -118,7 +118,7 @@ async fn post(
         let known = server
             .has_tool(&refused.tool)
             .then_some(refused.tool.as_str());
-        obs.set_limited(refused.limit.binding(), known);
+        obs.set_limited(refused.limit.binding(), refused.method, known);
         return http::rate_limited(&refused, single_id(&value));
     }
     if modern::is_modern(header_version.as_deref(), &value) {
@@ -147,6 +147,13 @@ async fn post(
                     "initialize starts a new session, so it must not carry Mcp-Session-Id.",
                 ),
             );
+        }
+        if let Err(refused) =
+            crate::limits::check_session_start(env, config, &caller.subject, Some("initialize"))
+                .await
+        {
+            obs.set_limited(refused.limit.binding(), refused.method, None);
+            return http::rate_limited(&refused, single_id(&value));
         }
         let session_id = crate::random::session_id();
         return internal::forward(

@@ -137,6 +137,33 @@ test('everything that reaches GitHub is counted: any spelling of tools/call, eac
   }
 });
 
+test('new sessions are limited per identity (300 a minute): initialize on /mcp and GET /sse get 429', async () => {
+  const w = await startWorker({ vars: workerVars(gh), name: 'limits-sessions' });
+  try {
+    await freshRateWindow(40_000);
+    let opened = 0;
+    let refused;
+    for (let i = 0; i < 310 && !refused; i++) {
+      const r = await mcpPost(w.mcpUrl, initializeRequest(i + 1));
+      if (r.status === 429) refused = r;
+      else {
+        assert.equal(r.status, 200, r.text.slice(0, 200));
+        opened++;
+      }
+    }
+    assert.equal(opened, 300);
+    assert.equal(refused.headers.get('retry-after'), '60');
+    assert.equal(refused.json.id, 301, 'the refusal answers the initialize');
+    assert.deepEqual(refused.json.error.data, { retryAfter: 60, limit: 'SESSION_LIMITER' });
+    assert.match(refused.json.error.message, /limited number of new sessions/);
+    const sse = await fetch(w.sseUrl, { headers: { accept: 'text/event-stream' } });
+    assert.equal(sse.status, 429);
+    assert.equal((await sse.json()).error.data.limit, 'SESSION_LIMITER');
+  } finally {
+    await w.stop();
+  }
+});
+
 test('a repeated GitHub call is answered from the Cache API with zero KV writes', async () => {
   const persistDir = tempDir();
   const { token } = await createToken('cache-user', persistDir);
