@@ -54,7 +54,7 @@ pub async fn handle(
             if !accepts(&req, "text/event-stream")? {
                 return not_acceptable("GET /mcp opens an event stream; send Accept: text/event-stream.");
             }
-            let session_id = required_session(&req)?;
+            let session_id = required_session(&req, None)?;
             match session_id {
                 Ok(id) => {
                     let op = Op::Listen;
@@ -63,7 +63,7 @@ pub async fn handle(
                 Err(response) => Ok(response),
             }
         }
-        Method::Delete => match required_session(&req)? {
+        Method::Delete => match required_session(&req, None)? {
             Ok(id) => {
                 internal::forward(env, &id, Op::End, &caller, &connection, None, None, obs).await
             }
@@ -127,8 +127,9 @@ async fn post(
     }
     if let Some(version) = &header_version {
         if ProtocolVersion::parse(version).is_none() {
-            return http::rpc_error(
+            return http::rpc_error_for(
                 400,
+                single_id(&value),
                 RpcError::invalid_request(format!(
                     "Unsupported MCP-Protocol-Version '{}'. Supported: {}.",
                     jsonrpc::echoed(version),
@@ -141,8 +142,9 @@ async fn post(
     let session_header = req.headers().get("mcp-session-id")?;
     if is_initialize {
         if session_header.is_some() {
-            return http::rpc_error(
+            return http::rpc_error_for(
                 400,
+                single_id(&value),
                 RpcError::invalid_request(
                     "initialize starts a new session, so it must not carry Mcp-Session-Id.",
                 ),
@@ -168,7 +170,7 @@ async fn post(
         )
         .await;
     }
-    match required_session(&req)? {
+    match required_session(&req, single_id(&value))? {
         Ok(id) => {
             internal::forward(
                 env,
@@ -307,15 +309,19 @@ fn single_id(value: &Value) -> Option<jsonrpc::RequestId> {
     value.get("id").and_then(jsonrpc::RequestId::from_value)
 }
 
-/// The session id a request must carry, or the 400 that says so.
-fn required_session(req: &Request) -> worker::Result<Result<String, Response>> {
+/// The session id the request names; else the refusal, answering `id` (the request's, when
+/// the body is one request).
+fn required_session(
+    req: &Request,
+    id: Option<jsonrpc::RequestId>,
+) -> worker::Result<Result<String, Response>> {
     match req.headers().get("mcp-session-id")? {
-        Some(id) if crate::random::is_session_id(&id) => Ok(Ok(id)),
-        Some(_) => Ok(Err(http::rpc_error(404, RpcError::new(
+        Some(session) if crate::random::is_session_id(&session) => Ok(Ok(session)),
+        Some(_) => Ok(Err(http::rpc_error_for(404, id, RpcError::new(
             jsonrpc::codes::SESSION_NOT_FOUND,
             "Session not found: that is not a session id this server issued. Start a new session with initialize.",
         ))?)),
-        None => Ok(Err(http::rpc_error(400, RpcError::invalid_request(
+        None => Ok(Err(http::rpc_error_for(400, id, RpcError::invalid_request(
             "Bad Request: the Mcp-Session-Id header is required. Send initialize first and repeat the Mcp-Session-Id it returns.",
         ))?)),
     }
@@ -346,10 +352,10 @@ fn not_acceptable(message: &str) -> worker::Result<Response> {
 /// Content-Type must be JSON.
 pub fn check_json_post(req: &Request) -> worker::Result<Option<Response>> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    // The media type itself, without parameters (`; charset=utf-8`): exactly JSON, not
+    // another type that starts the same (`application/jsonpatch`).
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
         return Ok(Some(http::rpc_error(415, RpcError::invalid_request(
             "Unsupported Media Type: send the JSON-RPC message with Content-Type: application/json.",
         ))?));

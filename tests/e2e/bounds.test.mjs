@@ -200,3 +200,23 @@ test('a body that breaks off is the client\'s error in the log line (400, warn),
   assert.equal(line.httpStatus, 400, JSON.stringify(line));
   assert.notEqual(line.level, 'error', JSON.stringify(line));
 });
+
+test('refusals before a session answer the request id they could read; Content-Type is exactly JSON', async () => {
+  const request = { jsonrpc: '2.0', id: 'keep-me', method: 'tools/list' };
+  const noSession = await mcpPost(w.mcpUrl, request);
+  assert.equal(noSession.status, 400, noSession.text);
+  assert.equal(noSession.json.id, 'keep-me');
+  const unknown = await mcpPost(w.mcpUrl, request, { 'mcp-session-id': 'x' });
+  assert.equal(unknown.status, 404, unknown.text);
+  assert.equal(unknown.json.id, 'keep-me');
+  const version = await mcpPost(w.mcpUrl, request, { 'mcp-protocol-version': '1999-01-01' });
+  assert.equal(version.status, 400, version.text);
+  assert.equal(version.json.id, 'keep-me');
+  const init = await mcpPost(w.mcpUrl, initializeRequest('init-1'), { 'mcp-session-id': 'x' });
+  assert.equal(init.status, 400, init.text);
+  assert.equal(init.json.id, 'init-1');
+  for (const [type, status] of [['application/jsonpatch', 415], ['application/json-seq', 415], ['Application/JSON; charset=utf-8', 200]]) {
+    const r = await mcpPost(w.mcpUrl, initializeRequest(1), { 'content-type': type });
+    assert.equal(r.status, status, `${type}: ${r.text.slice(0, 200)}`);
+  }
+});
