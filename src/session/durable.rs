@@ -202,9 +202,13 @@ impl McpSession {
     /// Records activity, writing it down at most once per interval.
     async fn touch(&self, session: &SessionState) -> worker::Result<()> {
         if now_ms() - session.last_active_ms > ACTIVITY_WRITE_INTERVAL_MS {
-            let mut session = session.clone();
-            session.last_active_ms = now_ms();
-            self.save(session).await?;
+            let changed = self.live.session.borrow_mut().as_mut().map(|s| {
+                s.last_active_ms = now_ms();
+                s.clone()
+            });
+            if let Some(session) = changed {
+                store(&self.state.storage(), &session).await?;
+            }
         }
         Ok(())
     }
@@ -383,7 +387,7 @@ impl McpSession {
                     Err(e) => {
                         worker::console_error!(
                             "request {} failed inside the session: {e}",
-                            request.method
+                            mcp_core::jsonrpc::echoed(&request.method)
                         );
                         jsonrpc::Response::error(
                             Some(request.id.clone()),
@@ -398,10 +402,14 @@ impl McpSession {
 
     async fn notified(&self, notification: Notification) -> worker::Result<()> {
         if notification.method == "notifications/initialized" {
-            let current = self.live.session.borrow().clone();
-            if let Some(mut session) = current.filter(|s| !s.initialized) {
-                session.initialized = true;
-                self.save(session).await?;
+            let changed = self.live.session.borrow_mut().as_mut().and_then(|s| {
+                (!s.initialized).then(|| {
+                    s.initialized = true;
+                    s.clone()
+                })
+            });
+            if let Some(session) = changed {
+                store(&self.state.storage(), &session).await?;
             }
         }
         Ok(())
@@ -428,26 +436,39 @@ impl McpSession {
 
 /// Applies a request's effect to the session and stores it. The request is answered with
 /// the error instead of its result if the session may not take the effect, or if it could
-/// not be stored: a client is never told of a change the session does not hold.
+/// not be stored. The change is made to the session in memory before anything is awaited,
+/// so requests running at once each build on the others' changes (none is lost to a copy
+/// taken before another's save); each save then writes the session as it is then.
 async fn keep(storage: &Storage, live: &Live, effect: SessionEffect) -> Result<(), RpcError> {
-    let current = live.session.borrow().clone();
-    let Some(mut session) = current else {
-        return Ok(()); // the session ended meanwhile; there is nothing to change
+    let changed = {
+        let mut current = live.session.borrow_mut();
+        let Some(session) = current.as_mut() else {
+            return Ok(()); // the session ended meanwhile; there is nothing to change
+        };
+        session.admits(&effect).map_err(RpcError::invalid_params)?;
+        session.apply(effect);
+        session.clone()
     };
-    session.admits(&effect).map_err(RpcError::invalid_params)?;
-    session.apply(effect);
-    save(storage, live, session).await.map_err(|e| {
+    store(storage, &changed).await.map_err(|e| {
         worker::console_error!("could not save the session: {e}");
+        // What storage holds is read again on the next request.
+        *live.session.borrow_mut() = None;
         RpcError::internal("The session could not store this change. Try again shortly.")
     })
 }
 
 async fn save(storage: &Storage, live: &Live, session: SessionState) -> worker::Result<()> {
-    storage
-        .put(STATE_KEY, serde_json::to_string(&session)?)
-        .await?;
+    store(storage, &session).await?;
     *live.session.borrow_mut() = Some(session);
     Ok(())
+}
+
+/// Writes `session` to storage (the object's puts are applied in the order they are made,
+/// so the last one holds the latest state).
+async fn store(storage: &Storage, session: &SessionState) -> worker::Result<()> {
+    storage
+        .put(STATE_KEY, serde_json::to_string(session)?)
+        .await
 }
 
 /// What the session declared, with what this request's connection may add (lockdown).

@@ -88,7 +88,15 @@ impl SessionState {
         self.version = Some(version);
         self.client_capabilities = capabilities;
         self.client_info = if json_bytes(&client_info) > MAX_DECLARED_BYTES {
-            let field = |name: &str| client_info.get(name).cloned().unwrap_or(Value::Null);
+            // Name and version only, each cut to what errors and logs repeat of client text.
+            let field = |name: &str| {
+                client_info
+                    .get(name)
+                    .and_then(Value::as_str)
+                    .map_or(Value::Null, |text| {
+                        Value::String(mcp_core::jsonrpc::echoed(text))
+                    })
+            };
             serde_json::json!({ "name": field("name"), "version": field("version") })
         } else {
             client_info
@@ -202,6 +210,13 @@ mod tests {
         let big = json!({ "name": "c", "version": "1", "icons": [{ "src": "x".repeat(MAX_DECLARED_BYTES) }] });
         state.initialize(ProtocolVersion::V2025_11_25, json!({}), big);
         assert_eq!(state.client_info, json!({ "name": "c", "version": "1" }));
+        let long_name = json!({ "name": "n".repeat(900_000), "version": "v".repeat(50_000) });
+        state.initialize(ProtocolVersion::V2025_11_25, json!({}), long_name);
+        assert!(
+            json_bytes(&state.client_info) < 300,
+            "{}",
+            json_bytes(&state.client_info)
+        );
         assert!(declared_too_large(&json!({ "x": "y".repeat(MAX_DECLARED_BYTES) })).is_some());
         assert!(declared_too_large(&json!({ "sampling": {} })).is_none());
     }
