@@ -107,7 +107,8 @@ pub fn finish<T>(read: T, bad: Option<&'static str>) -> Result<T, ToolError> {
 pub fn refuse_unknown(arguments: &Map<String, Value>, fields: &[&str]) -> Result<(), ToolError> {
     match arguments.keys().find(|k| !fields.contains(&k.as_str())) {
         Some(unknown) => Err(ToolError::InvalidArgument(format!(
-            "unknown argument '{unknown}'"
+            "unknown argument '{}'",
+            crate::jsonrpc::echoed(unknown)
         ))),
         None => Ok(()),
     }

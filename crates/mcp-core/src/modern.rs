@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::connection::Connection;
 use super::context::App;
 use super::exchange::LogLevel;
-use super::jsonrpc::{codes, Request, RpcError};
+use super::jsonrpc::{codes, echoed, Request, RpcError};
 use super::server::{Declared, Server};
 use super::version::ProtocolVersion;
 
@@ -110,7 +110,9 @@ pub fn check(
                 400,
                 codes::HEADER_MISMATCH,
                 format!(
-                    "the MCP-Protocol-Version header ({v}) differs from params._meta ({requested})"
+                    "the MCP-Protocol-Version header ({}) differs from params._meta ({})",
+                    echoed(&v),
+                    echoed(requested)
                 ),
             ))
         }
@@ -118,7 +120,10 @@ pub fn check(
             return Err(reject(
                 400,
                 codes::HEADER_MISMATCH,
-                format!("the MCP-Protocol-Version header is required and must be {requested}"),
+                format!(
+                    "the MCP-Protocol-Version header is required and must be {}",
+                    echoed(requested)
+                ),
             ))
         }
     }
@@ -131,9 +136,9 @@ pub fn check(
             status: 400,
             error: RpcError::new(
                 codes::UNSUPPORTED_PROTOCOL_VERSION,
-                format!("Unsupported protocol version {requested}: without a session this endpoint speaks {}; older revisions start with initialize", supported.join(", ")),
+                format!("Unsupported protocol version {}: without a session this endpoint speaks {}; older revisions start with initialize", echoed(requested), supported.join(", ")),
             )
-            .with_data(json!({ "supported": supported, "requested": requested })),
+            .with_data(json!({ "supported": supported, "requested": echoed(requested) })),
         });
     };
     check_method_headers(request, header)?;
@@ -165,8 +170,9 @@ fn check_method_headers(
         Some(Some(m)) if m == request.method => {}
         Some(Some(m)) => {
             return Err(mismatch(format!(
-                "the Mcp-Method header ({m}) differs from the method ({})",
-                request.method
+                "the Mcp-Method header ({}) differs from the method ({})",
+                echoed(&m),
+                echoed(&request.method)
             )))
         }
         Some(None) => {
@@ -177,7 +183,7 @@ fn check_method_headers(
         None => {
             return Err(mismatch(format!(
                 "the Mcp-Method header is required and must be {}",
-                request.method
+                echoed(&request.method)
             )))
         }
     }
@@ -192,14 +198,16 @@ fn check_method_headers(
             Some(Some(n)) if n == expected => {}
             Some(Some(n)) => {
                 return Err(mismatch(format!(
-                    "the Mcp-Name header ({n}) differs from params.{field} ({expected})"
+                    "the Mcp-Name header ({}) differs from params.{field} ({})",
+                    echoed(&n),
+                    echoed(expected)
                 )))
             }
             Some(None) => return Err(mismatch("the Mcp-Name header is not a valid value".into())),
             None => {
                 return Err(mismatch(format!(
                     "the Mcp-Name header is required for {} and must be params.{field}",
-                    request.method
+                    echoed(&request.method)
                 )))
             }
         }

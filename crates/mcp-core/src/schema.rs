@@ -30,10 +30,14 @@ pub fn validate_arguments(
                 .map(|p| p.keys().map(String::as_str).collect())
                 .unwrap_or_default();
             return Err(if known.is_empty() {
-                format!("unknown argument '{unknown}': this tool takes no arguments")
+                format!(
+                    "unknown argument '{}': this tool takes no arguments",
+                    crate::jsonrpc::echoed(unknown)
+                )
             } else {
                 format!(
-                    "unknown argument '{unknown}'; the arguments are: {}",
+                    "unknown argument '{}'; the arguments are: {}",
+                    crate::jsonrpc::echoed(unknown),
                     known.join(", ")
                 )
             });

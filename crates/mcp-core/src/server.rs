@@ -333,7 +333,8 @@ impl<A: App> Server<A> {
                 let level = required_str(&params, "level")?;
                 let level = LogLevel::parse(level).ok_or_else(|| {
                     RpcError::invalid_params(format!(
-                        "unknown log level '{level}'; use debug, info, notice, warning, error, critical, alert or emergency"
+                        "unknown log level '{}'; use debug, info, notice, warning, error, critical, alert or emergency",
+                        echoed(level)
                     ))
                 })?;
                 *effect = Some(SessionEffect::SetLogLevel(level));
@@ -383,7 +384,8 @@ impl<A: App> Server<A> {
         let offered = self.tool(name).filter(|_| scope.connection.offers(name));
         let Some((definition, tool)) = offered else {
             return Err(RpcError::invalid_params(format!(
-                "Unknown tool: '{name}'. Call tools/list to see the tools this server offers."
+                "Unknown tool: '{}'. Call tools/list to see the tools this server offers.",
+                echoed(name)
             )));
         };
         // Tasks exist in 2026-07-28 only; a legacy session's call is always synchronous.

@@ -263,7 +263,8 @@ pub fn parse(client_id: &str, document: &Value, now: i64) -> Result<ClientRecord
         None | Some("none") => {}
         Some(other) => {
             return Err(format!(
-                "token_endpoint_auth_method {other} is not supported for metadata documents"
+                "token_endpoint_auth_method {} is not supported for metadata documents",
+                mcp_core::jsonrpc::echoed(other)
             ))
         }
     }

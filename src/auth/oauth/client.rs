@@ -234,7 +234,7 @@ pub fn parse_registration(body: &Value) -> Result<Registration, Refusal> {
         Some(other) => {
             return Err(refuse(
                 "invalid_client_metadata",
-                format!("token_endpoint_auth_method '{other}' is not supported; use none, client_secret_basic or client_secret_post"),
+                format!("token_endpoint_auth_method '{}' is not supported; use none, client_secret_basic or client_secret_post", mcp_core::jsonrpc::echoed(other)),
             ))
         }
     };

@@ -119,7 +119,10 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
         )
     };
     if let Some(error) = param("error") {
-        let description = format!("GitHub sign-in failed: {error}");
+        let description = format!(
+            "GitHub sign-in failed: {}",
+            mcp_core::jsonrpc::echoed(&error)
+        );
         return back(&[
             ("error", "access_denied"),
             ("error_description", &description),

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::{required_str, Outcome, Scope, Server};
 use crate::context::App;
-use crate::jsonrpc::RpcError;
+use crate::jsonrpc::{echoed, RpcError};
 use crate::resource::Completion;
 use crate::tool::ToolError;
 
@@ -22,7 +22,8 @@ impl<A: App> Server<A> {
         let found = self.prompts(scope.connection).find(|(d, _)| d.name == name);
         let Some((definition, prompt)) = found else {
             return Err(RpcError::invalid_params(format!(
-                "Unknown prompt: '{name}'. Call prompts/list to see the prompts this server offers."
+                "Unknown prompt: '{}'. Call prompts/list to see the prompts this server offers.",
+                echoed(name)
             )));
         };
         let arguments = match params.get("arguments") {
@@ -86,7 +87,8 @@ impl<A: App> Server<A> {
                 let found = self.prompts(scope.connection).find(|(d, _)| d.name == name);
                 let Some((_, prompt)) = found else {
                     return Err(RpcError::invalid_params(format!(
-                        "Unknown prompt: '{name}'"
+                        "Unknown prompt: '{}'",
+                        echoed(name)
                     )));
                 };
                 Completion::from(prompt.complete(argument_name, value, &context).await)
