@@ -39,10 +39,13 @@ pub enum Outgoing {
     KeepAlive,
 }
 
-/// The most bytes a session's long-lived stream (`GET /sse`, `GET /mcp`) holds for a client
-/// that does not read it. Past it the stream is ended: memory is shared with every other
-/// session in the isolate, and a client that stops reading has stopped listening.
-pub const STREAM_BUDGET_BYTES: usize = 8 * 1024 * 1024;
+/// Unread bytes on a session's long-lived stream (`GET /sse`, `GET /mcp`) past which the
+/// session takes no new work until its client has read some (its POSTs get 429): answers
+/// that finish together can pass it for a moment while the client reads.
+pub const STREAM_BACKLOG_BYTES: usize = 8 * 1024 * 1024;
+/// Unread bytes past which such a stream is ended: its client has stopped reading, and the
+/// memory is shared with every other session in the isolate.
+pub const STREAM_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 
 impl Outgoing {
     /// Bytes held while queued, as a budgeted stream counts them.
@@ -115,6 +118,11 @@ impl Outbox {
 
     pub fn is_closed(&self) -> bool {
         self.sender.is_closed()
+    }
+
+    /// Bytes queued on a budgeted stream that its client has not read yet (0 otherwise).
+    pub fn unread_bytes(&self) -> usize {
+        self.queued.as_ref().map_or(0, |queued| queued.get())
     }
 
     /// Ends the stream for every sender: the receiver gets what was queued, then its end.

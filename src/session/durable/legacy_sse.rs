@@ -11,7 +11,7 @@ use crate::auth::caller::Caller;
 use crate::now_ms;
 use crate::observe::Observation;
 use crate::session::state::{SessionState, SessionTransport};
-use crate::transport::outbox::{self, Outbox, Outgoing};
+use crate::transport::outbox::{self, Outbox, Outgoing, STREAM_BACKLOG_BYTES};
 use crate::transport::{http, sse};
 use mcp_core::connection::Connection;
 use mcp_core::jsonrpc::{self, codes, Incoming, Message, RpcError};
@@ -53,6 +53,22 @@ impl McpSession {
             .borrow()
             .clone()
             .filter(|s| !s.is_closed());
+        if let Some(stream) = stream
+            .as_ref()
+            .filter(|s| s.unread_bytes() > STREAM_BACKLOG_BYTES)
+        {
+            let error = RpcError::new(
+                http::RATE_LIMITED,
+                format!(
+                    "This session's event stream holds {} bytes its client has not read yet. Read the stream, then send this again.",
+                    stream.unread_bytes()
+                ),
+            )
+            .with_data(serde_json::json!({ "retryAfter": 1 }));
+            let mut response = http::rpc_error(429, error)?;
+            response.headers_mut().set("retry-after", "1")?;
+            return Ok(response);
+        }
         let Some(stream) = stream else {
             return http::rpc_error(
                 404,
