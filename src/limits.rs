@@ -74,8 +74,8 @@ pub fn is_search_tool(name: &str) -> bool {
 pub struct Charge<'a> {
     /// `tools/call`, `resources/read` or `completion/complete`.
     pub method: &'static str,
-    /// The tool called, or the method for the others.
-    pub name: &'a str,
+    /// The tool called (`tools/call` only).
+    pub tool: Option<&'a str>,
     /// Units of [`Limit::Search`]: a search tool's pages (`maxPages`, at most
     /// [`MAX_SEARCH_PAGES`]), each a request to GitHub's search API; 0 for other messages.
     pub search_pages: u32,
@@ -117,18 +117,18 @@ fn charge(message: &Value) -> Option<Charge<'_>> {
             };
             Some(Charge {
                 method: "tools/call",
-                name,
+                tool: Some(name),
                 search_pages,
             })
         }
         "resources/read" => Some(Charge {
             method: "resources/read",
-            name: "resources/read",
+            tool: None,
             search_pages: 0,
         }),
         "completion/complete" => Some(Charge {
             method: "completion/complete",
-            name: "completion/complete",
+            tool: None,
             search_pages: 0,
         }),
         _ => None,
@@ -142,8 +142,8 @@ pub struct Refused {
     pub retry_after: RetryAfter,
     /// The JSON-RPC method refused, if the request had one (`GET /sse` has none).
     pub method: Option<&'static str>,
-    /// The tool whose call went over, or the method (`resources/read`).
-    pub tool: String,
+    /// The tool whose call went over (a `tools/call`).
+    pub tool: Option<String>,
 }
 
 impl Refused {
@@ -184,7 +184,7 @@ pub async fn check_requests(
                     limit,
                     retry_after,
                     method: Some(charge.method),
-                    tool: charge.name.to_string(),
+                    tool: charge.tool.map(str::to_string),
                 });
             }
         }
@@ -209,7 +209,7 @@ pub async fn check_session_start(
             limit: Limit::SessionStart,
             retry_after,
             method,
-            tool: String::new(),
+            tool: None,
         })
 }
 
@@ -280,13 +280,15 @@ mod tests {
     #[test]
     fn charges_are_found_in_single_messages_and_batches() {
         let call = |name: &str| serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name}});
-        let charge = |name: &'static str, search_pages| Charge {
-            method: match name {
-                "resources/read" | "completion/complete" => name,
-                _ => "tools/call",
-            },
-            name,
+        let charge = |tool: &'static str, search_pages| Charge {
+            method: "tools/call",
+            tool: Some(tool),
             search_pages,
+        };
+        let other = |method: &'static str| Charge {
+            method,
+            tool: None,
+            search_pages: 0,
         };
         assert_eq!(charges(&call("whoami")), vec![charge("whoami", 0)]);
         let batch = serde_json::json!([
@@ -302,8 +304,8 @@ mod tests {
             vec![
                 charge("a", 0),
                 charge("searchGithubCode", 1),
-                charge("resources/read", 0),
-                charge("completion/complete", 0)
+                other("resources/read"),
+                other("completion/complete")
             ]
         );
         assert!(charges(&serde_json::json!({"method": "ping"})).is_empty());
@@ -312,7 +314,7 @@ mod tests {
             limit: Limit::Search,
             retry_after: RetryAfter(60),
             method: Some("tools/call"),
-            tool: "searchGithubCode".into(),
+            tool: Some("searchGithubCode".into()),
         };
         assert!(refused.message().contains("search requests"));
         assert!(refused.message().contains("Retry after 60 seconds"));

@@ -63,11 +63,36 @@ pub fn rate_limited(
         "retryAfter": seconds,
         "limit": refused.limit.binding(),
     }));
+    too_many(id, error, seconds)
+}
+
+/// 429 answering `id` with `error`, and `Retry-After: seconds`.
+pub fn too_many(
+    id: Option<jsonrpc::RequestId>,
+    error: RpcError,
+    seconds: u32,
+) -> worker::Result<Response> {
     let mut response = rpc_error_for(429, id, error)?;
     response
         .headers_mut()
         .set("retry-after", &seconds.to_string())?;
     Ok(response)
+}
+
+/// Records a rate-limit refusal in the request's observation (naming the tool if it is one
+/// of ours) and answers it with [`rate_limited`].
+pub fn limited(
+    obs: &crate::observe::Observation,
+    config: &crate::config::Config,
+    refused: &crate::limits::Refused,
+    id: Option<jsonrpc::RequestId>,
+) -> worker::Result<Response> {
+    let known = refused
+        .tool
+        .as_deref()
+        .filter(|tool| crate::tools::server_for(config).has_tool(tool));
+    obs.set_limited(refused.limit.binding(), refused.method, known);
+    rate_limited(refused, id)
 }
 
 /// The JSON-RPC code of a rate-limit refusal (implementation-defined server error range).

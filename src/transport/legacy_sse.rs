@@ -35,8 +35,7 @@ pub async fn open(
             if let Err(refused) =
                 crate::limits::check_session_start(env, config, &caller.subject, None).await
             {
-                obs.set_limited(refused.limit.binding(), refused.method, None);
-                return http::rate_limited(&refused, None);
+                return http::limited(obs, config, &refused, None);
             }
             let session_id = crate::random::session_id();
             internal::forward(
@@ -105,13 +104,8 @@ pub async fn message(
         if let Err(refused) =
             crate::limits::check_requests(env, config, &caller.subject, &value).await
         {
-            let server = crate::tools::server_for(config);
-            let known = server
-                .has_tool(&refused.tool)
-                .then_some(refused.tool.as_str());
-            obs.set_limited(refused.limit.binding(), refused.method, known);
             let id = value.get("id").and_then(RequestId::from_value);
-            return http::rate_limited(&refused, id);
+            return http::limited(obs, config, &refused, id);
         }
     }
     internal::forward(

@@ -125,18 +125,13 @@ pub async fn serve(
     };
     if !requested.is_empty() && config.tool_call_limits {
         if let Err(retry_after) = limits::check(env, Limit::ToolCall, &caller.subject).await {
-            obs.set_limited(
-                Limit::ToolCall.binding(),
-                Some("subscriptions/listen"),
-                None,
-            );
             let refused = Refused {
                 limit: Limit::ToolCall,
                 retry_after,
                 method: Some("subscriptions/listen"),
-                tool: request.method.clone(),
+                tool: None,
             };
-            return super::http::rate_limited(&refused, Some(request.id));
+            return super::http::limited(obs, config, &refused, Some(request.id));
         }
     }
     // The tasks this caller may watch: those whose state it can read. Unknown tasks and

@@ -114,12 +114,7 @@ async fn post(
     }
     if let Err(refused) = crate::limits::check_requests(env, config, &caller.subject, &value).await
     {
-        let server = crate::tools::server_for(config);
-        let known = server
-            .has_tool(&refused.tool)
-            .then_some(refused.tool.as_str());
-        obs.set_limited(refused.limit.binding(), refused.method, known);
-        return http::rate_limited(&refused, single_id(&value));
+        return http::limited(obs, config, &refused, single_id(&value));
     }
     if modern::is_modern(header_version.as_deref(), &value) {
         obs.set_transport(Transport::Stateless);
@@ -154,8 +149,7 @@ async fn post(
             crate::limits::check_session_start(env, config, &caller.subject, Some("initialize"))
                 .await
         {
-            obs.set_limited(refused.limit.binding(), refused.method, None);
-            return http::rate_limited(&refused, single_id(&value));
+            return http::limited(obs, config, &refused, single_id(&value));
         }
         let session_id = crate::random::session_id();
         return internal::forward(

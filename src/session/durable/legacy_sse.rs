@@ -65,9 +65,7 @@ impl McpSession {
                 ),
             )
             .with_data(serde_json::json!({ "retryAfter": 1 }));
-            let mut response = http::rpc_error(429, error)?;
-            response.headers_mut().set("retry-after", "1")?;
-            return Ok(response);
+            return http::too_many(None, error, 1);
         }
         let Some(stream) = stream else {
             return http::rpc_error(
