@@ -432,8 +432,25 @@ impl Inner {
             github: self.github.borrow().clone(),
             caller: state.caller.clone(),
             caller_login: state.caller_login.clone(),
+            wasm_memory_bytes: wasm_memory_bytes(),
         }
     }
+}
+
+/// The size of this isolate's wasm memory.
+#[cfg(target_arch = "wasm32")]
+fn wasm_memory_bytes() -> Option<i64> {
+    let pages = core::arch::wasm32::memory_size(0);
+    Some(
+        i64::try_from(pages)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(65_536),
+    )
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn wasm_memory_bytes() -> Option<i64> {
+    None
 }
 
 impl Drop for Inner {

@@ -156,6 +156,9 @@ pub struct Record {
     pub caller: Option<String>,
     /// The caller's login or token name, only when the operator opted in.
     pub caller_login: Option<String>,
+    /// The isolate's wasm memory when the request ended. It never shrinks, so it is the
+    /// isolate's high-water mark so far (a Worker's isolate has 128 MB in all).
+    pub wasm_memory_bytes: Option<i64>,
 }
 
 /// JSON-RPC's internal error.
@@ -224,6 +227,7 @@ impl Record {
         w.number("githubRateLimitRemaining", remaining);
         w.text("caller", self.caller.as_deref());
         w.text("callerLogin", self.caller_login.as_deref());
+        w.number("wasmMemoryBytes", self.wasm_memory_bytes);
         w.0.push(b'}');
         // Only whole UTF-8 strings and ASCII went in.
         String::from_utf8(w.0)
@@ -321,6 +325,7 @@ pub(crate) mod tests {
             },
             caller: Some("c_0123456789abcdef".into()),
             caller_login: None,
+            wasm_memory_bytes: Some(2_424_832),
         }
     }
 
@@ -334,6 +339,7 @@ pub(crate) mod tests {
         assert_eq!(line["githubCalls"], 1);
         assert_eq!(line["githubCacheHits"], 1);
         assert_eq!(line["githubRateLimitRemaining"], 4999);
+        assert_eq!(line["wasmMemoryBytes"], 2_424_832);
         assert!(line.get("callerLogin").is_none());
         assert!(line.get("rpcError").is_none());
         let hostile = Record {
