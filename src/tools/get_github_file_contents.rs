@@ -2,7 +2,8 @@
 //! is reported, not rewritten: `hiddenCharacters` says how many invisible characters it
 //! holds and where); binary files come back as an embedded resource with a MIME type,
 //! never as mangled text; a file over 1 MB as a `resource_link` to its `github://` URI at
-//! the same ref, which streams it ([`super::large_file`]).
+//! the same ref, which streams it ([`super::large_file`]). Reads take turns
+//! ([`super::read_gate`]).
 
 use serde_json::{json, Value};
 
@@ -15,6 +16,7 @@ use super::github_uri::contents_uri;
 use super::labels::Labels;
 use super::large_file;
 use super::list::github_tool;
+use super::read_gate;
 use super::shape::{object_schema, pick, truncate_chars, untrusted_paths, Field, Kind};
 use super::untrusted::find_hidden;
 use crate::app::{CallContext, GitHubApp};
@@ -78,6 +80,7 @@ impl Tool<GitHubApp> for GetGithubFileContents {
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
+            let _turn = read_gate::turn().await;
             let git_ref = args.git_ref.as_deref();
             let named = (args.owner.as_str(), args.repo.as_str());
             let (repo, file) = contents_at(context.app.github, named, &args.path, git_ref).await?;
