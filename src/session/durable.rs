@@ -515,7 +515,7 @@ fn parsed(config: &Result<Config, String>) -> worker::Result<&Config> {
 fn frames_of(receiver: Inbox) -> impl futures_util::Stream<Item = String> {
     receiver.map(|item| match item {
         Outgoing::Message(json) => sse::message(&json),
-        Outgoing::Final(response) => sse::message(&response.to_json().to_string()),
+        Outgoing::Final(response) => sse::message(&response.to_text()),
         Outgoing::KeepAlive => sse::comment("keepalive"),
     })
 }

@@ -2,6 +2,7 @@
 //! `subscriptions/listen` stream), HTTP+SSE on `/sse`, and what
 //! they share: origin checks, CORS, SSE framing and the JSON-or-SSE outbox.
 
+pub mod batch;
 pub mod body;
 pub mod dispatch;
 pub mod http;

@@ -20,6 +20,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{Delay, Response};
 
+use super::batch::{BatchAnswers, Held, BATCH_HELD_BYTES};
 use super::http;
 use super::sse;
 use mcp_core::exchange::{BoxFuture, Peer};
@@ -99,7 +100,7 @@ impl Outbox {
             return self.sender.unbounded_send(item).is_ok();
         };
         let item = match item {
-            Outgoing::Final(response) => Outgoing::Message(response.to_json().to_string()),
+            Outgoing::Final(response) => Outgoing::Message(response.to_text()),
             other => other,
         };
         let total = queued.get().saturating_add(item.queued_bytes());
@@ -246,30 +247,28 @@ pub async fn respond(
     batch: bool,
     status_of: fn(&jsonrpc::Response) -> u16,
 ) -> worker::Result<Response> {
-    let mut finals: Vec<jsonrpc::Response> = Vec::new();
+    let mut answers = BatchAnswers::default();
     while let Some(item) = receiver.next().await {
         match item {
+            Outgoing::Final(response) if !batch => {
+                return http::json_text(status_of(&response), response.to_text());
+            }
             Outgoing::Final(response) => {
-                finals.push(response);
-                if finals.len() == expected {
-                    if batch {
-                        let all: Vec<_> = finals.iter().map(jsonrpc::Response::to_json).collect();
-                        return http::json(200, &serde_json::Value::Array(all));
-                    }
-                    // One response was just pushed, so there is a first.
-                    if let Some(first) = finals.first() {
-                        return http::json(status_of(first), &first.to_json());
-                    }
+                if let Some(bytes) = answers.add(&response) {
+                    crate::observe::event(crate::observe::record::Level::Warn, &|| {
+                        format!("a batch's answer of {bytes} bytes was replaced by an error: the answers held for unfinished batches would have passed {BATCH_HELD_BYTES} bytes")
+                    });
+                }
+                if answers.count() == expected {
+                    return json_stream(answers.into_array());
                 }
             }
             Outgoing::KeepAlive => {}
             Outgoing::Message(json) => {
-                let mut frames: Vec<String> = finals
-                    .iter()
-                    .map(|f| sse::message(&f.to_json().to_string()))
-                    .collect();
+                let remaining = expected.saturating_sub(answers.count());
+                let mut frames = answers.frames();
                 frames.push(sse::message(&json));
-                return stream_rest(receiver, outbox, frames, expected - finals.len());
+                return stream_rest(receiver, outbox, frames, remaining, answers.held);
             }
         }
     }
@@ -278,32 +277,44 @@ pub async fn respond(
     ))
 }
 
-/// Streams `first` frames, then everything else until `remaining` responses went out.
+/// Streams `first` frames, then everything else until `remaining` responses went out;
+/// `held` is given back when the stream ends.
 fn stream_rest(
     receiver: Inbox,
     outbox: Outbox,
     first: Vec<String>,
     remaining: usize,
+    held: Held,
 ) -> worker::Result<Response> {
     keep_alive(outbox);
     let head = futures_util::stream::iter(first);
     let tail = futures_util::stream::unfold(
-        (receiver, remaining),
-        |(mut receiver, remaining)| async move {
+        (receiver, remaining, held),
+        |(mut receiver, remaining, held)| async move {
             if remaining == 0 {
                 return None;
             }
             let (frame, remaining) = match receiver.next().await? {
-                Outgoing::Final(response) => {
-                    (sse::message(&response.to_json().to_string()), remaining - 1)
-                }
+                Outgoing::Final(response) => (sse::message(&response.to_text()), remaining - 1),
                 Outgoing::Message(json) => (sse::message(&json), remaining),
                 Outgoing::KeepAlive => (sse::comment("keepalive"), remaining),
             };
-            Some((frame, (receiver, remaining)))
+            Some((frame, (receiver, remaining, held)))
         },
     );
     event_stream(head.chain(tail))
+}
+
+/// A JSON body written as a stream of pieces.
+fn json_stream(
+    pieces: impl futures_util::Stream<Item = String> + 'static,
+) -> worker::Result<Response> {
+    let body = pieces.map(|piece| Ok::<Vec<u8>, worker::Error>(piece.into_bytes()));
+    let mut response = Response::from_stream(body)?;
+    response
+        .headers_mut()
+        .set("content-type", "application/json")?;
+    Ok(response)
 }
 
 /// Wraps a stream of SSE frames into a `text/event-stream` response.

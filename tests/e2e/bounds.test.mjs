@@ -264,3 +264,46 @@ test('errors naming a client\'s tool, prompt or argument repeat it in part', asy
     assert.ok(r.text.length < 2000, `${method}: ${r.text.length} bytes`);
   }
 });
+
+// One 2025-03-26 batch of sixty reads of a 1.5 MB image made the isolate's wasm memory
+// 491 MiB (of a production isolate's 128 MB). Reads take turns, and unfinished batches
+// hold at most 16 MiB of answers; the request line's wasmMemoryBytes shows the isolate's
+// high-water mark, on a worker of its own so that no other test's traffic counts.
+test('large reads in one batch or at once stay within the isolate\'s memory; an answer left out says why', async () => {
+  const own = await startWorker({ name: 'bounds-memory', vars: workerVars(gh, {}) });
+  try {
+    const uri = 'github://octocat/Hello-World/contents/data/photo.png';
+    const s = await rawSession(own.mcpUrl, {}, '2025-03-26');
+    const reads = Array.from({ length: 60 }, (_, i) => rpc(100 + i, 'resources/read', { uri }));
+    const r = await mcpPost(own.mcpUrl, reads, s.headers, { timeoutMs: 60_000 });
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal(r.json.length, 60);
+    assert.deepEqual(r.json.map((a) => a.id).sort(), reads.map((q) => q.id).sort(), 'every request is answered');
+    const kept = r.json.filter((a) => a.result);
+    const left = r.json.filter((a) => a.error);
+    assert.ok(kept.length >= 7 && left.length >= 40, `kept ${kept.length}, left out ${left.length}`);
+    assert.ok(r.text.length <= 16 * 1024 * 1024 + 60 * 400, `${r.text.length} bytes`);
+    for (const a of kept) assert.equal(Buffer.from(a.result.contents[0].blob, 'base64').length, 1_500_000);
+    for (const a of left) {
+      assert.equal(a.error.code, -32603);
+      assert.match(a.error.message, /answers held for unfinished batches would pass 16 MiB\. Send this request on its own/);
+    }
+    // Left out, not lost: the same read on its own is answered.
+    const alone = await mcpPost(own.mcpUrl, rpc(1000, 'resources/read', { uri }), s.headers);
+    assert.equal(Buffer.from(alone.json.result.contents[0].blob, 'base64').length, 1_500_000);
+
+    // Sixty at once on a 2025-11-25 session: all answered, in turns.
+    const p = await rawSession(own.mcpUrl);
+    const parallel = await Promise.all(reads.map((q) => mcpPost(own.mcpUrl, q, p.headers, { timeoutMs: 60_000 })));
+    assert.deepEqual(parallel.map((a) => a.status === 200 && a.json.result?.contents?.[0]?.blob?.length > 0), reads.map(() => true));
+
+    const lines = await waitForLines(own, (ls) => ls.filter((l) => l.method === 'resources/read').length >= 61);
+    const high = Math.max(...lines.map((l) => l.wasmMemoryBytes ?? 0));
+    assert.ok(high > 0 && high < 64 * 1024 * 1024, `wasm memory reached ${high} bytes`);
+    const warned = fs.readFileSync(own.logFile, 'utf8').split('\n').filter((l) => l.includes("a batch's answer of"));
+    assert.equal(warned.length, left.length, 'each answer left out is logged');
+    assert.ok(warned.every((l) => JSON.parse(l).level === 'warn'));
+  } finally {
+    await own.stop();
+  }
+});

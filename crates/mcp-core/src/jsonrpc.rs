@@ -203,6 +203,29 @@ impl Response {
         };
         Value::Object(object)
     }
+
+    /// The response as JSON text, written from the result in place: a large result (a file
+    /// as base64) is not copied into a second tree first, as [`Response::to_json`] would.
+    pub fn to_text(&self) -> String {
+        // Writing a `Value` into a `String` cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for Response {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("jsonrpc", "2.0")?;
+        if let Some(id) = &self.id {
+            map.serialize_entry("id", id)?;
+        }
+        match &self.outcome {
+            Ok(result) => map.serialize_entry("result", result)?,
+            Err(error) => map.serialize_entry("error", error)?,
+        }
+        map.end()
+    }
 }
 
 /// Parses a POST body. A body that is not JSON is a parse error; JSON that is not a
@@ -399,5 +422,10 @@ mod tests {
             err.to_json(),
             json!({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"}})
         );
+        let null = Response::result(RequestId::String("a".into()), Value::Null);
+        for response in [ok, err, null] {
+            let text: Value = serde_json::from_str(&response.to_text()).unwrap();
+            assert_eq!(text, response.to_json());
+        }
     }
 }
