@@ -19,6 +19,7 @@ use crate::now_ms;
 use crate::observe::record::Transport;
 use crate::observe::{flush, Handoff, Observation};
 use crate::session::state::{SessionState, SessionTransport};
+use crate::transport::batch::Answer;
 use crate::transport::outbox::{self, Inbox, Outbox, OutboxPeer, Outgoing, PendingReplies};
 use crate::transport::{dispatch, http, sse};
 use mcp_core::connection::Connection;
@@ -342,7 +343,8 @@ impl McpSession {
                     obs.set_request(&request, |name| server.has_tool(name));
                     let declared = declared_for(&session, &connection);
                     let (outbox, obs) = (outbox.clone(), obs.clone());
-                    self.spawn_request(request, caller.clone(), declared, outbox, obs);
+                    let reply = if batch { Reply::InBatch } else { Reply::Alone };
+                    self.spawn_request(request, caller.clone(), declared, outbox, obs, reply);
                 }
                 Ok(Message::Notification(notification)) => {
                     obs.set_method(&notification.method);
@@ -370,6 +372,7 @@ impl McpSession {
         declared: Declared,
         outbox: Outbox,
         obs: Observation,
+        reply: Reply,
     ) {
         let env = self.env.clone();
         let storage = self.state.storage();
@@ -396,7 +399,11 @@ impl McpSession {
                     }
                 };
             obs.set_response(&response);
-            outbox.send(Outgoing::Final(response));
+            outbox.send(match reply {
+                Reply::Alone => Outgoing::Final(response),
+                // Written and counted at once, not when the batch's last answer is in.
+                Reply::InBatch => Outgoing::Answer(Answer::logged(&response)),
+            });
         });
     }
 
@@ -503,6 +510,13 @@ fn expiry_offset(last_active_ms: i64) -> i64 {
     (last_active_ms + IDLE_TTL_MS - now_ms()).max(0)
 }
 
+/// How a request's response goes back: alone, or as one answer of a 2025-03-26 batch.
+#[derive(Clone, Copy)]
+pub(crate) enum Reply {
+    Alone,
+    InBatch,
+}
+
 /// The configuration of [`crate::config`] (parsed once per isolate and shared, not copied
 /// per request), or the error that it did not parse.
 fn parsed(config: &Result<Config, String>) -> worker::Result<&Config> {
@@ -516,6 +530,7 @@ fn frames_of(receiver: Inbox) -> impl futures_util::Stream<Item = String> {
     receiver.map(|item| match item {
         Outgoing::Message(json) => sse::message(&json),
         Outgoing::Final(response) => sse::message(&response.to_text()),
+        Outgoing::Answer(answer) => sse::message(answer.text()),
         Outgoing::KeepAlive => sse::comment("keepalive"),
     })
 }

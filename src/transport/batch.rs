@@ -1,10 +1,10 @@
 //! A 2025-03-26 batch's answers, and what the batches of an isolate may hold of them.
 //!
 //! A batch is answered once all its answers are in, so it holds the first while the last
-//! are made: one batch of sixty 1.5 MB file reads once held 900 MB of an isolate whose
-//! Worker has 128 MB. Every unfinished batch in the isolate shares [`BATCH_HELD_BYTES`];
-//! an answer that would pass it is replaced by an error that says so. The array is then
-//! written out answer by answer, never copied into one string.
+//! are made: one batch of sixty 1.5 MB file reads once took the isolate's wasm memory to
+//! 491 MiB, where a production isolate has 128 MB. Every unfinished batch in the isolate
+//! shares [`BATCH_HELD_BYTES`]; an answer that would pass it is replaced by an error that
+//! says so. The array is then written out answer by answer, never copied into one string.
 
 use std::cell::Cell;
 
@@ -23,12 +23,60 @@ thread_local! {
     static BATCHES_HOLD: Cell<usize> = const { Cell::new(0) };
 }
 
-/// A batch's answers so far, each as JSON text.
+/// One answer of a batch, written as JSON text and counted toward [`BATCH_HELD_BYTES`]
+/// until it is dropped. The request's task makes it, so an answer is counted from the
+/// moment it is finished, also while it waits in a channel for a client that does not read.
+#[derive(Debug)]
+pub struct Answer {
+    text: String,
+    held: Held,
+}
+
+impl Answer {
+    /// `response` as a batch's answer, or an error in its place if holding it would pass
+    /// [`BATCH_HELD_BYTES`]; and then the size of the answer left out.
+    pub fn of(response: &jsonrpc::Response) -> (Answer, Option<usize>) {
+        let mut text = response.to_text();
+        let mut held = Held::default();
+        let mut left_out = None;
+        if !held.take(text.len()) {
+            left_out = Some(text.len());
+            text = jsonrpc::Response::error(
+                response.id.clone(),
+                RpcError::internal(format!(
+                    "This answer ({} bytes) was not sent: with it, the answers held for unfinished batches would pass {} MiB. Send this request on its own, or fewer large reads in one batch.",
+                    text.len(),
+                    BATCH_HELD_BYTES >> 20
+                )),
+            )
+            .to_text();
+            // A short error is always kept, or the batch could not be answered.
+            held.hold(text.len());
+        }
+        text.shrink_to_fit();
+        (Answer { text, held }, left_out)
+    }
+
+    /// [`Answer::of`], with a warn line when the answer was left out.
+    pub fn logged(response: &jsonrpc::Response) -> Answer {
+        let (answer, left_out) = Answer::of(response);
+        if let Some(bytes) = left_out {
+            crate::observe::event(crate::observe::record::Level::Warn, &|| {
+                format!("a batch's answer of {bytes} bytes was replaced by an error: the answers held for unfinished batches would have passed {BATCH_HELD_BYTES} bytes")
+            });
+        }
+        answer
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A batch's answers so far.
 #[derive(Default)]
 pub struct BatchAnswers {
-    answers: Vec<String>,
-    /// Given back when the answers have been written out (or the stream of them dropped).
-    pub held: Held,
+    answers: Vec<Answer>,
 }
 
 impl BatchAnswers {
@@ -36,39 +84,20 @@ impl BatchAnswers {
         self.answers.len()
     }
 
-    /// Adds `response`, or an error in its place if holding it would pass
-    /// [`BATCH_HELD_BYTES`]; then the size of the answer left out.
-    pub fn add(&mut self, response: &jsonrpc::Response) -> Option<usize> {
-        let mut answer = response.to_text();
-        let mut left_out = None;
-        if !self.held.take(answer.len()) {
-            left_out = Some(answer.len());
-            answer = jsonrpc::Response::error(
-                response.id.clone(),
-                RpcError::internal(format!(
-                    "This answer ({} bytes) was not sent: with it, the answers held for unfinished batches would pass {} MiB. Send this request on its own, or fewer large reads in one batch.",
-                    answer.len(),
-                    BATCH_HELD_BYTES >> 20
-                )),
-            )
-            .to_text();
-            // A short error is always kept, or the batch could not be answered.
-            self.held.hold(answer.len());
-        }
-        answer.shrink_to_fit();
+    pub fn add(&mut self, answer: Answer) {
         self.answers.push(answer);
-        left_out
     }
 
     /// The JSON array of the answers, as pieces a response body hands on one at a time:
     /// they are never copied into one string, and what they hold is given back as the
     /// body ends.
     pub fn into_array(self) -> impl futures_util::Stream<Item = String> + 'static {
-        let BatchAnswers { answers, held } = self;
-        let mut pieces = Vec::with_capacity(answers.len() * 2 + 1);
-        for answer in answers {
+        let mut pieces = Vec::with_capacity(self.answers.len() * 2 + 1);
+        let mut held = Vec::with_capacity(self.answers.len());
+        for answer in self.answers {
             pieces.push(if pieces.is_empty() { "[" } else { "," }.to_string());
-            pieces.push(answer);
+            pieces.push(answer.text);
+            held.push(answer.held);
         }
         if pieces.is_empty() {
             pieces.push("[".to_string());
@@ -80,18 +109,18 @@ impl BatchAnswers {
         futures_util::stream::iter(pieces).chain(end)
     }
 
-    /// The answers so far as SSE frames.
-    pub fn frames(&self) -> Vec<String> {
+    /// The answers so far as SSE frames; what they held is given back.
+    pub fn into_frames(self) -> Vec<String> {
         self.answers
             .iter()
-            .map(|answer| sse::message(answer))
+            .map(|answer| sse::message(answer.text()))
             .collect()
     }
 }
 
-/// Bytes a batch holds toward [`BATCH_HELD_BYTES`], given back when it is dropped.
-#[derive(Default)]
-pub struct Held(usize);
+/// Bytes an answer holds toward [`BATCH_HELD_BYTES`], given back when it is dropped.
+#[derive(Debug, Default)]
+struct Held(usize);
 
 impl Held {
     /// Holds `bytes` more, unless that would pass the isolate's budget.
@@ -121,8 +150,15 @@ mod tests {
     use mcp_core::jsonrpc::RequestId;
     use serde_json::{json, Value};
 
-    fn answer(id: i64, bytes: usize) -> jsonrpc::Response {
+    fn response(id: i64, bytes: usize) -> jsonrpc::Response {
         jsonrpc::Response::result(RequestId::Number(id), json!({ "blob": "a".repeat(bytes) }))
+    }
+
+    /// Adds `response` to `answers`; the size of the answer if it was left out.
+    fn add(answers: &mut BatchAnswers, response: &jsonrpc::Response) -> Option<usize> {
+        let (answer, left_out) = Answer::of(response);
+        answers.add(answer);
+        left_out
     }
 
     fn array_of(answers: BatchAnswers) -> Value {
@@ -136,25 +172,29 @@ mod tests {
 
     #[test]
     fn a_batch_is_written_as_one_array_or_as_frames() {
+        let error = jsonrpc::Response::error(None, RpcError::internal("x"));
         let mut answers = BatchAnswers::default();
-        assert_eq!(answers.add(&answer(1, 3)), None);
+        assert_eq!(add(&mut answers, &response(1, 3)), None);
+        assert_eq!(add(&mut answers, &error), None);
+        assert!(held() > 0);
         assert_eq!(
-            answers.add(&jsonrpc::Response::error(None, RpcError::internal("x"))),
-            None
+            array_of(answers),
+            json!([response(1, 3).to_json(), {"jsonrpc": "2.0", "error": {"code": -32603, "message": "x"}}])
         );
+        assert_eq!(held(), 0, "a batch written out gives its bytes back");
+
+        let mut answers = BatchAnswers::default();
+        add(&mut answers, &response(1, 3));
+        add(&mut answers, &error);
+        let frames = answers.into_frames();
         assert_eq!(
-            answers.frames(),
+            frames,
             vec![
-                sse::message(&answer(1, 3).to_text()),
-                sse::message(&jsonrpc::Response::error(None, RpcError::internal("x")).to_text())
+                sse::message(&response(1, 3).to_text()),
+                sse::message(&error.to_text())
             ]
         );
-        let array = array_of(answers);
-        assert_eq!(
-            array,
-            json!([answer(1, 3).to_json(), {"jsonrpc": "2.0", "error": {"code": -32603, "message": "x"}}])
-        );
-        assert_eq!(held(), 0, "a batch answered gives its bytes back");
+        assert_eq!(held(), 0);
     }
 
     #[test]
@@ -163,27 +203,27 @@ mod tests {
         let mut second = BatchAnswers::default();
         // Four such answers pass the budget by their JSON around the blob.
         let big = BATCH_HELD_BYTES / 4;
-        assert_eq!(first.add(&answer(1, big)), None);
-        assert_eq!(first.add(&answer(2, big)), None);
-        assert_eq!(second.add(&answer(3, big)), None);
-        assert_eq!(
-            second.add(&answer(4, big)),
-            Some(answer(4, big).to_text().len())
-        );
+        assert_eq!(add(&mut first, &response(1, big)), None);
+        assert_eq!(add(&mut first, &response(2, big)), None);
+        assert_eq!(add(&mut second, &response(3, big)), None);
+        // An answer waiting to be sent (on its way to a batch) counts as well.
+        let (waiting, _) = Answer::of(&response(4, 10));
+        let left_out = add(&mut second, &response(5, big));
+        assert_eq!(left_out, Some(response(5, big).to_text().len()));
         let array = array_of(second);
         assert!(array[0]["result"]["blob"].is_string());
-        assert_eq!(array[1]["id"], 4);
+        assert_eq!(array[1]["id"], 5);
         assert_eq!(array[1]["error"]["code"], -32603);
         let message = array[1]["error"]["message"].as_str().unwrap();
         assert!(
             message.contains("16 MiB") && message.contains("on its own"),
             "{message}"
         );
-        // The second batch is answered: what it held is free again, and a new batch fits.
+        // The second batch is written out: what it held is free again, and a new one fits.
         let mut third = BatchAnswers::default();
-        assert_eq!(third.add(&answer(5, big)), None);
+        assert_eq!(add(&mut third, &response(6, big)), None);
         assert!(array_of(third)[0]["result"].is_object());
-        drop(first);
+        drop((first, waiting));
         assert_eq!(held(), 0);
     }
 }

@@ -20,7 +20,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{Delay, Response};
 
-use super::batch::{BatchAnswers, Held, BATCH_HELD_BYTES};
+use super::batch::{Answer, BatchAnswers};
 use super::http;
 use super::sse;
 use mcp_core::exchange::{BoxFuture, Peer};
@@ -36,6 +36,8 @@ pub enum Outgoing {
     Message(String),
     /// A response to one of the client's requests.
     Final(jsonrpc::Response),
+    /// A response to a request of a 2025-03-26 batch, already written and counted.
+    Answer(Answer),
     /// An SSE comment, to keep an idle stream open.
     KeepAlive,
 }
@@ -53,7 +55,7 @@ impl Outgoing {
     fn queued_bytes(&self) -> usize {
         match self {
             Outgoing::Message(text) => text.len(),
-            Outgoing::Final(_) | Outgoing::KeepAlive => 0,
+            Outgoing::Final(_) | Outgoing::Answer(_) | Outgoing::KeepAlive => 0,
         }
     }
 }
@@ -249,27 +251,23 @@ pub async fn respond(
 ) -> worker::Result<Response> {
     let mut answers = BatchAnswers::default();
     while let Some(item) = receiver.next().await {
-        match item {
+        let answer = match item {
             Outgoing::Final(response) if !batch => {
                 return http::json_text(status_of(&response), response.to_text());
             }
-            Outgoing::Final(response) => {
-                if let Some(bytes) = answers.add(&response) {
-                    crate::observe::event(crate::observe::record::Level::Warn, &|| {
-                        format!("a batch's answer of {bytes} bytes was replaced by an error: the answers held for unfinished batches would have passed {BATCH_HELD_BYTES} bytes")
-                    });
-                }
-                if answers.count() == expected {
-                    return json_stream(answers.into_array());
-                }
-            }
-            Outgoing::KeepAlive => {}
+            Outgoing::Final(response) => Answer::logged(&response),
+            Outgoing::Answer(answer) => answer,
+            Outgoing::KeepAlive => continue,
             Outgoing::Message(json) => {
                 let remaining = expected.saturating_sub(answers.count());
-                let mut frames = answers.frames();
+                let mut frames = answers.into_frames();
                 frames.push(sse::message(&json));
-                return stream_rest(receiver, outbox, frames, remaining, answers.held);
+                return stream_rest(receiver, outbox, frames, remaining);
             }
+        };
+        answers.add(answer);
+        if answers.count() == expected {
+            return json_stream(answers.into_array());
         }
     }
     Err(worker::Error::RustError(
@@ -277,29 +275,28 @@ pub async fn respond(
     ))
 }
 
-/// Streams `first` frames, then everything else until `remaining` responses went out;
-/// `held` is given back when the stream ends.
+/// Streams `first` frames, then everything else until `remaining` responses went out.
 fn stream_rest(
     receiver: Inbox,
     outbox: Outbox,
     first: Vec<String>,
     remaining: usize,
-    held: Held,
 ) -> worker::Result<Response> {
     keep_alive(outbox);
     let head = futures_util::stream::iter(first);
     let tail = futures_util::stream::unfold(
-        (receiver, remaining, held),
-        |(mut receiver, remaining, held)| async move {
+        (receiver, remaining),
+        |(mut receiver, remaining)| async move {
             if remaining == 0 {
                 return None;
             }
             let (frame, remaining) = match receiver.next().await? {
                 Outgoing::Final(response) => (sse::message(&response.to_text()), remaining - 1),
+                Outgoing::Answer(answer) => (sse::message(answer.text()), remaining - 1),
                 Outgoing::Message(json) => (sse::message(&json), remaining),
                 Outgoing::KeepAlive => (sse::comment("keepalive"), remaining),
             };
-            Some((frame, (receiver, remaining, held)))
+            Some((frame, (receiver, remaining)))
         },
     );
     event_stream(head.chain(tail))

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
   startFakeGitHub, startWorker, workerVars, oauthVars, rawSession, mcpPost, openSse, rpc,
-  initializeRequest, waitForLines, rawHttp, sleep,
+  initializeRequest, waitForLines, rawHttp, sleep, parseSseText,
 } from './harness.mjs';
 
 let gh;
@@ -270,7 +270,7 @@ test('errors naming a client\'s tool, prompt or argument repeat it in part', asy
 // hold at most 16 MiB of answers; the request line's wasmMemoryBytes shows the isolate's
 // high-water mark, on a worker of its own so that no other test's traffic counts.
 test('large reads in one batch or at once stay within the isolate\'s memory; an answer left out says why', async () => {
-  const own = await startWorker({ name: 'bounds-memory', vars: workerVars(gh, {}) });
+  const own = await startWorker({ name: 'bounds-memory', vars: workerVars(gh, { toolsets: 'github,conformance' }) });
   try {
     const uri = 'github://octocat/Hello-World/contents/data/photo.png';
     const s = await rawSession(own.mcpUrl, {}, '2025-03-26');
@@ -297,11 +297,28 @@ test('large reads in one batch or at once stay within the isolate\'s memory; an 
     const parallel = await Promise.all(reads.map((q) => mcpPost(own.mcpUrl, q, p.headers, { timeoutMs: 60_000 })));
     assert.deepEqual(parallel.map((a) => a.status === 200 && a.json.result?.contents?.[0]?.blob?.length > 0), reads.map(() => true));
 
+    // A batch whose first call reports progress is answered as an SSE stream. Its answers
+    // are counted as they are finished, while they wait for a client that reads late.
+    const progress = rpc(99, 'tools/call', { name: 'test_tool_with_progress', arguments: {}, _meta: { progressToken: 'p' } });
+    const streamed = await fetch(own.mcpUrl, {
+      method: 'POST',
+      headers: { ...s.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify([progress, ...reads]),
+    });
+    assert.match(streamed.headers.get('content-type'), /text\/event-stream/);
+    await sleep(3_000);
+    const events = parseSseText(await streamed.text()).map((e) => JSON.parse(e.data));
+    const answers = events.filter((e) => e.id !== undefined && !e.method);
+    assert.equal(answers.length, 61, 'every request is answered');
+    const streamedLeft = answers.filter((a) => a.error);
+    assert.ok(streamedLeft.length >= 40, `left out ${streamedLeft.length}`);
+    for (const a of streamedLeft) assert.match(a.error.message, /would pass 16 MiB/);
+
     const lines = await waitForLines(own, (ls) => ls.filter((l) => l.method === 'resources/read').length >= 61);
     const high = Math.max(...lines.map((l) => l.wasmMemoryBytes ?? 0));
     assert.ok(high > 0 && high < 64 * 1024 * 1024, `wasm memory reached ${high} bytes`);
     const warned = fs.readFileSync(own.logFile, 'utf8').split('\n').filter((l) => l.includes("a batch's answer of"));
-    assert.equal(warned.length, left.length, 'each answer left out is logged');
+    assert.equal(warned.length, left.length + streamedLeft.length, 'each answer left out is logged');
     assert.ok(warned.every((l) => JSON.parse(l).level === 'warn'));
   } finally {
     await own.stop();
