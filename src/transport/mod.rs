@@ -12,4 +12,5 @@ pub mod mcp_path;
 pub mod origin;
 pub mod outbox;
 pub mod sse;
+pub mod stream_queue;
 pub mod streamable;

@@ -23,6 +23,7 @@ use worker::{Delay, Response};
 use super::batch::{Answer, BatchAnswers};
 use super::http;
 use super::sse;
+use super::stream_queue::StreamQueue;
 use mcp_core::exchange::{BoxFuture, Peer};
 use mcp_core::jsonrpc::{self, Notification, RpcError};
 
@@ -44,93 +45,85 @@ pub enum Outgoing {
 
 /// Unread bytes on a session's long-lived stream (`GET /sse`, `GET /mcp`) past which the
 /// session takes no new work until its client has read some (its POSTs get 429): answers
-/// that finish together can pass it for a moment while the client reads.
+/// that finish together can pass it for a moment while the client reads. The isolate's
+/// streams together are held to [`STREAMS_BUDGET_BYTES`](super::stream_queue).
 pub const STREAM_BACKLOG_BYTES: usize = 8 * 1024 * 1024;
-/// Unread bytes past which such a stream is ended: its client has stopped reading, and the
-/// memory is shared with every other session in the isolate.
-pub const STREAM_BUDGET_BYTES: usize = 32 * 1024 * 1024;
-
-impl Outgoing {
-    /// Bytes held while queued, as a budgeted stream counts them.
-    fn queued_bytes(&self) -> usize {
-        match self {
-            Outgoing::Message(text) => text.len(),
-            Outgoing::Final(_) | Outgoing::Answer(_) | Outgoing::KeepAlive => 0,
-        }
-    }
-}
 
 /// The sending side; cheap to clone.
 #[derive(Clone)]
-pub struct Outbox {
-    sender: mpsc::UnboundedSender<Outgoing>,
-    /// For a budgeted stream: the bytes queued and not yet taken by the response body.
-    queued: Option<Rc<Cell<usize>>>,
+pub struct Outbox(Sink);
+
+#[derive(Clone)]
+enum Sink {
+    /// One request's messages and response.
+    Request(mpsc::UnboundedSender<Outgoing>),
+    /// A session's long-lived stream.
+    Stream(Rc<StreamQueue>),
 }
 
 /// The receiving side, which a response body or [`respond`] takes items from.
-pub struct Inbox {
-    receiver: mpsc::UnboundedReceiver<Outgoing>,
-    queued: Option<Rc<Cell<usize>>>,
+pub struct Inbox(Source);
+
+enum Source {
+    Request(mpsc::UnboundedReceiver<Outgoing>),
+    Stream(Rc<StreamQueue>),
 }
 
 impl Outbox {
     /// An outbox for one request's messages and response.
     pub fn new() -> (Outbox, Inbox) {
-        Outbox::with_budget(None)
-    }
-
-    /// An outbox for a session's long-lived stream, held to [`STREAM_BUDGET_BYTES`] unread.
-    /// Responses are written out as they are queued, so their size is known.
-    pub fn stream() -> (Outbox, Inbox) {
-        Outbox::with_budget(Some(Rc::default()))
-    }
-
-    fn with_budget(queued: Option<Rc<Cell<usize>>>) -> (Outbox, Inbox) {
         let (sender, receiver) = mpsc::unbounded();
-        let inbox = Inbox {
-            receiver,
-            queued: queued.clone(),
-        };
-        (Outbox { sender, queued }, inbox)
+        (
+            Outbox(Sink::Request(sender)),
+            Inbox(Source::Request(receiver)),
+        )
     }
 
-    /// Queues an item; false once the client has gone, or (on a budgeted stream) once the
-    /// client has left more than [`STREAM_BUDGET_BYTES`] unread, which ends the stream.
+    /// An outbox for a session's long-lived stream, bounded with the isolate's other
+    /// streams ([`StreamQueue`]). Responses are written out as they are queued, so their
+    /// size is known.
+    pub fn stream() -> (Outbox, Inbox) {
+        let queue = StreamQueue::open();
+        (
+            Outbox(Sink::Stream(queue.clone())),
+            Inbox(Source::Stream(queue)),
+        )
+    }
+
+    /// Queues an item; false once the client has gone, or (on a stream) once the stream
+    /// was closed or ended for holding too much unread.
     pub fn send(&self, item: Outgoing) -> bool {
-        let Some(queued) = &self.queued else {
-            return self.sender.unbounded_send(item).is_ok();
-        };
-        let item = match item {
-            Outgoing::Final(response) => Outgoing::Message(response.to_text()),
-            other => other,
-        };
-        let total = queued.get().saturating_add(item.queued_bytes());
-        if total > STREAM_BUDGET_BYTES {
-            if !self.is_closed() {
-                crate::observe::event(crate::observe::record::Level::Warn, &|| {
-                    format!("a session stream was ended: its client left more than {STREAM_BUDGET_BYTES} bytes unread")
-                });
-            }
-            self.close();
-            return false;
+        match &self.0 {
+            Sink::Request(sender) => sender.unbounded_send(item).is_ok(),
+            Sink::Stream(queue) => queue.push(match item {
+                Outgoing::Final(response) => Outgoing::Message(response.to_text()),
+                Outgoing::Answer(answer) => Outgoing::Message(answer.text().to_owned()),
+                other => other,
+            }),
         }
-        queued.set(total);
-        self.sender.unbounded_send(item).is_ok()
     }
 
     pub fn is_closed(&self) -> bool {
-        self.sender.is_closed()
+        match &self.0 {
+            Sink::Request(sender) => sender.is_closed(),
+            Sink::Stream(queue) => queue.is_closed(),
+        }
     }
 
-    /// Bytes queued on a budgeted stream that its client has not read yet (0 otherwise).
+    /// Bytes queued on a stream that its client has not read yet (0 otherwise).
     pub fn unread_bytes(&self) -> usize {
-        self.queued.as_ref().map_or(0, |queued| queued.get())
+        match &self.0 {
+            Sink::Request(_) => 0,
+            Sink::Stream(queue) => queue.unread_bytes(),
+        }
     }
 
     /// Ends the stream for every sender: the receiver gets what was queued, then its end.
     pub fn close(&self) {
-        self.sender.close_channel();
+        match &self.0 {
+            Sink::Request(sender) => sender.close_channel(),
+            Sink::Stream(queue) => queue.close(),
+        }
     }
 }
 
@@ -141,11 +134,19 @@ impl futures_util::Stream for Inbox {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Outgoing>> {
-        let polled = self.receiver.poll_next_unpin(cx);
-        if let (std::task::Poll::Ready(Some(item)), Some(queued)) = (&polled, &self.queued) {
-            queued.set(queued.get().saturating_sub(item.queued_bytes()));
+        match &mut self.0 {
+            Source::Request(receiver) => receiver.poll_next_unpin(cx),
+            Source::Stream(queue) => queue.poll_next(cx),
         }
-        polled
+    }
+}
+
+impl Drop for Inbox {
+    /// The client has gone: a stream's queue is ended, and what it held is dropped.
+    fn drop(&mut self) {
+        if let Source::Stream(queue) = &self.0 {
+            queue.end();
+        }
     }
 }
 

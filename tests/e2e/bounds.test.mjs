@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
   startFakeGitHub, startWorker, workerVars, oauthVars, rawSession, mcpPost, openSse, rpc,
-  initializeRequest, waitForLines, rawHttp, sleep, parseSseText,
+  initializeRequest, waitForLines, rawHttp, sleep, parseSseText, requestLines,
 } from './harness.mjs';
 
 let gh;
@@ -321,6 +321,66 @@ test('large reads in one batch or at once stay within the isolate\'s memory; an 
     assert.equal(warned.length, left.length + streamedLeft.length, 'each answer left out is logged');
     assert.ok(warned.every((l) => JSON.parse(l).level === 'warn'));
   } finally {
+    await own.stop();
+  }
+});
+
+// Each /sse session stops taking work at 8 MiB unread, but twelve such sessions in one
+// isolate took its wasm memory to 211 MiB. The isolate's streams share 32 MiB unread: past
+// it, the stream holding the most is ended and what it held dropped.
+test('unread streams of many sessions are bounded together: the fullest is ended, a reading session is not', async () => {
+  const own = await startWorker({ name: 'bounds-streams', vars: workerVars(gh, {}) });
+  const opened = [];
+  const openPaused = () => new Promise((resolve, reject) => {
+    const req = http.get(own.sseUrl, { headers: { accept: 'text/event-stream' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      const onData = (chunk) => {
+        text += chunk;
+        const m = /event: endpoint\ndata: (\S+)\n/.exec(text);
+        if (m) {
+          res.off('data', onData);
+          res.pause();
+          opened.push(res);
+          resolve({ endpoint: new URL(m[1], own.url).href, res });
+        }
+      };
+      res.on('data', onData);
+    });
+    req.on('error', reject);
+  });
+  try {
+    // A session whose client reads everything it is sent.
+    const reader = await openPaused();
+    let readBytes = 0;
+    reader.res.on('data', (chunk) => { readBytes += chunk.length; });
+    reader.res.resume();
+    assert.equal((await mcpPost(reader.endpoint, initializeRequest(1, '2024-11-05'))).status, 202);
+
+    for (let s = 0; s < 12; s++) {
+      const { endpoint } = await openPaused();
+      assert.equal((await mcpPost(endpoint, initializeRequest(1, '2024-11-05'))).status, 202);
+      for (let i = 0; i < 60; i++) {
+        const r = await mcpPost(endpoint, rpc(`${i}-${'p'.repeat(900_000)}`, 'ping'));
+        if (r.status === 429) break;
+        assert.equal(r.status, 202, r.text.slice(0, 200));
+      }
+      // The reader is sent an answer now and then, and keeps reading.
+      assert.equal((await mcpPost(reader.endpoint, rpc(`r${s}-${'r'.repeat(100_000)}`, 'ping'))).status, 202);
+    }
+    const ended = fs.readFileSync(own.logFile, 'utf8').split('\n').filter((l) => l.includes('a session stream was ended'));
+    assert.ok(ended.length >= 5, `${ended.length} streams ended`);
+    for (const l of ended) assert.match(JSON.parse(l).msg, /the isolate's streams held more than 33554432 bytes unread, \d+ of them by this stream's client/);
+    const high = Math.max(...requestLines(own).map((l) => l.wasmMemoryBytes ?? 0));
+    assert.ok(high > 0 && high < 100 * 1024 * 1024, `wasm memory reached ${high} bytes`);
+    // The reading session was never ended: it still takes work and gets its answers.
+    const before = readBytes;
+    assert.equal((await mcpPost(reader.endpoint, rpc('last', 'ping'))).status, 202);
+    for (let i = 0; i < 50 && readBytes === before; i++) await sleep(100);
+    assert.ok(readBytes > before, 'the reader got its answer');
+    assert.ok(readBytes > 12 * 100_000, `the reader read ${readBytes} bytes`);
+  } finally {
+    for (const res of opened) res.destroy();
     await own.stop();
   }
 });
