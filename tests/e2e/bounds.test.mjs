@@ -27,6 +27,25 @@ after(async () => {
 
 const streamEnds = (stream, ms = 10_000) => assert.rejects(stream.next(() => false, ms), /ended before a matching event/);
 
+/** A raw `GET /sse`, paused once its endpoint event has arrived: {endpoint, res}. */
+const openPausedSse = (worker) => new Promise((resolve, reject) => {
+  const req = http.get(worker.sseUrl, { headers: { accept: 'text/event-stream' } }, (res) => {
+    let text = '';
+    res.setEncoding('utf8');
+    const onData = (chunk) => {
+      text += chunk;
+      const m = /event: endpoint\ndata: (\S+)\n/.exec(text);
+      if (m) {
+        res.off('data', onData);
+        res.pause();
+        resolve({ endpoint: new URL(m[1], worker.url).href, res });
+      }
+    };
+    res.on('data', onData);
+  });
+  req.on('error', reject);
+});
+
 test('a second GET /mcp ends the first; DELETE ends the stream and a call waiting for the client', async () => {
   const init = await mcpPost(w.mcpUrl, {
     ...initializeRequest(1),
@@ -135,24 +154,7 @@ test('/callback with a state this server never issued is refused without a looku
 });
 
 test('an /sse session whose client leaves its stream unread takes no new work (429) until the client reads', async () => {
-  // A raw request, so the stream can be paused once the endpoint event has arrived.
-  const { endpoint, res } = await new Promise((resolve, reject) => {
-    const req = http.get(w.sseUrl, { headers: { accept: 'text/event-stream' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      const onData = (chunk) => {
-        text += chunk;
-        const m = /event: endpoint\ndata: (\S+)\n/.exec(text);
-        if (m) {
-          res.off('data', onData);
-          res.pause();
-          resolve({ endpoint: new URL(m[1], w.url).href, res });
-        }
-      };
-      res.on('data', onData);
-    });
-    req.on('error', reject);
-  });
+  const { endpoint, res } = await openPausedSse(w);
   try {
     assert.equal((await mcpPost(endpoint, initializeRequest(1, '2024-11-05'))).status, 202);
     // Pings whose ids are 900 KB: each answer repeats its id. Nobody reads them.
@@ -331,24 +333,11 @@ test('large reads in one batch or at once stay within the isolate\'s memory; an 
 test('unread streams of many sessions are bounded together: the fullest is ended, a reading session is not', async () => {
   const own = await startWorker({ name: 'bounds-streams', vars: workerVars(gh, {}) });
   const opened = [];
-  const openPaused = () => new Promise((resolve, reject) => {
-    const req = http.get(own.sseUrl, { headers: { accept: 'text/event-stream' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      const onData = (chunk) => {
-        text += chunk;
-        const m = /event: endpoint\ndata: (\S+)\n/.exec(text);
-        if (m) {
-          res.off('data', onData);
-          res.pause();
-          opened.push(res);
-          resolve({ endpoint: new URL(m[1], own.url).href, res });
-        }
-      };
-      res.on('data', onData);
-    });
-    req.on('error', reject);
-  });
+  const openPaused = async () => {
+    const stream = await openPausedSse(own);
+    opened.push(stream.res);
+    return stream;
+  };
   try {
     // A session whose client reads everything it is sent.
     const reader = await openPaused();
