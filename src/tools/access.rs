@@ -100,10 +100,7 @@ pub fn remember_private(context: &CallContext<'_>, repo: &RepoRef, private: bool
 /// Whether `repo` is private; `None` when GitHub would not say. Without a token GitHub
 /// shows only public repositories, so no lookup is needed.
 pub async fn is_private(context: &CallContext<'_>, repo: &RepoRef) -> Option<bool> {
-    if !context.app.github.is_authenticated() {
-        return Some(false);
-    }
-    if let Some(known) = with_entry(context, repo, |entry| entry.private) {
+    if let Some(known) = known_private(context, repo) {
         return known;
     }
     let path = format!("/repos/{repo}");
@@ -119,17 +116,30 @@ pub async fn is_private(context: &CallContext<'_>, repo: &RepoRef) -> Option<boo
     answer
 }
 
+/// What [`is_private`] would answer without asking GitHub, if that is known.
+pub fn known_private(context: &CallContext<'_>, repo: &RepoRef) -> Option<Option<bool>> {
+    if !context.app.github.is_authenticated() {
+        return Some(Some(false));
+    }
+    with_entry(context, repo, |entry| entry.private)
+}
+
+/// What [`can_push`] would answer without asking GitHub, if that is known.
+pub fn known_push(context: &CallContext<'_>, repo: &RepoRef, login: &str) -> Option<Push> {
+    let login_key = login.to_ascii_lowercase();
+    with_entry(context, repo, |entry| {
+        let found = entry.push.iter().find(|(login, _)| *login == login_key);
+        found.map(|(_, push)| push.clone())
+    })
+}
+
 /// Whether `login` has push access to `repo` (GitHub's collaborator permission: admin,
 /// maintain or write).
 pub async fn can_push(context: &CallContext<'_>, repo: &RepoRef, login: &str) -> Push {
-    let login_key = login.to_ascii_lowercase();
-    let cached = with_entry(context, repo, |entry| {
-        let found = entry.push.iter().find(|(login, _)| *login == login_key);
-        found.map(|(_, push)| push.clone())
-    });
-    if let Some(known) = cached {
+    if let Some(known) = known_push(context, repo, login) {
         return known;
     }
+    let login_key = login.to_ascii_lowercase();
     let answer = if !context.app.github.is_authenticated() {
         Push::Unknown(
             "GitHub calls carry no token, and GitHub shows permissions only to signed-in callers"

@@ -263,10 +263,13 @@ impl Tool<GitHubApp> for Search {
             }
             let mut shown = Vec::with_capacity(page.items.len());
             let mut withheld = Withheld::default();
+            let lookups = lockdown::Lookups::default();
             for item in &page.items {
                 let repo = self.repository_of(item);
                 let verdict = match (self.found, &repo) {
-                    (Found::Issues, Some(repo)) => lockdown::verdict(context, repo, item).await,
+                    (Found::Issues, Some(repo)) => {
+                        lockdown::verdict(context, repo, item, &lookups).await
+                    }
                     (Found::Issues, None) if context.app.policy.lockdown => {
                         lockdown::Verdict::Withheld(None)
                     }

@@ -14,10 +14,17 @@
 //!   association given): GitHub's collaborator permission, cached ([`super::access`]).
 //!   When GitHub will not say (the token cannot read permissions), the content is withheld
 //!   and the note says why.
+//!
+//! One call makes at most [`LOOKUPS_PER_CALL`] of these look-ups (a repository's privacy,
+//! an author's permission): a search of ten pages of a hundred issues from as many
+//! repositories could otherwise make two thousand GitHub requests, one after another.
+//! Past them, an item that needs a look-up is withheld, and the note says why.
+
+use std::cell::Cell;
 
 use serde_json::{Map, Value};
 
-use super::access::{can_push, is_private, Push};
+use super::access::{can_push, is_private, known_private, known_push, Push};
 use super::labels::Withheld;
 use crate::app::CallContext;
 use crate::auth::caller::AuthMode;
@@ -31,15 +38,55 @@ pub enum Verdict {
     Withheld(Option<String>),
 }
 
+/// GitHub look-ups one call may make for its lockdown verdicts.
+pub const LOOKUPS_PER_CALL: u32 = 30;
+
+/// The look-ups a call has left.
+pub struct Lookups(Cell<u32>);
+
+impl Default for Lookups {
+    fn default() -> Self {
+        Lookups(Cell::new(LOOKUPS_PER_CALL))
+    }
+}
+
+impl Lookups {
+    fn take(&self) -> bool {
+        let left = self.0.get();
+        self.0.set(left.saturating_sub(1));
+        left > 0
+    }
+}
+
 /// Whether lockdown withholds anything on `repo` for this call: it is on, and the
 /// repository is not known to be private.
 pub async fn applies(context: &CallContext<'_>, repo: &RepoRef) -> bool {
-    context.app.policy.lockdown && is_private(context, repo).await != Some(true)
+    applies_within(context, repo, &Lookups::default()).await
 }
 
-/// The verdict on one GitHub object (an issue, pull request, comment or review) of `repo`.
-pub async fn verdict(context: &CallContext<'_>, repo: &RepoRef, item: &Value) -> Verdict {
-    if !applies(context, repo).await {
+/// [`applies`], asking GitHub only while `lookups` last (a repository whose privacy is not
+/// known counts as public).
+async fn applies_within(context: &CallContext<'_>, repo: &RepoRef, lookups: &Lookups) -> bool {
+    if !context.app.policy.lockdown {
+        return false;
+    }
+    let private = match known_private(context, repo) {
+        Some(known) => known,
+        None if lookups.take() => is_private(context, repo).await,
+        None => None,
+    };
+    private != Some(true)
+}
+
+/// The verdict on one GitHub object (an issue, pull request, comment or review) of `repo`,
+/// asking GitHub only while the call's `lookups` last.
+pub async fn verdict(
+    context: &CallContext<'_>,
+    repo: &RepoRef,
+    item: &Value,
+    lookups: &Lookups,
+) -> Verdict {
+    if !applies_within(context, repo, lookups).await {
         return Verdict::Shown;
     }
     let Some(login) = item.pointer("/user/login").and_then(Value::as_str) else {
@@ -55,11 +102,20 @@ pub async fn verdict(context: &CallContext<'_>, repo: &RepoRef, item: &Value) ->
     }
     match item.get("author_association").and_then(Value::as_str) {
         Some("OWNER") => Verdict::Shown,
-        Some("MEMBER" | "COLLABORATOR") | None => match can_push(context, repo, login).await {
-            Push::Yes => Verdict::Shown,
-            Push::No => Verdict::Withheld(None),
-            Push::Unknown(why) => Verdict::Withheld(Some(why)),
-        },
+        Some("MEMBER" | "COLLABORATOR") | None => {
+            let push = match known_push(context, repo, login) {
+                Some(known) => known,
+                None if lookups.take() => can_push(context, repo, login).await,
+                None => Push::Unknown(format!(
+                    "this call already made the {LOOKUPS_PER_CALL} permission look-ups one call may make; narrow the search, or read the item on its own"
+                )),
+            };
+            match push {
+                Push::Yes => Verdict::Shown,
+                Push::No => Verdict::Withheld(None),
+                Push::Unknown(why) => Verdict::Withheld(Some(why)),
+            }
+        }
         Some(_) => Verdict::Withheld(None),
     }
 }
@@ -72,8 +128,9 @@ pub async fn filter<'v>(
 ) -> (Vec<&'v Value>, Withheld) {
     let mut shown = Vec::with_capacity(items.len());
     let mut withheld = Withheld::default();
+    let lookups = Lookups::default();
     for item in items {
-        match verdict(context, repo, item).await {
+        match verdict(context, repo, item, &lookups).await {
             Verdict::Shown => shown.push(item),
             Verdict::Withheld(unchecked) => withheld.add(Withheld {
                 count: 1,
@@ -93,7 +150,7 @@ pub async fn check_item(
     item: &Value,
     out: &mut Map<String, Value>,
 ) -> Withheld {
-    match verdict(context, repo, item).await {
+    match verdict(context, repo, item, &Lookups::default()).await {
         Verdict::Shown => Withheld::default(),
         Verdict::Withheld(unchecked) => {
             out.insert("title".into(), "".into());
@@ -109,6 +166,7 @@ pub async fn check_item(
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
+    use std::sync::atomic::{AtomicU32, Ordering};
 
     use futures_executor::block_on;
     use serde_json::json;
@@ -156,26 +214,25 @@ mod tests {
         json!({ "user": { "login": login }, "author_association": association })
     }
 
-    #[test]
-    fn cheap_signals_first_then_one_lookup_per_person() {
-        let http = Permissions(RefCell::new(Vec::new()));
+    /// Runs `f` with a call context of caller `me` (oauth) against `http`, under `policy`.
+    fn with_context<R>(
+        http: &dyn HttpClient,
+        policy: ContentPolicy,
+        f: impl FnOnce(&CallContext<'_>) -> R,
+    ) -> R {
         let token = Secret::new("ghp_test");
         let github = GitHub::new(
             "https://api.github.com",
             "https://github.com",
             Some(&token),
-            &http,
+            http,
         );
         let caller = Caller {
             auth_mode: AuthMode::Oauth,
-            subject: "github:7".into(),
+            subject: format!("github:{}", TEST_CALLERS.fetch_add(1, Ordering::Relaxed)),
             display_name: "me".into(),
             github_token: None,
             client_id: None,
-        };
-        let policy = ContentPolicy {
-            lockdown: true,
-            trusted_bots: vec!["dependabot[bot]".into()],
         };
         let exchange = Exchange::new(
             &SilentPeer,
@@ -191,31 +248,55 @@ mod tests {
             policy: &policy,
             github: &github,
         };
-        let context = CallContext {
+        f(&CallContext {
             app: &services,
             exchange: &exchange,
             request_params: &params,
             state_signer: &signer,
             subject: &caller.subject,
             now: 1_000,
-        };
-        let repo = RepoRef {
+        })
+    }
+
+    /// Each test is a caller of its own, so the isolate's cache of answers is not shared.
+    static TEST_CALLERS: AtomicU32 = AtomicU32::new(1);
+
+    fn lockdown() -> ContentPolicy {
+        ContentPolicy {
+            lockdown: true,
+            trusted_bots: vec!["dependabot[bot]".into()],
+        }
+    }
+
+    fn repo() -> RepoRef {
+        RepoRef {
             owner: "o".into(),
             repo: "r".into(),
-        };
-        let shown = |login: &str, association: &str| {
-            block_on(verdict(&context, &repo, &item(login, association))) == Verdict::Shown
-        };
-        assert!(shown("o", "NONE"), "the owner");
-        assert!(shown("me", "NONE"), "the caller's own content");
-        assert!(shown("Dependabot[bot]", "NONE"), "a trusted bot");
-        assert!(shown("someone", "OWNER"));
-        assert!(!shown("stranger", "NONE") && !shown("drive-by", "FIRST_TIME_CONTRIBUTOR"));
-        assert!(!shown("past", "CONTRIBUTOR"));
-        assert!(shown("writer", "COLLABORATOR") && shown("writer", "MEMBER"));
-        assert!(!shown("reader", "MEMBER"));
-        let no_author = block_on(verdict(&context, &repo, &json!({ "user": null })));
-        assert_eq!(no_author, Verdict::Withheld(None));
+        }
+    }
+
+    #[test]
+    fn cheap_signals_first_then_one_lookup_per_person() {
+        let http = Permissions(RefCell::new(Vec::new()));
+        with_context(&http, lockdown(), |context| {
+            let shown = |login: &str, association: &str| {
+                let lookups = Lookups::default();
+                let item = item(login, association);
+                block_on(verdict(context, &repo(), &item, &lookups)) == Verdict::Shown
+            };
+            assert!(shown("o", "NONE"), "the owner");
+            assert!(shown("me", "NONE"), "the caller's own content");
+            assert!(shown("Dependabot[bot]", "NONE"), "a trusted bot");
+            assert!(shown("someone", "OWNER"));
+            assert!(!shown("stranger", "NONE") && !shown("drive-by", "FIRST_TIME_CONTRIBUTOR"));
+            assert!(!shown("past", "CONTRIBUTOR"));
+            assert!(shown("writer", "COLLABORATOR") && shown("writer", "MEMBER"));
+            assert!(!shown("reader", "MEMBER"));
+            let no_author = json!({ "user": null });
+            let lookups = Lookups::default();
+            let verdict = block_on(verdict(context, &repo(), &no_author, &lookups));
+            assert_eq!(verdict, Verdict::Withheld(None));
+        });
         let lookups: Vec<String> = http.0.borrow().clone();
         assert_eq!(
             lookups,
@@ -226,18 +307,34 @@ mod tests {
             ],
             "the repository once, each collaborator once, nobody else"
         );
-        let off = ContentPolicy::default();
-        let services = Services {
-            policy: &off,
-            ..services
-        };
-        let open = CallContext {
-            app: &services,
-            ..context
-        };
+        with_context(&http, ContentPolicy::default(), |open| {
+            let stranger = item("stranger", "NONE");
+            let verdict = block_on(verdict(open, &repo(), &stranger, &Lookups::default()));
+            assert_eq!(verdict, Verdict::Shown);
+        });
+    }
+
+    #[test]
+    fn one_call_makes_at_most_its_lookups_and_withholds_the_rest_saying_why() {
+        let http = Permissions(RefCell::new(Vec::new()));
+        let items: Vec<Value> = (0..40)
+            .map(|n| item(&format!("member{n}"), "MEMBER"))
+            .chain([item("writer", "MEMBER")])
+            .collect();
+        let (shown, withheld) = with_context(&http, lockdown(), |context| {
+            block_on(filter(context, &repo(), &items))
+        });
+        let asked = http.0.borrow().len();
         assert_eq!(
-            block_on(verdict(&open, &repo, &item("stranger", "NONE"))),
-            Verdict::Shown
+            asked, LOOKUPS_PER_CALL as usize,
+            "the repository and 29 authors"
         );
+        assert!(
+            shown.is_empty(),
+            "members with read access, then the writer past the look-ups"
+        );
+        assert_eq!(withheld.count, 41);
+        let why = withheld.unchecked.unwrap_or_default();
+        assert!(why.contains("30 permission look-ups"), "{why}");
     }
 }
