@@ -373,3 +373,19 @@ test('unread streams of many sessions are bounded together: the fullest is ended
     await own.stop();
   }
 });
+
+// The read gate once woke a waiting read from the Durable Object of the session whose read
+// finished; the runtime refused the woken read's I/O ("Cannot perform I/O on behalf of a
+// different Durable Object") and it failed with 503. Reads of several sessions at once.
+test('file reads of several sessions at once all succeed', async () => {
+  const sessions = await Promise.all([0, 1, 2, 3].map(() => rawSession(w.mcpUrl)));
+  const uri = 'github://octocat/Hello-World/contents/README.md?ref=master';
+  for (let round = 0; round < 3; round++) {
+    const reads = sessions.flatMap((s) => Array.from({ length: 8 }, () => s.request('resources/read', { uri })));
+    const answers = await Promise.all(reads);
+    const failed = answers.filter((r) => r.status !== 200 || !r.json?.result?.contents?.[0]?.text);
+    assert.equal(failed.length, 0, `round ${round}: ${failed.length} of 32 failed, e.g. ${failed[0]?.status} ${failed[0]?.text.slice(0, 200)}`);
+  }
+  const log = fs.readFileSync(w.logFile, 'utf8');
+  assert.ok(!log.includes('Cannot perform I/O on behalf of a different'), 'no read ran in another object\'s context');
+});
