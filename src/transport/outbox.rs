@@ -233,6 +233,8 @@ pub fn keep_alive(outbox: Outbox) {
         loop {
             Delay::from(Duration::from_secs(sse::KEEPALIVE_SECONDS)).await;
             if outbox.is_closed() || !outbox.send(Outgoing::KeepAlive) {
+                // Also ends a stream that another session's push closed without waking it.
+                outbox.close();
                 break;
             }
         }

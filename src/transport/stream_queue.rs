@@ -57,19 +57,25 @@ impl StreamQueue {
             return false;
         }
         let bytes = queued_bytes(&item);
+        let held_before = self.unread.get();
         self.items.borrow_mut().push_back(item);
-        self.unread.set(self.unread.get().saturating_add(bytes));
+        self.unread.set(held_before.saturating_add(bytes));
         UNREAD.with(|unread| unread.set(unread.get().saturating_add(bytes)));
         self.wake();
         while UNREAD.with(Cell::get) > STREAMS_BUDGET_BYTES {
-            let Some(fullest) = fullest_stream() else {
-                break;
-            };
+            let fullest = fullest_stream(self, held_before);
             let held = fullest.unread.get();
             crate::observe::event(crate::observe::record::Level::Warn, &|| {
                 format!("a session stream was ended: the isolate's streams held more than {STREAMS_BUDGET_BYTES} bytes unread, {held} of them by this stream's client")
             });
-            fullest.end();
+            if Rc::ptr_eq(&fullest, self) {
+                self.end();
+                break;
+            }
+            // Another session's stream: its reader is not woken from here (the runtime
+            // refuses I/O for one Durable Object from another's context); its own
+            // keep-alive finds it closed and ends it (`outbox::keep_alive`).
+            fullest.drop_all();
         }
         !self.closed.get()
     }
@@ -82,10 +88,16 @@ impl StreamQueue {
 
     /// Closes the queue and drops what it held.
     pub fn end(&self) {
+        self.drop_all();
+        self.wake();
+    }
+
+    /// Closes the queue and drops what it held, without waking its reader.
+    fn drop_all(&self) {
         let dropped = std::mem::take(&mut *self.items.borrow_mut());
         self.release(self.unread.replace(0));
         drop(dropped);
-        self.close();
+        self.closed.set(true);
     }
 
     pub fn is_closed(&self) -> bool {
@@ -140,15 +152,28 @@ fn queued_bytes(item: &Outgoing) -> usize {
     }
 }
 
-/// The open stream of the isolate with the most unread bytes, if any holds some.
-fn fullest_stream() -> Option<Rc<StreamQueue>> {
+/// The stream to end when the isolate's streams hold too much: the one that held the most
+/// before `pushing` was given its newest item (`pushing_held` before it). A client that
+/// reads holds little until something new is queued for it, so its stream is not the one
+/// chosen for the answer just sent to it; `pushing` is chosen only when it held the most
+/// before, or when no stream held anything.
+fn fullest_stream(pushing: &Rc<StreamQueue>, pushing_held: usize) -> Rc<StreamQueue> {
+    let held_before = |stream: &Rc<StreamQueue>| {
+        if Rc::ptr_eq(stream, pushing) {
+            pushing_held
+        } else {
+            stream.unread.get()
+        }
+    };
     STREAMS.with(|streams| {
         streams
             .borrow()
             .iter()
             .filter_map(Weak::upgrade)
-            .filter(|stream| stream.unread.get() > 0)
-            .max_by_key(|stream| stream.unread.get())
+            .filter(|stream| !stream.closed.get() || stream.unread.get() > 0)
+            .max_by_key(|stream| held_before(stream))
+            .filter(|stream| held_before(stream) > 0)
+            .unwrap_or_else(|| pushing.clone())
     })
 }
 
@@ -194,6 +219,26 @@ mod tests {
         // A stream alone past the budget is ended itself.
         assert!(!reader.push(message(4 * quarter)));
         assert!(reader.is_closed());
+        assert_eq!(unread(), 0);
+    }
+
+    #[test]
+    fn a_reading_client_sent_a_large_answer_is_not_the_one_ended() {
+        // Idle streams each hold a little; together almost the budget.
+        let eighth = STREAMS_BUDGET_BYTES / 8;
+        let idle: Vec<_> = (0..8).map(|_| StreamQueue::open()).collect();
+        for stream in &idle {
+            assert!(stream.push(message(eighth - 10)));
+        }
+        let reader = StreamQueue::open();
+        assert!(
+            reader.push(message(2 * eighth)),
+            "the reader keeps its stream"
+        );
+        let ended = idle.iter().filter(|stream| stream.is_closed()).count();
+        assert_eq!(ended, 2, "idle streams are ended until the rest fit");
+        assert!(unread() <= STREAMS_BUDGET_BYTES);
+        drop((idle, reader));
         assert_eq!(unread(), 0);
     }
 
