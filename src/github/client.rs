@@ -257,6 +257,19 @@ impl<'a> GitHub<'a> {
         media: Media,
         what: &str,
     ) -> Result<Fetched, GitHubError> {
+        self.fetch_within(path, query, media, what, None).await
+    }
+
+    /// [`GitHub::fetch`], reading at most `limit` bytes of the body and one more (so a
+    /// longer body shows as longer); a body cut short is not kept in the ETag cache.
+    pub async fn fetch_within(
+        &self,
+        path: &str,
+        query: &Query,
+        media: Media,
+        what: &str,
+        limit: Option<usize>,
+    ) -> Result<Fetched, GitHubError> {
         let url = format!("{}{}{}", self.api_url, path, query.as_str());
         let key = self.cache.map(|(_, subject)| {
             cache_key(
@@ -271,7 +284,7 @@ impl<'a> GitHub<'a> {
             _ => None,
         };
         let etag = cached.as_ref().map(|c| c.etag.as_str());
-        let response = self.get(url, media, etag, None).await?;
+        let response = self.get(url, media, etag, limit).await?;
         if let (304, Some(cached), Some((cache, _))) = (response.status, cached, self.cache) {
             cache.hit(path);
             return Ok(Fetched {
@@ -281,9 +294,14 @@ impl<'a> GitHub<'a> {
         }
         let response = self.check(response, what)?;
         let link = response.header("link").map(str::to_string);
-        if let (200, Some(etag), Some((cache, _)), Some(key)) =
-            (response.status, response.header("etag"), self.cache, &key)
-        {
+        let whole = limit.is_none_or(|limit| response.body.len() <= limit);
+        if let (200, true, Some(etag), Some((cache, _)), Some(key)) = (
+            response.status,
+            whole,
+            response.header("etag"),
+            self.cache,
+            &key,
+        ) {
             let entry = Cached {
                 etag: etag.to_string(),
                 link: link.clone(),

@@ -9,6 +9,7 @@ use super::args::{input_schema, number, repo_ref, NumberArgs};
 use super::labels::{Labels, Withheld};
 use super::list::github_tool;
 use super::lockdown;
+use super::read_gate;
 use super::shape::{object_schema, truncate_chars};
 use super::untrusted::find_hidden;
 use crate::app::{CallContext, GitHubApp};
@@ -18,6 +19,11 @@ use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 
 /// Diffs longer than this many characters are cut, and the result says so.
 pub const MAX_DIFF_CHARS: usize = 200_000;
+/// The most of a diff read from GitHub: as many bytes as the characters kept can take in
+/// UTF-8. The rest is never downloaded (an 8 MB diff read whole by forty calls at once took
+/// the isolate's wasm memory to 288 MiB), and the file reads' turns apply
+/// ([`super::read_gate`]).
+const MAX_DIFF_BYTES: usize = 4 * MAX_DIFF_CHARS;
 
 pub struct GetGithubPullRequestDiff;
 
@@ -26,7 +32,7 @@ const OUTPUT: &str = mcp_core::compact_json!(
     "repository": { "type": "string" },
     "number": { "type": "integer" },
     "diff": { "type": "string" },
-    "size": { "type": "integer", "description": "Bytes of the whole diff" },
+    "size": { "type": "integer", "description": "Bytes read (at most 800001)" },
     "truncated": { "type": "boolean" },
     "hiddenCharacters": { "type": ["object", "null"], "description": "Invisible characters in diff, kept: count, first 20 positions" }
 }"#
@@ -65,16 +71,27 @@ impl Tool<GitHubApp> for GetGithubPullRequestDiff {
                 let mut blank = Map::new();
                 withheld = lockdown::check_item(context, &repo, &pull, &mut blank).await;
             }
+            let _turn = read_gate::turn().await;
             let fetched = match withheld.count {
                 0 => {
                     let query = Query::new();
-                    let fetched = context.app.github.fetch(&path, &query, Media::Diff, &what);
+                    let github = context.app.github;
+                    let fetched = github.fetch_within(
+                        &path,
+                        &query,
+                        Media::Diff,
+                        &what,
+                        Some(MAX_DIFF_BYTES),
+                    );
                     fetched.await?.body
                 }
                 _ => Vec::new(),
             };
-            let text = String::from_utf8_lossy(&fetched);
+            let cut_short = fetched.len() > MAX_DIFF_BYTES;
+            let read = fetched.get(..MAX_DIFF_BYTES).unwrap_or(&fetched);
+            let text = String::from_utf8_lossy(read);
             let (diff, truncated) = truncate_chars(&text, MAX_DIFF_CHARS);
+            let truncated = truncated || cut_short;
             let mut out = Map::new();
             out.insert("repository".into(), repo.to_string().into());
             out.insert("number".into(), number.into());
