@@ -316,6 +316,13 @@ test('large reads in one batch or at once stay within the isolate\'s memory; an 
     assert.ok(streamedLeft.length >= 40, `left out ${streamedLeft.length}`);
     for (const a of streamedLeft) assert.match(a.error.message, /would pass 16 MiB/);
 
+    // Forty diffs of 8 MB at once (pull request #5): each is read only as far as it is kept.
+    const diffs = await Promise.all(Array.from({ length: 40 }, (_, i) => mcpPost(own.mcpUrl, rpc(2000 + i, 'tools/call', { name: 'getGithubPullRequestDiff', arguments: { owner: 'octocat', repo: 'Hello-World', number: 5 } }), p.headers, { timeoutMs: 60_000 })));
+    for (const d of diffs) {
+      const sc = d.json?.result?.structuredContent;
+      assert.deepEqual([d.status, sc?.truncated, sc?.size, sc?.diff.length], [200, true, 800_001, 200_000], d.text.slice(0, 200));
+    }
+
     const lines = await waitForLines(own, (ls) => ls.filter((l) => l.method === 'resources/read').length >= 61);
     const high = Math.max(...lines.map((l) => l.wasmMemoryBytes ?? 0));
     assert.ok(high > 0 && high < 64 * 1024 * 1024, `wasm memory reached ${high} bytes`);

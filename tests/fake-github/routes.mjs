@@ -170,6 +170,10 @@ const repo = (base, web, owner, name, extra = {}) => ({
   created_at: '2011-01-26T19:01:12Z', updated_at: '2024-01-26T19:14:43Z', pushed_at: '2024-01-26T19:06:43Z', ...extra,
 });
 
+/** Pull request #5's diff: 8 MB, ten times what the Worker reads of one (800,000 bytes). */
+let BIG_DIFF;
+const bigDiff = () => (BIG_DIFF ??= `diff --git a/data.txt b/data.txt\n@@ -0,0 +1 @@\n${'+line of data\n'.repeat(8_000_000 / 14)}`);
+
 const DIFF = `diff --git a/README.md b/README.md
 index 3b18e51..a3f4a2c 100644
 --- a/README.md
@@ -243,7 +247,7 @@ export function readRoute({ base, web, path, q, authorized, accept }) {
       { id: 80, user: user(web, 'octocat'), body: 'Please fix', state: 'CHANGES_REQUESTED', submitted_at: '2024-03-02T10:00:00Z', commit_id: sha('head4') },
       { id: 81, user: user(web, 'octocat'), body: 'Looks good', state: 'APPROVED', submitted_at: '2024-03-03T10:00:00Z', commit_id: sha('head4') },
     ] };
-    if (accept === 'application/vnd.github.diff') return { status: 200, text: DIFF, type: 'text/plain; charset=utf-8' };
+    if (accept === 'application/vnd.github.diff') return { status: 200, text: n === 5 ? bigDiff() : DIFF, type: 'text/plain; charset=utf-8' };
     return { status: 200, body: pull(base, web, n, true) };
   }
   if (path === '/search/repositories') return { search: [repo(base, web, 'octocat', 'Hello-World'), repo(base, web, 'octo-org', 'docs', { description: null, language: null, topics: [] })] };
