@@ -13,6 +13,8 @@
 //! I/O that a task woken from another object's context then does ("Cannot perform I/O on
 //! behalf of a different Durable Object"). Each waiting read checks on a timer of its own
 //! instead, more often the nearer it is to the front.
+//!
+//! A turn counts for [`TURN_MS`] at most: a read that takes longer is waiting on GitHub.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -22,12 +24,35 @@ use std::time::Duration;
 /// File reads that run at once in an isolate.
 pub const READS_AT_ONCE: usize = 4;
 
+/// How long a turn counts, in milliseconds. A read that holds its turn longer is waiting on
+/// GitHub, not holding a file, and the others should not wait behind it: four reads stuck on
+/// a slow upstream (whose clients may have left, which does not stop the download) once
+/// held every read in the isolate for the 20 s of the upstream timeout.
+pub const TURN_MS: i64 = 5_000;
+
 #[derive(Default)]
 struct Gate {
-    running: usize,
+    /// The turns held: their tickets and when they began.
+    running: Vec<(u64, i64)>,
     /// The tickets of the reads waiting, in order.
     waiting: VecDeque<u64>,
     next_ticket: u64,
+}
+
+impl Gate {
+    /// Whether a turn is free at `now`.
+    fn has_room(&self, now: i64) -> bool {
+        let counted = self
+            .running
+            .iter()
+            .filter(|(_, began)| now - began < TURN_MS);
+        counted.count() < READS_AT_ONCE
+    }
+
+    fn ticket(&mut self) -> u64 {
+        self.next_ticket += 1;
+        self.next_ticket
+    }
 }
 
 thread_local! {
@@ -36,20 +61,21 @@ thread_local! {
 
 /// A read's turn: while it is held the read runs; dropping it frees the turn.
 #[must_use = "the turn ends when it is dropped"]
-pub struct Turn(());
+pub struct Turn(u64);
 
 impl Drop for Turn {
     fn drop(&mut self) {
         GATE.with(|gate| {
-            let mut gate = gate.borrow_mut();
-            gate.running = gate.running.saturating_sub(1);
+            gate.borrow_mut()
+                .running
+                .retain(|(ticket, _)| *ticket != self.0)
         });
     }
 }
 
 /// Waits for a turn to read.
 pub async fn turn() -> Turn {
-    take_turn(worker::Delay::from).await
+    take_turn(worker::Delay::from, crate::now_ms).await
 }
 
 /// How long a read `place`s from the front waits before it looks again.
@@ -58,36 +84,38 @@ fn wait_at(place: usize) -> Duration {
     Duration::from_millis(millis)
 }
 
-/// [`turn`], sleeping with `sleep`.
-async fn take_turn<S: Future<Output = ()>>(sleep: impl Fn(Duration) -> S) -> Turn {
-    let ticket = GATE.with(|gate| {
+/// [`turn`], sleeping with `sleep` and reading the time from `now`.
+async fn take_turn<S: Future<Output = ()>>(
+    sleep: impl Fn(Duration) -> S,
+    now: impl Fn() -> i64,
+) -> Turn {
+    let (ticket, waits) = GATE.with(|gate| {
         let mut gate = gate.borrow_mut();
-        if gate.waiting.is_empty() && gate.running < READS_AT_ONCE {
-            gate.running += 1;
-            return None;
+        let ticket = gate.ticket();
+        if gate.waiting.is_empty() && gate.has_room(now()) {
+            gate.running.push((ticket, now()));
+            return (ticket, false);
         }
-        let ticket = gate.next_ticket;
-        gate.next_ticket += 1;
         gate.waiting.push_back(ticket);
-        Some(ticket)
+        (ticket, true)
     });
-    let Some(ticket) = ticket else {
-        return Turn(());
-    };
+    if !waits {
+        return Turn(ticket);
+    }
     // Leaves the line if the read is given up (its request cancelled) while it waits.
     let _in_line = InLine(ticket);
     loop {
         let place = GATE.with(|gate| {
             let mut gate = gate.borrow_mut();
-            if gate.running < READS_AT_ONCE && gate.waiting.front() == Some(&ticket) {
+            if gate.waiting.front() == Some(&ticket) && gate.has_room(now()) {
                 gate.waiting.pop_front();
-                gate.running += 1;
+                gate.running.push((ticket, now()));
                 return None;
             }
             Some(gate.waiting.iter().position(|t| *t == ticket).unwrap_or(0))
         });
         match place {
-            None => return Turn(()),
+            None => return Turn(ticket),
             Some(place) => sleep(wait_at(place)).await,
         }
     }
@@ -110,7 +138,15 @@ mod tests {
     use std::rc::Rc;
 
     fn running() -> usize {
-        GATE.with(|gate| gate.borrow().running)
+        GATE.with(|gate| gate.borrow().running.len())
+    }
+
+    thread_local! {
+        static NOW: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+    }
+
+    fn clock() -> i64 {
+        NOW.with(std::cell::Cell::get)
     }
 
     thread_local! {
@@ -142,12 +178,12 @@ mod tests {
     fn reads_past_the_limit_wait_in_order_and_a_given_up_wait_loses_no_turn() {
         let mut pool = LocalPool::new();
         let first: Vec<Turn> = (0..READS_AT_ONCE)
-            .map(|_| take_turn(until_tick).now_or_never().unwrap())
+            .map(|_| take_turn(until_tick, clock).now_or_never().unwrap())
             .collect();
         assert_eq!(running(), READS_AT_ONCE);
 
         // The first in line gives up while it waits; two more wait behind it.
-        let mut given_up = Box::pin(take_turn(until_tick));
+        let mut given_up = Box::pin(take_turn(until_tick, clock));
         assert!((&mut given_up).now_or_never().is_none());
         let order = Rc::new(RefCell::new(Vec::new()));
         let held = Rc::new(RefCell::new(Vec::new()));
@@ -155,7 +191,7 @@ mod tests {
             let (order, held) = (order.clone(), held.clone());
             pool.spawner()
                 .spawn_local(async move {
-                    let turn = take_turn(until_tick).await;
+                    let turn = take_turn(until_tick, clock).await;
                     order.borrow_mut().push(n);
                     held.borrow_mut().push(turn);
                 })
@@ -185,6 +221,30 @@ mod tests {
         drop(first);
         assert_eq!(running(), 0);
         assert!(GATE.with(|gate| gate.borrow().waiting.is_empty()));
+    }
+
+    #[test]
+    fn a_turn_held_past_its_time_no_longer_holds_up_the_line() {
+        let mut pool = LocalPool::new();
+        let stuck: Vec<Turn> = (0..READS_AT_ONCE)
+            .map(|_| take_turn(until_tick, clock).now_or_never().unwrap())
+            .collect();
+        let got = Rc::new(RefCell::new(None));
+        let slot = got.clone();
+        pool.spawner()
+            .spawn_local(async move {
+                *slot.borrow_mut() = Some(take_turn(until_tick, clock).await);
+            })
+            .unwrap();
+        pool.run_until_stalled();
+        NOW.with(|now| now.set(TURN_MS - 1));
+        tick(&mut pool);
+        assert!(got.borrow().is_none(), "the stuck reads still count");
+        NOW.with(|now| now.set(TURN_MS));
+        tick(&mut pool);
+        assert!(got.borrow().is_some(), "past their time, they do not");
+        drop((stuck, got.take()));
+        assert_eq!(running(), 0);
     }
 
     #[test]
