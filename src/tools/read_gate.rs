@@ -75,7 +75,19 @@ impl Drop for Turn {
 
 /// Waits for a turn to read.
 pub async fn turn() -> Turn {
-    take_turn(worker::Delay::from, crate::now_ms).await
+    take_turn(worker::Delay::from, clock_ms).await
+}
+
+/// The Workers clock; on the host (unit tests of the tools that read), the system's.
+#[cfg(target_arch = "wasm32")]
+fn clock_ms() -> i64 {
+    crate::now_ms()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn clock_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since_epoch.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// How long a read `place`s from the front waits before it looks again.
