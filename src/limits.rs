@@ -33,6 +33,8 @@ pub enum Limit {
     /// A new session (`initialize` on `/mcp`, `GET /sse`), per identity: each is a Durable
     /// Object with stored state for a day.
     SessionStart,
+    /// A token this server does not know, per client address: each costs a KV read.
+    UnknownToken,
 }
 
 impl Limit {
@@ -40,7 +42,7 @@ impl Limit {
     pub fn binding(self) -> &'static str {
         match self {
             Limit::Registration => "REGISTER_LIMITER",
-            Limit::SignIn(_) | Limit::MetadataFetch => "SIGN_IN_LIMITER",
+            Limit::SignIn(_) | Limit::MetadataFetch | Limit::UnknownToken => "SIGN_IN_LIMITER",
             Limit::ToolCall => "TOOL_CALL_LIMITER",
             Limit::Search => "SEARCH_LIMITER",
             Limit::SessionStart => "SESSION_LIMITER",
@@ -60,6 +62,7 @@ impl Limit {
             Limit::ToolCall => format!("tools:{client}"),
             Limit::Search => format!("search:{client}"),
             Limit::SessionStart => format!("sessions:{client}"),
+            Limit::UnknownToken => format!("unknown-token:{client}"),
         }
     }
 }
@@ -217,6 +220,9 @@ pub async fn check_session_start(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter(pub u32);
 
+/// What [`client_address`] says of a request without `CF-Connecting-IP`.
+pub const UNKNOWN_ADDRESS: &str = "unknown";
+
 /// The address a request came from, as Cloudflare saw it.
 pub fn client_address(req: &Request) -> String {
     req.headers()
@@ -224,7 +230,7 @@ pub fn client_address(req: &Request) -> String {
         .ok()
         .flatten()
         .filter(|ip| !ip.is_empty() && ip.len() <= 45)
-        .unwrap_or_else(|| "unknown".into())
+        .unwrap_or_else(|| UNKNOWN_ADDRESS.into())
 }
 
 /// Counts one use of `limit` by `client`, and says whether it is over budget.

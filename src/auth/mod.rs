@@ -8,13 +8,15 @@
 //! ([`token_cache`], `TOKEN_CACHE_SECONDS`), so a run of calls with it pays one KV read.
 //!
 //! A failure is an HTTP response ready to send: 401 with `WWW-Authenticate` and an OAuth
-//! error body, or 403 for a non-loopback Host in `none` mode.
+//! error body, 429 for an address that presented too many unknown tokens
+//! ([`unknown_tokens`]), or 403 for a non-loopback Host in `none` mode.
 
 pub mod bearer;
 pub mod caller;
 pub mod crypto;
 pub mod oauth;
 pub mod token_cache;
+pub mod unknown_tokens;
 
 use serde_json::json;
 use worker::{Env, Request, Response};
@@ -46,16 +48,31 @@ pub async fn authenticate(
             return Ok(caller);
         }
     }
-    let (caller, token_expires_ms) = match config.auth_mode {
-        AuthMode::Bearer => (
-            authenticate_bearer(req, env, config, hash.as_ref()).await?,
-            None,
-        ),
+    // A token not verified here yet costs a KV read: refused at once from an address that
+    // presented too many unknown ones.
+    let address = crate::limits::client_address(req);
+    if let (Some(_), Some(seconds)) = (
+        &hash,
+        unknown_tokens::refused_for(&address, crate::now_ms()),
+    ) {
+        return Err(AuthFailure::too_many_unknown_tokens(seconds));
+    }
+    let verified = match config.auth_mode {
+        AuthMode::Bearer => authenticate_bearer(req, env, config, hash.as_ref())
+            .await
+            .map(|caller| (caller, None)),
         // The token's own expiry, from the record just read, bounds the entry.
-        _ => {
-            let (caller, expires_ms) =
-                oauth::authenticate(hash.as_ref(), env, config, origin, path).await?;
-            (caller, Some(expires_ms))
+        _ => oauth::authenticate(hash.as_ref(), env, config, origin, path)
+            .await
+            .map(|(caller, expires_ms)| (caller, Some(expires_ms))),
+    };
+    let (caller, token_expires_ms) = match verified {
+        Ok(verified) => verified,
+        Err(failure) => {
+            if hash.is_some() && failure.status == 401 {
+                unknown_tokens::count(env, &address, crate::now_ms()).await;
+            }
+            return Err(failure);
         }
     };
     if let (true, Some(hash)) = (cached, hash) {
@@ -148,6 +165,8 @@ pub struct AuthFailure {
     pub description: String,
     /// In `oauth` mode, where the protected resource metadata is (RFC 9728 §5.1).
     pub resource_metadata: Option<String>,
+    /// A 429's `Retry-After`, in seconds.
+    pub retry_after: Option<u32>,
 }
 
 impl AuthFailure {
@@ -158,6 +177,7 @@ impl AuthFailure {
             error: "invalid_token",
             description: description.to_string(),
             resource_metadata: None,
+            retry_after: None,
         }
     }
 
@@ -175,6 +195,20 @@ impl AuthFailure {
             error,
             description,
             resource_metadata: None,
+            retry_after: None,
+        }
+    }
+
+    /// 429: this address presented too many tokens this server does not know
+    /// ([`unknown_tokens`]).
+    fn too_many_unknown_tokens(seconds: u32) -> Self {
+        AuthFailure {
+            retry_after: Some(seconds),
+            ..AuthFailure::refused(
+                429,
+                "too_many_requests",
+                format!("Too many requests with tokens this server does not know came from your address. Retry after {seconds} seconds with a valid token."),
+            )
         }
     }
 
@@ -183,6 +217,9 @@ impl AuthFailure {
         let mut response = http::json(self.status, &body)?;
         let headers = response.headers_mut();
         headers.set("cache-control", "no-store")?;
+        if let Some(seconds) = self.retry_after {
+            headers.set("retry-after", &seconds.to_string())?;
+        }
         if self.status == 401 {
             let metadata = self
                 .resource_metadata

@@ -4,8 +4,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, mcpPost, initializeRequest, rawSession, rawHttp,
-  resultText, ACCEPT_BOTH,
+  resultText, ACCEPT_BOTH, freshRateWindow,
 } from './harness.mjs';
+import crypto from 'node:crypto';
 
 const initBody = JSON.stringify(initializeRequest());
 const postHeaders = (extra) => ({ 'content-type': 'application/json', accept: ACCEPT_BOTH, ...extra });
@@ -27,6 +28,34 @@ describe('AUTH_MODE=bearer', () => {
     const r = await fetch(`${worker.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(r.status, 200);
     assert.equal((await r.json()).ok, true);
+  });
+
+  // Each unknown token costs a KV read: past 60 a minute from one address (SIGN_IN_LIMITER),
+  // the isolate refuses that address's unverified tokens with 429, without a lookup.
+  test('unknown tokens from one address: past 60 a minute, 429 with Retry-After; other addresses are not refused', async () => {
+    await freshRateWindow(20_000);
+    const from = (address, bearer) => mcpPost(worker.mcpUrl, initializeRequest(), { authorization: `Bearer ${bearer}`, 'cf-connecting-ip': address });
+    const address = '198.51.100.77';
+    let refused;
+    let unauthorized = 0;
+    for (let i = 0; i < 80 && !refused; i++) {
+      const r = await from(address, `unknown-${crypto.randomBytes(16).toString('hex')}`);
+      if (r.status === 429) refused = r;
+      else {
+        assert.equal(r.status, 401, r.text);
+        unauthorized++;
+      }
+    }
+    assert.ok(refused, `${unauthorized} unknown tokens were all looked up`);
+    assert.ok(unauthorized >= 60 && unauthorized <= 62, `${unauthorized} answered 401 before the first 429`);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
+    assert.equal(refused.json.error, 'too_many_requests');
+    assert.match(refused.json.error_description, /tokens this server does not know came from your address\. Retry after \d+ seconds/);
+    // An unverified token from that address waits too (it would cost the same lookup); the
+    // same token from another address is looked up and accepted.
+    assert.equal((await from(address, token.token)).status, 429);
+    assert.equal((await from('198.51.100.78', token.token)).status, 200);
   });
 
   test('401 on /mcp and /sse without a token, with WWW-Authenticate: Bearer', async () => {
