@@ -49,14 +49,17 @@ pub async fn authenticate(
         }
     }
     // A token not verified here yet costs a KV read: refused at once from an address that
-    // presented too many unknown ones.
-    let address = crate::limits::client_address(req);
-    if let (Some(_), Some(seconds)) = (
-        &hash,
-        unknown_tokens::refused_for(&address, crate::now_ms()),
-    ) {
-        return Err(AuthFailure::too_many_unknown_tokens(seconds));
-    }
+    // presented too many unknown ones, or has too many lookups running.
+    let lookup = match &hash {
+        Some(_) => {
+            let address = crate::limits::client_address(req);
+            match unknown_tokens::start(&address, crate::now_ms()) {
+                Ok(lookup) => Some(lookup),
+                Err(seconds) => return Err(AuthFailure::too_many_unknown_tokens(seconds)),
+            }
+        }
+        None => None,
+    };
     let verified = match config.auth_mode {
         AuthMode::Bearer => authenticate_bearer(req, env, config, hash.as_ref())
             .await
@@ -69,8 +72,9 @@ pub async fn authenticate(
     let (caller, token_expires_ms) = match verified {
         Ok(verified) => verified,
         Err(failure) => {
-            if hash.is_some() && failure.status == 401 {
-                unknown_tokens::count(env, &address, crate::now_ms()).await;
+            // Refused after a lookup (unknown, expired, revoked, or no longer allowed).
+            if let (Some(lookup), 401 | 403) = (&lookup, failure.status) {
+                lookup.failed(env, crate::now_ms()).await;
             }
             return Err(failure);
         }

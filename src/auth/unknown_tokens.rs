@@ -2,14 +2,18 @@
 //! before it can be refused, and nothing bounded them: one address could spend a free
 //! plan's daily KV reads in minutes. Past [`Limit::UnknownToken`]'s budget (60 a minute,
 //! `SIGN_IN_LIMITER`), the isolate refuses that address's tokens it has not verified
-//! already, with 429 and no lookup, until the minute is out.
+//! already, with 429 and no lookup, for a minute. At most [`LOOKUPS_AT_ONCE`] lookups of
+//! one address run at once in an isolate, or a burst sent together would all be looked up
+//! before the first was counted (200 at once all were).
 //!
-//! A token this isolate verified recently ([`super::token_cache`]) is still accepted, so a
-//! client that shares an address with the one refused keeps working while its token is
-//! cached. Requests without `CF-Connecting-IP` (`wrangler dev`; Cloudflare always sets it)
-//! are not counted.
+//! An IPv6 client is counted by its /64, which is what one subscriber holds. A token this
+//! isolate verified recently ([`super::token_cache`]) is still accepted, so a client that
+//! shares an address with the one refused keeps working while its token is cached.
+//! Requests without `CF-Connecting-IP` (`wrangler dev`; Cloudflare always sets it) are not
+//! counted.
 
 use std::cell::RefCell;
+use std::net::Ipv6Addr;
 
 use worker::Env;
 
@@ -17,41 +21,100 @@ use crate::limits::{self, Limit};
 
 /// Addresses refused in this isolate, at most this many (the oldest give way).
 const MAX_REFUSED: usize = 1024;
+/// Lookups of unverified tokens from one address that run at once in an isolate.
+pub const LOOKUPS_AT_ONCE: usize = 20;
 
 thread_local! {
     /// Address and until when (epoch ms) its unknown tokens are refused.
     static REFUSED: RefCell<Vec<(String, i64)>> = const { RefCell::new(Vec::new()) };
+    /// Addresses with lookups running, and how many.
+    static RUNNING: RefCell<Vec<(String, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Seconds until `address` may present unverified tokens again, if it is refused now.
-pub fn refused_for(address: &str, now_ms: i64) -> Option<u32> {
+/// What an address is counted as: an IPv6 address by its /64; none without an address.
+fn counted_as(address: &str) -> Option<String> {
+    if address == limits::UNKNOWN_ADDRESS {
+        return None;
+    }
+    match address.parse::<Ipv6Addr>() {
+        Ok(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            Some(format!("{a:x}:{b:x}:{c:x}:{d:x}::/64"))
+        }
+        Err(_) => Some(address.to_string()),
+    }
+}
+
+/// A lookup of an unverified token, counted against its address while it runs.
+pub struct Lookup(Option<String>);
+
+/// Starts a lookup of an unverified token from `address`, or the seconds to wait first.
+pub fn start(address: &str, now_ms: i64) -> Result<Lookup, u32> {
+    let Some(key) = counted_as(address) else {
+        return Ok(Lookup(None));
+    };
+    if let Some(seconds) = refused_for(&key, now_ms) {
+        return Err(seconds);
+    }
+    RUNNING.with(|running| {
+        let mut running = running.borrow_mut();
+        match running.iter_mut().find(|(a, _)| *a == key) {
+            Some((_, n)) if *n >= LOOKUPS_AT_ONCE => return Err(1),
+            Some((_, n)) => *n += 1,
+            None => running.push((key.clone(), 1)),
+        }
+        Ok(Lookup(Some(key)))
+    })
+}
+
+impl Lookup {
+    /// The token was not one this server knows: counted; past the budget, the address is
+    /// refused here.
+    pub async fn failed(&self, env: &Env, now_ms: i64) {
+        let Some(key) = &self.0 else {
+            return;
+        };
+        if let Err(retry_after) = limits::check(env, Limit::UnknownToken, key).await {
+            let until = now_ms + i64::from(retry_after.0) * 1000;
+            refuse(key, until, now_ms);
+        }
+    }
+}
+
+impl Drop for Lookup {
+    fn drop(&mut self) {
+        let Some(key) = &self.0 else {
+            return;
+        };
+        RUNNING.with(|running| {
+            let mut running = running.borrow_mut();
+            if let Some((_, n)) = running.iter_mut().find(|(a, _)| a == key) {
+                *n = n.saturating_sub(1);
+            }
+            running.retain(|(_, n)| *n > 0);
+        });
+    }
+}
+
+/// Seconds until the address counted as `key` may present unverified tokens again, if it
+/// is refused now.
+fn refused_for(key: &str, now_ms: i64) -> Option<u32> {
     REFUSED.with(|refused| {
         let refused = refused.borrow();
-        let until = refused.iter().find(|(a, _)| a == address)?.1;
+        let until = refused.iter().find(|(a, _)| a == key)?.1;
         let left_ms = until - now_ms;
         (left_ms > 0).then(|| u32::try_from((left_ms + 999) / 1000).unwrap_or(u32::MAX))
     })
 }
 
-/// Counts an unknown token from `address`; past the budget, refuses the address here.
-pub async fn count(env: &Env, address: &str, now_ms: i64) {
-    if address == limits::UNKNOWN_ADDRESS {
-        return;
-    }
-    if let Err(retry_after) = limits::check(env, Limit::UnknownToken, address).await {
-        let until = now_ms + i64::from(retry_after.0) * 1000;
-        refuse(address, until, now_ms);
-    }
-}
-
-fn refuse(address: &str, until: i64, now_ms: i64) {
+fn refuse(key: &str, until: i64, now_ms: i64) {
     REFUSED.with(|refused| {
         let mut refused = refused.borrow_mut();
-        refused.retain(|(a, until)| a != address && *until > now_ms);
+        refused.retain(|(a, until)| a != key && *until > now_ms);
         if refused.len() >= MAX_REFUSED {
             refused.remove(0);
         }
-        refused.push((address.to_string(), until));
+        refused.push((key.to_string(), until));
     });
 }
 
@@ -62,15 +125,47 @@ mod tests {
     #[test]
     fn an_address_is_refused_until_its_minute_is_out_and_the_list_is_bounded() {
         refuse("192.0.2.1", 61_000, 1_000);
-        assert_eq!(refused_for("192.0.2.1", 1_000), Some(60));
-        assert_eq!(refused_for("192.0.2.1", 60_500), Some(1));
-        assert_eq!(refused_for("192.0.2.1", 61_000), None);
-        assert_eq!(refused_for("192.0.2.2", 1_000), None);
+        assert_eq!(start("192.0.2.1", 1_000).err(), Some(60));
+        assert_eq!(start("192.0.2.1", 60_500).err(), Some(1));
+        assert!(start("192.0.2.1", 61_000).is_ok());
+        assert!(start("192.0.2.2", 1_000).is_ok());
         for n in 0..MAX_REFUSED + 5 {
             refuse(&format!("10.0.{}.{}", n / 256, n % 256), 100_000, 2_000);
         }
         REFUSED.with(|refused| assert_eq!(refused.borrow().len(), MAX_REFUSED));
-        assert_eq!(refused_for("10.0.0.0", 2_000), None, "the oldest gave way");
-        assert!(refused_for("10.0.4.4", 2_000).is_some());
+        assert!(start("10.0.0.0", 2_000).is_ok(), "the oldest gave way");
+        assert!(start("10.0.4.4", 2_000).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_one_address_per_64_in_any_spelling() {
+        let key = counted_as("2001:db8:1:2::1").unwrap();
+        assert_eq!(key, "2001:db8:1:2::/64");
+        for same in ["2001:DB8:1:2:ffff::9", "2001:0db8:0001:0002:0:0:0:82"] {
+            assert_eq!(counted_as(same).unwrap(), key);
+        }
+        assert_ne!(counted_as("2001:db8:1:3::1").unwrap(), key);
+        assert_eq!(counted_as("192.0.2.1").unwrap(), "192.0.2.1");
+        assert_eq!(counted_as(limits::UNKNOWN_ADDRESS), None);
+    }
+
+    #[test]
+    fn lookups_of_one_address_run_twenty_at_once() {
+        let running: Vec<Lookup> = (0..LOOKUPS_AT_ONCE)
+            .map(|_| start("198.51.100.1", 0).ok().unwrap())
+            .collect();
+        assert_eq!(start("198.51.100.1", 0).err(), Some(1));
+        assert!(
+            start("198.51.100.2", 0).is_ok(),
+            "another address is not held up"
+        );
+        drop(running);
+        assert!(start("198.51.100.1", 0).is_ok());
+        RUNNING.with(|running| assert!(running.borrow().is_empty()));
+        // Without an address nothing is counted.
+        let free: Vec<Lookup> = (0..LOOKUPS_AT_ONCE + 1)
+            .map(|_| start(limits::UNKNOWN_ADDRESS, 0).ok().unwrap())
+            .collect();
+        assert_eq!(free.len(), LOOKUPS_AT_ONCE + 1);
     }
 }

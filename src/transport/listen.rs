@@ -62,7 +62,8 @@ impl Credential {
     }
 
     /// False once the credential is refused (401, 403) or names someone else. A store that
-    /// cannot be read for a moment (5xx) does not end the stream.
+    /// cannot be read for a moment (5xx), or a 429 (its address presented too many unknown
+    /// tokens, perhaps another client behind the same address), does not end the stream.
     async fn works(&self, env: &Env, config: &Config) -> bool {
         let mut init = RequestInit::new();
         init.with_headers(self.headers.clone());
@@ -74,7 +75,7 @@ impl Credential {
         };
         match crate::auth::authenticate(&req, env, config, &origin, &req.path()).await {
             Ok(caller) => caller.subject == self.subject,
-            Err(failure) => failure.status >= 500,
+            Err(failure) => !matches!(failure.status, 401 | 403),
         }
     }
 }

@@ -56,6 +56,21 @@ describe('AUTH_MODE=bearer', () => {
     // same token from another address is looked up and accepted.
     assert.equal((await from(address, token.token)).status, 429);
     assert.equal((await from('198.51.100.78', token.token)).status, 200);
+
+    // A burst sent at once (before, 200 at once were all looked up): at most 20 lookups of
+    // one address run together, so at most the minute's 60 and the 20 running are.
+    await freshRateWindow(15_000);
+    const burst = await Promise.all(Array.from({ length: 200 }, () => from('198.51.100.79', `unknown-${crypto.randomBytes(16).toString('hex')}`)));
+    const looked = burst.filter((r) => r.status === 401).length;
+    const waited = burst.filter((r) => r.status === 429);
+    assert.ok(looked >= 1 && looked <= 80, `${looked} of 200 looked up`);
+    assert.equal(looked + waited.length, 200);
+    assert.ok(waited.every((r) => Number(r.headers.get('retry-after')) >= 1));
+    // An IPv6 client is counted by its /64: a refused /64 is refused at any address in it.
+    await freshRateWindow(15_000);
+    for (let i = 0; i < 70; i++) await from(`2001:db8:7:7::${(i + 1).toString(16)}`, `unknown-${i}`);
+    assert.equal((await from('2001:db8:7:7:ffff::1', 'unknown-x')).status, 429);
+    assert.equal((await from('2001:db8:7:8::1', token.token)).status, 200);
   });
 
   test('401 on /mcp and /sse without a token, with WWW-Authenticate: Bearer', async () => {
