@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
-  REPO_ROOT, createToken, mcpPost, notification, openSse, revokeToken, rpc, run, startFakeGitHub, startWorker, tempDir, workerVars,
+  REPO_ROOT, createToken, freshRateWindow, mcpPost, notification, openSse, revokeToken, rpc, run, startFakeGitHub, startWorker, tempDir, workerVars,
 } from './harness.mjs';
 
 const MODERN = '2026-07-28';
@@ -460,5 +460,29 @@ describe('tasks belong to their caller (AUTH_MODE=bearer)', () => {
     assert.ok(waited < 30_000, `ended ${waited} ms after it opened (the credential is checked every 5 s), with the task still waiting for input`);
     const refused = await send(url, 'subscriptions/listen', { notifications: { taskIds: [created.taskId] } }, { token: carol.token });
     assert.equal(refused.status, 401, refused.text);
+  });
+
+  // Its credential is checked again every 5 s; once read any status below 500 as revoked,
+  // so a 429 (its address refused for presenting unknown tokens, perhaps by another client
+  // behind the same address) ended it.
+  test('a listen stream is not ended when its address is refused for unknown tokens', async () => {
+    const url = worker.mcpUrl;
+    const dave = await createToken('e2e-tasks-dave', persistDir);
+    const address = { 'cf-connecting-ip': '203.0.113.40' };
+    const created = await result(url, 'tools/call', { name: 'confirm_delete', arguments: { filename: 'd' } }, { token: dave.token });
+    await pollUntil(url, created.taskId, (t) => t.status === 'input_required', { token: dave.token });
+    await freshRateWindow(25_000);
+    const listening = send(url, 'subscriptions/listen', { notifications: { taskIds: [created.taskId] } }, { token: dave.token, headers: address });
+    let refused;
+    for (let i = 0; i < 80 && !refused; i++) {
+      const r = await send(url, 'tools/list', {}, { token: `unknown-${i}`, headers: address });
+      if (r.status === 429) refused = r;
+    }
+    assert.ok(refused, 'the address was refused');
+    const open = await Promise.race([listening.then((r) => r), sleep(12_000).then(() => 'open')]);
+    assert.equal(open, 'open', `the stream stayed open through two checks of its credential: ${open.text ?? ''}`);
+    await result(url, 'tasks/cancel', { taskId: created.taskId }, { token: dave.token });
+    const r = await listening;
+    assert.ok(r.messages.some((m) => m.method === 'notifications/tasks' && JSON.stringify(m.params).includes('cancelled')), r.text);
   });
 });
