@@ -19,7 +19,6 @@ use crate::now_ms;
 use crate::observe::record::Transport;
 use crate::observe::{flush, Handoff, Observation};
 use crate::session::state::{SessionState, SessionTransport};
-use crate::transport::batch::Answer;
 use crate::transport::outbox::{self, Inbox, Outbox, OutboxPeer, Outgoing, PendingReplies};
 use crate::transport::{dispatch, http, sse};
 use mcp_core::connection::Connection;
@@ -328,7 +327,11 @@ impl McpSession {
                 RpcError::invalid_request("initialize must not be part of a batch"),
             );
         }
-        let (outbox, receiver) = Outbox::new();
+        let (outbox, receiver) = if batch {
+            Outbox::batch()
+        } else {
+            Outbox::new()
+        };
         let mut expected = 0;
         let config = crate::config(&self.env);
         let server = crate::tools::server_for(parsed(&config)?);
@@ -343,8 +346,7 @@ impl McpSession {
                     obs.set_request(&request, |name| server.has_tool(name));
                     let declared = declared_for(&session, &connection);
                     let (outbox, obs) = (outbox.clone(), obs.clone());
-                    let reply = if batch { Reply::InBatch } else { Reply::Alone };
-                    self.spawn_request(request, caller.clone(), declared, outbox, obs, reply);
+                    self.spawn_request(request, caller.clone(), declared, outbox, obs);
                 }
                 Ok(Message::Notification(notification)) => {
                     obs.set_method(&notification.method);
@@ -372,7 +374,6 @@ impl McpSession {
         declared: Declared,
         outbox: Outbox,
         obs: Observation,
-        reply: Reply,
     ) {
         let env = self.env.clone();
         let storage = self.state.storage();
@@ -399,11 +400,7 @@ impl McpSession {
                     }
                 };
             obs.set_response(&response);
-            outbox.send(match reply {
-                Reply::Alone => Outgoing::Final(response),
-                // Written and counted at once, not when the batch's last answer is in.
-                Reply::InBatch => Outgoing::Answer(Answer::logged(&response)),
-            });
+            outbox.send(Outgoing::Final(response));
         });
     }
 
@@ -508,13 +505,6 @@ fn record_initialize(session: &mut SessionState, version: ProtocolVersion, reque
 /// `set_alarm` takes an `i64` as an offset from now, not as a time.
 fn expiry_offset(last_active_ms: i64) -> i64 {
     (last_active_ms + IDLE_TTL_MS - now_ms()).max(0)
-}
-
-/// How a request's response goes back: alone, or as one answer of a 2025-03-26 batch.
-#[derive(Clone, Copy)]
-pub(crate) enum Reply {
-    Alone,
-    InBatch,
 }
 
 /// The configuration of [`crate::config`] (parsed once per isolate and shared, not copied

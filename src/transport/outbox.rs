@@ -57,6 +57,8 @@ pub struct Outbox(Sink);
 enum Sink {
     /// One request's messages and response.
     Request(mpsc::UnboundedSender<Outgoing>),
+    /// The messages and responses of a 2025-03-26 batch's requests.
+    Batch(mpsc::UnboundedSender<Outgoing>),
     /// A session's long-lived stream.
     Stream(Rc<StreamQueue>),
 }
@@ -79,6 +81,17 @@ impl Outbox {
         )
     }
 
+    /// An outbox for the requests of one 2025-03-26 batch: each response is written and
+    /// counted toward the batches' budget as it is sent ([`Answer`]), not when the batch's
+    /// last answer is in.
+    pub fn batch() -> (Outbox, Inbox) {
+        let (sender, receiver) = mpsc::unbounded();
+        (
+            Outbox(Sink::Batch(sender)),
+            Inbox(Source::Request(receiver)),
+        )
+    }
+
     /// An outbox for a session's long-lived stream, bounded with the isolate's other
     /// streams ([`StreamQueue`]). Responses are written out as they are queued, so their
     /// size is known.
@@ -95,6 +108,12 @@ impl Outbox {
     pub fn send(&self, item: Outgoing) -> bool {
         match &self.0 {
             Sink::Request(sender) => sender.unbounded_send(item).is_ok(),
+            Sink::Batch(sender) => sender
+                .unbounded_send(match item {
+                    Outgoing::Final(response) => Outgoing::Answer(Answer::logged(&response)),
+                    other => other,
+                })
+                .is_ok(),
             Sink::Stream(queue) => queue.push(match item {
                 Outgoing::Final(response) => Outgoing::Message(response.to_text()),
                 Outgoing::Answer(answer) => Outgoing::Message(answer.text().to_owned()),
@@ -105,7 +124,7 @@ impl Outbox {
 
     pub fn is_closed(&self) -> bool {
         match &self.0 {
-            Sink::Request(sender) => sender.is_closed(),
+            Sink::Request(sender) | Sink::Batch(sender) => sender.is_closed(),
             Sink::Stream(queue) => queue.is_closed(),
         }
     }
@@ -113,7 +132,7 @@ impl Outbox {
     /// Bytes queued on a stream that its client has not read yet (0 otherwise).
     pub fn unread_bytes(&self) -> usize {
         match &self.0 {
-            Sink::Request(_) => 0,
+            Sink::Request(_) | Sink::Batch(_) => 0,
             Sink::Stream(queue) => queue.unread_bytes(),
         }
     }
@@ -121,7 +140,7 @@ impl Outbox {
     /// Ends the stream for every sender: the receiver gets what was queued, then its end.
     pub fn close(&self) {
         match &self.0 {
-            Sink::Request(sender) => sender.close_channel(),
+            Sink::Request(sender) | Sink::Batch(sender) => sender.close_channel(),
             Sink::Stream(queue) => queue.close(),
         }
     }

@@ -5,7 +5,7 @@ use futures_util::StreamExt;
 use worker::{Request, Response};
 
 use super::{
-    declared_for, frames_of, oversized_capabilities, parsed, record_initialize, McpSession, Reply,
+    declared_for, frames_of, oversized_capabilities, parsed, record_initialize, McpSession,
 };
 use crate::auth::caller::Caller;
 use crate::now_ms;
@@ -130,7 +130,7 @@ impl McpSession {
             }
             Message::Request(request) => {
                 let declared = declared_for(&session, &connection);
-                self.spawn_request(request, caller, declared, stream, obs.clone(), Reply::Alone)
+                self.spawn_request(request, caller, declared, stream, obs.clone())
             }
             Message::Notification(notification) => self.notified(notification).await?,
             Message::Reply(reply) => {
