@@ -71,9 +71,9 @@ impl Tool<GitHubApp> for GetGithubPullRequestDiff {
                 let mut blank = Map::new();
                 withheld = lockdown::check_item(context, &repo, &pull, &mut blank).await;
             }
-            let _turn = read_gate::turn().await;
-            let fetched = match withheld.count {
+            let (_turn, fetched) = match withheld.count {
                 0 => {
+                    let turn = read_gate::turn().await;
                     let query = Query::new();
                     let github = context.app.github;
                     let fetched = github.fetch_within(
@@ -83,9 +83,9 @@ impl Tool<GitHubApp> for GetGithubPullRequestDiff {
                         &what,
                         Some(MAX_DIFF_BYTES),
                     );
-                    fetched.await?.body
+                    (Some(turn), fetched.await?.body)
                 }
-                _ => Vec::new(),
+                _ => (None, Vec::new()),
             };
             let cut_short = fetched.len() > MAX_DIFF_BYTES;
             let read = fetched.get(..MAX_DIFF_BYTES).unwrap_or(&fetched);
