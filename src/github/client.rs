@@ -12,6 +12,11 @@ use crate::auth::caller::Secret;
 const API_VERSION: &str = "2022-11-28";
 const USER_AGENT: &str = concat!("github-mcp-worker/", env!("CARGO_PKG_VERSION"));
 
+/// The most of one answer read whole (a JSON document, which cannot be cut): a page of 100
+/// issues is about 1 MB, and with bodies of GitHub's longest, 6.5 MB. Past it the call fails
+/// with [`GitHubError::TooLarge`], whose message says to ask for less.
+pub const ANSWER_LIMIT: usize = 4 * 1024 * 1024;
+
 /// Everything a tool needs to reach GitHub for one caller.
 pub struct GitHub<'a> {
     api_url: &'a str,
@@ -127,6 +132,8 @@ pub enum GitHubError {
     Unreachable(TransportError),
     /// A success status with a body we could not read.
     InvalidResponse(String),
+    /// The answer went on past `limit` bytes, and only a whole one can be read.
+    TooLarge { what: String, limit: usize },
 }
 
 impl From<GitHubError> for mcp_core::tool::ToolError {
@@ -186,6 +193,11 @@ impl std::fmt::Display for GitHubError {
             GitHubError::InvalidResponse(why) => {
                 write!(f, "GitHub sent a response we could not read: {why}")
             }
+            GitHubError::TooLarge { what, limit } => write!(
+                f,
+                "GitHub's answer for {what} is larger than {} MiB, more than one call reads. Ask for less: fewer items at a time (perPage) where the tool takes it, or a narrower query.",
+                limit / (1024 * 1024)
+            ),
         }
     }
 }
@@ -249,7 +261,8 @@ impl<'a> GitHub<'a> {
         Ok((value, fetched.next_page))
     }
 
-    /// GETs `path` with `query` as `media`, through the ETag cache when there is one.
+    /// GETs `path` with `query` as `media`, through the ETag cache when there is one: the
+    /// whole answer, if it is at most [`ANSWER_LIMIT`] bytes.
     pub async fn fetch(
         &self,
         path: &str,
@@ -261,7 +274,8 @@ impl<'a> GitHub<'a> {
     }
 
     /// [`GitHub::fetch`], reading at most `limit` bytes of the body and one more (so a
-    /// longer body shows as longer); a body cut short is not kept in the ETag cache.
+    /// longer body shows as longer); a body cut short is not kept in the ETag cache. Without
+    /// a `limit`, an answer longer than [`ANSWER_LIMIT`] is [`GitHubError::TooLarge`].
     pub async fn fetch_within(
         &self,
         path: &str,
@@ -284,7 +298,8 @@ impl<'a> GitHub<'a> {
             _ => None,
         };
         let etag = cached.as_ref().map(|c| c.etag.as_str());
-        let response = self.get(url, media, etag, limit).await?;
+        let read_limit = limit.unwrap_or(ANSWER_LIMIT);
+        let response = self.get(url, media, etag, Some(read_limit)).await?;
         if let (304, Some(cached), Some((cache, _))) = (response.status, cached, self.cache) {
             cache.hit(path);
             return Ok(Fetched {
@@ -294,7 +309,13 @@ impl<'a> GitHub<'a> {
         }
         let response = self.check(response, what)?;
         let link = response.header("link").map(str::to_string);
-        let whole = limit.is_none_or(|limit| response.body.len() <= limit);
+        let whole = response.body.len() <= read_limit;
+        if !whole && limit.is_none() {
+            return Err(GitHubError::TooLarge {
+                what: what.to_string(),
+                limit: read_limit,
+            });
+        }
         if let (200, true, Some(etag), Some((cache, _)), Some(key)) = (
             response.status,
             whole,
@@ -542,6 +563,41 @@ mod tests {
             .contains(&("accept".into(), "application/vnd.github.raw".into())));
         // A cut body is not what the ETag names: nothing is cached or sent conditionally.
         assert!(!seen[1].headers.iter().any(|(k, _)| k == "if-none-match"));
+        assert!(cache.entries.borrow().is_empty());
+    }
+
+    /// Answers 200 with a body one byte longer than [`ANSWER_LIMIT`].
+    struct Long;
+
+    impl HttpClient for Long {
+        fn send(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status: 200,
+                    headers: vec![("etag".into(), "\"v1\"".into())],
+                    body: vec![b' '; ANSWER_LIMIT + 1],
+                })
+            })
+        }
+    }
+
+    #[test]
+    fn an_answer_too_long_to_read_whole_fails_saying_to_ask_for_less_and_is_not_cached() {
+        let cache = MemoryCache::default();
+        let github = GitHub::new("https://api.github.com", "https://github.com", None, &Long)
+            .with_cache(&cache, "local");
+        let error = block_on(github.get_page("/i", &Query::new(), "the issues")).unwrap_err();
+        assert_eq!(
+            error,
+            GitHubError::TooLarge {
+                what: "the issues".into(),
+                limit: ANSWER_LIMIT
+            }
+        );
+        assert!(error.to_string().contains("larger than 4 MiB"));
+        assert!(error
+            .to_string()
+            .contains("fewer items at a time (perPage)"));
         assert!(cache.entries.borrow().is_empty());
     }
 

@@ -5,23 +5,33 @@
 //! The Cache API has no write quota (KV's free plan allows 1,000 writes a day) and keeps
 //! one copy per location, which suits an ETag cache: a miss costs one full GitHub answer.
 //! It works only on a custom domain: on `*.workers.dev` every `put` is dropped and every
-//! lookup misses, so there the server simply makes unconditional requests.
+//! lookup misses, so there the server simply makes unconditional requests. A large entry is
+//! read in the request's turn, like a large answer from GitHub ([`super::turns`]).
 
 use worker::{Cache, Headers, Response};
 
 use super::cache::{Cached, EtagCache, TTL_SECONDS};
+use super::fetch::read_limited;
+use super::turns::Turns;
 use mcp_core::exchange::BoxFuture;
 
 /// Entry URLs: this, then the key (`etag:<sha256 hex>`).
 pub const KEY_URL_PREFIX: &str = "https://github-etag.cache/";
 
-pub struct EdgeCache(pub Cache);
+/// The ETag cache of one request, whose large entries wait for its turn.
+pub struct EdgeCache<'a> {
+    cache: Cache,
+    turns: &'a Turns,
+}
 
-/// The location's default cache (`caches.default`): no promise to wait for, unlike a named
-/// cache, so a request that makes no GitHub call pays nothing for it.
-impl Default for EdgeCache {
-    fn default() -> EdgeCache {
-        EdgeCache(Cache::default())
+impl EdgeCache<'_> {
+    /// The location's default cache (`caches.default`): no promise to wait for, unlike a
+    /// named cache, so a request that makes no GitHub call pays nothing for it.
+    pub fn new(turns: &Turns) -> EdgeCache<'_> {
+        EdgeCache {
+            cache: Cache::default(),
+            turns,
+        }
     }
 }
 
@@ -29,11 +39,12 @@ fn url(key: &str) -> String {
     format!("{KEY_URL_PREFIX}{key}")
 }
 
-impl EtagCache for EdgeCache {
+impl EtagCache for EdgeCache<'_> {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<Cached>> {
         Box::pin(async move {
-            let mut response = self.0.get(url(key).as_str(), true).await.ok()??;
-            Cached::from_bytes(&response.bytes().await.ok()?)
+            let mut response = self.cache.get(url(key).as_str(), true).await.ok()??;
+            let bytes = read_limited(&mut response, usize::MAX, self.turns).await;
+            Cached::from_bytes(&bytes.ok()?)
         })
     }
 
@@ -47,7 +58,7 @@ impl EtagCache for EdgeCache {
             }
             if let Ok(response) = Response::from_bytes(entry.to_bytes()) {
                 let _ = self
-                    .0
+                    .cache
                     .put(url(key).as_str(), response.with_headers(headers))
                     .await;
             }

@@ -1,6 +1,7 @@
 //! The Workers implementation of [`HttpClient`]: `fetch`, with an upstream timeout so a
 //! slow GitHub never holds a session's request open indefinitely, and bodies read as a
-//! stream when a request limits how much of one it wants.
+//! stream: only as far as a request wants, and past [`LARGE_BYTES`] only in the request's
+//! turn ([`super::turns`]).
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestRedirect, Response};
 
 use super::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+use super::turns::{Turns, LARGE_BYTES};
 use mcp_core::exchange::BoxFuture;
 
 /// A request to send with `fetch` or to a Durable Object, built with `web_sys` directly:
@@ -42,9 +44,12 @@ pub fn outgoing(
 /// How long one upstream request may take.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
 
-pub struct FetchClient;
+/// `fetch` for one request, whose large answers wait for its turn.
+pub struct FetchClient<'a> {
+    pub turns: &'a Turns,
+}
 
-impl HttpClient for FetchClient {
+impl HttpClient for FetchClient<'_> {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
             let failed = |e: worker::Error| TransportError::Failed(e.to_string());
@@ -63,10 +68,11 @@ impl HttpClient for FetchClient {
             let controller = AbortController::default();
             let signal = controller.signal();
             let body_limit = request.body_limit;
+            let turns = self.turns;
             let send = Box::pin(async move {
                 let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await?;
                 let limit = body_limit.unwrap_or(usize::MAX);
-                let body = read_limited(&mut response, limit).await?;
+                let body = read_limited(&mut response, limit, turns).await?;
                 let headers = response.headers().entries().collect::<Vec<_>>();
                 Ok::<_, worker::Error>(HttpResponse {
                     status: response.status_code(),
@@ -88,8 +94,13 @@ impl HttpClient for FetchClient {
 }
 
 /// Reads `response`'s body chunk by chunk until it holds more than `limit` bytes, keeping at
-/// most `limit + 1` of them; dropping the stream then cancels the rest of the download.
-async fn read_limited(response: &mut Response, limit: usize) -> worker::Result<Vec<u8>> {
+/// most `limit + 1` of them; dropping the stream then cancels the rest of the download. Past
+/// [`LARGE_BYTES`], it reads on only once the request holds its turn.
+pub async fn read_limited(
+    response: &mut Response,
+    limit: usize,
+    turns: &Turns,
+) -> worker::Result<Vec<u8>> {
     // A fetched response's body is a stream, or there is none (a 304, for one).
     let Ok(mut stream) = response.stream() else {
         return Ok(Vec::new());
@@ -98,6 +109,9 @@ async fn read_limited(response: &mut Response, limit: usize) -> worker::Result<V
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk?;
+        if body.len().saturating_add(chunk.len()) > LARGE_BYTES {
+            turns.hold().await;
+        }
         let room = keep.saturating_sub(body.len());
         body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
         if body.len() >= keep {

@@ -9,5 +9,6 @@ pub mod edge_cache;
 pub mod fetch;
 pub mod http;
 pub mod repo;
+pub mod turns;
 
 pub use client::{GitHub, GitHubError, Media, Query};

@@ -2,8 +2,8 @@
 //! is reported, not rewritten: `hiddenCharacters` says how many invisible characters it
 //! holds and where); binary files come back as an embedded resource with a MIME type,
 //! never as mangled text; a file over 1 MB as a `resource_link` to its `github://` URI at
-//! the same ref, which streams it ([`super::large_file`]). Reads take turns
-//! ([`super::read_gate`]).
+//! the same ref, which streams it ([`super::large_file`]). Large reads take turns
+//! ([`crate::github::turns`]).
 
 use serde_json::{json, Value};
 
@@ -16,7 +16,6 @@ use super::github_uri::contents_uri;
 use super::labels::Labels;
 use super::large_file;
 use super::list::github_tool;
-use super::read_gate;
 use super::shape::{object_schema, pick, truncate_chars, untrusted_paths, Field, Kind};
 use super::untrusted::find_hidden;
 use crate::app::{CallContext, GitHubApp};
@@ -80,7 +79,6 @@ impl Tool<GitHubApp> for GetGithubFileContents {
         context: &'a CallContext<'a>,
     ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
         Box::pin(async move {
-            let _turn = read_gate::turn().await;
             let git_ref = args.git_ref.as_deref();
             let named = (args.owner.as_str(), args.repo.as_str());
             let (repo, file) = contents_at(context.app.github, named, &args.path, git_ref).await?;

@@ -9,7 +9,6 @@ use super::args::{input_schema, number, repo_ref, NumberArgs};
 use super::labels::{Labels, Withheld};
 use super::list::github_tool;
 use super::lockdown;
-use super::read_gate;
 use super::shape::{object_schema, truncate_chars};
 use super::untrusted::find_hidden;
 use crate::app::{CallContext, GitHubApp};
@@ -21,8 +20,8 @@ use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 pub const MAX_DIFF_CHARS: usize = 200_000;
 /// The most of a diff read from GitHub: as many bytes as the characters kept can take in
 /// UTF-8. The rest is never downloaded (an 8 MB diff read whole by forty calls at once took
-/// the isolate's wasm memory to 288 MiB), and the file reads' turns apply
-/// ([`super::read_gate`]).
+/// the isolate's wasm memory to 288 MiB), and large answers take turns
+/// ([`crate::github::turns`]).
 const MAX_DIFF_BYTES: usize = 4 * MAX_DIFF_CHARS;
 
 pub struct GetGithubPullRequestDiff;
@@ -71,9 +70,8 @@ impl Tool<GitHubApp> for GetGithubPullRequestDiff {
                 let mut blank = Map::new();
                 withheld = lockdown::check_item(context, &repo, &pull, &mut blank).await;
             }
-            let (_turn, fetched) = match withheld.count {
+            let fetched = match withheld.count {
                 0 => {
-                    let turn = read_gate::turn().await;
                     let query = Query::new();
                     let github = context.app.github;
                     let fetched = github.fetch_within(
@@ -83,9 +81,9 @@ impl Tool<GitHubApp> for GetGithubPullRequestDiff {
                         &what,
                         Some(MAX_DIFF_BYTES),
                     );
-                    (Some(turn), fetched.await?.body)
+                    fetched.await?.body
                 }
-                _ => (None, Vec::new()),
+                _ => Vec::new(),
             };
             let cut_short = fetched.len() > MAX_DIFF_BYTES;
             let read = fetched.get(..MAX_DIFF_BYTES).unwrap_or(&fetched);

@@ -9,7 +9,6 @@ use super::access::is_private;
 use super::contents::{decode_file, Decoded};
 use super::labels::Labels;
 use super::markdown::clean_markdown;
-use super::read_gate;
 use super::shape::truncate_chars;
 use super::untrusted::clean_text;
 use crate::app::{CallContext, GitHubApp};
@@ -91,7 +90,6 @@ impl Tool<GitHubApp> for GetGithubReadme {
         Box::pin(async move {
             let repo = RepoRef::parse(&args.repository_url, context.app.github.web_url())
                 .map_err(|why| ToolError::InvalidArgument(format!("repositoryUrl {why}")))?;
-            let _turn = read_gate::turn().await;
             let git_ref = args.git_ref.as_deref();
             let mut path = format!("/repos/{}/{}/readme", repo.owner, repo.repo);
             if let Some(git_ref) = git_ref {

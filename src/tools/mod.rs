@@ -33,7 +33,6 @@ pub mod list_github_tags;
 pub mod lockdown;
 pub mod markdown;
 pub mod prompts;
-pub mod read_gate;
 pub mod render;
 pub mod resources;
 pub mod search_github_code;

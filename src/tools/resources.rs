@@ -6,7 +6,7 @@
 //! The README is cleaned like `getGithubReadme`'s; a file is what was asked for by path, so
 //! it comes back byte for byte, its `_meta` saying where invisible characters are. A file
 //! over 1 MB is streamed through the raw media type up to a cap ([`super::large_file`]).
-//! Reads take turns ([`super::read_gate`]).
+//! Large reads take turns ([`crate::github::turns`]).
 //! Every read carries the labels of [`super::labels`] in its `_meta`.
 
 use serde_json::{json, Map, Value};
@@ -18,7 +18,6 @@ use super::get_github_readme::visible_text;
 use super::github_uri::{GithubUri, CONTENTS_TEMPLATE, README_TEMPLATE, SCHEME};
 use super::labels::PREFIX;
 use super::large_file::{self, Raw};
-use super::read_gate;
 use super::untrusted::find_hidden;
 use crate::app::{CallContext, GitHubApp};
 use crate::github::repo::encode_repo_path;
@@ -60,7 +59,6 @@ impl ResourceProvider<GitHubApp> for GithubResources {
         }
         Some(Box::pin(async move {
             let target = GithubUri::parse(uri).map_err(ToolError::InvalidArgument)?;
-            let _turn = read_gate::turn().await;
             let repo = &target.repo;
             let (api_path, mut what) = match &target.path {
                 None => (

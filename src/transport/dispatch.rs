@@ -1,6 +1,7 @@
 //! Runs one request on the server with what it needs from the Workers runtime: a GitHub
 //! client for the caller (metered for the request's log line, with the ETag cache in the
-//! Cache API), the request-state signer, and the clock. Both eras come here: legacy
+//! Cache API, and the request's turn for large answers), the request-state signer, and the
+//! clock. Both eras come here: legacy
 //! requests from the session's Durable Object, modern ones from the Worker; and each run of
 //! a 2026-07-28 task, from the task's Durable Object.
 
@@ -10,6 +11,7 @@ use crate::config::Config;
 use crate::github::edge_cache::EdgeCache;
 use crate::github::fetch::FetchClient;
 use crate::github::http::HttpClient;
+use crate::github::turns::Turns;
 use crate::github::GitHub;
 use crate::observe::upstream::Metered;
 use crate::observe::Observation;
@@ -24,7 +26,7 @@ fn github<'a>(
     config: &'a Config,
     caller: &'a Caller,
     http: &'a dyn HttpClient,
-    cache: &'a EdgeCache,
+    cache: &'a EdgeCache<'a>,
 ) -> GitHub<'a> {
     GitHub::new(
         &config.github_api_url,
@@ -47,14 +49,15 @@ pub async fn run(
     obs: &Observation,
 ) -> Handled {
     obs.set_protocol(declared.version);
-    let fetch = FetchClient;
+    let turns = Turns::default();
+    let fetch = FetchClient { turns: &turns };
     let http_client = Metered {
         inner: &fetch,
         stats: obs.github_stats(),
         traceparent: obs.trace().traceparent(),
         now: crate::now_ms,
     };
-    let cache = EdgeCache::default();
+    let cache = EdgeCache::new(&turns);
     let github = github(config, caller, &http_client, &cache);
     let state_signer = config.state_signer();
     let policy = config.content_policy(&declared.connection);
@@ -88,8 +91,10 @@ pub async fn run_task(
     caller: &Caller,
     peer: &dyn Peer,
 ) -> RunOutcome {
-    let cache = EdgeCache::default();
-    let github = github(config, caller, &FetchClient, &cache);
+    let turns = Turns::default();
+    let fetch = FetchClient { turns: &turns };
+    let cache = EdgeCache::new(&turns);
+    let github = github(config, caller, &fetch, &cache);
     let state_signer = config.state_signer();
     let connection = &record.seed.connection;
     let policy = config.content_policy(connection);

@@ -383,18 +383,46 @@ test('unread streams of many sessions are bounded together: the fullest is ended
   }
 });
 
-// The read gate once woke a waiting read from the Durable Object of the session whose read
-// finished; the runtime refused the woken read's I/O ("Cannot perform I/O on behalf of a
-// different Durable Object") and it failed with 503. Reads of several sessions at once.
+// Turns for large answers once woke a waiting read from the Durable Object of the session
+// whose read finished; the runtime refused the woken read's I/O ("Cannot perform I/O on
+// behalf of a different Durable Object") and it failed with 503. Large reads (a 1.5 MB
+// image: each takes a turn) of several sessions at once.
 test('file reads of several sessions at once all succeed', async () => {
   const sessions = await Promise.all([0, 1, 2, 3].map(() => rawSession(w.mcpUrl)));
-  const uri = 'github://octocat/Hello-World/contents/README.md?ref=master';
+  const uri = 'github://octocat/Hello-World/contents/data/photo.png';
   for (let round = 0; round < 3; round++) {
     const reads = sessions.flatMap((s) => Array.from({ length: 8 }, () => s.request('resources/read', { uri })));
     const answers = await Promise.all(reads);
-    const failed = answers.filter((r) => r.status !== 200 || !r.json?.result?.contents?.[0]?.text);
+    const failed = answers.filter((r) => r.status !== 200 || !r.json?.result?.contents?.[0]?.blob);
     assert.equal(failed.length, 0, `round ${round}: ${failed.length} of 32 failed, e.g. ${failed[0]?.status} ${failed[0]?.text.slice(0, 200)}`);
   }
   const log = fs.readFileSync(w.logFile, 'utf8');
   assert.ok(!log.includes('Cannot perform I/O on behalf of a different'), 'no read ran in another object\'s context');
+});
+
+// A page of 100 issues whose long bodies the tool never shows: forty such calls at once took
+// the isolate's wasm memory to 70.8 MiB, and forty more, served from the ETag cache, to 174.6
+// MiB (a production isolate has 128 MB). A large answer now waits for one of four turns,
+// from GitHub or from the cache, and one past 4 MiB is refused with what to do instead.
+test('pages of issues with long bodies at once stay within the isolate\'s memory; one too large says to ask for less', async () => {
+  const own = await startWorker({ name: 'bounds-pages', vars: workerVars(gh, { toolsets: 'github' }) });
+  try {
+    const s = await rawSession(own.mcpUrl);
+    const list = (labels) => ({ name: 'listGithubIssues', arguments: { owner: 'octocat', repo: 'Hello-World', labels, perPage: 100 } });
+    const tooLarge = await s.request('tools/call', list('longer'));
+    assert.equal(tooLarge.json.result.isError, true);
+    assert.match(tooLarge.json.result.content[0].text, /larger than 4 MiB, more than one call reads\. Ask for less: fewer items at a time \(perPage\)/);
+    const notModified = gh.counts.notModified;
+    for (let round = 0; round < 2; round++) {
+      const calls = await Promise.all(Array.from({ length: 40 }, () => s.request('tools/call', list('long'))));
+      const items = calls.map((r) => (r.status === 200 && !r.json.result.isError ? r.json.result.structuredContent.items.length : r.text.slice(0, 200)));
+      assert.deepEqual(items, calls.map(() => 100), `round ${round}`);
+    }
+    assert.ok(gh.counts.notModified - notModified >= 40, 'the second round was answered from the ETag cache');
+    const lines = await waitForLines(own, (ls) => ls.filter((l) => l.tool === 'listGithubIssues').length >= 81);
+    const high = Math.max(...lines.map((l) => l.wasmMemoryBytes ?? 0));
+    assert.ok(high > 0 && high < 48 * 1024 * 1024, `wasm memory reached ${high} bytes`);
+  } finally {
+    await own.stop();
+  }
 });

@@ -225,6 +225,10 @@ export function readRoute({ base, web, path, q, authorized, accept }) {
   if (path === `${R}/releases`) return { list: [3, 2, 1].map((n) => release(base, web, n)) };
   if (path === `${R}/releases/latest`) return { status: 200, body: release(base, web, 2) };
   if (path === `${R}/issues`) {
+    // The labels `long` and `longer`: a page of 100 issues with long bodies, 3.2 MB and
+    // 6.2 MB of JSON (GitHub allows 65,536 characters in a body).
+    const long = { long: 30_000, longer: 60_000 }[q.get('labels')];
+    if (long) return { list: Array.from({ length: 100 }, (_, i) => ({ ...issue(base, web, 1), number: 100 + i, body: `${'Long text. '.repeat(long / 11)}` })) };
     const state = q.get('state') ?? 'open';
     return { list: [1, 2, 3, 4].map((n) => issue(base, web, n)).filter((i) => state === 'all' || i.state === state) };
   }

@@ -18,6 +18,7 @@ use super::OAuth;
 use crate::auth::caller::Secret;
 use crate::auth::crypto;
 use crate::github::fetch::FetchClient;
+use crate::github::turns::Turns;
 use crate::github::GitHub;
 
 fn misconfigured(what: &str) -> worker::Error {
@@ -223,11 +224,13 @@ async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<
 /// upstream timeout and error messages).
 async fn github_user(oauth: &OAuth<'_>, token: &str) -> Result<GitHubUser, String> {
     let token = Secret::new(token);
+    let turns = Turns::default();
+    let fetch = FetchClient { turns: &turns };
     let github = GitHub::new(
         &oauth.github_api_url,
         &oauth.github_web_url,
         Some(&token),
-        &FetchClient,
+        &fetch,
     );
     let user = github
         .get_json("/user", "your GitHub profile")

@@ -1,40 +1,49 @@
-//! The read gate: at most [`READS_AT_ONCE`] file reads (`getGithubFileContents`,
-//! `getGithubReadme`, `getGithubPullRequestDiff`, a `github://` resource) run at a time in
-//! one isolate; the others wait their turn, first come, first served.
+//! Large GitHub answers take turns: in one isolate, at most [`LARGE_AT_ONCE`] requests hold
+//! one at a time, and the others wait, first come, first served. An answer is large once its
+//! body passes [`LARGE_BYTES`], whether it comes from GitHub or from the ETag cache: file
+//! reads (up to 2 MiB, and that again as base64 and as JSON), diffs, and pages of issues or
+//! files whose long bodies the tools never show.
 //!
-//! A read holds its file from the download until its answer is built: up to 2 MiB, and that
-//! again as base64 and as JSON. Sixty at once (a client's parallel reads, or one 2025-03-26
-//! batch) held all of it together, in wasm memory, which never shrinks and which every
-//! session object in the isolate shares; a Worker's isolate has 128 MB. Waiting costs a
-//! read little: its turn comes as soon as an earlier read's answer is built.
+//! Wasm memory never shrinks, every session object in the isolate shares it, and a Worker's
+//! isolate has 128 MB. Sixty file reads at once once held all of their files together; forty
+//! calls listing 100 issues with long bodies took the isolate to 175 MiB. Waiting costs a
+//! request little: its download pauses (the rest stays in the socket) until an earlier
+//! request ends.
 //!
-//! A waiting read is not woken by the read that finishes: that read may belong to another
-//! session's Durable Object (or, in the Worker, to another request), and the runtime refuses
-//! I/O that a task woken from another object's context then does ("Cannot perform I/O on
-//! behalf of a different Durable Object"). Each waiting read checks on a timer of its own
-//! instead, more often the nearer it is to the front.
+//! A request takes at most one turn ([`Turns`]), the first time one of its answers is large,
+//! and holds it until the request ends, since what it read lives on in its answer. It never
+//! waits while it holds one, so requests cannot wait on each other in a circle.
 //!
-//! A turn counts for [`TURN_MS`] at most: a read that takes longer is waiting on GitHub.
+//! A waiting request is not woken by the request that finishes: that one may belong to
+//! another session's Durable Object (or, in the Worker, to another request), and the runtime
+//! refuses I/O that a task woken from another object's context then does ("Cannot perform
+//! I/O on behalf of a different Durable Object"). Each waiting request checks on a timer of
+//! its own instead, more often the nearer it is to the front.
+//!
+//! A turn counts for [`TURN_MS`] at most: a request that takes longer is waiting on GitHub.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::time::Duration;
 
-/// File reads that run at once in an isolate.
-pub const READS_AT_ONCE: usize = 4;
+/// Requests that hold a large answer at once in an isolate.
+pub const LARGE_AT_ONCE: usize = 4;
 
-/// How long a turn counts, in milliseconds. A read that holds its turn longer is waiting on
-/// GitHub, not holding a file, and the others should not wait behind it: four reads stuck on
-/// a slow upstream (whose clients may have left, which does not stop the download) once
-/// held every read in the isolate for the 20 s of the upstream timeout.
+/// An answer whose body passes this many bytes is large.
+pub const LARGE_BYTES: usize = 256 * 1024;
+
+/// How long a turn counts, in milliseconds. A request that holds its turn longer is waiting
+/// on GitHub, not holding an answer, and the others should not wait behind it: four reads
+/// stuck on a slow upstream (whose clients may have left, which does not stop the download)
+/// once held every read in the isolate for the 20 s of the upstream timeout.
 pub const TURN_MS: i64 = 5_000;
 
 #[derive(Default)]
 struct Gate {
     /// The turns held: their tickets and when they began.
     running: Vec<(u64, i64)>,
-    /// The tickets of the reads waiting, in order.
+    /// The tickets of the requests waiting, in order.
     waiting: VecDeque<u64>,
     next_ticket: u64,
 }
@@ -46,7 +55,7 @@ impl Gate {
             .running
             .iter()
             .filter(|(_, began)| now - began < TURN_MS);
-        counted.count() < READS_AT_ONCE
+        counted.count() < LARGE_AT_ONCE
     }
 
     fn ticket(&mut self) -> u64 {
@@ -59,9 +68,9 @@ thread_local! {
     static GATE: RefCell<Gate> = RefCell::default();
 }
 
-/// A read's turn: while it is held the read runs; dropping it frees the turn.
+/// A turn: while it is held the request may hold a large answer; dropping it frees the turn.
 #[must_use = "the turn ends when it is dropped"]
-pub struct Turn(u64);
+struct Turn(u64);
 
 impl Drop for Turn {
     fn drop(&mut self) {
@@ -73,12 +82,26 @@ impl Drop for Turn {
     }
 }
 
-/// Waits for a turn to read.
-pub async fn turn() -> Turn {
-    take_turn(worker::Delay::from, clock_ms).await
+/// A request's turn, taken the first time one of its answers is large ([`Turns::hold`]) and
+/// held until the request ends (when this is dropped). One per request, made where the
+/// request is run and shared by everything that reads GitHub for it.
+#[derive(Default)]
+pub struct Turns(RefCell<Option<Turn>>);
+
+impl Turns {
+    /// Returns once the request holds a turn: at once if it holds one already, or else when
+    /// the line reaches it.
+    pub async fn hold(&self) {
+        if self.0.borrow().is_some() {
+            return;
+        }
+        let turn = take_turn(worker::Delay::from, clock_ms).await;
+        // Another read of the same request may have been given one meanwhile.
+        self.0.borrow_mut().get_or_insert(turn);
+    }
 }
 
-/// The Workers clock; on the host (unit tests of the tools that read), the system's.
+/// The Workers clock; on the host (unit tests of the tools), the system's.
 #[cfg(target_arch = "wasm32")]
 fn clock_ms() -> i64 {
     crate::now_ms()
@@ -90,13 +113,13 @@ fn clock_ms() -> i64 {
     since_epoch.map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// How long a read `place`s from the front waits before it looks again.
+/// How long a request `place`s from the front waits before it looks again.
 fn wait_at(place: usize) -> Duration {
     let millis = 5u64.saturating_mul(1 + place as u64).min(250);
     Duration::from_millis(millis)
 }
 
-/// [`turn`], sleeping with `sleep` and reading the time from `now`.
+/// Waits for a turn, sleeping with `sleep` and reading the time from `now`.
 async fn take_turn<S: Future<Output = ()>>(
     sleep: impl Fn(Duration) -> S,
     now: impl Fn() -> i64,
@@ -114,7 +137,7 @@ async fn take_turn<S: Future<Output = ()>>(
     if !waits {
         return Turn(ticket);
     }
-    // Leaves the line if the read is given up (its request cancelled) while it waits.
+    // Leaves the line if the request is given up (cancelled) while it waits.
     let _in_line = InLine(ticket);
     loop {
         let place = GATE.with(|gate| {
@@ -187,12 +210,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_past_the_limit_wait_in_order_and_a_given_up_wait_loses_no_turn() {
+    fn requests_past_the_limit_wait_in_order_and_a_given_up_wait_loses_no_turn() {
         let mut pool = LocalPool::new();
-        let first: Vec<Turn> = (0..READS_AT_ONCE)
+        let first: Vec<Turn> = (0..LARGE_AT_ONCE)
             .map(|_| take_turn(until_tick, clock).now_or_never().unwrap())
             .collect();
-        assert_eq!(running(), READS_AT_ONCE);
+        assert_eq!(running(), LARGE_AT_ONCE);
 
         // The first in line gives up while it waits; two more wait behind it.
         let mut given_up = Box::pin(take_turn(until_tick, clock));
@@ -225,8 +248,8 @@ mod tests {
         assert_eq!(*order.borrow(), vec![1, 2]);
         assert_eq!(
             running(),
-            READS_AT_ONCE,
-            "both waiting reads now hold turns"
+            LARGE_AT_ONCE,
+            "both waiting requests now hold turns"
         );
 
         held.borrow_mut().clear();
@@ -238,7 +261,7 @@ mod tests {
     #[test]
     fn a_turn_held_past_its_time_no_longer_holds_up_the_line() {
         let mut pool = LocalPool::new();
-        let stuck: Vec<Turn> = (0..READS_AT_ONCE)
+        let stuck: Vec<Turn> = (0..LARGE_AT_ONCE)
             .map(|_| take_turn(until_tick, clock).now_or_never().unwrap())
             .collect();
         let got = Rc::new(RefCell::new(None));
@@ -251,7 +274,7 @@ mod tests {
         pool.run_until_stalled();
         NOW.with(|now| now.set(TURN_MS - 1));
         tick(&mut pool);
-        assert!(got.borrow().is_none(), "the stuck reads still count");
+        assert!(got.borrow().is_none(), "the stuck requests still count");
         NOW.with(|now| now.set(TURN_MS));
         tick(&mut pool);
         assert!(got.borrow().is_some(), "past their time, they do not");
@@ -260,7 +283,17 @@ mod tests {
     }
 
     #[test]
-    fn a_read_far_back_looks_again_less_often() {
+    fn a_request_takes_one_turn_however_many_of_its_answers_are_large() {
+        let turns = Turns::default();
+        turns.hold().now_or_never().unwrap();
+        turns.hold().now_or_never().unwrap();
+        assert_eq!(running(), 1);
+        drop(turns);
+        assert_eq!(running(), 0);
+    }
+
+    #[test]
+    fn a_request_far_back_looks_again_less_often() {
         assert_eq!(wait_at(0), Duration::from_millis(5));
         assert_eq!(wait_at(3), Duration::from_millis(20));
         assert_eq!(wait_at(10_000), Duration::from_millis(250));
