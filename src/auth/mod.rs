@@ -49,11 +49,11 @@ pub async fn authenticate(
         }
     }
     // A token not verified here yet costs a KV read: refused at once from an address that
-    // presented too many unknown ones, or has too many lookups running.
+    // presented too many unknown ones, or has too many different tokens being looked up.
     let lookup = match &hash {
-        Some(_) => {
+        Some(hash) => {
             let address = crate::limits::client_address(req);
-            match unknown_tokens::start(&address, crate::now_ms()) {
+            match unknown_tokens::start(&address, hash.as_hex(), crate::now_ms()) {
                 Ok(lookup) => Some(lookup),
                 Err(seconds) => return Err(AuthFailure::too_many_unknown_tokens(seconds)),
             }

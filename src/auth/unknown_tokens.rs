@@ -2,9 +2,11 @@
 //! before it can be refused, and nothing bounded them: one address could spend a free
 //! plan's daily KV reads in minutes. Past [`Limit::UnknownToken`]'s budget (60 a minute,
 //! `SIGN_IN_LIMITER`), the isolate refuses that address's tokens it has not verified
-//! already, with 429 and no lookup, for a minute. At most [`LOOKUPS_AT_ONCE`] lookups of
-//! one address run at once in an isolate, or a burst sent together would all be looked up
-//! before the first was counted (200 at once all were).
+//! already, with 429 and no lookup, for a minute. At most [`LOOKUPS_AT_ONCE`] different
+//! tokens of one address are looked up at once in an isolate, or a burst sent together would
+//! all be looked up before the first was counted (200 at once all were). The same token
+//! sent many times at once is one of them: a client with a valid token making sixty calls at
+//! once was refused for forty of them, as if its token were unknown.
 //!
 //! An IPv6 client is counted by its /64, which is what one subscriber holds. A token this
 //! isolate verified recently ([`super::token_cache`]) is still accepted, so a client that
@@ -21,14 +23,14 @@ use crate::limits::{self, Limit};
 
 /// Addresses refused in this isolate, at most this many (the oldest give way).
 const MAX_REFUSED: usize = 1024;
-/// Lookups of unverified tokens from one address that run at once in an isolate.
+/// Different unverified tokens of one address looked up at once in an isolate.
 pub const LOOKUPS_AT_ONCE: usize = 20;
 
 thread_local! {
     /// Address and until when (epoch ms) its unknown tokens are refused.
     static REFUSED: RefCell<Vec<(String, i64)>> = const { RefCell::new(Vec::new()) };
-    /// Addresses with lookups running, and how many.
-    static RUNNING: RefCell<Vec<(String, usize)>> = const { RefCell::new(Vec::new()) };
+    /// Lookups running: the address, the token's hash, and how many of that token.
+    static RUNNING: RefCell<Vec<(String, String, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// What an address is counted as: an IPv6 address by its /64; none without an address.
@@ -45,11 +47,13 @@ fn counted_as(address: &str) -> Option<String> {
     }
 }
 
-/// A lookup of an unverified token, counted against its address while it runs.
-pub struct Lookup(Option<String>);
+/// A lookup of an unverified token, counted against its address while it runs: the
+/// address as counted, and the token's hash.
+pub struct Lookup(Option<(String, String)>);
 
-/// Starts a lookup of an unverified token from `address`, or the seconds to wait first.
-pub fn start(address: &str, now_ms: i64) -> Result<Lookup, u32> {
+/// Starts a lookup of the unverified token whose hash is `token` from `address`, or the
+/// seconds to wait first.
+pub fn start(address: &str, token: &str, now_ms: i64) -> Result<Lookup, u32> {
     let Some(key) = counted_as(address) else {
         return Ok(Lookup(None));
     };
@@ -58,12 +62,14 @@ pub fn start(address: &str, now_ms: i64) -> Result<Lookup, u32> {
     }
     RUNNING.with(|running| {
         let mut running = running.borrow_mut();
-        match running.iter_mut().find(|(a, _)| *a == key) {
-            Some((_, n)) if *n >= LOOKUPS_AT_ONCE => return Err(1),
-            Some((_, n)) => *n += 1,
-            None => running.push((key.clone(), 1)),
+        if let Some((_, _, n)) = running.iter_mut().find(|(a, t, _)| *a == key && t == token) {
+            *n += 1;
+        } else if running.iter().filter(|(a, _, _)| *a == key).count() >= LOOKUPS_AT_ONCE {
+            return Err(1);
+        } else {
+            running.push((key.clone(), token.to_string(), 1));
         }
-        Ok(Lookup(Some(key)))
+        Ok(Lookup(Some((key, token.to_string()))))
     })
 }
 
@@ -71,7 +77,7 @@ impl Lookup {
     /// The token was not one this server knows: counted; past the budget, the address is
     /// refused here.
     pub async fn failed(&self, env: &Env, now_ms: i64) {
-        let Some(key) = &self.0 else {
+        let Some((key, _)) = &self.0 else {
             return;
         };
         if let Err(retry_after) = limits::check(env, Limit::UnknownToken, key).await {
@@ -83,15 +89,15 @@ impl Lookup {
 
 impl Drop for Lookup {
     fn drop(&mut self) {
-        let Some(key) = &self.0 else {
+        let Some((key, token)) = &self.0 else {
             return;
         };
         RUNNING.with(|running| {
             let mut running = running.borrow_mut();
-            if let Some((_, n)) = running.iter_mut().find(|(a, _)| a == key) {
+            if let Some((_, _, n)) = running.iter_mut().find(|(a, t, _)| a == key && t == token) {
                 *n = n.saturating_sub(1);
             }
-            running.retain(|(_, n)| *n > 0);
+            running.retain(|(_, _, n)| *n > 0);
         });
     }
 }
@@ -125,16 +131,16 @@ mod tests {
     #[test]
     fn an_address_is_refused_until_its_minute_is_out_and_the_list_is_bounded() {
         refuse("192.0.2.1", 61_000, 1_000);
-        assert_eq!(start("192.0.2.1", 1_000).err(), Some(60));
-        assert_eq!(start("192.0.2.1", 60_500).err(), Some(1));
-        assert!(start("192.0.2.1", 61_000).is_ok());
-        assert!(start("192.0.2.2", 1_000).is_ok());
+        assert_eq!(start("192.0.2.1", "t", 1_000).err(), Some(60));
+        assert_eq!(start("192.0.2.1", "t", 60_500).err(), Some(1));
+        assert!(start("192.0.2.1", "t", 61_000).is_ok());
+        assert!(start("192.0.2.2", "t", 1_000).is_ok());
         for n in 0..MAX_REFUSED + 5 {
             refuse(&format!("10.0.{}.{}", n / 256, n % 256), 100_000, 2_000);
         }
         REFUSED.with(|refused| assert_eq!(refused.borrow().len(), MAX_REFUSED));
-        assert!(start("10.0.0.0", 2_000).is_ok(), "the oldest gave way");
-        assert!(start("10.0.4.4", 2_000).is_err());
+        assert!(start("10.0.0.0", "t", 2_000).is_ok(), "the oldest gave way");
+        assert!(start("10.0.4.4", "t", 2_000).is_err());
     }
 
     #[test]
@@ -150,22 +156,41 @@ mod tests {
     }
 
     #[test]
-    fn lookups_of_one_address_run_twenty_at_once() {
+    fn twenty_different_tokens_of_one_address_are_looked_up_at_once() {
         let running: Vec<Lookup> = (0..LOOKUPS_AT_ONCE)
-            .map(|_| start("198.51.100.1", 0).ok().unwrap())
+            .map(|n| start("198.51.100.1", &format!("t{n}"), 0).ok().unwrap())
             .collect();
-        assert_eq!(start("198.51.100.1", 0).err(), Some(1));
+        assert_eq!(start("198.51.100.1", "another", 0).err(), Some(1));
         assert!(
-            start("198.51.100.2", 0).is_ok(),
+            start("198.51.100.2", "another", 0).is_ok(),
             "another address is not held up"
         );
         drop(running);
-        assert!(start("198.51.100.1", 0).is_ok());
+        assert!(start("198.51.100.1", "another", 0).is_ok());
         RUNNING.with(|running| assert!(running.borrow().is_empty()));
         // Without an address nothing is counted.
         let free: Vec<Lookup> = (0..LOOKUPS_AT_ONCE + 1)
-            .map(|_| start(limits::UNKNOWN_ADDRESS, 0).ok().unwrap())
+            .map(|n| {
+                start(limits::UNKNOWN_ADDRESS, &format!("t{n}"), 0)
+                    .ok()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(free.len(), LOOKUPS_AT_ONCE + 1);
+    }
+
+    #[test]
+    fn one_token_sent_many_times_at_once_is_one_lookup_of_the_twenty() {
+        let same: Vec<Lookup> = (0..3 * LOOKUPS_AT_ONCE)
+            .map(|_| start("198.51.100.3", "valid", 0).ok().unwrap())
+            .collect();
+        let others: Vec<Lookup> = (1..LOOKUPS_AT_ONCE)
+            .map(|n| start("198.51.100.3", &format!("t{n}"), 0).ok().unwrap())
+            .collect();
+        assert_eq!(start("198.51.100.3", "one more", 0).err(), Some(1));
+        drop(same);
+        assert!(start("198.51.100.3", "one more", 0).is_ok());
+        drop(others);
+        RUNNING.with(|running| assert!(running.borrow().is_empty()));
     }
 }
