@@ -14,6 +14,10 @@
 //! and holds it until the request ends, since what it read lives on in its answer. It never
 //! waits while it holds one, so requests cannot wait on each other in a circle.
 //!
+//! The line is fair between callers: a free turn goes to the waiting request whose caller
+//! holds the fewest turns, and among those to the first. A caller with two hundred large
+//! reads waiting once kept another caller's one read waiting 4.9 s behind them.
+//!
 //! A waiting request is not woken by the request that finishes: that one may belong to
 //! another session's Durable Object (or, in the Worker, to another request), and the runtime
 //! refuses I/O that a task woken from another object's context then does ("Cannot perform
@@ -39,23 +43,40 @@ pub const LARGE_BYTES: usize = 256 * 1024;
 /// once held every read in the isolate for the 20 s of the upstream timeout.
 pub const TURN_MS: i64 = 5_000;
 
+/// Whose request: a hash of the caller's subject.
+type Owner = u64;
+
 #[derive(Default)]
 struct Gate {
-    /// The turns held: their tickets and when they began.
-    running: Vec<(u64, i64)>,
-    /// The tickets of the requests waiting, in order.
-    waiting: VecDeque<u64>,
+    /// The turns held: their tickets, owners and when they began.
+    running: Vec<(u64, Owner, i64)>,
+    /// The requests waiting, in order of arrival: their tickets and owners.
+    waiting: VecDeque<(u64, Owner)>,
     next_ticket: u64,
 }
 
 impl Gate {
+    /// The turns that count at `now`: their owners.
+    fn counted(&self, now: i64) -> impl Iterator<Item = Owner> + '_ {
+        let counts = move |(_, _, began): &&(u64, Owner, i64)| now - began < TURN_MS;
+        self.running
+            .iter()
+            .filter(counts)
+            .map(|(_, owner, _)| *owner)
+    }
+
+    /// Where `ticket` stands in line at `now`: how many waiting requests a free turn would go
+    /// to first (their owners hold fewer turns, or as many and they came first).
+    fn place(&self, ticket: u64, owner: Owner, now: i64) -> usize {
+        let held = |who: Owner| self.counted(now).filter(|o| *o == who).count();
+        let mine = (held(owner), ticket);
+        let ahead = self.waiting.iter().filter(|(t, o)| (held(*o), *t) < mine);
+        ahead.count()
+    }
+
     /// Whether a turn is free at `now`.
     fn has_room(&self, now: i64) -> bool {
-        let counted = self
-            .running
-            .iter()
-            .filter(|(_, began)| now - began < TURN_MS);
-        counted.count() < LARGE_AT_ONCE
+        self.counted(now).count() < LARGE_AT_ONCE
     }
 
     fn ticket(&mut self) -> u64 {
@@ -77,7 +98,7 @@ impl Drop for Turn {
         GATE.with(|gate| {
             gate.borrow_mut()
                 .running
-                .retain(|(ticket, _)| *ticket != self.0)
+                .retain(|(ticket, _, _)| *ticket != self.0)
         });
     }
 }
@@ -85,19 +106,31 @@ impl Drop for Turn {
 /// A request's turn, taken the first time one of its answers is large ([`Turns::hold`]) and
 /// held until the request ends (when this is dropped). One per request, made where the
 /// request is run and shared by everything that reads GitHub for it.
-#[derive(Default)]
-pub struct Turns(RefCell<Option<Turn>>);
+pub struct Turns {
+    owner: Owner,
+    held: RefCell<Option<Turn>>,
+}
 
 impl Turns {
+    /// The turn of a request by the caller `subject`.
+    pub fn of(subject: &str) -> Turns {
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(subject, &mut hasher);
+        Turns {
+            owner: std::hash::Hasher::finish(&hasher),
+            held: RefCell::default(),
+        }
+    }
+
     /// Returns once the request holds a turn: at once if it holds one already, or else when
     /// the line reaches it.
     pub async fn hold(&self) {
-        if self.0.borrow().is_some() {
+        if self.held.borrow().is_some() {
             return;
         }
-        let turn = take_turn(worker::Delay::from, clock_ms).await;
+        let turn = take_turn(self.owner, worker::Delay::from, clock_ms).await;
         // Another read of the same request may have been given one meanwhile.
-        self.0.borrow_mut().get_or_insert(turn);
+        self.held.borrow_mut().get_or_insert(turn);
     }
 }
 
@@ -119,35 +152,31 @@ fn wait_at(place: usize) -> Duration {
     Duration::from_millis(millis)
 }
 
-/// Waits for a turn, sleeping with `sleep` and reading the time from `now`.
+/// Waits for a turn of `owner`'s, sleeping with `sleep` and reading the time from `now`.
 async fn take_turn<S: Future<Output = ()>>(
+    owner: Owner,
     sleep: impl Fn(Duration) -> S,
     now: impl Fn() -> i64,
 ) -> Turn {
-    let (ticket, waits) = GATE.with(|gate| {
+    let ticket = GATE.with(|gate| {
         let mut gate = gate.borrow_mut();
         let ticket = gate.ticket();
-        if gate.waiting.is_empty() && gate.has_room(now()) {
-            gate.running.push((ticket, now()));
-            return (ticket, false);
-        }
-        gate.waiting.push_back(ticket);
-        (ticket, true)
+        gate.waiting.push_back((ticket, owner));
+        ticket
     });
-    if !waits {
-        return Turn(ticket);
-    }
     // Leaves the line if the request is given up (cancelled) while it waits.
     let _in_line = InLine(ticket);
     loop {
         let place = GATE.with(|gate| {
             let mut gate = gate.borrow_mut();
-            if gate.waiting.front() == Some(&ticket) && gate.has_room(now()) {
-                gate.waiting.pop_front();
-                gate.running.push((ticket, now()));
+            let now = now();
+            let place = gate.place(ticket, owner, now);
+            if place == 0 && gate.has_room(now) {
+                gate.waiting.retain(|(t, _)| *t != ticket);
+                gate.running.push((ticket, owner, now));
                 return None;
             }
-            Some(gate.waiting.iter().position(|t| *t == ticket).unwrap_or(0))
+            Some(place)
         });
         match place {
             None => return Turn(ticket),
@@ -160,7 +189,7 @@ struct InLine(u64);
 
 impl Drop for InLine {
     fn drop(&mut self) {
-        GATE.with(|gate| gate.borrow_mut().waiting.retain(|t| *t != self.0));
+        GATE.with(|gate| gate.borrow_mut().waiting.retain(|(t, _)| *t != self.0));
     }
 }
 
@@ -171,6 +200,9 @@ mod tests {
     use futures_util::task::LocalSpawnExt;
     use futures_util::FutureExt;
     use std::rc::Rc;
+
+    const A: Owner = 1;
+    const B: Owner = 2;
 
     fn running() -> usize {
         GATE.with(|gate| gate.borrow().running.len())
@@ -213,12 +245,12 @@ mod tests {
     fn requests_past_the_limit_wait_in_order_and_a_given_up_wait_loses_no_turn() {
         let mut pool = LocalPool::new();
         let first: Vec<Turn> = (0..LARGE_AT_ONCE)
-            .map(|_| take_turn(until_tick, clock).now_or_never().unwrap())
+            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
             .collect();
         assert_eq!(running(), LARGE_AT_ONCE);
 
         // The first in line gives up while it waits; two more wait behind it.
-        let mut given_up = Box::pin(take_turn(until_tick, clock));
+        let mut given_up = Box::pin(take_turn(A, until_tick, clock));
         assert!((&mut given_up).now_or_never().is_none());
         let order = Rc::new(RefCell::new(Vec::new()));
         let held = Rc::new(RefCell::new(Vec::new()));
@@ -226,7 +258,7 @@ mod tests {
             let (order, held) = (order.clone(), held.clone());
             pool.spawner()
                 .spawn_local(async move {
-                    let turn = take_turn(until_tick, clock).await;
+                    let turn = take_turn(A, until_tick, clock).await;
                     order.borrow_mut().push(n);
                     held.borrow_mut().push(turn);
                 })
@@ -262,13 +294,13 @@ mod tests {
     fn a_turn_held_past_its_time_no_longer_holds_up_the_line() {
         let mut pool = LocalPool::new();
         let stuck: Vec<Turn> = (0..LARGE_AT_ONCE)
-            .map(|_| take_turn(until_tick, clock).now_or_never().unwrap())
+            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
             .collect();
         let got = Rc::new(RefCell::new(None));
         let slot = got.clone();
         pool.spawner()
             .spawn_local(async move {
-                *slot.borrow_mut() = Some(take_turn(until_tick, clock).await);
+                *slot.borrow_mut() = Some(take_turn(A, until_tick, clock).await);
             })
             .unwrap();
         pool.run_until_stalled();
@@ -283,8 +315,49 @@ mod tests {
     }
 
     #[test]
+    fn a_free_turn_goes_to_the_caller_holding_fewest_before_those_who_came_first() {
+        let mut pool = LocalPool::new();
+        let held: Vec<Turn> = (0..LARGE_AT_ONCE)
+            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
+            .collect();
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let kept = Rc::new(RefCell::new(Vec::new()));
+        for (n, owner) in [(1, A), (2, A), (3, A), (4, B)] {
+            let (order, kept) = (order.clone(), kept.clone());
+            pool.spawner()
+                .spawn_local(async move {
+                    let turn = take_turn(owner, until_tick, clock).await;
+                    order.borrow_mut().push(n);
+                    kept.borrow_mut().push(turn);
+                })
+                .unwrap();
+            pool.run_until_stalled();
+        }
+        let mut held = held.into_iter();
+        drop(held.next());
+        tick(&mut pool);
+        assert_eq!(
+            *order.borrow(),
+            vec![4],
+            "B holds none, A three: B goes first"
+        );
+        drop(held.next());
+        tick(&mut pool);
+        tick(&mut pool);
+        assert_eq!(*order.borrow(), vec![4, 1], "then A's, in order");
+        kept.borrow_mut().clear();
+        drop(held);
+        for _ in 0..3 {
+            tick(&mut pool);
+        }
+        assert_eq!(*order.borrow(), vec![4, 1, 2, 3]);
+        kept.borrow_mut().clear();
+        assert_eq!(running(), 0);
+    }
+
+    #[test]
     fn a_request_takes_one_turn_however_many_of_its_answers_are_large() {
-        let turns = Turns::default();
+        let turns = Turns::of("github:1");
         turns.hold().now_or_never().unwrap();
         turns.hold().now_or_never().unwrap();
         assert_eq!(running(), 1);

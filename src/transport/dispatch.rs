@@ -49,7 +49,7 @@ pub async fn run(
     obs: &Observation,
 ) -> Handled {
     obs.set_protocol(declared.version);
-    let turns = Turns::default();
+    let turns = Turns::of(&caller.subject);
     let fetch = FetchClient { turns: &turns };
     let http_client = Metered {
         inner: &fetch,
@@ -91,7 +91,7 @@ pub async fn run_task(
     caller: &Caller,
     peer: &dyn Peer,
 ) -> RunOutcome {
-    let turns = Turns::default();
+    let turns = Turns::of(&caller.subject);
     let fetch = FetchClient { turns: &turns };
     let cache = EdgeCache::new(&turns);
     let github = github(config, caller, &fetch, &cache);

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
   startFakeGitHub, startWorker, workerVars, oauthVars, rawSession, mcpPost, openSse, rpc,
-  initializeRequest, waitForLines, rawHttp, sleep, parseSseText, requestLines,
+  initializeRequest, waitForLines, rawHttp, sleep, parseSseText, requestLines, createToken, tempDir,
 } from './harness.mjs';
 
 let gh;
@@ -422,6 +422,32 @@ test('pages of issues with long bodies at once stay within the isolate\'s memory
     const lines = await waitForLines(own, (ls) => ls.filter((l) => l.tool === 'listGithubIssues').length >= 81);
     const high = Math.max(...lines.map((l) => l.wasmMemoryBytes ?? 0));
     assert.ok(high > 0 && high < 48 * 1024 * 1024, `wasm memory reached ${high} bytes`);
+  } finally {
+    await own.stop();
+  }
+});
+
+// The turns once went first come, first served: one caller's sixty large reads kept another
+// caller's one read waiting until 57 of them were done. A free turn now goes to the caller
+// holding the fewest.
+test('a caller with many large reads waiting does not keep another caller\'s read waiting behind them', async () => {
+  const persistDir = tempDir();
+  const alice = await createToken('bounds-alice', persistDir);
+  const bob = await createToken('bounds-bob', persistDir);
+  const own = await startWorker({ name: 'bounds-fair', persistDir, vars: workerVars(gh, { authMode: 'bearer' }) });
+  try {
+    const a = await rawSession(own.mcpUrl, { authorization: `Bearer ${alice.token}` });
+    const b = await rawSession(own.mcpUrl, { authorization: `Bearer ${bob.token}` });
+    const uri = 'github://octocat/Hello-World/contents/data/photo.png';
+    let aliceDone = 0;
+    const many = Array.from({ length: 60 }, () => a.request('resources/read', { uri }).then((r) => { aliceDone++; return r; }));
+    await sleep(300);
+    const one = await b.request('resources/read', { uri });
+    const before = aliceDone;
+    const all = await Promise.all(many);
+    assert.ok(one.json?.result?.contents?.[0]?.blob, one.text.slice(0, 200));
+    assert.deepEqual(all.map((r) => Boolean(r.json?.result?.contents?.[0]?.blob)), all.map(() => true));
+    assert.ok(before <= 30, `${before} of alice's 60 reads were done before bob's one`);
   } finally {
     await own.stop();
   }

@@ -224,7 +224,7 @@ async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<
 /// upstream timeout and error messages).
 async fn github_user(oauth: &OAuth<'_>, token: &str) -> Result<GitHubUser, String> {
     let token = Secret::new(token);
-    let turns = Turns::default();
+    let turns = Turns::of("sign-in");
     let fetch = FetchClient { turns: &turns };
     let github = GitHub::new(
         &oauth.github_api_url,
