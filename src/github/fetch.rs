@@ -3,12 +3,15 @@
 //! stream: only as far as a request wants, and past [`LARGE_BYTES`] only in the request's
 //! turn ([`super::turns`]).
 
+use std::future::Future;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use worker::wasm_bindgen::JsValue;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestRedirect, Response};
+use worker::{
+    AbortController, ByteStream, Delay, Fetch, Headers, Method, Request, RequestRedirect, Response,
+};
 
 use super::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
 use super::turns::{Turns, LARGE_BYTES};
@@ -41,7 +44,8 @@ pub fn outgoing(
         })
 }
 
-/// How long one upstream request may take.
+/// How long GitHub may take to answer, and again to send the rest of a large answer once the
+/// request holds its turn (the wait for the turn does not count).
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// `fetch` for one request, whose large answers wait for its turn.
@@ -67,56 +71,113 @@ impl HttpClient for FetchClient<'_> {
             .map_err(failed)?;
             let controller = AbortController::default();
             let signal = controller.signal();
-            let body_limit = request.body_limit;
-            let turns = self.turns;
-            let send = Box::pin(async move {
+            let limit = request.body_limit.unwrap_or(usize::MAX);
+            let start = async move {
                 let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await?;
-                let limit = body_limit.unwrap_or(usize::MAX);
-                let body = read_limited(&mut response, limit, turns).await?;
-                let headers = response.headers().entries().collect::<Vec<_>>();
-                Ok::<_, worker::Error>(HttpResponse {
-                    status: response.status_code(),
-                    headers,
-                    body,
-                })
-            });
-            match select(send, Delay::from(UPSTREAM_TIMEOUT)).await {
-                Either::Left((result, _)) => result.map_err(failed),
-                Either::Right(_) => {
+                let mut body = Body::of(&mut response, limit);
+                let large = body.read(false).await?;
+                Ok::<_, worker::Error>((response, body, large))
+            };
+            let Some(started) = within(start).await else {
+                controller.abort();
+                return Err(TIMEOUT);
+            };
+            let (response, mut body, large) = started.map_err(failed)?;
+            if large {
+                // The wait for the turn is not GitHub's time: the timeout starts again.
+                self.turns.hold().await;
+                let Some(read) = within(body.read(true)).await else {
                     controller.abort();
-                    Err(TransportError::Timeout {
-                        seconds: UPSTREAM_TIMEOUT.as_secs(),
-                    })
-                }
+                    return Err(TIMEOUT);
+                };
+                read.map_err(failed)?;
             }
+            let headers = response.headers().entries().collect::<Vec<_>>();
+            Ok(HttpResponse {
+                status: response.status_code(),
+                headers,
+                body: body.bytes,
+            })
         })
     }
 }
 
-/// Reads `response`'s body chunk by chunk until it holds more than `limit` bytes, keeping at
-/// most `limit + 1` of them; dropping the stream then cancels the rest of the download. Past
-/// [`LARGE_BYTES`], it reads on only once the request holds its turn.
+const TIMEOUT: TransportError = TransportError::Timeout {
+    seconds: UPSTREAM_TIMEOUT.as_secs(),
+};
+
+/// What `work` came to within [`UPSTREAM_TIMEOUT`], or nothing past it.
+async fn within<T>(work: impl Future<Output = T>) -> Option<T> {
+    match select(Box::pin(work), Delay::from(UPSTREAM_TIMEOUT)).await {
+        Either::Left((result, _)) => Some(result),
+        Either::Right(_) => None,
+    }
+}
+
+/// A response body read chunk by chunk, only as far as it is wanted: at most `limit + 1`
+/// bytes (so that a longer body shows as longer; dropping the stream cancels the rest of the
+/// download), and past [`LARGE_BYTES`] only once the request holds its turn.
+struct Body {
+    stream: Option<ByteStream>,
+    bytes: Vec<u8>,
+    /// A chunk read but not kept yet, since it makes the body large.
+    held_back: Option<Vec<u8>>,
+    keep: usize,
+}
+
+impl Body {
+    fn of(response: &mut Response, limit: usize) -> Body {
+        Body {
+            // A fetched response's body is a stream, or there is none (a 304, for one).
+            stream: response.stream().ok(),
+            bytes: Vec::new(),
+            held_back: None,
+            keep: limit.saturating_add(1),
+        }
+    }
+
+    /// Reads on until the body ends or is as long as wanted, or, unless `large` is allowed,
+    /// until its next chunk would make it large: then it returns true.
+    async fn read(&mut self, large: bool) -> worker::Result<bool> {
+        if let Some(chunk) = self.held_back.take() {
+            self.keep_part(&chunk);
+        }
+        while self.bytes.len() < self.keep {
+            let Some(stream) = &mut self.stream else {
+                break;
+            };
+            let Some(chunk) = stream.next().await else {
+                break;
+            };
+            let chunk = chunk?;
+            if !large && self.bytes.len().saturating_add(chunk.len()) > LARGE_BYTES {
+                self.held_back = Some(chunk);
+                return Ok(true);
+            }
+            self.keep_part(&chunk);
+        }
+        self.stream = None;
+        Ok(false)
+    }
+
+    fn keep_part(&mut self, chunk: &[u8]) {
+        let room = self.keep.saturating_sub(self.bytes.len());
+        self.bytes
+            .extend_from_slice(chunk.get(..room).unwrap_or(chunk));
+    }
+}
+
+/// Reads what is wanted of `response`'s body (see [`Body`]), waiting for the request's turn
+/// if it becomes large.
 pub async fn read_limited(
     response: &mut Response,
     limit: usize,
     turns: &Turns,
 ) -> worker::Result<Vec<u8>> {
-    // A fetched response's body is a stream, or there is none (a 304, for one).
-    let Ok(mut stream) = response.stream() else {
-        return Ok(Vec::new());
-    };
-    let keep = limit.saturating_add(1);
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if body.len().saturating_add(chunk.len()) > LARGE_BYTES {
-            turns.hold().await;
-        }
-        let room = keep.saturating_sub(body.len());
-        body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
-        if body.len() >= keep {
-            break;
-        }
+    let mut body = Body::of(response, limit);
+    if body.read(false).await? {
+        turns.hold().await;
+        body.read(true).await?;
     }
-    Ok(body)
+    Ok(body.bytes)
 }
