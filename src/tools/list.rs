@@ -169,7 +169,8 @@ impl Tool<GitHubApp> for RepoList {
             let path = format!("/repos/{repo}{}", self.endpoint);
             let what = format!("the repository {repo}");
             let paging = Paging::new(args.page, args.per_page);
-            let page = fetch_page(context.app.github, &path, query, paging, &what).await?;
+            let page =
+                fetch_page(context.app.github, &path, query, paging, &what, self.fields).await?;
             let (shown, withheld) = if self.authored {
                 lockdown::filter(context, &repo, &page.items).await
             } else {
@@ -234,6 +235,7 @@ impl Tool<GitHubApp> for Search {
                 query.clone(),
                 paging,
                 &what,
+                self.fields,
             )
             .await?;
             // `maxPages` (where a search declares it): the next pages, one after another.
@@ -256,6 +258,7 @@ impl Tool<GitHubApp> for Search {
                     query.clone(),
                     more,
                     &what,
+                    self.fields,
                 )
                 .await?;
                 page.items.extend(more.items);

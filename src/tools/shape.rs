@@ -256,18 +256,25 @@ pub struct Page {
     pub extra: Map<String, Value>,
 }
 
-/// Fetches one page of a GitHub list (an array, or the `items` of a search).
+/// Strings longer than this many bytes that no field shows are dropped from a page's items as
+/// soon as the page is read: a search of ten pages held every issue's body, which no list
+/// shows, until it ended (three such searches at once took the isolate past 128 MB).
+pub const UNSHOWN_TEXT_BYTES: usize = 1024;
+
+/// Fetches one page of a GitHub list (an array, or the `items` of a search), whose items
+/// keep what `fields` show and what is short ([`UNSHOWN_TEXT_BYTES`]).
 pub async fn fetch_page(
     github: &GitHub<'_>,
     path: &str,
     mut query: Query,
     paging: Paging,
     what: &str,
+    fields: &[Field],
 ) -> Result<Page, ToolError> {
     query
         .push("per_page", paging.per_page)
         .push("page", paging.page);
-    let (body, next_page) = github.get_page(path, &query, what).await?;
+    let (mut body, next_page) = github.get_page(path, &query, what).await?;
     let mut extra = Map::new();
     let array = if path.starts_with("/search/") {
         extra.insert("totalCount".into(), shape(&body, "total_count", Kind::Int));
@@ -275,20 +282,41 @@ pub async fn fetch_page(
             "incompleteResults".into(),
             shape(&body, "incomplete_results", Kind::Bool),
         );
-        body.get("items")
+        body.get_mut("items").map(Value::take)
     } else {
-        Some(&body)
+        Some(body)
     };
-    let Some(items) = array.and_then(Value::as_array) else {
+    let Some(Value::Array(mut items)) = array else {
         return Err(ToolError::Failed(format!(
             "GitHub did not answer with a list for {what}."
         )));
     };
+    for item in &mut items {
+        drop_unshown_text(item, fields);
+    }
     Ok(Page {
-        items: items.clone(),
+        items,
         next_page,
         extra,
     })
+}
+
+/// Drops from `item` the long strings at its top level that none of `fields` shows.
+fn drop_unshown_text(item: &mut Value, fields: &[Field]) {
+    let Some(object) = item.as_object_mut() else {
+        return;
+    };
+    let shown = |key: &str| {
+        fields
+            .iter()
+            .any(|(_, path, _)| path.split('.').next() == Some(key))
+    };
+    object.retain(|key, value| {
+        shown(key)
+            || value
+                .as_str()
+                .is_none_or(|text| text.len() <= UNSHOWN_TEXT_BYTES)
+    });
 }
 
 /// `{"repository": "owner/repo"}`, the extra field of per-repository lists.
@@ -370,6 +398,29 @@ mod tests {
         assert_eq!(
             (last["hasMore"].clone(), last["nextPage"].clone()),
             (json!(false), Value::Null)
+        );
+    }
+
+    #[test]
+    fn a_page_keeps_what_its_fields_show_and_what_is_short() {
+        let long = "x".repeat(UNSHOWN_TEXT_BYTES + 1);
+        let mut item = json!({
+            "title": long, "body": long, "state": "open",
+            "user": { "login": "octocat", "bio": long },
+            "author_association": "OWNER",
+        });
+        let fields: &[Field] = &[
+            ("title", "title", Kind::Plain),
+            ("author", "user.login", Kind::OptStr),
+        ];
+        drop_unshown_text(&mut item, fields);
+        assert_eq!(
+            item,
+            json!({
+                "title": long, "state": "open",
+                "user": { "login": "octocat", "bio": long },
+                "author_association": "OWNER",
+            })
         );
     }
 

@@ -452,3 +452,21 @@ test('a caller with many large reads waiting does not keep another caller\'s rea
     await own.stop();
   }
 });
+
+// A search of ten pages held every page's items, bodies that no list shows included, until it
+// ended: three such searches at once took the isolate's wasm memory to 137.2 MiB (hostile
+// review). A page's items now keep only what their fields show and what is short.
+test('searches of ten pages of issues with long bodies at once stay within the isolate\'s memory', async () => {
+  const own = await startWorker({ name: 'bounds-search', vars: workerVars(gh, { toolsets: 'github' }) });
+  try {
+    const sessions = await Promise.all([0, 1, 2].map(() => rawSession(own.mcpUrl)));
+    const search = { name: 'searchGithubIssues', arguments: { query: 'is:long', perPage: 68, maxPages: 10 } };
+    const found = await Promise.all(sessions.map((s) => s.request('tools/call', search)));
+    assert.deepEqual(found.map((r) => r.json?.result?.structuredContent?.items?.length ?? r.text.slice(0, 200)), [680, 680, 680]);
+    const lines = await waitForLines(own, (ls) => ls.filter((l) => l.tool === 'searchGithubIssues').length >= 3);
+    const high = Math.max(...lines.map((l) => l.wasmMemoryBytes ?? 0));
+    assert.ok(high > 0 && high < 64 * 1024 * 1024, `wasm memory reached ${high} bytes`);
+  } finally {
+    await own.stop();
+  }
+});

@@ -170,6 +170,8 @@ const repo = (base, web, owner, name, extra = {}) => ({
   created_at: '2011-01-26T19:01:12Z', updated_at: '2024-01-26T19:14:43Z', pushed_at: '2024-01-26T19:06:43Z', ...extra,
 });
 
+/** The issues a search for `is:long` finds. */
+let LONG_ISSUES;
 /** Pull request #5's diff: 8 MB, ten times what the Worker reads of one (800,000 bytes). */
 let BIG_DIFF;
 const bigDiff = () => (BIG_DIFF ??= `diff --git a/data.txt b/data.txt\n@@ -0,0 +1 @@\n${'+line of data\n'.repeat(8_000_000 / 14)}`);
@@ -255,6 +257,8 @@ export function readRoute({ base, web, path, q, authorized, accept }) {
     return { status: 200, body: pull(base, web, n, true) };
   }
   if (path === '/search/repositories') return { search: [repo(base, web, 'octocat', 'Hello-World'), repo(base, web, 'octo-org', 'docs', { description: null, language: null, topics: [] })] };
+  // A search for `is:long` finds 1000 issues with 60 KB bodies (4.1 MB in a page of 68).
+  if (path === '/search/issues' && /\bis:long\b/.test(q.get('q') ?? '')) return { search: (LONG_ISSUES ??= Array.from({ length: 1000 }, (_, i) => ({ ...issue(base, web, 1), number: 100 + i, body: 'Long text. '.repeat(5_455) }))) };
   if (path === '/search/issues') return { search: [1, 2, 4].map((n) => issue(base, web, n)) };
   if (path === '/search/code') {
     if (!authorized) return { status: 401, body: { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest/search/search#search-code', status: '401' } };
