@@ -10,11 +10,16 @@ use super::list::github_tool;
 use super::list_github_commits::COMMIT_FIELDS;
 use super::shape::{add_fields, add_property, object_schema, pick, untrusted_paths, Field, Kind};
 use crate::app::{CallContext, GitHubApp};
+use crate::github::{GitHubError, Query};
 use mcp_core::exchange::BoxFuture;
 use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
 /// At most this many changed files are listed; the result says when there were more.
 pub const MAX_COMMIT_FILES: usize = 100;
+
+/// Files asked for when a commit with all of its files (their patches come with them) is
+/// larger than one call reads; `getGithubPullRequest`'s too.
+pub const FEW_FILES: u32 = 20;
 
 pub struct GetGithubCommit;
 
@@ -27,8 +32,8 @@ const STATS: &[Field] = &[
 const EXTRA: &str = mcp_core::compact_json!(
     r#"{
     "repository": { "type": "string" },
-    "changedFiles": { "type": "integer", "description": "Files changed (GitHub lists up to 300)" },
-    "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" }
+    "changedFiles": { "type": ["integer", "null"], "description": "Files changed (at most 300); null if too many to list" },
+    "filesTruncated": { "type": "boolean", "description": "Not all are in files" }
 }"#
 );
 
@@ -75,7 +80,16 @@ impl Tool<GitHubApp> for GetGithubCommit {
                 "/repos/{repo}/commits/{}",
                 crate::github::http::percent_encode(git_ref)
             );
-            let commit = context.app.github.get_json(&path, &what).await?;
+            let github = context.app.github;
+            let (commit, counted) = match github.get_json(&path, &what).await {
+                Err(GitHubError::TooLarge { .. }) => {
+                    let mut few = Query::new();
+                    few.push("per_page", FEW_FILES);
+                    let (commit, next) = github.get_page(&path, &few, &what).await?;
+                    (commit, next.is_none())
+                }
+                answer => (answer?, true),
+            };
             let mut out = pick(&commit, COMMIT_FIELDS);
             out.extend(pick(&commit, STATS));
             let mut files = pick_all(commit.get("files").unwrap_or(&Value::Null), FILE_FIELDS);
@@ -84,8 +98,10 @@ impl Tool<GitHubApp> for GetGithubCommit {
                 files.truncate(MAX_COMMIT_FILES);
             }
             out.insert("files".into(), files);
-            out.insert("changedFiles".into(), total.into());
-            out.insert("filesTruncated".into(), (total > MAX_COMMIT_FILES).into());
+            let changed = if counted { total.into() } else { Value::Null };
+            out.insert("changedFiles".into(), changed);
+            let truncated = !counted || total > MAX_COMMIT_FILES;
+            out.insert("filesTruncated".into(), truncated.into());
             out.insert("repository".into(), repo.to_string().into());
             let mut untrusted = untrusted_paths("", COMMIT_FIELDS);
             untrusted.extend(untrusted_paths("files[].", FILE_FIELDS));

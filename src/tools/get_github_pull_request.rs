@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::access::{is_private, remember_private};
 use super::args::{input_schema, number, repo_ref, NumberArgs};
+use super::get_github_commit::FEW_FILES;
 use super::labels::Labels;
 use super::list::github_tool;
 use super::list_github_pull_requests::PULL_FIELDS;
@@ -13,7 +14,7 @@ use super::shape::{
     MAX_COMMENT_CHARS,
 };
 use crate::app::{CallContext, GitHubApp};
-use crate::github::Query;
+use crate::github::{GitHubError, Query};
 use mcp_core::exchange::BoxFuture;
 use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 
@@ -49,7 +50,7 @@ const REVIEW_FIELDS: &[Field] = &[
 const EXTRA: &str = mcp_core::compact_json!(
     r#"{
     "repository": { "type": "string" },
-    "filesTruncated": { "type": "boolean", "description": "Only the first 100 are in files" },
+    "filesTruncated": { "type": "boolean", "description": "Not all are in files" },
     "reviewDecision": { "type": "string", "enum": ["approved", "changes_requested", "commented", "none"], "description": "From each reviewer's latest review" }
 }"#
 );
@@ -92,11 +93,16 @@ impl Tool<GitHubApp> for GetGithubPullRequest {
             let pull = context.app.github.get_json(&path, &what).await?;
             progress(1.0, "Reading its files");
             let files_path = format!("{path}/files");
-            let (files, more) = context
-                .app
-                .github
-                .get_page(&files_path, &first_100, &what)
-                .await?;
+            let github = context.app.github;
+            // A page of 100 files with their patches can be larger than one call reads.
+            let (files, more) = match github.get_page(&files_path, &first_100, &what).await {
+                Err(GitHubError::TooLarge { .. }) => {
+                    let mut few = Query::new();
+                    few.push("per_page", FEW_FILES);
+                    github.get_page(&files_path, &few, &what).await?
+                }
+                page => page?,
+            };
             progress(2.0, "Reading its reviews");
             let reviews_path = format!("{path}/reviews");
             let (reviews, _) = context

@@ -167,6 +167,11 @@ describe('GitHub toolset through the TypeScript SDK (AUTH_MODE=none, GITHUB_TOKE
     assert.deepEqual([sc.additions, sc.deletions, sc.changedFiles, sc.filesTruncated], [3, 1, 2, false]);
     assert.deepEqual(sc.files.map((f) => f.filename), ['README.md', 'src/new.rs']);
     await fails('getGithubCommit', { ...REPO, ref: 'a..b' }, /ref/);
+    // A commit whose files with their patches are larger than one call reads (5 MB): its
+    // first 20 files, and no count of them all.
+    const big = await ok('getGithubCommit', { ...REPO, ref: 'big' });
+    assert.deepEqual([big.files.length, big.changedFiles, big.filesTruncated], [20, null, true]);
+    assert.deepEqual(upstream(/\/commits\/big$/).map((r) => r.query.per_page), [undefined, '20']);
   });
 
   test('listGithubTags; secondary rate limit', async () => {
@@ -232,6 +237,9 @@ describe('GitHub toolset through the TypeScript SDK (AUTH_MODE=none, GITHUB_TOKE
     assert.deepEqual([sc.changedFiles, sc.mergeable, sc.merged], [2, true, false]);
     assert.equal(progress.at(-1)?.total, 3);
     await fails('getGithubPullRequest', { ...REPO, number: 99 }, /not found/i);
+    // A page of 100 files with their patches larger than one call reads (4.6 MB): the first 20.
+    const six = await ok('getGithubPullRequest', { ...REPO, number: 6 });
+    assert.deepEqual([six.files.length, six.filesTruncated, six.changedFiles], [20, true, 2]);
   });
 
   test('getGithubPullRequestDiff: the diff media type; not found', async () => {

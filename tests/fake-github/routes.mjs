@@ -212,6 +212,14 @@ export function readRoute({ base, web, path, q, authorized, accept }) {
   if (path === `${R}/commits`) return { list: [1, 2, 3, 4, 5].map((n) => commit(base, web, n)) };
   if ((m = path.match(/^\/repos\/octocat\/Hello-World\/commits\/([^/]+)$/))) {
     const id = decodeURIComponent(m[1]);
+    // The commit `big`: 300 files with 16 KB patches, 5 MB of JSON; its files in pages with
+    // `per_page`, as GitHub pages a commit's files.
+    if (id === 'big') {
+      const files = Array.from({ length: 300 }, (_, i) => ({ sha: sha(`big${i}`), filename: `gen/file${i}.txt`, status: 'added', additions: 660, deletions: 0, changes: 660, patch: '+generated line of text\n'.repeat(660) }));
+      const perPage = Number(q.get('per_page') ?? 300);
+      const more = perPage < files.length ? { link: `<${base}${path}?per_page=${perPage}&page=2>; rel="next"` } : {};
+      return { status: 200, headers: more, body: { ...commit(base, web, 1), stats: { total: 198_000, additions: 198_000, deletions: 0 }, files: files.slice(0, perPage) } };
+    }
     if (!REFS.has(id) && id !== sha('c2')) return { status: 422, body: { message: `No commit found for SHA: ${id}`, documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit', status: '422' } };
     return { status: 200, body: { ...commit(base, web, 1), stats: { total: 4, additions: 3, deletions: 1 }, files: [
       { sha: sha('f1'), filename: 'README.md', status: 'modified', additions: 2, deletions: 1, changes: 3, patch: '@@ -1 +1,2 @@' },
@@ -244,7 +252,9 @@ export function readRoute({ base, web, path, q, authorized, accept }) {
   if (path === `${R}/pulls`) return { list: [4, 5].map((n) => pull(base, web, n)).filter((p) => !q.get('base') || p.base.ref === q.get('base')) };
   if ((m = path.match(/^\/repos\/octocat\/Hello-World\/pulls\/(\d+)(\/files|\/reviews)?$/))) {
     const n = Number(m[1]);
-    if (n !== 4 && n !== 5) return undefined;
+    if (n !== 4 && n !== 5 && n !== 6) return undefined;
+    // Pull request #6 changes 100 files with 45 KB patches: 4.6 MB in a page of 100.
+    if (n === 6 && m[2] === '/files') return { list: Array.from({ length: 100 }, (_, i) => ({ sha: sha(`six${i}`), filename: `gen/file${i}.txt`, status: 'added', additions: 1875, deletions: 0, changes: 1875, patch: '+generated line of text\n'.repeat(1875) })) };
     if (m[2] === '/files') return { list: [
       { sha: sha('p1'), filename: 'README.md', status: 'modified', additions: 2, deletions: 1, changes: 3, patch: '@@' },
       { sha: sha('p2'), filename: 'docs/guide.md', status: 'added', additions: 1, deletions: 0, changes: 1, patch: '@@' },

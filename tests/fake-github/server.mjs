@@ -271,7 +271,7 @@ export async function startFakeGitHub(opts = {}) {
     if (routed.search) return sendPage(res, u, routed.search, true);
     if (routed.raw) return sendStream(res, u, routed.raw, routed.type);
     if (routed.text !== undefined) return sendRaw(res, routed.status, routed.text, routed.type, rateHeaders(4999, 1));
-    return send(res, routed.status, routed.body, rateHeaders(4999, 1));
+    return send(res, routed.status, routed.body, { ...rateHeaders(4999, 1), ...routed.headers });
   }
 
   function route(req, res, u) {
