@@ -470,3 +470,39 @@ test('searches of ten pages of issues with long bodies at once stay within the i
     await own.stop();
   }
 });
+
+// The wait for a turn once counted against the 20 s given to GitHub: requests waiting in line
+// failed as "GitHub did not answer within 20 seconds" though GitHub had answered (hostile
+// review: 24 of 40). Here each list is followed by a 6 s lookup of its repository (through a
+// proxy in front of the fake GitHub), so each turn is held for its 5 s and the last of 24
+// lists waits about 25 s for its turn.
+test('a request that waits for its turn longer than GitHub is given is still answered', async () => {
+  const slow = http.createServer((req, res) => {
+    const u = new URL(req.url, 'http://x');
+    // Hello-World-<k> is Hello-World; looking one up (to label the list private or not) takes 6 s.
+    const alias = /^\/repos\/octocat\/Hello-World-\d+(\/.*)?$/.exec(u.pathname);
+    const path = alias ? `/repos/octocat/Hello-World${alias[1] ?? ''}` : u.pathname;
+    const forward = () => {
+      const up = http.request(`${gh.url}${path}${u.search}`, { method: req.method, headers: { ...req.headers, host: new URL(gh.url).host } }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    };
+    setTimeout(forward, alias && !alias[1] ? 6_000 : 0);
+  });
+  await new Promise((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  const own = await startWorker({ name: 'bounds-wait', vars: workerVars({ url: `http://127.0.0.1:${slow.address().port}`, token: gh.token }, { toolsets: 'github' }) });
+  try {
+    const s = await rawSession(own.mcpUrl);
+    const list = (k) => rpc(100 + k, 'tools/call', { name: 'listGithubIssues', arguments: { owner: 'octocat', repo: `Hello-World-${k}`, labels: 'long', perPage: 100 } });
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, k) => mcpPost(own.mcpUrl, list(k), s.headers, { timeoutMs: 90_000 })));
+    const items = answers.map((r) => r.json?.result?.structuredContent?.items?.length ?? r.json?.result?.content?.[0]?.text ?? r.text.slice(0, 200));
+    assert.deepEqual(items, answers.map(() => 100));
+  } finally {
+    await own.stop();
+    slow.closeAllConnections();
+    await new Promise((resolve) => slow.close(resolve));
+  }
+});
