@@ -43,6 +43,10 @@ pub const LARGE_BYTES: usize = 256 * 1024;
 /// once held every read in the isolate for the 20 s of the upstream timeout.
 pub const TURN_MS: i64 = 5_000;
 
+/// A waiting request that has not looked for this long is gone: it looks every 250 ms at
+/// most, and one the runtime set aside without ending it must not hold up the line.
+const GONE_MS: i64 = 2_000;
+
 /// Whose request: a hash of the caller's subject.
 type Owner = u64;
 
@@ -50,8 +54,9 @@ type Owner = u64;
 struct Gate {
     /// The turns held: their tickets, owners and when they began.
     running: Vec<(u64, Owner, i64)>,
-    /// The requests waiting, in order of arrival: their tickets and owners.
-    waiting: VecDeque<(u64, Owner)>,
+    /// The requests waiting, in order of arrival: their tickets, owners and when they last
+    /// looked.
+    waiting: VecDeque<(u64, Owner, i64)>,
     next_ticket: u64,
 }
 
@@ -70,8 +75,21 @@ impl Gate {
     fn place(&self, ticket: u64, owner: Owner, now: i64) -> usize {
         let held = |who: Owner| self.counted(now).filter(|o| *o == who).count();
         let mine = (held(owner), ticket);
-        let ahead = self.waiting.iter().filter(|(t, o)| (held(*o), *t) < mine);
+        let ahead = self
+            .waiting
+            .iter()
+            .filter(|(t, o, _)| (held(*o), *t) < mine);
         ahead.count()
+    }
+
+    /// `ticket` looks at `now`; the requests that stopped looking leave the line.
+    fn look(&mut self, ticket: u64, now: i64) {
+        self.waiting.retain_mut(|(t, _, seen)| {
+            if *t == ticket {
+                *seen = now;
+            }
+            now - *seen <= GONE_MS
+        });
     }
 
     /// Whether a turn is free at `now`.
@@ -161,7 +179,7 @@ async fn take_turn<S: Future<Output = ()>>(
     let ticket = GATE.with(|gate| {
         let mut gate = gate.borrow_mut();
         let ticket = gate.ticket();
-        gate.waiting.push_back((ticket, owner));
+        gate.waiting.push_back((ticket, owner, now()));
         ticket
     });
     // Leaves the line if the request is given up (cancelled) while it waits.
@@ -170,9 +188,10 @@ async fn take_turn<S: Future<Output = ()>>(
         let place = GATE.with(|gate| {
             let mut gate = gate.borrow_mut();
             let now = now();
+            gate.look(ticket, now);
             let place = gate.place(ticket, owner, now);
             if place == 0 && gate.has_room(now) {
-                gate.waiting.retain(|(t, _)| *t != ticket);
+                gate.waiting.retain(|(t, _, _)| *t != ticket);
                 gate.running.push((ticket, owner, now));
                 return None;
             }
@@ -189,7 +208,7 @@ struct InLine(u64);
 
 impl Drop for InLine {
     fn drop(&mut self) {
-        GATE.with(|gate| gate.borrow_mut().waiting.retain(|(t, _)| *t != self.0));
+        GATE.with(|gate| gate.borrow_mut().waiting.retain(|(t, _, _)| *t != self.0));
     }
 }
 
@@ -353,6 +372,37 @@ mod tests {
         assert_eq!(*order.borrow(), vec![4, 1, 2, 3]);
         kept.borrow_mut().clear();
         assert_eq!(running(), 0);
+    }
+
+    #[test]
+    fn a_waiting_request_that_stops_looking_no_longer_holds_up_the_line() {
+        let mut pool = LocalPool::new();
+        let held: Vec<Turn> = (0..LARGE_AT_ONCE)
+            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
+            .collect();
+        // Set aside by the runtime without being ended: never polled again, never dropped.
+        let mut set_aside = Box::pin(take_turn(B, until_tick, clock));
+        assert!((&mut set_aside).now_or_never().is_none());
+        let got = Rc::new(RefCell::new(None));
+        let slot = got.clone();
+        pool.spawner()
+            .spawn_local(async move {
+                *slot.borrow_mut() = Some(take_turn(A, until_tick, clock).await);
+            })
+            .unwrap();
+        pool.run_until_stalled();
+        drop(held);
+        tick(&mut pool);
+        assert!(got.borrow().is_none(), "the one set aside is still first");
+        NOW.with(|now| now.set(GONE_MS + 1));
+        tick(&mut pool);
+        assert!(
+            got.borrow().is_some(),
+            "past GONE_MS it is gone from the line"
+        );
+        drop((got.take(), set_aside));
+        assert_eq!(running(), 0);
+        NOW.with(|now| now.set(0));
     }
 
     #[test]
