@@ -253,6 +253,25 @@ mod tests {
         })
     }
 
+    /// Every turn, held by caller A.
+    fn every_turn() -> Vec<Turn> {
+        let take = || take_turn(A, until_tick, clock).now_or_never().unwrap();
+        (0..LARGE_AT_ONCE).map(|_| take()).collect()
+    }
+
+    /// A request of caller A's waiting in `pool`: its turn, once it has one.
+    fn wait_for_a_turn(pool: &mut LocalPool) -> Rc<RefCell<Option<Turn>>> {
+        let got = Rc::new(RefCell::new(None));
+        let slot = got.clone();
+        pool.spawner()
+            .spawn_local(async move {
+                *slot.borrow_mut() = Some(take_turn(A, until_tick, clock).await);
+            })
+            .unwrap();
+        pool.run_until_stalled();
+        got
+    }
+
     fn tick(pool: &mut LocalPool) {
         for waker in SLEEPERS.with(|s| std::mem::take(&mut *s.borrow_mut())) {
             waker.wake();
@@ -263,9 +282,7 @@ mod tests {
     #[test]
     fn requests_past_the_limit_wait_in_order_and_a_given_up_wait_loses_no_turn() {
         let mut pool = LocalPool::new();
-        let first: Vec<Turn> = (0..LARGE_AT_ONCE)
-            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
-            .collect();
+        let first = every_turn();
         assert_eq!(running(), LARGE_AT_ONCE);
 
         // The first in line gives up while it waits; two more wait behind it.
@@ -312,17 +329,8 @@ mod tests {
     #[test]
     fn a_turn_held_past_its_time_no_longer_holds_up_the_line() {
         let mut pool = LocalPool::new();
-        let stuck: Vec<Turn> = (0..LARGE_AT_ONCE)
-            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
-            .collect();
-        let got = Rc::new(RefCell::new(None));
-        let slot = got.clone();
-        pool.spawner()
-            .spawn_local(async move {
-                *slot.borrow_mut() = Some(take_turn(A, until_tick, clock).await);
-            })
-            .unwrap();
-        pool.run_until_stalled();
+        let stuck = every_turn();
+        let got = wait_for_a_turn(&mut pool);
         NOW.with(|now| now.set(TURN_MS - 1));
         tick(&mut pool);
         assert!(got.borrow().is_none(), "the stuck requests still count");
@@ -336,9 +344,7 @@ mod tests {
     #[test]
     fn a_free_turn_goes_to_the_caller_holding_fewest_before_those_who_came_first() {
         let mut pool = LocalPool::new();
-        let held: Vec<Turn> = (0..LARGE_AT_ONCE)
-            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
-            .collect();
+        let held = every_turn();
         let order = Rc::new(RefCell::new(Vec::new()));
         let kept = Rc::new(RefCell::new(Vec::new()));
         for (n, owner) in [(1, A), (2, A), (3, A), (4, B)] {
@@ -377,20 +383,11 @@ mod tests {
     #[test]
     fn a_waiting_request_that_stops_looking_no_longer_holds_up_the_line() {
         let mut pool = LocalPool::new();
-        let held: Vec<Turn> = (0..LARGE_AT_ONCE)
-            .map(|_| take_turn(A, until_tick, clock).now_or_never().unwrap())
-            .collect();
+        let held = every_turn();
         // Set aside by the runtime without being ended: never polled again, never dropped.
         let mut set_aside = Box::pin(take_turn(B, until_tick, clock));
         assert!((&mut set_aside).now_or_never().is_none());
-        let got = Rc::new(RefCell::new(None));
-        let slot = got.clone();
-        pool.spawner()
-            .spawn_local(async move {
-                *slot.borrow_mut() = Some(take_turn(A, until_tick, clock).await);
-            })
-            .unwrap();
-        pool.run_until_stalled();
+        let got = wait_for_a_turn(&mut pool);
         drop(held);
         tick(&mut pool);
         assert!(got.borrow().is_none(), "the one set aside is still first");
