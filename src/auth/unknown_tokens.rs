@@ -6,7 +6,9 @@
 //! tokens of one address are looked up at once in an isolate, or a burst sent together would
 //! all be looked up before the first was counted (200 at once all were). The same token
 //! sent many times at once is one of them: a client with a valid token making sixty calls at
-//! once was refused for forty of them, as if its token were unknown.
+//! once was refused for forty of them, as if its token were unknown. All tokens of one
+//! address together have at most [`ALL_LOOKUPS_AT_ONCE`] lookups running, or one unknown
+//! token sent a thousand times at once would cost a thousand reads.
 //!
 //! An IPv6 client is counted by its /64, which is what one subscriber holds. A token this
 //! isolate verified recently ([`super::token_cache`]) is still accepted, so a client that
@@ -25,6 +27,9 @@ use crate::limits::{self, Limit};
 const MAX_REFUSED: usize = 1024;
 /// Different unverified tokens of one address looked up at once in an isolate.
 pub const LOOKUPS_AT_ONCE: usize = 20;
+/// Lookups of one address's unverified tokens, the same or not, running at once in an
+/// isolate.
+pub const ALL_LOOKUPS_AT_ONCE: usize = 100;
 
 thread_local! {
     /// Address and until when (epoch ms) its unknown tokens are refused.
@@ -62,9 +67,14 @@ pub fn start(address: &str, token: &str, now_ms: i64) -> Result<Lookup, u32> {
     }
     RUNNING.with(|running| {
         let mut running = running.borrow_mut();
+        let of_address = running.iter().filter(|(a, _, _)| *a == key);
+        let (tokens, lookups) = of_address.fold((0, 0), |(t, l), (_, _, n)| (t + 1, l + n));
+        if lookups >= ALL_LOOKUPS_AT_ONCE {
+            return Err(1);
+        }
         if let Some((_, _, n)) = running.iter_mut().find(|(a, t, _)| *a == key && t == token) {
             *n += 1;
-        } else if running.iter().filter(|(a, _, _)| *a == key).count() >= LOOKUPS_AT_ONCE {
+        } else if tokens >= LOOKUPS_AT_ONCE {
             return Err(1);
         } else {
             running.push((key.clone(), token.to_string(), 1));
@@ -192,5 +202,16 @@ mod tests {
         assert!(start("198.51.100.3", "one more", 0).is_ok());
         drop(others);
         RUNNING.with(|running| assert!(running.borrow().is_empty()));
+    }
+
+    #[test]
+    fn an_address_has_at_most_a_hundred_lookups_running_whatever_its_tokens() {
+        let same: Vec<Lookup> = (0..ALL_LOOKUPS_AT_ONCE)
+            .map(|_| start("198.51.100.4", "unknown", 0).ok().unwrap())
+            .collect();
+        assert_eq!(start("198.51.100.4", "unknown", 0).err(), Some(1));
+        assert_eq!(start("198.51.100.4", "another", 0).err(), Some(1));
+        drop(same);
+        assert!(start("198.51.100.4", "unknown", 0).is_ok());
     }
 }

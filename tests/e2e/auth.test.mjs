@@ -70,6 +70,14 @@ describe('AUTH_MODE=bearer', () => {
     // refused as unknown (before, forty of the sixty got 429).
     const same = await Promise.all(Array.from({ length: 60 }, () => from('198.51.100.80', token.token)));
     assert.deepEqual(same.map((r) => r.status), same.map(() => 200));
+    // But one unknown token sent 200 times at once is not all looked up: at most 100 lookups
+    // of an address run at once, and past the minute's 60 the address is refused (155 of 200
+    // were, against all 200 with only the twenty different tokens counted).
+    await freshRateWindow(15_000);
+    const flood = await Promise.all(Array.from({ length: 200 }, () => from('198.51.100.81', 'unknown-same-token')));
+    const floodLooked = flood.filter((r) => r.status === 401).length;
+    assert.ok(floodLooked >= 1 && floodLooked <= 180, `${floodLooked} of 200 looked up (155 seen)`);
+    assert.equal(floodLooked + flood.filter((r) => r.status === 429).length, 200);
     // An IPv6 client is counted by its /64: a refused /64 is refused at any address in it.
     await freshRateWindow(15_000);
     for (let i = 0; i < 70; i++) await from(`2001:db8:7:7::${(i + 1).toString(16)}`, `unknown-${i}`);
