@@ -69,13 +69,16 @@ impl HttpClient for FetchClient<'_> {
                 RequestRedirect::Follow,
             )
             .map_err(failed)?;
+            // Not GitHub's time either: the wait for room to read the answer in.
+            self.turns.room().await;
             let controller = AbortController::default();
             let signal = controller.signal();
             let limit = request.body_limit.unwrap_or(usize::MAX);
+            let turns = self.turns;
             let start = async move {
                 let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await?;
                 let mut body = Body::of(&mut response, limit);
-                let large = body.read(false).await?;
+                let large = body.read(turns).await?;
                 Ok::<_, worker::Error>((response, body, large))
             };
             let Some(started) = within(start).await else {
@@ -86,12 +89,13 @@ impl HttpClient for FetchClient<'_> {
             if large {
                 // The wait for the turn is not GitHub's time: the timeout starts again.
                 self.turns.hold().await;
-                let Some(read) = within(body.read(true)).await else {
+                let Some(read) = within(body.read(turns)).await else {
                     controller.abort();
                     return Err(TIMEOUT);
                 };
                 read.map_err(failed)?;
             }
+            turns.read_answer(body.bytes.len());
             let headers = response.headers().entries().collect::<Vec<_>>();
             Ok(HttpResponse {
                 status: response.status_code(),
@@ -116,7 +120,8 @@ async fn within<T>(work: impl Future<Output = T>) -> Option<T> {
 
 /// A response body read chunk by chunk, only as far as it is wanted: at most `limit + 1`
 /// bytes (so that a longer body shows as longer; dropping the stream cancels the rest of the
-/// download), and past [`LARGE_BYTES`] only once the request holds its turn.
+/// download), and past [`LARGE_BYTES`] (the room set aside for it) only once the request
+/// holds its turn.
 struct Body {
     stream: Option<ByteStream>,
     bytes: Vec<u8>,
@@ -136,9 +141,9 @@ impl Body {
         }
     }
 
-    /// Reads on until the body ends or is as long as wanted, or, unless `large` is allowed,
-    /// until its next chunk would make it large: then it returns true.
-    async fn read(&mut self, large: bool) -> worker::Result<bool> {
+    /// Reads on until the body ends or is as long as wanted; or, unless the request holds
+    /// its turn, until it needs one to read on: then it returns true.
+    async fn read(&mut self, turns: &Turns) -> worker::Result<bool> {
         if let Some(chunk) = self.held_back.take() {
             self.keep_part(&chunk);
         }
@@ -150,7 +155,7 @@ impl Body {
                 break;
             };
             let chunk = chunk?;
-            if !large && self.bytes.len().saturating_add(chunk.len()) > LARGE_BYTES {
+            if !turns.holds() && self.bytes.len().saturating_add(chunk.len()) > LARGE_BYTES {
                 self.held_back = Some(chunk);
                 return Ok(true);
             }
@@ -174,10 +179,12 @@ pub async fn read_limited(
     limit: usize,
     turns: &Turns,
 ) -> worker::Result<Vec<u8>> {
+    turns.room().await;
     let mut body = Body::of(response, limit);
-    if body.read(false).await? {
+    if body.read(turns).await? {
         turns.hold().await;
-        body.read(true).await?;
+        body.read(turns).await?;
     }
+    turns.read_answer(body.bytes.len());
     Ok(body.bytes)
 }

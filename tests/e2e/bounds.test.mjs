@@ -506,3 +506,25 @@ test('a request that waits for its turn longer than GitHub is given is still ans
     await new Promise((resolve) => slow.close(resolve));
   }
 });
+
+// Answers under 256 KiB took no turn, and nothing bounded how many were held at once: 292
+// pages of 250 KB, then 292 more from the ETag cache, took the isolate to 72.4 MiB, and 1600
+// at once to 167 MiB (hostile review). Requests without a turn now share 16 MiB of room,
+// set aside before they send for an answer.
+test('many answers just under what takes a turn, at once, share the isolate\'s room for small answers', async () => {
+  const own = await startWorker({ name: 'bounds-small', vars: workerVars(gh, { toolsets: 'github' }) });
+  try {
+    const s = await rawSession(own.mcpUrl);
+    const list = (id) => rpc(id, 'tools/call', { name: 'listGithubIssues', arguments: { owner: 'octocat', repo: 'Hello-World', labels: 'long', perPage: 8 } });
+    for (let round = 0; round < 2; round++) {
+      const answers = await Promise.all(Array.from({ length: 290 }, (_, i) => mcpPost(own.mcpUrl, list(1000 * round + i), s.headers, { timeoutMs: 90_000 })));
+      const items = answers.map((r) => r.json?.result?.structuredContent?.items?.length ?? r.text.slice(0, 200));
+      assert.deepEqual(items, answers.map(() => 8), `round ${round}`);
+    }
+    const lines = await waitForLines(own, (ls) => ls.filter((l) => l.tool === 'listGithubIssues').length >= 580);
+    const high = Math.max(...lines.map((l) => l.wasmMemoryBytes ?? 0));
+    assert.ok(high > 0 && high < 48 * 1024 * 1024, `wasm memory reached ${high} bytes`);
+  } finally {
+    await own.stop();
+  }
+});
