@@ -8,7 +8,9 @@
 //! sent many times at once is one of them: a client with a valid token making sixty calls at
 //! once was refused for forty of them, as if its token were unknown. All tokens of one
 //! address together have at most [`ALL_LOOKUPS_AT_ONCE`] lookups running, or one unknown
-//! token sent a thousand times at once would cost a thousand reads.
+//! token sent a thousand times at once would cost a thousand reads; a request past them
+//! whose token is being looked up already waits for that lookup (`auth::authenticate`), so
+//! that a valid client's burst is not refused.
 //!
 //! An IPv6 client is counted by its /64, which is what one subscriber holds. A token this
 //! isolate verified recently ([`super::token_cache`]) is still accepted, so a client that
@@ -56,30 +58,62 @@ fn counted_as(address: &str) -> Option<String> {
 /// address as counted, and the token's hash.
 pub struct Lookup(Option<(String, String)>);
 
-/// Starts a lookup of the unverified token whose hash is `token` from `address`, or the
-/// seconds to wait first.
-pub fn start(address: &str, token: &str, now_ms: i64) -> Result<Lookup, u32> {
+/// Why a lookup may not start now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotNow {
+    /// The address is refused for this many seconds.
+    Refused(u32),
+    /// The address has as many lookups running as it may.
+    Busy,
+}
+
+impl NotNow {
+    /// The seconds to tell the client to wait.
+    pub fn retry_after(self) -> u32 {
+        match self {
+            NotNow::Refused(seconds) => seconds,
+            NotNow::Busy => 1,
+        }
+    }
+}
+
+/// Starts a lookup of the unverified token whose hash is `token` from `address`, or says
+/// why not now.
+pub fn start(address: &str, token: &str, now_ms: i64) -> Result<Lookup, NotNow> {
     let Some(key) = counted_as(address) else {
         return Ok(Lookup(None));
     };
     if let Some(seconds) = refused_for(&key, now_ms) {
-        return Err(seconds);
+        return Err(NotNow::Refused(seconds));
     }
     RUNNING.with(|running| {
         let mut running = running.borrow_mut();
         let of_address = running.iter().filter(|(a, _, _)| *a == key);
         let (tokens, lookups) = of_address.fold((0, 0), |(t, l), (_, _, n)| (t + 1, l + n));
         if lookups >= ALL_LOOKUPS_AT_ONCE {
-            return Err(1);
+            return Err(NotNow::Busy);
         }
         if let Some((_, _, n)) = running.iter_mut().find(|(a, t, _)| *a == key && t == token) {
             *n += 1;
         } else if tokens >= LOOKUPS_AT_ONCE {
-            return Err(1);
+            return Err(NotNow::Busy);
         } else {
             running.push((key.clone(), token.to_string(), 1));
         }
         Ok(Lookup(Some((key, token.to_string()))))
+    })
+}
+
+/// Whether a lookup of the token whose hash is `token` from `address` is running.
+pub fn is_running(address: &str, token: &str) -> bool {
+    let Some(key) = counted_as(address) else {
+        return false;
+    };
+    RUNNING.with(|running| {
+        running
+            .borrow()
+            .iter()
+            .any(|(a, t, _)| *a == key && t == token)
     })
 }
 
@@ -141,8 +175,14 @@ mod tests {
     #[test]
     fn an_address_is_refused_until_its_minute_is_out_and_the_list_is_bounded() {
         refuse("192.0.2.1", 61_000, 1_000);
-        assert_eq!(start("192.0.2.1", "t", 1_000).err(), Some(60));
-        assert_eq!(start("192.0.2.1", "t", 60_500).err(), Some(1));
+        assert_eq!(
+            start("192.0.2.1", "t", 1_000).err(),
+            Some(NotNow::Refused(60))
+        );
+        assert_eq!(
+            start("192.0.2.1", "t", 60_500).err(),
+            Some(NotNow::Refused(1))
+        );
         assert!(start("192.0.2.1", "t", 61_000).is_ok());
         assert!(start("192.0.2.2", "t", 1_000).is_ok());
         for n in 0..MAX_REFUSED + 5 {
@@ -170,7 +210,10 @@ mod tests {
         let running: Vec<Lookup> = (0..LOOKUPS_AT_ONCE)
             .map(|n| start("198.51.100.1", &format!("t{n}"), 0).ok().unwrap())
             .collect();
-        assert_eq!(start("198.51.100.1", "another", 0).err(), Some(1));
+        assert_eq!(
+            start("198.51.100.1", "another", 0).err(),
+            Some(NotNow::Busy)
+        );
         assert!(
             start("198.51.100.2", "another", 0).is_ok(),
             "another address is not held up"
@@ -197,7 +240,10 @@ mod tests {
         let others: Vec<Lookup> = (1..LOOKUPS_AT_ONCE)
             .map(|n| start("198.51.100.3", &format!("t{n}"), 0).ok().unwrap())
             .collect();
-        assert_eq!(start("198.51.100.3", "one more", 0).err(), Some(1));
+        assert_eq!(
+            start("198.51.100.3", "one more", 0).err(),
+            Some(NotNow::Busy)
+        );
         drop(same);
         assert!(start("198.51.100.3", "one more", 0).is_ok());
         drop(others);
@@ -209,8 +255,16 @@ mod tests {
         let same: Vec<Lookup> = (0..ALL_LOOKUPS_AT_ONCE)
             .map(|_| start("198.51.100.4", "unknown", 0).ok().unwrap())
             .collect();
-        assert_eq!(start("198.51.100.4", "unknown", 0).err(), Some(1));
-        assert_eq!(start("198.51.100.4", "another", 0).err(), Some(1));
+        assert_eq!(
+            start("198.51.100.4", "unknown", 0).err(),
+            Some(NotNow::Busy)
+        );
+        assert!(is_running("198.51.100.4", "unknown"));
+        assert!(!is_running("198.51.100.4", "another"));
+        assert_eq!(
+            start("198.51.100.4", "another", 0).err(),
+            Some(NotNow::Busy)
+        );
         drop(same);
         assert!(start("198.51.100.4", "unknown", 0).is_ok());
     }
