@@ -1,5 +1,5 @@
 //! Large GitHub answers take turns: in one isolate, at most [`LARGE_AT_ONCE`] requests hold
-//! one at a time, and the others wait, first come, first served. An answer is large once its
+//! one at a time, and the others wait their turn. An answer is large once its
 //! body passes [`LARGE_BYTES`], whether it comes from GitHub or from the ETag cache: file
 //! reads (up to 2 MiB, and that again as base64 and as JSON), diffs, and pages of issues or
 //! files whose long bodies the tools never show.
@@ -25,6 +25,10 @@
 //! its own instead, more often the nearer it is to the front.
 //!
 //! A turn counts for [`TURN_MS`] at most: a request that takes longer is waiting on GitHub.
+//! But at most [`MOST_AT_ONCE`] are held in all, since it may still hold its answer.
+//!
+//! Small answers are bounded too: requests without a turn share [`SMALL_BYTES_AT_ONCE`] of
+//! room for what they read ([`Turns::room`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
