@@ -47,6 +47,14 @@ mcp_core::arguments! {
     }
 }
 
+/// A commit whose first [`FEW_FILES`] files with their patches are still larger than one
+/// call reads: `TooLarge`'s advice (fewer items, `perPage`) cannot be followed here.
+fn too_large(what: &str) -> ToolError {
+    ToolError::Failed(format!(
+        "GitHub's answer for {what} is larger than this server reads for one call, even for its first {FEW_FILES} files: their patches are too long. Read it on GitHub, or its files with getGithubFileContents."
+    ))
+}
+
 impl Tool<GitHubApp> for GetGithubCommit {
     type Args = CommitArgs;
 
@@ -85,7 +93,10 @@ impl Tool<GitHubApp> for GetGithubCommit {
                 Err(GitHubError::TooLarge { .. }) => {
                     let mut few = Query::new();
                     few.push("per_page", FEW_FILES);
-                    let (commit, next) = github.get_page(&path, &few, &what).await?;
+                    let (commit, next) = match github.get_page(&path, &few, &what).await {
+                        Err(GitHubError::TooLarge { .. }) => return Err(too_large(&what)),
+                        page => page?,
+                    };
                     (commit, next.is_none())
                 }
                 answer => (answer?, true),

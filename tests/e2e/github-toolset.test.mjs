@@ -172,6 +172,8 @@ describe('GitHub toolset through the TypeScript SDK (AUTH_MODE=none, GITHUB_TOKE
     const big = await ok('getGithubCommit', { ...REPO, ref: 'big' });
     assert.deepEqual([big.files.length, big.changedFiles, big.filesTruncated], [20, null, true]);
     assert.deepEqual(upstream(/\/commits\/big$/).map((r) => r.query.per_page), [undefined, '20']);
+    // Even its first 20 files too large: an error that does not name a perPage the tool lacks.
+    await fails('getGithubCommit', { ...REPO, ref: 'huge' }, /even for its first 20 files: their patches are too long\. Read it on GitHub/);
   });
 
   test('listGithubTags; secondary rate limit', async () => {

@@ -214,6 +214,8 @@ export function readRoute({ base, web, path, q, authorized, accept }) {
     const id = decodeURIComponent(m[1]);
     // The commit `big`: 300 files with 16 KB patches, 5 MB of JSON; its files in pages with
     // `per_page`, as GitHub pages a commit's files.
+    // The commit `huge`: its first 20 files alone have 5 MB of patches.
+    if (id === 'huge') return { status: 200, body: { ...commit(base, web, 1), files: Array.from({ length: Math.min(Number(q.get('per_page') ?? 300), 40) }, (_, i) => ({ sha: sha(`huge${i}`), filename: `gen/huge${i}.txt`, status: 'added', additions: 10_500, deletions: 0, changes: 10_500, patch: '+generated line of text\n'.repeat(10_500) })) } };
     if (id === 'big') {
       const files = Array.from({ length: 300 }, (_, i) => ({ sha: sha(`big${i}`), filename: `gen/file${i}.txt`, status: 'added', additions: 660, deletions: 0, changes: 660, patch: '+generated line of text\n'.repeat(660) }));
       const perPage = Number(q.get('per_page') ?? 300);
