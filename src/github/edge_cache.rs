@@ -11,7 +11,7 @@
 use worker::{Cache, Headers, Response};
 
 use super::cache::{Cached, EtagCache, TTL_SECONDS};
-use super::fetch::read_limited;
+use super::fetch::answer;
 use super::turns::Turns;
 use mcp_core::exchange::BoxFuture;
 
@@ -42,9 +42,11 @@ fn url(key: &str) -> String {
 impl EtagCache for EdgeCache<'_> {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<Cached>> {
         Box::pin(async move {
-            let mut response = self.cache.get(url(key).as_str(), true).await.ok()??;
-            let bytes = read_limited(&mut response, usize::MAX, self.turns).await;
-            Cached::from_bytes(&bytes.ok()?)
+            let response = self.cache.get(url(key).as_str(), true).await.ok()??;
+            let (_, bytes) = answer(self.turns, async { Ok(response) }, usize::MAX, None)
+                .await
+                .ok()?;
+            Cached::from_bytes(&bytes)
         })
     }
 

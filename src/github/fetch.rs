@@ -69,50 +69,80 @@ impl HttpClient for FetchClient<'_> {
                 RequestRedirect::Follow,
             )
             .map_err(failed)?;
-            // Not GitHub's time either: the wait for room to read the answer in.
-            self.turns.room().await;
             let controller = AbortController::default();
             let signal = controller.signal();
+            let fetch = Fetch::Request(outgoing);
+            let response = fetch.send_with_signal(&signal);
             let limit = request.body_limit.unwrap_or(usize::MAX);
-            let turns = self.turns;
-            let start = async move {
-                let mut response = Fetch::Request(outgoing).send_with_signal(&signal).await?;
-                let mut body = Body::of(&mut response, limit);
-                let large = body.read(turns).await?;
-                Ok::<_, worker::Error>((response, body, large))
-            };
-            let Some(started) = within(start).await else {
-                controller.abort();
-                return Err(TIMEOUT);
-            };
-            let (response, mut body, large) = started.map_err(failed)?;
-            if large {
-                // The wait for the turn is not GitHub's time: the timeout starts again.
-                self.turns.hold().await;
-                let Some(read) = within(body.read(turns)).await else {
-                    controller.abort();
-                    return Err(TIMEOUT);
+            let (response, body) =
+                match answer(self.turns, response, limit, Some(UPSTREAM_TIMEOUT)).await {
+                    Ok(answered) => answered,
+                    Err(Unanswered::Late) => {
+                        controller.abort();
+                        return Err(TransportError::Timeout {
+                            seconds: UPSTREAM_TIMEOUT.as_secs(),
+                        });
+                    }
+                    Err(Unanswered::Failed(e)) => return Err(failed(e)),
                 };
-                read.map_err(failed)?;
-            }
-            turns.read_answer(body.bytes.len());
             let headers = response.headers().entries().collect::<Vec<_>>();
             Ok(HttpResponse {
                 status: response.status_code(),
                 headers,
-                body: body.bytes,
+                body,
             })
         })
     }
 }
 
-const TIMEOUT: TransportError = TransportError::Timeout {
-    seconds: UPSTREAM_TIMEOUT.as_secs(),
-};
+/// Why [`answer`] has none.
+pub enum Unanswered {
+    /// It took longer than it was given.
+    Late,
+    Failed(worker::Error),
+}
 
-/// What `work` came to within [`UPSTREAM_TIMEOUT`], or nothing past it.
-async fn within<T>(work: impl Future<Output = T>) -> Option<T> {
-    match select(Box::pin(work), Delay::from(UPSTREAM_TIMEOUT)).await {
+impl From<worker::Error> for Unanswered {
+    fn from(e: worker::Error) -> Self {
+        Unanswered::Failed(e)
+    }
+}
+
+/// `response` (GitHub's, or the ETag cache's) with what is wanted of its body (see [`Body`]),
+/// counted against the request's room ([`Turns::room`], waited for before `response` is
+/// asked for) or read in its turn once it is large. With a `time`, the response and the first
+/// [`LARGE_BYTES`] of its body must come within it, and the rest within it again once the
+/// request holds its turn: neither wait counts.
+pub async fn answer(
+    turns: &Turns,
+    response: impl Future<Output = worker::Result<Response>>,
+    limit: usize,
+    time: Option<Duration>,
+) -> Result<(Response, Vec<u8>), Unanswered> {
+    turns.room().await;
+    let start = async move {
+        let mut response = response.await?;
+        let mut body = Body::of(&mut response, limit);
+        let large = body.read(turns).await?;
+        Ok::<_, worker::Error>((response, body, large))
+    };
+    let (response, mut body, large) = within(time, start).await.ok_or(Unanswered::Late)??;
+    if large {
+        turns.hold().await;
+        within(time, body.read(turns))
+            .await
+            .ok_or(Unanswered::Late)??;
+    }
+    turns.read_answer(body.bytes.len());
+    Ok((response, body.bytes))
+}
+
+/// What `work` came to within `time`, or nothing past it; without a `time`, what it came to.
+async fn within<T>(time: Option<Duration>, work: impl Future<Output = T>) -> Option<T> {
+    let Some(time) = time else {
+        return Some(work.await);
+    };
+    match select(Box::pin(work), Delay::from(time)).await {
         Either::Left((result, _)) => Some(result),
         Either::Right(_) => None,
     }
@@ -170,21 +200,4 @@ impl Body {
         self.bytes
             .extend_from_slice(chunk.get(..room).unwrap_or(chunk));
     }
-}
-
-/// Reads what is wanted of `response`'s body (see [`Body`]), waiting for the request's turn
-/// if it becomes large.
-pub async fn read_limited(
-    response: &mut Response,
-    limit: usize,
-    turns: &Turns,
-) -> worker::Result<Vec<u8>> {
-    turns.room().await;
-    let mut body = Body::of(response, limit);
-    if body.read(turns).await? {
-        turns.hold().await;
-        body.read(turns).await?;
-    }
-    turns.read_answer(body.bytes.len());
-    Ok(body.bytes)
 }
