@@ -152,6 +152,8 @@ pub struct Turns {
     read: Cell<usize>,
     /// Whether room is set aside for an answer not read yet.
     set_aside: Cell<bool>,
+    /// Milliseconds it waited for room or a turn, in all (the log line's `githubWaitMs`).
+    waited_ms: Cell<i64>,
 }
 
 impl Turns {
@@ -165,7 +167,21 @@ impl Turns {
             small: Cell::new(0),
             read: Cell::new(0),
             set_aside: Cell::new(false),
+            waited_ms: Cell::new(0),
         }
+    }
+
+    /// Milliseconds the request waited for room or a turn, in all: part of the time its
+    /// GitHub calls took, but not GitHub's.
+    pub fn waited_ms(&self) -> i64 {
+        self.waited_ms.get()
+    }
+
+    /// Adds the time since `started` to [`Turns::waited_ms`].
+    fn waited_since(&self, started: i64) {
+        let waited = clock_ms().saturating_sub(started).max(0);
+        self.waited_ms
+            .set(self.waited_ms.get().saturating_add(waited));
     }
 
     /// Whether the request holds its turn.
@@ -180,7 +196,9 @@ impl Turns {
     /// This wait and the turn's are not GitHub's time. Without it, small answers at once
     /// past the room each waited for a turn: 1600 took 155 s in place of 13.
     pub async fn room(&self) {
-        self.room_sleeping(worker::Delay::from).await
+        let started = clock_ms();
+        self.room_sleeping(worker::Delay::from).await;
+        self.waited_since(started);
     }
 
     /// [`Turns::room`], sleeping with `sleep` while it waits.
@@ -200,7 +218,7 @@ impl Turns {
                 return;
             }
             if self.read.get() > 0 {
-                return self.hold().await;
+                return self.hold_unmeasured().await;
             }
             looks += 1;
             sleep(Duration::from_millis((10 * looks).min(100))).await;
@@ -229,6 +247,13 @@ impl Turns {
     /// Returns once the request holds a turn: at once if it holds one already, or else when
     /// the line reaches it.
     pub async fn hold(&self) {
+        let started = clock_ms();
+        self.hold_unmeasured().await;
+        self.waited_since(started);
+    }
+
+    /// [`Turns::hold`], not counted as waiting (its caller counts).
+    async fn hold_unmeasured(&self) {
         if self.held.borrow().is_some() {
             return;
         }

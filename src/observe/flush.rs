@@ -163,6 +163,7 @@ pub fn analytics(dataset: &AnalyticsEngineDataset, r: &Record) {
         .add_double(r.github.total_ms() as f64)
         .add_double(f64::from(r.github.cache_hits))
         .add_double(r.rpc_error.unwrap_or(0) as f64)
+        .add_double(r.github.waited_ms as f64)
         .build();
     if let Err(error) = dataset.write_data_point(&point) {
         super::event(Level::Warn, &|| {

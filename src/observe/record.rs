@@ -121,6 +121,9 @@ pub struct GitHubStats {
     pub cache_hits: u32,
     /// `x-ratelimit-remaining` of the last answer that had it.
     pub rate_limit_remaining: Option<u64>,
+    /// Of the calls' time, what they spent waiting for room or a turn to read their answers
+    /// in ([`crate::github::turns`]), not at GitHub.
+    pub waited_ms: i64,
 }
 
 impl GitHubStats {
@@ -222,6 +225,7 @@ impl Record {
         w.number("durationMs", Some(self.duration_ms));
         w.number("githubCalls", Some(self.github.calls.len() as i64));
         w.number("githubMs", Some(self.github.total_ms()));
+        w.number("githubWaitMs", Some(self.github.waited_ms));
         w.number("githubCacheHits", Some(i64::from(self.github.cache_hits)));
         let remaining = self.github.rate_limit_remaining.map(|r| r as i64);
         w.number("githubRateLimitRemaining", remaining);
@@ -322,6 +326,7 @@ pub(crate) mod tests {
                 }],
                 cache_hits: 1,
                 rate_limit_remaining: Some(4999),
+                waited_ms: 12,
             },
             caller: Some("c_0123456789abcdef".into()),
             caller_login: None,
@@ -338,6 +343,8 @@ pub(crate) mod tests {
         assert_eq!(line["traceSource"], "header");
         assert_eq!(line["githubCalls"], 1);
         assert_eq!(line["githubCacheHits"], 1);
+        assert_eq!(line["githubMs"], 30);
+        assert_eq!(line["githubWaitMs"], 12);
         assert_eq!(line["githubRateLimitRemaining"], 4999);
         assert_eq!(line["wasmMemoryBytes"], 2_424_832);
         assert!(line.get("callerLogin").is_none());

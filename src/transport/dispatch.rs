@@ -77,7 +77,9 @@ pub async fn run(
         now: crate::now_ms() / 1000,
         tasks,
     };
-    server.handle(request, &scope).await
+    let handled = server.handle(request, &scope).await;
+    obs.github_stats().borrow_mut().waited_ms = turns.waited_ms();
+    handled
 }
 
 /// One run of a task's tool, as a 2026-07-28 request of its creator: the capabilities and

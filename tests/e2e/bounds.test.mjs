@@ -448,6 +448,15 @@ test('a caller with many large reads waiting does not keep another caller\'s rea
     assert.ok(one.json?.result?.contents?.[0]?.blob, one.text.slice(0, 200));
     assert.deepEqual(all.map((r) => Boolean(r.json?.result?.contents?.[0]?.blob)), all.map(() => true));
     assert.ok(before <= 30, `${before} of alice's 60 reads were done before bob's one`);
+    // The log lines tell the wait for a turn (githubWaitMs) apart from GitHub's time.
+    const reads = (await waitForLines(own, (ls) => ls.filter((l) => l.method === 'resources/read').length >= 61))
+      .filter((l) => l.method === 'resources/read');
+    assert.equal(reads.length, 61);
+    const waits = reads.map((l) => l.githubWaitMs);
+    assert.ok(waits.every(Number.isInteger), JSON.stringify(waits));
+    assert.ok(waits.includes(0), `the first reads took a turn at once: ${JSON.stringify(waits)}`);
+    const waited = waits.filter((ms) => ms > 0).length;
+    assert.ok(waited >= 50, `${waited} of 61 reads say they waited for a turn, though four are read at once`);
   } finally {
     await own.stop();
   }

@@ -16,7 +16,7 @@ use worker::{
 const BODY: &str = r#"{"ok":true,"name":"mcpw-bench-rust-floor","version":"0.0.0"}"#;
 
 /// A line of the server's shape and length (about 330 bytes).
-const LOG_LINE: &str = r#"{"ts":"2026-11-30T09:53:28.205Z","level":"info","msg":"request","requestId":"0afb1d62bf192d8a","traceId":"738ec2c5dc8f637f2ef0e7358b7ba6f4","spanId":"57b4dd4218c2f4e3","traceSource":"generated","httpMethod":"GET","path":"/healthz","httpStatus":200,"transport":"none","outcome":"ok","isError":false,"durationMs":1,"githubCalls":0,"githubMs":0,"githubCacheHits":0}"#;
+const LOG_LINE: &str = r#"{"ts":"2026-11-30T09:53:28.205Z","level":"info","msg":"request","requestId":"0afb1d62bf192d8a","traceId":"738ec2c5dc8f637f2ef0e7358b7ba6f4","spanId":"57b4dd4218c2f4e3","traceSource":"generated","httpMethod":"GET","path":"/healthz","httpStatus":200,"transport":"none","outcome":"ok","isError":false,"durationMs":1,"githubCalls":0,"githubMs":0,"githubWaitMs":0,"githubCacheHits":0}"#;
 
 fn json_body() -> Result<Response> {
     let mut response = Response::ok(BODY)?;
