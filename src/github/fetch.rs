@@ -71,17 +71,18 @@ impl HttpClient for FetchClient<'_> {
             .map_err(failed)?;
             let controller = AbortController::default();
             let signal = controller.signal();
+            let _abort_when_dropped = AbortOnDrop(Some(controller));
             let fetch = Fetch::Request(outgoing);
             let response = fetch.send_with_signal(&signal);
             let limit = request.body_limit.unwrap_or(usize::MAX);
             let (response, body) =
                 match answer(self.turns, response, limit, Some(UPSTREAM_TIMEOUT)).await {
                     Ok(answered) => answered,
+                    // Returning aborts the fetch (`_abort_when_dropped`).
                     Err(Unanswered::Late) => {
-                        controller.abort();
                         return Err(TransportError::Timeout {
                             seconds: UPSTREAM_TIMEOUT.as_secs(),
-                        });
+                        })
                     }
                     Err(Unanswered::Failed(e)) => return Err(failed(e)),
                 };
@@ -92,6 +93,19 @@ impl HttpClient for FetchClient<'_> {
                 body,
             })
         })
+    }
+}
+
+/// A fetch's controller that aborts it when dropped: when the fetch took too long, or when
+/// the request it is for was cancelled and its future dropped mid-way. Aborting a fetch
+/// that ended does nothing.
+struct AbortOnDrop(Option<AbortController>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = self.0.take() {
+            controller.abort();
+        }
     }
 }
 

@@ -173,6 +173,7 @@ struct State {
     batch: usize,
     is_error: bool,
     rpc_error: Option<i64>,
+    cancelled: bool,
     auth_failure: Option<&'static str>,
     limited_by: Option<&'static str>,
     error: Option<String>,
@@ -361,6 +362,11 @@ impl Observation {
         });
     }
 
+    /// The client cancelled the request (`notifications/cancelled`), and no response was sent.
+    pub fn set_cancelled(&self) {
+        self.update(|s| s.cancelled = true);
+    }
+
     pub fn set_status(&self, status: u16) {
         self.update(|s| s.http_status = status);
     }
@@ -432,6 +438,7 @@ impl Inner {
             batch: state.batch,
             is_error: state.is_error,
             rpc_error: state.rpc_error,
+            cancelled: state.cancelled,
             auth_failure: state.auth_failure,
             limited_by: state.limited_by,
             duration_ms: (crate::now_ms() - self.started_ms).max(0),

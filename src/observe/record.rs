@@ -49,6 +49,8 @@ pub enum Outcome {
     RateLimited,
     /// Our fault: 5xx, or JSON-RPC internal error (-32603).
     ServerError,
+    /// The client cancelled the request (`notifications/cancelled`); it was not answered.
+    Cancelled,
 }
 
 impl Outcome {
@@ -61,18 +63,9 @@ impl Outcome {
             Outcome::Unauthorized => "unauthorized",
             Outcome::RateLimited => "rate_limited",
             Outcome::ServerError => "server_error",
+            Outcome::Cancelled => "cancelled",
         }
     }
-
-    pub const ALL: [Outcome; 7] = [
-        Outcome::Ok,
-        Outcome::ToolError,
-        Outcome::RpcError,
-        Outcome::HttpError,
-        Outcome::Unauthorized,
-        Outcome::RateLimited,
-        Outcome::ServerError,
-    ];
 }
 
 /// Log levels, lowest first (`LOG_LEVEL`).
@@ -149,6 +142,8 @@ pub struct Record {
     pub batch: usize,
     pub is_error: bool,
     pub rpc_error: Option<i64>,
+    /// The client cancelled the request, which was then not answered.
+    pub cancelled: bool,
     /// The OAuth error code of a failed authentication.
     pub auth_failure: Option<&'static str>,
     /// The rate limit binding that refused the request.
@@ -174,6 +169,8 @@ impl Record {
             Outcome::RateLimited
         } else if status >= 500 || self.rpc_error == Some(INTERNAL_ERROR) {
             Outcome::ServerError
+        } else if self.cancelled {
+            Outcome::Cancelled
         } else if self.auth_failure.is_some() {
             Outcome::Unauthorized
         } else if self.rpc_error.is_some() {
@@ -316,6 +313,7 @@ pub(crate) mod tests {
             batch: 1,
             is_error: false,
             rpc_error: None,
+            cancelled: false,
             auth_failure: None,
             limited_by: None,
             duration_ms: 42,
@@ -371,6 +369,7 @@ pub(crate) mod tests {
         assert_eq!(with(&|r| r.http_status = 503), Outcome::ServerError);
         assert_eq!(with(&|r| r.http_status = 406), Outcome::HttpError);
         assert_eq!(with(&|r| r.http_status = 429), Outcome::RateLimited);
+        assert_eq!(with(&|r| r.cancelled = true), Outcome::Cancelled);
         let unauthorized = with(&|r| {
             r.http_status = 401;
             r.auth_failure = Some("invalid_token");

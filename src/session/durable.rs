@@ -8,11 +8,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use futures_util::future::Abortable;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
 use super::internal::{Op, CALLER_HEADER, CONNECTION_HEADER, SESSION_HEADER};
+use super::running::{cancelled_id, Running};
 use crate::auth::caller::Caller;
 use crate::config::Config;
 use crate::now_ms;
@@ -56,6 +58,8 @@ struct Live {
     sse_stream: RefCell<Option<Outbox>>,
     /// Streamable HTTP: the stream opened by `GET /mcp`.
     listen_stream: RefCell<Option<Outbox>>,
+    /// The requests running, which `notifications/cancelled` can stop.
+    running: Running,
 }
 
 fn session_not_found() -> worker::Result<Response> {
@@ -378,34 +382,47 @@ impl McpSession {
         let env = self.env.clone();
         let storage = self.state.storage();
         let live = self.live.clone();
+        let (ticket, registration) = live.running.start(&request.id);
         wasm_bindgen_futures::spawn_local(async move {
-            let response =
-                match run_request(&env, &request, &caller, declared, &outbox, &live, &obs).await {
-                    Ok(Handled { response, effect }) => match effect {
-                        None => response,
-                        Some(effect) => match keep(&storage, &live, effect).await {
-                            Ok(()) => response,
-                            Err(error) => jsonrpc::Response::error(Some(request.id.clone()), error),
-                        },
+            let run = run_request(&env, &request, &caller, declared, &outbox, &live, &obs);
+            let handled = Abortable::new(run, registration).await;
+            live.running.finish(ticket);
+            let Ok(handled) = handled else {
+                // Cancelled by the client: its work is dropped, and it is not answered.
+                obs.set_cancelled();
+                outbox.send(Outgoing::Cancelled);
+                return;
+            };
+            let response = match handled {
+                Ok(Handled { response, effect }) => match effect {
+                    None => response,
+                    Some(effect) => match keep(&storage, &live, effect).await {
+                        Ok(()) => response,
+                        Err(error) => jsonrpc::Response::error(Some(request.id.clone()), error),
                     },
-                    Err(e) => {
-                        worker::console_error!(
-                            "request {} failed inside the session: {e}",
-                            mcp_core::jsonrpc::echoed(&request.method)
-                        );
-                        jsonrpc::Response::error(
-                            Some(request.id.clone()),
-                            RpcError::internal("internal error; please retry"),
-                        )
-                    }
-                };
+                },
+                Err(e) => {
+                    worker::console_error!(
+                        "request {} failed inside the session: {e}",
+                        mcp_core::jsonrpc::echoed(&request.method)
+                    );
+                    jsonrpc::Response::error(
+                        Some(request.id.clone()),
+                        RpcError::internal("internal error; please retry"),
+                    )
+                }
+            };
             obs.set_response(&response);
             outbox.send(Outgoing::Final(response));
         });
     }
 
     async fn notified(&self, notification: Notification) -> worker::Result<()> {
-        if notification.method == "notifications/initialized" {
+        if notification.method == "notifications/cancelled" {
+            if let Some(id) = cancelled_id(notification.params.as_ref()) {
+                self.live.running.cancel(&id);
+            }
+        } else if notification.method == "notifications/initialized" {
             let changed = self.live.session.borrow_mut().as_mut().and_then(|s| {
                 (!s.initialized).then(|| {
                     s.initialized = true;
@@ -517,11 +534,14 @@ fn parsed(config: &Result<Config, String>) -> worker::Result<&Config> {
 
 /// SSE frames for a long-lived stream.
 fn frames_of(receiver: Inbox) -> impl futures_util::Stream<Item = String> {
-    receiver.map(|item| match item {
-        Outgoing::Message(json) => sse::message(&json),
-        Outgoing::Final(response) => sse::message(&response.to_text()),
-        Outgoing::Answer(answer) => sse::message(answer.text()),
-        Outgoing::KeepAlive => sse::comment("keepalive"),
+    receiver.filter_map(|item| {
+        futures_util::future::ready(match item {
+            Outgoing::Message(json) => Some(sse::message(&json)),
+            Outgoing::Final(response) => Some(sse::message(&response.to_text())),
+            Outgoing::Answer(answer) => Some(sse::message(answer.text())),
+            Outgoing::KeepAlive => Some(sse::comment("keepalive")),
+            Outgoing::Cancelled => None,
+        })
     })
 }
 

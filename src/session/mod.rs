@@ -3,4 +3,5 @@
 
 pub mod durable;
 pub mod internal;
+pub mod running;
 pub mod state;

@@ -41,6 +41,8 @@ pub enum Outgoing {
     Answer(Answer),
     /// An SSE comment, to keep an idle stream open.
     KeepAlive,
+    /// A request the client cancelled: it counts as done, and nothing is sent for it.
+    Cancelled,
 }
 
 /// Unread bytes on a session's long-lived stream (`GET /sse`, `GET /mcp`) past which the
@@ -114,11 +116,12 @@ impl Outbox {
                     other => other,
                 })
                 .is_ok(),
-            Sink::Stream(queue) => queue.push(match item {
-                Outgoing::Final(response) => Outgoing::Message(response.to_text()),
-                Outgoing::Answer(answer) => Outgoing::Message(answer.text().to_owned()),
-                other => other,
-            }),
+            Sink::Stream(queue) => match item {
+                Outgoing::Cancelled => !queue.is_closed(),
+                Outgoing::Final(response) => queue.push(Outgoing::Message(response.to_text())),
+                Outgoing::Answer(answer) => queue.push(Outgoing::Message(answer.text().to_owned())),
+                other => queue.push(other),
+            },
         }
     }
 
@@ -272,23 +275,28 @@ pub async fn respond(
     status_of: fn(&jsonrpc::Response) -> u16,
 ) -> worker::Result<Response> {
     let mut answers = BatchAnswers::default();
+    let mut cancelled = 0;
     while let Some(item) = receiver.next().await {
-        let answer = match item {
+        match item {
             Outgoing::Final(response) if !batch => {
                 return http::json_text(status_of(&response), response.to_text());
             }
-            Outgoing::Final(response) => Answer::logged(&response),
-            Outgoing::Answer(answer) => answer,
+            Outgoing::Final(response) => answers.add(Answer::logged(&response)),
+            Outgoing::Answer(answer) => answers.add(answer),
             Outgoing::KeepAlive => continue,
+            // Not answered: an SSE stream that ends with no response in it.
+            Outgoing::Cancelled => cancelled += 1,
             Outgoing::Message(json) => {
-                let remaining = expected.saturating_sub(answers.count());
+                let remaining = expected.saturating_sub(answers.count() + cancelled);
                 let mut frames = answers.into_frames();
                 frames.push(sse::message(&json));
                 return stream_rest(receiver, outbox, frames, remaining);
             }
         };
-        answers.add(answer);
-        if answers.count() == expected {
+        if answers.count() + cancelled == expected {
+            if answers.count() == 0 {
+                return event_stream(futures_util::stream::empty());
+            }
             return json_stream(answers.into_array());
         }
     }
@@ -313,14 +321,18 @@ fn stream_rest(
                 return None;
             }
             let (frame, remaining) = match receiver.next().await? {
-                Outgoing::Final(response) => (sse::message(&response.to_text()), remaining - 1),
-                Outgoing::Answer(answer) => (sse::message(answer.text()), remaining - 1),
-                Outgoing::Message(json) => (sse::message(&json), remaining),
-                Outgoing::KeepAlive => (sse::comment("keepalive"), remaining),
+                Outgoing::Final(response) => {
+                    (Some(sse::message(&response.to_text())), remaining - 1)
+                }
+                Outgoing::Answer(answer) => (Some(sse::message(answer.text())), remaining - 1),
+                Outgoing::Message(json) => (Some(sse::message(&json)), remaining),
+                Outgoing::KeepAlive => (Some(sse::comment("keepalive")), remaining),
+                Outgoing::Cancelled => (None, remaining - 1),
             };
             Some((frame, (receiver, remaining)))
         },
     );
+    let tail = tail.filter_map(futures_util::future::ready);
     event_stream(head.chain(tail))
 }
 

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
   startFakeGitHub, startWorker, workerVars, oauthVars, rawSession, mcpPost, openSse, rpc,
-  initializeRequest, waitForLines, rawHttp, sleep, parseSseText, requestLines, createToken, tempDir,
+  initializeRequest, waitForLines, githubProxy, rawHttp, sleep, parseSseText, requestLines, createToken, tempDir,
 } from './harness.mjs';
 
 let gh;
@@ -486,23 +486,13 @@ test('searches of ten pages of issues with long bodies at once stay within the i
 // proxy in front of the fake GitHub), so each turn is held for its 5 s and the last of 24
 // lists waits about 25 s for its turn.
 test('a request that waits for its turn longer than GitHub is given is still answered', async () => {
-  const slow = http.createServer((req, res) => {
-    const u = new URL(req.url, 'http://x');
+  const slow = await githubProxy(gh, ({ url, forward }) => {
     // Hello-World-<k> is Hello-World; looking one up (to label the list private or not) takes 6 s.
-    const alias = /^\/repos\/octocat\/Hello-World-\d+(\/.*)?$/.exec(u.pathname);
-    const path = alias ? `/repos/octocat/Hello-World${alias[1] ?? ''}` : u.pathname;
-    const forward = () => {
-      const up = http.request(`${gh.url}${path}${u.search}`, { method: req.method, headers: { ...req.headers, host: new URL(gh.url).host } }, (answer) => {
-        res.writeHead(answer.statusCode, answer.headers);
-        answer.pipe(res);
-      });
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    };
-    setTimeout(forward, alias && !alias[1] ? 6_000 : 0);
+    const alias = /^\/repos\/octocat\/Hello-World-\d+(\/.*)?$/.exec(url.pathname);
+    const path = alias ? `/repos/octocat/Hello-World${alias[1] ?? ''}` : url.pathname;
+    setTimeout(() => forward(path), alias && !alias[1] ? 6_000 : 0);
   });
-  await new Promise((resolve) => slow.listen(0, '127.0.0.1', resolve));
-  const own = await startWorker({ name: 'bounds-wait', vars: workerVars({ url: `http://127.0.0.1:${slow.address().port}`, token: gh.token }, { toolsets: 'github' }) });
+  const own = await startWorker({ name: 'bounds-wait', vars: workerVars(slow, { toolsets: 'github' }) });
   try {
     const s = await rawSession(own.mcpUrl);
     const list = (k) => rpc(100 + k, 'tools/call', { name: 'listGithubIssues', arguments: { owner: 'octocat', repo: `Hello-World-${k}`, labels: 'long', perPage: 100 } });
@@ -511,8 +501,7 @@ test('a request that waits for its turn longer than GitHub is given is still ans
     assert.deepEqual(items, answers.map(() => 100));
   } finally {
     await own.stop();
-    slow.closeAllConnections();
-    await new Promise((resolve) => slow.close(resolve));
+    await slow.close();
   }
 });
 

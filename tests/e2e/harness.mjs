@@ -687,6 +687,36 @@ export async function rawSession(mcpUrl, headers = {}, protocolVersion = LATEST_
   return s;
 }
 
+/**
+ * A proxy on loopback in front of the fake GitHub `gh`, for GitHub that is slow or that a test
+ * watches: `route({ req, res, url, forward })` is called for each request, and
+ * `forward(path = url.pathname)` sends it on to `gh` (with its query) and the answer back.
+ * Returns `{ url, token, close() }`, which `workerVars` takes in place of `gh`.
+ */
+export async function githubProxy(gh, route) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const forward = (path = url.pathname) => {
+      const up = http.request(`${gh.url}${path}${url.search}`, { method: req.method, headers: { ...req.headers, host: new URL(gh.url).host } }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    };
+    route({ req, res, url, forward });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    token: gh.token,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** A raw HTTP request with full control of the Host header (fetch cannot set it). */
 export function rawHttp(url, { method = 'GET', headers = {}, body, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
   return new Promise((resolve, reject) => {

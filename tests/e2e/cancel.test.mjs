@@ -1,0 +1,128 @@
+// Cancellation (2024-11-05 to 2025-11-25): a client's `notifications/cancelled` stops the
+// request it names. The TypeScript SDK client sends one when a call's AbortSignal fires; the
+// server then drops the call's work, aborts its GitHub request, answers nothing for it, and the
+// session goes on. GitHub is the fake behind a proxy that holds a request for one repository
+// for 8 s and notes whether the worker hung up on it before then.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import {
+  startFakeGitHub, startWorker, workerVars, withTimeout, waitForLines, sleep, rawSession, mcpPost, rpc, notification, githubProxy,
+} from './harness.mjs';
+
+const HELD_MS = 8_000;
+
+let gh;
+let proxy;
+let worker;
+/** The requests for `Hello-World-held` the proxy held: `{ hungUp }`, true once the worker hung up. */
+const held = [];
+
+before(async () => {
+  gh = await startFakeGitHub();
+  proxy = await githubProxy(gh, ({ res, url, forward }) => {
+    const alias = /^\/repos\/octocat\/Hello-World-held(\/.*)?$/.exec(url.pathname);
+    if (!alias) return forward();
+    const entry = { hungUp: false, answered: false };
+    held.push(entry);
+    res.on('close', () => { if (!entry.answered) entry.hungUp = true; });
+    setTimeout(() => {
+      if (entry.hungUp) return;
+      entry.answered = true;
+      forward(`/repos/octocat/Hello-World${alias[1] ?? ''}`);
+    }, HELD_MS);
+  });
+  worker = await startWorker({ name: 'cancel', vars: workerVars(proxy, { toolsets: 'github' }) });
+});
+
+after(async () => {
+  await worker?.stop();
+  await proxy?.close();
+  await gh?.close();
+});
+
+async function connect(kind) {
+  const url = new URL(kind === 'sse' ? worker.sseUrl : worker.mcpUrl);
+  const transport = kind === 'sse' ? new SSEClientTransport(url) : new StreamableHTTPClientTransport(url);
+  const client = new Client({ name: 'mcpw-e2e-cancel', version: '0.0.0' });
+  await withTimeout(client.connect(transport), 30_000, `SDK connect (${kind})`);
+  return client;
+}
+
+async function until(what, check, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`waited ${ms} ms for ${what}`);
+    await sleep(50);
+  }
+}
+
+for (const [kind, transport] of [['streamable', 'streamable_http'], ['sse', 'sse']]) {
+  test(`${kind}: a call the client cancels stops at once, its GitHub request is aborted, and the session goes on`, async () => {
+    const client = await connect(kind);
+    try {
+      const heldBefore = held.length;
+      const stop = new AbortController();
+      const started = Date.now();
+      const call = client.callTool(
+        { name: 'getGithubRepository', arguments: { owner: 'octocat', repo: 'Hello-World-held' } },
+        undefined,
+        { signal: stop.signal, timeout: 60_000 },
+      );
+      await until('the call to reach GitHub', () => held.length > heldBefore);
+      stop.abort('the user pressed stop');
+      await assert.rejects(call);
+      const entry = held[heldBefore];
+
+      // The worker hangs up on GitHub well before GitHub's 8 s answer...
+      await until('the worker to hang up on GitHub', () => entry.hungUp, HELD_MS - 2_000);
+      // ...and the call's log line says it was cancelled, not answered.
+      const cancelled = (lines) => lines.find((l) => l.transport === transport && l.tool === 'getGithubRepository' && l.outcome === 'cancelled');
+      const line = cancelled(await waitForLines(worker, (lines) => Boolean(cancelled(lines))));
+      assert.ok(line, 'a log line with outcome "cancelled"');
+      assert.ok(Date.now() - started < HELD_MS, `stopped within ${Date.now() - started} ms`);
+      assert.equal(line.rpcError, undefined);
+
+      // The session goes on.
+      const next = await withTimeout(
+        client.callTool({ name: 'getGithubRepository', arguments: { owner: 'octocat', repo: 'Hello-World' } }),
+        30_000, 'the next call');
+      assert.ok(!next.isError, JSON.stringify(next).slice(0, 300));
+      assert.equal(next.structuredContent?.fullName, 'octocat/Hello-World', JSON.stringify(next.structuredContent).slice(0, 300));
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+// A 2025-03-26 batch answers the requests in it that were not cancelled; one whose every
+// request was cancelled ends with no answer at all (an event stream with nothing in it).
+test('2025-03-26 batches: a cancelled request is left out of the batch\'s answer', async () => {
+  const s = await rawSession(worker.mcpUrl, {}, '2025-03-26');
+  const heldCall = (id) => rpc(id, 'tools/call', { name: 'getGithubRepository', arguments: { owner: 'octocat', repo: 'Hello-World-held' } });
+  const plainCall = (id) => rpc(id, 'tools/call', { name: 'getGithubRepository', arguments: { owner: 'octocat', repo: 'Hello-World' } });
+  const cancel = (id) => mcpPost(worker.mcpUrl, notification('notifications/cancelled', { requestId: id, reason: 'stop' }), s.headers);
+
+  let heldBefore = held.length;
+  const both = mcpPost(worker.mcpUrl, [heldCall('held-1'), plainCall(2)], s.headers);
+  await until('the held call to reach GitHub', () => held.length > heldBefore);
+  assert.equal((await cancel('held-1')).status, 202);
+  const answer = await both;
+  assert.equal(answer.status, 200);
+  assert.deepEqual(answer.messages.map((m) => m.id), [2], answer.text.slice(0, 300));
+  assert.equal(answer.messages[0].result?.structuredContent?.fullName, 'octocat/Hello-World');
+
+  heldBefore = held.length;
+  const alone = mcpPost(worker.mcpUrl, [heldCall(7)], s.headers);
+  await until('the held call to reach GitHub', () => held.length > heldBefore);
+  // A cancellation of a request this session is not running changes nothing.
+  assert.equal((await cancel(8)).status, 202);
+  assert.equal((await cancel(7)).status, 202);
+  const none = await alone;
+  assert.equal(none.status, 200);
+  assert.match(none.headers.get('content-type'), /^text\/event-stream/);
+  assert.deepEqual(none.messages, []);
+});
+
