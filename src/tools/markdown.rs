@@ -2,23 +2,30 @@
 //! shows issue, pull request, comment, review and release bodies and READMEs rendered, so
 //! a person reviewing them never sees:
 //! - HTML comments, `<!-- … -->`; one that starts a line runs to the end of the text when
-//!   it is never closed (CommonMark's HTML block), one inside a paragraph stays as text;
+//!   it is never closed (CommonMark's HTML block); one inside a paragraph is removed when
+//!   it closes before the next blank line, and stays as text otherwise;
+//! - processing instructions `<?…?>`, declarations `<!X…>` and CDATA sections;
 //! - hidden elements, with everything inside them: a `hidden` attribute, or a `style` with
 //!   `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero `font-size`,
 //!   `width`, `height`, `max-width` or `max-height`; `<script>`, `<style>` and `<template>`;
 //!   an element that is never closed hides the rest of the text;
 //! - void elements that show nothing: `<meta>`, `<link>`, `<input type="hidden">`, and
 //!   hidden `<img>`s and the like (the tag alone);
-//! - link reference definitions that no link uses, the `[//]: # (comment)` idiom;
+//! - link reference definitions that no link uses, the `[//]: # (comment)` idiom, over as
+//!   many lines as they take and in block quotes and list items too; footnotes no one
+//!   refers to, with their paragraphs;
 //! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …).
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
 //! code keeps its text: fenced code blocks (a fence at the start of a line, outside HTML
-//! blocks) and one-line code spans outside HTML blocks are copied as they are. Where the
+//! blocks) and one-line code spans outside HTML blocks are copied as they are (an autolink
+//! takes the backticks in it, as in CommonMark). Where the
 //! structure is ambiguous without a full CommonMark parser (containers, indented code),
 //! text is treated as prose, so a hidden part is removed rather than kept: removing too
 //! much can only cost a code sample its comment, keeping too much would let it through.
-//! Invisible characters are removed everywhere first ([`super::untrusted`]).
+//! The body is parsed as GitHub parses it: a lone carriage return ends a line, and
+//! invisible characters, which can break a comment's end or a fence, are parsed as they are
+//! and removed from what stays ([`super::untrusted`]).
 
 use super::html::{self, entity, Tag, VOID};
 use super::untrusted::clean_text;
@@ -48,10 +55,12 @@ enum HtmlEnd {
 const MAX_CODE_SPAN: usize = 4096;
 
 pub fn clean_markdown(text: &str) -> String {
-    let text = clean_text(text);
+    // Parsed as GitHub parses it: with CommonMark's line endings (a lone `\r` ends a line
+    // too), and with its invisible characters, which can break a fence, a code span or a
+    // comment's end; they are removed from what stays.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let doc = Doc::new(&text);
-    let hidden_removed = doc.visible();
-    clean_text(&hidden_removed).into_owned()
+    clean_text(&doc.visible()).into_owned()
 }
 
 struct Doc<'a> {
@@ -61,8 +70,12 @@ struct Doc<'a> {
     lines: Vec<(usize, usize, Line)>,
     /// Where each `-->` ends, and those in raw HTML lines.
     comment_closes: Vec<usize>,
+    /// Where each `?>`, `]]>` and `>` ends ([`raw_markup_closer`]).
+    markup_closes: [(&'static str, Vec<usize>); 3],
     raw_comment_closes: Vec<usize>,
-    /// For each line, where the paragraph it is in ends (a blank or non-prose line).
+    /// For each line, where the next blank line starts: no paragraph goes past it. (Other
+    /// lines end paragraphs too, but not all of them; a comment inside a paragraph that
+    /// closes past one is removed, as text a person might not see.)
     paragraph_ends: Vec<usize>,
 }
 
@@ -207,6 +220,7 @@ impl<'a> Doc<'a> {
             lines,
             comment_closes: Vec::new(),
             raw_comment_closes: Vec::new(),
+            markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
         };
         doc.mark_unused_definitions();
@@ -215,6 +229,15 @@ impl<'a> Doc<'a> {
     }
 
     fn index_comment_closes(&mut self) {
+        for (closer, ends) in &mut self.markup_closes {
+            let n = closer.len();
+            let found = self.bytes.windows(n).enumerate();
+            ends.extend(
+                found
+                    .filter(|(_, w)| *w == closer.as_bytes())
+                    .map(|(at, _)| at + n),
+            );
+        }
         for (at, window) in self.bytes.windows(3).enumerate() {
             if window == b"-->" {
                 self.comment_closes.push(at + 3);
@@ -225,27 +248,27 @@ impl<'a> Doc<'a> {
         }
         let mut end = self.bytes.len();
         let mut ends = vec![0; self.lines.len()];
-        for (index, &(start, line_end, kind)) in self.lines.iter().enumerate().rev() {
+        for (index, &(start, line_end, _)) in self.lines.iter().enumerate().rev() {
             if let Some(slot) = ends.get_mut(index) {
                 *slot = end;
             }
-            let line = self.bytes.get(start..line_end).unwrap_or_default();
-            if kind != Line::Prose || is_blank(line) {
+            if is_blank(self.bytes.get(start..line_end).unwrap_or_default()) {
                 end = start;
             }
         }
         self.paragraph_ends = ends;
     }
 
-    /// Marks link reference definitions that no link refers to (with a title on the next
-    /// line, that line too). A label counts as used when `[label]` appears anywhere but
-    /// in a definition.
+    /// Marks link reference definitions and footnotes that no link refers to, with the
+    /// lines they go on over (see [`Definition`]). A label counts as used when `[label]`
+    /// appears anywhere but in a definition. Definitions in block quotes and list items
+    /// count too.
     fn mark_unused_definitions(&mut self) {
         let mut definitions = Vec::new();
         for (index, &(start, end, kind)) in self.lines.iter().enumerate() {
-            let line = self.bytes.get(start..end).unwrap_or_default();
-            if let (Line::Prose, Some((label, has_title))) = (kind, definition(line)) {
-                definitions.push((index, label.to_ascii_lowercase().into_bytes(), has_title));
+            let line = without_containers(self.bytes.get(start..end).unwrap_or_default());
+            if let (Line::Prose, Some((label, shape))) = (kind, definition(line)) {
+                definitions.push((index, label.to_ascii_lowercase().into_bytes(), shape));
             }
         }
         if definitions.is_empty() {
@@ -268,22 +291,73 @@ impl<'a> Doc<'a> {
                 *count = count.saturating_sub(1);
             }
         }
-        for (index, label, has_title) in definitions {
+        for (index, label, shape) in definitions {
             if brackets.get(&label).is_some_and(|uses| *uses > 0) {
                 continue;
             }
             if let Some(entry) = self.lines.get_mut(index) {
                 entry.2 = Line::Drop;
             }
-            if !has_title {
-                if let Some(next) = self.lines.get_mut(index + 1) {
-                    let text = self.bytes.get(next.0..next.1).unwrap_or_default();
-                    let trimmed = text.trim_ascii();
-                    if next.2 == Line::Prose && is_title(trimmed) {
-                        next.2 = Line::Drop;
+            let next_line = |lines: &[(usize, usize, Line)], at: usize| {
+                let &(start, end, kind) = lines.get(at)?;
+                let text = self.bytes.get(start..end).unwrap_or_default();
+                (kind == Line::Prose && !is_blank(text)).then(|| without_containers(text))
+            };
+            let mut at = index + 1;
+            let paragraph_on = match shape {
+                Definition::Open | Definition::Footnote => true,
+                // A title on the next line: dropped with it, and if it is not closed there,
+                // the rest of the paragraph too.
+                Definition::Whole => match next_line(&self.lines, at) {
+                    Some(text) if is_title(text.trim_ascii()) => {
+                        if let Some(entry) = self.lines.get_mut(at) {
+                            entry.2 = Line::Drop;
+                        }
+                        false
                     }
+                    Some(text) => matches!(text.first(), Some(b'"' | b'\'' | b'(')),
+                    None => false,
+                },
+            };
+            while paragraph_on && next_line(&self.lines, at).is_some() {
+                if let Some(entry) = self.lines.get_mut(at) {
+                    entry.2 = Line::Drop;
                 }
+                at += 1;
             }
+            if shape == Definition::Footnote {
+                self.drop_indented_blocks(at);
+            }
+        }
+    }
+
+    /// Marks as dropped the blocks from line `at` on that are indented by four spaces or
+    /// more after blank lines: a footnote's further paragraphs.
+    fn drop_indented_blocks(&mut self, mut at: usize) {
+        loop {
+            let mut next = at;
+            while let Some(&(start, end, _)) = self.lines.get(next) {
+                if !is_blank(self.bytes.get(start..end).unwrap_or_default()) {
+                    break;
+                }
+                next += 1;
+            }
+            let indented = |line: &(usize, usize, Line)| {
+                let text = self.bytes.get(line.0..line.1).unwrap_or_default();
+                !is_blank(text) && (leading_spaces(text) >= 4 || text.first() == Some(&b'\t'))
+            };
+            if next == at || !self.lines.get(next).is_some_and(indented) {
+                return;
+            }
+            while let Some(entry) = self.lines.get_mut(next) {
+                let text = self.bytes.get(entry.0..entry.1).unwrap_or_default();
+                if is_blank(text) {
+                    break;
+                }
+                entry.2 = Line::Drop;
+                next += 1;
+            }
+            at = next;
         }
     }
 
@@ -347,6 +421,19 @@ impl<'a> Doc<'a> {
                 Some(end) => end,
                 None => copy(pos, pos + 1, &mut keep),
             },
+            // An autolink is shown, backticks in it included: they open no code span.
+            b'<' if autolink_end(self.bytes, pos).is_some() => {
+                let end = autolink_end(self.bytes, pos).unwrap_or(pos + 1);
+                copy(pos, end, &mut keep)
+            }
+            // Processing instructions, declarations and CDATA are raw HTML that shows
+            // nothing, like a comment.
+            b'<' if raw_markup_closer(self.bytes, pos).is_some() => {
+                match self.raw_markup_end(pos) {
+                    Some(end) => end,
+                    None => copy(pos, pos + 1, &mut keep),
+                }
+            }
             b'<' => match html::tag(self.bytes, pos) {
                 Some(tag) if tag.hides => self.element_end(&tag),
                 Some(tag) => copy(pos, tag.end, &mut keep),
@@ -387,6 +474,17 @@ impl<'a> Doc<'a> {
         }
         let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
         first_after(&self.comment_closes).filter(|end| *end <= paragraph_end)
+    }
+
+    /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
+    /// closes before the paragraph does.
+    fn raw_markup_end(&self, pos: usize) -> Option<usize> {
+        let closer = raw_markup_closer(self.bytes, pos)?;
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let limit = self.paragraph_ends.get(index).copied().unwrap_or_default();
+        let (_, ends) = self.markup_closes.iter().find(|(c, _)| *c == closer)?;
+        let first = ends.partition_point(|end| *end < pos + 2 + closer.len());
+        ends.get(first).copied().filter(|end| *end <= limit)
     }
 
     /// The end of a code span opened by the backtick run at `pos` on this line, or the
@@ -452,8 +550,73 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// A link reference definition on one line: its label, and whether the line has a title.
-fn definition(line: &[u8]) -> Option<(String, bool)> {
+/// The closing marker of the processing instruction (`<?`), declaration (`<!X`) or CDATA
+/// section (`<![CDATA[`) that starts at `pos`, if one does (CommonMark 6.6).
+fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
+    let rest = bytes.get(pos..)?;
+    if rest.starts_with(b"<?") {
+        Some("?>")
+    } else if rest.starts_with(b"<![CDATA[") {
+        Some("]]>")
+    } else if rest.starts_with(b"<!") && rest.get(2).is_some_and(u8::is_ascii_alphabetic) {
+        Some(">")
+    } else {
+        None
+    }
+}
+
+/// Where the autolink at `pos` ends (CommonMark 6.5): `<scheme:…>` or `<local@domain>`.
+fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
+    let rest = bytes.get(pos..)?.strip_prefix(b"<")?;
+    let close = rest
+        .iter()
+        .take(MAX_CODE_SPAN)
+        .position(|b| *b == b'>' || *b == b'<' || *b == b' ' || b.is_ascii_control())?;
+    if rest.get(close) != Some(&b'>') {
+        return None;
+    }
+    let inside = rest.get(..close)?;
+    let scheme_len = inside
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+        .count();
+    let uri = inside.first().is_some_and(u8::is_ascii_alphabetic)
+        && (2..=32).contains(&scheme_len)
+        && inside.get(scheme_len) == Some(&b':');
+    let email = inside.iter().position(|b| *b == b'@').is_some_and(|at| {
+        let (local, domain) = inside.split_at(at);
+        let domain = domain.get(1..).unwrap_or_default();
+        !local.is_empty()
+            && local
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(b))
+            && domain.split(|b| *b == b'.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                    && label.first() != Some(&b'-')
+                    && label.last() != Some(&b'-')
+            })
+    });
+    (uri || email).then_some(pos + 1 + close + 1)
+}
+
+/// How a definition's first line says it goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Definition {
+    /// `[label]: destination`, with or without a title: the next line may hold a title.
+    Whole,
+    /// `[label]:` with no destination, or a title not closed on the line: the definition
+    /// goes on over the next lines of its paragraph, which are dropped with it.
+    Open,
+    /// `[^label]: text`, a footnote: its paragraph, and the indented blocks after it.
+    Footnote,
+}
+
+/// The first line of a link reference definition or a footnote: its label and shape.
+fn definition(line: &[u8]) -> Option<(String, Definition)> {
     let indent = leading_spaces(line);
     if indent > 3 {
         return None;
@@ -462,8 +625,15 @@ fn definition(line: &[u8]) -> Option<(String, bool)> {
     let close = rest.iter().position(|b| *b == b']')?;
     let label = rest.get(..close)?;
     let after = rest.get(close + 1..)?.strip_prefix(b":")?.trim_ascii();
-    if label.trim_ascii().is_empty() || after.is_empty() || label.contains(&b'[') {
+    if label.trim_ascii().is_empty() || label.contains(&b'[') {
         return None;
+    }
+    let named = String::from_utf8_lossy(label).into_owned();
+    if label.first() == Some(&b'^') {
+        return Some((named, Definition::Footnote));
+    }
+    if after.is_empty() {
+        return Some((named, Definition::Open));
     }
     let destination_len = if after.first() == Some(&b'<') {
         after.iter().position(|b| *b == b'>')? + 1
@@ -474,11 +644,13 @@ fn definition(line: &[u8]) -> Option<(String, bool)> {
             .count()
     };
     let title = after.get(destination_len..)?.trim_ascii();
-    if !(title.is_empty() || is_title(title)) {
-        return None;
+    if title.is_empty() || is_title(title) {
+        Some((named, Definition::Whole))
+    } else if matches!(title.first(), Some(b'"' | b'\'' | b'(')) {
+        Some((named, Definition::Open))
+    } else {
+        None
     }
-    let label = String::from_utf8_lossy(label).into_owned();
-    Some((label, !title.is_empty()))
 }
 
 /// `"…"`, `'…'` or `(…)`.
