@@ -16,7 +16,7 @@ pub const VOID: [&str; 13] = [
     "wbr",
 ];
 /// Named character references of invisible characters.
-const INVISIBLE_ENTITIES: [&str; 16] = [
+const INVISIBLE_ENTITIES: [&str; 17] = [
     "shy",
     "zwj",
     "zwnj",
@@ -31,6 +31,7 @@ const INVISIBLE_ENTITIES: [&str; 16] = [
     "invisibletimes",
     "invisiblecomma",
     "applyfunction",
+    "af",
     "it",
     "ic",
 ];

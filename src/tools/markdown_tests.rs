@@ -166,6 +166,8 @@ fn encoded_invisible_characters_are_removed() {
         "&amp; &lt; &#65; &#x1F600; &copy;"
     );
     assert_eq!(clean("`&#8203;`"), "`&#8203;`");
+    // HTML5's short name for U+2061, as invisible as its long one.
+    assert_eq!(clean("a&af;b&ApplyFunction;c"), "abc");
 }
 
 #[test]

@@ -140,7 +140,16 @@ fn word(text: &str) -> String {
     if safe && !text.is_empty() && !reads_as_other {
         text.to_string()
     } else {
-        escape_hidden(&Value::from(text).to_string()).into_owned()
+        let quoted = escape_hidden(&Value::from(text).to_string()).into_owned();
+        // JSON leaves the line and paragraph separators raw, and a display may break lines
+        // at them: a value could seem to end and forge a field line after it.
+        if quoted.contains(['\u{2028}', '\u{2029}']) {
+            quoted
+                .replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029")
+        } else {
+            quoted
+        }
     }
 }
 
@@ -193,6 +202,11 @@ mod tests {
             ("é", "\"é\""),
             ("a\u{202E}b\u{E0041}", "\"a\\u202eb\\udb40\\udc41\""),
             ("👨\u{200D}👩", "\"👨\u{200D}👩\""),
+            // Line and paragraph separators cannot start a forged line.
+            (
+                "fix\u{2028}state: closed\u{2029}x",
+                "\"fix\\u2028state: closed\\u2029x\"",
+            ),
         ] {
             assert_eq!(word(text), shown, "{text}");
         }
