@@ -12,6 +12,7 @@
 
 use serde_json::{Map, Value};
 
+use super::untrusted::clean_text;
 use crate::app::CallContext;
 use crate::github::repo::{encode_repo_path, validate_owner, validate_ref, validate_repo, RepoRef};
 use crate::github::Query;
@@ -29,6 +30,11 @@ pub fn narrow<'c>(
     let prefix = prefix.to_ascii_lowercase();
     let mut values: Vec<String> = Vec::new();
     for candidate in candidates {
+        // A value is used as it is, so one with hidden characters cannot be shown escaped:
+        // it is not offered.
+        if clean_text(candidate).len() != candidate.len() {
+            continue;
+        }
         let fits = candidate.to_ascii_lowercase().starts_with(&prefix);
         if fits && !candidate.is_empty() && !values.iter().any(|v| v == candidate) {
             values.push(candidate.to_string());
@@ -159,6 +165,16 @@ pub fn complete<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_with_hidden_characters_are_not_offered() {
+        let names = [
+            "notes\u{E0069}\u{E0067}.txt",
+            "safe\u{202E}txt.exe",
+            "notes.txt",
+        ];
+        assert_eq!(narrow(names, "", false).values, ["notes.txt"]);
+    }
 
     #[test]
     fn narrowing_keeps_the_prefixed_values_once_and_says_when_more_are_upstream() {

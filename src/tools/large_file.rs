@@ -11,6 +11,7 @@
 use serde_json::{json, Value};
 
 use super::contents::{is_binary_name, mime_type};
+use super::untrusted::escape_hidden;
 use crate::github::{GitHub, Media, Query};
 use mcp_core::tool::{text_content, ToolError};
 use mcp_core::version::ProtocolVersion;
@@ -101,7 +102,7 @@ pub fn link(uri: &str, file: &Value, version: ProtocolVersion) -> Value {
     json!({
         "type": "resource_link",
         "uri": uri,
-        "name": name,
+        "name": escape_hidden(name),
         "description": description,
         "mimeType": mime_type(name, !is_binary_name(name)),
         "size": size,
@@ -134,6 +135,17 @@ mod tests {
             decode_raw("a.png", b"abc".to_vec(), false),
             Raw::Binary(b"abc".to_vec())
         );
+    }
+
+    #[test]
+    fn the_link_shows_a_name_s_hidden_characters_escaped() {
+        let file = json!({ "name": "notes\u{E0069}.txt", "size": 2_000_000 });
+        let link = link(
+            "github://o/r/contents/x",
+            &file,
+            ProtocolVersion::V2025_11_25,
+        );
+        assert_eq!(link["name"], "notes\\udb40\\udc69.txt");
     }
 
     #[test]

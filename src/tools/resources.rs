@@ -18,7 +18,7 @@ use super::get_github_readme::visible_text;
 use super::github_uri::{GithubUri, CONTENTS_TEMPLATE, README_TEMPLATE, SCHEME};
 use super::labels::PREFIX;
 use super::large_file::{self, Raw};
-use super::untrusted::find_hidden;
+use super::untrusted::{escape_hidden, find_hidden};
 use crate::app::{CallContext, GitHubApp};
 use crate::github::repo::encode_repo_path;
 use crate::github::{GitHubError, Query};
@@ -165,7 +165,8 @@ fn listing(entries: &Value) -> Found {
     Found {
         mime: "application/json",
         key: "text",
-        value: serde_json::to_string(&listing).unwrap_or_default(),
+        // Names keep their hidden characters, as JSON escapes the model sees.
+        value: escape_hidden(&serde_json::to_string(&listing).unwrap_or_default()).into_owned(),
         meta: untrusted(),
     }
 }
@@ -213,5 +214,24 @@ impl Found {
             found.meta.insert(format!("{PREFIX}truncated"), label);
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_shows_hidden_characters_in_names_as_json_escapes() {
+        let entries = json!([{ "name": "safe\u{202E}txt.exe", "path": "d/safe\u{202E}txt.exe", "type": "file" }]);
+        let found = listing(&entries);
+        assert!(
+            found.value.contains("safe\\u202etxt.exe"),
+            "{}",
+            found.value
+        );
+        assert!(!found.value.contains('\u{202E}'));
+        let parsed: Value = serde_json::from_str(&found.value).unwrap_or_default();
+        assert_eq!(parsed[0]["name"], "safe\u{202E}txt.exe");
     }
 }
