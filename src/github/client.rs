@@ -25,6 +25,8 @@ pub struct GitHub<'a> {
     http: &'a dyn HttpClient,
     /// The ETag cache and the caller's subject that keys it.
     cache: Option<(&'a dyn EtagCache, &'a str)>,
+    /// Lockdown: refs that name a pull request's head or merge commit are not read.
+    refuse_pull_refs: bool,
 }
 
 /// The media type a request asks for.
@@ -134,6 +136,8 @@ pub enum GitHubError {
     InvalidResponse(String),
     /// The answer went on past `limit` bytes, and only a whole one can be read.
     TooLarge { what: String, limit: usize },
+    /// Lockdown: the request named a pull request's head or merge commit.
+    PullRefWithheld,
 }
 
 impl From<GitHubError> for mcp_core::tool::ToolError {
@@ -193,6 +197,10 @@ impl std::fmt::Display for GitHubError {
             GitHubError::InvalidResponse(why) => {
                 write!(f, "GitHub sent a response we could not read: {why}")
             }
+            GitHubError::PullRefWithheld => write!(
+                f,
+                "Lockdown is on: a pull request's head or merge commit (refs/pull/…) is not read, since its author may have no push access to the repository. Read the repository's own branches, tags or commits."
+            ),
             GitHubError::TooLarge { what, limit } => write!(
                 f,
                 "GitHub's answer for {what} is larger than {} MiB, more than one call reads. Ask for less: fewer items at a time (perPage) where the tool takes it, or a narrower query.",
@@ -215,7 +223,16 @@ impl<'a> GitHub<'a> {
             token,
             http,
             cache: None,
+            refuse_pull_refs: false,
         }
+    }
+
+    /// Lockdown: refuses any request that names a pull request's head or merge commit
+    /// (`refs/pull/7/head`, `pull/7/merge`). Those commits are the pull request author's,
+    /// who may have no push access, and lockdown withholds what such authors wrote.
+    pub fn refusing_pull_refs(mut self, refuse: bool) -> Self {
+        self.refuse_pull_refs = refuse;
+        self
     }
 
     /// Uses `cache` for conditional requests, keyed by the caller's `subject`.
@@ -362,6 +379,9 @@ impl<'a> GitHub<'a> {
         etag: Option<&str>,
         body_limit: Option<usize>,
     ) -> Result<HttpResponse, GitHubError> {
+        if self.refuse_pull_refs && names_pull_ref(&url) {
+            return Err(GitHubError::PullRefWithheld);
+        }
         let mut headers = vec![
             ("accept".to_string(), media.accept().to_string()),
             ("x-github-api-version".to_string(), API_VERSION.to_string()),
@@ -433,6 +453,43 @@ impl<'a> GitHub<'a> {
     }
 }
 
+/// Whether `url` names a pull request's ref anywhere in its path or query, however it is
+/// percent-encoded: `refs/pull/N/…`, or `pull/N/head` and `pull/N/merge`, which GitHub also
+/// resolves.
+fn names_pull_ref(url: &str) -> bool {
+    let mut decoded = Vec::with_capacity(url.len());
+    let bytes = url.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(value)) => {
+                decoded.push(value.to_ascii_lowercase());
+                at += 3;
+            }
+            _ => {
+                decoded.push(b.to_ascii_lowercase());
+                at += 1;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&decoded);
+    text.match_indices("pull/").any(|(at, _)| {
+        let before = text.get(..at).unwrap_or_default();
+        let after = text.get(at + "pull/".len()..).unwrap_or_default();
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = after.get(digits..).unwrap_or_default();
+        let names_commit = ["/head", "/merge"].iter().any(|end| {
+            rest.strip_prefix(end)
+                .is_some_and(|tail| tail.is_empty() || tail.starts_with(['?', '&', '/', '#']))
+        });
+        digits > 0 && (before.ends_with("refs/") || names_commit)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
@@ -476,6 +533,27 @@ mod tests {
                     }
                 })
             })
+        }
+    }
+
+    #[test]
+    fn pull_request_refs_are_found_however_they_are_spelled() {
+        for url in [
+            "https://api.github.com/repos/o/r/commits/refs/pull/7/head",
+            "https://api.github.com/repos/o/r/contents/a.txt?ref=refs%2Fpull%2F7%2Fhead",
+            "https://api.github.com/repos/o/r/contents/a.txt?ref=REFS%2fPULL%2f7%2fMERGE",
+            "https://api.github.com/repos/o/r/commits/pull/12/merge",
+            "https://api.github.com/repos/o/r/commits?sha=pull%2F3%2Fhead&per_page=30",
+        ] {
+            assert!(names_pull_ref(url), "{url}");
+        }
+        for url in [
+            "https://api.github.com/repos/o/r/pulls/7/files?per_page=100",
+            "https://api.github.com/repos/o/r/pulls/7",
+            "https://api.github.com/repos/o/r/contents/docs/pull/3/heading.md",
+            "https://api.github.com/repos/o/r/commits/main",
+        ] {
+            assert!(!names_pull_ref(url), "{url}");
         }
     }
 

@@ -91,17 +91,29 @@ impl Tool<GitHubApp> for GetGithubPullRequest {
             };
             progress(0.0, "Reading the pull request");
             let pull = context.app.github.get_json(&path, &what).await?;
+            let mut out = pick(&pull, PULL_FIELDS);
+            out.extend(pick(&pull, DETAIL_FIELDS));
+            out.insert("repository".into(), repo.to_string().into());
+            let mut withheld = lockdown::check_item(context, &repo, &pull, &mut out).await;
             progress(1.0, "Reading its files");
-            let files_path = format!("{path}/files");
-            let github = context.app.github;
-            // A page of 100 files with their patches can be larger than one call reads.
-            let (files, more) = match github.get_page(&files_path, &first_100, &what).await {
-                Err(GitHubError::TooLarge { .. }) => {
-                    let mut few = Query::new();
-                    few.push("per_page", FEW_FILES);
-                    github.get_page(&files_path, &few, &what).await?
+            let (files, more) = if withheld.count > 0 {
+                // Lockdown withheld it: its branch and file names are the stranger's words
+                // too, and so is what its head commit holds.
+                out.insert("head".into(), "".into());
+                out.insert("headSha".into(), "".into());
+                (Value::Array(Vec::new()), None)
+            } else {
+                let files_path = format!("{path}/files");
+                let github = context.app.github;
+                // A page of 100 files with their patches can be larger than one call reads.
+                match github.get_page(&files_path, &first_100, &what).await {
+                    Err(GitHubError::TooLarge { .. }) => {
+                        let mut few = Query::new();
+                        few.push("per_page", FEW_FILES);
+                        github.get_page(&files_path, &few, &what).await?
+                    }
+                    page => page?,
                 }
-                page => page?,
             };
             progress(2.0, "Reading its reviews");
             let reviews_path = format!("{path}/reviews");
@@ -114,12 +126,8 @@ impl Tool<GitHubApp> for GetGithubPullRequest {
             if let Some(private) = pull.pointer("/base/repo/private").and_then(Value::as_bool) {
                 remember_private(context, &repo, private);
             }
-            let mut out = pick(&pull, PULL_FIELDS);
-            out.extend(pick(&pull, DETAIL_FIELDS));
-            out.insert("repository".into(), repo.to_string().into());
             out.insert("files".into(), pick_all(&files, FILE_FIELDS));
             out.insert("filesTruncated".into(), more.is_some().into());
-            let mut withheld = lockdown::check_item(context, &repo, &pull, &mut out).await;
             let reviews = reviews.as_array().map(Vec::as_slice).unwrap_or_default();
             let (reviews, reviews_withheld) = lockdown::filter(context, &repo, reviews).await;
             withheld.add(reviews_withheld);

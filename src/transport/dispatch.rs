@@ -58,9 +58,9 @@ pub async fn run(
         now: crate::now_ms,
     };
     let cache = EdgeCache::new(&turns);
-    let github = github(config, caller, &http_client, &cache);
-    let state_signer = config.state_signer();
     let policy = config.content_policy(&declared.connection);
+    let github = github(config, caller, &http_client, &cache).refusing_pull_refs(policy.lockdown);
+    let state_signer = config.state_signer();
     let scope = Scope {
         version: declared.version,
         client_capabilities: declared.client_capabilities,
@@ -96,10 +96,10 @@ pub async fn run_task(
     let turns = Turns::of(&caller.subject);
     let fetch = FetchClient { turns: &turns };
     let cache = EdgeCache::new(&turns);
-    let github = github(config, caller, &fetch, &cache);
-    let state_signer = config.state_signer();
     let connection = &record.seed.connection;
     let policy = config.content_policy(connection);
+    let github = github(config, caller, &fetch, &cache).refusing_pull_refs(policy.lockdown);
+    let state_signer = config.state_signer();
     let scope = Scope {
         version: ProtocolVersion::V2026_07_28,
         client_capabilities: record.seed.client_capabilities.clone(),

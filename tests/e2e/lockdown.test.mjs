@@ -69,6 +69,21 @@ describe('LOCKDOWN=true with a trusted bot', () => {
     const diff = await session.call('getGithubPullRequestDiff', { ...LAB, number: 5 });
     assert.deepEqual([diff.structuredContent.diff, diff._meta[`${P}withheld`]], ['', 1]);
     assert.equal(gh.requests.filter((q) => q.path === '/repos/octocat/injection-lab/pulls/5' && q.headers.accept === 'application/vnd.github.diff').length, 0, 'the diff was never fetched');
+    // The branch and file names are the stranger's words too, and the head commit holds
+    // what the stranger wrote (hostile review): none of them is shown or read.
+    assert.deepEqual([r.structuredContent.head, r.structuredContent.headSha, r.structuredContent.files], ['', '', []]);
+    assert.equal(gh.requests.filter((q) => q.path === '/repos/octocat/injection-lab/pulls/5/files').length, 0, 'the files were never fetched');
+    for (const [tool, args] of [
+      ['getGithubCommit', { ...LAB, ref: 'refs/pull/5/head' }],
+      ['getGithubFileContents', { ...LAB, path: 'README.md', ref: 'refs/pull/5/merge' }],
+      ['listGithubCommits', { ...LAB, ref: 'pull/5/head' }],
+    ]) {
+      const refused = await session.call(tool, args);
+      assert.equal(refused.isError, true, `${tool}: ${JSON.stringify(refused).slice(0, 300)}`);
+      assert.match(refused.content[0].text, /Lockdown is on: a pull request's head or merge commit/);
+    }
+    const read = await session.call('getGithubFileContents', { ...LAB, path: 'README.md', ref: 'main' });
+    assert.notEqual(read.isError, true, JSON.stringify(read).slice(0, 300));
   });
 
   test('private repositories are not locked down; other tools are untouched', async () => {
