@@ -96,7 +96,7 @@ pub async fn verdict(
     let caller = context.app.caller;
     let trusted = context.app.policy.trusted_bots.iter().any(|bot| is(bot))
         || (caller.auth_mode == AuthMode::Oauth && is(&caller.display_name))
-        || is(&repo.owner);
+        || (is(&repo.owner) && in_repository(item, repo));
     if trusted {
         return Verdict::Shown;
     }
@@ -118,6 +118,16 @@ pub async fn verdict(
         }
         Some(_) => Verdict::Withheld(None),
     }
+}
+
+/// Whether `item` says it is in `repo` as named (its `html_url`): GitHub answers for a
+/// transferred repository under its old name too, and its old owner owns it no more.
+fn in_repository(item: &Value, repo: &RepoRef) -> bool {
+    let Some(url) = item.get("html_url").and_then(Value::as_str) else {
+        return false;
+    };
+    let named = format!("/{}/{}/", repo.owner, repo.repo).to_ascii_lowercase();
+    url.to_ascii_lowercase().contains(&named)
 }
 
 /// The items of `repo` that lockdown shows, and what it withheld.
@@ -211,7 +221,11 @@ mod tests {
     }
 
     fn item(login: &str, association: &str) -> Value {
-        json!({ "user": { "login": login }, "author_association": association })
+        json!({
+            "user": { "login": login },
+            "author_association": association,
+            "html_url": "https://github.com/o/r/issues/1",
+        })
     }
 
     /// Runs `f` with a call context of caller `me` (oauth) against `http`, under `policy`.
@@ -285,6 +299,16 @@ mod tests {
                 block_on(verdict(context, &repo(), &item, &lookups)) == Verdict::Shown
             };
             assert!(shown("o", "NONE"), "the owner");
+            // A repository transferred away from `o` is still answered for under its old
+            // name: its items say where they are, and `o` owns them no more.
+            let moved = json!({
+                "user": { "login": "o" },
+                "author_association": "NONE",
+                "html_url": "https://github.com/new-owner/r/issues/1",
+            });
+            let lookups = Lookups::default();
+            let verdict_moved = block_on(verdict(context, &repo(), &moved, &lookups));
+            assert_eq!(verdict_moved, Verdict::Withheld(None));
             assert!(shown("me", "NONE"), "the caller's own content");
             assert!(shown("Dependabot[bot]", "NONE"), "a trusted bot");
             assert!(shown("someone", "OWNER"));
