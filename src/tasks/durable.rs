@@ -26,7 +26,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
-use super::host::owner_of;
+use super::host::{owner_of, LOCKDOWN_HEADER};
 use crate::auth::caller::Caller;
 use crate::now_ms;
 use crate::session::internal::CALLER_HEADER;
@@ -108,6 +108,7 @@ impl DurableObject for McpTask {
         let Some(caller) = caller.and_then(|c| serde_json::from_str::<Caller>(&c).ok()) else {
             return Response::error("no caller", 400);
         };
+        let lockdown = req.headers().get(LOCKDOWN_HEADER)?.is_some();
         let body: Value = serde_json::from_str(&req.text().await?).unwrap_or_default();
         // Reading a watch is a `tasks/get` (the owner is checked, a lost run started again).
         let watching = req.path() == "/watch";
@@ -116,9 +117,20 @@ impl DurableObject for McpTask {
         } else {
             operation(&req.path(), &body)
         };
+        let reads = matches!(op, Some(Op::Get));
         let answer = match op {
             Some(op) => self.apply(op, caller).await?,
             None => Err(RpcError::invalid_request("malformed task operation")),
+        };
+        // A connection cannot switch lockdown off: what a task made without it is not shown
+        // to a request that has it on (its owner's, once the owner was checked).
+        let answer = match answer {
+            Ok(_) if reads && lockdown && !self.made_in_lockdown().await? => {
+                Err(RpcError::invalid_params(
+                    "This task was created without lockdown, and this request has lockdown on: its result is not shown here. Create the task again with lockdown on.",
+                ))
+            }
+            answer => answer,
         };
         if watching {
             return self.watch(answer);
@@ -150,6 +162,14 @@ impl DurableObject for McpTask {
 }
 
 impl McpTask {
+    /// Whether the task was created by a request with lockdown on.
+    async fn made_in_lockdown(&self) -> worker::Result<bool> {
+        Ok(self
+            .load()
+            .await?
+            .is_some_and(|record| record.seed.connection.lockdown))
+    }
+
     async fn load(&self) -> worker::Result<Option<TaskRecord>> {
         let cached = self.live.record.borrow().clone();
         if cached.is_some() {

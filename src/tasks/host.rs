@@ -29,7 +29,12 @@ pub struct DoTaskHost<'a> {
     pub caller: &'a Caller,
     /// How long a new task lives (`TASK_TTL_SECONDS`).
     pub ttl_ms: u64,
+    /// The request has lockdown on: a task created without it is not read.
+    pub lockdown: bool,
 }
+
+/// Sent to a task's object when the request has lockdown on.
+pub const LOCKDOWN_HEADER: &str = "x-mcpw-lockdown";
 
 /// Who owns a task: the same identity through the same OAuth client, as for sessions.
 pub fn owner_of(caller: &Caller) -> String {
@@ -80,6 +85,9 @@ impl DoTaskHost<'_> {
     async fn request(&self, id: &str, op: &str, body: Value) -> worker::Result<worker::Response> {
         let headers = Headers::new();
         headers.set(CALLER_HEADER, &serde_json::to_string(self.caller)?)?;
+        if self.lockdown {
+            headers.set(LOCKDOWN_HEADER, "true")?;
+        }
         let request = crate::github::fetch::outgoing(
             &format!("https://task/{op}"),
             Method::Post,

@@ -141,6 +141,7 @@ pub async fn serve(
         env,
         caller: &caller,
         ttl_ms: config.task_ttl_ms,
+        lockdown: declared.connection.lockdown,
     };
     let opened = join_all(requested.iter().map(|task_id| host.watch(task_id))).await;
     let mut watched = Vec::new();
@@ -155,11 +156,13 @@ pub async fn serve(
     let env = env.clone();
     let config = config.clone();
     let producer = outbox.clone();
+    let lockdown = declared.connection.lockdown;
     wasm_bindgen_futures::spawn_local(async move {
         let host = DoTaskHost {
             env: &env,
             caller: &caller,
             ttl_ms: config.task_ttl_ms,
+            lockdown,
         };
         let id = &request.id;
         let names: Vec<String> = watched

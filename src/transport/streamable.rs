@@ -270,6 +270,7 @@ async fn modern_post(
             env: &env,
             caller: &caller,
             ttl_ms: config.task_ttl_ms,
+            lockdown: declared.connection.lockdown,
         };
         let handled = dispatch::run(
             &server,

@@ -145,6 +145,27 @@ describe('lockdown switched on by a connection', () => {
     assert.deepEqual(numbers(await modernCall(`${worker.url}/mcp/lockdown`, 'listGithubIssues', LAB)), [2, 6]);
     assert.deepEqual(numbers(await modernCall(worker.mcpUrl, 'listGithubIssues', LAB)), [1, 2, 3, 4, 5, 6], 'the next request without it is not locked down');
   });
+
+  test('2026-07-28 tasks: one created without lockdown is not read by a request with it on', async () => {
+    const ext = { 'io.modelcontextprotocol/tasks': {} };
+    const taskMeta = { ...meta, 'io.modelcontextprotocol/clientCapabilities': { extensions: ext } };
+    const send = (method, params, headers = {}) => mcpPost(worker.mcpUrl, rpc(1, method, { _meta: taskMeta, ...params }),
+      { 'mcp-protocol-version': MODERN, 'mcp-method': method, 'mcp-name': params.name ?? params.taskId, ...headers });
+    const created = await send('tools/call', { name: 'searchGithubIssues', arguments: { query: 'repo:octocat/injection-lab is:issue', maxPages: 2 } });
+    const taskId = created.json?.result?.taskId;
+    assert.ok(taskId, created.text.slice(0, 300));
+    let open;
+    for (let i = 0; i < 100; i++) {
+      open = await send('tasks/get', { taskId });
+      if (open.json?.result?.status !== 'working') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(open.json?.result?.status, 'completed', open.text.slice(0, 300));
+    const locked = await send('tasks/get', { taskId }, { 'x-mcp-lockdown': 'true' });
+    assert.equal(locked.json?.error?.code, -32602, locked.text.slice(0, 300));
+    assert.match(locked.json.error.message, /created without lockdown/);
+    assert.doesNotMatch(locked.text, /stranger/);
+  });
 });
 
 describe('lockdown without a GitHub token', () => {
