@@ -396,16 +396,43 @@ impl<'a> GitHub<'a> {
         if let Some(etag) = etag {
             headers.push(("if-none-match".to_string(), etag.to_string()));
         }
-        let request = HttpRequest {
+        let mut request = HttpRequest {
             method: "GET",
             url,
             headers,
             body_limit,
         };
-        self.http
-            .send(request)
-            .await
-            .map_err(GitHubError::Unreachable)
+        // GitHub answers for a renamed or transferred repository with a redirect to its new
+        // name, on its own host: that is followed. A redirect to another host is not, so
+        // that only the configured GitHub answers (and the token goes nowhere else).
+        for _ in 0..=MAX_REDIRECTS {
+            let response = self
+                .http
+                .send(request.clone())
+                .await
+                .map_err(GitHubError::Unreachable)?;
+            if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
+                return Ok(response);
+            }
+            let location = response.header("location").unwrap_or_default();
+            let Some(next) = same_origin(self.api_url, location) else {
+                return Err(GitHubError::Upstream {
+                    status: response.status,
+                    message: format!(
+                        "GitHub redirected to {}, which is not {}; only the configured GitHub is read",
+                        mcp_core::jsonrpc::echoed(location),
+                        self.api_url
+                    ),
+                });
+            };
+            if self.refuse_pull_refs && names_pull_ref(&next) {
+                return Err(GitHubError::PullRefWithheld);
+            }
+            request.url = next;
+        }
+        Err(GitHubError::InvalidResponse(format!(
+            "GitHub redirected more than {MAX_REDIRECTS} times"
+        )))
     }
 
     /// Maps a GitHub status to an error, following GitHub's documented rate-limit headers.
@@ -451,6 +478,34 @@ impl<'a> GitHub<'a> {
             status => GitHubError::Upstream { status, message },
         })
     }
+}
+
+/// Redirects of one request that are followed.
+const MAX_REDIRECTS: usize = 3;
+
+/// `location` as a URL on `api_url`'s scheme, host and port, or `None` when it is
+/// elsewhere. A path alone (`/repositories/1/issues`) is on the same host.
+fn same_origin(api_url: &str, location: &str) -> Option<String> {
+    if location.starts_with('/') && !location.starts_with("//") {
+        let origin_end = api_url
+            .find("://")
+            .and_then(|scheme| {
+                let after = scheme + 3;
+                api_url.get(after..)?.find('/').map(|slash| after + slash)
+            })
+            .unwrap_or(api_url.len());
+        return Some(format!("{}{location}", api_url.get(..origin_end)?));
+    }
+    let origin = |url: &str| -> Option<String> {
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split(['/', '?', '#']).next()?;
+        Some(format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        ))
+    };
+    (origin(location)? == origin(api_url)?).then(|| location.to_string())
 }
 
 /// Whether `url` names a pull request's ref anywhere in its path or query, however it is
@@ -534,6 +589,105 @@ mod tests {
                 })
             })
         }
+    }
+
+    /// Redirects `/repos/old/r…` to `/repos/new/r…` on its own host, and `/repos/away/…` to
+    /// another host; answers everything else.
+    struct Moved {
+        seen: RefCell<Vec<String>>,
+    }
+
+    impl HttpClient for Moved {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            let url = request.url.clone();
+            self.seen.borrow_mut().push(url.clone());
+            Box::pin(async move {
+                let moved = |to: String| HttpResponse {
+                    status: 301,
+                    headers: vec![("Location".into(), to)],
+                    body: vec![],
+                };
+                Ok(if url.contains("/repos/old/") {
+                    moved(url.replace("/repos/old/", "/repos/new/"))
+                } else if url.contains("/repos/away/") {
+                    moved("https://elsewhere.example/repos/x/r".into())
+                } else {
+                    HttpResponse {
+                        status: 200,
+                        headers: vec![],
+                        body: br#"{"full_name":"new/r"}"#.to_vec(),
+                    }
+                })
+            })
+        }
+    }
+
+    #[test]
+    fn a_redirect_is_followed_on_github_s_own_host_only() {
+        let http = Moved {
+            seen: RefCell::new(Vec::new()),
+        };
+        let github = GitHub::new("https://api.github.com", "https://github.com", None, &http);
+        let moved = block_on(github.get_json("/repos/old/r", "the repository"));
+        assert_eq!(
+            moved
+                .ok()
+                .and_then(|v| v["full_name"].as_str().map(str::to_string))
+                .as_deref(),
+            Some("new/r")
+        );
+        let away = block_on(github.get_json("/repos/away/r", "the repository"));
+        let message = away.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("only the configured GitHub is read"),
+            "{message}"
+        );
+        assert_eq!(
+            *http.seen.borrow(),
+            [
+                "https://api.github.com/repos/old/r",
+                "https://api.github.com/repos/new/r",
+                "https://api.github.com/repos/away/r",
+            ]
+        );
+    }
+
+    #[test]
+    fn only_redirects_on_the_configured_host_are_followed() {
+        let api = "https://api.github.com";
+        for (location, followed) in [
+            (
+                "https://api.github.com/repositories/1/issues",
+                Some("https://api.github.com/repositories/1/issues"),
+            ),
+            (
+                "HTTPS://API.GITHUB.COM/repos/new/r",
+                Some("HTTPS://API.GITHUB.COM/repos/new/r"),
+            ),
+            (
+                "/repositories/1",
+                Some("https://api.github.com/repositories/1"),
+            ),
+            ("https://evil.example/repos/o/r", None),
+            ("https://api.github.com.evil.example/x", None),
+            ("https://api.github.com@evil.example/x", None),
+            ("//evil.example/x", None),
+            ("http://api.github.com/x", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                same_origin(api, location).as_deref(),
+                followed,
+                "{location}"
+            );
+        }
+        assert_eq!(
+            same_origin("http://127.0.0.1:8080/api/v3", "/api/v3/repos/a/b").as_deref(),
+            Some("http://127.0.0.1:8080/api/v3/repos/a/b")
+        );
     }
 
     #[test]

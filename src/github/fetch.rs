@@ -66,7 +66,8 @@ impl HttpClient for FetchClient<'_> {
                 Method::from(request.method.to_string()),
                 &headers,
                 None,
-                RequestRedirect::Follow,
+                // Redirects are the GitHub client's to follow, or not ([`super::client`]).
+                RequestRedirect::Manual,
             )
             .map_err(failed)?;
             let controller = AbortController::default();

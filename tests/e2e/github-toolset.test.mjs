@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import AjvModule from 'ajv';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startFakeGitHub, startWorker, workerVars, withTimeout, resultText, mcpPost, rpc, sleep, requestLines } from './harness.mjs';
+import {
+  startFakeGitHub, startWorker, workerVars, withTimeout, resultText, mcpPost, rpc, sleep, requestLines, githubProxy, rawSession,
+} from './harness.mjs';
 import { FILE_MARKER, DIFF_MARKER, PNG_BASE64 } from '../fake-github/server.mjs';
 
 const Ajv = AjvModule.default ?? AjvModule;
@@ -341,5 +343,51 @@ describe('MCP_TOOLSETS=issues,users switches the other groups off', () => {
     const { prompts } = await client.listPrompts();
     assert.deepEqual(prompts.map((p) => p.name), ['triageIssues']);
     assert.equal(client.getServerCapabilities().resources, undefined);
+  });
+});
+
+// GitHub answers for a renamed or transferred repository with a redirect to its new name on its
+// own host, which is followed. A redirect to another host is not (hostile review: its answer was
+// shown as GitHub's): only the configured GitHub answers.
+describe('redirects from GitHub', () => {
+  let gh, elsewhere, proxy, worker;
+  const seenElsewhere = [];
+  before(async () => {
+    gh = await startFakeGitHub();
+    elsewhere = await githubProxy(gh, ({ req, res }) => {
+      seenElsewhere.push(req.url);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ login: 'not-github', id: 1 }));
+    });
+    proxy = await githubProxy(gh, ({ res, url, forward }) => {
+      const old = /^\/repos\/octocat\/Old-Name(\/.*)?$/.exec(url.pathname);
+      if (old) {
+        res.writeHead(301, { location: `${proxy.url}/repos/octocat/Hello-World${old[1] ?? ''}${url.search}` });
+        return res.end();
+      }
+      if (url.pathname === '/users/moved-away') {
+        res.writeHead(302, { location: `${elsewhere.url}/users/octocat` });
+        return res.end();
+      }
+      forward();
+    });
+    worker = await startWorker({ name: 'redirects', vars: workerVars(proxy) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await proxy?.close();
+    await elsewhere?.close();
+    await gh?.close();
+  });
+
+  test('on GitHub\'s host they are followed; to another host they are not', async () => {
+    const s = await rawSession(worker.mcpUrl);
+    const renamed = await s.call('getGithubRepository', { owner: 'octocat', repo: 'Old-Name' });
+    assert.notEqual(renamed.isError, true, JSON.stringify(renamed).slice(0, 300));
+    assert.equal(renamed.structuredContent.fullName, 'octocat/Hello-World');
+    const away = await s.call('getGithubUser', { username: 'moved-away' });
+    assert.equal(away.isError, true, JSON.stringify(away).slice(0, 300));
+    assert.match(away.content[0].text, /only the configured GitHub is read/);
+    assert.deepEqual(seenElsewhere, [], 'nothing was sent to the other host');
   });
 });
