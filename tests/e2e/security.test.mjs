@@ -99,6 +99,25 @@ describe('1. no input can crash the Worker', () => {
       await local.stop();
     }
   });
+
+  test('a registration serde_json does not read is refused saying why, not that it is no object', async () => {
+    const bodies = [
+      `{"redirect_uris":["${REDIRECT}"],"x":"\\ud800"}`,
+      `{"redirect_uris":["${REDIRECT}"],"x":${'['.repeat(3000)}${']'.repeat(3000)}}`,
+      'not json',
+    ];
+    const said = [];
+    for (const body of bodies) {
+      const r = await fetch(`${worker.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': newAddress() }, body });
+      const json = await r.json();
+      assert.equal(r.status, 400);
+      assert.equal(json.error, 'invalid_client_metadata');
+      said.push(json.error_description);
+    }
+    assert.match(said[0], /hex escape|surrogate/);
+    assert.match(said[1], /recursion limit/);
+    assert.match(said[2], /expected/);
+  });
 });
 
 describe('2. one consent cannot approve another client', () => {

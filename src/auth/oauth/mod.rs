@@ -341,13 +341,14 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
         }
         Err(Unread::Broken) => return broken_body().into_response(),
     };
-    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-        return OAuthError::new(
-            400,
-            "invalid_client_metadata",
-            "the registration must be a JSON object",
-        )
-        .into_response();
+    let value = match serde_json::from_slice::<Value>(&body) {
+        Ok(value) => value,
+        // serde_json says what it could not read, and where (a lone surrogate escape, or
+        // nesting past its 128 levels, is valid JSON that it does not read).
+        Err(error) => {
+            let description = format!("the registration is not JSON this server reads: {error}");
+            return OAuthError::new(400, "invalid_client_metadata", description).into_response();
+        }
     };
     let registration = match client::parse_registration(&value) {
         Ok(registration) => registration,
