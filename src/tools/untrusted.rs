@@ -107,18 +107,18 @@ fn is_joining_script(c: char) -> bool {
         | 0xFB50..=0xFDFF | 0xFE70..=0xFEFC | 0x10A00..=0x10A5F | 0x11000..=0x11FFF)
 }
 
-fn is_cjk_ideograph(c: char) -> bool {
-    matches!(u32::from(c), 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
-}
-
 /// True when variation selector `vs` may follow `base` (the previous character kept).
+/// Other selectors only pick a glyph of the same character, and one after each of many
+/// characters carries hidden bits (one ideographic selector per ideograph spells a byte):
+/// only VS1, which most standardized variants use (≩︀), stays, after a non-ASCII character,
+/// which leaves at most one bit per character.
 fn modifies(vs: char, base: char) -> bool {
     let base_is_selector = kind_of(base) == Some(HiddenKind::VariationSelector);
     match u32::from(vs) {
         _ if base_is_selector || base == ZWJ => false,
         0xFE0E | 0xFE0F => is_emoji(base) || base.is_ascii_digit() || base == '#' || base == '*',
-        0xFE00..=0xFE0D => !base.is_ascii() && !is_emoji(base) && kind_of(base).is_none(),
-        0xE0100..=0xE01EF => is_cjk_ideograph(base),
+        0xFE00 => !base.is_ascii() && !is_emoji(base) && kind_of(base).is_none(),
+        0xFE01..=0xFE0D | 0xE0100..=0xE01EF => false,
         _ => matches!(u32::from(base), 0x1820..=0x18AF),
     }
 }
@@ -334,6 +334,19 @@ mod tests {
     }
 
     #[test]
+    fn one_selector_per_character_smuggles_nothing() {
+        // "IGNORE" spelled one byte per ideograph (U+E0100 + the byte), and in VS2–VS14.
+        let ideographic: String = "一丁丂七丄丅"
+            .chars()
+            .zip("IGNORE".bytes())
+            .flat_map(|(c, b)| [c, char::from_u32(0xE0100 + u32::from(b)).unwrap_or(c)])
+            .collect();
+        assert_eq!(clean_text(&ideographic), "一丁丂七丄丅");
+        assert_eq!(clean_text("葛\u{E0100}"), "葛");
+        assert_eq!(clean_text("é\u{FE03}ü\u{FE0A}"), "éü");
+    }
+
+    #[test]
     fn legitimate_emoji_and_scripts_survive() {
         for text in [
             "👨\u{200D}👩\u{200D}👧",
@@ -348,7 +361,6 @@ mod tests {
             "می\u{200C}خواهم",
             "क्\u{200D}ष and क्\u{200C}ष",
             "≩\u{FE00}",
-            "葛\u{E0100}",
             "ᠠ\u{180B}",
             "☺\u{FE0E} text style",
             "Grüße, ça va? 日本語 — 😀",
