@@ -44,6 +44,110 @@ pub struct Tag {
     pub self_closing: bool,
     /// A start tag of an element that renders as nothing.
     pub hides: bool,
+    /// Its attributes: lowercase names, values as written.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// The attributes GitHub keeps on an element it shows (its sanitizer's allowlist); any
+/// other is dropped from the page, and so shows nothing.
+const SHOWN_ATTRIBUTES: [&str; 79] = [
+    "abbr",
+    "accept",
+    "accept-charset",
+    "accesskey",
+    "action",
+    "align",
+    "alt",
+    "aria-describedby",
+    "aria-hidden",
+    "aria-label",
+    "aria-labelledby",
+    "axis",
+    "border",
+    "cellpadding",
+    "cellspacing",
+    "char",
+    "charoff",
+    "charset",
+    "checked",
+    "cite",
+    "clear",
+    "color",
+    "cols",
+    "colspan",
+    "compact",
+    "coords",
+    "datetime",
+    "dir",
+    "disabled",
+    "enctype",
+    "for",
+    "frame",
+    "headers",
+    "height",
+    "href",
+    "hreflang",
+    "hspace",
+    "ismap",
+    "itemprop",
+    "itemscope",
+    "itemtype",
+    "label",
+    "lang",
+    "longdesc",
+    "maxlength",
+    "media",
+    "method",
+    "multiple",
+    "name",
+    "nohref",
+    "noshade",
+    "nowrap",
+    "open",
+    "progress",
+    "prompt",
+    "readonly",
+    "rel",
+    "rev",
+    "role",
+    "rows",
+    "rowspan",
+    "rules",
+    "scope",
+    "selected",
+    "shape",
+    "size",
+    "span",
+    "src",
+    "start",
+    "summary",
+    "tabindex",
+    "target",
+    "title",
+    "type",
+    "usemap",
+    "valign",
+    "value",
+    "vspace",
+    "width",
+];
+
+impl Tag {
+    /// The tag as GitHub shows it: `None` when it keeps every attribute, else the tag
+    /// rebuilt with only those it keeps (`data-*`, `class`, `style`… are never shown).
+    pub fn shown(&self) -> Option<String> {
+        let kept = |name: &str| SHOWN_ATTRIBUTES.contains(&name);
+        if self.closing || self.attributes.iter().all(|(name, _)| kept(name)) {
+            return None;
+        }
+        let mut out = format!("<{}", self.name);
+        for (name, value) in self.attributes.iter().filter(|(name, _)| kept(name)) {
+            let quote = if value.contains('"') { '\'' } else { '"' };
+            out.push_str(&format!(" {name}={quote}{value}{quote}"));
+        }
+        out.push_str(if self.self_closing { " />" } else { ">" });
+        Some(out)
+    }
 }
 
 /// The HTML tag at `pos`, if one is there (CommonMark 6.6).
@@ -76,6 +180,7 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
                 closing,
                 self_closing: false,
                 hides: true,
+                attributes,
             });
         }
         let spaces = bytes
@@ -99,13 +204,18 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
         }
     }
     let self_closing = bytes.get(at - 1) == Some(&b'/');
-    let hides = !closing && hides(&name, &attributes);
+    let lowered: Vec<(String, String)> = attributes
+        .iter()
+        .map(|(name, value)| (name.clone(), value.to_ascii_lowercase()))
+        .collect();
+    let hides = !closing && hides(&name, &lowered);
     Some(Tag {
         end: at + 1,
         name,
         closing,
         self_closing,
         hides,
+        attributes,
     })
 }
 
@@ -150,7 +260,7 @@ fn attribute(bytes: &[u8], at: usize) -> Option<((String, String), usize)> {
             (rest.get(start..start + len)?, start + len)
         }
     };
-    let value = String::from_utf8_lossy(value).to_ascii_lowercase();
+    let value = String::from_utf8_lossy(value).into_owned();
     Some(((name, value), at + end))
 }
 

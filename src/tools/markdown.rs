@@ -11,6 +11,7 @@
 //!   an element that is never closed hides the rest of the text;
 //! - void elements that show nothing: `<meta>`, `<link>`, `<input type="hidden">`, and
 //!   hidden `<img>`s and the like (the tag alone);
+//! - attributes GitHub's sanitizer drops (`data-*`, `class`, `style` …) from a tag it shows;
 //! - link reference definitions that no link uses, the `[//]: # (comment)` idiom, over as
 //!   many lines as they take and in block quotes and list items too; footnotes no one
 //!   refers to, with their paragraphs;
@@ -436,7 +437,13 @@ impl<'a> Doc<'a> {
             }
             b'<' => match html::tag(self.bytes, pos) {
                 Some(tag) if tag.hides => self.element_end(&tag),
-                Some(tag) => copy(pos, tag.end, &mut keep),
+                Some(tag) => match tag.shown() {
+                    Some(shown) => {
+                        keep(&shown);
+                        tag.end
+                    }
+                    None => copy(pos, tag.end, &mut keep),
+                },
                 None => copy(pos, pos + 1, &mut keep),
             },
             b'`' if kind == Line::Prose => {
