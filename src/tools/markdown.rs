@@ -2,8 +2,9 @@
 //! shows issue, pull request, comment, review and release bodies and READMEs rendered, so
 //! a person reviewing them never sees:
 //! - HTML comments, `<!-- … -->`; one that starts a line runs to the end of the text when
-//!   it is never closed (CommonMark's HTML block); one inside a paragraph is removed when
-//!   it closes before the next blank line, and stays as text otherwise;
+//!   it is never closed (CommonMark's HTML block), or, in a block quote or list item, when
+//!   it does not close on its line; one inside a paragraph is removed when it closes before
+//!   the next blank line, and stays as text otherwise;
 //! - processing instructions `<?…?>`, declarations `<!X…>` and CDATA sections;
 //! - hidden elements, with everything inside them: a `hidden` attribute, or a `style` with
 //!   `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero `font-size`,
@@ -14,13 +15,15 @@
 //! - attributes GitHub's sanitizer drops (`data-*`, `class`, `style` …) from a tag it shows;
 //! - link reference definitions that no link uses, the `[//]: # (comment)` idiom, over as
 //!   many lines as they take and in block quotes and list items too; footnotes no one
-//!   refers to, with their paragraphs;
+//!   refers to, with their paragraphs (a reference counts where it shows, not in code or
+//!   anything hidden);
 //! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …).
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
 //! code keeps its text: fenced code blocks (a fence at the start of a line, outside HTML
-//! blocks) and one-line code spans outside HTML blocks are copied as they are (an autolink
-//! takes the backticks in it, as in CommonMark). Where the
+//! blocks) are copied as they are; one-line code spans outside HTML blocks too, up to a
+//! comment or other raw markup in them (an autolink takes the backticks in it, as in
+//! CommonMark, but a link destination or a table cell's edge can too). Where the
 //! structure is ambiguous without a full CommonMark parser (containers, indented code),
 //! text is treated as prose, so a hidden part is removed rather than kept: removing too
 //! much can only cost a code sample its comment, keeping too much would let it through.
@@ -42,6 +45,13 @@ enum Line {
     Code,
     /// An unused link reference definition: removed.
     Drop,
+}
+
+/// Whether code is copied into what is shown, or left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Code {
+    Kept,
+    Left,
 }
 
 /// How an HTML block ends (CommonMark 4.6).
@@ -80,8 +90,10 @@ struct Doc<'a> {
     paragraph_ends: Vec<usize>,
 }
 
+/// A blank line: spaces and tabs only (CommonMark; a form feed is not blank).
 fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|b| b.is_ascii_whitespace())
+    line.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 fn leading_spaces(line: &[u8]) -> usize {
@@ -95,8 +107,9 @@ fn contains_ci(haystack: &[u8], needle: &str) -> bool {
 }
 
 /// A fence opening a code block: at the very start of a line (an indented one may belong
-/// to a list item or be indented code), ``` or ~~~ or longer; a backtick fence's info
-/// string has no backtick.
+/// to a list item, or close a fence in one, or be indented code: taking it for an opening
+/// would shelter what follows), ``` or ~~~ or longer; a backtick fence's info string has no
+/// backtick.
 fn fence_opening(line: &[u8]) -> Option<(u8, usize)> {
     let ch = *line.first()?;
     if ch != b'`' && ch != b'~' {
@@ -224,8 +237,8 @@ impl<'a> Doc<'a> {
             markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
         };
-        doc.mark_unused_definitions();
         doc.index_comment_closes();
+        doc.mark_unused_definitions();
         doc
     }
 
@@ -261,13 +274,19 @@ impl<'a> Doc<'a> {
     }
 
     /// Marks link reference definitions and footnotes that no link refers to, with the
-    /// lines they go on over (see [`Definition`]). A label counts as used when `[label]`
-    /// appears anywhere but in a definition. Definitions in block quotes and list items
-    /// count too.
+    /// lines they go on over (see [`Definition`]). Definitions in block quotes and list
+    /// items count too. A label counts as used where `[label]` shows when no definition is
+    /// used: not in a comment, in code, in an inline link's text or in another definition,
+    /// which would let one hidden `[//]` keep every `[//]: #` comment.
     fn mark_unused_definitions(&mut self) {
         let mut definitions = Vec::new();
         for (index, &(start, end, kind)) in self.lines.iter().enumerate() {
-            let line = without_containers(self.bytes.get(start..end).unwrap_or_default());
+            let line = self.bytes.get(start..end).unwrap_or_default();
+            // Inside a block quote or list item, after its markers; else as it is, where
+            // four spaces make it indented code.
+            let inner = without_containers(line);
+            let contained = inner.len() < line.trim_ascii_start().len();
+            let line = if contained { inner } else { line };
             if let (Line::Prose, Some((label, shape))) = (kind, definition(line)) {
                 definitions.push((index, label.to_ascii_lowercase().into_bytes(), shape));
             }
@@ -275,25 +294,27 @@ impl<'a> Doc<'a> {
         if definitions.is_empty() {
             return;
         }
-        let mut brackets: std::collections::HashMap<Vec<u8>, usize> = Default::default();
-        for (at, _) in self.bytes.iter().enumerate().filter(|(_, b)| **b == b'[') {
-            let rest = self.bytes.get(at + 1..).unwrap_or_default();
-            let inside = rest
-                .iter()
-                .take(MAX_CODE_SPAN)
-                .position(|b| *b == b']' || *b == b'[');
-            if let Some(len) = inside.filter(|len| rest.get(*len) == Some(&b']')) {
-                let label = rest.get(..len).unwrap_or_default().to_ascii_lowercase();
-                *brackets.entry(label).or_default() += 1;
-            }
+        let kinds: Vec<Line> = self.lines.iter().map(|line| line.2).collect();
+        self.drop_definitions(definitions.iter().map(|(index, _, shape)| (*index, *shape)));
+        let uses = labels_used(self.text_for_uses().as_bytes());
+        for (line, kind) in self.lines.iter_mut().zip(kinds) {
+            line.2 = kind;
         }
-        for (_, label, _) in &definitions {
-            if let Some(count) = brackets.get_mut(label) {
-                *count = count.saturating_sub(1);
-            }
-        }
-        for (index, label, shape) in definitions {
-            if brackets.get(&label).is_some_and(|uses| *uses > 0) {
+        let unused = definitions
+            .into_iter()
+            .filter(|(_, label, _)| !uses.contains(label))
+            .map(|(index, _, shape)| (index, shape));
+        self.drop_definitions(unused);
+    }
+
+    /// Marks the definitions starting at these lines as dropped, with the lines they go on
+    /// over, in order of their lines.
+    fn drop_definitions(&mut self, definitions: impl Iterator<Item = (usize, Definition)>) {
+        // Lines up to here are dropped already: each is looked at once, or a chain of
+        // footnotes would rescan the blocks after each of them.
+        let mut dropped_through = 0;
+        for (index, shape) in definitions {
+            if index < dropped_through {
                 continue;
             }
             if let Some(entry) = self.lines.get_mut(index) {
@@ -327,14 +348,15 @@ impl<'a> Doc<'a> {
                 at += 1;
             }
             if shape == Definition::Footnote {
-                self.drop_indented_blocks(at);
+                at = self.drop_indented_blocks(at);
             }
+            dropped_through = dropped_through.max(at);
         }
     }
 
     /// Marks as dropped the blocks from line `at` on that are indented by four spaces or
-    /// more after blank lines: a footnote's further paragraphs.
-    fn drop_indented_blocks(&mut self, mut at: usize) {
+    /// more after blank lines: a footnote's further paragraphs. Returns the line after them.
+    fn drop_indented_blocks(&mut self, mut at: usize) -> usize {
         loop {
             let mut next = at;
             while let Some(&(start, end, _)) = self.lines.get(next) {
@@ -348,7 +370,7 @@ impl<'a> Doc<'a> {
                 !is_blank(text) && (leading_spaces(text) >= 4 || text.first() == Some(&b'\t'))
             };
             if next == at || !self.lines.get(next).is_some_and(indented) {
-                return;
+                return at;
             }
             while let Some(entry) = self.lines.get_mut(next) {
                 let text = self.bytes.get(entry.0..entry.1).unwrap_or_default();
@@ -379,17 +401,26 @@ impl<'a> Doc<'a> {
 
     /// The text with its hidden parts removed.
     fn visible(&self) -> String {
+        self.shown(Code::Kept)
+    }
+
+    /// What shows outside code: where a reference to a definition counts.
+    fn text_for_uses(&self) -> String {
+        self.shown(Code::Left)
+    }
+
+    fn shown(&self, code: Code) -> String {
         let mut out = String::with_capacity(self.text.len());
         let mut pos = 0;
         while pos < self.bytes.len() {
-            let next = self.step(pos, |kept| out.push_str(kept));
+            let next = self.step(pos, code, |kept| out.push_str(kept));
             pos = next.max(pos + 1);
         }
         out
     }
 
     /// Handles what starts at `pos`, giving what stays to `keep`; returns where to go on.
-    fn step(&self, pos: usize, mut keep: impl FnMut(&str)) -> usize {
+    fn step(&self, pos: usize, code: Code, mut keep: impl FnMut(&str)) -> usize {
         let Some(&(_, line_end, kind)) = self.line_at(pos) else {
             return self.bytes.len();
         };
@@ -398,6 +429,7 @@ impl<'a> Doc<'a> {
             to
         };
         match kind {
+            Line::Code if code == Code::Left => return line_end,
             Line::Code => return copy(pos, line_end, &mut keep),
             Line::Drop => return line_end,
             Line::Prose | Line::Html => {}
@@ -446,9 +478,20 @@ impl<'a> Doc<'a> {
                 },
                 None => copy(pos, pos + 1, &mut keep),
             },
+            // A code span is copied as it is, up to any comment or other raw markup in it:
+            // where GitHub sees no code span (a backtick taken by a link destination, a
+            // table cell's edge), that is hidden, so it goes either way.
             b'`' if kind == Line::Prose => {
                 let end = self.code_span_end(pos, line_end);
-                copy(pos, end, &mut keep)
+                let markup = (pos..end).find(|&at| {
+                    self.bytes.get(at) == Some(&b'<')
+                        && (self.starts_with(at, "<!--")
+                            || raw_markup_closer(self.bytes, at).is_some())
+                });
+                match code {
+                    Code::Kept => copy(pos, markup.unwrap_or(end), &mut keep),
+                    Code::Left => markup.unwrap_or(end),
+                }
             }
             b'&' => match entity(self.bytes, pos) {
                 Some((end, true)) => end,
@@ -470,14 +513,23 @@ impl<'a> Doc<'a> {
             }
         }
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let &(start, _, kind) = self.lines.get(index)?;
+        let &(start, line_end, kind) = self.lines.get(index)?;
         let before = self.bytes.get(start..pos).unwrap_or_default();
         let first_after = |closes: &[usize]| {
             let i = closes.partition_point(|end| *end < body + 3);
             closes.get(i).copied()
         };
         if kind == Line::Html || (before.len() <= 3 && is_blank(before)) {
-            return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
+            let close = first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len());
+            // An HTML block in a block quote or list item ends with it, and a comment left
+            // open there hides the rest of the page: one that closes on a later line is
+            // taken to do so, since whether the container goes on is not followed here.
+            let line = self.bytes.get(start..line_end).unwrap_or_default();
+            let contained = without_containers(line).len() < line.trim_ascii_start().len();
+            if contained && close > line_end {
+                return Some(self.bytes.len());
+            }
+            return Some(close);
         }
         let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
         first_after(&self.comment_closes).filter(|end| *end <= paragraph_end)
@@ -608,6 +660,25 @@ fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
             })
     });
     (uri || email).then_some(pos + 1 + close + 1)
+}
+
+/// The labels that `text` refers to: `[label]`, `[text][label]`, `[label][]`; not an inline
+/// link's text (`[text](…)`).
+fn labels_used(text: &[u8]) -> std::collections::HashSet<Vec<u8>> {
+    let mut used = std::collections::HashSet::new();
+    for (at, _) in text.iter().enumerate().filter(|(_, b)| **b == b'[') {
+        let rest = text.get(at + 1..).unwrap_or_default();
+        let inside = rest
+            .iter()
+            .take(MAX_CODE_SPAN)
+            .position(|b| *b == b']' || *b == b'[');
+        if let Some(len) = inside.filter(|len| rest.get(*len) == Some(&b']')) {
+            if rest.get(len + 1) != Some(&b'(') {
+                used.insert(rest.get(..len).unwrap_or_default().to_ascii_lowercase());
+            }
+        }
+    }
+    used
 }
 
 /// How a definition's first line says it goes on.
