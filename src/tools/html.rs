@@ -48,100 +48,50 @@ pub struct Tag {
     pub attributes: Vec<(String, String)>,
 }
 
-/// The attributes GitHub keeps on an element it shows (its sanitizer's allowlist); any
-/// other is dropped from the page, and so shows nothing.
-const SHOWN_ATTRIBUTES: [&str; 79] = [
-    "abbr",
-    "accept",
-    "accept-charset",
-    "accesskey",
-    "action",
-    "align",
-    "alt",
-    "aria-describedby",
-    "aria-hidden",
-    "aria-label",
-    "aria-labelledby",
-    "axis",
-    "border",
-    "cellpadding",
-    "cellspacing",
-    "char",
-    "charoff",
-    "charset",
-    "checked",
-    "cite",
-    "clear",
-    "color",
-    "cols",
-    "colspan",
-    "compact",
-    "coords",
-    "datetime",
-    "dir",
-    "disabled",
-    "enctype",
-    "for",
-    "frame",
-    "headers",
-    "height",
-    "href",
-    "hreflang",
-    "hspace",
-    "ismap",
-    "itemprop",
-    "itemscope",
-    "itemtype",
-    "label",
-    "lang",
-    "longdesc",
-    "maxlength",
-    "media",
-    "method",
-    "multiple",
-    "name",
-    "nohref",
-    "noshade",
-    "nowrap",
-    "open",
-    "progress",
-    "prompt",
-    "readonly",
-    "rel",
-    "rev",
-    "role",
-    "rows",
-    "rowspan",
-    "rules",
-    "scope",
-    "selected",
-    "shape",
-    "size",
-    "span",
-    "src",
-    "start",
-    "summary",
-    "tabindex",
-    "target",
-    "title",
-    "type",
-    "usemap",
-    "valign",
-    "value",
-    "vspace",
-    "width",
+/// The attributes kept on a tag that is shown: those whose text a person sees (`title` on
+/// hover, `alt` when an image fails), the link and the image, and layout. GitHub's
+/// sanitizer drops the rest of what it does not allow (`data-*`, `class`, `style`, `id`),
+/// and of what it allows, the rest shows no text (`aria-label`, `itemprop`, `summary`): any
+/// of them could carry words for the model alone.
+const SHOWN_ATTRIBUTES: [&str; 14] = [
+    "align", "alt", "cite", "colspan", "datetime", "dir", "height", "lang", "open", "rowspan",
+    "span", "start", "title", "width",
 ];
+
+/// Whether `name` is kept on element `element`: `href` only on `a`, `src` only on `img`,
+/// as GitHub allows them.
+fn shown_attribute(element: &str, name: &str) -> bool {
+    SHOWN_ATTRIBUTES.contains(&name)
+        || (element == "a" && name == "href")
+        || (element == "img" && name == "src")
+}
 
 impl Tag {
     /// The tag as GitHub shows it: `None` when it keeps every attribute, else the tag
     /// rebuilt with only those it keeps (`data-*`, `class`, `style`… are never shown).
     pub fn shown(&self) -> Option<String> {
-        let kept = |name: &str| SHOWN_ATTRIBUTES.contains(&name);
-        if self.closing || self.attributes.iter().all(|(name, _)| kept(name)) {
+        let kept = |name: &str| shown_attribute(&self.name, name);
+        let mut names = self.attributes.iter().map(|(name, _)| name.as_str());
+        let unique = self.attributes.iter().enumerate().all(|(i, (name, _))| {
+            !self
+                .attributes
+                .iter()
+                .take(i)
+                .any(|(other, _)| other == name)
+        });
+        if self.closing || (unique && names.all(kept)) {
             return None;
         }
         let mut out = format!("<{}", self.name);
-        for (name, value) in self.attributes.iter().filter(|(name, _)| kept(name)) {
+        // A browser keeps the first of two attributes with one name.
+        let firsts = self.attributes.iter().enumerate().filter(|(i, (name, _))| {
+            !self
+                .attributes
+                .iter()
+                .take(*i)
+                .any(|(other, _)| other == name)
+        });
+        for (_, (name, value)) in firsts.filter(|(_, (name, _))| kept(name)) {
             let quote = if value.contains('"') { '\'' } else { '"' };
             out.push_str(&format!(" {name}={quote}{value}{quote}"));
         }

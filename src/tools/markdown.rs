@@ -45,6 +45,9 @@ enum Line {
     Code,
     /// An unused link reference definition: removed.
     Drop,
+    /// A used link reference definition: kept without its title (never shown but on
+    /// hover, and where a reference is miscounted, the words a hidden one would carry).
+    Reference,
 }
 
 /// Whether code is copied into what is shown, or left out.
@@ -300,11 +303,20 @@ impl<'a> Doc<'a> {
         for (line, kind) in self.lines.iter_mut().zip(kinds) {
             line.2 = kind;
         }
-        let unused = definitions
+        let (used, unused): (Vec<_>, Vec<_>) = definitions
             .into_iter()
-            .filter(|(_, label, _)| !uses.contains(label))
-            .map(|(index, _, shape)| (index, shape));
-        self.drop_definitions(unused);
+            .map(|(index, label, shape)| (index, shape, uses.contains(&label)))
+            .partition(|(_, shape, used)| *used && *shape != Definition::Open);
+        self.drop_definitions(unused.into_iter().map(|(index, shape, _)| (index, shape)));
+        for (index, shape, _) in used {
+            if shape == Definition::Whole {
+                // The title on the next line goes; the definition itself is kept short.
+                self.drop_definitions(std::iter::once((index, shape)));
+                if let Some(entry) = self.lines.get_mut(index) {
+                    entry.2 = Line::Reference;
+                }
+            }
+        }
     }
 
     /// Marks the definitions starting at these lines as dropped, with the lines they go on
@@ -429,9 +441,16 @@ impl<'a> Doc<'a> {
             to
         };
         match kind {
-            Line::Code if code == Code::Left => return line_end,
+            Line::Code | Line::Html if code == Code::Left => return line_end,
             Line::Code => return copy(pos, line_end, &mut keep),
             Line::Drop => return line_end,
+            Line::Reference => {
+                let line = self.bytes.get(pos..line_end).unwrap_or_default();
+                let end = pos + without_title(line);
+                copy(pos, end, &mut keep);
+                keep("\n");
+                return line_end;
+            }
             Line::Prose | Line::Html => {}
         }
         let byte = self.bytes.get(pos).copied().unwrap_or_default();
@@ -486,7 +505,9 @@ impl<'a> Doc<'a> {
                 let markup = (pos..end).find(|&at| {
                     self.bytes.get(at) == Some(&b'<')
                         && (self.starts_with(at, "<!--")
-                            || raw_markup_closer(self.bytes, at).is_some())
+                            || raw_markup_closer(self.bytes, at).is_some()
+                            || html::tag(self.bytes, at)
+                                .is_some_and(|tag| tag.hides || tag.shown().is_some()))
                 });
                 match code {
                     Code::Kept => copy(pos, markup.unwrap_or(end), &mut keep),
@@ -667,6 +688,10 @@ fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
 fn labels_used(text: &[u8]) -> std::collections::HashSet<Vec<u8>> {
     let mut used = std::collections::HashSet::new();
     for (at, _) in text.iter().enumerate().filter(|(_, b)| **b == b'[') {
+        // `\[` is a bracket shown as text.
+        if at > 0 && text.get(at - 1) == Some(&b'\\') {
+            continue;
+        }
         let rest = text.get(at + 1..).unwrap_or_default();
         let inside = rest
             .iter()
@@ -729,6 +754,38 @@ fn definition(line: &[u8]) -> Option<(String, Definition)> {
     } else {
         None
     }
+}
+
+/// Where the destination of the definition on `line` ends (its label and destination are
+/// what comes before): the whole line when it cannot be read.
+fn without_title(line: &[u8]) -> usize {
+    let Some(open) = line.iter().position(|b| *b == b'[') else {
+        return line.len();
+    };
+    let Some(colon) = line
+        .iter()
+        .skip(open)
+        .position(|b| *b == b']')
+        .map(|close| open + close + 1)
+        .filter(|after| line.get(*after) == Some(&b':'))
+    else {
+        return line.len();
+    };
+    let spaces = line
+        .iter()
+        .skip(colon + 1)
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
+    let start = colon + 1 + spaces;
+    let rest = line.get(start..).unwrap_or_default();
+    let len = if rest.first() == Some(&b'<') {
+        rest.iter()
+            .position(|b| *b == b'>')
+            .map_or(rest.len(), |i| i + 1)
+    } else {
+        rest.iter().take_while(|b| !b.is_ascii_whitespace()).count()
+    };
+    start + len
 }
 
 /// `"…"`, `'…'` or `(…)`.
