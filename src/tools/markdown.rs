@@ -542,18 +542,43 @@ impl<'a> Doc<'a> {
         };
         if kind == Line::Html || (before.len() <= 3 && is_blank(before)) {
             let close = first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len());
-            // An HTML block in a block quote or list item ends with it, and a comment left
-            // open there hides the rest of the page: one that closes on a later line is
-            // taken to do so, since whether the container goes on is not followed here.
-            let line = self.bytes.get(start..line_end).unwrap_or_default();
-            let contained = without_containers(line).len() < line.trim_ascii_start().len();
-            if contained && close > line_end {
+            if close > line_end && !self.container_goes_on(index, pos - start, close) {
+                // An HTML block in a block quote or list item ends with it, and a comment
+                // left open there hides the rest of the page.
                 return Some(self.bytes.len());
             }
             return Some(close);
         }
         let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
         first_after(&self.comment_closes).filter(|end| *end <= paragraph_end)
+    }
+
+    /// Whether the block quote or list item that line `index` opens a comment in at
+    /// `column` goes on to the line where the comment closes (at `close`): for a block
+    /// quote, every line up to it starts with `>`; else every one that is not blank is
+    /// indented at least as far as the comment (a list item's continuation; at the top
+    /// level, column 0, every line is). Followed this roughly, a container that goes on
+    /// may be taken to end: the comment then hides more, never less.
+    fn container_goes_on(&self, index: usize, column: usize, close: usize) -> bool {
+        let Some(&(start, end, _)) = self.lines.get(index) else {
+            return false;
+        };
+        let opener = self.bytes.get(start..end).unwrap_or_default();
+        let quoted = opener.trim_ascii_start().first() == Some(&b'>');
+        let later = self.lines.iter().skip(index + 1);
+        later
+            .take_while(|(start, _, _)| *start < close)
+            .all(|&(start, end, _)| {
+                let line = self.bytes.get(start..end).unwrap_or_default();
+                if quoted {
+                    line.get(leading_spaces(line).min(3)..)
+                        .unwrap_or_default()
+                        .first()
+                        == Some(&b'>')
+                } else {
+                    is_blank(line) || leading_spaces(line) >= column
+                }
+            })
     }
 
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
