@@ -17,6 +17,7 @@
 //!   many lines as they take and in block quotes and list items too; footnotes no one
 //!   refers to, with their paragraphs (a reference counts where it shows, not in code or
 //!   anything hidden);
+//! - a table row's cells past its header's (GFM drops them);
 //! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …).
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
@@ -73,6 +74,7 @@ pub fn clean_markdown(text: &str) -> String {
     // too), and with its invisible characters, which can break a fence, a code span or a
     // comment's end; they are removed from what stays.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = without_extra_cells(&text);
     let doc = Doc::new(&text);
     clean_text(&doc.visible()).into_owned()
 }
@@ -706,6 +708,78 @@ fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
             })
     });
     (uri || email).then_some(pos + 1 + close + 1)
+}
+
+/// `text` without the cells of a table's rows past its header's: GitHub's tables drop them
+/// (GFM), so a person never sees them.
+fn without_extra_cells(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    let mut columns: Option<usize> = None;
+    for (index, line) in lines.iter().enumerate() {
+        if is_blank(line.as_bytes()) {
+            columns = None;
+        } else if columns.is_none() && line.contains('|') {
+            let header = cell_ends(line).len();
+            let delimiter = lines.get(index + 1).filter(|next| is_delimiter_row(next));
+            if delimiter.is_some_and(|next| cell_ends(next).len() == header) {
+                columns = Some(header);
+                out.push_str(line);
+                continue;
+            }
+        }
+        match columns {
+            Some(n) if index > 0 => {
+                let ends = cell_ends(line);
+                match ends.get(n.saturating_sub(1)).filter(|_| ends.len() > n) {
+                    Some(&cut) => {
+                        out.push_str(line.get(..cut).unwrap_or(line));
+                        out.push_str(if line.ends_with('\n') { "|\n" } else { "|" });
+                    }
+                    None => out.push_str(line),
+                }
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// Where each cell of a table row ends (before the `|` that ends it, or at the line's
+/// end): pipes escaped with `\` do not count, even in code (GFM).
+fn cell_ends(line: &str) -> Vec<usize> {
+    let body = line.trim_end_matches(['\n', '\r']);
+    let trimmed = body.trim_start();
+    let start = body.len() - trimmed.len() + usize::from(trimmed.starts_with('|'));
+    let mut ends = Vec::new();
+    let mut escaped = false;
+    for (at, c) in body.char_indices().skip_while(|(at, _)| *at < start) {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '|' {
+            ends.push(at);
+        }
+    }
+    let last = ends.last().map_or(start, |end| end + 1);
+    if !body.get(last..).unwrap_or_default().trim().is_empty() {
+        ends.push(body.len());
+    }
+    ends
+}
+
+/// A table's delimiter row: cells of `-`, with a `:` at either end for alignment.
+fn is_delimiter_row(line: &str) -> bool {
+    let body = line.trim();
+    let body = body.strip_prefix('|').unwrap_or(body);
+    let body = body.strip_suffix('|').unwrap_or(body);
+    !body.is_empty()
+        && body.split('|').all(|cell| {
+            let cell = cell.trim();
+            let dashes = cell.trim_start_matches(':').trim_end_matches(':');
+            !dashes.is_empty() && dashes.bytes().all(|b| b == b'-')
+        })
 }
 
 /// The labels that `text` refers to: `[label]`, `[text][label]`, `[label][]`; not an inline

@@ -6,6 +6,20 @@ fn clean(text: &str) -> String {
     clean_markdown(text)
 }
 
+/// Each `(dirty, visible)`: the body, and what a person sees of it on GitHub.
+fn assert_cleaned(cases: &[(&str, &str)]) {
+    for (dirty, visible) in cases {
+        assert_eq!(clean(dirty), *visible, "{dirty:?}");
+    }
+}
+
+/// Bodies that hide nothing: they stay as they are.
+fn assert_kept(texts: &[&str]) {
+    for text in texts {
+        assert_eq!(clean(text), *text, "{text:?}");
+    }
+}
+
 /// Each body's SECRET is one a person does not see on GitHub: the model must not get it.
 fn assert_hidden(bodies: &[&str]) {
     for body in bodies {
@@ -33,22 +47,18 @@ fn html_comments_are_removed() {
             "<div>\n shown\n</div>",
         ),
     ];
-    for (dirty, visible) in cases {
-        assert_eq!(clean(dirty), visible, "{dirty:?}");
-    }
+    assert_cleaned(&cases);
 }
 
 #[test]
 fn text_that_only_looks_like_a_comment_stays() {
-    for text in [
+    assert_kept(&[
         "use <!-- to open a comment",
         "a <!-- b\n\nc --> d",
         "escaped \\<!-- not a comment -->",
         "```html\n<!-- a comment in a code sample -->\n```\n",
         "~~~~\n<!-- x -->\n~~~\n~~~~\n",
-    ] {
-        assert_eq!(clean(text), text, "{text:?}");
-    }
+    ]);
 }
 
 #[test]
@@ -84,9 +94,7 @@ fn code_cannot_be_faked_to_shelter_a_comment() {
             "<a title='`'>x</a>  `",
         ),
     ];
-    for (dirty, visible) in cases {
-        assert_eq!(clean(dirty), visible, "{dirty:?}");
-    }
+    assert_cleaned(&cases);
 }
 
 #[test]
@@ -123,22 +131,18 @@ fn hidden_elements_are_removed_with_their_content() {
             "\nok",
         ),
     ];
-    for (dirty, visible) in cases {
-        assert_eq!(clean(dirty), visible, "{dirty:?}");
-    }
+    assert_cleaned(&cases);
 }
 
 #[test]
 fn visible_html_stays() {
-    for text in [
+    assert_kept(&[
         "<details><summary>Logs</summary>\n\nerror: x\n</details>",
         "<b>bold</b> <img src=\"a.png\" alt=\"chart\" title='a \"chart\"' width=\"40\">",
         "<a href=\"https://example.com\" title=\"Docs\">docs</a> <td colspan=\"2\">x</td>",
         "1 < 2 and a<b, <notatag, <https://example.com>",
         "<kbd>Ctrl</kbd>+<kbd>C</kbd>",
-    ] {
-        assert_eq!(clean(text), text, "{text:?}");
-    }
+    ]);
     // Attributes GitHub's sanitizer drops show nothing: the tag stays without them.
     let cases = [
         (
@@ -150,9 +154,7 @@ fn visible_html_stays() {
             "<span>red</span> <img src=\"a.png\" />",
         ),
     ];
-    for (dirty, shown) in cases {
-        assert_eq!(clean(dirty), shown, "{dirty:?}");
-    }
+    assert_cleaned(&cases);
 }
 
 #[test]
@@ -175,9 +177,7 @@ fn unused_link_definitions_are_removed() {
         ),
         ("[a]: https://e.com\n", ""),
     ];
-    for (dirty, visible) in cases {
-        assert_eq!(clean(dirty), visible, "{dirty:?}");
-    }
+    assert_cleaned(&cases);
 }
 
 #[test]
@@ -230,6 +230,8 @@ fn hostile_input_stays_linear() {
         "<!X ",
         "<https://x.test/",
         "[^n]: x\n",
+        "| a | b |\n|---|---|\n",
+        "| a | b | c |\n",
     ] {
         let many = unclosed.repeat(20_000);
         let _ = clean(&many);
@@ -345,16 +347,12 @@ fn a_code_span_does_not_shelter_a_comment() {
         ),
         ("`a <?pi SECRET ?> b`", "`a  b`"),
     ];
-    for (dirty, visible) in cases {
-        assert_eq!(clean(dirty), visible, "{dirty:?}");
-    }
+    assert_cleaned(&cases);
     // Text that only looks like markup in code stays.
-    for text in [
+    assert_kept(&[
         "`<div>` and `&#8203;` and `a < b`",
         "`<!--` opens a comment",
-    ] {
-        assert_eq!(clean(text), text, "{text:?}");
-    }
+    ]);
     // A form feed alone is no blank line: the comment closes past it, as on GitHub.
     assert_eq!(
         clean("Text <!-- SECRET131\n\u{c}\n-->\nshown"),
@@ -416,4 +414,30 @@ fn references_tags_and_attributes_a_person_never_sees() {
         clean("<a href=\"https://e.com\" rel=\"x\">e</a> <img src=\"a.png\" href=\"no\">"),
         "<a href=\"https://e.com\">e</a> <img src=\"a.png\">"
     );
+}
+
+/// GitHub's tables drop the cells of a row past its header's (hostile review: they were kept).
+#[test]
+fn cells_past_the_header_s_are_removed() {
+    let cases = [
+        (
+            "| status |\n|---|\n| ok | SECRET150 |\n",
+            "| status |\n|---|\n| ok |\n",
+        ),
+        (
+            "a | b\n:-- | --:\n1 | 2 | SECRET | more\n\nafter | x | y\n",
+            "a | b\n:-- | --:\n1 | 2 |\n\nafter | x | y\n",
+        ),
+        (
+            "| a |\n|---|\n| x \\| y | SECRET |\n",
+            "| a |\n|---|\n| x \\| y |\n",
+        ),
+    ];
+    assert_cleaned(&cases);
+    // Rows with the header's cells or fewer, and pipes that make no table, stay.
+    assert_kept(&[
+        "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 |\n",
+        "a | b | c\nno delimiter | here | x | y\n",
+        "| a | b |\n|---|\n| 1 | 2 | 3 |\n",
+    ]);
 }
