@@ -17,7 +17,6 @@
 //!   many lines as they take and in block quotes and list items too; footnotes no one
 //!   refers to, with their paragraphs (a reference counts where it shows, not in code or
 //!   anything hidden);
-//! - a table row's cells past its header's (GFM drops them);
 //! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …).
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
@@ -74,7 +73,6 @@ pub fn clean_markdown(text: &str) -> String {
     // too), and with its invisible characters, which can break a fence, a code span or a
     // comment's end; they are removed from what stays.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let text = without_extra_cells(&text);
     let doc = Doc::new(&text);
     clean_text(&doc.visible()).into_owned()
 }
@@ -153,6 +151,22 @@ fn without_containers(mut line: &[u8]) -> &[u8] {
             return line;
         }
         line = after;
+    }
+}
+
+/// How many block quotes the line is in (its leading `>` markers), and the line after them.
+fn quoted(line: &[u8]) -> (usize, &[u8]) {
+    let mut depth = 0;
+    let mut rest = line;
+    loop {
+        let spaces = leading_spaces(rest).min(3);
+        match rest.get(spaces..).and_then(|r| r.strip_prefix(b">")) {
+            Some(after) => {
+                depth += 1;
+                rest = after;
+            }
+            None => return (depth, rest),
+        }
     }
 }
 
@@ -556,27 +570,37 @@ impl<'a> Doc<'a> {
     }
 
     /// Whether the block quote or list item that line `index` opens a comment in at
-    /// `column` goes on to the line where the comment closes (at `close`): for a block
-    /// quote, every line up to it starts with `>`; else every one that is not blank is
-    /// indented at least as far as the comment (a list item's continuation; at the top
-    /// level, column 0, every line is). Followed this roughly, a container that goes on
-    /// may be taken to end: the comment then hides more, never less.
+    /// `column` goes on to the line where the comment closes (at `close`): for block
+    /// quotes, every line up to it is in as many and indented inside them as far as the
+    /// comment; else every one that is not blank is indented at least as far as the comment
+    /// (a list item's continuation; at the top level, column 0, every line is). A list in a
+    /// quote or a quote in a list is not followed. Followed this roughly, a container that
+    /// goes on may be taken to end: the comment then hides more, never less.
     fn container_goes_on(&self, index: usize, column: usize, close: usize) -> bool {
         let Some(&(start, end, _)) = self.lines.get(index) else {
             return false;
         };
         let opener = self.bytes.get(start..end).unwrap_or_default();
-        let quoted = opener.trim_ascii_start().first() == Some(&b'>');
+        let prefix = opener.get(..column).unwrap_or_default();
+        let (depth, inside) = quoted(opener);
+        let indent = leading_spaces(inside);
+        let listed = prefix
+            .iter()
+            .any(|b| matches!(b, b'-' | b'*' | b'+' | b'.' | b')'));
+        if depth > 0 && listed {
+            // A list in a quote, or a quote in a list: not followed.
+            return false;
+        }
         let later = self.lines.iter().skip(index + 1);
         later
             .take_while(|(start, _, _)| *start < close)
             .all(|&(start, end, _)| {
                 let line = self.bytes.get(start..end).unwrap_or_default();
-                if quoted {
-                    line.get(leading_spaces(line).min(3)..)
-                        .unwrap_or_default()
-                        .first()
-                        == Some(&b'>')
+                if depth > 0 {
+                    // In as many quotes, and as far in as the comment (a list item in
+                    // them goes on only so).
+                    let (in_quotes, inside) = quoted(line);
+                    in_quotes >= depth && (is_blank(inside) || leading_spaces(inside) >= indent)
                 } else {
                     is_blank(line) || leading_spaces(line) >= column
                 }
@@ -708,78 +732,6 @@ fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
             })
     });
     (uri || email).then_some(pos + 1 + close + 1)
-}
-
-/// `text` without the cells of a table's rows past its header's: GitHub's tables drop them
-/// (GFM), so a person never sees them.
-fn without_extra_cells(text: &str) -> String {
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let mut out = String::with_capacity(text.len());
-    let mut columns: Option<usize> = None;
-    for (index, line) in lines.iter().enumerate() {
-        if is_blank(line.as_bytes()) {
-            columns = None;
-        } else if columns.is_none() && line.contains('|') {
-            let header = cell_ends(line).len();
-            let delimiter = lines.get(index + 1).filter(|next| is_delimiter_row(next));
-            if delimiter.is_some_and(|next| cell_ends(next).len() == header) {
-                columns = Some(header);
-                out.push_str(line);
-                continue;
-            }
-        }
-        match columns {
-            Some(n) if index > 0 => {
-                let ends = cell_ends(line);
-                match ends.get(n.saturating_sub(1)).filter(|_| ends.len() > n) {
-                    Some(&cut) => {
-                        out.push_str(line.get(..cut).unwrap_or(line));
-                        out.push_str(if line.ends_with('\n') { "|\n" } else { "|" });
-                    }
-                    None => out.push_str(line),
-                }
-            }
-            _ => out.push_str(line),
-        }
-    }
-    out
-}
-
-/// Where each cell of a table row ends (before the `|` that ends it, or at the line's
-/// end): pipes escaped with `\` do not count, even in code (GFM).
-fn cell_ends(line: &str) -> Vec<usize> {
-    let body = line.trim_end_matches(['\n', '\r']);
-    let trimmed = body.trim_start();
-    let start = body.len() - trimmed.len() + usize::from(trimmed.starts_with('|'));
-    let mut ends = Vec::new();
-    let mut escaped = false;
-    for (at, c) in body.char_indices().skip_while(|(at, _)| *at < start) {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '|' {
-            ends.push(at);
-        }
-    }
-    let last = ends.last().map_or(start, |end| end + 1);
-    if !body.get(last..).unwrap_or_default().trim().is_empty() {
-        ends.push(body.len());
-    }
-    ends
-}
-
-/// A table's delimiter row: cells of `-`, with a `:` at either end for alignment.
-fn is_delimiter_row(line: &str) -> bool {
-    let body = line.trim();
-    let body = body.strip_prefix('|').unwrap_or(body);
-    let body = body.strip_suffix('|').unwrap_or(body);
-    !body.is_empty()
-        && body.split('|').all(|cell| {
-            let cell = cell.trim();
-            let dashes = cell.trim_start_matches(':').trim_end_matches(':');
-            !dashes.is_empty() && dashes.bytes().all(|b| b == b'-')
-        })
 }
 
 /// The labels that `text` refers to: `[label]`, `[text][label]`, `[label][]`; not an inline
