@@ -48,50 +48,65 @@ pub struct Tag {
     pub attributes: Vec<(String, String)>,
 }
 
-/// The attributes kept on a tag that is shown: those whose text a person sees (`title` on
-/// hover, `alt` when an image fails), the link and the image, and layout. GitHub's
-/// sanitizer drops the rest of what it does not allow (`data-*`, `class`, `style`, `id`),
-/// and of what it allows, the rest shows no text (`aria-label`, `itemprop`, `summary`): any
+/// Whether attribute `name` with `value` stays on element `element` when the tag is shown:
+/// those whose text a person sees (`title` on hover, `alt` when an image fails), the link
+/// and the image (`href` on `a`, `src` on `img`), and layout and language with values that
+/// are no words (`width="40"`, `align="center"`, `lang="en-GB"`). GitHub's sanitizer drops
+/// the rest of what it does not allow (`data-*`, `class`, `style`, `id`); of what it allows,
+/// the rest shows no text (`aria-label`, `itemprop`, `cite`, a `lang` spelled as words): any
 /// of them could carry words for the model alone.
-const SHOWN_ATTRIBUTES: [&str; 14] = [
-    "align", "alt", "cite", "colspan", "datetime", "dir", "height", "lang", "open", "rowspan",
-    "span", "start", "title", "width",
-];
-
-/// Whether `name` is kept on element `element`: `href` only on `a`, `src` only on `img`,
-/// as GitHub allows them.
-fn shown_attribute(element: &str, name: &str) -> bool {
-    SHOWN_ATTRIBUTES.contains(&name)
-        || (element == "a" && name == "href")
-        || (element == "img" && name == "src")
+fn shown_attribute(element: &str, name: &str, value: &str) -> bool {
+    let value = value.trim();
+    let number = || {
+        !value.is_empty()
+            && value
+                .trim_end_matches('%')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+    };
+    let one_of = |words: &[&str]| words.iter().any(|w| value.eq_ignore_ascii_case(w));
+    match name {
+        "title" | "alt" => true,
+        "href" => element == "a",
+        "src" => element == "img",
+        "width" | "height" | "colspan" | "rowspan" | "span" | "start" => number(),
+        "align" => one_of(&[
+            "left", "right", "center", "justify", "top", "middle", "bottom",
+        ]),
+        "dir" => one_of(&["ltr", "rtl", "auto"]),
+        "lang" => value.split('-').all(|tag| {
+            (1..=8).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric())
+        }),
+        "datetime" => value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"-:+.TZ ".contains(&b)),
+        "open" => value.is_empty() || one_of(&["open"]),
+        _ => false,
+    }
 }
 
 impl Tag {
     /// The tag as GitHub shows it: `None` when it keeps every attribute, else the tag
     /// rebuilt with only those it keeps (`data-*`, `class`, `style`… are never shown).
     pub fn shown(&self) -> Option<String> {
-        let kept = |name: &str| shown_attribute(&self.name, name);
-        let mut names = self.attributes.iter().map(|(name, _)| name.as_str());
-        let unique = self.attributes.iter().enumerate().all(|(i, (name, _))| {
-            !self
-                .attributes
-                .iter()
-                .take(i)
-                .any(|(other, _)| other == name)
-        });
-        if self.closing || (unique && names.all(kept)) {
+        let kept = |name: &str, value: &str| shown_attribute(&self.name, name, value);
+        // A browser keeps the first of two attributes with one name.
+        let first = |i: usize, name: &str| !self.attributes.iter().take(i).any(|(o, _)| o == name);
+        let all_kept = self
+            .attributes
+            .iter()
+            .enumerate()
+            .all(|(i, (name, value))| first(i, name) && kept(name, value));
+        if self.closing || all_kept {
             return None;
         }
         let mut out = format!("<{}", self.name);
-        // A browser keeps the first of two attributes with one name.
-        let firsts = self.attributes.iter().enumerate().filter(|(i, (name, _))| {
-            !self
-                .attributes
-                .iter()
-                .take(*i)
-                .any(|(other, _)| other == name)
-        });
-        for (_, (name, value)) in firsts.filter(|(_, (name, _))| kept(name)) {
+        let shown = self
+            .attributes
+            .iter()
+            .enumerate()
+            .filter(|(i, (name, value))| first(*i, name) && kept(name, value));
+        for (_, (name, value)) in shown {
             let quote = if value.contains('"') { '\'' } else { '"' };
             out.push_str(&format!(" {name}={quote}{value}{quote}"));
         }
@@ -167,6 +182,58 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
         hides,
         attributes,
     })
+}
+
+/// A tag as a browser reads it where CommonMark sees none (an HTML block is passed on raw):
+/// `<b title="a"data-x="…">`, `<b/data-x=…>`. Its name, and where it ends: the first `>`
+/// outside quotes, within [`MAX_TAG`]. Its attributes are not read, so none is kept.
+pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
+    let mut at = pos + 1;
+    let closing = bytes.get(at) == Some(&b'/');
+    if closing {
+        at += 1;
+    }
+    if !bytes.get(at)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_len = bytes
+        .get(at..)?
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+        .count();
+    let name = std::str::from_utf8(bytes.get(at..at + name_len)?)
+        .ok()?
+        .to_ascii_lowercase();
+    let mut quote = None;
+    let mut after_equals = false;
+    let rest = bytes.get(at + name_len..)?.iter().take(MAX_TAG);
+    for (offset, &b) in rest.enumerate() {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            // A quote opens a value only right after `=`; elsewhere it is a character.
+            (None, b'"' | b'\'') if after_equals => quote = Some(b),
+            // Another tag starts: this one never closed (and the scan stays short).
+            (None, b'<') => return None,
+            (None, b'>') => {
+                let hides = !closing && hides(&name, &[]);
+                return Some(Tag {
+                    end: at + name_len + offset + 1,
+                    name,
+                    closing,
+                    self_closing: false,
+                    hides,
+                    // What it had is not known: one stands for it, so that it is shown bare.
+                    attributes: vec![("data-unread".into(), String::new())],
+                });
+            }
+            (None, _) => {}
+        }
+        if !b.is_ascii_whitespace() {
+            after_equals = b == b'=';
+        }
+    }
+    None
 }
 
 /// One attribute at `at`: its lowercase name and value, and where it ends.

@@ -462,9 +462,15 @@ impl<'a> Doc<'a> {
             Line::Drop => return line_end,
             Line::Reference => {
                 let line = self.bytes.get(pos..line_end).unwrap_or_default();
-                let end = pos + without_title(line);
-                copy(pos, end, &mut keep);
-                keep("\n");
+                // The label and destination, without the title. A destination with spaces
+                // (`<…>`) is words, not a link: the definition goes.
+                if let Some((start, end)) = destination(line) {
+                    let link = line.get(start..end).unwrap_or_default();
+                    if !link.iter().any(u8::is_ascii_whitespace) {
+                        copy(pos, pos + end, &mut keep);
+                        keep("\n");
+                    }
+                }
                 return line_end;
             }
             Line::Prose | Line::Html => {}
@@ -502,7 +508,12 @@ impl<'a> Doc<'a> {
                     None => copy(pos, pos + 1, &mut keep),
                 }
             }
-            b'<' => match html::tag(self.bytes, pos) {
+            b'<' => match html::tag(self.bytes, pos).or_else(|| {
+                // Raw HTML goes to the browser as it is, which reads tags CommonMark does not.
+                (kind == Line::Html)
+                    .then(|| html::lenient_tag(self.bytes, pos))
+                    .flatten()
+            }) {
                 Some(tag) if tag.hides => self.element_end(&tag),
                 Some(tag) => match tag.shown() {
                     Some(shown) => {
@@ -776,7 +787,9 @@ fn definition(line: &[u8]) -> Option<(String, Definition)> {
         return None;
     }
     let rest = line.get(indent..)?.strip_prefix(b"[")?;
-    let close = rest.iter().position(|b| *b == b']')?;
+    // The first `]` not escaped with `\` ends the label.
+    let close = (0..rest.len())
+        .find(|&at| rest.get(at) == Some(&b']') && (at == 0 || rest.get(at - 1) != Some(&b'\\')))?;
     let label = rest.get(..close)?;
     let after = rest.get(close + 1..)?.strip_prefix(b":")?.trim_ascii();
     if label.trim_ascii().is_empty() || label.contains(&b'[') {
@@ -807,28 +820,23 @@ fn definition(line: &[u8]) -> Option<(String, Definition)> {
     }
 }
 
-/// Where the destination of the definition on `line` ends (its label and destination are
-/// what comes before): the whole line when it cannot be read.
-fn without_title(line: &[u8]) -> usize {
-    let Some(open) = line.iter().position(|b| *b == b'[') else {
-        return line.len();
-    };
-    let Some(colon) = line
-        .iter()
-        .skip(open)
-        .position(|b| *b == b']')
-        .map(|close| open + close + 1)
-        .filter(|after| line.get(*after) == Some(&b':'))
-    else {
-        return line.len();
-    };
+/// Where the destination of the definition on `line` starts and ends (its label and
+/// destination are what comes before the end), or `None` when it cannot be read.
+fn destination(line: &[u8]) -> Option<(usize, usize)> {
+    let open = line.iter().position(|b| *b == b'[')?;
+    let close = (open + 1..line.len())
+        .find(|&at| line.get(at) == Some(&b']') && line.get(at - 1) != Some(&b'\\'))?;
+    let colon = close + 1;
+    if line.get(colon) != Some(&b':') {
+        return None;
+    }
     let spaces = line
         .iter()
         .skip(colon + 1)
         .take_while(|b| b.is_ascii_whitespace())
         .count();
     let start = colon + 1 + spaces;
-    let rest = line.get(start..).unwrap_or_default();
+    let rest = line.get(start..)?;
     let len = if rest.first() == Some(&b'<') {
         rest.iter()
             .position(|b| *b == b'>')
@@ -836,7 +844,7 @@ fn without_title(line: &[u8]) -> usize {
     } else {
         rest.iter().take_while(|b| !b.is_ascii_whitespace()).count()
     };
-    start + len
+    Some((start, start + len))
 }
 
 /// `"…"`, `'…'` or `(…)`.
