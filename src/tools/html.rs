@@ -48,12 +48,80 @@ pub struct Tag {
     pub attributes: Vec<(String, String)>,
 }
 
+/// The elements GitHub's sanitizer keeps (its allowlist); it strips the tags of any other,
+/// keeping what they hold.
+const KNOWN_ELEMENTS: [&str; 63] = [
+    "a",
+    "abbr",
+    "b",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "h7",
+    "h8",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "picture",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "tt",
+    "ul",
+    "var",
+];
+
 /// Whether attribute `name` with `value` stays on element `element` when the tag is shown:
 /// those whose text a person sees (`title` on hover, `alt` when an image fails), the link
 /// and the image (`href` on `a`, `src` on `img`), and layout and language with values that
-/// are no words (`width="40"`, `align="center"`, `lang="en-GB"`). GitHub's sanitizer drops
+/// are no words (`width="40"`, `align="center"`, `dir="rtl"`). GitHub's sanitizer drops
 /// the rest of what it does not allow (`data-*`, `class`, `style`, `id`); of what it allows,
-/// the rest shows no text (`aria-label`, `itemprop`, `cite`, a `lang` spelled as words): any
+/// the rest shows no text (`aria-label`, `itemprop`, `cite`, `lang`, which can spell words): any
 /// of them could carry words for the model alone.
 fn shown_attribute(element: &str, name: &str, value: &str) -> bool {
     let value = value.trim();
@@ -74,9 +142,6 @@ fn shown_attribute(element: &str, name: &str, value: &str) -> bool {
             "left", "right", "center", "justify", "top", "middle", "bottom",
         ]),
         "dir" => one_of(&["ltr", "rtl", "auto"]),
-        "lang" => value.split('-').all(|tag| {
-            (1..=8).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric())
-        }),
         "datetime" => value
             .bytes()
             .all(|b| b.is_ascii_digit() || b"-:+.TZ ".contains(&b)),
@@ -89,6 +154,13 @@ impl Tag {
     /// The tag as GitHub shows it: `None` when it keeps every attribute, else the tag
     /// rebuilt with only those it keeps (`data-*`, `class`, `style`… are never shown).
     pub fn shown(&self) -> Option<String> {
+        // GitHub's sanitizer strips elements it does not know, and their tags say nothing.
+        if !KNOWN_ELEMENTS.contains(&self.name.as_str()) {
+            return Some(String::new());
+        }
+        if self.closing {
+            return (!self.attributes.is_empty()).then(|| format!("</{}>", self.name));
+        }
         let kept = |name: &str, value: &str| shown_attribute(&self.name, name, value);
         // A browser keeps the first of two attributes with one name.
         let first = |i: usize, name: &str| !self.attributes.iter().take(i).any(|(o, _)| o == name);
@@ -97,7 +169,7 @@ impl Tag {
             .iter()
             .enumerate()
             .all(|(i, (name, value))| first(i, name) && kept(name, value));
-        if self.closing || all_kept {
+        if all_kept {
             return None;
         }
         let mut out = format!("<{}", self.name);
@@ -185,8 +257,10 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
 }
 
 /// A tag as a browser reads it where CommonMark sees none (an HTML block is passed on raw):
-/// `<b title="a"data-x="…">`, `<b/data-x=…>`. Its name, and where it ends: the first `>`
-/// outside quotes, within [`MAX_TAG`]. Its attributes are not read, so none is kept.
+/// `<b title="a"data-x="…">`, `<b/data-x=…>`, `</b x>`, a value holding `<`. Its name, and
+/// where it ends: the first `>` outside a quoted value, however far; one that never closes
+/// runs to the end (a browser drops an unfinished tag). Its attributes are not read, so
+/// none is kept. A scan that does not stop early is the tag's own: what it passes is gone.
 pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
     let mut at = pos + 1;
     let closing = bytes.get(at) == Some(&b'/');
@@ -206,26 +280,16 @@ pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
         .to_ascii_lowercase();
     let mut quote = None;
     let mut after_equals = false;
-    let rest = bytes.get(at + name_len..)?.iter().take(MAX_TAG);
-    for (offset, &b) in rest.enumerate() {
+    let mut end = bytes.len();
+    for (offset, &b) in bytes.get(at + name_len..)?.iter().enumerate() {
         match (quote, b) {
             (Some(q), _) if b == q => quote = None,
             (Some(_), _) => {}
             // A quote opens a value only right after `=`; elsewhere it is a character.
             (None, b'"' | b'\'') if after_equals => quote = Some(b),
-            // Another tag starts: this one never closed (and the scan stays short).
-            (None, b'<') => return None,
             (None, b'>') => {
-                let hides = !closing && hides(&name, &[]);
-                return Some(Tag {
-                    end: at + name_len + offset + 1,
-                    name,
-                    closing,
-                    self_closing: false,
-                    hides,
-                    // What it had is not known: one stands for it, so that it is shown bare.
-                    attributes: vec![("data-unread".into(), String::new())],
-                });
+                end = at + name_len + offset + 1;
+                break;
             }
             (None, _) => {}
         }
@@ -233,7 +297,16 @@ pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
             after_equals = b == b'=';
         }
     }
-    None
+    let hides = !closing && hides(&name, &[]);
+    Some(Tag {
+        end,
+        name,
+        closing,
+        self_closing: false,
+        hides,
+        // What it had is not known: one stands for it, so that it is shown bare.
+        attributes: vec![("data-unread".into(), String::new())],
+    })
 }
 
 /// One attribute at `at`: its lowercase name and value, and where it ends.

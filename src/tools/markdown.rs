@@ -593,6 +593,15 @@ impl<'a> Doc<'a> {
         };
         let opener = self.bytes.get(start..end).unwrap_or_default();
         let prefix = opener.get(..column).unwrap_or_default();
+        // A tab moves to the next multiple of four columns: not followed.
+        let tabbed = |line: &[u8]| {
+            line.iter()
+                .take_while(|b| b.is_ascii_whitespace() || **b == b'>')
+                .any(|b| *b == b'\t')
+        };
+        if prefix.contains(&b'\t') {
+            return false;
+        }
         let (depth, inside) = quoted(opener);
         let indent = leading_spaces(inside);
         let listed = prefix
@@ -607,7 +616,9 @@ impl<'a> Doc<'a> {
             .take_while(|(start, _, _)| *start < close)
             .all(|&(start, end, _)| {
                 let line = self.bytes.get(start..end).unwrap_or_default();
-                if depth > 0 {
+                if tabbed(line) {
+                    false
+                } else if depth > 0 {
                     // In as many quotes, and as far in as the comment (a list item in
                     // them goes on only so).
                     let (in_quotes, inside) = quoted(line);
@@ -788,8 +799,7 @@ fn definition(line: &[u8]) -> Option<(String, Definition)> {
     }
     let rest = line.get(indent..)?.strip_prefix(b"[")?;
     // The first `]` not escaped with `\` ends the label.
-    let close = (0..rest.len())
-        .find(|&at| rest.get(at) == Some(&b']') && (at == 0 || rest.get(at - 1) != Some(&b'\\')))?;
+    let close = (0..rest.len()).find(|&at| rest.get(at) == Some(&b']') && !escaped(rest, at))?;
     let label = rest.get(..close)?;
     let after = rest.get(close + 1..)?.strip_prefix(b":")?.trim_ascii();
     if label.trim_ascii().is_empty() || label.contains(&b'[') {
@@ -820,12 +830,18 @@ fn definition(line: &[u8]) -> Option<(String, Definition)> {
     }
 }
 
+/// Whether the character at `at` is escaped: an odd number of `\` just before it.
+fn escaped(text: &[u8], at: usize) -> bool {
+    let before = text.get(..at).unwrap_or_default();
+    before.iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1
+}
+
 /// Where the destination of the definition on `line` starts and ends (its label and
 /// destination are what comes before the end), or `None` when it cannot be read.
 fn destination(line: &[u8]) -> Option<(usize, usize)> {
     let open = line.iter().position(|b| *b == b'[')?;
-    let close = (open + 1..line.len())
-        .find(|&at| line.get(at) == Some(&b']') && line.get(at - 1) != Some(&b'\\'))?;
+    let close =
+        (open + 1..line.len()).find(|&at| line.get(at) == Some(&b']') && !escaped(line, at))?;
     let colon = close + 1;
     if line.get(colon) != Some(&b':') {
         return None;
