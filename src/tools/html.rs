@@ -9,7 +9,7 @@ use super::untrusted::clean_text;
 const MAX_TAG: usize = 4096;
 
 /// Elements removed with their content whatever their attributes.
-const NEVER_SHOWN: [&str; 3] = ["script", "style", "template"];
+const NEVER_SHOWN: [&str; 4] = ["script", "style", "template", "rp"];
 /// Void elements (no end tag).
 pub const VOID: [&str; 13] = [
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -297,7 +297,10 @@ pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
             after_equals = b == b'=';
         }
     }
-    let hides = !closing && hides(&name, &[]);
+    // Its attributes are not read: one that may say `hidden` or `style` is taken to hide.
+    let text = bytes.get(at + name_len..end).unwrap_or_default();
+    let may_hide = contains_ci(text, "hidden") || contains_ci(text, "style");
+    let hides = !closing && (hides(&name, &[]) || may_hide);
     Some(Tag {
         end,
         name,
@@ -307,6 +310,13 @@ pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
         // What it had is not known: one stands for it, so that it is shown bare.
         attributes: vec![("data-unread".into(), String::new())],
     })
+}
+
+/// Whether `needle` is in `haystack`, ignoring ASCII case.
+pub fn contains_ci(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len().max(1))
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// One attribute at `at`: its lowercase name and value, and where it ends.

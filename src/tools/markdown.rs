@@ -31,7 +31,7 @@
 //! invisible characters, which can break a comment's end or a fence, are parsed as they are
 //! and removed from what stays ([`super::untrusted`]).
 
-use super::html::{self, entity, Tag, VOID};
+use super::html::{self, contains_ci, entity, Tag, VOID};
 use super::untrusted::clean_text;
 
 /// What kind of line, for the inline pass.
@@ -101,12 +101,6 @@ fn is_blank(line: &[u8]) -> bool {
 
 fn leading_spaces(line: &[u8]) -> usize {
     line.iter().take_while(|b| **b == b' ').count()
-}
-
-fn contains_ci(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len().max(1))
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// A fence opening a code block: at the very start of a line (an indented one may belong
@@ -495,6 +489,14 @@ impl<'a> Doc<'a> {
                 Some(end) => end,
                 None => copy(pos, pos + 1, &mut keep),
             },
+            // In raw HTML a browser makes a comment, which shows nothing, of `</` not followed
+            // by a letter, of `<?` and of `<!` not followed by `--`, a letter or `[CDATA[`,
+            // up to the first `>` (or to the end).
+            b'<' if kind == Line::Html && bogus_comment(self.bytes, pos) => self
+                .bytes
+                .get(pos..)
+                .and_then(|rest| rest.iter().position(|b| *b == b'>'))
+                .map_or(self.bytes.len(), |at| pos + at + 1),
             // An autolink is shown, backticks in it included: they open no code span.
             b'<' if autolink_end(self.bytes, pos).is_some() => {
                 let end = autolink_end(self.bytes, pos).unwrap_or(pos + 1);
@@ -668,7 +670,8 @@ impl<'a> Doc<'a> {
     /// Where the hidden element opened by `tag` ends: after its matching end tag, or at
     /// the end of the text. End tags in code do not count: they are shown, not parsed.
     fn element_end(&self, tag: &Tag) -> usize {
-        if tag.self_closing || VOID.contains(&tag.name.as_str()) {
+        // HTML ignores a `/` at the end of a start tag: only void elements have no end tag.
+        if VOID.contains(&tag.name.as_str()) {
             return tag.end;
         }
         let mut depth = 1;
@@ -685,7 +688,7 @@ impl<'a> Doc<'a> {
                     self.code_span_end(pos, line_end)
                 }
                 (Some(b'<'), _) => match html::tag(self.bytes, pos) {
-                    Some(inner) if inner.name == tag.name && !inner.self_closing => {
+                    Some(inner) if inner.name == tag.name => {
                         depth = if inner.closing { depth - 1 } else { depth + 1 };
                         if depth == 0 {
                             return inner.end;
@@ -700,6 +703,19 @@ impl<'a> Doc<'a> {
             pos = next.max(pos + 1);
         }
         self.bytes.len()
+    }
+}
+
+/// Whether a browser reads a bogus comment at `pos` (HTML5 tokenization): `</` not followed
+/// by a letter, `<?`, or `<!` not followed by `--`, a letter or `[CDATA[`.
+fn bogus_comment(bytes: &[u8], pos: usize) -> bool {
+    let rest = bytes.get(pos..).unwrap_or_default();
+    let letter = |at: usize| rest.get(at).is_some_and(u8::is_ascii_alphabetic);
+    match rest.get(1) {
+        Some(b'/') => !letter(2),
+        Some(b'?') => true,
+        Some(b'!') => !(rest.starts_with(b"<!--") || letter(2) || rest.starts_with(b"<![CDATA[")),
+        _ => false,
     }
 }
 
