@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use super::cache::{cache_key, Cached, EtagCache};
-use super::http::{percent_encode, HttpClient, HttpRequest, HttpResponse, TransportError};
+use super::http::{
+    percent_decode_bytes, percent_encode, HttpClient, HttpRequest, HttpResponse, TransportError,
+};
 use crate::auth::caller::Secret;
 
 /// The REST API version we were written against.
@@ -486,52 +488,20 @@ const MAX_REDIRECTS: usize = 3;
 /// `location` as a URL on `api_url`'s scheme, host and port, or `None` when it is
 /// elsewhere. A path alone (`/repositories/1/issues`) is on the same host.
 fn same_origin(api_url: &str, location: &str) -> Option<String> {
-    if location.starts_with('/') && !location.starts_with("//") {
-        let origin_end = api_url
-            .find("://")
-            .and_then(|scheme| {
-                let after = scheme + 3;
-                api_url.get(after..)?.find('/').map(|slash| after + slash)
-            })
-            .unwrap_or(api_url.len());
-        return Some(format!("{}{location}", api_url.get(..origin_end)?));
-    }
-    let origin = |url: &str| -> Option<String> {
-        let (scheme, rest) = url.split_once("://")?;
-        let host = rest.split(['/', '?', '#']).next()?;
-        Some(format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            host.to_ascii_lowercase()
-        ))
+    let base = url::Url::parse(api_url).ok()?;
+    let next = if location.starts_with('/') {
+        base.join(location).ok()?
+    } else {
+        url::Url::parse(location).ok()?
     };
-    (origin(location)? == origin(api_url)?).then(|| location.to_string())
+    (next.origin() == base.origin()).then(|| next.into())
 }
 
 /// Whether `url` names a pull request's ref anywhere in its path or query, however it is
 /// percent-encoded: `refs/pull/N/…`, or `pull/N/head` and `pull/N/merge`, which GitHub also
 /// resolves.
 fn names_pull_ref(url: &str) -> bool {
-    let mut decoded = Vec::with_capacity(url.len());
-    let bytes = url.as_bytes();
-    let mut at = 0;
-    while let Some(&b) = bytes.get(at) {
-        let hex = bytes
-            .get(at + 1..at + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(value)) => {
-                decoded.push(value.to_ascii_lowercase());
-                at += 3;
-            }
-            _ => {
-                decoded.push(b.to_ascii_lowercase());
-                at += 1;
-            }
-        }
-    }
-    let text = String::from_utf8_lossy(&decoded);
+    let text = String::from_utf8_lossy(&percent_decode_bytes(url)).to_ascii_lowercase();
     text.match_indices("pull/").any(|(at, _)| {
         let before = text.get(..at).unwrap_or_default();
         let after = text.get(at + "pull/".len()..).unwrap_or_default();
@@ -665,7 +635,11 @@ mod tests {
             ),
             (
                 "HTTPS://API.GITHUB.COM/repos/new/r",
-                Some("HTTPS://API.GITHUB.COM/repos/new/r"),
+                Some("https://api.github.com/repos/new/r"),
+            ),
+            (
+                "https://api.github.com:443/repos/new/r",
+                Some("https://api.github.com/repos/new/r"),
             ),
             (
                 "/repositories/1",

@@ -66,9 +66,39 @@ pub fn percent_encode_keeping(text: &str, keep: &str) -> String {
     out
 }
 
+/// Decodes the `%XX` escapes of `text`; anything else, a malformed escape included, stays
+/// as it is.
+pub fn percent_decode_bytes(text: &str) -> Vec<u8> {
+    let mut parts = text.split('%');
+    let mut bytes = parts.next().unwrap_or_default().as_bytes().to_vec();
+    for part in parts {
+        let hex = part
+            .get(..2)
+            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match hex {
+            Some(byte) => {
+                bytes.push(byte);
+                bytes.extend_from_slice(part.get(2..).unwrap_or_default().as_bytes());
+            }
+            None => {
+                bytes.push(b'%');
+                bytes.extend_from_slice(part.as_bytes());
+            }
+        }
+    }
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_decoding_keeps_malformed_escapes() {
+        assert_eq!(percent_decode_bytes("a%2Fb%zz%4"), b"a/b%zz%4");
+        assert_eq!(percent_decode_bytes("%C3%A9"), "é".as_bytes());
+    }
 
     #[test]
     fn percent_encoding_leaves_only_unreserved_characters() {

@@ -9,7 +9,7 @@
 //! bare, and then it starts the query). Whatever is read is checked by the same rules as
 //! tool arguments (`github::repo`) before it goes anywhere.
 
-use crate::github::http::{percent_encode, percent_encode_keeping};
+use crate::github::http::{percent_decode_bytes, percent_encode, percent_encode_keeping};
 use crate::github::repo::{encode_repo_path, validate_owner, validate_ref, validate_repo, RepoRef};
 
 pub const SCHEME: &str = "github://";
@@ -94,21 +94,18 @@ fn parse_query(query: &str) -> Result<Option<String>, String> {
     Ok(git_ref)
 }
 
-/// Decodes `%XX` escapes; anything else stays as it is. The result must be UTF-8.
+/// Decodes `%XX` escapes; anything else stays as it is. Every escape must be well formed,
+/// and the result UTF-8.
 fn percent_decode(text: &str) -> Result<String, String> {
     let malformed = || format!("'{text}' has a malformed percent-escape or is not UTF-8");
-    let mut parts = text.split('%');
-    let mut bytes = parts.next().unwrap_or_default().as_bytes().to_vec();
-    for part in parts {
-        let hex = part
-            .get(..2)
-            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-            .ok_or_else(malformed)?;
-        bytes.push(hex);
-        bytes.extend_from_slice(part.get(2..).unwrap_or_default().as_bytes());
+    let well_formed = text.split('%').skip(1).all(|part| {
+        part.get(..2)
+            .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if !well_formed {
+        return Err(malformed());
     }
-    String::from_utf8(bytes).map_err(|_| malformed())
+    String::from_utf8(percent_decode_bytes(text)).map_err(|_| malformed())
 }
 
 /// `?ref=<ref>` as RFC 6570's `{?ref}` expands it, or nothing for the default branch.
