@@ -161,24 +161,22 @@ impl Tag {
         if self.closing {
             return (!self.attributes.is_empty()).then(|| format!("</{}>", self.name));
         }
-        let kept = |name: &str, value: &str| shown_attribute(&self.name, name, value);
         // A browser keeps the first of two attributes with one name.
         let first = |i: usize, name: &str| !self.attributes.iter().take(i).any(|(o, _)| o == name);
-        let all_kept = self
+        let shown: Vec<&(String, String)> = self
             .attributes
             .iter()
             .enumerate()
-            .all(|(i, (name, value))| first(i, name) && kept(name, value));
-        if all_kept {
+            .filter(|(i, (name, value))| {
+                first(*i, name) && shown_attribute(&self.name, name, value)
+            })
+            .map(|(_, attribute)| attribute)
+            .collect();
+        if shown.len() == self.attributes.len() {
             return None;
         }
         let mut out = format!("<{}", self.name);
-        let shown = self
-            .attributes
-            .iter()
-            .enumerate()
-            .filter(|(i, (name, value))| first(*i, name) && kept(name, value));
-        for (_, (name, value)) in shown {
+        for (name, value) in shown {
             let quote = if value.contains('"') { '\'' } else { '"' };
             out.push_str(&format!(" {name}={quote}{value}{quote}"));
         }
@@ -241,11 +239,7 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
         }
     }
     let self_closing = bytes.get(at - 1) == Some(&b'/');
-    let lowered: Vec<(String, String)> = attributes
-        .iter()
-        .map(|(name, value)| (name.clone(), value.to_ascii_lowercase()))
-        .collect();
-    let hides = !closing && hides(&name, &lowered);
+    let hides = !closing && hides(&name, &attributes);
     Some(Tag {
         end: at + 1,
         name,
@@ -396,7 +390,7 @@ pub fn hides(name: &str, attributes: &[(String, String)]) -> bool {
         .iter()
         .any(|(attribute, value)| match attribute.as_str() {
             "hidden" => true,
-            "type" => name == "input" && value.trim() == "hidden",
+            "type" => name == "input" && value.trim().eq_ignore_ascii_case("hidden"),
             "style" => hidden_by_style(value),
             _ => false,
         })
@@ -404,7 +398,11 @@ pub fn hides(name: &str, attributes: &[(String, String)]) -> bool {
 
 /// `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero size.
 fn hidden_by_style(style: &str) -> bool {
-    let compact: String = style.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact: String = style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     compact.split(';').any(|declaration| {
         let Some((property, value)) = declaration.split_once(':') else {
             return false;
