@@ -470,6 +470,9 @@ impl<'a> Doc<'a> {
             Line::Prose | Line::Html => {}
         }
         let byte = self.bytes.get(pos).copied().unwrap_or_default();
+        let autolink = (byte == b'<')
+            .then(|| autolink_end(self.bytes, pos))
+            .flatten();
         let char_end = pos
             + self
                 .text
@@ -498,10 +501,7 @@ impl<'a> Doc<'a> {
                 .and_then(|rest| rest.iter().position(|b| *b == b'>'))
                 .map_or(self.bytes.len(), |at| pos + at + 1),
             // An autolink is shown, backticks in it included: they open no code span.
-            b'<' if autolink_end(self.bytes, pos).is_some() => {
-                let end = autolink_end(self.bytes, pos).unwrap_or(pos + 1);
-                copy(pos, end, &mut keep)
-            }
+            b'<' if autolink.is_some() => copy(pos, autolink.unwrap_or(pos + 1), &mut keep),
             // Processing instructions, declarations and CDATA are raw HTML that shows
             // nothing, like a comment.
             b'<' if raw_markup_closer(self.bytes, pos).is_some() => {
