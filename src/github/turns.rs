@@ -14,9 +14,12 @@
 //! and holds it until the request ends, since what it read lives on in its answer. It never
 //! waits while it holds one, so requests cannot wait on each other in a circle.
 //!
-//! The line is fair between callers: a free turn goes to the waiting request whose caller
-//! holds the fewest turns, and among those to the first. A caller with two hundred large
-//! reads waiting once kept another caller's one read waiting 4.9 s behind them.
+//! The line is fair between callers: it takes them in rounds. A free turn goes to the
+//! waiting request whose caller holds the fewest turns counting its requests ahead in line,
+//! and among those to the first. A caller with two hundred large reads waiting once kept
+//! another caller's one read waiting 4.9 s behind them. Counting only the turns held, a
+//! read that came while nobody held one stood behind all the other caller's reads, and
+//! looked again only as often as a request that far back does.
 //!
 //! A waiting request is not woken by the request that finishes: that one may belong to
 //! another session's Durable Object (or, in the Worker, to another request), and the runtime
@@ -87,15 +90,29 @@ impl Gate {
     }
 
     /// Where `ticket` stands in line at `now`: how many waiting requests a free turn would go
-    /// to first (their owners hold fewer turns, or as many and they came first).
-    fn place(&self, ticket: u64, owner: Owner, now: i64) -> usize {
-        let held = |who: Owner| self.counted(now).filter(|o| *o == who).count();
-        let mine = (held(owner), ticket);
-        let ahead = self
+    /// to first. The line takes callers in rounds: a request's rank is the turns its caller
+    /// holds plus its caller's requests ahead of it in line; the lower rank goes first, and
+    /// among equals the request that came first.
+    fn place(&self, ticket: u64, now: i64) -> usize {
+        let mut next_rank: Vec<(Owner, usize)> = Vec::new();
+        let mut rank_of = |owner: Owner| {
+            if let Some((_, next)) = next_rank.iter_mut().find(|(o, _)| *o == owner) {
+                *next += 1;
+                return *next - 1;
+            }
+            let held = self.counted(now).filter(|o| *o == owner).count();
+            next_rank.push((owner, held + 1));
+            held
+        };
+        let ranked: Vec<(usize, u64)> = self
             .waiting
             .iter()
-            .filter(|(t, o, _)| (held(*o), *t) < mine);
-        ahead.count()
+            .map(|(t, o, _)| (rank_of(*o), *t))
+            .collect();
+        let Some(mine) = ranked.iter().find(|(_, t)| *t == ticket) else {
+            return 0;
+        };
+        ranked.iter().filter(|ranked| *ranked < mine).count()
     }
 
     /// `ticket` looks at `now`; the requests that stopped looking leave the line.
@@ -310,7 +327,7 @@ async fn take_turn<S: Future<Output = ()>>(
             let mut gate = gate.borrow_mut();
             let now = now();
             gate.look(ticket, now);
-            let place = gate.place(ticket, owner, now);
+            let place = gate.place(ticket, now);
             if place == 0 && gate.has_room(now) {
                 gate.waiting.retain(|(t, _, _)| *t != ticket);
                 gate.running.push((ticket, owner, now));
@@ -507,6 +524,25 @@ mod tests {
         assert_eq!(*order.borrow(), vec![4, 1, 2, 3]);
         kept.borrow_mut().clear();
         assert_eq!(running(), 0);
+    }
+
+    #[test]
+    fn the_line_takes_callers_in_rounds_though_neither_holds_a_turn() {
+        const C: Owner = 3;
+        let gate = Gate {
+            running: (1..=4).map(|t| (t, C, 0)).collect(),
+            waiting: [(5, A), (6, A), (7, A), (8, B), (9, A)]
+                .map(|(t, o)| (t, o, 0))
+                .into(),
+            next_ticket: 9,
+        };
+        let places = [5, 6, 7, 8, 9].map(|t| gate.place(t, 0));
+        // Ranks: A's 0, 1, 2 and 3 (the last), B's 0; equal ranks go by arrival.
+        assert_eq!(
+            places,
+            [0, 2, 3, 1, 4],
+            "B's one read stands behind A's first only"
+        );
     }
 
     #[test]
