@@ -17,7 +17,9 @@
 //!   many lines as they take and in block quotes and list items too; footnotes no one
 //!   refers to, with their paragraphs (a reference counts where it shows, not in code or
 //!   anything hidden);
-//! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …).
+//! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …);
+//! - a table row's cells past its header's, and a code fence's info string past the
+//!   language's name ([`blocks`], [`tables`]).
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
 //! code keeps its text: fenced code blocks (a fence at the start of a line, outside HTML
@@ -31,27 +33,14 @@
 //! invisible characters, which can break a comment's end or a fence, are parsed as they are
 //! and removed from what stays ([`super::untrusted`]).
 
-use super::html::{self, contains_ci, entity, Tag, VOID};
+use super::html::{self, entity, Tag, VOID};
 use super::untrusted::clean_text;
+use blocks::{is_blank, leading_spaces, lines, quoted, Line};
 use definitions::destination;
 
+mod blocks;
 mod definitions;
-
-/// What kind of line, for the inline pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Line {
-    /// Markdown: code spans count.
-    Prose,
-    /// Inside an HTML block: raw, no code spans.
-    Html,
-    /// A fenced code block, its fences included: copied as it is.
-    Code,
-    /// An unused link reference definition: removed.
-    Drop,
-    /// A used link reference definition: kept without its title (never shown but on
-    /// hover, and where a reference is miscounted, the words a hidden one would carry).
-    Reference,
-}
+mod tables;
 
 /// Whether code is copied into what is shown, or left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,23 +49,24 @@ enum Code {
     Left,
 }
 
-/// How an HTML block ends (CommonMark 4.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HtmlEnd {
-    Blank,
-    Marker(&'static str),
-}
-
-/// A Markdown body without what its rendering hides (see the module documentation).
 /// Code spans longer than this are not looked for past it: the scan stays linear.
 const MAX_CODE_SPAN: usize = 4096;
 
+/// A Markdown body without what its rendering hides (see the module documentation).
 pub fn clean_markdown(text: &str) -> String {
     // Parsed as GitHub parses it: with CommonMark's line endings (a lone `\r` ends a line
     // too), and with its invisible characters, which can break a fence, a code span or a
     // comment's end; they are removed from what stays.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let doc = Doc::new(&text);
+    let (mut lines, hidden) = lines(&text);
+    // A table row's cells past its header's are cut before the inline pass (each line
+    // keeps its kind): no comment, tag or code span of the shown cells reaches into them.
+    let text = if hidden.is_empty() {
+        text
+    } else {
+        blocks::without(&text, &hidden, &mut lines)
+    };
+    let doc = Doc::new(&text, lines);
     clean_text(&doc.visible()).into_owned()
 }
 
@@ -96,154 +86,9 @@ struct Doc<'a> {
     paragraph_ends: Vec<usize>,
 }
 
-/// A blank line: spaces and tabs only (CommonMark; a form feed is not blank).
-fn is_blank(line: &[u8]) -> bool {
-    line.iter()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-}
-
-fn leading_spaces(line: &[u8]) -> usize {
-    line.iter().take_while(|b| **b == b' ').count()
-}
-
-/// A fence opening a code block: at the very start of a line (an indented one may belong
-/// to a list item, or close a fence in one, or be indented code: taking it for an opening
-/// would shelter what follows), ``` or ~~~ or longer; a backtick fence's info string has no
-/// backtick.
-fn fence_opening(line: &[u8]) -> Option<(u8, usize)> {
-    let ch = *line.first()?;
-    if ch != b'`' && ch != b'~' {
-        return None;
-    }
-    let n = line.iter().take_while(|b| **b == ch).count();
-    let info = line.get(n..).unwrap_or_default();
-    (n >= 3 && !(ch == b'`' && info.contains(&b'`'))).then_some((ch, n))
-}
-
-/// The line that closes a fence of `n` `ch`s: up to 3 spaces, at least `n` of them, then
-/// only whitespace.
-fn closes_fence(line: &[u8], ch: u8, n: usize) -> bool {
-    let indent = leading_spaces(line);
-    let rest = line.get(indent..).unwrap_or_default();
-    let run = rest.iter().take_while(|b| **b == ch).count();
-    indent <= 3 && run >= n && is_blank(rest.get(run..).unwrap_or_default())
-}
-
-/// The line without leading whitespace and container markers (`>`, list markers), for
-/// finding HTML blocks wherever they are: finding one too many only treats code as prose.
-fn without_containers(mut line: &[u8]) -> &[u8] {
-    loop {
-        let start = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        line = line.get(start..).unwrap_or_default();
-        let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
-        let marker = match line.get(digits) {
-            Some(b'.' | b')') if digits > 0 => digits + 1,
-            Some(b'>') if digits == 0 => 1,
-            Some(b'-' | b'*' | b'+') if digits == 0 => 1,
-            _ => return line,
-        };
-        let after = line.get(marker..).unwrap_or_default();
-        let spaced = after.first().is_none_or(|b| b.is_ascii_whitespace());
-        if !(spaced || line.first() == Some(&b'>')) {
-            return line;
-        }
-        line = after;
-    }
-}
-
-/// How many block quotes the line is in (its leading `>` markers), and the line after them.
-fn quoted(line: &[u8]) -> (usize, &[u8]) {
-    let mut depth = 0;
-    let mut rest = line;
-    loop {
-        let spaces = leading_spaces(rest).min(3);
-        match rest.get(spaces..).and_then(|r| r.strip_prefix(b">")) {
-            Some(after) => {
-                depth += 1;
-                rest = after;
-            }
-            None => return (depth, rest),
-        }
-    }
-}
-
-/// Whether the line starts an HTML block, and how that block ends.
-fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
-    let line = without_containers(line);
-    let lower: Vec<u8> = line.iter().take(12).map(u8::to_ascii_lowercase).collect();
-    let after = |n: usize| lower.get(n).copied();
-    for (tag, end) in [
-        ("<pre", "</pre>"),
-        ("<script", "</script>"),
-        ("<style", "</style>"),
-        ("<textarea", "</textarea>"),
-    ] {
-        let next = after(tag.len());
-        if lower.starts_with(tag.as_bytes())
-            && next.is_none_or(|b| b == b'>' || b.is_ascii_whitespace())
-        {
-            return Some(HtmlEnd::Marker(end));
-        }
-    }
-    Some(match lower.as_slice() {
-        [b'<', b'!', b'-', b'-', ..] => HtmlEnd::Marker("-->"),
-        [b'<', b'?', ..] => HtmlEnd::Marker("?>"),
-        [b'<', b'!', b'[', ..] => HtmlEnd::Marker("]]>"),
-        [b'<', b'!', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Marker(">"),
-        [b'<', b'/', c, ..] | [b'<', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Blank,
-        _ => return None,
-    })
-}
-
 impl<'a> Doc<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, lines: Vec<(usize, usize, Line)>) -> Self {
         let bytes = text.as_bytes();
-        let mut lines = Vec::new();
-        let mut fence: Option<(u8, usize)> = None;
-        let mut html: Option<HtmlEnd> = None;
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = bytes
-                .get(start..)
-                .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
-                .map_or(bytes.len(), |i| start + i + 1);
-            let line = bytes.get(start..end).unwrap_or_default();
-            let kind = if let Some((ch, n)) = fence {
-                if closes_fence(line, ch, n) {
-                    fence = None;
-                }
-                Line::Code
-            } else if let Some(ending) = html {
-                match ending {
-                    HtmlEnd::Blank if is_blank(line) => {
-                        html = None;
-                        Line::Prose
-                    }
-                    HtmlEnd::Marker(m) if contains_ci(line, m) => {
-                        html = None;
-                        Line::Html
-                    }
-                    _ => Line::Html,
-                }
-            } else if let Some(opening) = fence_opening(line) {
-                fence = Some(opening);
-                Line::Code
-            } else if let Some(ending) = html_block_start(line) {
-                let opener = without_containers(line);
-                let closed_here = match ending {
-                    HtmlEnd::Marker(m) => contains_ci(opener.get(2..).unwrap_or_default(), m),
-                    HtmlEnd::Blank => false,
-                };
-                if !closed_here {
-                    html = Some(ending);
-                }
-                Line::Html
-            } else {
-                Line::Prose
-            };
-            lines.push((start, end, kind));
-            start = end;
-        }
         let mut doc = Doc {
             text,
             bytes,

@@ -469,3 +469,68 @@ fn references_tags_and_attributes_a_person_never_sees() {
         "<ins datetime=\"2026-11-30T12:00:00Z\">i</ins> <details open>z</details>",
     ]);
 }
+
+/// Each body was rendered with cmark-gfm, GitHub's parser: the table shows as many cells per
+/// row as its header has, and drops the rest.
+#[test]
+fn table_cells_past_the_header_are_removed() {
+    assert_cleaned(&[
+        ("| a |\n|---|\n| x | hidden |\n", "| a |\n|---|\n| x |\n"),
+        ("a | b\n--|--\nx | y | hidden\n", "a | b\n--|--\nx | y |\n"),
+        // Cells split inside a code span too.
+        ("| a |\n|---|\n| x `|` hidden |\n", "| a |\n|---|\n| x `|\n"),
+        // A header or row may start with an inline element's tag.
+        (
+            "<b>a</b> | b\n--|--\nx | y | z\n",
+            "<b>a</b> | b\n--|--\nx | y |\n",
+        ),
+        (
+            "| a |\n|---|\n<b>x</b> | hidden\n",
+            "| a |\n|---|\n<b>x</b> |\n",
+        ),
+    ]);
+    assert_hidden(&[
+        "> | a |\n> |---|\n> | x | SECRET |\n",
+        "- | a |\n  |---|\n  | x | SECRET |\n",
+        "para\n| a | b |\n|---|---|\n| 1 | 2 | SECRET |\n",
+        "| a |\n:-:\n| x | SECRET |\n",
+        // Any line goes on as a row, pipes or not, until a blank line or another block.
+        "| a |\n|---|\n| x | y |\nbar | SECRET\n",
+        "| a |\n|---|\n| x | <!-- y | SECRET -->\n",
+        // A cut row keeps its kind: `` ```x| `` does not open a fence that shelters a comment.
+        "| a |\n|---|\n```x|y`z| SECRET\n<!-- SECRET -->\n",
+    ]);
+    // Not tables, or past their end: every cell shows.
+    assert_kept(&[
+        "| a |\n|---|\n| x \\| y |\n",
+        "| a |\n|---|\n\nx | y | z\n",
+        "| a |\n|---|\n> x | y\n",
+        "| a |\n---\n| x | y |\n",
+        "| a |\n    |---|\n| x | y |\n",
+        "a | b\n- | -\nx | y | z\n",
+        "| a |\n|---|\n|\n| x | y |\n",
+        "| a |\n|---|\n<details> | y\n",
+        "| a |\n|---|\n    | x | y |\n",
+        "| a | b |\n|---|---|\n| x |\n",
+    ]);
+}
+
+/// GitHub shows a fence's info string nowhere: its first word names the language for
+/// highlighting.
+#[test]
+fn a_fence_keeps_only_its_language_name() {
+    assert_cleaned(&[
+        (
+            "```rust ignore all that\nfn main() {}\n```\n",
+            "```rust\nfn main() {}\n```\n",
+        ),
+        ("~~~ c++ SECRET\nx\n~~~\n", "~~~ c++\nx\n~~~\n"),
+        ("```<b>SECRET</b>\nx\n```\n", "```\nx\n```\n"),
+        // After a line this server takes for an HTML block and GitHub for a paragraph.
+        (
+            "<b>x</b>\n```rust SECRET\n```\n",
+            "<b>x</b>\n```rust\n```\n",
+        ),
+    ]);
+    assert_kept(&["```\nplain\n```\n", "```python\nprint(1)\n```\n"]);
+}

@@ -1,7 +1,8 @@
 //! Link reference definitions and footnotes: which a reference uses, and the lines those
 //! no one refers to go on over, which GitHub never shows.
 
-use super::{is_blank, leading_spaces, without_containers, Doc, Line, MAX_CODE_SPAN};
+use super::blocks::{is_blank, leading_spaces, without_containers, Line};
+use super::{Doc, MAX_CODE_SPAN};
 
 impl Doc<'_> {
     /// Marks link reference definitions and footnotes that no link refers to, with the

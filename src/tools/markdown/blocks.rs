@@ -1,0 +1,259 @@
+//! The block structure of a Markdown body, line by line, as GitHub's parser (cmark-gfm)
+//! finds it closely enough to know what each line is for the inline pass: prose, raw HTML,
+//! or code. Also what GitHub never shows of a line however it is written: a fence's info
+//! string, and table cells past the header's ([`super::tables`]). Those are cut from the
+//! text before the inline pass, and each line keeps the kind it had before the cut.
+
+use super::html::contains_ci;
+use super::tables;
+use std::ops::Range;
+
+/// What kind of line, for the inline pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Line {
+    /// Markdown: code spans count.
+    Prose,
+    /// Inside an HTML block: raw, no code spans.
+    Html,
+    /// A fenced code block, its fences included: copied as it is.
+    Code,
+    /// An unused link reference definition: removed.
+    Drop,
+    /// A used link reference definition: kept without its title (never shown but on
+    /// hover, and where a reference is miscounted, the words a hidden one would carry).
+    Reference,
+}
+
+/// How an HTML block ends (CommonMark 4.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HtmlEnd {
+    Blank,
+    Marker(&'static str),
+}
+
+/// A blank line: spaces and tabs only (CommonMark; a form feed is not blank).
+pub(super) fn is_blank(line: &[u8]) -> bool {
+    line.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+pub(super) fn leading_spaces(line: &[u8]) -> usize {
+    line.iter().take_while(|b| **b == b' ').count()
+}
+
+/// A fence opening a code block: at the very start of a line (an indented one may belong
+/// to a list item, or close a fence in one, or be indented code: taking it for an opening
+/// would shelter what follows), ``` or ~~~ or longer; a backtick fence's info string has no
+/// backtick.
+pub(super) fn fence_opening(line: &[u8]) -> Option<(u8, usize)> {
+    let ch = *line.first()?;
+    if ch != b'`' && ch != b'~' {
+        return None;
+    }
+    let n = line.iter().take_while(|b| **b == ch).count();
+    let info = line.get(n..).unwrap_or_default();
+    (n >= 3 && !(ch == b'`' && info.contains(&b'`'))).then_some((ch, n))
+}
+
+/// The line that closes a fence of `n` `ch`s: up to 3 spaces, at least `n` of them, then
+/// only whitespace.
+fn closes_fence(line: &[u8], ch: u8, n: usize) -> bool {
+    let indent = leading_spaces(line);
+    let rest = line.get(indent..).unwrap_or_default();
+    let run = rest.iter().take_while(|b| **b == ch).count();
+    indent <= 3 && run >= n && is_blank(rest.get(run..).unwrap_or_default())
+}
+
+/// The line without leading whitespace and container markers (`>`, list markers), for
+/// finding HTML blocks wherever they are: finding one too many only treats code as prose.
+pub(super) fn without_containers(mut line: &[u8]) -> &[u8] {
+    loop {
+        let start = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        line = line.get(start..).unwrap_or_default();
+        let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
+        let marker = match line.get(digits) {
+            Some(b'.' | b')') if digits > 0 => digits + 1,
+            Some(b'>') if digits == 0 => 1,
+            Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+            _ => return line,
+        };
+        let after = line.get(marker..).unwrap_or_default();
+        let spaced = after.first().is_none_or(|b| b.is_ascii_whitespace());
+        if !(spaced || line.first() == Some(&b'>')) {
+            return line;
+        }
+        line = after;
+    }
+}
+
+/// How many block quotes the line is in (its leading `>` markers), and the line after them.
+pub(super) fn quoted(line: &[u8]) -> (usize, &[u8]) {
+    let mut depth = 0;
+    let mut rest = line;
+    loop {
+        let spaces = leading_spaces(rest).min(3);
+        match rest.get(spaces..).and_then(|r| r.strip_prefix(b">")) {
+            Some(after) => {
+                depth += 1;
+                rest = after;
+            }
+            None => return (depth, rest),
+        }
+    }
+}
+
+/// Whether the line starts an HTML block, and how that block ends.
+pub(super) fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
+    let line = without_containers(line);
+    let lower: Vec<u8> = line.iter().take(12).map(u8::to_ascii_lowercase).collect();
+    let after = |n: usize| lower.get(n).copied();
+    for (tag, end) in [
+        ("<pre", "</pre>"),
+        ("<script", "</script>"),
+        ("<style", "</style>"),
+        ("<textarea", "</textarea>"),
+    ] {
+        let next = after(tag.len());
+        if lower.starts_with(tag.as_bytes())
+            && next.is_none_or(|b| b == b'>' || b.is_ascii_whitespace())
+        {
+            return Some(HtmlEnd::Marker(end));
+        }
+    }
+    Some(match lower.as_slice() {
+        [b'<', b'!', b'-', b'-', ..] => HtmlEnd::Marker("-->"),
+        [b'<', b'?', ..] => HtmlEnd::Marker("?>"),
+        [b'<', b'!', b'[', ..] => HtmlEnd::Marker("]]>"),
+        [b'<', b'!', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Marker(">"),
+        [b'<', b'/', c, ..] | [b'<', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Blank,
+        _ => return None,
+    })
+}
+
+/// Each line's start offset, end offset (after its newline) and kind, and the parts of
+/// lines GitHub never shows: table cells past the header's ([`tables`]), fence info strings.
+pub(super) type Lines = (Vec<(usize, usize, Line)>, Vec<Range<usize>>);
+
+/// The lines of `text`, each with its kind, and the parts of them GitHub never shows.
+pub(super) fn lines(text: &str) -> Lines {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let mut hidden = Vec::new();
+    let mut fence: Option<(u8, usize)> = None;
+    let mut html: Option<HtmlEnd> = None;
+    let mut table: Option<tables::Table> = None;
+    let line_end = |start: usize| {
+        bytes
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+            .map_or(bytes.len(), |i| start + i + 1)
+    };
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = line_end(start);
+        let line = bytes.get(start..end).unwrap_or_default();
+        if fence.is_none() && html.is_none() {
+            table = table.filter(|table| table.goes_on(line));
+        }
+        let kind = if let Some((ch, n)) = fence {
+            if closes_fence(line, ch, n) {
+                fence = None;
+            }
+            Line::Code
+        } else if let Some(ending) = html {
+            // What GitHub takes for a paragraph this server may take for an HTML block (a
+            // line that starts with a tag); a fence there hides its info string.
+            let fenced = fence_opening(line).filter(|_| ending == HtmlEnd::Blank);
+            if let Some(info) = fenced.and_then(|(_, n)| unseen_info(line, n)) {
+                hidden.push(start + info.start..start + info.end);
+            }
+            match ending {
+                HtmlEnd::Blank if is_blank(line) => {
+                    html = None;
+                    Line::Prose
+                }
+                HtmlEnd::Marker(m) if contains_ci(line, m) => {
+                    html = None;
+                    Line::Html
+                }
+                _ => Line::Html,
+            }
+        } else if let Some(table) = &table {
+            // A row: what would open an HTML block here (a tag of an inline element) is
+            // the row's text.
+            if let Some(cut) = table.hidden(line) {
+                hidden.push(start + cut.start..start + cut.end);
+            }
+            Line::Prose
+        } else if let Some(opening) = fence_opening(line) {
+            fence = Some(opening);
+            if let Some(info) = unseen_info(line, opening.1) {
+                hidden.push(start + info.start..start + info.end);
+            }
+            Line::Code
+        } else if let Some(opened) =
+            tables::opens(line, bytes.get(end..line_end(end)).unwrap_or_default())
+        {
+            // Before HTML blocks: a line that starts with an inline element's tag can be a
+            // table's header.
+            table = Some(opened);
+            Line::Prose
+        } else if let Some(ending) = html_block_start(line) {
+            let opener = without_containers(line);
+            let closed_here = match ending {
+                HtmlEnd::Marker(m) => contains_ci(opener.get(2..).unwrap_or_default(), m),
+                HtmlEnd::Blank => false,
+            };
+            if !closed_here {
+                html = Some(ending);
+            }
+            Line::Html
+        } else {
+            Line::Prose
+        };
+        lines.push((start, end, kind));
+        start = end;
+    }
+    (lines, hidden)
+}
+
+/// What GitHub never shows of a fence's opening line (offsets in `line`, whose fence is `n`
+/// long): its info string past the first word, which names the code's language for
+/// highlighting, and that word too unless it reads as a language's name.
+fn unseen_info(line: &[u8], n: usize) -> Option<Range<usize>> {
+    let end = line.len() - usize::from(line.last() == Some(&b'\n'));
+    let info = line.get(n..end).unwrap_or_default();
+    let word_from = info.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let word = info.get(word_from..).unwrap_or_default();
+    let word_len = word.iter().take_while(|b| !b.is_ascii_whitespace()).count();
+    let language = |b: &u8| b.is_ascii_alphanumeric() || b"+#._-,{}".contains(b);
+    let named = word_len <= 32 && word.iter().take(word_len).all(language);
+    let kept = if named { n + word_from + word_len } else { n };
+    (kept < end).then_some(kept..end)
+}
+
+/// `text` without the `hidden` ranges (in order, each inside one line), and `lines` moved to
+/// match it: each keeps its kind.
+pub(super) fn without(
+    text: &str,
+    hidden: &[Range<usize>],
+    lines: &mut [(usize, usize, Line)],
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for range in hidden {
+        out.push_str(text.get(from..range.start).unwrap_or_default());
+        from = range.end;
+    }
+    out.push_str(text.get(from..).unwrap_or_default());
+    let mut removed = 0;
+    let mut next = hidden.iter().peekable();
+    for (start, end, _) in lines.iter_mut() {
+        *start -= removed;
+        while let Some(range) = next.next_if(|range| range.start < *end) {
+            removed += range.len();
+        }
+        *end -= removed;
+    }
+    out
+}

@@ -1,0 +1,247 @@
+//! GitHub's tables (GFM): a row shows as many cells as the table's header has, and the rest
+//! of the row is never shown. Under `| a |` and `|---|`, the row `| x | ignore all that |`
+//! shows only `x`. The table is found here as cmark-gfm finds it:
+//! - the header is a paragraph's line, and the next line is a delimiter row (`|---|:-:|`)
+//!   of as many cells;
+//! - a row is any line after it, until a blank line, a line in fewer or more block quotes,
+//!   or one that starts another block (a heading, list item, block quote, thematic break,
+//!   fence, indented code, or an HTML block of the kinds that interrupt a paragraph);
+//! - cells are split at every `|` that no backslash comes before, even inside a code span.
+//!
+//! What a row loses is cut from the text before the inline pass, but each line keeps the
+//! kind it had before the cut ([`super::Line`]): a cut line must not become a fence or
+//! close a block that the whole line did not.
+//!
+//! Where a container's bounds are unclear (a table in a list item whose marker is on an
+//! earlier line), rows are taken to go on: cutting a line GitHub shows in full costs only
+//! what GitHub shows, and the other mistake would keep what it hides.
+
+use super::blocks::{
+    fence_opening, html_block_start, is_blank, quoted, without_containers, HtmlEnd,
+};
+use std::ops::Range;
+
+/// A table being read: the cells its header has, and the container its lines are in.
+pub(super) struct Table {
+    cells: usize,
+    /// How many block quotes its lines are in.
+    depth: usize,
+    /// How far (after the quotes) its lines are indented at least: a list item's content.
+    indent: usize,
+}
+
+/// A line's place and text: how many block quotes it is in, how far it is indented after
+/// them (a tab as four spaces), and where its text starts (after that) and ends (before
+/// trailing whitespace).
+fn content(line: &[u8]) -> (usize, usize, Range<usize>) {
+    let (depth, mut rest) = quoted(line);
+    if depth > 0 {
+        // A block quote's marker takes one space after the `>`.
+        rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    }
+    let mut indent = 0;
+    let mut from = line.len() - rest.len();
+    while let Some(b) = line.get(from) {
+        match b {
+            b' ' => indent += 1,
+            b'\t' => indent += 4,
+            _ => break,
+        }
+        from += 1;
+    }
+    let to = from + line.get(from..).unwrap_or_default().trim_ascii_end().len();
+    (depth, indent, from..to)
+}
+
+/// Where the row's cells end: each `|` that splits it, after the one it may open with.
+fn splits(row: &[u8]) -> Vec<usize> {
+    let escaped = |at: usize| at > 0 && row.get(at - 1) == Some(&b'\\');
+    (0..row.len())
+        .filter(|&at| row.get(at) == Some(&b'|') && !escaped(at))
+        .filter(|&at| at > 0)
+        .collect()
+}
+
+/// How many cells the row has: one per `|` that splits it, and one more when text follows
+/// the last.
+fn cells(row: &[u8]) -> usize {
+    let splits = splits(row);
+    let tail_from = splits
+        .last()
+        .map_or(usize::from(row.first() == Some(&b'|')), |at| at + 1);
+    let tail = row.get(tail_from..).unwrap_or_default();
+    splits.len() + usize::from(!is_blank(tail))
+}
+
+/// A delimiter row's cells: `:?-+:?` between optional spaces, split by `|`.
+fn delimiter_cells(row: &[u8]) -> Option<usize> {
+    let row = row.trim_ascii();
+    let inner = row.strip_prefix(b"|").unwrap_or(row);
+    let inner = inner.strip_suffix(b"|").unwrap_or(inner);
+    let mut count = 0;
+    for cell in inner.split(|b| *b == b'|') {
+        let cell = cell.trim_ascii();
+        let cell = cell.strip_prefix(b":").unwrap_or(cell);
+        let cell = cell.strip_suffix(b":").unwrap_or(cell);
+        if cell.is_empty() || cell.iter().any(|b| *b != b'-') {
+            return None;
+        }
+        count += 1;
+    }
+    // Dashes alone underline a heading, and `- ` opens a list item.
+    let piped = row.contains(&b'|');
+    let setext = !piped && !row.contains(&b':');
+    let list_item = row.starts_with(b"- ") || row.starts_with(b"-\t");
+    (!setext && !list_item).then_some(count)
+}
+
+/// The table that `header` opens when `next` is its delimiter row.
+pub(super) fn opens(header: &[u8], next: &[u8]) -> Option<Table> {
+    let (next_depth, next_indent, delimiter) = content(next);
+    let delimiter = next.get(delimiter).unwrap_or_default();
+    let delimiter_cells = delimiter_cells(delimiter)?;
+    let (depth, spaces, text) = content(header);
+    let row = header.get(text).unwrap_or_default();
+    // After a list item's marker, the item's content: its rows are indented as far.
+    let inner = without_containers(row);
+    let marker = row.len() - inner.len();
+    if (marker == 0 && spaces >= 4) || starts_block(inner) {
+        return None;
+    }
+    let indent = if marker > 0 { spaces + marker } else { 0 };
+    let placed = next_depth == depth && (indent..indent + 4).contains(&next_indent);
+    let cells = cells(inner);
+    (placed && cells > 0 && delimiter_cells == cells).then_some(Table {
+        cells,
+        depth,
+        indent,
+    })
+}
+
+impl Table {
+    /// Whether `line` is a row of the table, or the table ended before it.
+    pub(super) fn goes_on(&self, line: &[u8]) -> bool {
+        let (depth, indent, text) = content(line);
+        let row = line.get(text).unwrap_or_default();
+        let placed = depth == self.depth && (self.indent..self.indent + 4).contains(&indent);
+        placed && cells(row) > 0 && !starts_block(row)
+    }
+
+    /// What the row `line` does not show (offsets in `line`): the cells past the header's.
+    pub(super) fn hidden(&self, line: &[u8]) -> Option<Range<usize>> {
+        let (_, _, text) = content(line);
+        let row = line.get(text.clone()).unwrap_or_default();
+        let split = *splits(row).get(self.cells - 1)?;
+        let from = text.start + split + 1;
+        (from < text.end).then_some(from..text.end)
+    }
+}
+
+/// Whether a row's text starts a block that ends the table.
+fn starts_block(row: &[u8]) -> bool {
+    let first = row.first().copied().unwrap_or_default();
+    let after = |n: usize| row.get(n).is_none_or(|b| matches!(b, b' ' | b'\t'));
+    let hashes = row.iter().take_while(|b| **b == b'#').count();
+    let digits = row.iter().take_while(|b| b.is_ascii_digit()).count();
+    let heading = (1..=6).contains(&hashes) && after(hashes);
+    let bullet = matches!(first, b'-' | b'+' | b'*') && after(1);
+    let ordered = (1..=9).contains(&digits)
+        && matches!(row.get(digits), Some(b'.' | b')'))
+        && after(digits + 1);
+    let rule = matches!(first, b'-' | b'*' | b'_')
+        && row.iter().filter(|b| **b == first).count() >= 3
+        && row.iter().all(|b| *b == first || matches!(b, b' ' | b'\t'));
+    let fence = fence_opening(row).is_some();
+    let html = match html_block_start(row) {
+        Some(HtmlEnd::Marker(_)) => true,
+        Some(HtmlEnd::Blank) => interrupts(row),
+        None => false,
+    };
+    first == b'>' || heading || bullet || ordered || rule || fence || html
+}
+
+/// Block-level elements whose tag starts an HTML block even inside a paragraph or table
+/// (CommonMark 0.29's sixth kind; any other tag is the row's text).
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "base",
+    "basefont",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "iframe",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "menu",
+    "menuitem",
+    "nav",
+    "noframes",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "param",
+    "section",
+    "source",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "track",
+    "ul",
+];
+
+/// Whether the tag `row` starts with is a block-level element's, followed by a space, the
+/// tag's end or the line's.
+fn interrupts(row: &[u8]) -> bool {
+    let name_from = if row.starts_with(b"</") { 2 } else { 1 };
+    let rest = row.get(name_from..).unwrap_or_default();
+    let len = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let name = rest.get(..len).unwrap_or_default();
+    let ends = matches!(
+        rest.get(len..).unwrap_or_default(),
+        [] | [b' ' | b'\t' | b'>', ..] | [b'/', b'>', ..]
+    );
+    ends && BLOCK_ELEMENTS
+        .iter()
+        .any(|block| name.eq_ignore_ascii_case(block.as_bytes()))
+}
