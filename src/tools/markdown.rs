@@ -4,7 +4,9 @@
 //! - HTML comments, `<!-- … -->`; one that starts a line runs to the end of the text when
 //!   it is never closed (CommonMark's HTML block), or, in a block quote or list item, when
 //!   it does not close on its line; one inside a paragraph is removed when it closes before
-//!   the next blank line, and stays as text otherwise;
+//!   the next blank line, and stays as text otherwise (a block that may end the paragraph
+//!   before the close, an HTML block or a block quote, hides what it hides too); one in a
+//!   table's cell must close in the cell;
 //! - processing instructions `<?…?>`, declarations `<!X…>` and CDATA sections;
 //! - hidden elements, with everything inside them: a `hidden` attribute, or a `style` with
 //!   `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero `font-size`,
@@ -37,6 +39,7 @@ use super::html::{self, entity, Tag, VOID};
 use super::untrusted::clean_text;
 use blocks::{is_blank, leading_spaces, lines, quoted, Line};
 use definitions::destination;
+use std::cell::Cell;
 
 mod blocks;
 mod definitions;
@@ -84,6 +87,9 @@ struct Doc<'a> {
     /// lines end paragraphs too, but not all of them; a comment inside a paragraph that
     /// closes past one is removed, as text a person might not see.)
     paragraph_ends: Vec<usize>,
+    /// What the pass under way shows nothing of, up to here: the rest of an inline comment
+    /// whose paragraph may end before it closes ([`Doc::interrupted`]).
+    hidden_until: Cell<usize>,
 }
 
 impl<'a> Doc<'a> {
@@ -97,6 +103,7 @@ impl<'a> Doc<'a> {
             raw_comment_closes: Vec::new(),
             markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
+            hidden_until: Cell::new(0),
         };
         doc.index_comment_closes();
         doc.mark_unused_definitions();
@@ -162,8 +169,14 @@ impl<'a> Doc<'a> {
     fn shown(&self, code: Code) -> String {
         let mut out = String::with_capacity(self.text.len());
         let mut pos = 0;
+        self.hidden_until.set(0);
         while pos < self.bytes.len() {
-            let next = self.step(pos, code, |kept| out.push_str(kept));
+            let shows = pos >= self.hidden_until.get();
+            let next = self.step(pos, code, |kept| {
+                if shows {
+                    out.push_str(kept);
+                }
+            });
             pos = next.max(pos + 1);
         }
         out
@@ -195,7 +208,7 @@ impl<'a> Doc<'a> {
                 }
                 return line_end;
             }
-            Line::Prose | Line::Html => {}
+            Line::Prose | Line::Row | Line::Html => {}
         }
         let byte = self.bytes.get(pos).copied().unwrap_or_default();
         let autolink = (byte == b'<')
@@ -217,7 +230,14 @@ impl<'a> Doc<'a> {
                 copy(pos, pos + 2, &mut keep)
             }
             b'<' if self.starts_with(pos, "<!--") => match self.comment_end(pos) {
-                Some(end) => end,
+                Some(end) => match self.interrupted(pos, end) {
+                    Some(block) => {
+                        let until = self.hidden_until.get().max(end);
+                        self.hidden_until.set(until);
+                        block
+                    }
+                    None => end,
+                },
                 None => copy(pos, pos + 1, &mut keep),
             },
             // In raw HTML a browser makes a comment, which shows nothing, of `</` not followed
@@ -257,8 +277,8 @@ impl<'a> Doc<'a> {
             // A code span is copied as it is, up to any comment or other raw markup in it:
             // where GitHub sees no code span (a backtick taken by a link destination, a
             // table cell's edge), that is hidden, so it goes either way.
-            b'`' if kind == Line::Prose => {
-                let end = self.code_span_end(pos, line_end);
+            b'`' if kind == Line::Prose || kind == Line::Row => {
+                let end = self.code_span_end(pos, self.inline_end(pos, kind, line_end));
                 let markup = (pos..end).find(|&at| {
                     self.bytes.get(at) == Some(&b'<')
                         && (self.starts_with(at, "<!--")
@@ -306,8 +326,42 @@ impl<'a> Doc<'a> {
             }
             return Some(close);
         }
-        let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
+        let paragraph_end = match kind {
+            Line::Row => self.inline_end(pos, kind, line_end),
+            _ => self.paragraph_ends.get(index).copied().unwrap_or_default(),
+        };
         first_after(&self.comment_closes).filter(|end| *end <= paragraph_end)
+    }
+
+    /// Where inline parts that start at `pos`, on a line of `kind` ending at `line_end`,
+    /// must end: in a table's line, at the edge of the cell.
+    fn inline_end(&self, pos: usize, kind: Line, line_end: usize) -> usize {
+        if kind != Line::Row {
+            return line_end;
+        }
+        (pos..line_end)
+            .find(|&at| self.bytes.get(at) == Some(&b'|') && self.bytes.get(at - 1) != Some(&b'\\'))
+            .unwrap_or(line_end)
+    }
+
+    /// Where a line that may start a block (an HTML block, a fence, a heading, a block
+    /// quote, a list item, a rule) comes after the line of the comment at `pos`, before the
+    /// comment's `end`: GitHub's paragraph may end there, leaving the comment text, and
+    /// that block hides what it hides. The pass goes on from there, showing nothing before
+    /// `end` either way.
+    fn interrupted(&self, pos: usize, end: usize) -> Option<usize> {
+        let index = self
+            .lines
+            .partition_point(|(_, line_end, _)| *line_end <= pos);
+        let after = self.lines.get(index + 1..).unwrap_or_default();
+        after
+            .iter()
+            .take_while(|(start, _, _)| *start < end)
+            .find(|&&(start, line_end, kind)| {
+                let line = self.bytes.get(start..line_end).unwrap_or_default();
+                kind != Line::Prose || tables::starts_block(line.trim_ascii_start())
+            })
+            .map(|(start, _, _)| *start)
     }
 
     /// Whether the block quote or list item that line `index` opens a comment in at
@@ -340,6 +394,10 @@ impl<'a> Doc<'a> {
         if depth > 0 && listed {
             // A list in a quote, or a quote in a list: not followed.
             return false;
+        }
+        if depth == 0 && !listed && column < 2 {
+            // Indented less than any list item's content: at the top level.
+            return true;
         }
         let later = self.lines.iter().skip(index + 1);
         later

@@ -225,9 +225,12 @@ fn hostile_input_stays_linear() {
     assert_eq!(out, many);
     let backticks = "` ".repeat(50_000);
     assert_eq!(clean(&backticks), backticks);
-    // Taken for an HTML block whose first tag never closes: a browser drops the rest.
+    // Tags that never close start no HTML block: GitHub shows them as text.
     let tags = "<a b ".repeat(20_000);
-    assert_eq!(clean(&tags), "<a>");
+    assert!(clean(&tags) == tags, "unclosed tags are text");
+    // In an HTML block, the first tag that never closes makes a browser drop the rest.
+    let tags = format!("<div>\n{}", "<a b ".repeat(20_000));
+    assert_eq!(clean(&tags), "<div>\n<a>");
     let brackets = "[x]: #\n".repeat(10_000);
     assert_eq!(clean(&brackets), "");
     // A chain of footnotes, each in the indented blocks of the one before (hostile review:
@@ -533,4 +536,39 @@ fn a_fence_keeps_only_its_language_name() {
         ),
     ]);
     assert_kept(&["```\nplain\n```\n", "```python\nprint(1)\n```\n"]);
+}
+
+/// Each body was rendered with cmark-gfm: where a block interrupts the paragraph a comment
+/// opened in, the comment is text, and what the block hides stays hidden.
+#[test]
+fn a_block_that_ends_a_paragraph_ends_its_comment() {
+    assert_hidden(&[
+        // The quote's comment is never closed: the browser hides the rest of the page.
+        "text <!-- a\n> <!-- b\nc --> SECRET\n",
+        "text <!-- x\n<div hidden>\ny -->\nSECRET\n</div>\n",
+    ]);
+    // A comment opened in a table's cell is text when the cell does not close it.
+    assert_kept(&["| a |\n|---|\n| <!-- x |\n\ny -->\n"]);
+    // Indented less than any list item's content, a comment is at the top level: it ends at
+    // its `-->`.
+    assert_cleaned(&[(" <!-- x\ny -->\nz\n", " \nz\n")]);
+}
+
+/// An HTML block of the seventh kind needs its tag alone on the line, and cannot interrupt a
+/// paragraph; tables need their header in the paragraph's container, and cmark-gfm tries a
+/// paragraph as a table once.
+#[test]
+fn blocks_are_found_where_github_finds_them() {
+    assert_hidden(&[
+        // A paragraph that starts with a tag: the fence after it hides its info string.
+        "<b>a</b> text\n```rust SECRET\n```\n",
+        // An ordered list item from 2 cannot interrupt a paragraph: the table is its header's.
+        "para\n2) | a |\n| b |\n|---|\n| x | SECRET |\n",
+    ]);
+    assert_kept(&[
+        // A delimiter row under a paragraph failed once: no table later in it.
+        "| p |\n|---|---|\npara\n| a | b |\n|-:| --- |\n| x | y | z |\n",
+        // A lazy line of a list item's paragraph is no table's header.
+        "- item\n| a |\n|---|\n| x | y |\n",
+    ]);
 }

@@ -4,7 +4,7 @@
 //! string, and table cells past the header's ([`super::tables`]). Those are cut from the
 //! text before the inline pass, and each line keeps the kind it had before the cut.
 
-use super::html::contains_ci;
+use super::html::{self, contains_ci};
 use super::tables;
 use std::ops::Range;
 
@@ -13,6 +13,9 @@ use std::ops::Range;
 pub(super) enum Line {
     /// Markdown: code spans count.
     Prose,
+    /// A table's line (header, delimiter or row): Markdown whose code spans and comments end
+    /// at the edge of their cell.
+    Row,
     /// Inside an HTML block: raw, no code spans.
     Html,
     /// A fenced code block, its fences included: copied as it is.
@@ -130,6 +133,133 @@ pub(super) fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
     })
 }
 
+/// Block-level elements whose tag starts an HTML block even inside a paragraph or table
+/// (CommonMark 0.29's sixth kind; any other tag is the row's text).
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "base",
+    "basefont",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "iframe",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "menu",
+    "menuitem",
+    "nav",
+    "noframes",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "param",
+    "section",
+    "source",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "track",
+    "ul",
+];
+
+/// Whether the tag `row` starts with is a block-level element's, followed by a space, the
+/// tag's end or the line's.
+pub(super) fn interrupts(row: &[u8]) -> bool {
+    let name_from = if row.starts_with(b"</") { 2 } else { 1 };
+    let rest = row.get(name_from..).unwrap_or_default();
+    let len = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let name = rest.get(..len).unwrap_or_default();
+    let ends = matches!(
+        rest.get(len..).unwrap_or_default(),
+        [] | [b' ' | b'\t' | b'>', ..] | [b'/', b'>', ..]
+    );
+    ends && BLOCK_ELEMENTS
+        .iter()
+        .any(|block| name.eq_ignore_ascii_case(block.as_bytes()))
+}
+
+/// Whether an HTML block starts at `line`, which [`html_block_start`] says may open one
+/// that ends as `ending`: those of the first six kinds (CommonMark 4.6) always; one of the
+/// seventh (any other complete tag, alone on its line) only outside a `paragraph`, which it
+/// cannot interrupt. Elsewhere the line is a paragraph's, where GitHub finds fences and
+/// tables after it.
+fn opens_html_block(line: &[u8], ending: HtmlEnd, paragraph: bool) -> bool {
+    let opener = without_containers(line);
+    let alone = || {
+        html::tag(opener, 0).is_some_and(|tag| is_blank(opener.get(tag.end..).unwrap_or_default()))
+    };
+    match ending {
+        HtmlEnd::Marker(_) => true,
+        HtmlEnd::Blank => interrupts(opener) || (!paragraph && alone()),
+    }
+}
+
+/// Whether `line` ends the paragraph it might be in: a heading, a thematic break, or a
+/// setext heading's underline.
+fn ends(line: &[u8]) -> bool {
+    let text = quoted(line).1.trim_ascii();
+    let hashes = text.iter().take_while(|b| **b == b'#').count();
+    let heading =
+        (1..=6).contains(&hashes) && text.get(hashes).is_none_or(|b| matches!(b, b' ' | b'\t'));
+    let first = text.first().copied().unwrap_or_default();
+    let run = |chars: &[u8]| {
+        chars.contains(&first)
+            && text
+                .iter()
+                .all(|b| *b == first || matches!(b, b' ' | b'\t'))
+    };
+    heading || run(b"-*_=")
+}
+
+/// A paragraph being read.
+struct Paragraph {
+    container: tables::Container,
+    /// Whether a delimiter row under one of its lines failed to make it a table: cmark-gfm
+    /// tries a paragraph once.
+    tried: bool,
+}
+
 /// Each line's start offset, end offset (after its newline) and kind, and the parts of
 /// lines GitHub never shows: table cells past the header's ([`tables`]), fence info strings.
 pub(super) type Lines = (Vec<(usize, usize, Line)>, Vec<Range<usize>>);
@@ -142,6 +272,8 @@ pub(super) fn lines(text: &str) -> Lines {
     let mut fence: Option<(u8, usize)> = None;
     let mut html: Option<HtmlEnd> = None;
     let mut table: Option<tables::Table> = None;
+    // The paragraph the line before is in, which the next may go on.
+    let mut paragraph: Option<Paragraph> = None;
     let line_end = |start: usize| {
         bytes
             .get(start..)
@@ -155,18 +287,28 @@ pub(super) fn lines(text: &str) -> Lines {
         if fence.is_none() && html.is_none() {
             table = table.filter(|table| table.goes_on(line));
         }
+        // Whether the line may be a table's header, and is: not in a paragraph that failed
+        // to be one already.
+        let next = bytes.get(end..line_end(end)).unwrap_or_default();
+        let free = fence.is_none() && html.is_none() && table.is_none();
+        let free = free && fence_opening(line).is_none();
+        let on = paragraph.as_ref().filter(|p| p.container.goes_on_to(line));
+        let tried = on.is_some_and(|p| p.tried);
+        // A lazy line of a paragraph in a container it is not in is no header, not even tried.
+        let lazy = paragraph
+            .as_ref()
+            .is_some_and(|p| p.container.lazy_at(line));
+        let free = free && !lazy;
+        let header = (free && !tried)
+            .then(|| tables::opens(line, next))
+            .flatten();
+        let failed_header = free && header.is_none() && tables::is_delimiter(next);
         let kind = if let Some((ch, n)) = fence {
             if closes_fence(line, ch, n) {
                 fence = None;
             }
             Line::Code
         } else if let Some(ending) = html {
-            // What GitHub takes for a paragraph this server may take for an HTML block (a
-            // line that starts with a tag); a fence there hides its info string.
-            let fenced = fence_opening(line).filter(|_| ending == HtmlEnd::Blank);
-            if let Some(info) = fenced.and_then(|(_, n)| unseen_info(line, n)) {
-                hidden.push(start + info.start..start + info.end);
-            }
             match ending {
                 HtmlEnd::Blank if is_blank(line) => {
                     html = None;
@@ -184,21 +326,21 @@ pub(super) fn lines(text: &str) -> Lines {
             if let Some(cut) = table.hidden(line) {
                 hidden.push(start + cut.start..start + cut.end);
             }
-            Line::Prose
+            Line::Row
         } else if let Some(opening) = fence_opening(line) {
             fence = Some(opening);
             if let Some(info) = unseen_info(line, opening.1) {
                 hidden.push(start + info.start..start + info.end);
             }
             Line::Code
-        } else if let Some(opened) =
-            tables::opens(line, bytes.get(end..line_end(end)).unwrap_or_default())
-        {
+        } else if let Some(opened) = header {
             // Before HTML blocks: a line that starts with an inline element's tag can be a
             // table's header.
             table = Some(opened);
-            Line::Prose
-        } else if let Some(ending) = html_block_start(line) {
+            Line::Row
+        } else if let Some(ending) = html_block_start(line)
+            .filter(|ending| opens_html_block(line, *ending, paragraph.is_some()))
+        {
             let opener = without_containers(line);
             let closed_here = match ending {
                 HtmlEnd::Marker(m) => contains_ci(opener.get(2..).unwrap_or_default(), m),
@@ -210,6 +352,17 @@ pub(super) fn lines(text: &str) -> Lines {
             Line::Html
         } else {
             Line::Prose
+        };
+        paragraph = if kind == Line::Prose && !is_blank(line) && !ends(line) {
+            let on = paragraph.filter(|p| p.container.goes_on_to(line));
+            let mut here = on.unwrap_or_else(|| Paragraph {
+                container: tables::container(line),
+                tried: false,
+            });
+            here.tried |= failed_header;
+            Some(here)
+        } else {
+            None
         };
         lines.push((start, end, kind));
         start = end;

@@ -17,7 +17,7 @@
 //! what GitHub shows, and the other mistake would keep what it hides.
 
 use super::blocks::{
-    fence_opening, html_block_start, is_blank, quoted, without_containers, HtmlEnd,
+    fence_opening, html_block_start, interrupts, is_blank, quoted, without_containers, HtmlEnd,
 };
 use std::ops::Range;
 
@@ -95,6 +95,53 @@ fn delimiter_cells(row: &[u8]) -> Option<usize> {
     (!setext && !list_item).then_some(count)
 }
 
+/// The container a line's text is in: how many block quotes, and, after a list item's
+/// marker on the line, the column the item's content starts at (else 0).
+pub(super) struct Container {
+    depth: usize,
+    column: usize,
+}
+
+impl Container {
+    /// Whether a paragraph in this container may go on to `line`: a list item's marker or a
+    /// deeper block quote opens a new one.
+    pub(super) fn goes_on_to(&self, line: &[u8]) -> bool {
+        let (depth, _, text) = content(line);
+        let row = line.get(text).unwrap_or_default();
+        let inner = without_containers(row);
+        // Only a list item that is not empty, and if ordered starts at 1, interrupts one.
+        let ordered_from_one =
+            row.first() == Some(&b'1') && !row.get(1).is_some_and(u8::is_ascii_digit);
+        let bullet = matches!(row.first(), Some(b'-' | b'+' | b'*'));
+        let item = row.len() > inner.len() && !is_blank(inner) && (bullet || ordered_from_one);
+        !item && depth <= self.depth
+    }
+
+    /// Whether `header` is a lazy line of a paragraph in this container: GitHub sees no
+    /// table in it, and does not count it as tried.
+    pub(super) fn lazy_at(&self, header: &[u8]) -> bool {
+        let (depth, spaces, text) = content(header);
+        let row = header.get(text).unwrap_or_default();
+        let marker = row.len() > without_containers(row).len();
+        !marker && (depth < self.depth || (depth == self.depth && spaces < self.column))
+    }
+}
+
+/// The container of a line that starts a paragraph.
+pub(super) fn container(line: &[u8]) -> Container {
+    let (depth, spaces, text) = content(line);
+    let row = line.get(text).unwrap_or_default();
+    let marker = row.len() - without_containers(row).len();
+    let column = if marker > 0 { spaces + marker } else { 0 };
+    Container { depth, column }
+}
+
+/// Whether `line` is a delimiter row.
+pub(super) fn is_delimiter(line: &[u8]) -> bool {
+    let (_, _, text) = content(line);
+    delimiter_cells(line.get(text).unwrap_or_default()).is_some()
+}
+
 /// The table that `header` opens when `next` is its delimiter row.
 pub(super) fn opens(header: &[u8], next: &[u8]) -> Option<Table> {
     let (next_depth, next_indent, delimiter) = content(next);
@@ -138,7 +185,7 @@ impl Table {
 }
 
 /// Whether a row's text starts a block that ends the table.
-fn starts_block(row: &[u8]) -> bool {
+pub(super) fn starts_block(row: &[u8]) -> bool {
     let first = row.first().copied().unwrap_or_default();
     let after = |n: usize| row.get(n).is_none_or(|b| matches!(b, b' ' | b'\t'));
     let hashes = row.iter().take_while(|b| **b == b'#').count();
@@ -158,90 +205,4 @@ fn starts_block(row: &[u8]) -> bool {
         None => false,
     };
     first == b'>' || heading || bullet || ordered || rule || fence || html
-}
-
-/// Block-level elements whose tag starts an HTML block even inside a paragraph or table
-/// (CommonMark 0.29's sixth kind; any other tag is the row's text).
-const BLOCK_ELEMENTS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "base",
-    "basefont",
-    "blockquote",
-    "body",
-    "caption",
-    "center",
-    "col",
-    "colgroup",
-    "dd",
-    "details",
-    "dialog",
-    "dir",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "frame",
-    "frameset",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "head",
-    "header",
-    "hr",
-    "html",
-    "iframe",
-    "legend",
-    "li",
-    "link",
-    "main",
-    "menu",
-    "menuitem",
-    "nav",
-    "noframes",
-    "ol",
-    "optgroup",
-    "option",
-    "p",
-    "param",
-    "section",
-    "source",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "title",
-    "tr",
-    "track",
-    "ul",
-];
-
-/// Whether the tag `row` starts with is a block-level element's, followed by a space, the
-/// tag's end or the line's.
-fn interrupts(row: &[u8]) -> bool {
-    let name_from = if row.starts_with(b"</") { 2 } else { 1 };
-    let rest = row.get(name_from..).unwrap_or_default();
-    let len = rest
-        .iter()
-        .take_while(|b| b.is_ascii_alphanumeric())
-        .count();
-    let name = rest.get(..len).unwrap_or_default();
-    let ends = matches!(
-        rest.get(len..).unwrap_or_default(),
-        [] | [b' ' | b'\t' | b'>', ..] | [b'/', b'>', ..]
-    );
-    ends && BLOCK_ELEMENTS
-        .iter()
-        .any(|block| name.eq_ignore_ascii_case(block.as_bytes()))
 }

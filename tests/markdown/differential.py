@@ -1,0 +1,152 @@
+"""The Markdown cleaner against GitHub's own parser, cmark-gfm (PyPI `cmarkgfm`).
+
+Generates bodies from a fixed seed: tables (rows with more cells than the header, escaped
+pipes, code spans, tags, quotes and list items, lines that end the table), fences with info
+strings, and HTML comments inside paragraphs and at the start of lines, open or closed. Every
+word is unique (w1, w2, ...). Each body goes through the server's cleaner
+(`cargo run --example clean_markdown`) and through cmark-gfm; a word the cleaner keeps that
+the rendered page does not show is a leak: text a stranger hid that the model would read.
+
+Fails on any leak. Words the page shows and the cleaner removed are counted and printed,
+and fail past 10% of bodies: the cleaner removes rather than keeps where it cannot tell
+(most are comments left open in a list item or block quote, which a browser closes at a
+`-->` later in the page and the cleaner takes to hide the rest).
+
+    .tools/venv/bin/python tests/markdown/differential.py [BODIES] [SEED]
+"""
+
+import json
+import random
+import re
+import subprocess
+import sys
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+
+BODIES = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 20261201
+
+
+class Words:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self):
+        self.n += 1
+        return f"w{self.n}"
+
+
+def generate(rng, word):
+    def cell():
+        k = rng.random()
+        if k < 0.55:
+            return f" {word()} "
+        choices = [
+            f" {word()} \\| {word()} ",
+            f" `{word()} ",
+            f" {word()}` ",
+            f" <b>{word()}</b> ",
+            "",
+            f" {word()}\\\\",
+            f" <!-- {word()} ",
+            f" {word()} --> ",
+        ]
+        return rng.choice(choices)
+
+    def row(n):
+        cells = "|".join(cell() for _ in range(n))
+        return ("|" if rng.random() < 0.8 else "") + cells + ("|" if rng.random() < 0.7 else "")
+
+    def table(lines):
+        header = rng.randint(1, 3)
+        container = rng.choice(["", "", "", "> ", "- "])
+        inner = {"": "", "> ": "> ", "- ": "  "}[container]
+        if rng.random() < 0.2:
+            lines.append(f"para {word()}")
+        lines.append(container + row(header))
+        marks = [rng.choice(["---", ":-:", "-:", " --- ", ":--"]) for _ in range(header)]
+        lines.append(inner + ("|" if rng.random() < 0.8 else "") + "|".join(marks) + ("|" if rng.random() < 0.8 else ""))
+        for _ in range(rng.randint(1, 5)):
+            if rng.random() < 0.25:
+                prefix = rng.choice(["", " ", "   ", "    ", "\t", "> ", ">", "- ", "1. ", "2) ", "# ",
+                                     "<div>", "<b>", "<details>", "```", "~~~", "---", "***", "=== ", "  "])
+            else:
+                prefix = inner
+            lines.append(prefix + row(rng.randint(1, 5)))
+
+    def fence(lines):
+        mark = rng.choice(["```", "~~~", "````"])
+        info = rng.choice(["", "rust", f"{word()}", f"rust {word()}", f"{{{word()}}} {word()}", f"<b>{word()}</b>"])
+        lines.append(mark + rng.choice(["", " "]) + info)
+        lines.append(f"code {word()}")
+        if rng.random() < 0.8:
+            lines.append(mark)
+
+    def paragraph(lines):
+        parts = []
+        for _ in range(rng.randint(1, 6)):
+            k = rng.random()
+            if k < 0.5:
+                parts.append(word())
+            elif k < 0.65:
+                parts.append(f"<!-- {word()} -->")
+            elif k < 0.75:
+                parts.append(f"<!-- {word()}")
+            elif k < 0.85:
+                parts.append(f"{word()} -->")
+            elif k < 0.93:
+                parts.append(f"`{word()}")
+            else:
+                parts.append("\n")
+        lines.append(" ".join(parts))
+
+    def comment_block(lines):
+        lines.append(rng.choice(["", " ", "> ", "- "]) + f"<!-- {word()}")
+        if rng.random() < 0.6:
+            lines.append(f"{word()} -->" + rng.choice(["", f" {word()}"]))
+
+    lines = []
+    for _ in range(rng.randint(1, 4)):
+        rng.choice([table, table, fence, paragraph, comment_block])(lines)
+        if rng.random() < 0.5:
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def shown_words(body):
+    """The words a person sees on the rendered page (and a fence's language, in `lang`)."""
+    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
+    languages = " ".join(re.findall(r'lang="([^"]*)"', html))
+    html = re.sub(r"<!--.*?(-->|$)", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]*>", " ", html)
+    return set(re.findall(r"w\d+", text)), set(re.findall(r"w\d+", languages))
+
+
+def main():
+    rng = random.Random(SEED)
+    word = Words()
+    bodies = [generate(rng, word) for _ in range(BODIES)]
+    run = subprocess.run(
+        ["cargo", "run", "--quiet", "--locked", "--example", "clean_markdown"],
+        input=json.dumps(bodies), capture_output=True, text=True, check=True,
+    )
+    cleaned = json.loads(run.stdout)
+    leaks, removed = [], 0
+    for body, kept in zip(bodies, cleaned):
+        shown, language = shown_words(body)
+        mine = set(re.findall(r"w\d+", kept))
+        if mine - shown - language:
+            leaks.append((body, kept, sorted(mine - shown - language)))
+        if shown - mine:
+            removed += 1
+    for body, kept, words in leaks[:10]:
+        print(f"LEAK {words}\n  body: {body!r}\n  kept: {kept!r}")
+    print(f"markdown vs cmark-gfm: {BODIES} bodies (seed {SEED}): {len(leaks)} with hidden words kept, "
+          f"{removed} with shown words removed")
+    if leaks or removed > BODIES * 0.10:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
