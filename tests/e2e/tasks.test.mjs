@@ -110,6 +110,8 @@ function taskObjects(persistDir) {
     if (!file.endsWith('.sqlite')) continue;
     const db = new DatabaseSync(path.join(dir, file), { readOnly: true });
     try {
+      // workerd may be writing the file: wait for its lock rather than fail ("database is locked").
+      db.exec('PRAGMA busy_timeout = 5000');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
       if (tables.includes('_cf_KV')) stored += db.prepare("SELECT count(*) AS n FROM _cf_KV WHERE key = 'task'").get().n;
       if (tables.includes('_cf_ALARM')) alarms += db.prepare('SELECT count(*) AS n FROM _cf_ALARM WHERE scheduled_time IS NOT NULL').get().n;
