@@ -90,6 +90,8 @@ struct Doc<'a> {
     /// What the pass under way shows nothing of, up to here: the rest of an inline comment
     /// whose paragraph may end before it closes ([`Doc::interrupted`]).
     hidden_until: Cell<usize>,
+    /// Where each `|` that splits a table's line into cells is, in order.
+    cell_edges: Vec<usize>,
 }
 
 impl<'a> Doc<'a> {
@@ -104,6 +106,7 @@ impl<'a> Doc<'a> {
             markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
             hidden_until: Cell::new(0),
+            cell_edges: Vec::new(),
         };
         doc.index_comment_closes();
         doc.mark_unused_definitions();
@@ -111,6 +114,17 @@ impl<'a> Doc<'a> {
     }
 
     fn index_comment_closes(&mut self) {
+        for &(start, end, kind) in &self.lines {
+            if kind == Line::Row {
+                let line = self.bytes.get(start..end).unwrap_or_default();
+                let escaped = |at: usize| at > 0 && line.get(at - 1) == Some(&b'\\');
+                let edges = line
+                    .iter()
+                    .enumerate()
+                    .filter(|(at, b)| **b == b'|' && !escaped(*at));
+                self.cell_edges.extend(edges.map(|(at, _)| start + at));
+            }
+        }
         for (closer, ends) in &mut self.markup_closes {
             let n = closer.len();
             let found = self.bytes.windows(n).enumerate();
@@ -339,9 +353,11 @@ impl<'a> Doc<'a> {
         if kind != Line::Row {
             return line_end;
         }
-        (pos..line_end)
-            .find(|&at| self.bytes.get(at) == Some(&b'|') && self.bytes.get(at - 1) != Some(&b'\\'))
-            .unwrap_or(line_end)
+        let next = self.cell_edges.partition_point(|edge| *edge < pos);
+        self.cell_edges
+            .get(next)
+            .copied()
+            .map_or(line_end, |edge| edge.min(line_end))
     }
 
     /// Where a line that may start a block (an HTML block, a fence, a heading, a block
