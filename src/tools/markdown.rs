@@ -508,15 +508,16 @@ impl<'a> Doc<'a> {
     }
 }
 
-/// Whether a browser reads a bogus comment at `pos` (HTML5 tokenization): `</` not followed
-/// by a letter, `<?`, or `<!` not followed by `--`, a letter or `[CDATA[`.
+/// Whether a browser reads something that shows nothing up to the next `>` at `pos` (HTML5
+/// tokenization): `</` not followed by a letter, `<?`, or `<!` not followed by `--` (a
+/// declaration, a doctype, and `<![CDATA[` outside SVG and MathML too).
 fn bogus_comment(bytes: &[u8], pos: usize) -> bool {
     let rest = bytes.get(pos..).unwrap_or_default();
     let letter = |at: usize| rest.get(at).is_some_and(u8::is_ascii_alphabetic);
     match rest.get(1) {
         Some(b'/') => !letter(2),
         Some(b'?') => true,
-        Some(b'!') => !(rest.starts_with(b"<!--") || letter(2) || rest.starts_with(b"<![CDATA[")),
+        Some(b'!') => !rest.starts_with(b"<!--"),
         _ => false,
     }
 }

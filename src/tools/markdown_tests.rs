@@ -581,3 +581,34 @@ fn blocks_are_found_where_github_finds_them() {
         "- item\n| a |\n|---|\n| x | y |\n",
     ]);
 }
+
+/// The eighth hostile review's bodies (each rendered with cmark-gfm and read as a browser
+/// reads the HTML): blocks found where GitHub finds them.
+#[test]
+fn html_blocks_and_tables_end_where_github_ends_them() {
+    assert_hidden(&[
+        // `<?>` closes on its own line; a fence after it hides its info string.
+        "<?>\n```js SECRET\nx\n```\n",
+        // Any of `</pre>`, `</script>`, `</style>`, `</textarea>` ends a `<pre>` block.
+        "<pre>\n</style>\n| a |\n|---|\n| x | SECRET |\n",
+        // A tag alone on its line starts an HTML block where no paragraph is open: after a
+        // table, indented code, an empty list item or block quote.
+        "| a |\n|---|\n| x |\n<b>\n</ SECRET>\n",
+        "    code\n<b>\n</ SECRET>\n",
+        "1.\n<b>\n</ SECRET>\n",
+        ">\n<b>\n</ SECRET>\n",
+        "    code\n<b>\n```\n<div hidden>SECRET</div>\n```\n",
+        // A block-level element's name at the end of the line starts one too.
+        "<div\n</ SECRET>\n",
+        "<div\n```\n<span hidden/x>SECRET</span>\n```\n",
+        // In raw HTML, `<!` not followed by `--` shows nothing up to its `>`.
+        "<!X SECRET\nSECRET\n\nSECRET\n",
+        "<div>\nx <![CDATA[ SECRET\n",
+        // Tables: a tab after `>`, a lazy header, a header indented as a paragraph's line,
+        // a table after an empty block quote.
+        ">9\n>\t-|\n>7|SECRET\n",
+        "- 3\n0\n  -|\n  1|SECRET\n",
+        "4\n    b\n-:\n]|SECRET\n",
+        ">\na\n-|\nx|SECRET\n",
+    ]);
+}

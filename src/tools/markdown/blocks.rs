@@ -31,7 +31,8 @@ pub(super) enum Line {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum HtmlEnd {
     Blank,
-    Marker(&'static str),
+    /// A line holding any of these.
+    Marker(&'static [&'static str]),
 }
 
 /// A blank line: spaces and tabs only (CommonMark; a form feed is not blank).
@@ -110,24 +111,25 @@ pub(super) fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
     let line = without_containers(line);
     let lower: Vec<u8> = line.iter().take(12).map(u8::to_ascii_lowercase).collect();
     let after = |n: usize| lower.get(n).copied();
-    for (tag, end) in [
-        ("<pre", "</pre>"),
-        ("<script", "</script>"),
-        ("<style", "</style>"),
-        ("<textarea", "</textarea>"),
-    ] {
+    for tag in ["<pre", "<script", "<style", "<textarea"] {
         let next = after(tag.len());
         if lower.starts_with(tag.as_bytes())
             && next.is_none_or(|b| b == b'>' || b.is_ascii_whitespace())
         {
-            return Some(HtmlEnd::Marker(end));
+            // Any of the four end tags ends it, not only its own.
+            return Some(HtmlEnd::Marker(&[
+                "</pre>",
+                "</script>",
+                "</style>",
+                "</textarea>",
+            ]));
         }
     }
     Some(match lower.as_slice() {
-        [b'<', b'!', b'-', b'-', ..] => HtmlEnd::Marker("-->"),
-        [b'<', b'?', ..] => HtmlEnd::Marker("?>"),
-        [b'<', b'!', b'[', ..] => HtmlEnd::Marker("]]>"),
-        [b'<', b'!', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Marker(">"),
+        [b'<', b'!', b'-', b'-', ..] => HtmlEnd::Marker(&["-->"]),
+        [b'<', b'?', ..] => HtmlEnd::Marker(&["?>"]),
+        [b'<', b'!', b'[', ..] => HtmlEnd::Marker(&["]]>"]),
+        [b'<', b'!', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Marker(&[">"]),
         [b'<', b'/', c, ..] | [b'<', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Blank,
         _ => return None,
     })
@@ -203,6 +205,7 @@ const BLOCK_ELEMENTS: &[&str] = &[
 /// Whether the tag `row` starts with is a block-level element's, followed by a space, the
 /// tag's end or the line's.
 pub(super) fn interrupts(row: &[u8]) -> bool {
+    let row = row.trim_ascii_end();
     let name_from = if row.starts_with(b"</") { 2 } else { 1 };
     let rest = row.get(name_from..).unwrap_or_default();
     let len = rest
@@ -226,13 +229,16 @@ pub(super) fn interrupts(row: &[u8]) -> bool {
 /// tables after it.
 fn opens_html_block(line: &[u8], ending: HtmlEnd, paragraph: bool) -> bool {
     let opener = without_containers(line);
-    let alone = || {
-        html::tag(opener, 0).is_some_and(|tag| is_blank(opener.get(tag.end..).unwrap_or_default()))
-    };
     match ending {
         HtmlEnd::Marker(_) => true,
-        HtmlEnd::Blank => interrupts(opener) || (!paragraph && alone()),
+        HtmlEnd::Blank => interrupts(opener) || (!paragraph && tag_alone(opener)),
     }
+}
+
+/// Whether `text` is a complete tag, then only whitespace (an HTML block of the seventh
+/// kind, where no paragraph is open).
+pub(super) fn tag_alone(text: &[u8]) -> bool {
+    html::tag(text, 0).is_some_and(|tag| is_blank(text.get(tag.end..).unwrap_or_default()))
 }
 
 /// Whether `line` ends the paragraph it might be in: a heading, a thematic break, or a
@@ -293,16 +299,12 @@ pub(super) fn lines(text: &str) -> Lines {
         let free = fence.is_none() && html.is_none() && table.is_none();
         let free = free && fence_opening(line).is_none();
         let on = paragraph.as_ref().filter(|p| p.container.goes_on_to(line));
-        let tried = on.is_some_and(|p| p.tried);
-        // A lazy line of a paragraph in a container it is not in is no header, not even tried.
-        let lazy = paragraph
-            .as_ref()
-            .is_some_and(|p| p.container.lazy_at(line));
-        let free = free && !lazy;
-        let header = (free && !tried)
-            .then(|| tables::opens(line, next))
-            .flatten();
-        let failed_header = free && header.is_none() && tables::is_delimiter(next);
+        let header = match on {
+            Some(p) if p.tried => tables::Header::No,
+            _ if !free => tables::Header::No,
+            _ => tables::header(line, next, on.map(|p| &p.container)),
+        };
+        let failed_header = matches!(header, tables::Header::Fails);
         let kind = if let Some((ch, n)) = fence {
             if closes_fence(line, ch, n) {
                 fence = None;
@@ -314,7 +316,7 @@ pub(super) fn lines(text: &str) -> Lines {
                     html = None;
                     Line::Prose
                 }
-                HtmlEnd::Marker(m) if contains_ci(line, m) => {
+                HtmlEnd::Marker(ends) if ends.iter().any(|m| contains_ci(line, m)) => {
                     html = None;
                     Line::Html
                 }
@@ -333,7 +335,7 @@ pub(super) fn lines(text: &str) -> Lines {
                 hidden.push(start + info.start..start + info.end);
             }
             Line::Code
-        } else if let Some(opened) = header {
+        } else if let tables::Header::Opens(opened) = header {
             // Before HTML blocks: a line that starts with an inline element's tag can be a
             // table's header.
             table = Some(opened);
@@ -343,7 +345,11 @@ pub(super) fn lines(text: &str) -> Lines {
         {
             let opener = without_containers(line);
             let closed_here = match ending {
-                HtmlEnd::Marker(m) => contains_ci(opener.get(2..).unwrap_or_default(), m),
+                // After the `<`: `<?>` closes where it opens.
+                HtmlEnd::Marker(ends) => {
+                    let rest = opener.get(1..).unwrap_or_default();
+                    ends.iter().any(|m| contains_ci(rest, m))
+                }
                 HtmlEnd::Blank => false,
             };
             if !closed_here {
@@ -353,7 +359,9 @@ pub(super) fn lines(text: &str) -> Lines {
         } else {
             Line::Prose
         };
-        paragraph = if kind == Line::Prose && !is_blank(line) && !ends(line) {
+        let text = without_containers(line);
+        let code = paragraph.is_none() && tables::indented_code(line);
+        paragraph = if kind == Line::Prose && !is_blank(text) && !ends(line) && !code {
             let on = paragraph.filter(|p| p.container.goes_on_to(line));
             let mut here = on.unwrap_or_else(|| Paragraph {
                 container: tables::container(line),

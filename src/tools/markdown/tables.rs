@@ -17,7 +17,8 @@
 //! what GitHub shows, and the other mistake would keep what it hides.
 
 use super::blocks::{
-    fence_opening, html_block_start, interrupts, is_blank, quoted, without_containers, HtmlEnd,
+    fence_opening, html_block_start, interrupts, is_blank, quoted, tag_alone, without_containers,
+    HtmlEnd,
 };
 use std::ops::Range;
 
@@ -35,11 +36,17 @@ pub(super) struct Table {
 /// trailing whitespace).
 fn content(line: &[u8]) -> (usize, usize, Range<usize>) {
     let (depth, mut rest) = quoted(line);
-    if depth > 0 {
-        // A block quote's marker takes one space after the `>`.
-        rest = rest.strip_prefix(b" ").unwrap_or(rest);
-    }
     let mut indent = 0;
+    if depth > 0 {
+        // A block quote's marker takes one space after the `>`, or one column of a tab (from
+        // the column after `>`, a tab goes to 4: two are left).
+        if let Some(after) = rest.strip_prefix(b" ") {
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix(b"\t") {
+            rest = after;
+            indent = 2;
+        }
+    }
     let mut from = line.len() - rest.len();
     while let Some(b) = line.get(from) {
         match b {
@@ -97,6 +104,7 @@ fn delimiter_cells(row: &[u8]) -> Option<usize> {
 
 /// The container a line's text is in: how many block quotes, and, after a list item's
 /// marker on the line, the column the item's content starts at (else 0).
+#[derive(Clone, Copy)]
 pub(super) struct Container {
     depth: usize,
     column: usize,
@@ -116,15 +124,6 @@ impl Container {
         let item = row.len() > inner.len() && !is_blank(inner) && (bullet || ordered_from_one);
         !item && depth <= self.depth
     }
-
-    /// Whether `header` is a lazy line of a paragraph in this container: GitHub sees no
-    /// table in it, and does not count it as tried.
-    pub(super) fn lazy_at(&self, header: &[u8]) -> bool {
-        let (depth, spaces, text) = content(header);
-        let row = header.get(text).unwrap_or_default();
-        let marker = row.len() > without_containers(row).len();
-        !marker && (depth < self.depth || (depth == self.depth && spaces < self.column))
-    }
 }
 
 /// The container of a line that starts a paragraph.
@@ -136,33 +135,49 @@ pub(super) fn container(line: &[u8]) -> Container {
     Container { depth, column }
 }
 
-/// Whether `line` is a delimiter row.
-pub(super) fn is_delimiter(line: &[u8]) -> bool {
-    let (_, _, text) = content(line);
-    delimiter_cells(line.get(text).unwrap_or_default()).is_some()
+/// What a paragraph's line makes of the delimiter row that may follow it.
+pub(super) enum Header {
+    /// The line is the header of this table.
+    Opens(Table),
+    /// The next line is a delimiter row in the paragraph's container, but the cells do not
+    /// match: cmark-gfm tries the paragraph no more.
+    Fails,
+    /// No delimiter row follows in the paragraph's container.
+    No,
 }
 
-/// The table that `header` opens when `next` is its delimiter row.
-pub(super) fn opens(header: &[u8], next: &[u8]) -> Option<Table> {
+/// Whether `line` is the header of a table whose delimiter row is `next`. `paragraph` is
+/// the container of the paragraph the line goes on, if it goes on one: then the line may
+/// be lazy or indented, and the delimiter row must be in that container; else the line
+/// starts a paragraph in its own.
+pub(super) fn header(line: &[u8], next: &[u8], paragraph: Option<&Container>) -> Header {
     let (next_depth, next_indent, delimiter) = content(next);
-    let delimiter = next.get(delimiter).unwrap_or_default();
-    let delimiter_cells = delimiter_cells(delimiter)?;
-    let (depth, spaces, text) = content(header);
-    let row = header.get(text).unwrap_or_default();
-    // After a list item's marker, the item's content: its rows are indented as far.
-    let inner = without_containers(row);
-    let marker = row.len() - inner.len();
-    if (marker == 0 && spaces >= 4) || starts_block(inner) {
-        return None;
+    let Some(delimiter_cells) = delimiter_cells(next.get(delimiter).unwrap_or_default()) else {
+        return Header::No;
+    };
+    let (_, spaces, text) = content(line);
+    let row = line.get(text).unwrap_or_default();
+    let own = container(line);
+    let (inner, Container { depth, column }) = match paragraph {
+        Some(&Container { depth, column }) => (row, Container { depth, column }),
+        // Indented four spaces, a line that starts no paragraph is code.
+        None if own.column == 0 && spaces >= 4 => return Header::No,
+        None => (without_containers(row), own),
+    };
+    let placed = next_depth == depth && (column..column + 4).contains(&next_indent);
+    if !placed || starts_block(inner) {
+        return Header::No;
     }
-    let indent = if marker > 0 { spaces + marker } else { 0 };
-    let placed = next_depth == depth && (indent..indent + 4).contains(&next_indent);
     let cells = cells(inner);
-    (placed && cells > 0 && delimiter_cells == cells).then_some(Table {
-        cells,
-        depth,
-        indent,
-    })
+    if cells > 0 && delimiter_cells == cells {
+        Header::Opens(Table {
+            cells,
+            depth,
+            indent: column,
+        })
+    } else {
+        Header::Fails
+    }
 }
 
 impl Table {
@@ -201,8 +216,16 @@ pub(super) fn starts_block(row: &[u8]) -> bool {
     let fence = fence_opening(row).is_some();
     let html = match html_block_start(row) {
         Some(HtmlEnd::Marker(_)) => true,
-        Some(HtmlEnd::Blank) => interrupts(row),
+        // A table is no paragraph: a tag alone on its line starts a block after it too.
+        Some(HtmlEnd::Blank) => interrupts(row) || tag_alone(row),
         None => false,
     };
     first == b'>' || heading || bullet || ordered || rule || fence || html
+}
+
+/// Whether `line`, where no paragraph is open, is indented code: four columns in from its
+/// block quotes, without a list item's marker.
+pub(super) fn indented_code(line: &[u8]) -> bool {
+    let (_, spaces, _) = content(line);
+    container(line).column == 0 && spaces >= 4
 }
