@@ -469,6 +469,26 @@ impl<'a> Doc<'a> {
         pos + n
     }
 
+    /// Where the code span opened at `pos` ends, looking for the end of a hidden element:
+    /// within the paragraph, over lines as in CommonMark. A span not known to close within
+    /// [`MAX_CODE_SPAN`] is taken to run to the paragraph's end: an end tag in it may be
+    /// code, and the element then hides more, never less.
+    fn code_in_element(&self, pos: usize) -> usize {
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
+        let end = self.code_span_end(pos, paragraph_end);
+        let run = self
+            .bytes
+            .get(pos..)
+            .map_or(0, |r| r.iter().take_while(|b| **b == b'`').count());
+        let unclosed = end == pos + run;
+        if unclosed && paragraph_end > pos + MAX_CODE_SPAN {
+            paragraph_end
+        } else {
+            end
+        }
+    }
+
     /// Where the hidden element opened by `tag` ends: after its matching end tag, or at
     /// the end of the text. End tags in code do not count: they are shown, not parsed.
     fn element_end(&self, tag: &Tag) -> usize {
@@ -485,10 +505,9 @@ impl<'a> Doc<'a> {
                 (Some(b'<'), _) if self.starts_with(pos, "<!--") => {
                     self.comment_end(pos).unwrap_or(pos + 1)
                 }
-                (Some(b'`'), _) => {
-                    let line_end = self.line_at(pos).map_or(self.bytes.len(), |l| l.1);
-                    self.code_span_end(pos, line_end)
-                }
+                // An escaped backtick opens no code span.
+                (Some(b'\\'), _) => pos + 2,
+                (Some(b'`'), _) => self.code_in_element(pos),
                 (Some(b'<'), _) => match html::tag(self.bytes, pos) {
                     Some(inner) if inner.name == tag.name => {
                         depth = if inner.closing { depth - 1 } else { depth + 1 };

@@ -612,3 +612,28 @@ fn html_blocks_and_tables_end_where_github_ends_them() {
         ">\na\n-|\nx|SECRET\n",
     ]);
 }
+
+/// More of the eighth hostile review's bodies: fences GitHub finds in containers or
+/// indented, HTML blocks that end with their container, and code spans over lines inside
+/// a hidden element.
+#[test]
+fn fences_html_blocks_and_code_spans_in_containers() {
+    assert_hidden(&[
+        "  ```js SECRET\ncode\n  ```\n",
+        "> ```js SECRET\n> code\n> ```\n",
+        "- ```js SECRET\n  code\n  ```\n",
+        // The HTML block ends with the list item or block quote it is in.
+        "- <div>\n```js SECRET\ncode\n```\n",
+        "> <div>\n| a |\n|---|\n| x | SECRET |\n",
+        // An item that starts empty holds what is indented past its marker and a space.
+        "1.\n   <pre x=1/>\n```js SECRET\nc\n```\n",
+        "- \n   <hr />\n```js SECRET\nc\n```\n",
+        // Indented four spaces, a tag is code, not an HTML block.
+        "    <a>\n```js SECRET\nc\n```\n",
+        // A lazy line is out of the quote: a tag alone on it starts an HTML block.
+        "> q\n<b x />\n</ SECRET>\n",
+        // A code span over two lines, or after an escaped backtick, holds the end tag.
+        "<span hidden>SECRET `code\n</span>` SECRET </span> shown\n",
+        "<span hidden>SECRET \\`x `</span>` SECRET</span> shown\n",
+    ]);
+}

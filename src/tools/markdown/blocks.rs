@@ -241,8 +241,25 @@ pub(super) fn tag_alone(text: &[u8]) -> bool {
     html::tag(text, 0).is_some_and(|tag| is_blank(text.get(tag.end..).unwrap_or_default()))
 }
 
-/// Whether `line` ends the paragraph it might be in: a heading, a thematic break, or a
-/// setext heading's underline.
+/// What GitHub never shows of a fence that opens in a block quote or list item, or indented
+/// one to three spaces ([`unseen_info`]; offsets in `line`). Its block is read as prose,
+/// not copied as code: a fence this server cannot place for sure must not shelter anything.
+fn fence_in_container(line: &[u8]) -> Option<Range<usize>> {
+    let (_, spaces, text) = tables::content(line);
+    let row = line.get(text.clone())?;
+    let inner = without_containers(row);
+    let marker = row.len() - inner.len();
+    if marker == 0 && spaces >= 4 {
+        return None;
+    }
+    let (_, n) = fence_opening(inner)?;
+    let from = text.start + marker;
+    let info = unseen_info(line.get(from..)?, n)?;
+    Some(from + info.start..from + info.end)
+}
+
+/// Whether `line` ends the paragraph it might be in: a heading, a thematic break, a
+/// setext heading's underline, or a fence.
 fn ends(line: &[u8]) -> bool {
     let text = quoted(line).1.trim_ascii();
     let hashes = text.iter().take_while(|b| **b == b'#').count();
@@ -255,7 +272,7 @@ fn ends(line: &[u8]) -> bool {
                 .iter()
                 .all(|b| *b == first || matches!(b, b' ' | b'\t'))
     };
-    heading || run(b"-*_=")
+    heading || run(b"-*_=") || fence_opening(without_containers(line)).is_some()
 }
 
 /// A paragraph being read.
@@ -276,10 +293,13 @@ pub(super) fn lines(text: &str) -> Lines {
     let mut lines = Vec::new();
     let mut hidden = Vec::new();
     let mut fence: Option<(u8, usize)> = None;
-    let mut html: Option<HtmlEnd> = None;
+    // The HTML block the line before is in: how it ends, and the container it ends with.
+    let mut html: Option<(HtmlEnd, tables::Container)> = None;
     let mut table: Option<tables::Table> = None;
     // The paragraph the line before is in, which the next may go on.
     let mut paragraph: Option<Paragraph> = None;
+    // Where the content of the list item the text may be in starts (0 outside lists).
+    let mut list_column = 0;
     let line_end = |start: usize| {
         bytes
             .get(start..)
@@ -290,6 +310,8 @@ pub(super) fn lines(text: &str) -> Lines {
     while start < bytes.len() {
         let end = line_end(start);
         let line = bytes.get(start..end).unwrap_or_default();
+        // An HTML block in a block quote or list item ends with it.
+        html = html.filter(|(_, container)| container.holds(line));
         if fence.is_none() && html.is_none() {
             table = table.filter(|table| table.goes_on(line));
         }
@@ -302,7 +324,7 @@ pub(super) fn lines(text: &str) -> Lines {
         let header = match on {
             Some(p) if p.tried => tables::Header::No,
             _ if !free => tables::Header::No,
-            _ => tables::header(line, next, on.map(|p| &p.container)),
+            _ => tables::header(line, next, on.map(|p| &p.container), list_column),
         };
         let failed_header = matches!(header, tables::Header::Fails);
         let kind = if let Some((ch, n)) = fence {
@@ -310,7 +332,7 @@ pub(super) fn lines(text: &str) -> Lines {
                 fence = None;
             }
             Line::Code
-        } else if let Some(ending) = html {
+        } else if let Some((ending, _)) = html {
             match ending {
                 HtmlEnd::Blank if is_blank(line) => {
                     html = None;
@@ -341,7 +363,12 @@ pub(super) fn lines(text: &str) -> Lines {
             table = Some(opened);
             Line::Row
         } else if let Some(ending) = html_block_start(line)
-            .filter(|ending| opens_html_block(line, *ending, paragraph.is_some()))
+            .filter(|ending| {
+                // A lazy line is out of the paragraph's container: a tag alone starts a block.
+                let in_paragraph = paragraph.as_ref().is_some_and(|p| p.container.holds(line));
+                opens_html_block(line, *ending, in_paragraph)
+            })
+            .filter(|_| !tables::indented_code(line, list_column))
         {
             let opener = without_containers(line);
             let closed_here = match ending {
@@ -353,14 +380,20 @@ pub(super) fn lines(text: &str) -> Lines {
                 HtmlEnd::Blank => false,
             };
             if !closed_here {
-                html = Some(ending);
+                html = Some((ending, tables::container_in_list(line, list_column)));
             }
             Line::Html
         } else {
+            if let Some(info) = fence_in_container(line) {
+                hidden.push(start + info.start..start + info.end);
+            }
             Line::Prose
         };
         let text = without_containers(line);
-        let code = paragraph.is_none() && tables::indented_code(line);
+        let code = paragraph.is_none() && tables::indented_code(line, list_column);
+        if !is_blank(line) {
+            list_column = tables::list_column(line, list_column, paragraph.is_some());
+        }
         paragraph = if kind == Line::Prose && !is_blank(text) && !ends(line) && !code {
             let on = paragraph.filter(|p| p.container.goes_on_to(line));
             let mut here = on.unwrap_or_else(|| Paragraph {

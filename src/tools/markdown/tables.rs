@@ -34,7 +34,7 @@ pub(super) struct Table {
 /// A line's place and text: how many block quotes it is in, how far it is indented after
 /// them (a tab as four spaces), and where its text starts (after that) and ends (before
 /// trailing whitespace).
-fn content(line: &[u8]) -> (usize, usize, Range<usize>) {
+pub(super) fn content(line: &[u8]) -> (usize, usize, Range<usize>) {
     let (depth, mut rest) = quoted(line);
     let mut indent = 0;
     if depth > 0 {
@@ -126,12 +126,27 @@ impl Container {
     }
 }
 
+impl Container {
+    /// Whether `line` is still in this container: in as many block quotes, and, in a list
+    /// item, blank or indented as far as its content.
+    pub(super) fn holds(&self, line: &[u8]) -> bool {
+        let (depth, spaces, text) = content(line);
+        depth >= self.depth && (text.is_empty() || spaces >= self.column)
+    }
+}
+
 /// The container of a line that starts a paragraph.
 pub(super) fn container(line: &[u8]) -> Container {
     let (depth, spaces, text) = content(line);
     let row = line.get(text).unwrap_or_default();
-    let marker = row.len() - without_containers(row).len();
-    let column = if marker > 0 { spaces + marker } else { 0 };
+    let inner = without_containers(row);
+    let marker = row.len() - inner.len();
+    // An item that starts empty has its content one space after the marker.
+    let column = match marker {
+        0 => 0,
+        _ if inner.is_empty() => spaces + marker + 1,
+        _ => spaces + marker,
+    };
     Container { depth, column }
 }
 
@@ -150,7 +165,12 @@ pub(super) enum Header {
 /// the container of the paragraph the line goes on, if it goes on one: then the line may
 /// be lazy or indented, and the delimiter row must be in that container; else the line
 /// starts a paragraph in its own.
-pub(super) fn header(line: &[u8], next: &[u8], paragraph: Option<&Container>) -> Header {
+pub(super) fn header(
+    line: &[u8],
+    next: &[u8],
+    paragraph: Option<&Container>,
+    list_column: usize,
+) -> Header {
     let (next_depth, next_indent, delimiter) = content(next);
     let Some(delimiter_cells) = delimiter_cells(next.get(delimiter).unwrap_or_default()) else {
         return Header::No;
@@ -161,7 +181,7 @@ pub(super) fn header(line: &[u8], next: &[u8], paragraph: Option<&Container>) ->
     let (inner, Container { depth, column }) = match paragraph {
         Some(&Container { depth, column }) => (row, Container { depth, column }),
         // Indented four spaces, a line that starts no paragraph is code.
-        None if own.column == 0 && spaces >= 4 => return Header::No,
+        None if own.column == 0 && spaces >= list_column + 4 => return Header::No,
         None => (without_containers(row), own),
     };
     let placed = next_depth == depth && (column..column + 4).contains(&next_indent);
@@ -224,8 +244,35 @@ pub(super) fn starts_block(row: &[u8]) -> bool {
 }
 
 /// Whether `line`, where no paragraph is open, is indented code: four columns in from its
-/// block quotes, without a list item's marker.
-pub(super) fn indented_code(line: &[u8]) -> bool {
+/// block quotes and from the content of the list item it may be in (at `list_column`),
+/// without a list item's marker.
+pub(super) fn indented_code(line: &[u8], list_column: usize) -> bool {
     let (_, spaces, _) = content(line);
-    container(line).column == 0 && spaces >= 4
+    container(line).column == 0 && spaces >= list_column + 4
+}
+
+/// The content column of the list item text may be in after `line`, where it was
+/// `list_column` before: a list item's marker sets it; a line indented less ends the list,
+/// unless it is a lazy line of an open `paragraph`.
+pub(super) fn list_column(line: &[u8], list_column: usize, paragraph: bool) -> usize {
+    let (_, spaces, _) = content(line);
+    match container(line).column {
+        0 if spaces < list_column && !paragraph => 0,
+        0 => list_column,
+        column => column,
+    }
+}
+
+/// The container of a line that may be in a list item whose content starts at
+/// `list_column`: that item's when it is indented as far.
+pub(super) fn container_in_list(line: &[u8], list_column: usize) -> Container {
+    let own = container(line);
+    let (_, spaces, _) = content(line);
+    match own.column {
+        0 if list_column > 0 && spaces >= list_column => Container {
+            column: list_column,
+            ..own
+        },
+        _ => own,
+    }
 }
