@@ -253,9 +253,10 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
 /// A tag as a browser reads it where CommonMark sees none (an HTML block is passed on raw):
 /// `<b title="a"data-x="…">`, `<b/data-x=…>`, `</b x>`, a value holding `<`. Its name, and
 /// where it ends: the first `>` outside a quoted value, however far; one that never closes
-/// runs to the end (a browser drops an unfinished tag). Its attributes are not read, so
-/// none is kept. A scan that does not stop early is the tag's own: what it passes is gone.
-pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
+/// runs to the end of `bytes`, and says whether a quoted value was still open there. Its
+/// attributes are not read, so none is kept. A scan that does not stop early is the tag's
+/// own: what it passes is gone.
+pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<(Tag, bool)> {
     let mut at = pos + 1;
     let closing = bytes.get(at) == Some(&b'/');
     if closing {
@@ -295,7 +296,7 @@ pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
     let text = bytes.get(at + name_len..end).unwrap_or_default();
     let may_hide = contains_ci(text, "hidden") || contains_ci(text, "style");
     let hides = !closing && (hides(&name, &[]) || may_hide);
-    Some(Tag {
+    let tag = Tag {
         end,
         name,
         closing,
@@ -303,7 +304,8 @@ pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<Tag> {
         hides,
         // What it had is not known: one stands for it, so that it is shown bare.
         attributes: vec![("data-unread".into(), String::new())],
-    })
+    };
+    Some((tag, quote.is_some()))
 }
 
 /// Whether `needle` is in `haystack`, ignoring ASCII case.

@@ -92,6 +92,9 @@ struct Doc<'a> {
     hidden_until: Cell<usize>,
     /// Where each `|` that splits a table's line into cells is, in order.
     cell_edges: Vec<usize>,
+    /// For each line of raw HTML, where the raw HTML it is in ends (the last of the lines of
+    /// raw HTML in a row).
+    raw_ends: Vec<usize>,
 }
 
 impl<'a> Doc<'a> {
@@ -107,6 +110,7 @@ impl<'a> Doc<'a> {
             paragraph_ends: Vec::new(),
             hidden_until: Cell::new(0),
             cell_edges: Vec::new(),
+            raw_ends: Vec::new(),
         };
         doc.index_comment_closes();
         doc.mark_unused_definitions();
@@ -114,6 +118,18 @@ impl<'a> Doc<'a> {
     }
 
     fn index_comment_closes(&mut self) {
+        let mut raw_end = self.bytes.len();
+        let mut raw_ends = vec![raw_end; self.lines.len()];
+        for (index, &(_, end, kind)) in self.lines.iter().enumerate().rev() {
+            let next_is_raw = self.lines.get(index + 1).is_some_and(|l| l.2 == Line::Html);
+            if kind == Line::Html && !next_is_raw {
+                raw_end = end;
+            }
+            if let Some(slot) = raw_ends.get_mut(index) {
+                *slot = raw_end;
+            }
+        }
+        self.raw_ends = raw_ends;
         for &(start, end, kind) in &self.lines {
             if kind == Line::Row {
                 let line = self.bytes.get(start..end).unwrap_or_default();
@@ -272,14 +288,12 @@ impl<'a> Doc<'a> {
                     None => copy(pos, pos + 1, &mut keep),
                 }
             }
-            b'<' => match html::tag(self.bytes, pos).or_else(|| {
-                // Raw HTML goes to the browser as it is, which reads tags CommonMark does not.
-                (kind == Line::Html)
-                    .then(|| html::lenient_tag(self.bytes, pos))
-                    .flatten()
-            }) {
-                Some(tag) if tag.hides => self.element_end(&tag),
-                Some(tag) => match tag.shown() {
+            b'<' => match self.tag_at(pos, kind) {
+                // A value left open at the end of raw HTML reads on into what GitHub writes
+                // after it, as far as a quote there: the rest may be gone.
+                Some((_, true)) => self.bytes.len(),
+                Some((tag, _)) if tag.hides => self.element_end(&tag),
+                Some((tag, _)) => match tag.shown() {
                     Some(shown) => {
                         keep(&shown);
                         tag.end
@@ -467,6 +481,28 @@ impl<'a> Doc<'a> {
             }
         }
         pos + n
+    }
+
+    /// The tag at `pos` on a line of `kind`, and whether it leaves a quoted value open at the
+    /// end of the raw HTML it is in. In raw HTML a browser reads tags CommonMark does not
+    /// ([`html::lenient_tag`]), and one not closed when the raw HTML ends is closed by the
+    /// first `>` GitHub writes after it (the `</li>` of its list item, the `<p>` of the
+    /// next paragraph): it ends there, unless it is inside a quoted value.
+    fn tag_at(&self, pos: usize, kind: Line) -> Option<(Tag, bool)> {
+        if kind != Line::Html {
+            return html::tag(self.bytes, pos).map(|tag| (tag, false));
+        }
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let raw_end = self
+            .raw_ends
+            .get(index)
+            .copied()
+            .unwrap_or(self.bytes.len());
+        let raw = self.bytes.get(..raw_end).unwrap_or(self.bytes);
+        let open_at_the_end = |open: bool| open && raw_end < self.bytes.len();
+        html::tag(raw, pos)
+            .map(|tag| (tag, false))
+            .or_else(|| html::lenient_tag(raw, pos).map(|(tag, open)| (tag, open_at_the_end(open))))
     }
 
     /// Where the code span opened at `pos` ends, looking for the end of a hidden element:

@@ -637,3 +637,22 @@ fn fences_html_blocks_and_code_spans_in_containers() {
         "<span hidden>SECRET \\`x `</span>` SECRET</span> shown\n",
     ]);
 }
+
+/// Bodies the differential test against cmark-gfm found (tests/markdown/differential.py),
+/// reduced: lazy lines, empty list items, fences in block quotes, and a tag left open where
+/// its raw HTML ends.
+#[test]
+fn containers_and_lazy_lines_as_cmark_gfm_reads_them() {
+    assert_hidden(&[
+        // Raw HTML ends with its list item; the tag left open there ends at GitHub's `</li>`.
+        "- item\n  </div a=\"b c\" x\n<span hidden>SECRET</span>\n",
+        // A lazy `===` is text, not an underline; the `- ` after it opens a list item.
+        "> | a |\n===\n<span hidden>x</span>\n- \n    <p x=1 SECRET\n",
+        // An empty list item cannot interrupt a paragraph: the table is the paragraph's.
+        "x\n1.\n    y\n| a |\n|---|\n| x | SECRET |\n",
+        // A block quote is no lazy line: the list ends, and the tag after starts raw HTML.
+        "- | a | <!-- b \n> q c\n  </details\n</ SECRET>\n",
+        // A fence in a block quote holds its lines; `para` is no lazy line of it.
+        "> ```\n> code\npara\n| a |\n|-:|\n| x | SECRET |\n",
+    ]);
+}

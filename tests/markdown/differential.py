@@ -2,10 +2,15 @@
 
 Generates bodies from a fixed seed: tables (rows with more cells than the header, escaped
 pipes, code spans, tags, quotes and list items, lines that end the table), fences with info
-strings, and HTML comments inside paragraphs and at the start of lines, open or closed. Every
-word is unique (w1, w2, ...). Each body goes through the server's cleaner
-(`cargo run --example clean_markdown`) and through cmark-gfm; a word the cleaner keeps that
-the rendered page does not show is a leak: text a stranger hid that the model would read.
+strings (at the margin, indented, in block quotes and list items), HTML comments inside
+paragraphs and at the start of lines, open or closed, and lines that start with a tag after
+other blocks (where one starts an HTML block and where it is a paragraph's text), followed by
+something that hides. Every word is unique (w1, w2, ...). Each body goes through the server's
+cleaner (`cargo run --example clean_markdown`) and through cmark-gfm, whose HTML is read as a
+browser reads it (html5lib): comments, bogus comments, and elements that are `hidden`, styled
+`display: none`, `<script>`, `<style>`, `<template>` or `<rp>` show nothing. A word the
+cleaner keeps that the page does not show is a leak: text a stranger hid that the model would
+read.
 
 Fails on any leak. Words the page shows and the cleaner removed are counted and printed,
 and fail past 10% of bodies: the cleaner removes rather than keeps where it cannot tell
@@ -22,6 +27,7 @@ import subprocess
 import sys
 
 import cmarkgfm
+import html5lib
 from cmarkgfm.cmark import Options
 
 BODIES = int(sys.argv[1]) if len(sys.argv) > 1 else 6000
@@ -78,10 +84,29 @@ def generate(rng, word):
     def fence(lines):
         mark = rng.choice(["```", "~~~", "````"])
         info = rng.choice(["", "rust", f"{word()}", f"rust {word()}", f"{{{word()}}} {word()}", f"<b>{word()}</b>"])
-        lines.append(mark + rng.choice(["", " "]) + info)
-        lines.append(f"code {word()}")
+        inside = rng.choice(["", "", "  ", "> ", "- "])
+        lines.append(inside + mark + rng.choice(["", " "]) + info)
+        inside = {"- ": "  "}.get(inside, inside)
+        lines.append(f"{inside}code {word()}")
         if rng.random() < 0.8:
-            lines.append(mark)
+            lines.append(inside + mark)
+
+    def tag_after_block(lines):
+        lines.extend(rng.choice([
+            [], [f"para {word()}"], ["# head"], ["    code"], ["```", "c", "```"], ["| a |", "|---|", "| x |"],
+            ["1."], [">"], [f"- item {word()}"], [f"> q {word()}"], ["- "], ["***"], ["para", "==="], ["<!-- c -->"],
+        ]))
+        name = rng.choice(["b", "span", "div", "pre", "details", "p", "table", "a", "hr", "img", "search", "x-y"])
+        tag = "<" + rng.choice(["", "", "/"]) + name + rng.choice(["", " x=1", ' a="b c"']) + rng.choice([">", " />", ""])
+        lines.append(rng.choice(["", " ", "  ", "   ", "    "]) + tag + rng.choice(["", "", f" {word()}"]))
+        lines.extend(rng.choice([
+            [f"</ {word()}>"],
+            [f"<span hidden>{word()}</span>"],
+            [f"```js x {word()}", "c", "```"],
+            ["| a |", "|---|", f"| x | {word()} |"],
+            [f"x <!-- {word()}", f"{word()} -->"],
+            [f"<? {word()} ?>"],
+        ]))
 
     def paragraph(lines):
         parts = []
@@ -108,19 +133,39 @@ def generate(rng, word):
 
     lines = []
     for _ in range(rng.randint(1, 4)):
-        rng.choice([table, table, fence, paragraph, comment_block])(lines)
+        rng.choice([table, table, fence, paragraph, comment_block, tag_after_block])(lines)
         if rng.random() < 0.5:
             lines.append("")
     return "\n".join(lines) + "\n"
 
 
+HIDDEN_ELEMENTS = {"script", "style", "template", "rp"}
+SHOWN_ATTRIBUTES = ("title", "alt", "href", "src")
+
+
+def hidden(element):
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return element.tag in HIDDEN_ELEMENTS or "hidden" in element.attrib or "display:none" in style
+
+
+def shown_text(element, out):
+    """What a browser shows of `element`'s children (comments are not elements' text)."""
+    for child in element:
+        if isinstance(child.tag, str) and not hidden(child):
+            out.append(child.text or "")
+            out.extend(child.get(name) or "" for name in SHOWN_ATTRIBUTES)
+            shown_text(child, out)
+        out.append(child.tail or "")
+
+
 def shown_words(body):
-    """The words a person sees on the rendered page (and a fence's language, in `lang`)."""
+    """The words a person sees on the rendered page, and a fence's language (in `lang`)."""
     html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
     languages = " ".join(re.findall(r'lang="([^"]*)"', html))
-    html = re.sub(r"<!--.*?(-->|$)", " ", html, flags=re.S)
-    text = re.sub(r"<[^>]*>", " ", html)
-    return set(re.findall(r"w\d+", text)), set(re.findall(r"w\d+", languages))
+    page = html5lib.parse(html, namespaceHTMLElements=False).find("body")
+    out = [page.text or ""]
+    shown_text(page, out)
+    return set(re.findall(r"w\d+", " ".join(out))), set(re.findall(r"w\d+", languages))
 
 
 def main():

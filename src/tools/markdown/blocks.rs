@@ -241,10 +241,9 @@ pub(super) fn tag_alone(text: &[u8]) -> bool {
     html::tag(text, 0).is_some_and(|tag| is_blank(text.get(tag.end..).unwrap_or_default()))
 }
 
-/// What GitHub never shows of a fence that opens in a block quote or list item, or indented
-/// one to three spaces ([`unseen_info`]; offsets in `line`). Its block is read as prose,
-/// not copied as code: a fence this server cannot place for sure must not shelter anything.
-fn fence_in_container(line: &[u8]) -> Option<Range<usize>> {
+/// A fence that opens in a block quote or list item, or indented one to three spaces: where
+/// in `line` it starts, its character and its length.
+fn fence_in_container(line: &[u8]) -> Option<(usize, u8, usize)> {
     let (_, spaces, text) = tables::content(line);
     let row = line.get(text.clone())?;
     let inner = without_containers(row);
@@ -252,15 +251,21 @@ fn fence_in_container(line: &[u8]) -> Option<Range<usize>> {
     if marker == 0 && spaces >= 4 {
         return None;
     }
-    let (_, n) = fence_opening(inner)?;
-    let from = text.start + marker;
-    let info = unseen_info(line.get(from..)?, n)?;
-    Some(from + info.start..from + info.end)
+    let (ch, n) = fence_opening(inner)?;
+    Some((text.start + marker, ch, n))
 }
 
-/// Whether `line` ends the paragraph it might be in: a heading, a thematic break, a
-/// setext heading's underline, or a fence.
-fn ends(line: &[u8]) -> bool {
+/// Whether `line` closes a fence of `n` `ch`s that opened in a container (after the
+/// container's markers and indentation).
+fn closes_fence_in_container(line: &[u8], ch: u8, n: usize) -> bool {
+    let (_, _, text) = tables::content(line);
+    let rest = line.get(text.start..).unwrap_or_default();
+    closes_fence(rest, ch, n)
+}
+
+/// Whether `line` ends the paragraph it might be in: a heading, a thematic break, a fence,
+/// or, when the paragraph's container `held` the line, a setext heading's underline.
+fn ends(line: &[u8], held: bool) -> bool {
     let text = quoted(line).1.trim_ascii();
     let hashes = text.iter().take_while(|b| **b == b'#').count();
     let heading =
@@ -272,7 +277,10 @@ fn ends(line: &[u8]) -> bool {
                 .iter()
                 .all(|b| *b == first || matches!(b, b' ' | b'\t'))
     };
-    heading || run(b"-*_=") || fence_opening(without_containers(line)).is_some()
+    let rule = run(b"-*_") && text.iter().filter(|b| **b == first).count() >= 3;
+    // A setext underline only under a paragraph in its container; a lazy `===` is text.
+    let underline = held && run(b"-=");
+    heading || rule || underline || fence_opening(without_containers(line)).is_some()
 }
 
 /// A paragraph being read.
@@ -300,6 +308,9 @@ pub(super) fn lines(text: &str) -> Lines {
     let mut paragraph: Option<Paragraph> = None;
     // Where the content of the list item the text may be in starts (0 outside lists).
     let mut list_column = 0;
+    // A fence open in a block quote or list item, or indented: its container, character
+    // and length.
+    let mut inner_fence: Option<(tables::Container, u8, usize)> = None;
     let line_end = |start: usize| {
         bytes
             .get(start..)
@@ -310,15 +321,17 @@ pub(super) fn lines(text: &str) -> Lines {
     while start < bytes.len() {
         let end = line_end(start);
         let line = bytes.get(start..end).unwrap_or_default();
-        // An HTML block in a block quote or list item ends with it.
+        // An HTML block or a fence in a block quote or list item ends with it.
         html = html.filter(|(_, container)| container.holds(line));
-        if fence.is_none() && html.is_none() {
+        inner_fence = inner_fence.filter(|(container, _, _)| container.holds(line));
+        let in_fence = inner_fence.is_some();
+        if fence.is_none() && html.is_none() && !in_fence {
             table = table.filter(|table| table.goes_on(line));
         }
         // Whether the line may be a table's header, and is: not in a paragraph that failed
         // to be one already.
         let next = bytes.get(end..line_end(end)).unwrap_or_default();
-        let free = fence.is_none() && html.is_none() && table.is_none();
+        let free = fence.is_none() && html.is_none() && table.is_none() && !in_fence;
         let free = free && fence_opening(line).is_none();
         let on = paragraph.as_ref().filter(|p| p.container.goes_on_to(line));
         let header = match on {
@@ -332,6 +345,11 @@ pub(super) fn lines(text: &str) -> Lines {
                 fence = None;
             }
             Line::Code
+        } else if let Some((_, ch, n)) = inner_fence {
+            if closes_fence_in_container(line, ch, n) {
+                inner_fence = None;
+            }
+            Line::Prose
         } else if let Some((ending, _)) = html {
             match ending {
                 HtmlEnd::Blank if is_blank(line) => {
@@ -384,20 +402,32 @@ pub(super) fn lines(text: &str) -> Lines {
             }
             Line::Html
         } else {
-            if let Some(info) = fence_in_container(line) {
-                hidden.push(start + info.start..start + info.end);
+            // A fence this server cannot place for sure: what it holds is read as prose, not
+            // copied as code, so it shelters nothing; its info string goes.
+            if let Some((from, ch, n)) = fence_in_container(line) {
+                let info = line.get(from..).and_then(|rest| unseen_info(rest, n));
+                if let Some(info) = info {
+                    hidden.push(start + from + info.start..start + from + info.end);
+                }
+                inner_fence = Some((tables::container_in_list(line, list_column), ch, n));
             }
             Line::Prose
         };
         let text = without_containers(line);
         let code = paragraph.is_none() && tables::indented_code(line, list_column);
         if !is_blank(line) {
-            list_column = tables::list_column(line, list_column, paragraph.is_some());
+            let container = paragraph.as_ref().map(|p| &p.container);
+            list_column = tables::list_column(line, list_column, container);
         }
-        paragraph = if kind == Line::Prose && !is_blank(text) && !ends(line) && !code {
+        let code = code || in_fence;
+        // An empty container ends a paragraph, but an empty list item cannot interrupt one:
+        // it is the paragraph's text.
+        let held = paragraph.as_ref().is_some_and(|p| p.container.holds(line));
+        let empty = is_blank(text) && !(held && tables::empty_item(line));
+        paragraph = if kind == Line::Prose && !empty && !ends(line, held) && !code {
             let on = paragraph.filter(|p| p.container.goes_on_to(line));
             let mut here = on.unwrap_or_else(|| Paragraph {
-                container: tables::container(line),
+                container: tables::container_in_list(line, list_column),
                 tried: false,
             });
             here.tried |= failed_header;

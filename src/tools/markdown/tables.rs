@@ -254,10 +254,19 @@ pub(super) fn indented_code(line: &[u8], list_column: usize) -> bool {
 /// The content column of the list item text may be in after `line`, where it was
 /// `list_column` before: a list item's marker sets it; a line indented less ends the list,
 /// unless it is a lazy line of an open `paragraph`.
-pub(super) fn list_column(line: &[u8], list_column: usize, paragraph: bool) -> usize {
-    let (_, spaces, _) = content(line);
+pub(super) fn list_column(line: &[u8], list_column: usize, paragraph: Option<&Container>) -> usize {
+    let (depth, spaces, text) = content(line);
+    let text = line.get(text).unwrap_or_default();
+    // Under a paragraph in its container, dashes alone underline it: a heading, not a list
+    // item. A lazy line goes on a paragraph, but no line that starts a block (a block quote
+    // among them) is lazy.
+    let underline = paragraph.is_some_and(|p| p.holds(line))
+        && !text.is_empty()
+        && text.iter().all(|b| *b == b'-');
+    let lazy = paragraph.is_some_and(|p| depth <= p.depth) && !starts_block(text);
     match container(line).column {
-        0 if spaces < list_column && !paragraph => 0,
+        _ if underline => list_column,
+        0 if spaces < list_column && !lazy => 0,
         0 => list_column,
         column => column,
     }
@@ -275,4 +284,12 @@ pub(super) fn container_in_list(line: &[u8], list_column: usize) -> Container {
         },
         _ => own,
     }
+}
+
+/// Whether `line` is a list item's marker with nothing after it.
+pub(super) fn empty_item(line: &[u8]) -> bool {
+    let (_, _, text) = content(line);
+    let row = line.get(text).unwrap_or_default();
+    let inner = without_containers(row);
+    row.len() > inner.len() && inner.is_empty() && !row.starts_with(b">")
 }
