@@ -544,7 +544,18 @@ impl<'a> Doc<'a> {
                 // An escaped backtick opens no code span.
                 (Some(b'\\'), _) => pos + 2,
                 (Some(b'`'), _) => self.code_in_element(pos),
-                (Some(b'<'), _) => match html::tag(self.bytes, pos) {
+                // What a browser reads as a bogus comment runs to the first `>`, an end tag's
+                // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`.
+                (Some(b'<'), _)
+                    if bogus_comment(self.bytes, pos)
+                        || raw_markup_closer(self.bytes, pos).is_some() =>
+                {
+                    let rest = self.bytes.get(pos..).unwrap_or_default();
+                    rest.iter()
+                        .position(|b| *b == b'>')
+                        .map_or(self.bytes.len(), |at| pos + at + 1)
+                }
+                (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
                     Some(inner) if inner.name == tag.name => {
                         depth = if inner.closing { depth - 1 } else { depth + 1 };
                         if depth == 0 {

@@ -656,3 +656,30 @@ fn containers_and_lazy_lines_as_cmark_gfm_reads_them() {
         "> ```\n> code\npara\n| a |\n|-:|\n| x | SECRET |\n",
     ]);
 }
+
+/// The ninth hostile review's bodies.
+#[test]
+fn ninth_review_blocks_and_hidden_elements() {
+    assert_hidden(&[
+        // An indented fence closed at the margin: what follows is no code.
+        "  ```\ncode\n```\n<div hidden>SECRET</div>\n",
+        // A fence in a list item indented past the item's content keeps no info string.
+        "- a\n\n    ```js SECRET\n    x\n    ```\n",
+        "- a\n    ```js SECRET\n    x\n    ```\n",
+        // A new list item or block quote is no paragraph's line: its tag starts a block.
+        "Text\n- <b>\n  </ SECRET>\n",
+        "Text\n> <b>\n> </ SECRET>\n",
+        // A heading or rule in a list item ends its paragraph.
+        "- # x\n  <b>\n  </ SECRET>\n",
+        "- ***\n  <b>\n  </ SECRET>\n",
+        // A list ends at a heading at the margin.
+        "- a\n# x\n  <b>\n</ SECRET>\n",
+        // In a hidden element, what a browser reads as a comment or tag takes the end tag.
+        "<span hidden>SECRET <? </span> ?> SECRET</span> shown\n",
+        "<span hidden>SECRET <!X </span> SECRET</span> shown\n",
+        "<span hidden><![CDATA[ </span> ]]> SECRET</span> shown\n",
+        "<div>\n<span hidden>SECRET </ </span> SECRET</span> shown\n",
+        "<div>\n<span hidden>SECRET <b x=</span> SECRET</span> shown\n",
+        "<div>\n<span hidden>SECRET <a\n</span> SECRET</span> shown\n",
+    ]);
+}

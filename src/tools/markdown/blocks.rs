@@ -241,14 +241,15 @@ pub(super) fn tag_alone(text: &[u8]) -> bool {
     html::tag(text, 0).is_some_and(|tag| is_blank(text.get(tag.end..).unwrap_or_default()))
 }
 
-/// A fence that opens in a block quote or list item, or indented one to three spaces: where
-/// in `line` it starts, its character and its length.
-fn fence_in_container(line: &[u8]) -> Option<(usize, u8, usize)> {
+/// A fence that opens in a block quote or list item (whose content starts at
+/// `list_column`), or indented one to three spaces: where in `line` it starts, its
+/// character and its length.
+fn fence_in_container(line: &[u8], list_column: usize) -> Option<(usize, u8, usize)> {
     let (_, spaces, text) = tables::content(line);
     let row = line.get(text.clone())?;
     let inner = without_containers(row);
     let marker = row.len() - inner.len();
-    if marker == 0 && spaces >= 4 {
+    if marker == 0 && spaces >= list_column + 4 {
         return None;
     }
     let (ch, n) = fence_opening(inner)?;
@@ -266,21 +267,23 @@ fn closes_fence_in_container(line: &[u8], ch: u8, n: usize) -> bool {
 /// Whether `line` ends the paragraph it might be in: a heading, a thematic break, a fence,
 /// or, when the paragraph's container `held` the line, a setext heading's underline.
 fn ends(line: &[u8], held: bool) -> bool {
-    let text = quoted(line).1.trim_ascii();
-    let hashes = text.iter().take_while(|b| **b == b'#').count();
-    let heading =
-        (1..=6).contains(&hashes) && text.get(hashes).is_none_or(|b| matches!(b, b' ' | b'\t'));
-    let first = text.first().copied().unwrap_or_default();
-    let run = |chars: &[u8]| {
+    let run = |text: &[u8], chars: &[u8]| {
+        let first = text.first().copied().unwrap_or_default();
         chars.contains(&first)
             && text
                 .iter()
                 .all(|b| *b == first || matches!(b, b' ' | b'\t'))
+            && (chars.contains(&b'=') || text.iter().filter(|b| **b == first).count() >= 3)
     };
-    let rule = run(b"-*_") && text.iter().filter(|b| **b == first).count() >= 3;
+    // A heading, a rule or a fence, in a block quote or list item too.
+    let inner = without_containers(line).trim_ascii();
+    let hashes = inner.iter().take_while(|b| **b == b'#').count();
+    let heading =
+        (1..=6).contains(&hashes) && inner.get(hashes).is_none_or(|b| matches!(b, b' ' | b'\t'));
     // A setext underline only under a paragraph in its container; a lazy `===` is text.
-    let underline = held && run(b"-=");
-    heading || rule || underline || fence_opening(without_containers(line)).is_some()
+    let quoted_text = quoted(line).1.trim_ascii();
+    let underline = held && run(quoted_text, b"-=");
+    heading || run(inner, b"-*_") || underline || fence_opening(inner).is_some()
 }
 
 /// A paragraph being read.
@@ -383,7 +386,9 @@ pub(super) fn lines(text: &str) -> Lines {
         } else if let Some(ending) = html_block_start(line)
             .filter(|ending| {
                 // A lazy line is out of the paragraph's container: a tag alone starts a block.
-                let in_paragraph = paragraph.as_ref().is_some_and(|p| p.container.holds(line));
+                let in_paragraph = paragraph
+                    .as_ref()
+                    .is_some_and(|p| p.container.holds(line) && p.container.goes_on_to(line));
                 opens_html_block(line, *ending, in_paragraph)
             })
             .filter(|_| !tables::indented_code(line, list_column))
@@ -404,7 +409,7 @@ pub(super) fn lines(text: &str) -> Lines {
         } else {
             // A fence this server cannot place for sure: what it holds is read as prose, not
             // copied as code, so it shelters nothing; its info string goes.
-            if let Some((from, ch, n)) = fence_in_container(line) {
+            if let Some((from, ch, n)) = fence_in_container(line, list_column) {
                 let info = line.get(from..).and_then(|rest| unseen_info(rest, n));
                 if let Some(info) = info {
                     hidden.push(start + from + info.start..start + from + info.end);
