@@ -75,7 +75,10 @@ pub fn clean_markdown(text: &str) -> String {
 
 struct Doc<'a> {
     text: &'a str,
-    bytes: &'a [u8],
+    /// The text as the inline pass reads it: each block quote's `>` marker is a space, since
+    /// cmark-gfm reads a paragraph's inline parts (a tag over two lines) without them. What
+    /// stays is copied from `text`.
+    bytes: Vec<u8>,
     /// Each line's start offset, end offset (after its newline) and kind.
     lines: Vec<(usize, usize, Line)>,
     /// Where each `-->` ends, and those in raw HTML lines.
@@ -99,7 +102,7 @@ struct Doc<'a> {
 
 impl<'a> Doc<'a> {
     fn new(text: &'a str, lines: Vec<(usize, usize, Line)>) -> Self {
-        let bytes = text.as_bytes();
+        let bytes = without_quote_markers(text, &lines);
         let mut doc = Doc {
             text,
             bytes,
@@ -242,7 +245,7 @@ impl<'a> Doc<'a> {
         }
         let byte = self.bytes.get(pos).copied().unwrap_or_default();
         let autolink = (byte == b'<')
-            .then(|| autolink_end(self.bytes, pos))
+            .then(|| autolink_end(&self.bytes, pos))
             .flatten();
         let char_end = pos
             + self
@@ -273,7 +276,7 @@ impl<'a> Doc<'a> {
             // In raw HTML a browser makes a comment, which shows nothing, of `</` not followed
             // by a letter, of `<?` and of `<!` not followed by `--`, a letter or `[CDATA[`,
             // up to the first `>` (or to the end).
-            b'<' if kind == Line::Html && bogus_comment(self.bytes, pos) => self
+            b'<' if kind == Line::Html && bogus_comment(&self.bytes, pos) => self
                 .bytes
                 .get(pos..)
                 .and_then(|rest| rest.iter().position(|b| *b == b'>'))
@@ -282,7 +285,7 @@ impl<'a> Doc<'a> {
             b'<' if autolink.is_some() => copy(pos, autolink.unwrap_or(pos + 1), &mut keep),
             // Processing instructions, declarations and CDATA are raw HTML that shows
             // nothing, like a comment.
-            b'<' if raw_markup_closer(self.bytes, pos).is_some() => {
+            b'<' if raw_markup_closer(&self.bytes, pos).is_some() => {
                 match self.raw_markup_end(pos) {
                     Some(end) => end,
                     None => copy(pos, pos + 1, &mut keep),
@@ -310,8 +313,8 @@ impl<'a> Doc<'a> {
                 let markup = (pos..end).find(|&at| {
                     self.bytes.get(at) == Some(&b'<')
                         && (self.starts_with(at, "<!--")
-                            || raw_markup_closer(self.bytes, at).is_some()
-                            || html::tag(self.bytes, at)
+                            || raw_markup_closer(&self.bytes, at).is_some()
+                            || html::tag(&self.bytes, at)
                                 .is_some_and(|tag| tag.hides || tag.shown().is_some()))
                 });
                 match code {
@@ -319,7 +322,7 @@ impl<'a> Doc<'a> {
                     Code::Left => markup.unwrap_or(end),
                 }
             }
-            b'&' => match entity(self.bytes, pos) {
+            b'&' => match entity(&self.bytes, pos) {
                 Some((end, true)) => end,
                 Some((end, false)) => copy(pos, end, &mut keep),
                 None => copy(pos, pos + 1, &mut keep),
@@ -388,7 +391,11 @@ impl<'a> Doc<'a> {
             .iter()
             .take_while(|(start, _, _)| *start < end)
             .find(|&&(start, line_end, kind)| {
-                let line = self.bytes.get(start..line_end).unwrap_or_default();
+                let line = self
+                    .text
+                    .as_bytes()
+                    .get(start..line_end)
+                    .unwrap_or_default();
                 kind != Line::Prose || tables::starts_block(line.trim_ascii_start())
             })
             .map(|(start, _, _)| *start)
@@ -405,7 +412,7 @@ impl<'a> Doc<'a> {
         let Some(&(start, end, _)) = self.lines.get(index) else {
             return false;
         };
-        let opener = self.bytes.get(start..end).unwrap_or_default();
+        let opener = self.text.as_bytes().get(start..end).unwrap_or_default();
         let prefix = opener.get(..column).unwrap_or_default();
         // A tab moves to the next multiple of four columns: not followed.
         let tabbed = |line: &[u8]| {
@@ -433,7 +440,7 @@ impl<'a> Doc<'a> {
         later
             .take_while(|(start, _, _)| *start < close)
             .all(|&(start, end, _)| {
-                let line = self.bytes.get(start..end).unwrap_or_default();
+                let line = self.text.as_bytes().get(start..end).unwrap_or_default();
                 if tabbed(line) {
                     false
                 } else if depth > 0 {
@@ -450,7 +457,7 @@ impl<'a> Doc<'a> {
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
     /// closes before the paragraph does.
     fn raw_markup_end(&self, pos: usize) -> Option<usize> {
-        let closer = raw_markup_closer(self.bytes, pos)?;
+        let closer = raw_markup_closer(&self.bytes, pos)?;
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
         let limit = self.paragraph_ends.get(index).copied().unwrap_or_default();
         let (_, ends) = self.markup_closes.iter().find(|(c, _)| *c == closer)?;
@@ -490,7 +497,7 @@ impl<'a> Doc<'a> {
     /// next paragraph): it ends there, unless it is inside a quoted value.
     fn tag_at(&self, pos: usize, kind: Line) -> Option<(Tag, bool)> {
         if kind != Line::Html {
-            return html::tag(self.bytes, pos).map(|tag| (tag, false));
+            return html::tag(&self.bytes, pos).map(|tag| (tag, false));
         }
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
         let raw_end = self
@@ -498,7 +505,7 @@ impl<'a> Doc<'a> {
             .get(index)
             .copied()
             .unwrap_or(self.bytes.len());
-        let raw = self.bytes.get(..raw_end).unwrap_or(self.bytes);
+        let raw = self.bytes.get(..raw_end).unwrap_or(self.bytes.as_slice());
         let open_at_the_end = |open: bool| open && raw_end < self.bytes.len();
         html::tag(raw, pos)
             .map(|tag| (tag, false))
@@ -547,8 +554,8 @@ impl<'a> Doc<'a> {
                 // What a browser reads as a bogus comment runs to the first `>`, an end tag's
                 // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`.
                 (Some(b'<'), _)
-                    if bogus_comment(self.bytes, pos)
-                        || raw_markup_closer(self.bytes, pos).is_some() =>
+                    if bogus_comment(&self.bytes, pos)
+                        || raw_markup_closer(&self.bytes, pos).is_some() =>
                 {
                     let rest = self.bytes.get(pos..).unwrap_or_default();
                     rest.iter()
@@ -644,3 +651,38 @@ fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
 #[cfg(test)]
 #[path = "markdown_tests.rs"]
 mod tests;
+
+/// `text` with each block quote's `>` marker at the start of a line a space. In raw HTML,
+/// only the markers of the block quotes its first line is in: a top-level HTML block goes
+/// on over lines that start with `>`, and there the `>` is a character that ends a tag.
+fn without_quote_markers(text: &str, lines: &[(usize, usize, Line)]) -> Vec<u8> {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut raw_depth = None;
+    for &(start, end, kind) in lines {
+        let line = bytes.get(start..end).unwrap_or_default();
+        let (depth, _) = quoted(line);
+        let depth = match kind {
+            Line::Html => *raw_depth.get_or_insert(depth),
+            _ => {
+                raw_depth = None;
+                depth
+            }
+        }
+        .min(depth);
+        let mut masked = 0;
+        for b in bytes.get_mut(start..end).into_iter().flatten() {
+            match *b {
+                b'>' if masked < depth => {
+                    *b = b' ';
+                    masked += 1;
+                }
+                b' ' | b'>' => {}
+                _ => break,
+            }
+            if masked == depth {
+                break;
+            }
+        }
+    }
+    bytes
+}

@@ -683,3 +683,26 @@ fn ninth_review_blocks_and_hidden_elements() {
         "<div>\n<span hidden>SECRET <a\n</span> SECRET</span> shown\n",
     ]);
 }
+
+/// The tenth hostile review's bodies.
+#[test]
+fn tenth_review_quotes_rules_and_ordered_items() {
+    assert_hidden(&[
+        // A tag over two lines of a block quote: cmark-gfm reads it without the `>` marker.
+        "> Note: <span\n> hidden>IGNORE SECRET</span> thanks\n",
+        "> <span title=x\n> style=\"display:none\">SECRET</span>\n",
+        "> <div>\n> <span\n> hidden>SECRET</span>\n> </div>\n",
+        "> <?x\n> SECRET\n",
+        "> a <!X\n> SECRET >\n",
+        // `* * *` is a rule: a tag alone after it starts an HTML block.
+        "Text\n* * *\n<b>\n</ SECRET>\n",
+        "Text\n* *\n<b>\n</ SECRET>\n",
+        // `01.` is an item numbered 1: it interrupts a paragraph.
+        "Text\n01. <b>\n    </ SECRET>\n",
+        // A block quote at the margin ends a list item and the fence in it.
+        "- ```\n  x\n>   <div>\n>   </ SECRET>\n",
+    ]);
+    // At the top level an HTML block goes on over a line that starts with `>`: there the
+    // `>` ends the tag, and the comment after it hides the rest.
+    assert_hidden(&["<table x=1 y\n> <!-- c\n\n  code SECRET\n"]);
+}

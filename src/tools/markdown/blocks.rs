@@ -283,7 +283,9 @@ fn ends(line: &[u8], held: bool) -> bool {
     // A setext underline only under a paragraph in its container; a lazy `===` is text.
     let quoted_text = quoted(line).1.trim_ascii();
     let underline = held && run(quoted_text, b"-=");
-    heading || run(inner, b"-*_") || underline || fence_opening(inner).is_some()
+    // `* * *` is a rule, not list items.
+    let rule = run(inner, b"-*_") || run(quoted_text, b"-*_");
+    heading || rule || underline || fence_opening(inner).is_some()
 }
 
 /// A paragraph being read.

@@ -116,14 +116,31 @@ impl Container {
     pub(super) fn goes_on_to(&self, line: &[u8]) -> bool {
         let (depth, _, text) = content(line);
         let row = line.get(text).unwrap_or_default();
-        let inner = without_containers(row);
-        // Only a list item that is not empty, and if ordered starts at 1, interrupts one.
-        let ordered_from_one =
-            row.first() == Some(&b'1') && !row.get(1).is_some_and(u8::is_ascii_digit);
-        let bullet = matches!(row.first(), Some(b'-' | b'+' | b'*'));
-        let item = row.len() > inner.len() && !is_blank(inner) && (bullet || ordered_from_one);
+        // Only a list item that is not empty, and if ordered starts at 1 (`01.` too),
+        // interrupts one.
+        let item = list_marker(row).is_some_and(|(len, number)| {
+            !is_blank(row.get(len..).unwrap_or_default()) && number.is_none_or(|n| n == 1)
+        });
         !item && depth <= self.depth
     }
+}
+
+/// The list item marker `row` starts with: its length with the space after it, and its
+/// number if it is ordered.
+fn list_marker(row: &[u8]) -> Option<(usize, Option<u64>)> {
+    let digits = row.iter().take_while(|b| b.is_ascii_digit()).count();
+    let (len, number) = match row.first()? {
+        b'-' | b'+' | b'*' => (1, None),
+        _ if (1..=9).contains(&digits) && matches!(row.get(digits), Some(b'.' | b')')) => {
+            let number = std::str::from_utf8(row.get(..digits)?).ok()?.parse().ok()?;
+            (digits + 1, Some(number))
+        }
+        _ => return None,
+    };
+    let spaced = row
+        .get(len)
+        .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n'));
+    spaced.then_some((len + usize::from(row.get(len).is_some()), number))
 }
 
 impl Container {
@@ -131,6 +148,10 @@ impl Container {
     /// item, blank or indented as far as its content.
     pub(super) fn holds(&self, line: &[u8]) -> bool {
         let (depth, spaces, text) = content(line);
+        if self.column > 0 && self.depth == 0 && depth > 0 {
+            // A block quote in a list item is indented as far as the item's content.
+            return line.iter().take_while(|b| **b == b' ').count() >= self.column;
+        }
         depth >= self.depth && (text.is_empty() || spaces >= self.column)
     }
 }
@@ -290,6 +311,5 @@ pub(super) fn container_in_list(line: &[u8], list_column: usize) -> Container {
 pub(super) fn empty_item(line: &[u8]) -> bool {
     let (_, _, text) = content(line);
     let row = line.get(text).unwrap_or_default();
-    let inner = without_containers(row);
-    row.len() > inner.len() && inner.is_empty() && !row.starts_with(b">")
+    list_marker(row).is_some_and(|(len, _)| is_blank(row.get(len..).unwrap_or_default()))
 }
