@@ -702,6 +702,11 @@ fn tenth_review_quotes_rules_and_ordered_items() {
         // A block quote at the margin ends a list item and the fence in it.
         "- ```\n  x\n>   <div>\n>   </ SECRET>\n",
     ]);
+    // A list in a list item: the outer item's HTML block ends with the outer item.
+    assert_hidden(&[
+        "- a\n  - b\n\n  <pre>\n\na|b\n-|-\nx|y|SECRET\n",
+        "- a\n  - b\n\n  <pre>\n\n```js SECRET\nx\n```\n",
+    ]);
     // At the top level an HTML block goes on over a line that starts with `>`: there the
     // `>` ends the tag, and the comment after it hides the rest.
     assert_hidden(&["<table x=1 y\n> <!-- c\n\n  code SECRET\n"]);

@@ -311,8 +311,8 @@ pub(super) fn lines(text: &str) -> Lines {
     let mut table: Option<tables::Table> = None;
     // The paragraph the line before is in, which the next may go on.
     let mut paragraph: Option<Paragraph> = None;
-    // Where the content of the list item the text may be in starts (0 outside lists).
-    let mut list_column = 0;
+    // Where the contents of the list items the text may be in start (innermost last).
+    let mut lists: Vec<usize> = Vec::new();
     // A fence open in a block quote or list item, or indented: its container, character
     // and length.
     let mut inner_fence: Option<(tables::Container, u8, usize)> = None;
@@ -326,6 +326,11 @@ pub(super) fn lines(text: &str) -> Lines {
     while start < bytes.len() {
         let end = line_end(start);
         let line = bytes.get(start..end).unwrap_or_default();
+        if !is_blank(line) {
+            let container = paragraph.as_ref().map(|p| &p.container);
+            tables::update_lists(&mut lists, line, container);
+        }
+        let list_column = lists.last().copied().unwrap_or(0);
         // An HTML block or a fence in a block quote or list item ends with it.
         html = html.filter(|(_, container)| container.holds(line));
         inner_fence = inner_fence.filter(|(container, _, _)| container.holds(line));
@@ -422,10 +427,7 @@ pub(super) fn lines(text: &str) -> Lines {
         };
         let text = without_containers(line);
         let code = paragraph.is_none() && tables::indented_code(line, list_column);
-        if !is_blank(line) {
-            let container = paragraph.as_ref().map(|p| &p.container);
-            list_column = tables::list_column(line, list_column, container);
-        }
+
         let code = code || in_fence;
         // An empty container ends a paragraph, but an empty list item cannot interrupt one:
         // it is the paragraph's text.

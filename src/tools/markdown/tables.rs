@@ -272,10 +272,11 @@ pub(super) fn indented_code(line: &[u8], list_column: usize) -> bool {
     container(line).column == 0 && spaces >= list_column + 4
 }
 
-/// The content column of the list item text may be in after `line`, where it was
-/// `list_column` before: a list item's marker sets it; a line indented less ends the list,
-/// unless it is a lazy line of an open `paragraph`.
-pub(super) fn list_column(line: &[u8], list_column: usize, paragraph: Option<&Container>) -> usize {
+/// The content columns of the list items text may be in after `line` (innermost last),
+/// where they were `lists` before: a list item's marker ends the items its indentation is
+/// short of and opens its own; any other line indented less than an item's content ends
+/// that item, unless it is a lazy line of an open `paragraph`.
+pub(super) fn update_lists(lists: &mut Vec<usize>, line: &[u8], paragraph: Option<&Container>) {
     let (depth, spaces, text) = content(line);
     let text = line.get(text).unwrap_or_default();
     // Under a paragraph in its container, dashes alone underline it: a heading, not a list
@@ -286,10 +287,19 @@ pub(super) fn list_column(line: &[u8], list_column: usize, paragraph: Option<&Co
         && text.iter().all(|b| *b == b'-');
     let lazy = paragraph.is_some_and(|p| depth <= p.depth) && !starts_block(text);
     match container(line).column {
-        _ if underline => list_column,
-        0 if spaces < list_column && !lazy => 0,
-        0 => list_column,
-        column => column,
+        _ if underline => {}
+        0 if lazy => {}
+        0 => {
+            while lists.last().is_some_and(|column| *column > spaces) {
+                lists.pop();
+            }
+        }
+        column => {
+            while lists.last().is_some_and(|open| *open > spaces) {
+                lists.pop();
+            }
+            lists.push(column);
+        }
     }
 }
 
