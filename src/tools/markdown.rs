@@ -136,12 +136,8 @@ impl<'a> Doc<'a> {
         for &(start, end, kind) in &self.lines {
             if kind == Line::Row {
                 let line = self.bytes.get(start..end).unwrap_or_default();
-                let escaped = |at: usize| at > 0 && line.get(at - 1) == Some(&b'\\');
-                let edges = line
-                    .iter()
-                    .enumerate()
-                    .filter(|(at, b)| **b == b'|' && !escaped(*at));
-                self.cell_edges.extend(edges.map(|(at, _)| start + at));
+                let edges = tables::cell_edges(line).map(|at| start + at);
+                self.cell_edges.extend(edges);
             }
         }
         for (closer, ends) in &mut self.markup_closes {

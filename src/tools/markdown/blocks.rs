@@ -267,25 +267,14 @@ fn closes_fence_in_container(line: &[u8], ch: u8, n: usize) -> bool {
 /// Whether `line` ends the paragraph it might be in: a heading, a thematic break, a fence,
 /// or, when the paragraph's container `held` the line, a setext heading's underline.
 fn ends(line: &[u8], held: bool) -> bool {
-    let run = |text: &[u8], chars: &[u8]| {
-        let first = text.first().copied().unwrap_or_default();
-        chars.contains(&first)
-            && text
-                .iter()
-                .all(|b| *b == first || matches!(b, b' ' | b'\t'))
-            && (chars.contains(&b'=') || text.iter().filter(|b| **b == first).count() >= 3)
-    };
     // A heading, a rule or a fence, in a block quote or list item too.
     let inner = without_containers(line).trim_ascii();
-    let hashes = inner.iter().take_while(|b| **b == b'#').count();
-    let heading =
-        (1..=6).contains(&hashes) && inner.get(hashes).is_none_or(|b| matches!(b, b' ' | b'\t'));
     // A setext underline only under a paragraph in its container; a lazy `===` is text.
     let quoted_text = quoted(line).1.trim_ascii();
-    let underline = held && run(quoted_text, b"-=");
+    let underline = held && tables::run_of(quoted_text, b"-=", 1);
     // `* * *` is a rule, not list items.
-    let rule = run(inner, b"-*_") || run(quoted_text, b"-*_");
-    heading || rule || underline || fence_opening(inner).is_some()
+    let rule = tables::rule(inner) || tables::rule(quoted_text);
+    tables::heading(inner) || rule || underline || fence_opening(inner).is_some()
 }
 
 /// A paragraph being read.

@@ -60,13 +60,15 @@ pub(super) fn content(line: &[u8]) -> (usize, usize, Range<usize>) {
     (depth, indent, from..to)
 }
 
+/// Each `|` in `text` that no backslash comes before: the edges of a table line's cells.
+pub(super) fn cell_edges(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let escaped = |at: usize| at > 0 && text.get(at - 1) == Some(&b'\\');
+    (0..text.len()).filter(move |&at| text.get(at) == Some(&b'|') && !escaped(at))
+}
+
 /// Where the row's cells end: each `|` that splits it, after the one it may open with.
 fn splits(row: &[u8]) -> Vec<usize> {
-    let escaped = |at: usize| at > 0 && row.get(at - 1) == Some(&b'\\');
-    (0..row.len())
-        .filter(|&at| row.get(at) == Some(&b'|') && !escaped(at))
-        .filter(|&at| at > 0)
-        .collect()
+    cell_edges(row).filter(|&at| at > 0).collect()
 }
 
 /// How many cells the row has: one per `|` that splits it, and one more when text follows
@@ -123,6 +125,17 @@ impl Container {
         });
         !item && depth <= self.depth
     }
+
+    /// Whether `line` is still in this container: in as many block quotes, and, in a list
+    /// item, blank or indented as far as its content.
+    pub(super) fn holds(&self, line: &[u8]) -> bool {
+        let (depth, spaces, text) = content(line);
+        if self.column > 0 && self.depth == 0 && depth > 0 {
+            // A block quote in a list item is indented as far as the item's content.
+            return line.iter().take_while(|b| **b == b' ').count() >= self.column;
+        }
+        depth >= self.depth && (text.is_empty() || spaces >= self.column)
+    }
 }
 
 /// The list item marker `row` starts with: its length with the space after it, and its
@@ -141,19 +154,6 @@ fn list_marker(row: &[u8]) -> Option<(usize, Option<u64>)> {
         .get(len)
         .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n'));
     spaced.then_some((len + usize::from(row.get(len).is_some()), number))
-}
-
-impl Container {
-    /// Whether `line` is still in this container: in as many block quotes, and, in a list
-    /// item, blank or indented as far as its content.
-    pub(super) fn holds(&self, line: &[u8]) -> bool {
-        let (depth, spaces, text) = content(line);
-        if self.column > 0 && self.depth == 0 && depth > 0 {
-            // A block quote in a list item is indented as far as the item's content.
-            return line.iter().take_while(|b| **b == b' ').count() >= self.column;
-        }
-        depth >= self.depth && (text.is_empty() || spaces >= self.column)
-    }
 }
 
 /// The container of a line that starts a paragraph.
@@ -244,16 +244,11 @@ impl Table {
 pub(super) fn starts_block(row: &[u8]) -> bool {
     let first = row.first().copied().unwrap_or_default();
     let after = |n: usize| row.get(n).is_none_or(|b| matches!(b, b' ' | b'\t'));
-    let hashes = row.iter().take_while(|b| **b == b'#').count();
     let digits = row.iter().take_while(|b| b.is_ascii_digit()).count();
-    let heading = (1..=6).contains(&hashes) && after(hashes);
     let bullet = matches!(first, b'-' | b'+' | b'*') && after(1);
     let ordered = (1..=9).contains(&digits)
         && matches!(row.get(digits), Some(b'.' | b')'))
         && after(digits + 1);
-    let rule = matches!(first, b'-' | b'*' | b'_')
-        && row.iter().filter(|b| **b == first).count() >= 3
-        && row.iter().all(|b| *b == first || matches!(b, b' ' | b'\t'));
     let fence = fence_opening(row).is_some();
     let html = match html_block_start(row) {
         Some(HtmlEnd::Marker(_)) => true,
@@ -261,7 +256,30 @@ pub(super) fn starts_block(row: &[u8]) -> bool {
         Some(HtmlEnd::Blank) => interrupts(row) || tag_alone(row),
         None => false,
     };
-    first == b'>' || heading || bullet || ordered || rule || fence || html
+    first == b'>' || heading(row) || bullet || ordered || rule(row) || fence || html
+}
+
+/// Whether `text` (without its indentation) is an ATX heading: one to six `#`, then a space
+/// or nothing.
+pub(super) fn heading(text: &[u8]) -> bool {
+    let hashes = text.iter().take_while(|b| **b == b'#').count();
+    (1..=6).contains(&hashes) && text.get(hashes).is_none_or(|b| matches!(b, b' ' | b'\t'))
+}
+
+/// Whether `text` is one of `chars` repeated, with spaces or tabs between (at least
+/// `least` of it).
+pub(super) fn run_of(text: &[u8], chars: &[u8], least: usize) -> bool {
+    let first = text.first().copied().unwrap_or_default();
+    chars.contains(&first)
+        && text.iter().filter(|b| **b == first).count() >= least
+        && text
+            .iter()
+            .all(|b| *b == first || matches!(b, b' ' | b'\t'))
+}
+
+/// Whether `text` is a thematic break: three or more `-`, `*` or `_`.
+pub(super) fn rule(text: &[u8]) -> bool {
+    run_of(text, b"-*_", 3)
 }
 
 /// Whether `line`, where no paragraph is open, is indented code: four columns in from its
