@@ -1,9 +1,9 @@
 //! What a rendered Markdown body hides, removed from the source the model reads. GitHub
 //! shows issue, pull request, comment, review and release bodies and READMEs rendered, so
 //! a person reviewing them never sees:
-//! - HTML comments, `<!-- … -->`; one that starts a line runs to the end of the text when
-//!   it is never closed (CommonMark's HTML block), or, in a block quote or list item, when
-//!   it does not close on its line; one inside a paragraph is removed when it closes before
+//! - HTML comments, `<!-- … -->`; one in raw HTML (an HTML block) runs to the next `-->` in
+//!   raw HTML, past its block's end and its block quote's or list item's, or to the end of
+//!   the text; one inside a paragraph is removed when it closes before
 //!   the next blank line, and stays as text otherwise (a block that may end the paragraph
 //!   before the close, an HTML block or a block quote, hides what it hides too); one in a
 //!   table's cell must close in the cell;
@@ -24,25 +24,27 @@
 //!   language's name ([`blocks`], [`tables`]).
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
-//! code keeps its text: fenced code blocks (a fence at the start of a line, outside HTML
-//! blocks) are copied as they are; one-line code spans outside HTML blocks too, up to a
-//! comment or other raw markup in them (an autolink takes the backticks in it, as in
-//! CommonMark, but a link destination or a table cell's edge can too). Where the
-//! structure is ambiguous without a full CommonMark parser (containers, indented code),
-//! text is treated as prose, so a hidden part is removed rather than kept: removing too
-//! much can only cost a code sample its comment, keeping too much would let it through.
+//! code keeps its text: the blocks are found as cmark-gfm finds them, block quotes and list
+//! items counted in columns ([`parser`], [`containers`]), and fenced code blocks are copied
+//! as they are; one-line code spans outside HTML blocks too, up to a comment or other raw
+//! markup in them (an autolink takes the backticks in it, as in CommonMark, but a link
+//! destination or a table cell's edge can too). Indented code is treated as prose, and so
+//! is a paragraph where a block that may interrupt it is unclear to the inline pass: a
+//! hidden part is removed rather than kept. Removing too much can only cost a code sample
+//! its comment; keeping too much would let it through.
 //! The body is parsed as GitHub parses it: a lone carriage return ends a line, and
 //! invisible characters, which can break a comment's end or a fence, are parsed as they are
 //! and removed from what stays ([`super::untrusted`]).
 
 use super::html::{self, entity, Tag, VOID};
 use super::untrusted::clean_text;
-use blocks::{is_blank, leading_spaces, lines, quoted, Line};
+use blocks::{is_blank, Line};
 use definitions::destination;
-use std::cell::Cell;
 
 mod blocks;
+mod containers;
 mod definitions;
+mod parser;
 mod tables;
 
 /// Whether code is copied into what is shown, or left out.
@@ -60,16 +62,17 @@ pub fn clean_markdown(text: &str) -> String {
     // Parsed as GitHub parses it: with CommonMark's line endings (a lone `\r` ends a line
     // too), and with its invisible characters, which can break a fence, a code span or a
     // comment's end; they are removed from what stays.
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let (mut lines, hidden) = lines(&text);
+    let mut text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut blocks = parser::blocks(&text);
+    text.truncate(blocks.end);
     // A table row's cells past its header's are cut before the inline pass (each line
     // keeps its kind): no comment, tag or code span of the shown cells reaches into them.
-    let text = if hidden.is_empty() {
+    let text = if blocks.hidden.is_empty() {
         text
     } else {
-        blocks::without(&text, &hidden, &mut lines)
+        blocks.cut(&text)
     };
-    let doc = Doc::new(&text, lines);
+    let doc = Doc::new(&text, blocks);
     clean_text(&doc.visible()).into_owned()
 }
 
@@ -86,13 +89,10 @@ struct Doc<'a> {
     /// Where each `?>`, `]]>` and `>` ends ([`raw_markup_closer`]).
     markup_closes: [(&'static str, Vec<usize>); 3],
     raw_comment_closes: Vec<usize>,
-    /// For each line, where the next blank line starts: no paragraph goes past it. (Other
-    /// lines end paragraphs too, but not all of them; a comment inside a paragraph that
-    /// closes past one is removed, as text a person might not see.)
+    /// For each line, where inline parts that start on it must end: the end of its
+    /// paragraph, or of the line itself if it is other prose (a heading, indented code);
+    /// in raw HTML, where the next blank line starts.
     paragraph_ends: Vec<usize>,
-    /// What the pass under way shows nothing of, up to here: the rest of an inline comment
-    /// whose paragraph may end before it closes ([`Doc::interrupted`]).
-    hidden_until: Cell<usize>,
     /// Where each `|` that splits a table's line into cells is, in order.
     cell_edges: Vec<usize>,
     /// For each line of raw HTML, where the raw HTML it is in ends (the last of the lines of
@@ -101,21 +101,26 @@ struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    fn new(text: &'a str, lines: Vec<(usize, usize, Line)>) -> Self {
-        let bytes = without_quote_markers(text, &lines);
+    fn new(text: &'a str, blocks: parser::Blocks) -> Self {
+        let mut bytes = text.as_bytes().to_vec();
+        for &at in &blocks.quote_markers {
+            if let Some(b) = bytes.get_mut(at) {
+                *b = b' ';
+            }
+        }
         let mut doc = Doc {
             text,
             bytes,
-            lines,
+            lines: blocks.lines,
             comment_closes: Vec::new(),
             raw_comment_closes: Vec::new(),
             markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
-            hidden_until: Cell::new(0),
             cell_edges: Vec::new(),
             raw_ends: Vec::new(),
         };
         doc.index_comment_closes();
+        doc.index_paragraph_ends(&blocks.paragraph_last);
         doc.mark_unused_definitions();
         doc
     }
@@ -157,14 +162,25 @@ impl<'a> Doc<'a> {
                 }
             }
         }
-        let mut end = self.bytes.len();
+    }
+
+    /// Where inline parts that start on each line must end ([`Doc::paragraph_ends`]), from
+    /// the index of the last line of each line's paragraph.
+    fn index_paragraph_ends(&mut self, paragraph_last: &[Option<usize>]) {
+        let mut next_blank = self.bytes.len();
         let mut ends = vec![0; self.lines.len()];
-        for (index, &(start, line_end, _)) in self.lines.iter().enumerate().rev() {
+        for (index, &(start, line_end, kind)) in self.lines.iter().enumerate().rev() {
+            let last = paragraph_last.get(index).copied().flatten();
+            let end = match last.and_then(|last| self.lines.get(last)) {
+                Some(&(_, paragraph_end, _)) => paragraph_end,
+                None if kind == Line::Prose => line_end,
+                None => next_blank,
+            };
             if let Some(slot) = ends.get_mut(index) {
                 *slot = end;
             }
             if is_blank(self.bytes.get(start..line_end).unwrap_or_default()) {
-                end = start;
+                next_blank = start;
             }
         }
         self.paragraph_ends = ends;
@@ -198,14 +214,8 @@ impl<'a> Doc<'a> {
     fn shown(&self, code: Code) -> String {
         let mut out = String::with_capacity(self.text.len());
         let mut pos = 0;
-        self.hidden_until.set(0);
         while pos < self.bytes.len() {
-            let shows = pos >= self.hidden_until.get();
-            let next = self.step(pos, code, |kept| {
-                if shows {
-                    out.push_str(kept);
-                }
-            });
+            let next = self.step(pos, code, |kept| out.push_str(kept));
             pos = next.max(pos + 1);
         }
         out
@@ -259,14 +269,7 @@ impl<'a> Doc<'a> {
                 copy(pos, pos + 2, &mut keep)
             }
             b'<' if self.starts_with(pos, "<!--") => match self.comment_end(pos) {
-                Some(end) => match self.interrupted(pos, end) {
-                    Some(block) => {
-                        let until = self.hidden_until.get().max(end);
-                        self.hidden_until.set(until);
-                        block
-                    }
-                    None => end,
-                },
+                Some(end) => end,
                 None => copy(pos, pos + 1, &mut keep),
             },
             // In raw HTML a browser makes a comment, which shows nothing, of `</` not followed
@@ -345,13 +348,9 @@ impl<'a> Doc<'a> {
             closes.get(i).copied()
         };
         if kind == Line::Html || (before.len() <= 3 && is_blank(before)) {
-            let close = first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len());
-            if close > line_end && !self.container_goes_on(index, pos - start, close) {
-                // An HTML block in a block quote or list item ends with it, and a comment
-                // left open there hides the rest of the page.
-                return Some(self.bytes.len());
-            }
-            return Some(close);
+            // A browser's comment runs to the first `-->` GitHub writes as it is: one in
+            // raw HTML, past the HTML block's end and its container's too.
+            return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
         }
         let paragraph_end = match kind {
             Line::Row => self.inline_end(pos, kind, line_end),
@@ -371,83 +370,6 @@ impl<'a> Doc<'a> {
             .get(next)
             .copied()
             .map_or(line_end, |edge| edge.min(line_end))
-    }
-
-    /// Where a line that may start a block (an HTML block, a fence, a heading, a block
-    /// quote, a list item, a rule) comes after the line of the comment at `pos`, before the
-    /// comment's `end`: GitHub's paragraph may end there, leaving the comment text, and
-    /// that block hides what it hides. The pass goes on from there, showing nothing before
-    /// `end` either way.
-    fn interrupted(&self, pos: usize, end: usize) -> Option<usize> {
-        let index = self
-            .lines
-            .partition_point(|(_, line_end, _)| *line_end <= pos);
-        let after = self.lines.get(index + 1..).unwrap_or_default();
-        after
-            .iter()
-            .take_while(|(start, _, _)| *start < end)
-            .find(|&&(start, line_end, kind)| {
-                let line = self
-                    .text
-                    .as_bytes()
-                    .get(start..line_end)
-                    .unwrap_or_default();
-                kind != Line::Prose || tables::starts_block(line.trim_ascii_start())
-            })
-            .map(|(start, _, _)| *start)
-    }
-
-    /// Whether the block quote or list item that line `index` opens a comment in at
-    /// `column` goes on to the line where the comment closes (at `close`): for block
-    /// quotes, every line up to it is in as many and indented inside them as far as the
-    /// comment; else every one that is not blank is indented at least as far as the comment
-    /// (a list item's continuation; at the top level, column 0, every line is). A list in a
-    /// quote or a quote in a list is not followed. Followed this roughly, a container that
-    /// goes on may be taken to end: the comment then hides more, never less.
-    fn container_goes_on(&self, index: usize, column: usize, close: usize) -> bool {
-        let Some(&(start, end, _)) = self.lines.get(index) else {
-            return false;
-        };
-        let opener = self.text.as_bytes().get(start..end).unwrap_or_default();
-        let prefix = opener.get(..column).unwrap_or_default();
-        // A tab moves to the next multiple of four columns: not followed.
-        let tabbed = |line: &[u8]| {
-            line.iter()
-                .take_while(|b| b.is_ascii_whitespace() || **b == b'>')
-                .any(|b| *b == b'\t')
-        };
-        if prefix.contains(&b'\t') {
-            return false;
-        }
-        let (depth, inside) = quoted(opener);
-        let indent = leading_spaces(inside);
-        let listed = prefix
-            .iter()
-            .any(|b| matches!(b, b'-' | b'*' | b'+' | b'.' | b')'));
-        if depth > 0 && listed {
-            // A list in a quote, or a quote in a list: not followed.
-            return false;
-        }
-        if depth == 0 && !listed && column < 2 {
-            // Indented less than any list item's content: at the top level.
-            return true;
-        }
-        let later = self.lines.iter().skip(index + 1);
-        later
-            .take_while(|(start, _, _)| *start < close)
-            .all(|&(start, end, _)| {
-                let line = self.text.as_bytes().get(start..end).unwrap_or_default();
-                if tabbed(line) {
-                    false
-                } else if depth > 0 {
-                    // In as many quotes, and as far in as the comment (a list item in
-                    // them goes on only so).
-                    let (in_quotes, inside) = quoted(line);
-                    in_quotes >= depth && (is_blank(inside) || leading_spaces(inside) >= indent)
-                } else {
-                    is_blank(line) || leading_spaces(line) >= column
-                }
-            })
     }
 
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
@@ -647,38 +569,3 @@ fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
 #[cfg(test)]
 #[path = "markdown_tests.rs"]
 mod tests;
-
-/// `text` with each block quote's `>` marker at the start of a line a space. In raw HTML,
-/// only the markers of the block quotes its first line is in: a top-level HTML block goes
-/// on over lines that start with `>`, and there the `>` is a character that ends a tag.
-fn without_quote_markers(text: &str, lines: &[(usize, usize, Line)]) -> Vec<u8> {
-    let mut bytes = text.as_bytes().to_vec();
-    let mut raw_depth = None;
-    for &(start, end, kind) in lines {
-        let line = bytes.get(start..end).unwrap_or_default();
-        let (depth, _) = quoted(line);
-        let depth = match kind {
-            Line::Html => *raw_depth.get_or_insert(depth),
-            _ => {
-                raw_depth = None;
-                depth
-            }
-        }
-        .min(depth);
-        let mut masked = 0;
-        for b in bytes.get_mut(start..end).into_iter().flatten() {
-            match *b {
-                b'>' if masked < depth => {
-                    *b = b' ';
-                    masked += 1;
-                }
-                b' ' | b'>' => {}
-                _ => break,
-            }
-            if masked == depth {
-                break;
-            }
-        }
-    }
-    bytes
-}

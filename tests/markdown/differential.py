@@ -2,8 +2,9 @@
 
 Generates bodies from a fixed seed: tables (rows with more cells than the header, escaped
 pipes, code spans, tags, quotes and list items, lines that end the table), fences with info
-strings (at the margin, indented, in block quotes and list items), HTML comments inside
-paragraphs and at the start of lines, open or closed, and lines that start with a tag after
+strings, and HTML comments inside paragraphs and at the start of lines, open or closed, each
+at the margin or in block quotes and list items (nested either way, with tabs after their
+markers and in their indentation), and lines that start with a tag after
 other blocks (where one starts an HTML block and where it is a paragraph's text), followed by
 something that hides. Every word is unique (w1, w2, ...). Each body goes through the server's
 cleaner (`cargo run --example clean_markdown`) and through cmark-gfm, whose HTML is read as a
@@ -43,6 +44,16 @@ class Words:
         return f"w{self.n}"
 
 
+# Where a block starts, and how its next lines go on in the same containers: block quotes
+# and list items, nested either way, with tabs after markers and in indentation.
+CONTAINERS = [
+    ("", ""), ("", ""), ("", ""), ("> ", "> "), ("- ", "  "), ("- ", "\t"), ("-\t", "\t"),
+    ("-\t", "    "), (">\t", ">\t"), ("- > ", "  > "), ("> - ", ">   "), ("1. > ", "   > "),
+    ("> 1. ", ">    "), ("  - ", "    "), ("- - ", "    "), ("> > ", "> > "), ("-  > ", "   > "),
+    ("*\t> ", "\t> "), ("> -\t", "> \t"), ("1.\t", "\t"), (" > ", " > "),
+]
+
+
 def generate(rng, word):
     def cell():
         k = rng.random()
@@ -66,8 +77,7 @@ def generate(rng, word):
 
     def table(lines):
         header = rng.randint(1, 3)
-        container = rng.choice(["", "", "", "> ", "- "])
-        inner = {"": "", "> ": "> ", "- ": "  "}[container]
+        container, inner = rng.choice(CONTAINERS)
         if rng.random() < 0.2:
             lines.append(f"para {word()}")
         lines.append(container + row(header))
@@ -84,9 +94,9 @@ def generate(rng, word):
     def fence(lines):
         mark = rng.choice(["```", "~~~", "````"])
         info = rng.choice(["", "rust", f"{word()}", f"rust {word()}", f"{{{word()}}} {word()}", f"<b>{word()}</b>"])
-        inside = rng.choice(["", "", "  ", "> ", "- "])
+        inside, going_on = rng.choice(CONTAINERS + [("  ", "  ")])
         lines.append(inside + mark + rng.choice(["", " "]) + info)
-        inside = {"- ": "  "}.get(inside, inside)
+        inside = going_on
         lines.append(f"{inside}code {word()}")
         if rng.random() < 0.8:
             lines.append(inside + mark)
@@ -127,9 +137,10 @@ def generate(rng, word):
         lines.append(" ".join(parts))
 
     def comment_block(lines):
-        lines.append(rng.choice(["", " ", "> ", "- "]) + f"<!-- {word()}")
+        opening, going_on = rng.choice(CONTAINERS + [(" ", " ")])
+        lines.append(opening + f"<!-- {word()}")
         if rng.random() < 0.6:
-            lines.append(f"{word()} -->" + rng.choice(["", f" {word()}"]))
+            lines.append(rng.choice(["", going_on]) + f"{word()} -->" + rng.choice(["", f" {word()}"]))
 
     lines = []
     for _ in range(rng.randint(1, 4)):
