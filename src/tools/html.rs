@@ -185,6 +185,13 @@ impl Tag {
     }
 }
 
+const VERTICAL_TAB: u8 = 0x0b;
+
+/// Whitespace in a tag as CommonMark reads it: a vertical tab too.
+fn space(b: &u8) -> bool {
+    b.is_ascii_whitespace() || *b == VERTICAL_TAB
+}
+
 /// The HTML tag at `pos`, if one is there (CommonMark 6.6).
 pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
     let mut at = pos + 1;
@@ -200,10 +207,20 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
     if !bytes.get(at)?.is_ascii_alphabetic() {
         return None;
     }
-    let name = std::str::from_utf8(bytes.get(at..at + name_len)?)
+    let mut name = std::str::from_utf8(bytes.get(at..at + name_len)?)
         .ok()?
         .to_ascii_lowercase();
     at += name_len;
+    if bytes.get(at) == Some(&VERTICAL_TAB) {
+        // CommonMark reads a vertical tab as a space; a browser, as part of the name, up
+        // to its own whitespace: `<s\v hidden>` is an element named `s\v`, which only
+        // `</s\v>` ends.
+        let rest = bytes.get(at..).unwrap_or_default();
+        let more = rest
+            .iter()
+            .take_while(|b| !b.is_ascii_whitespace() && !b"/>".contains(b));
+        name.extend(more.map(|b| char::from(b.to_ascii_lowercase())));
+    }
     let mut attributes: Vec<(String, String)> = Vec::new();
     loop {
         if at > pos + MAX_TAG && !closing {
@@ -218,11 +235,7 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
                 attributes,
             });
         }
-        let spaces = bytes
-            .get(at..)?
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
+        let spaces = bytes.get(at..)?.iter().take_while(|b| space(b)).count();
         at += spaces;
         match bytes.get(at)? {
             b'>' => break,
@@ -330,9 +343,8 @@ fn attribute(bytes: &[u8], at: usize) -> Option<((String, String), usize)> {
         .ok()?
         .to_ascii_lowercase();
     let spaces = |from: usize| {
-        rest.get(from..).map_or(0, |r| {
-            r.iter().take_while(|b| b.is_ascii_whitespace()).count()
-        })
+        rest.get(from..)
+            .map_or(0, |r| r.iter().take_while(|b| space(b)).count())
     };
     let eq = name_len + spaces(name_len);
     if rest.get(eq) != Some(&b'=') {
@@ -348,7 +360,7 @@ fn attribute(bytes: &[u8], at: usize) -> Option<((String, String), usize)> {
             let len = rest
                 .get(start..)?
                 .iter()
-                .take_while(|b| !b.is_ascii_whitespace() && !b"\"'=<>`".contains(b))
+                .take_while(|b| !space(b) && !b"\"'=<>`".contains(b))
                 .count();
             if len == 0 {
                 return None;
