@@ -775,14 +775,14 @@ fn deep_containers_stay_linear() {
 /// page a person writes nests so deep, and what is deeper is not read.
 #[test]
 fn a_body_nested_too_deep_is_cut_where_it_goes_too_deep() {
-    let deep = format!("shown\n\n{}| a |\n", "> ".repeat(100));
+    let deep = format!("shown\n\n{}| a |\n", "> ".repeat(101));
     assert_eq!(clean(&deep), "shown\n\n");
     let deep = format!(
         "shown\n{}x\n| a |\n|---|\n| x | SECRET |\n",
         "- ".repeat(101)
     );
     assert_eq!(clean(&deep), "shown\n");
-    let deep_enough = format!("{}x\n", "> ".repeat(99));
+    let deep_enough = format!("{}x\n", "> ".repeat(100));
     assert_eq!(clean(&deep_enough), deep_enough);
 }
 

@@ -290,9 +290,6 @@ impl Parser<'_> {
     ) -> Option<usize> {
         let mut opened = 0;
         loop {
-            if matched + opened >= MAX_CONTAINERS {
-                return None;
-            }
             let container = if let Some(at) = open_quote(cursor) {
                 self.out.quote_markers.push(start + at);
                 Container::Quote
@@ -301,6 +298,9 @@ impl Parser<'_> {
             } else {
                 return Some(opened);
             };
+            if matched + opened == MAX_CONTAINERS {
+                return None;
+            }
             if opened == 0 {
                 self.containers.truncate(matched);
                 self.set_leaf(Leaf::Closed);
