@@ -1,5 +1,5 @@
-// Cancellation (2024-11-05 to 2025-11-25): a client's `notifications/cancelled` stops the
-// request it names. The TypeScript SDK client sends one when a call's AbortSignal fires; the
+// Cancellation. From 2024-11-05 to 2025-11-25 a client's `notifications/cancelled` stops the
+// request it names; in 2026-07-28, closing the request's response stream does. The TypeScript SDK client sends one when a call's AbortSignal fires; the
 // server then drops the call's work, aborts its GitHub request, answers nothing for it, and the
 // session goes on. GitHub is the fake behind a proxy that holds a request for one repository
 // for 8 s and notes whether the worker hung up on it before then.
@@ -13,6 +13,9 @@ import {
 } from './harness.mjs';
 
 const HELD_MS = 8_000;
+// Past the first keep-alive of an event stream (15 s): the Worker learns that the client
+// closed the stream when it next writes into it.
+const LONG_HELD_MS = 40_000;
 
 let gh;
 let proxy;
@@ -23,16 +26,17 @@ const held = [];
 before(async () => {
   gh = await startFakeGitHub();
   proxy = await githubProxy(gh, ({ res, url, forward }) => {
-    const alias = /^\/repos\/octocat\/Hello-World-held(\/.*)?$/.exec(url.pathname);
+    const alias = /^\/repos\/octocat\/Hello-World-held(-long)?(\/.*)?$/.exec(url.pathname);
     if (!alias) return forward();
+    const holdFor = alias[1] ? LONG_HELD_MS : HELD_MS;
     const entry = { hungUp: false, answered: false };
     held.push(entry);
     res.on('close', () => { if (!entry.answered) entry.hungUp = true; });
     setTimeout(() => {
       if (entry.hungUp) return;
       entry.answered = true;
-      forward(`/repos/octocat/Hello-World${alias[1] ?? ''}`);
-    }, HELD_MS);
+      forward(`/repos/octocat/Hello-World${alias[2] ?? ''}`);
+    }, holdFor);
   });
   worker = await startWorker({ name: 'cancel', vars: workerVars(proxy, { toolsets: 'github' }) });
 });
@@ -126,3 +130,47 @@ test('2025-03-26 batches: a cancelled request is left out of the batch\'s answer
   assert.deepEqual(none.messages, []);
 });
 
+
+// 2026-07-28: closing the SSE response stream is the cancellation, and the server SHOULD stop
+// the work. The client (Node's fetch) asks for progress, so the answer is an event stream from
+// the first step; it reads the first event, then aborts. The Worker finds the stream closed
+// when it next writes into it (the keep-alive, 15 s in; workerd's request signal, which would
+// say so at once, does not fire under wrangler dev), and workerd then fails the request's
+// GitHub fetch: the Worker hangs up on GitHub long before GitHub answers.
+test('2026-07-28: a call whose response stream the client closes stops, and its GitHub request is aborted', async () => {
+  const heldBefore = held.length;
+  const stop = new AbortController();
+  const started = Date.now();
+  const response = await fetch(worker.mcpUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'getGithubRepository',
+    },
+    body: JSON.stringify(rpc(9, 'tools/call', {
+      name: 'getGithubRepository',
+      arguments: { owner: 'octocat', repo: 'Hello-World-held-long' },
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientCapabilities': {},
+        progressToken: 'held',
+      },
+    })),
+    signal: stop.signal,
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /^text\/event-stream/);
+  const reader = response.body.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  assert.match(first, /notifications\/progress/, first.slice(0, 300));
+  await until('the call to reach GitHub', () => held.length > heldBefore);
+  stop.abort('the user pressed stop');
+  const entry = held[heldBefore];
+
+  await until('the worker to hang up on GitHub', () => entry.hungUp, LONG_HELD_MS - 10_000);
+  assert.ok(!entry.answered, 'GitHub never answered the call');
+  assert.ok(Date.now() - started < LONG_HELD_MS, `stopped within ${Date.now() - started} ms`);
+});
