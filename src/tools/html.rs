@@ -10,6 +10,42 @@ const MAX_TAG: usize = 4096;
 
 /// Elements removed with their content whatever their attributes.
 const NEVER_SHOWN: [&str; 4] = ["script", "style", "template", "rp"];
+/// Tags GitHub writes as text (GFM's tagfilter: `&lt;script>`): on the page they are
+/// neither elements nor the end of one.
+const FILTERED: [&str; 9] = [
+    "title",
+    "textarea",
+    "style",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "script",
+    "plaintext",
+];
+
+/// Whether GitHub writes the tag at `pos` as text: one of [`FILTERED`] (in any case),
+/// followed by whitespace, `>` or `/>`. (`<script/x>` is a tag, and hides what follows.)
+fn filtered(bytes: &[u8], pos: usize) -> bool {
+    let name_from = pos
+        + if bytes.get(pos + 1) == Some(&b'/') {
+            2
+        } else {
+            1
+        };
+    let rest = bytes.get(name_from..).unwrap_or_default();
+    FILTERED.iter().any(|name| {
+        let after = rest.get(name.len()..).unwrap_or_default();
+        rest.len() >= name.len()
+            && rest
+                .get(..name.len())
+                .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+            && matches!(
+                after,
+                [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'>', ..] | [b'/', b'>', ..]
+            )
+    })
+}
 /// Void elements (no end tag).
 pub const VOID: [&str; 13] = [
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -192,8 +228,20 @@ fn space(b: &u8) -> bool {
     b.is_ascii_whitespace() || *b == VERTICAL_TAB
 }
 
-/// The HTML tag at `pos`, if one is there (CommonMark 6.6).
+/// The HTML tag at `pos`, if one is there (CommonMark 6.6) and GitHub does not write it
+/// as text.
 pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
+    read_tag(bytes, pos, Some(MAX_TAG)).filter(|_| !filtered(bytes, pos))
+}
+
+/// Where a complete tag at `pos` ends, however long, as CommonMark reads it: what an HTML
+/// block of the seventh kind starts with.
+pub fn complete_tag_end(bytes: &[u8], pos: usize) -> Option<usize> {
+    read_tag(bytes, pos, None).map(|tag| tag.end)
+}
+
+/// The tag at `pos`, read as far as `limit` bytes: one longer is taken to hide.
+fn read_tag(bytes: &[u8], pos: usize, limit: Option<usize>) -> Option<Tag> {
     let mut at = pos + 1;
     let closing = bytes.get(at) == Some(&b'/');
     if closing {
@@ -223,7 +271,7 @@ pub fn tag(bytes: &[u8], pos: usize) -> Option<Tag> {
     }
     let mut attributes: Vec<(String, String)> = Vec::new();
     loop {
-        if at > pos + MAX_TAG && !closing {
+        if limit.is_some_and(|limit| at > pos + limit) && !closing {
             let rest = bytes.get(at..).unwrap_or_default();
             let close = rest.iter().position(|b| *b == b'>');
             return Some(Tag {
@@ -286,6 +334,9 @@ pub fn lenient_tag(bytes: &[u8], pos: usize) -> Option<(Tag, bool)> {
     let name = std::str::from_utf8(bytes.get(at..at + name_len)?)
         .ok()?
         .to_ascii_lowercase();
+    if filtered(bytes, pos) {
+        return None;
+    }
     let mut quote = None;
     let mut after_equals = false;
     let mut end = bytes.len();

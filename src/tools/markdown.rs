@@ -62,6 +62,8 @@ pub fn clean_markdown(text: &str) -> String {
     // Parsed as GitHub parses it: with CommonMark's line endings (a lone `\r` ends a line
     // too), and with its invisible characters, which can break a fence, a code span or a
     // comment's end; they are removed from what stays.
+    // cmark drops a byte order mark at the start of the document.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut blocks = parser::blocks(&text);
     text.truncate(blocks.end);
@@ -95,8 +97,8 @@ struct Doc<'a> {
     paragraph_ends: Vec<usize>,
     /// Where each `|` that splits a table's line into cells is, in order.
     cell_edges: Vec<usize>,
-    /// For each line of raw HTML, where the raw HTML it is in ends (the last of the lines of
-    /// raw HTML in a row).
+    /// For each line of raw HTML, where the raw HTML it is in ends: the last line of raw
+    /// HTML before GitHub writes a tag of its own ([`parser::Blocks::raw_starts`]).
     raw_ends: Vec<usize>,
 }
 
@@ -119,22 +121,35 @@ impl<'a> Doc<'a> {
             cell_edges: Vec::new(),
             raw_ends: Vec::new(),
         };
-        doc.index_comment_closes();
+        doc.index_comment_closes(&blocks.raw_starts);
         doc.index_paragraph_ends(&blocks.paragraph_last);
-        doc.mark_unused_definitions();
+        let paragraph_text: Vec<Option<usize>> = (blocks.paragraph_last.iter())
+            .zip(&blocks.content)
+            .map(|(last, content)| last.map(|_| *content))
+            .collect();
+        doc.mark_unused_definitions(&paragraph_text);
         doc
     }
 
-    fn index_comment_closes(&mut self) {
+    fn index_comment_closes(&mut self, raw_starts: &[bool]) {
+        // Backwards: a region of raw HTML ends at its last line, and a line that starts one
+        // ends the region before it.
         let mut raw_end = self.bytes.len();
         let mut raw_ends = vec![raw_end; self.lines.len()];
+        let mut region_open = false;
         for (index, &(_, end, kind)) in self.lines.iter().enumerate().rev() {
-            let next_is_raw = self.lines.get(index + 1).is_some_and(|l| l.2 == Line::Html);
-            if kind == Line::Html && !next_is_raw {
+            if kind != Line::Html {
+                continue;
+            }
+            if !region_open {
                 raw_end = end;
+                region_open = true;
             }
             if let Some(slot) = raw_ends.get_mut(index) {
                 *slot = raw_end;
+            }
+            if raw_starts.get(index).copied().unwrap_or(true) {
+                region_open = false;
             }
         }
         self.raw_ends = raw_ends;
@@ -260,11 +275,13 @@ impl<'a> Doc<'a> {
                 .and_then(|r| r.chars().next())
                 .map_or(1, char::len_utf8);
         match byte {
+            // Raw HTML has no escapes.
             b'\\'
-                if self
-                    .bytes
-                    .get(pos + 1)
-                    .is_some_and(u8::is_ascii_punctuation) =>
+                if kind != Line::Html
+                    && self
+                        .bytes
+                        .get(pos + 1)
+                        .is_some_and(u8::is_ascii_punctuation) =>
             {
                 copy(pos, pos + 2, &mut keep)
             }
@@ -275,11 +292,9 @@ impl<'a> Doc<'a> {
             // In raw HTML a browser makes a comment, which shows nothing, of `</` not followed
             // by a letter, of `<?` and of `<!` not followed by `--`, a letter or `[CDATA[`,
             // up to the first `>` (or to the end).
-            b'<' if kind == Line::Html && bogus_comment(&self.bytes, pos) => self
-                .bytes
-                .get(pos..)
-                .and_then(|rest| rest.iter().position(|b| *b == b'>'))
-                .map_or(self.bytes.len(), |at| pos + at + 1),
+            b'<' if kind == Line::Html && bogus_comment(&self.bytes, pos) => {
+                self.bogus_comment_end(pos)
+            }
             // An autolink is shown, backticks in it included: they open no code span.
             b'<' if autolink.is_some() => copy(pos, autolink.unwrap_or(pos + 1), &mut keep),
             // Processing instructions, declarations and CDATA are raw HTML that shows
@@ -331,8 +346,8 @@ impl<'a> Doc<'a> {
     }
 
     /// Where the comment at `pos` ends, or `None` when it is text. In raw HTML (an HTML
-    /// block, or a comment that starts a line) it runs to the first `-->` in raw HTML, or
-    /// to the end; inside a paragraph it must close before the paragraph does.
+    /// block) it runs to the first `-->` in raw HTML, or to the end; inside a paragraph it
+    /// must close before the paragraph does.
     fn comment_end(&self, pos: usize) -> Option<usize> {
         let body = pos + 4;
         for (empty, len) in [(">", 1), ("->", 2)] {
@@ -341,13 +356,12 @@ impl<'a> Doc<'a> {
             }
         }
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let &(start, line_end, kind) = self.lines.get(index)?;
-        let before = self.bytes.get(start..pos).unwrap_or_default();
+        let &(_, line_end, kind) = self.lines.get(index)?;
         let first_after = |closes: &[usize]| {
             let i = closes.partition_point(|end| *end < body + 3);
             closes.get(i).copied()
         };
-        if kind == Line::Html || (before.len() <= 3 && is_blank(before)) {
+        if kind == Line::Html {
             // A browser's comment runs to the first `-->` GitHub writes as it is: one in
             // raw HTML, past the HTML block's end and its container's too.
             return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
@@ -417,17 +431,33 @@ impl<'a> Doc<'a> {
         if kind != Line::Html {
             return html::tag(&self.bytes, pos).map(|tag| (tag, false));
         }
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let raw_end = self
-            .raw_ends
-            .get(index)
-            .copied()
-            .unwrap_or(self.bytes.len());
+        let raw_end = self.raw_end(pos);
         let raw = self.bytes.get(..raw_end).unwrap_or(self.bytes.as_slice());
         let open_at_the_end = |open: bool| open && raw_end < self.bytes.len();
         html::tag(raw, pos)
             .map(|tag| (tag, false))
             .or_else(|| html::lenient_tag(raw, pos).map(|(tag, open)| (tag, open_at_the_end(open))))
+    }
+
+    /// Where the raw HTML that `pos` is in ends ([`Doc::raw_ends`]).
+    fn raw_end(&self, pos: usize) -> usize {
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        self.raw_ends
+            .get(index)
+            .copied()
+            .unwrap_or(self.bytes.len())
+    }
+
+    /// Where what a browser reads as a comment at `pos` in raw HTML (`<?`, `<!X`, `</ `)
+    /// ends: at the first `>`, which may be the one GitHub writes right after the raw HTML
+    /// (its `</li>`, its next `<p>`).
+    fn bogus_comment_end(&self, pos: usize) -> usize {
+        let raw_end = self.raw_end(pos);
+        let raw = self.bytes.get(pos..raw_end).unwrap_or_default();
+        match raw.iter().position(|b| *b == b'>') {
+            Some(at) => pos + at + 1,
+            None => raw_end,
+        }
     }
 
     /// Where the code span opened at `pos` ends, looking for the end of a hidden element:
@@ -466,19 +496,23 @@ impl<'a> Doc<'a> {
                 (Some(b'<'), _) if self.starts_with(pos, "<!--") => {
                     self.comment_end(pos).unwrap_or(pos + 1)
                 }
-                // An escaped backtick opens no code span.
-                (Some(b'\\'), _) => pos + 2,
+                // An escaped backtick opens no code span (raw HTML has no escapes).
+                (Some(b'\\'), kind) if kind != Line::Html => pos + 2,
                 (Some(b'`'), _) => self.code_in_element(pos),
                 // What a browser reads as a bogus comment runs to the first `>`, an end tag's
                 // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`.
-                (Some(b'<'), _)
+                (Some(b'<'), kind)
                     if bogus_comment(&self.bytes, pos)
                         || raw_markup_closer(&self.bytes, pos).is_some() =>
                 {
-                    let rest = self.bytes.get(pos..).unwrap_or_default();
-                    rest.iter()
-                        .position(|b| *b == b'>')
-                        .map_or(self.bytes.len(), |at| pos + at + 1)
+                    match kind {
+                        Line::Html => self.bogus_comment_end(pos),
+                        _ => self
+                            .bytes
+                            .get(pos..)
+                            .and_then(|rest| rest.iter().position(|b| *b == b'>'))
+                            .map_or(self.bytes.len(), |at| pos + at + 1),
+                    }
                 }
                 (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
                     Some(inner) if inner.name == tag.name => {
@@ -513,7 +547,8 @@ fn bogus_comment(bytes: &[u8], pos: usize) -> bool {
     }
 }
 
-/// The closing marker of the processing instruction (`<?`), declaration (`<!X`) or CDATA
+/// The closing marker of the processing instruction (`<?`), declaration (`<!` and a capital
+/// letter, as cmark-gfm reads one) or CDATA
 /// section (`<![CDATA[`) that starts at `pos`, if one does (CommonMark 6.6).
 fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
     let rest = bytes.get(pos..)?;
@@ -521,7 +556,7 @@ fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
         Some("?>")
     } else if rest.starts_with(b"<![CDATA[") {
         Some("]]>")
-    } else if rest.starts_with(b"<!") && rest.get(2).is_some_and(u8::is_ascii_alphabetic) {
+    } else if rest.starts_with(b"<!") && rest.get(2).is_some_and(u8::is_ascii_uppercase) {
         Some(">")
     } else {
         None

@@ -115,9 +115,11 @@ fn hidden_elements_are_removed_with_their_content() {
             "\nshown",
         ),
         ("a <span hidden>never closed\n\nmore", "a "),
+        // GitHub writes `<script>` and `<style>` as text (GFM's tagfilter): a person sees
+        // them, and `</script>` ends nothing.
         (
             "a <script>alert(1)</script><style>p{}</style><template>t</template> b",
-            "a  b",
+            "a <script>alert(1)</script><style>p{}</style> b",
         ),
         (
             "a <input type=hidden value=\"secret\"> b <meta content=\"x\"> <img hidden src=x> c",
@@ -795,4 +797,39 @@ fn a_vertical_tab_in_a_tag_is_read_as_both_readers_read_it() {
         "a  shown\n",
     )]);
     assert_hidden(&["<div>\n<s\u{b} hidden>SECRET\n</div>\n"]);
+}
+
+/// The eleventh hostile review's bodies: what GitHub writes as text (tagfilter, a lowercase
+/// `<!x`), what cmark reads as whitespace (`\v`, `\f`) or drops (a byte order mark), and raw
+/// HTML, which has no escapes.
+#[test]
+fn eleventh_review_text_whitespace_and_raw_html() {
+    assert_hidden(&[
+        // `</script>` is text on the page, so the hidden span goes on.
+        "<script><span hidden></script> SECRET\n",
+        "<style><span hidden></style> SECRET\n",
+        // `<!x` starts no HTML block: the span is a paragraph's, and hides.
+        "<!x\n<span hidden>SECRET</span>\n",
+        "<![\n<span hidden>SECRET</span>\n",
+        // A vertical tab or form feed where cmark reads a space.
+        "<pre\u{b}>\nx <!-- SECRET\n\nSECRET -->\n",
+        "<div\u{b}\n</ SECRET>\n",
+        "<a>\u{c}\n</ SECRET>\n",
+        "| a |\u{b}\n|---|\n| x | SECRET |\n",
+        "| a |\n|---\u{b}|\n| x | SECRET |\n",
+        "```\u{c} SECRET\n",
+        // A byte order mark is not text.
+        "\u{feff}<!-- SECRET\n",
+        "\u{feff}| a |\n|---|\n| x | SECRET |\n",
+        // A comment indented with a tab is code's text, not raw HTML.
+        "\t<!--\n<p hidden -->SECRET\n",
+        // A backslash escapes nothing in raw HTML.
+        "<div>\n\\<!-- SECRET -->\n",
+        "<div>\n\\<span hidden>SECRET</span>\n",
+        // A tag over 4 KiB is still not a complete one: no HTML block starts.
+        &format!(
+            "> <!-- c\n\n<a b=\"-->\"{} \"x>\nSECRET\n",
+            " c".repeat(2100)
+        ),
+    ]);
 }

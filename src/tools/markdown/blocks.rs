@@ -93,9 +93,7 @@ pub(super) fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
     let after = |n: usize| lower.get(n).copied();
     for tag in ["<pre", "<script", "<style", "<textarea"] {
         let next = after(tag.len());
-        if lower.starts_with(tag.as_bytes())
-            && next.is_none_or(|b| b == b'>' || b.is_ascii_whitespace())
-        {
+        if lower.starts_with(tag.as_bytes()) && next.is_none_or(|b| b == b'>' || space(b)) {
             // Any of the four end tags ends it, not only its own.
             return Some(HtmlEnd::Marker(&[
                 "</pre>",
@@ -108,8 +106,14 @@ pub(super) fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
     Some(match lower.as_slice() {
         [b'<', b'!', b'-', b'-', ..] => HtmlEnd::Marker(&["-->"]),
         [b'<', b'?', ..] => HtmlEnd::Marker(&["?>"]),
-        [b'<', b'!', b'[', ..] => HtmlEnd::Marker(&["]]>"]),
-        [b'<', b'!', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Marker(&[">"]),
+        // cmark-gfm's kinds 4 and 5: `<!` and a capital letter, and all of `<![CDATA[`.
+        _ if lower.starts_with(b"<![cdata[") && line.starts_with(b"<![CDATA[") => {
+            HtmlEnd::Marker(&["]]>"])
+        }
+        [b'<', b'!', ..] if line.get(2).is_some_and(u8::is_ascii_uppercase) => {
+            HtmlEnd::Marker(&[">"])
+        }
+        [b'<', b'!', ..] => return None,
         [b'<', b'/', c, ..] | [b'<', c, ..] if c.is_ascii_alphabetic() => HtmlEnd::Blank,
         _ => return None,
     })
@@ -185,7 +189,6 @@ const BLOCK_ELEMENTS: &[&str] = &[
 /// Whether the tag `row` starts with is a block-level element's, followed by a space, the
 /// tag's end or the line's.
 pub(super) fn interrupts(row: &[u8]) -> bool {
-    let row = row.trim_ascii_end();
     let name_from = if row.starts_with(b"</") { 2 } else { 1 };
     let rest = row.get(name_from..).unwrap_or_default();
     let len = rest
@@ -195,17 +198,27 @@ pub(super) fn interrupts(row: &[u8]) -> bool {
     let name = rest.get(..len).unwrap_or_default();
     let ends = matches!(
         rest.get(len..).unwrap_or_default(),
-        [] | [b' ' | b'\t' | b'>', ..] | [b'/', b'>', ..]
-    );
+        [] | [b'>', ..] | [b'/', b'>', ..]
+    ) || rest.get(len).is_some_and(|b| space(*b));
     ends && BLOCK_ELEMENTS
         .iter()
         .any(|block| name.eq_ignore_ascii_case(block.as_bytes()))
 }
 
-/// Whether `text` is a complete tag, then only whitespace (an HTML block of the seventh
-/// kind, where no paragraph is open).
+/// Whether `text` is a complete tag, however long, then only whitespace (an HTML block of
+/// the seventh kind, where no paragraph is open).
 pub(super) fn tag_alone(text: &[u8]) -> bool {
-    html::tag(text, 0).is_some_and(|tag| is_blank(text.get(tag.end..).unwrap_or_default()))
+    html::complete_tag_end(text, 0).is_some_and(|end| {
+        text.get(end..)
+            .unwrap_or_default()
+            .iter()
+            .all(|b| space(*b))
+    })
+}
+
+/// Whitespace as cmark reads it in block structure: a vertical tab and a form feed too.
+pub(super) fn space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
 /// What GitHub never shows of a fence's opening line (offsets in `line`, whose fence is `n`
@@ -214,6 +227,10 @@ pub(super) fn tag_alone(text: &[u8]) -> bool {
 pub(super) fn unseen_info(line: &[u8], n: usize) -> Option<Range<usize>> {
     let end = line.len() - usize::from(line.last() == Some(&b'\n'));
     let info = line.get(n..end).unwrap_or_default();
+    if info.iter().any(|b| matches!(b, 0x0b | 0x0c)) {
+        // Where a language's name ends then is cmark's reading, not a word's: all of it goes.
+        return (n < end).then_some(n..end);
+    }
     let word_from = info.iter().take_while(|b| b.is_ascii_whitespace()).count();
     let word = info.get(word_from..).unwrap_or_default();
     let word_len = word.iter().take_while(|b| !b.is_ascii_whitespace()).count();

@@ -10,15 +10,16 @@ impl Doc<'_> {
     /// items count too. A label counts as used where `[label]` shows when no definition is
     /// used: not in a comment, in code, in an inline link's text or in another definition,
     /// which would let one hidden `[//]` keep every `[//]: #` comment.
-    pub(super) fn mark_unused_definitions(&mut self) {
+    ///
+    /// `paragraph_text` says, for each line of a paragraph, where its text starts after its
+    /// block quotes, list items and indentation: only a paragraph's lines may be definitions.
+    pub(super) fn mark_unused_definitions(&mut self, paragraph_text: &[Option<usize>]) {
         let mut definitions = Vec::new();
-        for (index, &(start, end, kind)) in self.lines.iter().enumerate() {
-            let line = self.bytes.get(start..end).unwrap_or_default();
-            // Inside a block quote or list item, after its markers; else as it is, where
-            // four spaces make it indented code.
-            let inner = without_containers(line);
-            let contained = inner.len() < line.trim_ascii_start().len();
-            let line = if contained { inner } else { line };
+        for (index, &(_, end, kind)) in self.lines.iter().enumerate() {
+            let Some(Some(from)) = paragraph_text.get(index) else {
+                continue;
+            };
+            let line = self.bytes.get(*from..end).unwrap_or_default();
             if let (Line::Prose, Some((label, shape))) = (kind, definition(line)) {
                 definitions.push((index, label.to_ascii_lowercase().into_bytes(), shape));
             }

@@ -35,6 +35,12 @@ pub(super) struct Blocks {
     /// For each line in a paragraph, the index of the paragraph's last line: inline parts
     /// (a comment, a tag over lines) end within it.
     pub(super) paragraph_last: Vec<Option<usize>>,
+    /// For each line, where its text starts after its containers and indentation.
+    pub(super) content: Vec<usize>,
+    /// For each line of raw HTML, whether GitHub writes something of its own (a tag) before
+    /// it since the raw HTML before: an HTML block in other containers, or after a block
+    /// that is not blank lines. Raw HTML that does not start anew runs on from the last.
+    pub(super) raw_starts: Vec<bool>,
 }
 
 /// The leaf block the lines so far end in.
@@ -71,7 +77,12 @@ pub(super) fn blocks(text: &str) -> Blocks {
             hidden: Vec::new(),
             quote_markers: Vec::new(),
             paragraph_last: Vec::new(),
+            content: Vec::new(),
+            raw_starts: Vec::new(),
         },
+        ids: Vec::new(),
+        next_id: 0,
+        last_raw: None,
     };
     let mut start = 0;
     while start < text.len() {
@@ -95,6 +106,11 @@ struct Parser<'a> {
     text: &'a [u8],
     /// The block quotes and list items open, outermost first.
     containers: Vec<Container>,
+    /// A number for each open container, none used twice: which they are.
+    ids: Vec<u32>,
+    next_id: u32,
+    /// The containers the last line of raw HTML was in, while only blank lines followed it.
+    last_raw: Option<Vec<u32>>,
     leaf: Leaf,
     out: Blocks,
 }
@@ -124,6 +140,20 @@ impl Parser<'_> {
         };
         self.out.lines.push((start, end, kind));
         self.out.paragraph_last.push(None);
+        self.out.content.push(start + cursor.first_nonspace().0);
+        let raw_start = match kind {
+            Line::Html => {
+                let raw_start = self.last_raw.as_ref() != Some(&self.ids);
+                self.last_raw = Some(self.ids.clone());
+                raw_start
+            }
+            _ if !cursor.blank() => {
+                self.last_raw = None;
+                false
+            }
+            _ => false,
+        };
+        self.out.raw_starts.push(raw_start);
         true
     }
 
@@ -251,7 +281,7 @@ impl Parser<'_> {
             return Some(kind);
         }
         if !opened {
-            self.containers.truncate(matched);
+            self.truncate_containers(matched);
         }
         if !blank {
             for container in &mut self.containers {
@@ -302,10 +332,12 @@ impl Parser<'_> {
                 return None;
             }
             if opened == 0 {
-                self.containers.truncate(matched);
+                self.truncate_containers(matched);
                 self.set_leaf(Leaf::Closed);
             }
             self.containers.push(container);
+            self.ids.push(self.next_id);
+            self.next_id += 1;
             opened += 1;
         }
     }
@@ -334,6 +366,11 @@ impl Parser<'_> {
             line.2 = Line::Row;
         }
         Some(Leaf::Table(Table::new(cells)))
+    }
+
+    fn truncate_containers(&mut self, len: usize) {
+        self.containers.truncate(len);
+        self.ids.truncate(len);
     }
 
     fn set_last(&mut self, from: usize, len: usize) {
@@ -370,6 +407,7 @@ impl Blocks {
         move_back(self.lines.iter_mut().map(|line| &mut line.0), hidden);
         move_back(self.lines.iter_mut().map(|line| &mut line.1), hidden);
         move_back(self.quote_markers.iter_mut(), hidden);
+        move_back(self.content.iter_mut(), hidden);
         out
     }
 }

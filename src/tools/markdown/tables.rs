@@ -11,7 +11,7 @@
 //! kind it had before the cut ([`super::Line`]): a cut line must not become a fence or
 //! close a block that the whole line did not.
 
-use super::blocks::is_blank;
+use super::blocks::space;
 use std::ops::Range;
 
 /// A table being read: the cells its header has.
@@ -38,17 +38,17 @@ pub(super) fn cells(row: &[u8]) -> usize {
         .last()
         .map_or(usize::from(row.first() == Some(&b'|')), |at| at + 1);
     let tail = row.get(tail_from..).unwrap_or_default();
-    splits.len() + usize::from(!is_blank(tail))
+    splits.len() + usize::from(!tail.iter().all(|b| space(*b)))
 }
 
 /// A delimiter row's cells: `:?-+:?` between optional spaces, split by `|`.
 pub(super) fn delimiter_cells(row: &[u8]) -> Option<usize> {
-    let row = row.trim_ascii();
+    let row = trim(row);
     let inner = row.strip_prefix(b"|").unwrap_or(row);
     let inner = inner.strip_suffix(b"|").unwrap_or(inner);
     let mut count = 0;
     for cell in inner.split(|b| *b == b'|') {
-        let cell = cell.trim_ascii();
+        let cell = trim(cell);
         let cell = cell.strip_prefix(b":").unwrap_or(cell);
         let cell = cell.strip_suffix(b":").unwrap_or(cell);
         if cell.is_empty() || cell.iter().any(|b| *b != b'-') {
@@ -56,11 +56,17 @@ pub(super) fn delimiter_cells(row: &[u8]) -> Option<usize> {
         }
         count += 1;
     }
-    // Dashes alone underline a heading, and `- ` opens a list item.
-    let piped = row.contains(&b'|');
-    let setext = !piped && !row.contains(&b':');
-    let list_item = row.starts_with(b"- ") || row.starts_with(b"-\t");
-    (!setext && !list_item).then_some(count)
+    // A setext underline, a thematic break or a list item is read before a delimiter row
+    // ([`super::parser`]); `\v---` is none of them.
+    Some(count)
+}
+
+/// `text` without the whitespace cmark-gfm trims from a row or cell (a vertical tab too).
+fn trim(text: &[u8]) -> &[u8] {
+    let from = text.iter().take_while(|b| space(**b)).count();
+    let text = text.get(from..).unwrap_or_default();
+    let to = text.len() - text.iter().rev().take_while(|b| space(**b)).count();
+    text.get(..to).unwrap_or_default()
 }
 
 impl Table {
@@ -71,7 +77,10 @@ impl Table {
     /// What the row `row` (a line's text, from its first character that is not a space)
     /// does not show (offsets in `row`): the cells past the header's.
     pub(super) fn hidden(&self, row: &[u8]) -> Option<Range<usize>> {
-        let row = row.trim_ascii_end();
+        // A vertical tab or form feed before the first `|` is a cell's text: only the end
+        // is trimmed.
+        let to = row.len() - row.iter().rev().take_while(|b| space(**b)).count();
+        let row = row.get(..to).unwrap_or_default();
         let split = *splits(row).get(self.cells.checked_sub(1)?)?;
         let from = split + 1;
         (from < row.len()).then_some(from..row.len())
