@@ -463,6 +463,11 @@ pub fn hides(name: &str, attributes: &[(String, String)]) -> bool {
 
 /// `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero size.
 fn hidden_by_style(style: &str) -> bool {
+    // A browser decodes character references in the value (`display&#58;none`) and CSS
+    // escapes in it (`displ\61y`): such a style is taken to hide.
+    if style.contains(['&', '\\']) {
+        return true;
+    }
     let compact: String = style
         .chars()
         .filter(|c| !c.is_whitespace())

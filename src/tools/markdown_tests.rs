@@ -826,10 +826,30 @@ fn eleventh_review_text_whitespace_and_raw_html() {
         // A backslash escapes nothing in raw HTML.
         "<div>\n\\<!-- SECRET -->\n",
         "<div>\n\\<span hidden>SECRET</span>\n",
+        // An end tag in indented code is code's text: it ends nothing.
+        "<div hidden>\n\n    </div>\n\nSECRET\n",
+        // A style a browser decodes is taken to hide.
+        "<span style=\"display&#58;none\">SECRET</span>\n",
+        // Of two definitions with one label, GitHub uses the first.
+        "[a]: /x\n[a]: /SECRET\n\n[a]\n",
+        // Past 524,288 cells left empty, a table takes no more rows: a paragraph follows,
+        // where a comment runs over lines.
+        &format!(
+            "{}|\n{}|\n{}x <!-- SECRET\nSECRET --> shown\n",
+            "|a".repeat(1000),
+            "|-".repeat(1000),
+            "x\n".repeat(525)
+        ),
         // A tag over 4 KiB is still not a complete one: no HTML block starts.
         &format!(
             "> <!-- c\n\n<a b=\"-->\"{} \"x>\nSECRET\n",
             " c".repeat(2100)
         ),
     ]);
+}
+
+/// Indented code is shown as it is written, as a fence's code is.
+#[test]
+fn indented_code_keeps_its_text() {
+    assert_kept(&["Text\n\n    <!-- shown -->\n    <span hidden>shown</span>\n"]);
 }

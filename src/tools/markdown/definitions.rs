@@ -33,9 +33,14 @@ impl Doc<'_> {
         for (line, kind) in self.lines.iter_mut().zip(kinds) {
             line.2 = kind;
         }
+        // Of definitions with one label, GitHub uses the first: the others are unused.
+        let mut seen = std::collections::HashSet::new();
         let (used, unused): (Vec<_>, Vec<_>) = definitions
             .into_iter()
-            .map(|(index, label, shape)| (index, shape, uses.contains(&label)))
+            .map(|(index, label, shape)| {
+                let first = seen.insert(label.clone());
+                (index, shape, first && uses.contains(&label))
+            })
             .partition(|(_, shape, used)| *used && *shape != Definition::Open);
         self.drop_definitions(unused.into_iter().map(|(index, shape, _)| (index, shape)));
         for (index, shape, _) in used {

@@ -60,8 +60,7 @@ enum Leaf {
     /// A fenced code block: its character and length.
     Fence(u8, usize),
     Html(HtmlEnd),
-    /// Indented code. Read as prose by the inline pass, so a comment in it is removed
-    /// rather than kept.
+    /// Indented code: shown as it is written, like a fence's.
     IndentedCode,
 }
 
@@ -212,7 +211,7 @@ impl Parser<'_> {
                     }
                     return Some(Line::Html);
                 }
-                Leaf::IndentedCode => return Some(Line::Prose),
+                Leaf::IndentedCode => return Some(Line::Code),
                 _ => {}
             }
         }
@@ -228,7 +227,11 @@ impl Parser<'_> {
         let blank = cursor.blank();
         let mut kind = Line::Prose;
         let new_leaf = if indented {
-            (!maybe_lazy && !blank).then_some(Leaf::IndentedCode)
+            let code = !maybe_lazy && !blank;
+            if code {
+                kind = Line::Code;
+            }
+            code.then_some(Leaf::IndentedCode)
         } else if tables::heading(rest) || cursor.thematic_break() {
             Some(Leaf::Closed)
         } else if let Some((ch, n)) = fence_opening(rest) {
@@ -263,13 +266,7 @@ impl Parser<'_> {
             Some(Leaf::Closed)
         } else if in_paragraph {
             self.table_header(rest).inspect(|_| kind = Line::Row)
-        } else if table_goes_on && !opened {
-            if let Leaf::Table(table) = &self.leaf {
-                if let Some(cut) = table.hidden(rest) {
-                    let from = start + at;
-                    self.out.hidden.push(from + cut.start..from + cut.end);
-                }
-            }
+        } else if table_goes_on && !opened && self.take_row(rest, start + at) {
             return Some(Line::Row);
         } else {
             None
@@ -366,6 +363,21 @@ impl Parser<'_> {
             line.2 = Line::Row;
         }
         Some(Leaf::Table(Table::new(cells)))
+    }
+
+    /// Takes `rest` (at `from`) as the open table's next row, cutting the cells it does not
+    /// show; false if the table takes no more rows.
+    fn take_row(&mut self, rest: &[u8], from: usize) -> bool {
+        let Leaf::Table(table) = &mut self.leaf else {
+            return false;
+        };
+        if !table.take(rest) {
+            return false;
+        }
+        if let Some(cut) = table.hidden(rest) {
+            self.out.hidden.push(from + cut.start..from + cut.end);
+        }
+        true
     }
 
     fn truncate_containers(&mut self, len: usize) {

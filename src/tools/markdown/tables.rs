@@ -14,10 +14,15 @@
 use super::blocks::space;
 use std::ops::Range;
 
-/// A table being read: the cells its header has.
+/// A table being read: the cells its header has, and how many cells its rows left empty.
 pub(super) struct Table {
     cells: usize,
+    filled_in: usize,
 }
+
+/// Past this many cells left empty in its rows, cmark-gfm takes no more rows into a table
+/// (`MAX_AUTOCOMPLETED_CELLS`): the next line starts a paragraph.
+const MAX_FILLED_IN: usize = 0x80000;
 
 /// Each `|` in `text` that no backslash comes before: the edges of a table line's cells.
 pub(super) fn cell_edges(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
@@ -38,7 +43,10 @@ pub(super) fn cells(row: &[u8]) -> usize {
         .last()
         .map_or(usize::from(row.first() == Some(&b'|')), |at| at + 1);
     let tail = row.get(tail_from..).unwrap_or_default();
-    splits.len() + usize::from(!tail.iter().all(|b| space(*b)))
+    // A row with no `|` is one cell, whatever is in it (`\v` too); after a `|`, only a
+    // cell with more than whitespace counts.
+    let whole = tail_from == 0 && !row.is_empty();
+    splits.len() + usize::from(whole || !tail.iter().all(|b| space(*b)))
 }
 
 /// A delimiter row's cells: `:?-+:?` between optional spaces, split by `|`.
@@ -71,7 +79,19 @@ fn trim(text: &[u8]) -> &[u8] {
 
 impl Table {
     pub(super) fn new(cells: usize) -> Self {
-        Table { cells }
+        Table {
+            cells,
+            filled_in: 0,
+        }
+    }
+
+    /// Takes `row` (a line's text) as the table's next row, unless the table takes no more.
+    pub(super) fn take(&mut self, row: &[u8]) -> bool {
+        if self.filled_in > MAX_FILLED_IN {
+            return false;
+        }
+        self.filled_in += self.cells.saturating_sub(cells(row));
+        true
     }
 
     /// What the row `row` (a line's text, from its first character that is not a space)
