@@ -24,6 +24,16 @@ const FILTERED: [&str; 9] = [
     "plaintext",
 ];
 
+/// Formatting elements, whose end tag a browser honours through blocks opened inside them
+/// (the adoption agency algorithm).
+const FORMATTING: [&str; 14] = [
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+pub fn formatting(name: &str) -> bool {
+    FORMATTING.contains(&name)
+}
+
 /// Whether GitHub writes the tag at `pos` as text: one of [`FILTERED`] (in any case),
 /// followed by whitespace, `>` or `/>`. (`<script/x>` is a tag, and hides what follows.)
 fn filtered(bytes: &[u8], pos: usize) -> bool {

@@ -487,6 +487,17 @@ impl<'a> Doc<'a> {
         if VOID.contains(&tag.name.as_str()) {
             return tag.end;
         }
+        let index = self.lines.partition_point(|(_, end, _)| *end < tag.end);
+        // Opened in raw HTML, an element that a browser closes only by its own end tag (not
+        // special, not formatting: `span`) ignores one inside a block GitHub wrote in it: a
+        // paragraph's `</span>` leaves it open.
+        let in_raw = self
+            .lines
+            .get(index)
+            .is_some_and(|line| line.2 == Line::Html);
+        let closes_through_blocks =
+            blocks::closes_through_blocks(&tag.name) || html::formatting(&tag.name);
+        let counts = |kind: Line| kind == Line::Html || !in_raw || closes_through_blocks;
         let mut depth = 1;
         let mut pos = tag.end;
         while pos < self.bytes.len() {
@@ -515,13 +526,17 @@ impl<'a> Doc<'a> {
                     }
                 }
                 (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
-                    Some(inner) if inner.name == tag.name => {
+                    Some(inner) if inner.name == tag.name && (!inner.closing || counts(kind)) => {
                         depth = if inner.closing { depth - 1 } else { depth + 1 };
                         if depth == 0 {
                             return inner.end;
                         }
                         inner.end
                     }
+                    // Another hidden element inside may outlast this one: GitHub's own end
+                    // tags (a block quote's) can close this one first, or be swallowed by
+                    // raw HTML left open. Both are taken to run to the end.
+                    Some(inner) if inner.hides && !inner.closing => return self.bytes.len(),
                     Some(inner) => inner.end,
                     None => pos + 1,
                 },

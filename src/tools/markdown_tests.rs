@@ -840,6 +840,15 @@ fn eleventh_review_text_whitespace_and_raw_html() {
             "|-".repeat(1000),
             "x\n".repeat(525)
         ),
+        // A `</span>` inside a paragraph GitHub wrote in the hidden span ends nothing (N).
+        "<span hidden>\n\nx</span> SECRET\n",
+        "<span hidden>\n\n- </span> SECRET\n",
+        // A hidden element inside another may outlast it (O).
+        "> <div hidden>\n\n<span hidden></div> SECRET\n",
+        // A form feed after a marker makes no list item, so no indented code follows.
+        "2.\u{c} a\n \t-     1. <!-- SECRET -->\n",
+        // A paragraph of definitions alone has no setext heading: what follows is its text.
+        "[a]: /u 'b'\n===\n+ \n       <p hidden>SECRET\n",
         // A tag over 4 KiB is still not a complete one: no HTML block starts.
         &format!(
             "> <!-- c\n\n<a b=\"-->\"{} \"x>\nSECRET\n",

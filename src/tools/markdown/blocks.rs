@@ -186,6 +186,38 @@ const BLOCK_ELEMENTS: &[&str] = &[
     "ul",
 ];
 
+/// Whether a browser honours the end tag of element `name` inside blocks GitHub opened in
+/// it (a `</div>` in a paragraph in the `<div>`). Where unsure, an end tag is ignored here
+/// that a browser honours, never the other way.
+pub(super) fn closes_through_blocks(name: &str) -> bool {
+    // HTML's "in body" end tags that pop every element above theirs, and headings'.
+    const POP_THROUGH: [&str; 21] = [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "details",
+        "dir",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "header",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "section",
+        "summary",
+        "ul",
+    ];
+    let heading = matches!(name.as_bytes(), [b'h', b'1'..=b'6']);
+    heading || POP_THROUGH.contains(&name)
+}
+
 /// Whether the tag `row` starts with is a block-level element's, followed by a space, the
 /// tag's end or the line's.
 pub(super) fn interrupts(row: &[u8]) -> bool {

@@ -260,7 +260,8 @@ pub(super) fn open_item(cursor: &mut Cursor, paragraph: bool) -> Option<Containe
 /// The width of the list item marker at `at` (`-`, `+`, `*`, or up to nine digits and `.`
 /// or `)`), followed by whitespace.
 fn list_marker(cursor: &Cursor, at: usize, paragraph: bool) -> Option<usize> {
-    let spaced = |after: usize| matches!(cursor.at(after), b' ' | b'\t' | b'\n' | 0x0b | 0x0c);
+    // A vertical tab or form feed after the marker makes no list item.
+    let spaced = |after: usize| matches!(cursor.at(after), b' ' | b'\t' | b'\n');
     let text_after = |mut after: usize| {
         while matches!(cursor.at(after), b' ' | b'\t') {
             after += 1;

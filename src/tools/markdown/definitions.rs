@@ -168,6 +168,11 @@ enum Definition {
 }
 
 /// The first line of a link reference definition or a footnote: its label and shape.
+/// Whether `line` (a paragraph line's text) starts a link reference definition or footnote.
+pub(super) fn starts_definition(line: &[u8]) -> bool {
+    definition(line).is_some()
+}
+
 fn definition(line: &[u8]) -> Option<(String, Definition)> {
     let indent = leading_spaces(line);
     if indent > 3 {

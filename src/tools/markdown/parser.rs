@@ -11,6 +11,7 @@ use super::blocks::{
     Line,
 };
 use super::containers::{blank_line_goes_on, open_item, open_quote, Container, Cursor};
+use super::definitions::starts_definition;
 use super::html::contains_ci;
 use super::tables::{self, Table};
 use std::ops::Range;
@@ -55,6 +56,10 @@ enum Leaf {
         /// Whether a delimiter row under it failed to make it a table: cmark-gfm tries a
         /// paragraph once.
         tried: bool,
+        /// Whether it opens with a link reference definition: cmark makes no setext heading
+        /// of one that holds only definitions, and it is taken to hold only them (then the
+        /// underline is the paragraph's text, and what follows may not be code).
+        definitions: bool,
     },
     Table(Table),
     /// A fenced code block: its character and length.
@@ -262,7 +267,7 @@ impl Parser<'_> {
             } else {
                 Leaf::Html(ending)
             })
-        } else if in_paragraph && setext_underline(rest) {
+        } else if in_paragraph && setext_underline(rest) && !self.opens_with_definition() {
             Some(Leaf::Closed)
         } else if in_paragraph {
             self.table_header(rest).inspect(|_| kind = Line::Row)
@@ -298,6 +303,7 @@ impl Parser<'_> {
                     first,
                     last,
                     tried: false,
+                    definitions: starts_definition(rest),
                 });
             }
         }
@@ -383,6 +389,10 @@ impl Parser<'_> {
     fn truncate_containers(&mut self, len: usize) {
         self.containers.truncate(len);
         self.ids.truncate(len);
+    }
+
+    fn opens_with_definition(&self) -> bool {
+        matches!(self.leaf, Leaf::Paragraph { definitions, .. } if definitions)
     }
 
     fn set_last(&mut self, from: usize, len: usize) {
