@@ -35,7 +35,8 @@ pub fn formatting(name: &str) -> bool {
 }
 
 /// Whether GitHub writes the tag at `pos` as text: one of [`FILTERED`] (in any case),
-/// followed by whitespace, `>` or `/>`. (`<script/x>` is a tag, and hides what follows.)
+/// followed by a space, tab, line end, `>` or `/>`. (`<script/x>` and `<style\f>` are tags,
+/// and hide what follows.)
 fn filtered(bytes: &[u8], pos: usize) -> bool {
     let name_from = pos
         + if bytes.get(pos + 1) == Some(&b'/') {
@@ -52,7 +53,7 @@ fn filtered(bytes: &[u8], pos: usize) -> bool {
                 .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
             && matches!(
                 after,
-                [b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'>', ..] | [b'/', b'>', ..]
+                [b' ' | b'\t' | b'\n' | b'\r' | b'>', ..] | [b'/', b'>', ..]
             )
     })
 }

@@ -91,6 +91,9 @@ struct Doc<'a> {
     /// Where each `?>`, `]]>` and `>` ends ([`raw_markup_closer`]).
     markup_closes: [(&'static str, Vec<usize>); 3],
     raw_comment_closes: Vec<usize>,
+    /// Where each `-->` that no `-` comes before ends: those that end a comment inside a
+    /// paragraph for cmark-gfm (`--->` does not).
+    inline_comment_closes: Vec<usize>,
     /// For each line, where inline parts that start on it must end: the end of its
     /// paragraph, or of the line itself if it is other prose (a heading, indented code);
     /// in raw HTML, where the next blank line starts.
@@ -116,6 +119,7 @@ impl<'a> Doc<'a> {
             lines: blocks.lines,
             comment_closes: Vec::new(),
             raw_comment_closes: Vec::new(),
+            inline_comment_closes: Vec::new(),
             markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
             cell_edges: Vec::new(),
@@ -172,6 +176,9 @@ impl<'a> Doc<'a> {
         for (at, window) in self.bytes.windows(3).enumerate() {
             if window == b"-->" {
                 self.comment_closes.push(at + 3);
+                if at.checked_sub(1).and_then(|b| self.bytes.get(b)) != Some(&b'-') {
+                    self.inline_comment_closes.push(at + 3);
+                }
                 if self.kind_at(at) == Line::Html {
                     self.raw_comment_closes.push(at + 3);
                 }
@@ -370,7 +377,12 @@ impl<'a> Doc<'a> {
             Line::Row => self.inline_end(pos, kind, line_end),
             _ => self.paragraph_ends.get(index).copied().unwrap_or_default(),
         };
-        first_after(&self.comment_closes).filter(|end| *end <= paragraph_end)
+        // cmark-gfm takes it for a comment if a `-->` that no `-` comes before closes it in
+        // its paragraph (`<!---->` too); a browser then ends it at the first `-->`, and
+        // what follows up to cmark's close is shown (`<!-- a ---> shown -->`).
+        let closes = self.starts_with(body, "-->")
+            || first_after(&self.inline_comment_closes).is_some_and(|end| end <= paragraph_end);
+        closes.then(|| first_after(&self.comment_closes)).flatten()
     }
 
     /// Where inline parts that start at `pos`, on a line of `kind` ending at `line_end`,
@@ -437,6 +449,18 @@ impl<'a> Doc<'a> {
         html::tag(raw, pos)
             .map(|tag| (tag, false))
             .or_else(|| html::lenient_tag(raw, pos).map(|(tag, open)| (tag, open_at_the_end(open))))
+    }
+
+    /// Just past the first `close` from `pos` on in its paragraph, or the paragraph's end.
+    fn skip_to(&self, pos: usize, close: u8) -> usize {
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let paragraph_end = self.paragraph_ends.get(index).copied();
+        let end = paragraph_end.unwrap_or(self.bytes.len()).max(pos);
+        let within = self.bytes.get(pos..end).unwrap_or_default();
+        within
+            .iter()
+            .position(|b| *b == close)
+            .map_or(end, |at| pos + at + 1)
     }
 
     /// Where the raw HTML that `pos` is in ends ([`Doc::raw_ends`]).
@@ -507,6 +531,14 @@ impl<'a> Doc<'a> {
                 (Some(b'<'), _) if self.starts_with(pos, "<!--") => {
                     self.comment_end(pos).unwrap_or(pos + 1)
                 }
+                // A link's destination and an image's description are no raw HTML: an end
+                // tag in `](</div>)` or `![</div>]` is text (J).
+                (Some(b']'), Line::Prose | Line::Row) if self.starts_with(pos, "](") => {
+                    self.skip_to(pos + 2, b')')
+                }
+                (Some(b'!'), Line::Prose | Line::Row) if self.starts_with(pos, "![") => {
+                    self.skip_to(pos + 2, b']')
+                }
                 // An escaped backtick opens no code span (raw HTML has no escapes).
                 (Some(b'\\'), kind) if kind != Line::Html => pos + 2,
                 (Some(b'`'), _) => self.code_in_element(pos),
@@ -562,8 +594,8 @@ fn bogus_comment(bytes: &[u8], pos: usize) -> bool {
     }
 }
 
-/// The closing marker of the processing instruction (`<?`), declaration (`<!` and a capital
-/// letter, as cmark-gfm reads one) or CDATA
+/// The closing marker of the processing instruction (`<?`), declaration (`<!`, capital
+/// letters and whitespace, as cmark-gfm reads one) or CDATA
 /// section (`<![CDATA[`) that starts at `pos`, if one does (CommonMark 6.6).
 fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
     let rest = bytes.get(pos..)?;
@@ -571,11 +603,22 @@ fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
         Some("?>")
     } else if rest.starts_with(b"<![CDATA[") {
         Some("]]>")
-    } else if rest.starts_with(b"<!") && rest.get(2).is_some_and(u8::is_ascii_uppercase) {
+    } else if rest.starts_with(b"<!") && declaration_name(rest) {
         Some(">")
     } else {
         None
     }
+}
+
+/// Whether `<!` at the start of `rest` is followed by a declaration's name: capital
+/// letters, then whitespace (`<!A-b>` is text).
+fn declaration_name(rest: &[u8]) -> bool {
+    let after = rest.get(2..).unwrap_or_default();
+    let letters = after.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    letters > 0
+        && after
+            .get(letters)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b)
 }
 
 /// Where the autolink at `pos` ends (CommonMark 6.5): `<scheme:…>` or `<local@domain>`.

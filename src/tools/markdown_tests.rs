@@ -849,6 +849,11 @@ fn eleventh_review_text_whitespace_and_raw_html() {
         "2.\u{c} a\n \t-     1. <!-- SECRET -->\n",
         // A paragraph of definitions alone has no setext heading: what follows is its text.
         "[a]: /u 'b'\n===\n+ \n       <p hidden>SECRET\n",
+        "[SECRET]: /u 'SECRET'\n-  \n",
+        // An end tag in a link's destination or title, or an image's description, is text.
+        "<div hidden>\n\n[a](</div>)\n\nSECRET\n",
+        "<div hidden>\n\n[a](x \"</div>\")\n\nSECRET\n",
+        "<div hidden>\n\n![</div>](x)\n\nSECRET\n",
         // A tag over 4 KiB is still not a complete one: no HTML block starts.
         &format!(
             "> <!-- c\n\n<a b=\"-->\"{} \"x>\nSECRET\n",
@@ -861,4 +866,18 @@ fn eleventh_review_text_whitespace_and_raw_html() {
 #[test]
 fn indented_code_keeps_its_text() {
     assert_kept(&["Text\n\n    <!-- shown -->\n    <span hidden>shown</span>\n"]);
+}
+
+/// The twelfth hostile review's bodies: an inline comment cmark-gfm does not close (`--->`),
+/// a declaration without whitespace after its name, and a tag GitHub's tagfilter leaves
+/// alone (`<style\f>`), each sheltering a hidden element.
+#[test]
+fn twelfth_review_comments_declarations_and_the_tagfilter() {
+    assert_hidden(&[
+        "x <!-- <span hidden> ---> SECRET\n",
+        "x <!A- <span hidden>SECRET</span>\n",
+        "x <style\u{c}>SECRET</style>\n\nSECRET\n",
+    ]);
+    // A browser ends a comment at its first `-->`; cmark-gfm's may run on to a later one.
+    assert_cleaned(&[("x <!-- a ---> shown --> z\n", "x  shown --> z\n")]);
 }

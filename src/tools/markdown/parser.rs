@@ -267,8 +267,10 @@ impl Parser<'_> {
             } else {
                 Leaf::Html(ending)
             })
-        } else if in_paragraph && setext_underline(rest) && !self.opens_with_definition() {
-            Some(Leaf::Closed)
+        } else if in_paragraph && setext_underline(rest) {
+            // Under definitions alone the underline is the paragraph's text (no table's
+            // delimiter row either).
+            (!self.opens_with_definition()).then_some(Leaf::Closed)
         } else if in_paragraph {
             self.table_header(rest).inspect(|_| kind = Line::Row)
         } else if table_goes_on && !opened && self.take_row(rest, start + at) {
