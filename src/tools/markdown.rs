@@ -10,8 +10,9 @@
 //! - processing instructions `<?…?>`, declarations `<!X…>` and CDATA sections;
 //! - hidden elements, with everything inside them: a `hidden` attribute, or a `style` with
 //!   `display: none`, `visibility: hidden|collapse`, `opacity: 0`, or a zero `font-size`,
-//!   `width`, `height`, `max-width` or `max-height`; `<script>`, `<style>` and `<template>`;
-//!   an element that is never closed hides the rest of the text;
+//!   `width`, `height`, `max-width` or `max-height`; `<template>`, and `<script>` and
+//!   `<style>` where the tagfilter leaves them tags; an element that is never closed, or
+//!   whose end tag a browser ignores, hides the rest of the text;
 //! - void elements that show nothing: `<meta>`, `<link>`, `<input type="hidden">`, and
 //!   hidden `<img>`s and the like (the tag alone);
 //! - attributes GitHub's sanitizer drops (`data-*`, `class`, `style` …) from a tag it shows;
@@ -25,13 +26,14 @@
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
 //! code keeps its text: the blocks are found as cmark-gfm finds them, block quotes and list
-//! items counted in columns ([`parser`], [`containers`]), and fenced code blocks are copied
-//! as they are; one-line code spans outside HTML blocks too, up to a comment or other raw
-//! markup in them (an autolink takes the backticks in it, as in CommonMark, but a link
-//! destination or a table cell's edge can too). Indented code is treated as prose, and so
-//! is a paragraph where a block that may interrupt it is unclear to the inline pass: a
-//! hidden part is removed rather than kept. Removing too much can only cost a code sample
-//! its comment; keeping too much would let it through.
+//! items counted in columns ([`parser`], [`containers`]), and fenced and indented code
+//! blocks are copied as they are; one-line code spans outside HTML blocks too, up to a
+//! comment or other raw markup in them (an autolink takes the backticks in it, as in
+//! CommonMark, but a link destination or a table cell's edge can too). What GitHub writes
+//! as text stays text: the tags of GFM's tagfilter (`<script>`), and comments and
+//! declarations cmark-gfm does not close. Where the inline pass cannot tell, a hidden part
+//! is removed rather than kept: removing too much can only cost a code sample its comment;
+//! keeping too much would let it through.
 //! The body is parsed as GitHub parses it: a lone carriage return ends a line, and
 //! invisible characters, which can break a comment's end or a fence, are parsed as they are
 //! and removed from what stays ([`super::untrusted`]).
