@@ -850,6 +850,7 @@ fn eleventh_review_text_whitespace_and_raw_html() {
         // A paragraph of definitions alone has no setext heading: what follows is its text.
         "[a]: /u 'b'\n===\n+ \n       <p hidden>SECRET\n",
         "[SECRET]: /u 'SECRET'\n-  \n",
+        "- [a]: /u\n  ---\n      <!-- SECRET -->\n",
         // An end tag in a link's destination or title, or an image's description, is text.
         "<div hidden>\n\n[a](</div>)\n\nSECRET\n",
         "<div hidden>\n\n[a](x \"</div>\")\n\nSECRET\n",

@@ -237,7 +237,7 @@ impl Parser<'_> {
                 kind = Line::Code;
             }
             code.then_some(Leaf::IndentedCode)
-        } else if tables::heading(rest) || cursor.thematic_break() {
+        } else if tables::heading(rest) {
             Some(Leaf::Closed)
         } else if let Some((ch, n)) = fence_opening(rest) {
             let line = self.text.get(start + at..).unwrap_or_default();
@@ -268,9 +268,11 @@ impl Parser<'_> {
                 Leaf::Html(ending)
             })
         } else if in_paragraph && setext_underline(rest) {
-            // Under definitions alone the underline is the paragraph's text (no table's
-            // delimiter row either).
+            // Before a thematic break, as cmark looks: under definitions alone the underline
+            // (`---` too) is the paragraph's text, and no table's delimiter row.
             (!self.opens_with_definition()).then_some(Leaf::Closed)
+        } else if cursor.thematic_break() {
+            Some(Leaf::Closed)
         } else if in_paragraph {
             self.table_header(rest).inspect(|_| kind = Line::Row)
         } else if table_goes_on && !opened && self.take_row(rest, start + at) {
