@@ -255,6 +255,9 @@ fn hostile_input_stays_linear() {
         let many = format!("<div>\n{}", unclosed.repeat(20_000));
         let _ = clean(&many);
     }
+    // A definition left open is scanned once for what hides.
+    let open = format!("[a]: /u 't\n{}", "<a b ".repeat(20_000));
+    let _ = clean(&open);
     // In a table, each backtick and comment looks for the edge of its cell (hostile review:
     // 12.8 s for 400 kB while each scanned the cell again).
     for body in [
@@ -851,6 +854,10 @@ fn eleventh_review_text_whitespace_and_raw_html() {
         "[a]: /u 'b'\n===\n+ \n       <p hidden>SECRET\n",
         "[SECRET]: /u 'SECRET'\n-  \n",
         "- [a]: /u\n  ---\n      <!-- SECRET -->\n",
+        // A definition GitHub may reject goes with all after it when it holds what hides.
+        "[a]: /u 't\nx <div hidden>\n\nSECRET\n",
+        "[a]: /u\n'x <div hidden>\n\nSECRET\n",
+        "[a]: /u 't' x <div hidden>\n\nSECRET\n",
         // An end tag in a link's destination or title, or an image's description, is text.
         "<div hidden>\n\n[a](</div>)\n\nSECRET\n",
         "<div hidden>\n\n[a](x \"</div>\")\n\nSECRET\n",

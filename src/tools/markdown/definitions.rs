@@ -2,6 +2,7 @@
 //! no one refers to go on over, which GitHub never shows.
 
 use super::blocks::{is_blank, leading_spaces, without_containers, Line};
+use super::html;
 use super::{Doc, MAX_CODE_SPAN};
 
 impl Doc<'_> {
@@ -97,8 +98,34 @@ impl Doc<'_> {
             if shape == Definition::Footnote {
                 at = self.drop_indented_blocks(at);
             }
+            // A title left open: the definition may be rejected.
+            let open = paragraph_on && shape != Definition::Footnote;
+            if open && self.opens_hiding(index, at) {
+                // GitHub may reject the definition and show its lines as text, where this
+                // would go on hiding what follows: all of it goes.
+                at = self.lines.len();
+                self.lines
+                    .iter_mut()
+                    .skip(index)
+                    .for_each(|line| line.2 = Line::Drop);
+            }
             dropped_through = dropped_through.max(at);
         }
+    }
+
+    /// Whether lines `from..to` hold a comment's start or a start tag that hides.
+    fn opens_hiding(&self, from: usize, to: usize) -> bool {
+        let start = self.lines.get(from).map_or(0, |line| line.0);
+        let end = to
+            .checked_sub(1)
+            .and_then(|last| self.lines.get(last))
+            .map_or(start, |line| line.1);
+        let text = self.bytes.get(start..end).unwrap_or_default();
+        (0..text.len()).any(|at| {
+            text.get(at) == Some(&b'<')
+                && (text.get(at..).is_some_and(|rest| rest.starts_with(b"<!--"))
+                    || html::tag(text, at).is_some_and(|tag| tag.hides && !tag.closing))
+        })
     }
 
     /// Marks as dropped the blocks from line `at` on that are indented by four spaces or
