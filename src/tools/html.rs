@@ -234,9 +234,10 @@ impl Tag {
 
 const VERTICAL_TAB: u8 = 0x0b;
 
-/// Whitespace in a tag as CommonMark reads it: a vertical tab too.
-fn space(b: &u8) -> bool {
-    b.is_ascii_whitespace() || *b == VERTICAL_TAB
+/// Whitespace as cmark reads it, in a tag and in block structure: a space, a tab, a line
+/// end, a vertical tab or a form feed.
+pub fn space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == VERTICAL_TAB
 }
 
 /// The HTML tag at `pos`, if one is there (CommonMark 6.6) and GitHub does not write it
@@ -294,7 +295,7 @@ fn read_tag(bytes: &[u8], pos: usize, limit: Option<usize>) -> Option<Tag> {
                 attributes,
             });
         }
-        let spaces = bytes.get(at..)?.iter().take_while(|b| space(b)).count();
+        let spaces = bytes.get(at..)?.iter().take_while(|b| space(**b)).count();
         at += spaces;
         match bytes.get(at)? {
             b'>' => break,
@@ -406,7 +407,7 @@ fn attribute(bytes: &[u8], at: usize) -> Option<((String, String), usize)> {
         .to_ascii_lowercase();
     let spaces = |from: usize| {
         rest.get(from..)
-            .map_or(0, |r| r.iter().take_while(|b| space(b)).count())
+            .map_or(0, |r| r.iter().take_while(|b| space(**b)).count())
     };
     let eq = name_len + spaces(name_len);
     if rest.get(eq) != Some(&b'=') {
@@ -422,7 +423,7 @@ fn attribute(bytes: &[u8], at: usize) -> Option<((String, String), usize)> {
             let len = rest
                 .get(start..)?
                 .iter()
-                .take_while(|b| !space(b) && !b"\"'=<>`".contains(b))
+                .take_while(|b| !space(**b) && !b"\"'=<>`".contains(b))
                 .count();
             if len == 0 {
                 return None;

@@ -617,10 +617,7 @@ fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
 fn declaration_name(rest: &[u8]) -> bool {
     let after = rest.get(2..).unwrap_or_default();
     let letters = after.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    letters > 0
-        && after
-            .get(letters)
-            .is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b)
+    letters > 0 && after.get(letters).is_some_and(|b| html::space(*b))
 }
 
 /// Where the autolink at `pos` ends (CommonMark 6.5): `<scheme:…>` or `<local@domain>`.

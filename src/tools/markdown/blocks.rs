@@ -4,7 +4,7 @@
 //! reads the body with them; a fence's info string, which GitHub never shows, is found
 //! here too.
 
-use super::html;
+use super::html::{self, space};
 use std::ops::Range;
 
 /// What kind of line, for the inline pass.
@@ -246,11 +246,6 @@ pub(super) fn tag_alone(text: &[u8]) -> bool {
             .iter()
             .all(|b| space(*b))
     })
-}
-
-/// Whitespace as cmark reads it in block structure: a vertical tab and a form feed too.
-pub(super) fn space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
 /// What GitHub never shows of a fence's opening line (offsets in `line`, whose fence is `n`

@@ -11,7 +11,7 @@
 //! kind it had before the cut ([`super::Line`]): a cut line must not become a fence or
 //! close a block that the whole line did not.
 
-use super::blocks::space;
+use super::html::space;
 use std::ops::Range;
 
 /// A table being read: the cells its header has, and how many cells its rows left empty.
