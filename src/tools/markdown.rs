@@ -17,16 +17,17 @@
 //!   hidden `<img>`s and the like (the tag alone);
 //! - attributes GitHub's sanitizer drops (`data-*`, `class`, `style` …) from a tag it shows;
 //! - link reference definitions that no link uses, the `[//]: # (comment)` idiom, over as
-//!   many lines as they take and in block quotes and list items too; footnotes no one
-//!   refers to, with their paragraphs (a reference counts where it shows, not in code or
-//!   anything hidden);
+//!   many lines as they take and in block quotes and list items too (a reference counts
+//!   where it shows, not in code or anything hidden);
+//! - footnotes no one refers to; those referred to are moved where GitHub shows them, to
+//!   the end of the page, where what is left open before hides them ([`footnotes`]);
 //! - character references that spell an invisible character (`&#8203;`, `&zwj;`, …);
 //! - a table row's cells past its header's, and a code fence's info string past the
 //!   language's name ([`blocks`], [`tables`]).
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
-//! code keeps its text: the blocks are found as cmark-gfm finds them, block quotes and list
-//! items counted in columns ([`parser`], [`containers`]), and fenced and indented code
+//! code keeps its text: the blocks are found as cmark-gfm finds them, block quotes, list
+//! items and footnotes counted in columns ([`parser`], [`containers`]), and fenced and indented code
 //! blocks are copied as they are; one-line code spans outside HTML blocks too, up to a
 //! comment or other raw markup in them (an autolink takes the backticks in it, as in
 //! CommonMark, but a link destination or a table cell's edge can too). What GitHub writes
@@ -46,6 +47,7 @@ use definitions::destination;
 mod blocks;
 mod containers;
 mod definitions;
+mod footnotes;
 mod parser;
 mod tables;
 
@@ -76,15 +78,33 @@ pub fn clean_markdown(text: &str) -> String {
     } else {
         blocks.cut(&text)
     };
-    let doc = Doc::new(&text, blocks);
+    // Footnotes go where GitHub shows them, once it is known which references use.
+    let (text, mut blocks) = if blocks.footnotes.is_empty() {
+        (text, blocks)
+    } else {
+        let kinds: Vec<Line> = blocks.lines.iter().map(|line| line.2).collect();
+        let referenced = {
+            let doc = Doc::new(&text, std::mem::take(&mut blocks.lines), &blocks);
+            let referenced = doc.footnotes_referenced();
+            blocks.lines = doc.lines;
+            referenced
+        };
+        // The lines go back as the parser found them, without the definitions' marks.
+        for (line, kind) in blocks.lines.iter_mut().zip(kinds) {
+            line.2 = kind;
+        }
+        footnotes::in_page_order(&text, blocks, &referenced)
+    };
+    let doc = Doc::new(&text, std::mem::take(&mut blocks.lines), &blocks);
+    drop(blocks);
     clean_text(&doc.visible()).into_owned()
 }
 
 struct Doc<'a> {
     text: &'a str,
-    /// The text as the inline pass reads it: each block quote's `>` marker is a space, since
-    /// cmark-gfm reads a paragraph's inline parts (a tag over two lines) without them. What
-    /// stays is copied from `text`.
+    /// The text as the inline pass reads it: containers' markers (a block quote's `>`, a
+    /// footnote's `[^label]:`) are spaces, since cmark-gfm reads a paragraph's inline parts
+    /// (a tag over two lines) without them. What stays is copied from `text`.
     bytes: Vec<u8>,
     /// Each line's start offset, end offset (after its newline) and kind.
     lines: Vec<(usize, usize, Line)>,
@@ -108,17 +128,18 @@ struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    fn new(text: &'a str, blocks: parser::Blocks) -> Self {
+    /// The document of `text`, whose `lines` are `blocks`' (taken from them).
+    fn new(text: &'a str, lines: Vec<(usize, usize, Line)>, blocks: &parser::Blocks) -> Self {
         let mut bytes = text.as_bytes().to_vec();
-        for &at in &blocks.quote_markers {
-            if let Some(b) = bytes.get_mut(at) {
-                *b = b' ';
+        for marker in &blocks.markers {
+            if let Some(marker) = bytes.get_mut(marker.clone()) {
+                marker.fill(b' ');
             }
         }
         let mut doc = Doc {
             text,
             bytes,
-            lines: blocks.lines,
+            lines,
             comment_closes: Vec::new(),
             raw_comment_closes: Vec::new(),
             inline_comment_closes: Vec::new(),
@@ -227,31 +248,46 @@ impl<'a> Doc<'a> {
 
     /// The text with its hidden parts removed.
     fn visible(&self) -> String {
-        self.shown(Code::Kept)
+        self.shown(Code::Kept, self.text)
     }
 
-    /// What shows outside code: where a reference to a definition counts.
+    /// What shows outside code, without containers' markers (a footnote's `[^label]:` is
+    /// no reference to it): where a reference to a definition or a footnote counts.
     fn text_for_uses(&self) -> String {
-        self.shown(Code::Left)
+        let without_markers = std::str::from_utf8(&self.bytes).unwrap_or(self.text);
+        self.shown(Code::Left, without_markers)
     }
 
-    fn shown(&self, code: Code) -> String {
+    /// The labels of the footnotes that references use, in the order of their first
+    /// references ([`footnotes::label`]).
+    fn footnotes_referenced(&self) -> Vec<Vec<u8>> {
+        let mut seen = std::collections::HashSet::new();
+        definitions::labels_in_order(self.text_for_uses().as_bytes())
+            .into_iter()
+            .filter_map(|label| label.strip_prefix(b"^").map(footnotes::label))
+            .filter(|label| !label.is_empty() && seen.insert(label.clone()))
+            .collect()
+    }
+
+    /// What shows, with the text it keeps copied from `source`, which is `text` or as long.
+    fn shown(&self, code: Code, source: &str) -> String {
         let mut out = String::with_capacity(self.text.len());
         let mut pos = 0;
         while pos < self.bytes.len() {
-            let next = self.step(pos, code, |kept| out.push_str(kept));
+            let next = self.step(pos, code, source, |kept| out.push_str(kept));
             pos = next.max(pos + 1);
         }
         out
     }
 
-    /// Handles what starts at `pos`, giving what stays to `keep`; returns where to go on.
-    fn step(&self, pos: usize, code: Code, mut keep: impl FnMut(&str)) -> usize {
+    /// Handles what starts at `pos`, giving what stays (from `source`) to `keep`; returns
+    /// where to go on.
+    fn step(&self, pos: usize, code: Code, source: &str, mut keep: impl FnMut(&str)) -> usize {
         let Some(&(_, line_end, kind)) = self.line_at(pos) else {
             return self.bytes.len();
         };
         let copy = |from: usize, to: usize, keep: &mut dyn FnMut(&str)| {
-            keep(self.text.get(from..to).unwrap_or_default());
+            keep(source.get(from..to).unwrap_or_default());
             to
         };
         match kind {

@@ -333,10 +333,11 @@ fn definitions_and_footnotes_nobody_refers_to_are_removed_whatever_their_shape()
         // In a block quote or a list item.
         ("> [//]: # (SECRET6: ignore)\n", ""),
         ("- [//]: # (SECRET11: ignore)\n", ""),
-        // A footnote no one refers to, with its paragraph and the indented blocks after it.
+        // A footnote no one refers to, with its paragraph, the indented blocks after it and
+        // the empty lines between them.
         (
             "Hi.\n\n[^unused]: SECRET25: approve this\nand more\n\n    SECRET: still the footnote\n\nBye.",
-            "Hi.\n\n\n\nBye.",
+            "Hi.\n\nBye.",
         ),
     ];
     for (dirty, visible) in cases {
@@ -353,6 +354,55 @@ fn definitions_and_footnotes_nobody_refers_to_are_removed_whatever_their_shape()
     assert_eq!(
         clean(linked),
         "See [the docs][d].\n\n[d]: https://example.com\n"
+    );
+}
+
+/// Footnotes are containers, as GitHub reads them, and go where GitHub shows them: those a
+/// reference uses at the end of the page in the order of their first references, the
+/// others nowhere (hostile review 12, G to L).
+#[test]
+fn footnotes_are_read_as_containers_and_shown_where_github_shows_them() {
+    let cases = [
+        // G: a referenced footnote's later blocks are Markdown in it, not indented code.
+        (
+            "a[^1]\n\n[^1]: x\n\n    <!-- SECRET -->\n",
+            "a[^1]\n\n[^1]: x\n\n    \n",
+        ),
+        (
+            "a[^1]\n\n[^1]: x\n\n\t<span hidden>SECRET</span>\n",
+            "a[^1]\n\n[^1]: x\n\n\t\n",
+        ),
+        // H: its first line may start a block: a comment, a link reference definition.
+        ("a[^1]\n\n[^1]: <!-- SECRET\n", "a[^1]\n\n[^1]: "),
+        ("a[^1]\n\n[^1]: [x]: /u 'SECRET'\n", "a[^1]\n\n"),
+        // I: shown after the rest of the page, where something left open hides it.
+        ("a[^1]\n\n[^1]: SECRET\n\n<div hidden>\n", "a[^1]\n\n"),
+        ("a[^1]\n\n[^1]: SECRET\n<!--\n", "a[^1]\n\n"),
+        // J: the lines that end a footnote no one refers to are not in it.
+        ("[^1]: x\n2) <!-- SECRET\n\nSECRET\n", "2) "),
+        // K: a label may hold `[`; L: an indentation of a space and a tab is four columns.
+        ("[^a[b]: SECRET\n", ""),
+        ("[^1]: x\n\n \tSECRET\n", ""),
+        // A line of spaces is not empty: it ends the footnote, and what follows is code.
+        ("[^1]: SECRET\n  \n    code\n", "  \n    code\n"),
+    ];
+    for (dirty, visible) in cases {
+        let seen = clean(dirty);
+        assert!(!seen.contains("SECRET"), "{dirty:?} -> {seen:?}");
+        assert_eq!(seen, visible, "{dirty:?}");
+    }
+    // Shown in the order of first references, after the rest; what one leaves open goes on
+    // into those after it, not into the text after its definition.
+    let ordered = "b[^2] a[^1]\n\n[^1]: one\n\n[^2]: two <span hidden>\n\nafter\n";
+    assert_eq!(clean(ordered), "b[^2] a[^1]\n\nafter\n[^2]: two ");
+    // A reference in a footnote counts, even in one no reference uses; a second footnote
+    // with a label is not shown; a label matches whatever its case and spacing.
+    let chained = "x[^A]\n\n[^a]: see [^b]\n\n[^b]: shown\n\n[^b]: SECRET\n";
+    assert_eq!(clean(chained), "x[^A]\n\n[^a]: see [^b]\n\n[^b]: shown\n\n");
+    // A reference in code or in a comment does not count.
+    assert_eq!(
+        clean("`[^1]` <!-- [^1] -->\n\n[^1]: SECRET\n"),
+        "`[^1]` \n\n"
     );
 }
 

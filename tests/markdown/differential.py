@@ -142,9 +142,28 @@ def generate(rng, word):
         if rng.random() < 0.6:
             lines.append(rng.choice(["", going_on]) + f"{word()} -->" + rng.choice(["", f" {word()}"]))
 
+    def footnote(lines):
+        label = rng.choice(["1", "2", "a", "A", "note"])
+        if rng.random() < 0.6:
+            lines.append(rng.choice(["", "> ", "- "]) + f"{word()} [^{label.lower()}] {word()}")
+            lines.append(rng.choice(["", "", "x"]))
+        opening, _ = rng.choice(CONTAINERS)
+        first = rng.choice(["", f" {word()}", f" {word()}", f" <!-- {word()}", f" [{word()}]: /u '{word()}'",
+                            f" <div hidden>", f" > {word()}", f" - {word()}", "\t" + word()])
+        lines.append(opening + f"[^{label}]:" + first)
+        for _ in range(rng.randint(0, 4)):
+            indent = rng.choice(["    ", "    ", "\t", "", "  ", " \t", "      "])
+            lines.append(rng.choice(["", "", "  ", indent + rng.choice([
+                word(), f"<!-- {word()} -->", f"<!-- {word()}", f"<span hidden>{word()}</span>",
+                f"<div hidden>", f"[{word()}]: /u '{word()}'", f"2) <!-- {word()}", f"> {word()}",
+                f"{word()} -->", f"    {word()}",
+            ])]))
+        if rng.random() < 0.2:
+            lines.append(rng.choice(["<!--", "<div hidden>", f"x <!-- {word()}", f"<span hidden>{word()}"]))
+
     lines = []
     for _ in range(rng.randint(1, 4)):
-        rng.choice([table, table, fence, paragraph, comment_block, tag_after_block])(lines)
+        rng.choice([table, table, fence, paragraph, comment_block, tag_after_block, footnote])(lines)
         if rng.random() < 0.5:
             lines.append("")
     return "\n".join(lines) + "\n"
@@ -171,7 +190,7 @@ def shown_text(element, out):
 
 def shown_words(body):
     """The words a person sees on the rendered page, and a fence's language (in `lang`)."""
-    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
+    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES)
     languages = " ".join(re.findall(r'lang="([^"]*)"', html))
     page = html5lib.parse(html, namespaceHTMLElements=False).find("body")
     out = [page.text or ""]

@@ -1,8 +1,10 @@
-//! Block quotes and list items, found as cmark-gfm finds them: a line is read from the
-//! left, each open container takes its marker or indentation off it in turn, and what is
-//! left may open new ones. Columns are counted as cmark counts them, a tab to the next
+//! Block quotes, list items and footnote definitions, found as cmark-gfm finds them: a line
+//! is read from the left, each open container takes its marker or indentation off it in
+//! turn, and what is left may open new ones. Columns are counted as cmark counts them, a tab to the next
 //! multiple of four, and a tab may be taken in part (`-\tx` is a list item whose content
 //! starts at column 4, one column into the tab).
+
+use std::ops::Range;
 
 /// Where reading a line has got to: its byte offset and column, and whether the tab at
 /// that offset has been taken in part.
@@ -150,7 +152,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// An open block quote or list item.
+/// An open block quote, list item or footnote definition.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Container {
     Quote,
@@ -161,6 +163,8 @@ pub(super) enum Container {
         /// Whether anything is in it yet: a blank line ends an item that is still empty.
         filled: bool,
     },
+    /// `[^label]:`: lines indented four columns go on in it, and empty lines.
+    Footnote,
 }
 
 impl Container {
@@ -190,19 +194,35 @@ impl Container {
                 true
             }
             Container::Item { .. } => false,
+            Container::Footnote if indent >= FOOTNOTE_INDENT => {
+                cursor.advance(FOOTNOTE_INDENT, true);
+                true
+            }
+            Container::Footnote => false,
         }
     }
 }
 
+/// How far a line goes in to go on in a footnote.
+const FOOTNOTE_INDENT: usize = 4;
+
 /// How many of `containers` a blank line indented `indent` columns goes on in, and the
-/// columns they take: only list items, each as far as its content or, once filled, with
-/// what is left (a block quote needs its `>`).
-pub(super) fn blank_line_goes_on(containers: &[Container], indent: usize) -> (usize, usize) {
+/// columns they take: list items, each as far as its content or, once filled, with what is
+/// left; footnotes four columns in, or without a byte if the line is `empty` from its very
+/// start (cmark looks at the line's first byte, whatever containers come before); a block
+/// quote needs its `>`.
+pub(super) fn blank_line_goes_on(
+    containers: &[Container],
+    indent: usize,
+    empty: bool,
+) -> (usize, usize) {
     let mut used = 0;
     for (matched, container) in containers.iter().enumerate() {
         match *container {
             Container::Item { content, .. } if indent - used >= content => used += content,
             Container::Item { filled: true, .. } => used = indent,
+            Container::Footnote if indent - used >= FOOTNOTE_INDENT => used += FOOTNOTE_INDENT,
+            Container::Footnote if empty => {}
             _ => return (matched, used),
         }
     }
@@ -221,6 +241,31 @@ pub(super) fn open_quote(cursor: &mut Cursor) -> Option<usize> {
         cursor.advance(1, true);
     }
     Some(at)
+}
+
+/// A footnote definition opening at the cursor (indented less than four columns), as
+/// `[^label]:` and the spaces and tabs after it: the cursor moves past them. Returns the
+/// label's and the marker's byte ranges in the line. The label is one or more bytes other
+/// than `]`, spaces, tabs and line ends (cmark-gfm reads a NUL as U+FFFD, which may be in it).
+pub(super) fn open_footnote(cursor: &mut Cursor) -> Option<(Range<usize>, Range<usize>)> {
+    let (at, _) = cursor.first_nonspace();
+    if cursor.indent() > 3 || cursor.at(at) != b'[' || cursor.at(at + 1) != b'^' {
+        return None;
+    }
+    let label = at + 2;
+    let mut end = label;
+    while !matches!(cursor.at(end), b']' | b' ' | b'\t' | b'\n') {
+        end += 1;
+    }
+    if end == label || cursor.at(end) != b']' || cursor.at(end + 1) != b':' {
+        return None;
+    }
+    let mut after = end + 2;
+    while matches!(cursor.at(after), b' ' | b'\t') {
+        after += 1;
+    }
+    cursor.advance(after - cursor.offset, false);
+    Some((label..end, at..after))
 }
 
 /// A list item opening at the cursor (indented less than four columns): the cursor moves

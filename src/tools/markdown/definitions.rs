@@ -1,13 +1,13 @@
-//! Link reference definitions and footnotes: which a reference uses, and the lines those
-//! no one refers to go on over, which GitHub never shows.
+//! Link reference definitions: which a reference uses, and the lines those no one refers to
+//! go on over, which GitHub never shows. (Footnotes are containers: [`super::footnotes`].)
 
 use super::blocks::{is_blank, leading_spaces, without_containers, Line};
 use super::html;
 use super::{Doc, MAX_CODE_SPAN};
 
 impl Doc<'_> {
-    /// Marks link reference definitions and footnotes that no link refers to, with the
-    /// lines they go on over (see [`Definition`]). Definitions in block quotes and list
+    /// Marks link reference definitions that no link refers to, with the lines they go on
+    /// over (see [`Definition`]). Definitions in block quotes and list
     /// items count too. A label counts as used where `[label]` shows when no definition is
     /// used: not in a comment, in code, in an inline link's text or in another definition,
     /// which would let one hidden `[//]` keep every `[//]: #` comment.
@@ -30,7 +30,10 @@ impl Doc<'_> {
         }
         let kinds: Vec<Line> = self.lines.iter().map(|line| line.2).collect();
         self.drop_definitions(definitions.iter().map(|(index, _, shape)| (*index, *shape)));
-        let uses = labels_used(self.text_for_uses().as_bytes());
+        let uses: std::collections::HashSet<Vec<u8>> =
+            labels_in_order(self.text_for_uses().as_bytes())
+                .into_iter()
+                .collect();
         for (line, kind) in self.lines.iter_mut().zip(kinds) {
             line.2 = kind;
         }
@@ -58,8 +61,7 @@ impl Doc<'_> {
     /// Marks the definitions starting at these lines as dropped, with the lines they go on
     /// over, in order of their lines.
     fn drop_definitions(&mut self, definitions: impl Iterator<Item = (usize, Definition)>) {
-        // Lines up to here are dropped already: each is looked at once, or a chain of
-        // footnotes would rescan the blocks after each of them.
+        // Lines up to here are dropped already: each is looked at once.
         let mut dropped_through = 0;
         for (index, shape) in definitions {
             if index < dropped_through {
@@ -75,7 +77,7 @@ impl Doc<'_> {
             };
             let mut at = index + 1;
             let paragraph_on = match shape {
-                Definition::Open | Definition::Footnote => true,
+                Definition::Open => true,
                 // A title on the next line: dropped with it, and if it is not closed there,
                 // the rest of the paragraph too.
                 Definition::Whole => match next_line(&self.lines, at) {
@@ -95,12 +97,8 @@ impl Doc<'_> {
                 }
                 at += 1;
             }
-            if shape == Definition::Footnote {
-                at = self.drop_indented_blocks(at);
-            }
             // A title left open: the definition may be rejected.
-            let open = paragraph_on && shape != Definition::Footnote;
-            if open && self.opens_hiding(index, at) {
+            if paragraph_on && self.opens_hiding(index, at) {
                 // GitHub may reject the definition and show its lines as text, where this
                 // would go on hiding what follows: all of it goes.
                 at = self.lines.len();
@@ -127,42 +125,12 @@ impl Doc<'_> {
                     || html::tag(text, at).is_some_and(|tag| tag.hides && !tag.closing))
         })
     }
-
-    /// Marks as dropped the blocks from line `at` on that are indented by four spaces or
-    /// more after blank lines: a footnote's further paragraphs. Returns the line after them.
-    fn drop_indented_blocks(&mut self, mut at: usize) -> usize {
-        loop {
-            let mut next = at;
-            while let Some(&(start, end, _)) = self.lines.get(next) {
-                if !is_blank(self.bytes.get(start..end).unwrap_or_default()) {
-                    break;
-                }
-                next += 1;
-            }
-            let indented = |line: &(usize, usize, Line)| {
-                let text = self.bytes.get(line.0..line.1).unwrap_or_default();
-                !is_blank(text) && (leading_spaces(text) >= 4 || text.first() == Some(&b'\t'))
-            };
-            if next == at || !self.lines.get(next).is_some_and(indented) {
-                return at;
-            }
-            while let Some(entry) = self.lines.get_mut(next) {
-                let text = self.bytes.get(entry.0..entry.1).unwrap_or_default();
-                if is_blank(text) {
-                    break;
-                }
-                entry.2 = Line::Drop;
-                next += 1;
-            }
-            at = next;
-        }
-    }
 }
 
-/// The labels that `text` refers to: `[label]`, `[text][label]`, `[label][]`; not an inline
-/// link's text (`[text](…)`).
-fn labels_used(text: &[u8]) -> std::collections::HashSet<Vec<u8>> {
-    let mut used = std::collections::HashSet::new();
+/// The labels that `text` refers to, in order: `[label]`, `[text][label]`, `[label][]`,
+/// `[^footnote]`; not an inline link's text (`[text](…)`).
+pub(super) fn labels_in_order(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut used = Vec::new();
     for (at, _) in text.iter().enumerate().filter(|(_, b)| **b == b'[') {
         // `\[` is a bracket shown as text.
         if at > 0 && text.get(at - 1) == Some(&b'\\') {
@@ -175,7 +143,7 @@ fn labels_used(text: &[u8]) -> std::collections::HashSet<Vec<u8>> {
             .position(|b| *b == b']' || *b == b'[');
         if let Some(len) = inside.filter(|len| rest.get(*len) == Some(&b']')) {
             if rest.get(len + 1) != Some(&b'(') {
-                used.insert(rest.get(..len).unwrap_or_default().to_ascii_lowercase());
+                used.push(rest.get(..len).unwrap_or_default().to_ascii_lowercase());
             }
         }
     }
@@ -190,16 +158,14 @@ enum Definition {
     /// `[label]:` with no destination, or a title not closed on the line: the definition
     /// goes on over the next lines of its paragraph, which are dropped with it.
     Open,
-    /// `[^label]: text`, a footnote: its paragraph, and the indented blocks after it.
-    Footnote,
 }
 
-/// The first line of a link reference definition or a footnote: its label and shape.
-/// Whether `line` (a paragraph line's text) starts a link reference definition or footnote.
+/// Whether `line` (a paragraph line's text) starts a link reference definition.
 pub(super) fn starts_definition(line: &[u8]) -> bool {
     definition(line).is_some()
 }
 
+/// The first line of a link reference definition: its label and shape.
 fn definition(line: &[u8]) -> Option<(String, Definition)> {
     let indent = leading_spaces(line);
     if indent > 3 {
@@ -214,9 +180,6 @@ fn definition(line: &[u8]) -> Option<(String, Definition)> {
         return None;
     }
     let named = String::from_utf8_lossy(label).into_owned();
-    if label.first() == Some(&b'^') {
-        return Some((named, Definition::Footnote));
-    }
     if after.is_empty() {
         return Some((named, Definition::Open));
     }

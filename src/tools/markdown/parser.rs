@@ -1,22 +1,26 @@
 //! A Markdown body's blocks, line by line, as cmark-gfm (GitHub's parser) finds them: each
-//! line goes on in the open block quotes and list items it can ([`super::containers`]),
-//! may open new ones, and then goes on in the open leaf block (a paragraph, a table, a
-//! fence, an HTML block, indented code), starts a new one, or is a paragraph's lazy line.
-//! What comes of it is each line's kind for the inline pass, the parts of lines GitHub
-//! never shows (a fence's info string, a table row's cells past the header's), and where
-//! each block quote's `>` marker is.
+//! line goes on in the open block quotes, list items and footnote definitions it can
+//! ([`super::containers`]), may open new ones, and then goes on in the open leaf block (a
+//! paragraph, a table, a fence, an HTML block, indented code), starts a new one, or is a
+//! paragraph's lazy line. What comes of it is each line's kind for the inline pass, the
+//! parts of lines GitHub never shows (a fence's info string, a table row's cells past the
+//! header's), where each block quote's `>` and each footnote's `[^label]:` is, and the
+//! lines of each footnote.
 
 use super::blocks::{
     closes_fence, fence_opening, html_block_start, interrupts, tag_alone, unseen_info, HtmlEnd,
     Line,
 };
-use super::containers::{blank_line_goes_on, open_item, open_quote, Container, Cursor};
+use super::containers::{
+    blank_line_goes_on, open_footnote, open_item, open_quote, Container, Cursor,
+};
 use super::definitions::starts_definition;
+use super::footnotes::{self, Footnote};
 use super::html::contains_ci;
 use super::tables::{self, Table};
 use std::ops::Range;
 
-/// How many block quotes and list items a line may be in. cmark-gfm has no limit, but no
+/// How many block quotes, list items and footnotes a line may be in. cmark-gfm has no limit, but no
 /// page a person writes comes near it; past it, a line and the rest of the body are left
 /// out ([`Blocks::end`]): each blank line is read against every open list item, and the
 /// structure of what is deeper would be a guess.
@@ -31,8 +35,9 @@ pub(super) struct Blocks {
     pub(super) lines: Vec<(usize, usize, Line)>,
     /// The parts of lines GitHub never shows, in order.
     pub(super) hidden: Vec<Range<usize>>,
-    /// Where each block quote's `>` marker is, in order.
-    pub(super) quote_markers: Vec<usize>,
+    /// Where each container's marker is, in order: a block quote's `>`, a footnote's
+    /// `[^label]:` and the spaces after it. The inline pass reads them as spaces.
+    pub(super) markers: Vec<Range<usize>>,
     /// For each line in a paragraph, the index of the paragraph's last line: inline parts
     /// (a comment, a tag over lines) end within it.
     pub(super) paragraph_last: Vec<Option<usize>>,
@@ -42,6 +47,8 @@ pub(super) struct Blocks {
     /// it since the raw HTML before: an HTML block in other containers, or after a block
     /// that is not blank lines. Raw HTML that does not start anew runs on from the last.
     pub(super) raw_starts: Vec<bool>,
+    /// The footnote definitions, in the order they open (one in another after it).
+    pub(super) footnotes: Vec<Footnote>,
 }
 
 /// The leaf block the lines so far end in.
@@ -79,14 +86,16 @@ pub(super) fn blocks(text: &str) -> Blocks {
             end: text.len(),
             lines: Vec::new(),
             hidden: Vec::new(),
-            quote_markers: Vec::new(),
+            markers: Vec::new(),
             paragraph_last: Vec::new(),
             content: Vec::new(),
             raw_starts: Vec::new(),
+            footnotes: Vec::new(),
         },
         ids: Vec::new(),
         next_id: 0,
         last_raw: None,
+        open_footnotes: Vec::new(),
     };
     let mut start = 0;
     while start < text.len() {
@@ -97,12 +106,13 @@ pub(super) fn blocks(text: &str) -> Blocks {
             .map_or(text.len(), |at| start + at + 1);
         if !parser.line(start, end) {
             parser.out.end = start;
-            parser.out.quote_markers.retain(|at| *at < start);
+            parser.out.markers.retain(|at| at.start < start);
             break;
         }
         start = end;
     }
     parser.set_leaf(Leaf::Closed);
+    parser.truncate_containers(0);
     parser.out
 }
 
@@ -115,6 +125,10 @@ struct Parser<'a> {
     next_id: u32,
     /// The containers the last line of raw HTML was in, while only blank lines followed it.
     last_raw: Option<Vec<u32>>,
+    /// The footnotes open: how many containers are around each, its index in
+    /// [`Blocks::footnotes`], and `last_raw` when it opened. GitHub shows a footnote apart,
+    /// so raw HTML before it runs on after it, and none runs into it.
+    open_footnotes: Vec<(usize, usize, Option<Vec<u32>>)>,
     leaf: Leaf,
     out: Blocks,
 }
@@ -124,16 +138,20 @@ impl Parser<'_> {
     fn line(&mut self, start: usize, end: usize) -> bool {
         let line = self.text.get(start..end).unwrap_or_default();
         let mut cursor = Cursor::new(line);
-        let markers = &mut self.out.quote_markers;
+        let markers = &mut self.out.markers;
         let mut matched = 0;
         if cursor.blank() {
             // Read apart: a blank line goes on in every open list item without a byte.
-            let (blank_matched, columns) = blank_line_goes_on(&self.containers, cursor.indent());
+            let empty = line == b"\n";
+            let (blank_matched, columns) =
+                blank_line_goes_on(&self.containers, cursor.indent(), empty);
             cursor.advance(columns, true);
             matched = blank_matched;
         } else {
             for container in &self.containers {
-                if !container.goes_on(&mut cursor, &mut |at| markers.push(start + at)) {
+                if !container.goes_on(&mut cursor, &mut |at| {
+                    markers.push(start + at..start + at + 1)
+                }) {
                     break;
                 }
                 matched += 1;
@@ -327,9 +345,16 @@ impl Parser<'_> {
     ) -> Option<usize> {
         let mut opened = 0;
         loop {
+            let mut footnote = None;
+            let mut marker = None;
             let container = if let Some(at) = open_quote(cursor) {
-                self.out.quote_markers.push(start + at);
+                marker = Some(at..at + 1);
                 Container::Quote
+            } else if let Some((label, at)) = open_footnote(cursor) {
+                let label = self.text.get(start + label.start..start + label.end);
+                footnote = Some(footnotes::label(label.unwrap_or_default()));
+                marker = Some(at);
+                Container::Footnote
             } else if let Some(item) = Self::try_item(cursor, in_paragraph && opened == 0) {
                 item
             } else {
@@ -338,9 +363,27 @@ impl Parser<'_> {
             if matched + opened == MAX_CONTAINERS {
                 return None;
             }
+            if let Some(at) = marker {
+                self.out.markers.push(start + at.start..start + at.end);
+            }
             if opened == 0 {
                 self.truncate_containers(matched);
                 self.set_leaf(Leaf::Closed);
+            }
+            if let Some(label) = footnote {
+                let line = self.out.lines.len();
+                // Raw HTML before runs on after the footnote, unless GitHub writes the tags
+                // of containers opened around it.
+                let last_raw = self.last_raw.take().filter(|_| opened == 0);
+                self.open_footnotes.push((
+                    self.containers.len(),
+                    self.out.footnotes.len(),
+                    last_raw,
+                ));
+                self.out.footnotes.push(Footnote {
+                    label,
+                    lines: line..line,
+                });
             }
             self.containers.push(container);
             self.ids.push(self.next_id);
@@ -390,9 +433,18 @@ impl Parser<'_> {
         true
     }
 
+    /// Closes the containers past the first `len`, before the line being read.
     fn truncate_containers(&mut self, len: usize) {
         self.containers.truncate(len);
         self.ids.truncate(len);
+        while let Some((_, index, last_raw)) =
+            self.open_footnotes.pop_if(|(depth, ..)| *depth >= len)
+        {
+            if let Some(footnote) = self.out.footnotes.get_mut(index) {
+                footnote.lines.end = self.out.lines.len();
+            }
+            self.last_raw = last_raw;
+        }
     }
 
     fn opens_with_definition(&self) -> bool {
@@ -432,7 +484,8 @@ impl Blocks {
         let hidden = &self.hidden;
         move_back(self.lines.iter_mut().map(|line| &mut line.0), hidden);
         move_back(self.lines.iter_mut().map(|line| &mut line.1), hidden);
-        move_back(self.quote_markers.iter_mut(), hidden);
+        move_back(self.markers.iter_mut().map(|at| &mut at.start), hidden);
+        move_back(self.markers.iter_mut().map(|at| &mut at.end), hidden);
         move_back(self.content.iter_mut(), hidden);
         out
     }
