@@ -579,7 +579,8 @@ impl<'a> Doc<'a> {
                 }
                 // An escaped backtick opens no code span (raw HTML has no escapes).
                 (Some(b'\\'), kind) if kind != Line::Html => pos + 2,
-                (Some(b'`'), _) => self.code_in_element(pos),
+                // Raw HTML has no code spans either.
+                (Some(b'`'), kind) if kind != Line::Html => self.code_in_element(pos),
                 // What a browser reads as a bogus comment runs to the first `>`, an end tag's
                 // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`.
                 (Some(b'<'), kind)

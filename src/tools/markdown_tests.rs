@@ -939,3 +939,17 @@ fn twelfth_review_comments_declarations_and_the_tagfilter() {
     // A browser ends a comment at its first `-->`; cmark-gfm's may run on to a later one.
     assert_cleaned(&[("x <!-- a ---> shown --> z\n", "x  shown --> z\n")]);
 }
+
+/// Found by the differential with footnotes: a vertical tab after a tag alone on its line
+/// leaves the line a paragraph's (cmark's scanner takes spaces, tabs and form feeds there),
+/// and raw HTML has no code spans, so a backtick in it shelters no end tag from a comment.
+#[test]
+fn a_vertical_tab_after_a_tag_and_backticks_in_raw_html() {
+    assert_hidden(&[
+        // `</pre>\v` is a lazy line of the item's paragraph; the comment, raw HTML, is not
+        // closed by a paragraph's `-->` after it.
+        "- x\n</pre>\u{b}\n+ - + <!-- w\n    -     > >- | - |\n+ 2. -    SECRET -->  SECRET\n",
+        // The `</div` is in a comment opened in raw HTML: the hidden div stays open.
+        "<div hidden>\n`a\n<!-- b` c\n\n</div\nSECRET -->\n\nSECRET\n",
+    ]);
+}

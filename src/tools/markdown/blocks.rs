@@ -240,11 +240,13 @@ pub(super) fn interrupts(row: &[u8]) -> bool {
 /// Whether `text` is a complete tag, however long, then only whitespace (an HTML block of
 /// the seventh kind, where no paragraph is open).
 pub(super) fn tag_alone(text: &[u8]) -> bool {
+    // After it, cmark's scanner takes spaces, tabs, form feeds and line ends: not a
+    // vertical tab, which leaves the line a paragraph's.
     html::complete_tag_end(text, 0).is_some_and(|end| {
         text.get(end..)
             .unwrap_or_default()
             .iter()
-            .all(|b| space(*b))
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c))
     })
 }
 
