@@ -340,8 +340,20 @@ impl<'a> Doc<'a> {
             b'<' if kind == Line::Html && bogus_comment(&self.bytes, pos) => {
                 self.bogus_comment_end(pos)
             }
-            // An autolink is shown, backticks in it included: they open no code span.
-            b'<' if autolink.is_some() => copy(pos, autolink.unwrap_or(pos + 1), &mut keep),
+            // An autolink is shown, backticks in it included: they open no code span. It
+            // holds no reference.
+            b'<' if autolink.is_some() => match code {
+                Code::Kept => copy(pos, autolink.unwrap_or(pos + 1), &mut keep),
+                Code::Left => autolink.unwrap_or(pos + 1),
+            },
+            // Nor does a link's destination (`[text](/u[a])`).
+            b']' if code == Code::Left
+                && matches!(kind, Line::Prose | Line::Row)
+                && self.starts_with(pos, "](") =>
+            {
+                keep("](");
+                self.skip_to(pos + 2, b')')
+            }
             // Processing instructions, declarations and CDATA are raw HTML that shows
             // nothing, like a comment.
             b'<' if raw_markup_closer(&self.bytes, pos).is_some() => {
@@ -355,6 +367,8 @@ impl<'a> Doc<'a> {
                 // after it, as far as a quote there: the rest may be gone.
                 Some((_, true)) => self.bytes.len(),
                 Some((tag, _)) if tag.hides => self.element_end(&tag),
+                // A tag's attributes hold no reference.
+                Some((tag, _)) if code == Code::Left => tag.end,
                 Some((tag, _)) => match tag.shown() {
                     Some(shown) => {
                         keep(&shown);

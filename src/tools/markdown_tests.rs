@@ -953,3 +953,26 @@ fn a_vertical_tab_after_a_tag_and_backticks_in_raw_html() {
         "<div hidden>\n`a\n<!-- b` c\n\n</div\nSECRET -->\n\nSECRET\n",
     ]);
 }
+
+/// A label inside an autolink, a link's destination or a tag's attribute refers to nothing:
+/// the definition or footnote it names stays unused (review 11, S).
+#[test]
+fn a_label_in_an_autolink_destination_or_attribute_is_no_reference() {
+    assert_cleaned(&[
+        (
+            "<https://x.test/[a]>\n\n[a]: /SECRET\n",
+            "<https://x.test/[a]>\n\n",
+        ),
+        ("[x](/u[a])\n\n[a]: /SECRET\n", "[x](/u[a])\n\n"),
+        (
+            "<b title=\"[a]\">x</b>\n\n[a]: /SECRET\n",
+            "<b title=\"[a]\">x</b>\n\n",
+        ),
+        (
+            "x <https://x.test/[^1]>\n\n[^1]: SECRET\n",
+            "x <https://x.test/[^1]>\n\n",
+        ),
+    ]);
+    // A label that shows still refers.
+    assert_cleaned(&[("[a]\n\n[a]: /shown\n", "[a]\n\n[a]: /shown\n")]);
+}
