@@ -150,9 +150,9 @@ impl<'a> Doc<'a> {
         };
         doc.index_comment_closes(&blocks.raw_starts);
         doc.index_paragraph_ends(&blocks.paragraph_last);
-        let paragraph_text: Vec<Option<usize>> = (blocks.paragraph_last.iter())
+        let paragraph_text: Vec<Option<(usize, usize)>> = (blocks.paragraph_last.iter())
             .zip(&blocks.content)
-            .map(|(last, content)| last.map(|_| *content))
+            .map(|(last, content)| last.map(|last| (*content, last)))
             .collect();
         doc.mark_unused_definitions(&paragraph_text);
         doc
@@ -259,12 +259,12 @@ impl<'a> Doc<'a> {
     }
 
     /// The labels of the footnotes that references use, in the order of their first
-    /// references ([`footnotes::label`]).
+    /// references ([`definitions::normalized_label`]).
     fn footnotes_referenced(&self) -> Vec<Vec<u8>> {
         let mut seen = std::collections::HashSet::new();
         definitions::labels_in_order(self.text_for_uses().as_bytes())
             .into_iter()
-            .filter_map(|label| label.strip_prefix(b"^").map(footnotes::label))
+            .filter_map(|label| label.strip_prefix(b"^").map(definitions::normalized_label))
             .filter(|label| !label.is_empty() && seen.insert(label.clone()))
             .collect()
     }

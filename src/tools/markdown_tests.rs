@@ -976,3 +976,20 @@ fn a_label_in_an_autolink_destination_or_attribute_is_no_reference() {
     // A label that shows still refers.
     assert_cleaned(&[("[a]\n\n[a]: /shown\n", "[a]\n\n[a]: /shown\n")]);
 }
+
+/// A definition's label may go on over lines of its paragraph, as cmark reads it (review 11,
+/// U); a link's text over lines is no definition.
+#[test]
+fn a_label_over_lines_is_read_as_one() {
+    assert_cleaned(&[
+        ("[SECRET\nSECRET]: /SECRET 'SECRET'", ""),
+        ("> [SECRET\n> SECRET]: /SECRET\n", ""),
+        ("[a]: /u\n[SECRET\nSECRET]: /SECRET\n", ""),
+        // Used, it goes whole all the same: what a label over lines names is not kept short.
+        ("[Foo\nbar]: /SECRET\n\n[foo bar]\n", "\n[foo bar]\n"),
+    ]);
+    assert_kept(&[
+        "[see the\ndocs](https://x.test) shown\n",
+        "[a\nb\n\n]: /shown\n",
+    ]);
+}

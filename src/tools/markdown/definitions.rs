@@ -4,6 +4,30 @@
 use super::blocks::{is_blank, leading_spaces, without_containers, Line};
 use super::html;
 use super::{Doc, MAX_CODE_SPAN};
+use std::ops::Range;
+
+/// The longest label cmark reads, in bytes (`MAX_LINK_LABEL_LENGTH`): a longer one is no
+/// label, and matches no reference.
+pub(super) const MAX_LABEL: usize = 1000;
+
+/// A label as cmark-gfm matches a reference to a definition or a footnote: runs of
+/// whitespace are one space, none at either end, and ASCII letters are in lower case.
+/// cmark folds other letters' case too, so a label that differs in them matches no
+/// reference here: the definition is left out, never kept by mistake. Empty when it is
+/// too long to match any.
+pub(super) fn normalized_label(raw: &[u8]) -> Vec<u8> {
+    if raw.len() > MAX_LABEL {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for word in raw.split(|b| html::space(*b)).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        out.extend(word.iter().map(u8::to_ascii_lowercase));
+    }
+    out
+}
 
 impl Doc<'_> {
     /// Marks link reference definitions that no link refers to, with the lines they go on
@@ -13,26 +37,40 @@ impl Doc<'_> {
     /// which would let one hidden `[//]` keep every `[//]: #` comment.
     ///
     /// `paragraph_text` says, for each line of a paragraph, where its text starts after its
-    /// block quotes, list items and indentation: only a paragraph's lines may be definitions.
-    pub(super) fn mark_unused_definitions(&mut self, paragraph_text: &[Option<usize>]) {
+    /// block quotes, list items and indentation, and which is the paragraph's last line:
+    /// only a paragraph's lines may be definitions, and a label may go on over them.
+    pub(super) fn mark_unused_definitions(&mut self, paragraph_text: &[Option<(usize, usize)>]) {
         let mut definitions = Vec::new();
         for (index, &(_, end, kind)) in self.lines.iter().enumerate() {
-            let Some(Some(from)) = paragraph_text.get(index) else {
+            let Some(Some((from, last))) = paragraph_text.get(index) else {
                 continue;
             };
+            if kind != Line::Prose {
+                continue;
+            }
             let line = self.bytes.get(*from..end).unwrap_or_default();
-            if let (Line::Prose, Some((label, shape))) = (kind, definition(line)) {
-                definitions.push((index, label.to_ascii_lowercase().into_bytes(), shape));
+            let found = match definition(line) {
+                Some(found) => Some((found, index)),
+                None => self.label_over_lines(index, *last, paragraph_text),
+            };
+            if let Some(((label, shape), label_end)) = found {
+                let label = normalized_label(label.as_bytes());
+                definitions.push((index..label_end + 1, label, shape));
             }
         }
         if definitions.is_empty() {
             return;
         }
         let kinds: Vec<Line> = self.lines.iter().map(|line| line.2).collect();
-        self.drop_definitions(definitions.iter().map(|(index, _, shape)| (*index, *shape)));
+        self.drop_definitions(
+            definitions
+                .iter()
+                .map(|(lines, _, shape)| (lines.clone(), *shape)),
+        );
         let uses: std::collections::HashSet<Vec<u8>> =
             labels_in_order(self.text_for_uses().as_bytes())
-                .into_iter()
+                .iter()
+                .map(|label| normalized_label(label))
                 .collect();
         for (line, kind) in self.lines.iter_mut().zip(kinds) {
             line.2 = kind;
@@ -41,16 +79,20 @@ impl Doc<'_> {
         let mut seen = std::collections::HashSet::new();
         let (used, unused): (Vec<_>, Vec<_>) = definitions
             .into_iter()
-            .map(|(index, label, shape)| {
+            .map(|(lines, label, shape)| {
                 let first = seen.insert(label.clone());
-                (index, shape, first && uses.contains(&label))
+                (lines, shape, first && uses.contains(&label))
             })
-            .partition(|(_, shape, used)| *used && *shape != Definition::Open);
-        self.drop_definitions(unused.into_iter().map(|(index, shape, _)| (index, shape)));
-        for (index, shape, _) in used {
+            // A label over lines is not kept short: it goes whole.
+            .partition(|(lines, shape, used)| {
+                *used && *shape != Definition::Open && lines.len() == 1
+            });
+        self.drop_definitions(unused.into_iter().map(|(lines, shape, _)| (lines, shape)));
+        for (lines, shape, _) in used {
             if shape == Definition::Whole {
                 // The title on the next line goes; the definition itself is kept short.
-                self.drop_definitions(std::iter::once((index, shape)));
+                let index = lines.start;
+                self.drop_definitions(std::iter::once((lines, shape)));
                 if let Some(entry) = self.lines.get_mut(index) {
                     entry.2 = Line::Reference;
                 }
@@ -58,24 +100,68 @@ impl Doc<'_> {
         }
     }
 
-    /// Marks the definitions starting at these lines as dropped, with the lines they go on
-    /// over, in order of their lines.
-    fn drop_definitions(&mut self, definitions: impl Iterator<Item = (usize, Definition)>) {
+    /// The definition whose label opens on line `index` and closes on a later line of its
+    /// paragraph (whose last line is `last`), within the longest label cmark reads, and the
+    /// line where the label closes.
+    fn label_over_lines(
+        &self,
+        index: usize,
+        last: usize,
+        paragraph_text: &[Option<(usize, usize)>],
+    ) -> Option<((String, Definition), usize)> {
+        let text_of = |at: usize| {
+            let &(_, end, _) = self.lines.get(at)?;
+            let (from, _) = paragraph_text.get(at).copied().flatten()?;
+            self.bytes.get(from..end)
+        };
+        let first = text_of(index)?;
+        let open = leading_spaces(first);
+        let bracket_after = |text: &[u8], from: usize| {
+            (from..text.len())
+                .find(|&at| matches!(text.get(at), Some(b'[' | b']')) && !escaped(text, at))
+        };
+        let opens = first.get(open) == Some(&b'[') && bracket_after(first, open + 1).is_none();
+        if !opens || first.len() > MAX_LABEL {
+            return None;
+        }
+        // Each line is read once: a `[` ends the search (no label holds one), and the next
+        // label over lines opens with one.
+        let mut joined = first.to_vec();
+        for at in index + 1..=last {
+            let line = text_of(at)?;
+            let from = joined.len();
+            joined.extend_from_slice(line);
+            match bracket_after(&joined, from).and_then(|at| joined.get(at)) {
+                Some(b']') => return definition(&joined).map(|found| (found, at)),
+                Some(_) => return None,
+                None if joined.len() > MAX_LABEL => return None,
+                None => {}
+            }
+        }
+        None
+    }
+
+    /// Marks the definitions at these lines (the label's: one, or more when it goes on
+    /// over lines) as dropped, with the lines they go on over, in order of their lines.
+    fn drop_definitions(&mut self, definitions: impl Iterator<Item = (Range<usize>, Definition)>) {
         // Lines up to here are dropped already: each is looked at once.
         let mut dropped_through = 0;
-        for (index, shape) in definitions {
+        for (lines, shape) in definitions {
+            let index = lines.start;
             if index < dropped_through {
                 continue;
             }
-            if let Some(entry) = self.lines.get_mut(index) {
-                entry.2 = Line::Drop;
+            if let Some(label_lines) = self.lines.get_mut(lines.clone()) {
+                label_lines
+                    .iter_mut()
+                    .for_each(|entry| entry.2 = Line::Drop);
             }
             let next_line = |lines: &[(usize, usize, Line)], at: usize| {
                 let &(start, end, kind) = lines.get(at)?;
                 let text = self.bytes.get(start..end).unwrap_or_default();
                 (kind == Line::Prose && !is_blank(text)).then(|| without_containers(text))
             };
-            let mut at = index + 1;
+            let mut at = lines.end;
             let paragraph_on = match shape {
                 Definition::Open => true,
                 // A title on the next line: dropped with it, and if it is not closed there,

@@ -6,7 +6,6 @@
 //! into the text after its definition. The body is put in that order before the inline
 //! pass reads it; each line keeps its kind.
 
-use super::html;
 use super::parser::Blocks;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -14,32 +13,11 @@ use std::ops::Range;
 /// A footnote definition, `[^label]: …`.
 #[derive(Clone)]
 pub(super) struct Footnote {
-    /// The label as references are matched to it ([`label`]).
+    /// The label as references are matched to it ([`super::definitions::normalized_label`]).
     pub(super) label: Vec<u8>,
     /// Its lines: from the marker's to the last that goes on in it, those of footnotes in
     /// it included.
     pub(super) lines: Range<usize>,
-}
-
-/// Labels longer than this match no reference (cmark's `MAX_LINK_LABEL_LENGTH`).
-const MAX_LABEL: usize = 1000;
-
-/// A footnote's label, or a reference's, as cmark-gfm matches them: runs of whitespace
-/// are one space, none at either end, and ASCII letters are in lower case. cmark folds
-/// other letters' case too, so a label that differs in them matches here no reference:
-/// the footnote is left out, never shown by mistake. Empty when no reference can match it.
-pub(super) fn label(raw: &[u8]) -> Vec<u8> {
-    if raw.len() > MAX_LABEL {
-        return Vec::new();
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    for word in raw.split(|b| html::space(*b)).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(b' ');
-        }
-        out.extend(word.iter().map(u8::to_ascii_lowercase));
-    }
-    out
 }
 
 /// `text`'s lines in the order GitHub shows them: the lines in no footnote, then each

@@ -14,8 +14,8 @@ use super::blocks::{
 use super::containers::{
     blank_line_goes_on, open_footnote, open_item, open_quote, Container, Cursor,
 };
-use super::definitions::starts_definition;
-use super::footnotes::{self, Footnote};
+use super::definitions::{normalized_label, starts_definition};
+use super::footnotes::Footnote;
 use super::html::contains_ci;
 use super::tables::{self, Table};
 use std::ops::Range;
@@ -352,7 +352,7 @@ impl Parser<'_> {
                 Container::Quote
             } else if let Some((label, at)) = open_footnote(cursor) {
                 let label = self.text.get(start + label.start..start + label.end);
-                footnote = Some(footnotes::label(label.unwrap_or_default()));
+                footnote = Some(normalized_label(label.unwrap_or_default()));
                 marker = Some(at);
                 Container::Footnote
             } else if let Some(item) = Self::try_item(cursor, in_paragraph && opened == 0) {
