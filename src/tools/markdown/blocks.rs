@@ -65,28 +65,6 @@ pub(super) fn closes_fence(text: &[u8], ch: u8, n: usize) -> bool {
     run >= n && is_blank(text.get(run..).unwrap_or_default())
 }
 
-/// The line without leading whitespace and container markers (`>`, list markers), for
-/// finding HTML blocks wherever they are: finding one too many only treats code as prose.
-pub(super) fn without_containers(mut line: &[u8]) -> &[u8] {
-    loop {
-        let start = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        line = line.get(start..).unwrap_or_default();
-        let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
-        let marker = match line.get(digits) {
-            Some(b'.' | b')') if digits > 0 => digits + 1,
-            Some(b'>') if digits == 0 => 1,
-            Some(b'-' | b'*' | b'+') if digits == 0 => 1,
-            _ => return line,
-        };
-        let after = line.get(marker..).unwrap_or_default();
-        let spaced = after.first().is_none_or(|b| b.is_ascii_whitespace());
-        if !(spaced || line.first() == Some(&b'>')) {
-            return line;
-        }
-        line = after;
-    }
-}
-
 /// Whether the line starts an HTML block, and how that block ends.
 pub(super) fn html_block_start(line: &[u8]) -> Option<HtmlEnd> {
     let lower: Vec<u8> = line.iter().take(12).map(u8::to_ascii_lowercase).collect();

@@ -1,7 +1,7 @@
 //! Link reference definitions: which a reference uses, and the lines those no one refers to
 //! go on over, which GitHub never shows. (Footnotes are containers: [`super::footnotes`].)
 
-use super::blocks::{is_blank, leading_spaces, without_containers, Line};
+use super::blocks::{leading_spaces, Line};
 use super::html;
 use super::{Doc, MAX_CODE_SPAN};
 use std::ops::Range;
@@ -66,6 +66,7 @@ impl Doc<'_> {
             definitions
                 .iter()
                 .map(|(lines, _, shape)| (lines.clone(), *shape)),
+            paragraph_text,
         );
         let uses: std::collections::HashSet<Vec<u8>> =
             labels_in_order(self.text_for_uses().as_bytes())
@@ -87,12 +88,13 @@ impl Doc<'_> {
             .partition(|(lines, shape, used)| {
                 *used && *shape != Definition::Open && lines.len() == 1
             });
-        self.drop_definitions(unused.into_iter().map(|(lines, shape, _)| (lines, shape)));
+        let unused = unused.into_iter().map(|(lines, shape, _)| (lines, shape));
+        self.drop_definitions(unused, paragraph_text);
         for (lines, shape, _) in used {
             if shape == Definition::Whole {
                 // The title on the next line goes; the definition itself is kept short.
                 let index = lines.start;
-                self.drop_definitions(std::iter::once((lines, shape)));
+                self.drop_definitions(std::iter::once((lines, shape)), paragraph_text);
                 if let Some(entry) = self.lines.get_mut(index) {
                     entry.2 = Line::Reference;
                 }
@@ -143,7 +145,11 @@ impl Doc<'_> {
 
     /// Marks the definitions at these lines (the label's: one, or more when it goes on
     /// over lines) as dropped, with the lines they go on over, in order of their lines.
-    fn drop_definitions(&mut self, definitions: impl Iterator<Item = (Range<usize>, Definition)>) {
+    fn drop_definitions(
+        &mut self,
+        definitions: impl Iterator<Item = (Range<usize>, Definition)>,
+        paragraph_text: &[Option<(usize, usize)>],
+    ) {
         // Lines up to here are dropped already: each is looked at once.
         let mut dropped_through = 0;
         for (lines, shape) in definitions {
@@ -156,10 +162,17 @@ impl Doc<'_> {
                     .iter_mut()
                     .for_each(|entry| entry.2 = Line::Drop);
             }
+            // The text of the next line of the definition's paragraph, if any.
+            let last = paragraph_text
+                .get(index)
+                .copied()
+                .flatten()
+                .map(|(_, last)| last);
             let next_line = |lines: &[(usize, usize, Line)], at: usize| {
-                let &(start, end, kind) = lines.get(at)?;
-                let text = self.bytes.get(start..end).unwrap_or_default();
-                (kind == Line::Prose && !is_blank(text)).then(|| without_containers(text))
+                let &(_, end, kind) = lines.get(at).filter(|_| Some(at) <= last)?;
+                let (from, _) = paragraph_text.get(at).copied().flatten()?;
+                let text = self.bytes.get(from..end).unwrap_or_default();
+                (kind == Line::Prose).then_some(text)
             };
             let mut at = lines.end;
             let paragraph_on = match shape {
