@@ -218,7 +218,8 @@ impl<'a> Doc<'a> {
             let last = paragraph_last.get(index).copied().flatten();
             let end = match last.and_then(|last| self.lines.get(last)) {
                 Some(&(_, paragraph_end, _)) => paragraph_end,
-                None if kind == Line::Prose => line_end,
+                // A table's line is a block of its own, like a heading.
+                None if matches!(kind, Line::Prose | Line::Row) => line_end,
                 None => next_blank,
             };
             if let Some(slot) = ends.get_mut(index) {
@@ -455,7 +456,11 @@ impl<'a> Doc<'a> {
     fn raw_markup_end(&self, pos: usize) -> Option<usize> {
         let closer = raw_markup_closer(&self.bytes, pos)?;
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let limit = self.paragraph_ends.get(index).copied().unwrap_or_default();
+        let limit = match self.lines.get(index) {
+            // In a table, in its cell.
+            Some(&(_, line_end, Line::Row)) => self.inline_end(pos, Line::Row, line_end),
+            _ => self.paragraph_ends.get(index).copied().unwrap_or_default(),
+        };
         let (_, ends) = self.markup_closes.iter().find(|(c, _)| *c == closer)?;
         let first = ends.partition_point(|end| *end < pos + 2 + closer.len());
         ends.get(first).copied().filter(|end| *end <= limit)

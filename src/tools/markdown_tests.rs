@@ -993,3 +993,12 @@ fn a_label_over_lines_is_read_as_one() {
         "[a\nb\n\n]: /shown\n",
     ]);
 }
+
+/// A declaration, processing instruction or CDATA section in a table's cell must close in
+/// the cell: one left open there is text, and ends nothing that follows (gen3's family: it
+/// took a later hidden element's start tag with it).
+#[test]
+fn raw_markup_in_a_table_cell_closes_in_the_cell() {
+    assert_hidden(&["> a\n> | <!X a\n> |---|\n<p hidden -->SECRET\n"]);
+    assert_cleaned(&[("| <!X a |\n|---|\n| b |\n", "| <!X a |\n|---|\n| b |\n")]);
+}
