@@ -125,6 +125,9 @@ struct Doc<'a> {
     /// For each line of raw HTML, where the raw HTML it is in ends: the last line of raw
     /// HTML before GitHub writes a tag of its own ([`parser::Blocks::raw_starts`]).
     raw_ends: Vec<usize>,
+    /// Whether a link reference definition's label starts with `^`: a `[^x]` may then be a
+    /// link to it, not a footnote's reference.
+    caret_definition: bool,
 }
 
 impl<'a> Doc<'a> {
@@ -147,6 +150,7 @@ impl<'a> Doc<'a> {
             paragraph_ends: Vec::new(),
             cell_edges: Vec::new(),
             raw_ends: Vec::new(),
+            caret_definition: false,
         };
         doc.index_comment_closes(&blocks.raw_starts);
         doc.index_paragraph_ends(&blocks.paragraph_last);
@@ -260,14 +264,26 @@ impl<'a> Doc<'a> {
     }
 
     /// The labels of the footnotes that references use, in the order of their first
-    /// references ([`definitions::normalized_label`]).
-    fn footnotes_referenced(&self) -> Vec<Vec<u8>> {
+    /// references, if they are known for sure ([`footnotes::References`]).
+    fn footnotes_referenced(&self) -> footnotes::References {
+        if self.caret_definition {
+            return footnotes::References::Unsure;
+        }
         let mut seen = std::collections::HashSet::new();
-        definitions::labels_in_order(self.text_for_uses().as_bytes())
-            .into_iter()
-            .filter_map(|label| label.strip_prefix(b"^").map(definitions::normalized_label))
-            .filter(|label| !label.is_empty() && seen.insert(label.clone()))
-            .collect()
+        let mut labels = Vec::new();
+        for label in definitions::labels_in_order(self.text_for_uses().as_bytes()) {
+            // A reference longer than cmark's longest label matches nothing.
+            let raw = label.strip_prefix(b"^").unwrap_or_default();
+            if raw.is_empty() || raw.len() > definitions::MAX_LABEL {
+                continue;
+            }
+            match footnotes::key(raw) {
+                Some(key) if seen.insert(key.clone()) => labels.push(key),
+                Some(_) => {}
+                None => return footnotes::References::Unsure,
+            }
+        }
+        footnotes::References::Known(labels)
     }
 
     /// What shows, with the text it keeps copied from `source`, which is `text` or as long.

@@ -1002,3 +1002,38 @@ fn raw_markup_in_a_table_cell_closes_in_the_cell() {
     assert_hidden(&["> a\n> | <!X a\n> |---|\n<p hidden -->SECRET\n"]);
     assert_cleaned(&[("| <!X a |\n|---|\n| b |\n", "| <!X a |\n|---|\n| b |\n")]);
 }
+
+/// The thirteenth hostile review's bodies: which footnotes GitHub shows (the first of a
+/// label to end, by cmark's matching of labels), which references count, and footnotes
+/// left out that may hide those after them.
+#[test]
+fn thirteenth_review_which_footnotes_github_shows() {
+    let long = format!("[^{}]:SECRET", "a".repeat(1001));
+    assert_hidden(&[
+        // A: of two with one label, the inner one ends first and is shown.
+        "[^a]\n[^a]:SECRET\n    [^a]:",
+        // B: letters cmark folds by Unicode's tables; H: a NUL is U+FFFD to cmark.
+        "[^k]\n\n[^\u{212a}]:x\n[^k]:SECRET",
+        "[^\u{c9}][^b]\n[^\u{e9}]:<!--\n[^b]:SECRET",
+        "[^\u{0}]\n[^\u{fffd}]:x\n[^\u{0}]:SECRET",
+        // C: a label too long for any reference; V: `\v` and `\f` are no whitespace.
+        &long,
+        "[^a\u{b}b]\n[^a\u{c}b]:SECRET",
+        "[^\u{b}]:SECRET",
+        // E, Q, R: a reference not seen here may use a footnote that hides those after it.
+        "<span hidden>[^a]</span>[^b]\n[^a]:<!--\n[^b]:SECRET",
+        "[^a]([^b]\n[^a]:<!--\n[^b]:SECRET",
+        "[^a`b`][^b]\n[^a`b`]:<!--\n[^b]:SECRET",
+        // K, F, L: no reference: in an autolink or a URL, a link, an escaped bracket.
+        "<http://x[^a]>\n[^a]:SECRET",
+        "www.x[^a]\n[^a]:SECRET",
+        "[ ^x]:/u\n[^x]\n[^x]:SECRET",
+        "[^x][y]\n\n[^x]: SECRET\n\n[y]: /u",
+        "[^a\\]\n[^a\\]:SECRET",
+    ]);
+    // The ordinary case is unchanged.
+    assert_cleaned(&[(
+        "A claim[^1].\n\n[^1]: The source.\n",
+        "A claim[^1].\n\n[^1]: The source.\n",
+    )]);
+}

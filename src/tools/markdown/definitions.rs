@@ -11,16 +11,13 @@ use std::ops::Range;
 pub(super) const MAX_LABEL: usize = 1000;
 
 /// A label as cmark-gfm matches a reference to a definition or a footnote: runs of
-/// whitespace are one space, none at either end, and ASCII letters are in lower case.
-/// cmark folds other letters' case too, so a label that differs in them matches no
-/// reference here: the definition is left out, never kept by mistake. Empty when it is
-/// too long to match any.
+/// whitespace (spaces, tabs, line ends: not a vertical tab or form feed) are one space, none
+/// at either end, and ASCII letters are in lower case. cmark folds other letters' case
+/// too: a label that differs in them matches no reference here ([`super::footnotes::key`]).
 pub(super) fn normalized_label(raw: &[u8]) -> Vec<u8> {
-    if raw.len() > MAX_LABEL {
-        return Vec::new();
-    }
     let mut out = Vec::with_capacity(raw.len());
-    for word in raw.split(|b| html::space(*b)).filter(|w| !w.is_empty()) {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    for word in raw.split(space).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(b' ');
         }
@@ -61,6 +58,7 @@ impl Doc<'_> {
         if definitions.is_empty() {
             return;
         }
+        self.caret_definition = (definitions.iter()).any(|(_, label, _)| label.starts_with(b"^"));
         let kinds: Vec<Line> = self.lines.iter().map(|line| line.2).collect();
         self.drop_definitions(
             definitions
@@ -227,26 +225,50 @@ impl Doc<'_> {
 }
 
 /// The labels that `text` refers to, in order: `[label]`, `[text][label]`, `[label][]`,
-/// `[^footnote]`; not an inline link's text (`[text](…)`).
+/// `[^footnote]`; not an inline link's text (`[text](…)`), an escaped bracket (`\[`, `\]`),
+/// a `[^x]` before another `[` (a link if its label names a definition), or brackets in a
+/// word GitHub may make a link of (`https://…`, `www.…`, an address with `@`).
 pub(super) fn labels_in_order(text: &[u8]) -> Vec<Vec<u8>> {
     let mut used = Vec::new();
-    for (at, _) in text.iter().enumerate().filter(|(_, b)| **b == b'[') {
-        // `\[` is a bracket shown as text.
-        if at > 0 && text.get(at - 1) == Some(&b'\\') {
+    let mut in_url = false;
+    for (at, &byte) in text.iter().enumerate() {
+        if byte.is_ascii_whitespace() {
+            in_url = false;
             continue;
         }
-        let rest = text.get(at + 1..).unwrap_or_default();
-        let inside = rest
-            .iter()
-            .take(MAX_CODE_SPAN)
-            .position(|b| *b == b']' || *b == b'[');
-        if let Some(len) = inside.filter(|len| rest.get(*len) == Some(&b']')) {
-            if rest.get(len + 1) != Some(&b'(') {
-                used.push(rest.get(..len).unwrap_or_default().to_ascii_lowercase());
-            }
+        let rest = text.get(at..).unwrap_or_default();
+        if byte == b'@' || rest.starts_with(b"://") || rest.starts_with(b"www.") {
+            in_url = true;
+        }
+        if byte != b'[' || in_url || escaped(text, at) {
+            continue;
+        }
+        let Some(len) = label_len(rest.get(1..).unwrap_or_default()) else {
+            continue;
+        };
+        let label = rest.get(1..1 + len).unwrap_or_default();
+        match rest.get(len + 2) {
+            Some(b'(') => continue,
+            Some(b'[') if label.first() == Some(&b'^') => continue,
+            _ => used.push(label.to_ascii_lowercase()),
         }
     }
     used
+}
+
+/// How long the label is that `text` (after a `[`) holds up to its `]`, if one closes it
+/// before another `[` and within [`MAX_CODE_SPAN`]; `\` escapes the byte after it.
+fn label_len(text: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while at < text.len().min(MAX_CODE_SPAN) {
+        match text.get(at) {
+            Some(b'\\') => at += 2,
+            Some(b']') => return Some(at),
+            Some(b'[') => return None,
+            _ => at += 1,
+        }
+    }
+    None
 }
 
 /// How a definition's first line says it goes on.

@@ -5,55 +5,111 @@
 //! page's end hides it), and what is left open in one goes on into those after it, not
 //! into the text after its definition. The body is put in that order before the inline
 //! pass reads it; each line keeps its kind.
+//!
+//! Where the footnotes GitHub shows are not known for sure, none is kept: they are the end
+//! of the page, so leaving them all out hides nothing else. That is so when a label or a
+//! reference holds a letter cmark-gfm folds by Unicode's tables (`É`, the Kelvin sign) or a
+//! NUL (which cmark reads as U+FFFD), when a link reference definition's label starts with
+//! `^` (a `[^x]` may then be its link), and when a footnote left out holds a `<`: if a
+//! reference the inline pass does not see (in a hidden element, say) uses it after all, what
+//! it leaves open would hide the footnotes after it.
 
+use super::definitions::normalized_label;
 use super::parser::Blocks;
 use std::collections::HashMap;
 use std::ops::Range;
 
 /// A footnote definition, `[^label]: …`.
-#[derive(Clone)]
 pub(super) struct Footnote {
-    /// The label as references are matched to it ([`super::definitions::normalized_label`]).
-    pub(super) label: Vec<u8>,
+    /// The label as references are matched to it ([`key`]).
+    pub(super) label: Option<Vec<u8>>,
     /// Its lines: from the marker's to the last that goes on in it, those of footnotes in
     /// it included.
     pub(super) lines: Range<usize>,
+    /// When it ended among the footnotes (one in another ends first): of footnotes with one
+    /// label, cmark-gfm shows the first to end.
+    pub(super) ended: usize,
+}
+
+/// What the references on a page say of its footnotes.
+pub(super) enum References {
+    /// The labels they use ([`key`]), in the order of their first references.
+    Known(Vec<Vec<u8>>),
+    /// Which they use is not known for sure (see the module's documentation).
+    Unsure,
+}
+
+/// A footnote's label or a reference's as cmark-gfm matches them ([`normalized_label`]),
+/// or `None` when the match is not known for sure: for any byte that is not ASCII, or a NUL.
+pub(super) fn key(raw: &[u8]) -> Option<Vec<u8>> {
+    let sure = raw.iter().all(|b| b.is_ascii() && *b != 0);
+    sure.then(|| normalized_label(raw))
 }
 
 /// `text`'s lines in the order GitHub shows them: the lines in no footnote, then each
-/// footnote that `referenced` (labels in the order of their first references) uses, with
-/// its own lines. The lines of the other footnotes are left out. A footnote whose label no
-/// reference can match stays where it is, as cmark-gfm leaves it.
+/// footnote that the `references` use, with its own lines. The lines of the other
+/// footnotes are left out.
 pub(super) fn in_page_order(
     text: &str,
     blocks: Blocks,
-    referenced: &[Vec<u8>],
+    references: &References,
 ) -> (String, Blocks) {
     let count = blocks.lines.len();
     // Each line's footnote: the innermost one it is in, or [`NONE`].
     let mut owner: Vec<u32> = vec![NONE; count];
-    let mut first_with_label = HashMap::new();
+    let mut first_to_end: HashMap<&[u8], usize> = HashMap::new();
+    let mut sure = matches!(references, References::Known(_));
     for (index, footnote) in blocks.footnotes.iter().enumerate() {
-        if footnote.label.is_empty() {
-            continue;
-        }
-        first_with_label.entry(&footnote.label).or_insert(index);
         if let Some(slots) = owner.get_mut(footnote.lines.clone()) {
             slots.fill(index as u32);
         }
+        let Some(label) = &footnote.label else {
+            sure = false;
+            continue;
+        };
+        let ended = |index: &usize| blocks.footnotes.get(*index).map(|f| f.ended);
+        let first = first_to_end.entry(label).or_insert(index);
+        if ended(&index) < ended(first) {
+            *first = index;
+        }
     }
     let mut shown = Vec::new();
-    for label in referenced {
-        if let Some(index) = first_with_label.remove(label) {
-            shown.push(index);
+    if let (References::Known(labels), true) = (references, sure) {
+        for label in labels {
+            if let Some(index) = first_to_end.remove(label.as_slice()) {
+                shown.push(index);
+            }
         }
+    }
+    // A footnote left out that holds a `<` may be shown after all: then none is.
+    let owners = &owner;
+    let own_lines = |index: usize| {
+        let lines = (blocks.footnotes.get(index)).map_or(0..0, |f| f.lines.clone());
+        lines.filter(move |line| owners.get(*line) == Some(&(index as u32)))
+    };
+    let holds_markup = |index: usize| {
+        own_lines(index).any(|line| {
+            let text_of = |&(start, end, _): &(usize, usize, _)| text.get(start..end);
+            let line = blocks.lines.get(line).and_then(text_of);
+            line.is_some_and(|line| line.contains('<'))
+        })
+    };
+    let mut is_shown = vec![false; blocks.footnotes.len()];
+    for index in &shown {
+        if let Some(slot) = is_shown.get_mut(*index) {
+            *slot = true;
+        }
+    }
+    let mut left_out =
+        (0..blocks.footnotes.len()).filter(|index| is_shown.get(*index) == Some(&false));
+    if left_out.any(holds_markup) {
+        shown.clear();
     }
     let mut order: Vec<usize> = (0..count)
         .filter(|line| owner.get(*line) == Some(&NONE))
         .collect();
     for index in shown {
-        let lines = (blocks.footnotes.get(index)).map_or(0..0, |f| f.lines.clone());
-        order.extend(lines.filter(|line| owner.get(*line) == Some(&(index as u32))));
+        order.extend(own_lines(index));
     }
     drop(owner);
     reorder(text, blocks, &order)

@@ -14,8 +14,8 @@ use super::blocks::{
 use super::containers::{
     blank_line_goes_on, open_footnote, open_item, open_quote, Container, Cursor,
 };
-use super::definitions::{normalized_label, starts_definition};
-use super::footnotes::Footnote;
+use super::definitions::starts_definition;
+use super::footnotes::{self, Footnote};
 use super::html::contains_ci;
 use super::tables::{self, Table};
 use std::ops::Range;
@@ -96,6 +96,7 @@ pub(super) fn blocks(text: &str) -> Blocks {
         next_id: 0,
         last_raw: None,
         open_footnotes: Vec::new(),
+        footnotes_ended: 0,
     };
     let mut start = 0;
     while start < text.len() {
@@ -129,6 +130,8 @@ struct Parser<'a> {
     /// [`Blocks::footnotes`], and `last_raw` when it opened. GitHub shows a footnote apart,
     /// so raw HTML before it runs on after it, and none runs into it.
     open_footnotes: Vec<(usize, usize, Option<Vec<u32>>)>,
+    /// How many footnotes have ended.
+    footnotes_ended: usize,
     leaf: Leaf,
     out: Blocks,
 }
@@ -352,7 +355,7 @@ impl Parser<'_> {
                 Container::Quote
             } else if let Some((label, at)) = open_footnote(cursor) {
                 let label = self.text.get(start + label.start..start + label.end);
-                footnote = Some(normalized_label(label.unwrap_or_default()));
+                footnote = Some(footnotes::key(label.unwrap_or_default()));
                 marker = Some(at);
                 Container::Footnote
             } else if let Some(item) = Self::try_item(cursor, in_paragraph && opened == 0) {
@@ -383,6 +386,7 @@ impl Parser<'_> {
                 self.out.footnotes.push(Footnote {
                     label,
                     lines: line..line,
+                    ended: 0,
                 });
             }
             self.containers.push(container);
@@ -442,7 +446,9 @@ impl Parser<'_> {
         {
             if let Some(footnote) = self.out.footnotes.get_mut(index) {
                 footnote.lines.end = self.out.lines.len();
+                footnote.ended = self.footnotes_ended;
             }
+            self.footnotes_ended += 1;
             self.last_raw = last_raw;
         }
     }
