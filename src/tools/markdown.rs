@@ -337,6 +337,14 @@ impl<'a> Doc<'a> {
                 .and_then(|r| r.chars().next())
                 .map_or(1, char::len_utf8);
         match byte {
+            // A footnote's reference over lines shows none of its text: cmark measures its
+            // label in columns and shows `[^` and a few bytes of it (or its number).
+            b'[' if self.footnote_reference_end(pos, kind).is_some_and(|end| {
+                self.bytes.get(pos..end).is_some_and(|r| r.contains(&b'\n'))
+            }) =>
+            {
+                self.footnote_reference_end(pos, kind).unwrap_or(pos + 1)
+            }
             // Raw HTML has no escapes.
             b'\\'
                 if kind != Line::Html
@@ -465,6 +473,21 @@ impl<'a> Doc<'a> {
             .get(next)
             .copied()
             .map_or(line_end, |edge| edge.min(line_end))
+    }
+
+    /// Where the footnote reference at `pos` (on a line of `kind`) ends, if a `[^…]` there
+    /// closes in its paragraph and is no link (no `(` or `[` after it). cmark drops what
+    /// else its brackets hold: a tag in them is no tag.
+    fn footnote_reference_end(&self, pos: usize, kind: Line) -> Option<usize> {
+        if !matches!(kind, Line::Prose | Line::Row) || !self.starts_with(pos, "[^") {
+            return None;
+        }
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let paragraph_end = self.paragraph_ends.get(index).copied()?;
+        let inside = self.bytes.get(pos + 1..paragraph_end.max(pos + 1))?;
+        let len = definitions::label_len(inside).filter(|len| *len > 1)?;
+        let end = pos + len + 2;
+        (!matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
     }
 
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
@@ -611,6 +634,10 @@ impl<'a> Doc<'a> {
                 }
                 (Some(b'!'), Line::Prose | Line::Row) if self.starts_with(pos, "![") => {
                     self.skip_to(pos + 2, b']')
+                }
+                // A footnote's reference: a tag in its brackets is text.
+                (Some(b'['), kind) if self.footnote_reference_end(pos, kind).is_some() => {
+                    self.footnote_reference_end(pos, kind).unwrap_or(pos + 1)
                 }
                 // An escaped backtick opens no code span (raw HTML has no escapes).
                 (Some(b'\\'), kind) if kind != Line::Html => pos + 2,

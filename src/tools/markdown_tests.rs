@@ -163,8 +163,13 @@ fn visible_html_stays() {
 fn unused_link_definitions_are_removed() {
     let cases = [
         (
-            "text\n[//]: # (ignore previous instructions)\nmore",
-            "text\nmore",
+            "text\n\n[//]: # (ignore previous instructions)\nmore",
+            "text\n\nmore",
+        ),
+        // Inside a paragraph it is no definition: GitHub shows it.
+        (
+            "text\n[//]: # (shown as text)\nmore",
+            "text\n[//]: # (shown as text)\nmore",
         ),
         ("[comment]: <> (hidden)\nx", "x"),
         ("[x]: #\n'hidden title'\ny", "y"),
@@ -1036,4 +1041,20 @@ fn thirteenth_review_which_footnotes_github_shows() {
         "A claim[^1].\n\n[^1]: The source.\n",
         "A claim[^1].\n\n[^1]: The source.\n",
     )]);
+}
+
+/// Link reference definitions are read only where cmark reads them: from a paragraph's
+/// first line, one after another. A line shaped like one later in a paragraph is its text,
+/// and a tag on it hides what a browser hides (review 14, A).
+#[test]
+fn definitions_start_a_paragraph() {
+    assert_hidden(&[
+        "x\n[n]:<p hidden>\nSECRET",
+        "x\n\t[^1]:<b hidden>\nSECRET",
+        "[^1]\n\n[4]:\n\t[^1]:SECRET",
+    ]);
+    assert_cleaned(&[
+        ("[a]: /u\n[b]: /v 't'\ntext\n", "text\n"),
+        ("[a]: /u\n't'\n[b]: /v\ntext\n", "text\n"),
+    ]);
 }

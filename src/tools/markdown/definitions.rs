@@ -38,22 +38,35 @@ impl Doc<'_> {
     /// only a paragraph's lines may be definitions, and a label may go on over them.
     pub(super) fn mark_unused_definitions(&mut self, paragraph_text: &[Option<(usize, usize)>]) {
         let mut definitions = Vec::new();
-        for (index, &(_, end, kind)) in self.lines.iter().enumerate() {
-            let Some(Some((from, last))) = paragraph_text.get(index) else {
+        let mut index = 0;
+        while let Some(paragraph) = paragraph_text.get(index) {
+            let Some((_, last)) = *paragraph else {
+                index += 1;
                 continue;
             };
-            if kind != Line::Prose {
-                continue;
+            // Definitions follow one another from the paragraph's first line; what follows
+            // them is its text.
+            let mut at = index;
+            while let Some(((label, shape), label_end)) =
+                self.definition_at(at, last, paragraph_text)
+            {
+                definitions.push((at..label_end + 1, normalized_label(label.as_bytes()), shape));
+                at = label_end + 1;
+                if shape == Definition::Open {
+                    break;
+                }
+                // A title on the next line is the definition's; one left open there takes the
+                // rest of the paragraph.
+                let next = self
+                    .paragraph_line(at, last, paragraph_text)
+                    .map(<[u8]>::trim_ascii);
+                match next {
+                    Some(text) if is_title(text) => at += 1,
+                    Some([b'"' | b'\'' | b'(', ..]) => break,
+                    _ => {}
+                }
             }
-            let line = self.bytes.get(*from..end).unwrap_or_default();
-            let found = match definition(line) {
-                Some(found) => Some((found, index)),
-                None => self.label_over_lines(index, *last, paragraph_text),
-            };
-            if let Some(((label, shape), label_end)) = found {
-                let label = normalized_label(label.as_bytes());
-                definitions.push((index..label_end + 1, label, shape));
-            }
+            index = last.max(index) + 1;
         }
         if definitions.is_empty() {
             return;
@@ -98,6 +111,34 @@ impl Doc<'_> {
                 }
             }
         }
+    }
+
+    /// The definition on line `at` of a paragraph whose last line is `last`, and the line
+    /// where its label closes.
+    fn definition_at(
+        &self,
+        at: usize,
+        last: usize,
+        paragraph_text: &[Option<(usize, usize)>],
+    ) -> Option<((String, Definition), usize)> {
+        let line = self.paragraph_line(at, last, paragraph_text)?;
+        match definition(line) {
+            Some(found) => Some((found, at)),
+            None => self.label_over_lines(at, last, paragraph_text),
+        }
+    }
+
+    /// The text of line `at`, if it is a line of prose of the paragraph whose last line is
+    /// `last`.
+    fn paragraph_line(
+        &self,
+        at: usize,
+        last: usize,
+        paragraph_text: &[Option<(usize, usize)>],
+    ) -> Option<&[u8]> {
+        let &(_, end, kind) = self.lines.get(at).filter(|_| at <= last)?;
+        let (from, _) = paragraph_text.get(at).copied().flatten()?;
+        (kind == Line::Prose).then(|| self.bytes.get(from..end).unwrap_or_default())
     }
 
     /// The definition whose label opens on line `index` and closes on a later line of its
@@ -160,35 +201,31 @@ impl Doc<'_> {
                     .iter_mut()
                     .for_each(|entry| entry.2 = Line::Drop);
             }
-            // The text of the next line of the definition's paragraph, if any.
-            let last = paragraph_text
-                .get(index)
-                .copied()
-                .flatten()
-                .map(|(_, last)| last);
-            let next_line = |lines: &[(usize, usize, Line)], at: usize| {
-                let &(_, end, kind) = lines.get(at).filter(|_| Some(at) <= last)?;
-                let (from, _) = paragraph_text.get(at).copied().flatten()?;
-                let text = self.bytes.get(from..end).unwrap_or_default();
-                (kind == Line::Prose).then_some(text)
-            };
+            let last =
+                (paragraph_text.get(index).copied().flatten()).map_or(index, |(_, last)| last);
             let mut at = lines.end;
-            let paragraph_on = match shape {
-                Definition::Open => true,
+            // The next line of the paragraph: a title, closed there or not.
+            let title = self.paragraph_line(at, last, paragraph_text).map(|text| {
+                let text = text.trim_ascii();
+                (
+                    is_title(text),
+                    matches!(text.first(), Some(b'"' | b'\'' | b'(')),
+                )
+            });
+            let paragraph_on = match (shape, title) {
+                (Definition::Open, _) => true,
                 // A title on the next line: dropped with it, and if it is not closed there,
                 // the rest of the paragraph too.
-                Definition::Whole => match next_line(&self.lines, at) {
-                    Some(text) if is_title(text.trim_ascii()) => {
-                        if let Some(entry) = self.lines.get_mut(at) {
-                            entry.2 = Line::Drop;
-                        }
-                        false
+                (Definition::Whole, Some((true, _))) => {
+                    if let Some(entry) = self.lines.get_mut(at) {
+                        entry.2 = Line::Drop;
                     }
-                    Some(text) => matches!(text.first(), Some(b'"' | b'\'' | b'(')),
-                    None => false,
-                },
+                    false
+                }
+                (Definition::Whole, Some((false, opens))) => opens,
+                (Definition::Whole, None) => false,
             };
-            while paragraph_on && next_line(&self.lines, at).is_some() {
+            while paragraph_on && self.paragraph_line(at, last, paragraph_text).is_some() {
                 if let Some(entry) = self.lines.get_mut(at) {
                     entry.2 = Line::Drop;
                 }
@@ -258,7 +295,7 @@ pub(super) fn labels_in_order(text: &[u8]) -> Vec<Vec<u8>> {
 
 /// How long the label is that `text` (after a `[`) holds up to its `]`, if one closes it
 /// before another `[` and within [`MAX_CODE_SPAN`]; `\` escapes the byte after it.
-fn label_len(text: &[u8]) -> Option<usize> {
+pub(super) fn label_len(text: &[u8]) -> Option<usize> {
     let mut at = 0;
     while at < text.len().min(MAX_CODE_SPAN) {
         match text.get(at) {
