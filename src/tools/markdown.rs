@@ -128,6 +128,9 @@ struct Doc<'a> {
     /// Whether a link reference definition's label starts with `^`: a `[^x]` may then be a
     /// link to it, not a footnote's reference.
     caret_definition: bool,
+    /// Where the footnotes GitHub shows at the page's end start, inside its `<section>`,
+    /// `<ol>` and `<li>` (the text's end when none is shown).
+    footnotes_from: usize,
 }
 
 impl<'a> Doc<'a> {
@@ -151,6 +154,7 @@ impl<'a> Doc<'a> {
             cell_edges: Vec::new(),
             raw_ends: Vec::new(),
             caret_definition: false,
+            footnotes_from: blocks.footnotes_from.unwrap_or(text.len()),
         };
         doc.index_comment_closes(&blocks.raw_starts);
         doc.index_paragraph_ends(&blocks.paragraph_last);
@@ -406,6 +410,9 @@ impl<'a> Doc<'a> {
             // A code span is copied as it is, up to any comment or other raw markup in it:
             // where GitHub sees no code span (a backtick taken by a link destination, a
             // table cell's edge), that is hidden, so it goes either way.
+            // Where references count, a code span may go on over lines, as in CommonMark:
+            // a reference in it is none.
+            b'`' if kind == Line::Prose && code == Code::Left => self.code_in_element(pos),
             b'`' if kind == Line::Prose || kind == Line::Row => {
                 let end = self.code_span_end(pos, self.inline_end(pos, kind, line_end));
                 let markup = (pos..end).find(|&at| {
@@ -617,7 +624,17 @@ impl<'a> Doc<'a> {
             .is_some_and(|line| line.2 == Line::Html);
         let closes_through_blocks =
             blocks::closes_through_blocks(&tag.name) || html::formatting(&tag.name);
-        let counts = |kind: Line| kind == Line::Html || !in_raw || closes_through_blocks;
+        // In the footnotes, GitHub's `<section>`, `<ol>` and `<li>` are open inside an element
+        // opened before them: its end tag is ignored unless it closes through blocks, and
+        // one of those three names closes GitHub's own element.
+        let before_footnotes = tag.end <= self.footnotes_from;
+        let wrapper = matches!(tag.name.as_str(), "section" | "ol" | "li");
+        let counts = |kind: Line, at: usize| {
+            if before_footnotes && at >= self.footnotes_from {
+                return closes_through_blocks && !wrapper;
+            }
+            kind == Line::Html || !in_raw || closes_through_blocks
+        };
         let mut depth = 1;
         let mut pos = tag.end;
         while pos < self.bytes.len() {
@@ -659,7 +676,9 @@ impl<'a> Doc<'a> {
                     }
                 }
                 (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
-                    Some(inner) if inner.name == tag.name && (!inner.closing || counts(kind)) => {
+                    Some(inner)
+                        if inner.name == tag.name && (!inner.closing || counts(kind, pos)) =>
+                    {
                         depth = if inner.closing { depth - 1 } else { depth + 1 };
                         if depth == 0 {
                             return inner.end;

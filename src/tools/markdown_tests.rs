@@ -1036,10 +1036,30 @@ fn thirteenth_review_which_footnotes_github_shows() {
         "[^x][y]\n\n[^x]: SECRET\n\n[y]: /u",
         "[^a\\]\n[^a\\]:SECRET",
     ]);
+    // M: a reference over lines shows none of its text; D: a tag in one is text.
+    assert_hidden(&["[^\nSECRET]", "<span hidden>x [^x</span>] SECRET"]);
     // The ordinary case is unchanged.
     assert_cleaned(&[(
         "A claim[^1].\n\n[^1]: The source.\n",
         "A claim[^1].\n\n[^1]: The source.\n",
+    )]);
+}
+
+/// The fourteenth hostile review's footnote bodies: GitHub's `<section>`, `<ol>` and `<li>`
+/// around the footnotes keep an end tag in them from closing what was opened before, and a
+/// reference in a code span over lines is none.
+#[test]
+fn fourteenth_review_footnotes_inside_githubs_own_elements() {
+    assert_hidden(&[
+        "[^1]\n\n<span hidden>\n\n[^1]:</span>\n    SECRET",
+        "[^1]\n\n<section hidden>\n\n[^1]: </section> SECRET",
+        "[^1]\n\n<ol hidden>\n\n[^1]: </ol> SECRET",
+        "[^1]:`[^1]\n`SECRET",
+    ]);
+    // A `div` closes through them.
+    assert_cleaned(&[(
+        "[^1]\n\n<div hidden>\n\n[^1]: </div> shown\n",
+        "[^1]\n\n shown\n",
     )]);
 }
 

@@ -108,11 +108,14 @@ pub(super) fn in_page_order(
     let mut order: Vec<usize> = (0..count)
         .filter(|line| owner.get(*line) == Some(&NONE))
         .collect();
+    let in_no_footnote = order.len();
     for index in shown {
         order.extend(own_lines(index));
     }
     drop(owner);
-    reorder(text, blocks, &order)
+    let (text, mut blocks) = reorder(text, blocks, &order);
+    blocks.footnotes_from = blocks.lines.get(in_no_footnote).map(|line| line.0);
+    (text, blocks)
 }
 
 /// No footnote, or no line. As an index, one fits in a `u32`: a body has fewer lines and
@@ -194,6 +197,7 @@ fn reorder(text: &str, mut blocks: Blocks, order: &[usize]) -> (String, Blocks) 
         content,
         raw_starts,
         footnotes: Vec::new(),
+        footnotes_from: None,
     };
     (out, moved)
 }

@@ -49,6 +49,9 @@ pub(super) struct Blocks {
     pub(super) raw_starts: Vec<bool>,
     /// The footnote definitions, in the order they open (one in another after it).
     pub(super) footnotes: Vec<Footnote>,
+    /// Where the footnotes GitHub shows at the page's end start, once they are put there
+    /// ([`super::footnotes::in_page_order`]).
+    pub(super) footnotes_from: Option<usize>,
 }
 
 /// The leaf block the lines so far end in.
@@ -91,6 +94,7 @@ pub(super) fn blocks(text: &str) -> Blocks {
             content: Vec::new(),
             raw_starts: Vec::new(),
             footnotes: Vec::new(),
+            footnotes_from: None,
         },
         ids: Vec::new(),
         next_id: 0,
