@@ -113,6 +113,8 @@ struct Doc<'a> {
     /// Where each `?>`, `]]>` and `>` ends ([`raw_markup_closer`]).
     markup_closes: [(&'static str, Vec<usize>); 3],
     raw_comment_closes: Vec<usize>,
+    /// Where each `<!--` in prose or a table starts.
+    inline_comment_opens: Vec<usize>,
     /// Where each `-->` that no `-` comes before ends: those that end a comment inside a
     /// paragraph for cmark-gfm (`--->` does not).
     inline_comment_closes: Vec<usize>,
@@ -148,6 +150,7 @@ impl<'a> Doc<'a> {
             lines,
             comment_closes: Vec::new(),
             raw_comment_closes: Vec::new(),
+            inline_comment_opens: Vec::new(),
             inline_comment_closes: Vec::new(),
             markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
@@ -203,6 +206,11 @@ impl<'a> Doc<'a> {
                     .filter(|(_, w)| *w == closer.as_bytes())
                     .map(|(at, _)| at + n),
             );
+        }
+        for (at, window) in self.bytes.windows(4).enumerate() {
+            if window == b"<!--" && matches!(self.kind_at(at), Line::Prose | Line::Row) {
+                self.inline_comment_opens.push(at);
+            }
         }
         for (at, window) in self.bytes.windows(3).enumerate() {
             if window == b"-->" {
@@ -501,12 +509,23 @@ impl<'a> Doc<'a> {
     /// closes before the paragraph does.
     fn raw_markup_end(&self, pos: usize) -> Option<usize> {
         let closer = raw_markup_closer(&self.bytes, pos)?;
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let limit = match self.lines.get(index) {
-            // In a table, in its cell.
-            Some(&(_, line_end, Line::Row)) => self.inline_end(pos, Line::Row, line_end),
-            _ => self.paragraph_ends.get(index).copied().unwrap_or_default(),
+        // Where inline parts starting at `at` must end: its paragraph's end, or in a table
+        // its cell's.
+        let inline_end = |at: usize| {
+            let line = self.lines.partition_point(|(_, end, _)| *end <= at);
+            match self.lines.get(line) {
+                Some(&(_, line_end, Line::Row)) => self.inline_end(at, Line::Row, line_end),
+                _ => self.paragraph_ends.get(line).copied().unwrap_or_default(),
+            }
         };
+        let limit = inline_end(pos);
+        // After a comment left open there, cmark reads no `<!…` as markup.
+        let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
+        let open_before = (opens.checked_sub(1)).and_then(|i| self.inline_comment_opens.get(i));
+        let left_open = |at: usize| inline_end(at) == limit && self.comment_end(at).is_none();
+        if self.starts_with(pos, "<!") && open_before.is_some_and(|at| left_open(*at)) {
+            return None;
+        }
         let (_, ends) = self.markup_closes.iter().find(|(c, _)| *c == closer)?;
         let first = ends.partition_point(|end| *end < pos + 2 + closer.len());
         ends.get(first).copied().filter(|end| *end <= limit)
@@ -635,6 +654,11 @@ impl<'a> Doc<'a> {
             }
             kind == Line::Html || !in_raw || closes_through_blocks
         };
+        // A special element (`div`, `p`, `li` …) opened inside one that is neither special
+        // nor formatting (`span`) keeps a browser from honouring its end tag while it is
+        // open: these are the names open inside it.
+        let plain = !closes_through_blocks && !blocks::special(&tag.name);
+        let mut specials_open: Vec<String> = Vec::new();
         let mut depth = 1;
         let mut pos = tag.end;
         while pos < self.bytes.len() {
@@ -677,7 +701,9 @@ impl<'a> Doc<'a> {
                 }
                 (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
                     Some(inner)
-                        if inner.name == tag.name && (!inner.closing || counts(kind, pos)) =>
+                        if inner.name == tag.name
+                            && (!inner.closing
+                                || counts(kind, pos) && specials_open.is_empty()) =>
                     {
                         depth = if inner.closing { depth - 1 } else { depth + 1 };
                         if depth == 0 {
@@ -689,6 +715,16 @@ impl<'a> Doc<'a> {
                     // tags (a block quote's) can close this one first, or be swallowed by
                     // raw HTML left open. Both are taken to run to the end.
                     Some(inner) if inner.hides && !inner.closing => return self.bytes.len(),
+                    Some(inner) if plain && blocks::special(&inner.name) => {
+                        if !inner.closing {
+                            specials_open.push(inner.name.clone());
+                        } else if let Some(at) =
+                            specials_open.iter().rposition(|name| *name == inner.name)
+                        {
+                            specials_open.truncate(at);
+                        }
+                        inner.end
+                    }
                     Some(inner) => inner.end,
                     None => pos + 1,
                 },

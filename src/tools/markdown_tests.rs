@@ -1078,3 +1078,23 @@ fn definitions_start_a_paragraph() {
         ("[a]: /u\n't'\n[b]: /v\ntext\n", "text\n"),
     ]);
 }
+
+/// Review 14's bodies outside footnotes: a browser ignores the end tag of a `span` while a
+/// special element opened in it is open, and after a comment left open in a paragraph
+/// cmark reads no `<!…` there as markup (a declaration then shelters no tag).
+#[test]
+fn fourteenth_review_end_tags_under_special_elements_and_declarations_after_open_comments() {
+    assert_hidden(&[
+        "<span hidden>\n<details></span>SECRET",
+        "<span hidden>\n<div>\n<p>x</span>SECRET",
+        "x<!--<!X\t<y hidden>SECRET",
+    ]);
+    assert_cleaned(&[
+        ("<span hidden>\n<div>x</div></span>shown", "shown"),
+        // In another table cell, a declaration is one all the same.
+        (
+            "| <!-- a | <!X SECRET> |\n|---|---|\n",
+            "| <!-- a |  |\n|---|---|\n",
+        ),
+    ]);
+}

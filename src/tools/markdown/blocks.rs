@@ -164,6 +164,17 @@ const BLOCK_ELEMENTS: &[&str] = &[
     "ul",
 ];
 
+/// Whether `name` is one of HTML's special elements that stays open (not void), as GitHub
+/// lets them through: a browser does not honour the end tag of an element that is neither
+/// special nor formatting while one of these is open inside it.
+pub(super) fn special(name: &str) -> bool {
+    const ALSO_SPECIAL: [&str; 19] = [
+        "button", "caption", "dd", "dt", "form", "hgroup", "li", "listing", "p", "pre", "search",
+        "select", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+    ];
+    closes_through_blocks(name) || ALSO_SPECIAL.contains(&name)
+}
+
 /// Whether a browser honours the end tag of element `name` inside blocks GitHub opened in
 /// it (a `</div>` in a paragraph in the `<div>`). Where unsure, an end tag is ignored here
 /// that a browser honours, never the other way.
