@@ -113,6 +113,8 @@ struct Doc<'a> {
     /// Where each `?>`, `]]>` and `>` ends ([`raw_markup_closer`]).
     markup_closes: [(&'static str, Vec<usize>); 3],
     raw_comment_closes: Vec<usize>,
+    /// Each `[` in prose or a table and the `]` that closes it ([`Doc::index_brackets`]).
+    bracket_closes: Vec<(usize, usize)>,
     /// Where each `<!--` in prose or a table starts.
     inline_comment_opens: Vec<usize>,
     /// Where each `-->` that no `-` comes before ends: those that end a comment inside a
@@ -151,6 +153,7 @@ impl<'a> Doc<'a> {
             comment_closes: Vec::new(),
             raw_comment_closes: Vec::new(),
             inline_comment_opens: Vec::new(),
+            bracket_closes: Vec::new(),
             inline_comment_closes: Vec::new(),
             markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
             paragraph_ends: Vec::new(),
@@ -161,6 +164,7 @@ impl<'a> Doc<'a> {
         };
         doc.index_comment_closes(&blocks.raw_starts);
         doc.index_paragraph_ends(&blocks.paragraph_last);
+        doc.index_brackets();
         let paragraph_text: Vec<Option<(usize, usize)>> = (blocks.paragraph_last.iter())
             .zip(&blocks.content)
             .map(|(last, content)| last.map(|last| (*content, last)))
@@ -490,6 +494,16 @@ impl<'a> Doc<'a> {
             .map_or(line_end, |edge| edge.min(line_end))
     }
 
+    /// Where inline parts starting at `at` must end: its paragraph's end (a heading's line's),
+    /// or in a table its cell's.
+    fn inline_limit(&self, at: usize) -> usize {
+        let line = self.lines.partition_point(|(_, end, _)| *end <= at);
+        match self.lines.get(line) {
+            Some(&(_, line_end, Line::Row)) => self.inline_end(at, Line::Row, line_end),
+            _ => self.paragraph_ends.get(line).copied().unwrap_or_default(),
+        }
+    }
+
     /// Where the footnote reference at `pos` (on a line of `kind`) ends, if a `[^…]` there
     /// closes in its paragraph and is no link (no `(` or `[` after it). cmark drops what
     /// else its brackets hold: a tag in them is no tag.
@@ -497,32 +511,61 @@ impl<'a> Doc<'a> {
         if !matches!(kind, Line::Prose | Line::Row) || !self.starts_with(pos, "[^") {
             return None;
         }
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let paragraph_end = self.paragraph_ends.get(index).copied()?;
-        let inside = self.bytes.get(pos + 1..paragraph_end.max(pos + 1))?;
-        let len = definitions::label_len(inside).filter(|len| *len > 1)?;
-        let end = pos + len + 2;
-        (!matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
+        let found = self
+            .bracket_closes
+            .binary_search_by_key(&pos, |(open, _)| *open);
+        let (_, close) = found.ok().and_then(|at| self.bracket_closes.get(at))?;
+        let end = close + 1;
+        let fits = end > pos + 3 && end - pos <= MAX_CODE_SPAN;
+        (fits && !matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
+    }
+
+    /// Pairs each `[` in prose or a table with the `]` that closes it, brackets in pairs,
+    /// in its paragraph or table cell (`\` escapes the byte after it): in one pass, so a
+    /// body of brackets is read in linear time.
+    fn index_brackets(&mut self) {
+        let mut open: Vec<usize> = Vec::new();
+        let mut open_until = 0;
+        let mut at = 0;
+        while at < self.bytes.len() {
+            let byte = self.bytes.get(at).copied().unwrap_or_default();
+            if !matches!(byte, b'[' | b']' | b'\\') {
+                at += 1;
+                continue;
+            }
+            if !matches!(self.kind_at(at), Line::Prose | Line::Row) {
+                at += 1;
+                continue;
+            }
+            let limit = self.inline_limit(at);
+            if limit != open_until {
+                open.clear();
+                open_until = limit;
+            }
+            match byte {
+                b'\\' => at += 1,
+                b'[' => open.push(at),
+                _ => {
+                    if let Some(start) = open.pop() {
+                        self.bracket_closes.push((start, at));
+                    }
+                }
+            }
+            at += 1;
+        }
+        self.bracket_closes.sort_unstable();
     }
 
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
     /// closes before the paragraph does.
     fn raw_markup_end(&self, pos: usize) -> Option<usize> {
         let closer = raw_markup_closer(&self.bytes, pos)?;
-        // Where inline parts starting at `at` must end: its paragraph's end, or in a table
-        // its cell's.
-        let inline_end = |at: usize| {
-            let line = self.lines.partition_point(|(_, end, _)| *end <= at);
-            match self.lines.get(line) {
-                Some(&(_, line_end, Line::Row)) => self.inline_end(at, Line::Row, line_end),
-                _ => self.paragraph_ends.get(line).copied().unwrap_or_default(),
-            }
-        };
-        let limit = inline_end(pos);
+        let limit = self.inline_limit(pos);
         // After a comment left open there, cmark reads no `<!…` as markup.
         let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
         let open_before = (opens.checked_sub(1)).and_then(|i| self.inline_comment_opens.get(i));
-        let left_open = |at: usize| inline_end(at) == limit && self.comment_end(at).is_none();
+        let left_open =
+            |at: usize| self.inline_limit(at) == limit && self.comment_end(at).is_none();
         if self.starts_with(pos, "<!") && open_before.is_some_and(|at| left_open(*at)) {
             return None;
         }
@@ -563,7 +606,9 @@ impl<'a> Doc<'a> {
     /// next paragraph): it ends there, unless it is inside a quoted value.
     fn tag_at(&self, pos: usize, kind: Line) -> Option<(Tag, bool)> {
         if kind != Line::Html {
-            return html::tag(&self.bytes, pos).map(|tag| (tag, false));
+            // Inline, a tag closes in its paragraph or table cell, or is text.
+            let inline = self.bytes.get(..self.inline_limit(pos)).unwrap_or_default();
+            return html::tag(inline, pos).map(|tag| (tag, false));
         }
         let raw_end = self.raw_end(pos);
         let raw = self.bytes.get(..raw_end).unwrap_or(self.bytes.as_slice());

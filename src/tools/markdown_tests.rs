@@ -1098,3 +1098,29 @@ fn fourteenth_review_end_tags_under_special_elements_and_declarations_after_open
         ),
     ]);
 }
+
+/// The fifteenth hostile review's bodies: an inline tag closes in its paragraph or is text,
+/// so a quote opened in one does not reach a comment or a footnote after it (A, F1); what a
+/// footnote's reference holds is no reference (N1), nor text when it goes over lines, with
+/// brackets in it too (R).
+#[test]
+fn fifteenth_review_inline_tags_and_references_in_references() {
+    assert_hidden(&[
+        "<i title='\n<!--SECRET'>",
+        "[^c]<i alt='\n[^c]:'>\n<!-- SECRET",
+        "[^a[^1]]\n\n[^1]: SECRET",
+        "x [^a [b]\nSECRET]",
+    ]);
+    assert_cleaned(&[("a <b title=\"x\ny\">z</b>", "a <b title=\"x\ny\">z</b>")]);
+}
+
+/// A paragraph whose first line opens a label that may close on a later line is taken to
+/// start with a definition: a setext underline under it is its text, and what follows is
+/// the paragraph's, not code (review 15, S).
+#[test]
+fn a_label_left_open_on_a_first_line_may_be_a_definition() {
+    assert_hidden(&[
+        "[\nb]:> '<n hidden>'\n-\n    <n hidden>SECRET",
+        "[a\nb]: /u\n-\n[c]: <n hidden>\nSECRET",
+    ]);
+}

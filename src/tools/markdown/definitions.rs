@@ -156,15 +156,13 @@ impl Doc<'_> {
             self.bytes.get(from..end)
         };
         let first = text_of(index)?;
-        let open = leading_spaces(first);
+        if !opens_label(first) || first.len() > MAX_LABEL {
+            return None;
+        }
         let bracket_after = |text: &[u8], from: usize| {
             (from..text.len())
                 .find(|&at| matches!(text.get(at), Some(b'[' | b']')) && !escaped(text, at))
         };
-        let opens = first.get(open) == Some(&b'[') && bracket_after(first, open + 1).is_none();
-        if !opens || first.len() > MAX_LABEL {
-            return None;
-        }
         // Each line is read once: a `[` ends the search (no label holds one), and the next
         // label over lines opens with one.
         let mut joined = first.to_vec();
@@ -263,49 +261,61 @@ impl Doc<'_> {
 
 /// The labels that `text` refers to, in order: `[label]`, `[text][label]`, `[label][]`,
 /// `[^footnote]`; not an inline link's text (`[text](…)`), an escaped bracket (`\[`, `\]`),
-/// a `[^x]` before another `[` (a link if its label names a definition), or brackets in a
-/// word GitHub may make a link of (`https://…`, `www.…`, an address with `@`).
+/// a `[^x]` before another `[` (a link if its label names a definition), brackets in a word
+/// GitHub may make a link of (`https://…`, `www.…`, an address with `@`), or brackets inside
+/// a `[^…]` (cmark drops what a footnote's reference holds).
 pub(super) fn labels_in_order(text: &[u8]) -> Vec<Vec<u8>> {
     let mut used = Vec::new();
+    // The `[`s open: where, and whether one opened inside it. How many open with `[^`.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut carets_open = 0;
     let mut in_url = false;
+    let mut line_has_text = false;
     for (at, &byte) in text.iter().enumerate() {
+        if byte == b'\n' && !line_has_text {
+            // A blank line ends the paragraph, and the brackets left open in it.
+            open.clear();
+            carets_open = 0;
+        }
         if byte.is_ascii_whitespace() {
             in_url = false;
+            line_has_text &= byte != b'\n';
             continue;
         }
+        line_has_text = true;
         let rest = text.get(at..).unwrap_or_default();
         if byte == b'@' || rest.starts_with(b"://") || rest.starts_with(b"www.") {
             in_url = true;
         }
-        if byte != b'[' || in_url || escaped(text, at) {
+        if !matches!(byte, b'[' | b']') || escaped(text, at) {
             continue;
         }
-        let Some(len) = label_len(rest.get(1..).unwrap_or_default()) else {
+        if byte == b'[' {
+            if !in_url {
+                if let Some(outer) = open.last_mut() {
+                    outer.1 = true;
+                }
+                carets_open += usize::from(rest.get(1) == Some(&b'^'));
+                open.push((at, false));
+            }
+            continue;
+        }
+        let Some((start, nested)) = open.pop() else {
             continue;
         };
-        let label = rest.get(1..1 + len).unwrap_or_default();
-        match rest.get(len + 2) {
-            Some(b'(') => continue,
-            Some(b'[') if label.first() == Some(&b'^') => continue,
+        let caret = text.get(start + 1) == Some(&b'^');
+        carets_open -= usize::from(caret);
+        let label = text.get(start + 1..at).unwrap_or_default();
+        if nested || label.len() > MAX_CODE_SPAN || carets_open > 0 {
+            continue;
+        }
+        match rest.get(1) {
+            Some(b'(') => {}
+            Some(b'[') if caret => {}
             _ => used.push(label.to_ascii_lowercase()),
         }
     }
     used
-}
-
-/// How long the label is that `text` (after a `[`) holds up to its `]`, if one closes it
-/// before another `[` and within [`MAX_CODE_SPAN`]; `\` escapes the byte after it.
-pub(super) fn label_len(text: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    while at < text.len().min(MAX_CODE_SPAN) {
-        match text.get(at) {
-            Some(b'\\') => at += 2,
-            Some(b']') => return Some(at),
-            Some(b'[') => return None,
-            _ => at += 1,
-        }
-    }
-    None
 }
 
 /// How a definition's first line says it goes on.
@@ -318,9 +328,22 @@ enum Definition {
     Open,
 }
 
-/// Whether `line` (a paragraph line's text) starts a link reference definition.
+/// Whether `line` (a paragraph line's text) starts a link reference definition, or may:
+/// a label left open on it may close on a later line. Taken for one when it is not, a
+/// setext underline under it is read as text, and what follows as the paragraph's, not
+/// code: its hidden parts are then removed, never kept.
 pub(super) fn starts_definition(line: &[u8]) -> bool {
-    definition(line).is_some()
+    definition(line).is_some() || opens_label(line)
+}
+
+/// Whether `line` opens a label (`[`, indented less than four columns) that no `]` on it
+/// closes.
+fn opens_label(line: &[u8]) -> bool {
+    let open = leading_spaces(line);
+    open <= 3
+        && line.get(open) == Some(&b'[')
+        && !(open + 1..line.len())
+            .any(|at| matches!(line.get(at), Some(b'[' | b']')) && !escaped(line, at))
 }
 
 /// The first line of a link reference definition: its label and shape.
