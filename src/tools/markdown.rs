@@ -58,6 +58,9 @@ enum Code {
     Left,
 }
 
+/// A `[` no `]` closes ([`Doc::index_brackets`]).
+const NO_CLOSE: usize = usize::MAX;
+
 /// Code spans longer than this are not looked for past it: the scan stays linear.
 const MAX_CODE_SPAN: usize = 4096;
 
@@ -113,7 +116,8 @@ struct Doc<'a> {
     /// Where each `?>`, `]]>` and `>` ends ([`raw_markup_closer`]).
     markup_closes: [(&'static str, Vec<usize>); 3],
     raw_comment_closes: Vec<usize>,
-    /// Each `[` in prose or a table and the `]` that closes it ([`Doc::index_brackets`]).
+    /// Each `[` in prose or a table, in order, and the `]` that closes it or [`NO_CLOSE`]
+    /// ([`Doc::index_brackets`]).
     bracket_closes: Vec<(usize, usize)>,
     /// Where each `<!--` in prose or a table starts.
     inline_comment_opens: Vec<usize>,
@@ -515,6 +519,9 @@ impl<'a> Doc<'a> {
             .bracket_closes
             .binary_search_by_key(&pos, |(open, _)| *open);
         let (_, close) = found.ok().and_then(|at| self.bracket_closes.get(at))?;
+        if *close == NO_CLOSE {
+            return None;
+        }
         let end = close + 1;
         let fits = end > pos + 3 && end - pos <= MAX_CODE_SPAN;
         (fits && !matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
@@ -524,16 +531,15 @@ impl<'a> Doc<'a> {
     /// in its paragraph or table cell (`\` escapes the byte after it): in one pass, so a
     /// body of brackets is read in linear time.
     fn index_brackets(&mut self) {
+        // Each `[` gets its place in order, and its `]` when one closes it.
         let mut open: Vec<usize> = Vec::new();
         let mut open_until = 0;
         let mut at = 0;
         while at < self.bytes.len() {
             let byte = self.bytes.get(at).copied().unwrap_or_default();
-            if !matches!(byte, b'[' | b']' | b'\\') {
-                at += 1;
-                continue;
-            }
-            if !matches!(self.kind_at(at), Line::Prose | Line::Row) {
+            if !matches!(byte, b'[' | b']' | b'\\')
+                || !matches!(self.kind_at(at), Line::Prose | Line::Row)
+            {
                 at += 1;
                 continue;
             }
@@ -544,16 +550,21 @@ impl<'a> Doc<'a> {
             }
             match byte {
                 b'\\' => at += 1,
-                b'[' => open.push(at),
+                b'[' => {
+                    open.push(self.bracket_closes.len());
+                    self.bracket_closes.push((at, NO_CLOSE));
+                }
                 _ => {
-                    if let Some(start) = open.pop() {
-                        self.bracket_closes.push((start, at));
+                    let pair = open
+                        .pop()
+                        .and_then(|pair| self.bracket_closes.get_mut(pair));
+                    if let Some(pair) = pair {
+                        pair.1 = at;
                     }
                 }
             }
             at += 1;
         }
-        self.bracket_closes.sort_unstable();
     }
 
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
