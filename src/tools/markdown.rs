@@ -291,7 +291,11 @@ impl<'a> Doc<'a> {
         }
         let mut seen = std::collections::HashSet::new();
         let mut labels = Vec::new();
-        for label in definitions::labels_in_order(self.text_for_uses().as_bytes()) {
+        let (found, unsure) = definitions::labels_in_order(self.text_for_uses().as_bytes());
+        if unsure {
+            return footnotes::References::Unsure;
+        }
+        for label in found {
             // A reference longer than cmark's longest label matches nothing.
             let raw = label.strip_prefix(b"^").unwrap_or_default();
             if raw.is_empty() || raw.len() > definitions::MAX_LABEL {

@@ -1124,3 +1124,15 @@ fn a_label_left_open_on_a_first_line_may_be_a_definition() {
         "[a\nb]: /u\n-\n[c]: <n hidden>\nSECRET",
     ]);
 }
+
+/// Adjacent footnote references both count, in order, so what a footnote leaves open hides
+/// those after it (`[^1][^2]`); a lazy line keeps its indentation, as cmark adds it to the
+/// paragraph, so one indented by a tab holds no definition.
+#[test]
+fn adjacent_references_and_indented_lazy_lines() {
+    assert_hidden(&[
+        "[^1][^2]\n[^1]:<b hidden>\n[^1]\n[^2]:SECRET",
+        ">[2]:'\n\t[^]:<v hidden>\nSECRET",
+    ]);
+    assert_kept(&["a[^1][^2]\n\n[^1]: one\n\n[^2]: two\n"]);
+}

@@ -81,6 +81,7 @@ impl Doc<'_> {
         );
         let uses: std::collections::HashSet<Vec<u8>> =
             labels_in_order(self.text_for_uses().as_bytes())
+                .0
                 .iter()
                 .map(|label| normalized_label(label))
                 .collect();
@@ -261,11 +262,14 @@ impl Doc<'_> {
 
 /// The labels that `text` refers to, in order: `[label]`, `[text][label]`, `[label][]`,
 /// `[^footnote]`; not an inline link's text (`[text](…)`), an escaped bracket (`\[`, `\]`),
-/// a `[^x]` before another `[` (a link if its label names a definition), brackets in a word
-/// GitHub may make a link of (`https://…`, `www.…`, an address with `@`), or brackets inside
-/// a `[^…]` (cmark drops what a footnote's reference holds).
-pub(super) fn labels_in_order(text: &[u8]) -> Vec<Vec<u8>> {
+/// a `[^x]` before another `[` that is not `[^` (a link if its label names a definition),
+/// brackets in a word GitHub may make a link of (`https://…`, `www.…`, an address with
+/// `@`), or brackets inside a `[^…]` (cmark drops what a footnote's reference holds).
+/// Also whether a `[^…]` was left out that may be a footnote's reference after all (before
+/// `(` or `[`, or in such a word): which footnotes show, and in which order, is then unsure.
+pub(super) fn labels_in_order(text: &[u8]) -> (Vec<Vec<u8>>, bool) {
     let mut used = Vec::new();
+    let mut unsure = false;
     // The `[`s open: where, and whether one opened inside it. How many open with `[^`.
     let mut open: Vec<(usize, bool)> = Vec::new();
     let mut carets_open = 0;
@@ -291,6 +295,7 @@ pub(super) fn labels_in_order(text: &[u8]) -> Vec<Vec<u8>> {
             continue;
         }
         if byte == b'[' {
+            unsure |= in_url && rest.get(1) == Some(&b'^');
             if !in_url {
                 if let Some(outer) = open.last_mut() {
                     outer.1 = true;
@@ -309,13 +314,13 @@ pub(super) fn labels_in_order(text: &[u8]) -> Vec<Vec<u8>> {
         if nested || label.len() > MAX_CODE_SPAN || carets_open > 0 {
             continue;
         }
-        match rest.get(1) {
-            Some(b'(') => {}
-            Some(b'[') if caret => {}
+        match (rest.get(1), rest.get(2)) {
+            (Some(b'['), Some(b'^')) => used.push(label.to_ascii_lowercase()),
+            (Some(b'(' | b'['), _) => unsure |= caret,
             _ => used.push(label.to_ascii_lowercase()),
         }
     }
-    used
+    (used, unsure)
 }
 
 /// How a definition's first line says it goes on.

@@ -101,6 +101,7 @@ pub(super) fn blocks(text: &str) -> Blocks {
         last_raw: None,
         open_footnotes: Vec::new(),
         footnotes_ended: 0,
+        lazy_line: false,
     };
     let mut start = 0;
     while start < text.len() {
@@ -136,6 +137,8 @@ struct Parser<'a> {
     open_footnotes: Vec<(usize, usize, Option<Vec<u32>>)>,
     /// How many footnotes have ended.
     footnotes_ended: usize,
+    /// Whether the line being read is a paragraph's lazy line.
+    lazy_line: bool,
     leaf: Leaf,
     out: Blocks,
 }
@@ -169,7 +172,14 @@ impl Parser<'_> {
         };
         self.out.lines.push((start, end, kind));
         self.out.paragraph_last.push(None);
-        self.out.content.push(start + cursor.first_nonspace().0);
+        // A lazy line's text keeps its indentation, as cmark adds it to the paragraph: a
+        // definition there may not be indented four columns or by a tab.
+        let content = if std::mem::take(&mut self.lazy_line) {
+            cursor.offset
+        } else {
+            cursor.first_nonspace().0
+        };
+        self.out.content.push(start + content);
         let raw_start = match kind {
             Line::Html => {
                 let raw_start = self.last_raw.as_ref() != Some(&self.ids);
@@ -309,6 +319,7 @@ impl Parser<'_> {
         if lazy {
             // A paragraph's lazy line: the containers it is not in stay open.
             self.set_last(start + at, rest.len());
+            self.lazy_line = true;
             return Some(kind);
         }
         if !opened {
