@@ -151,12 +151,7 @@ impl Doc<'_> {
         last: usize,
         paragraph_text: &[Option<(usize, usize)>],
     ) -> Option<((String, Definition), usize)> {
-        let text_of = |at: usize| {
-            let &(_, end, _) = self.lines.get(at)?;
-            let (from, _) = paragraph_text.get(at).copied().flatten()?;
-            self.bytes.get(from..end)
-        };
-        let first = text_of(index)?;
+        let first = self.paragraph_line(index, last, paragraph_text)?;
         if !opens_label(first) || first.len() > MAX_LABEL {
             return None;
         }
@@ -168,7 +163,7 @@ impl Doc<'_> {
         // label over lines opens with one.
         let mut joined = first.to_vec();
         for at in index + 1..=last {
-            let line = text_of(at)?;
+            let line = self.paragraph_line(at, last, paragraph_text)?;
             let from = joined.len();
             joined.extend_from_slice(line);
             match bracket_after(&joined, from).and_then(|at| joined.get(at)) {
