@@ -467,7 +467,7 @@ impl<'a> Doc<'a> {
             }
         }
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let &(_, line_end, kind) = self.lines.get(index)?;
+        let &(_, _, kind) = self.lines.get(index)?;
         let first_after = |closes: &[usize]| {
             let i = closes.partition_point(|end| *end < body + 3);
             closes.get(i).copied()
@@ -477,10 +477,7 @@ impl<'a> Doc<'a> {
             // raw HTML, past the HTML block's end and its container's too.
             return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
         }
-        let paragraph_end = match kind {
-            Line::Row => self.inline_end(pos, kind, line_end),
-            _ => self.paragraph_ends.get(index).copied().unwrap_or_default(),
-        };
+        let paragraph_end = self.inline_limit(pos);
         // cmark-gfm takes it for a comment if a `-->` that no `-` comes before closes it in
         // its paragraph (`<!---->` too); a browser then ends it at the first `-->`, and
         // what follows up to cmark's close is shown (`<!-- a ---> shown -->`).
