@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use futures_util::future::{join_all, pending, select, Either};
 use serde_json::Value;
-use worker::{Delay, Env, Headers, Request as HttpRequest, RequestInit, Response};
+use worker::{Delay, Env, Headers, Method, Request as HttpRequest, RequestRedirect, Response};
 
 use super::outbox::{self, Outbox, Outgoing};
 use crate::app::Server;
@@ -65,9 +65,13 @@ impl Credential {
     /// cannot be read for a moment (5xx), or a 429 (its address presented too many unknown
     /// tokens, perhaps another client behind the same address), does not end the stream.
     async fn works(&self, env: &Env, config: &Config) -> bool {
-        let mut init = RequestInit::new();
-        init.with_headers(self.headers.clone());
-        let Ok(req) = HttpRequest::new_with_init(&self.url, &init) else {
+        let Ok(req) = crate::github::fetch::outgoing(
+            &self.url,
+            Method::Get,
+            &self.headers,
+            None,
+            RequestRedirect::Manual,
+        ) else {
             return true;
         };
         let Ok(origin) = crate::own_origin(&req) else {
