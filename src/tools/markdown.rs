@@ -58,6 +58,18 @@ enum Code {
     Left,
 }
 
+/// Which references a reading for uses finds ([`Doc::text_for_uses`]). Raw HTML holds
+/// none either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Uses {
+    /// Those cmark-gfm sees: a footnote shows at the page's end wherever its reference is,
+    /// even in what a comment left open in raw HTML before it hides.
+    Footnotes,
+    /// Those a browser shows: a link's destination shows only where the link does, so what a
+    /// comment left open in raw HTML hides holds none.
+    Links,
+}
+
 /// A `[` no `]` closes ([`Doc::index_brackets`]).
 const NO_CLOSE: usize = usize::MAX;
 
@@ -90,6 +102,8 @@ pub fn clean_markdown(text: &str) -> String {
             let doc = Doc::new(&text, std::mem::take(&mut blocks.lines), &blocks);
             let referenced = doc.footnotes_referenced();
             blocks.lines = doc.lines;
+            // Which definition of a label GitHub uses is decided in the source's order.
+            blocks.shadowed_definitions = doc.shadowed_definitions;
             referenced
         };
         // The lines go back as the parser found them, without the definitions' marks.
@@ -139,6 +153,9 @@ struct Doc<'a> {
     /// Where the footnotes GitHub shows at the page's end start, inside its `<section>`,
     /// `<ol>` and `<li>` (the text's end when none is shown).
     footnotes_from: usize,
+    /// The first lines of link reference definitions that one before them with the same
+    /// label makes unused ([`Doc::mark_unused_definitions`]).
+    shadowed_definitions: Vec<usize>,
 }
 
 impl<'a> Doc<'a> {
@@ -165,6 +182,7 @@ impl<'a> Doc<'a> {
             raw_ends: Vec::new(),
             caret_definition: false,
             footnotes_from: blocks.footnotes_from.unwrap_or(text.len()),
+            shadowed_definitions: Vec::new(),
         };
         doc.index_comment_closes(&blocks.raw_starts);
         doc.index_paragraph_ends(&blocks.paragraph_last);
@@ -173,7 +191,7 @@ impl<'a> Doc<'a> {
             .zip(&blocks.content)
             .map(|(last, content)| last.map(|last| (*content, last)))
             .collect();
-        doc.mark_unused_definitions(&paragraph_text);
+        doc.shadowed_definitions = doc.mark_unused_definitions(&paragraph_text, blocks);
         doc
     }
 
@@ -273,14 +291,14 @@ impl<'a> Doc<'a> {
 
     /// The text with its hidden parts removed.
     fn visible(&self) -> String {
-        self.shown(Code::Kept, self.text)
+        self.shown(self.text, None)
     }
 
-    /// What shows outside code, without containers' markers (a footnote's `[^label]:` is
-    /// no reference to it): where a reference to a definition or a footnote counts.
-    fn text_for_uses(&self) -> String {
+    /// What shows outside code and raw HTML, without containers' markers (a footnote's
+    /// `[^label]:` is no reference to it): where the `uses` count.
+    fn text_for_uses(&self, uses: Uses) -> String {
         let without_markers = std::str::from_utf8(&self.bytes).unwrap_or(self.text);
-        self.shown(Code::Left, without_markers)
+        self.shown(without_markers, Some(uses))
     }
 
     /// The labels of the footnotes that references use, in the order of their first
@@ -291,7 +309,8 @@ impl<'a> Doc<'a> {
         }
         let mut seen = std::collections::HashSet::new();
         let mut labels = Vec::new();
-        let (found, unsure) = definitions::labels_in_order(self.text_for_uses().as_bytes());
+        let (found, unsure) =
+            definitions::labels_in_order(self.text_for_uses(Uses::Footnotes).as_bytes());
         if unsure {
             return footnotes::References::Unsure;
         }
@@ -310,12 +329,34 @@ impl<'a> Doc<'a> {
         footnotes::References::Known(labels)
     }
 
-    /// What shows, with the text it keeps copied from `source`, which is `text` or as long.
-    fn shown(&self, code: Code, source: &str) -> String {
+    /// What shows, with the text it keeps copied from `source`, which is `text` or as long;
+    /// with code and raw HTML left out if it is read for `uses`.
+    fn shown(&self, source: &str, uses: Option<Uses>) -> String {
+        let code = if uses.is_some() {
+            Code::Left
+        } else {
+            Code::Kept
+        };
         let mut out = String::with_capacity(self.text.len());
         let mut pos = 0;
+        let mut line = 0;
         while pos < self.bytes.len() {
-            let next = self.step(pos, code, source, |kept| out.push_str(kept));
+            // The line `pos` is on, found walking forward (`pos` only grows).
+            while uses.is_some() && self.lines.get(line).is_some_and(|line| line.1 <= pos) {
+                line += 1;
+            }
+            let html_end = (self.lines.get(line))
+                .filter(|line| uses.is_some() && line.2 == Line::Html)
+                .map(|line| line.1);
+            let next = match (uses, html_end) {
+                (Some(Uses::Footnotes), Some(end)) => end,
+                // Raw HTML is read for what it hides, and left out.
+                (_, in_html) => self.step(pos, code, source, |kept| {
+                    if in_html.is_none() {
+                        out.push_str(kept);
+                    }
+                }),
+            };
             pos = next.max(pos + 1);
         }
         out
@@ -332,7 +373,7 @@ impl<'a> Doc<'a> {
             to
         };
         match kind {
-            Line::Code | Line::Html if code == Code::Left => return line_end,
+            Line::Code if code == Code::Left => return line_end,
             Line::Code => return copy(pos, line_end, &mut keep),
             Line::Drop => return line_end,
             Line::Reference => {

@@ -1136,3 +1136,48 @@ fn adjacent_references_and_indented_lazy_lines() {
     ]);
     assert_kept(&["a[^1][^2]\n\n[^1]: one\n\n[^2]: two\n"]);
 }
+
+/// Of two link definitions with one label, GitHub uses the first in the source, even when
+/// it is in a footnote that moves to the page's end or is not shown at all (review 15, D).
+#[test]
+fn the_first_definition_in_the_source_wins_over_footnotes_moving() {
+    assert_hidden(&[
+        "[^1]: [a]: /u\n\n[a]: /SECRET\n\n[a]",
+        "[^1]:[a]:'\n- [A]:SECRET\n[a]",
+        "[^1]: [a]: /u\n\n[a]: /SECRET\n\n[a] [^1]",
+    ]);
+    assert_cleaned(&[
+        (
+            "[^1]: [a]: /u\n\n[a]: /w\n\n[a] [^1]",
+            "\n[a] [^1]\n[^1]: [a]: /u\n\n",
+        ),
+        (
+            "[a]: /w\n\n[^1]: [a]: /u\n\n[a] [^1]",
+            "[a]: /w\n\n[a] [^1]\n\n",
+        ),
+    ]);
+}
+
+/// A link's destination shows only where the link does: a reference in what a comment left
+/// open in raw HTML hides keeps no definition (review 15, H). A footnote shows wherever
+/// cmark-gfm sees its reference, so such a reference still counts for footnotes.
+#[test]
+fn a_reference_a_comment_in_raw_html_hides_keeps_no_definition() {
+    assert_hidden(&[
+        "[a]: /SECRET\n> <!--\n\n[a]",
+        "[A]:SECRET\n- <!--\n[A]",
+        "[a b]:SECRET\n><!--\n[a\nb]",
+    ]);
+    assert_cleaned(&[(
+        "* > <!-- x\n> y [^a] z\n\n[^a]: note\n\n<!-- w -->\n",
+        "* > \n[^a]: note\n\n",
+    )]);
+}
+
+/// Of a paragraph whose last line becomes a table's header, cmark-gfm reads no link
+/// reference definition in what is left: it is text, and a `<…>` in it a tag.
+#[test]
+fn no_definitions_before_a_table_header_in_one_paragraph() {
+    assert_hidden(&["[a b]:<SECRET>\nx\n|-\n[a b]"]);
+    assert_kept(&["[a]: /u\n[b]: /v\nx\n|-\n[a][b]"]);
+}

@@ -3,7 +3,8 @@
 
 use super::blocks::{leading_spaces, Line};
 use super::html;
-use super::{Doc, MAX_CODE_SPAN};
+use super::parser::Blocks;
+use super::{Doc, Uses, MAX_CODE_SPAN};
 use std::ops::Range;
 
 /// The longest label cmark reads, in bytes (`MAX_LINK_LABEL_LENGTH`): a longer one is no
@@ -35,8 +36,18 @@ impl Doc<'_> {
     ///
     /// `paragraph_text` says, for each line of a paragraph, where its text starts after its
     /// block quotes, list items and indentation, and which is the paragraph's last line:
-    /// only a paragraph's lines may be definitions, and a label may go on over them.
-    pub(super) fn mark_unused_definitions(&mut self, paragraph_text: &[Option<(usize, usize)>]) {
+    /// only a paragraph's lines may be definitions, and a label may go on over them; not
+    /// those of a paragraph whose last line became a table's header ([`Blocks::before_tables`]).
+    ///
+    /// Of definitions with one label, GitHub uses the first in the source: the others are
+    /// [`Blocks::shadowed_definitions`], or found here if the lines are in the source's
+    /// order. Returns the first lines of the definitions found unused so.
+    pub(super) fn mark_unused_definitions(
+        &mut self,
+        paragraph_text: &[Option<(usize, usize)>],
+        blocks: &Blocks,
+    ) -> Vec<usize> {
+        let shadowed = &blocks.shadowed_definitions;
         let mut definitions = Vec::new();
         let mut index = 0;
         while let Some(paragraph) = paragraph_text.get(index) {
@@ -44,6 +55,10 @@ impl Doc<'_> {
                 index += 1;
                 continue;
             };
+            if blocks.before_tables.binary_search(&index).is_ok() {
+                index = last.max(index) + 1;
+                continue;
+            }
             // Definitions follow one another from the paragraph's first line; what follows
             // them is its text.
             let mut at = index;
@@ -69,7 +84,7 @@ impl Doc<'_> {
             index = last.max(index) + 1;
         }
         if definitions.is_empty() {
-            return;
+            return Vec::new();
         }
         self.caret_definition = (definitions.iter()).any(|(_, label, _)| label.starts_with(b"^"));
         let kinds: Vec<Line> = self.lines.iter().map(|line| line.2).collect();
@@ -80,7 +95,7 @@ impl Doc<'_> {
             paragraph_text,
         );
         let uses: std::collections::HashSet<Vec<u8>> =
-            labels_in_order(self.text_for_uses().as_bytes())
+            labels_in_order(self.text_for_uses(Uses::Links).as_bytes())
                 .0
                 .iter()
                 .map(|label| normalized_label(label))
@@ -88,12 +103,16 @@ impl Doc<'_> {
         for (line, kind) in self.lines.iter_mut().zip(kinds) {
             line.2 = kind;
         }
-        // Of definitions with one label, GitHub uses the first: the others are unused.
         let mut seen = std::collections::HashSet::new();
+        let mut not_first = Vec::new();
         let (used, unused): (Vec<_>, Vec<_>) = definitions
             .into_iter()
             .map(|(lines, label, shape)| {
-                let first = seen.insert(label.clone());
+                let first =
+                    shadowed.binary_search(&lines.start).is_err() && seen.insert(label.clone());
+                if !first {
+                    not_first.push(lines.start);
+                }
                 (lines, shape, first && uses.contains(&label))
             })
             // A label over lines is not kept short: it goes whole.
@@ -112,6 +131,7 @@ impl Doc<'_> {
                 }
             }
         }
+        not_first
     }
 
     /// The definition on line `at` of a paragraph whose last line is `last`, and the line

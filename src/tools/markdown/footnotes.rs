@@ -188,6 +188,14 @@ fn reorder(text: &str, mut blocks: Blocks, order: &[usize]) -> (String, Blocks) 
         }
     }
     markers.sort_by_key(|marker| marker.start);
+    let mut shadowed_definitions: Vec<usize> = (blocks.shadowed_definitions.iter())
+        .filter_map(|&old| new_index(old))
+        .collect();
+    shadowed_definitions.sort_unstable();
+    let mut before_tables: Vec<usize> = (blocks.before_tables.iter())
+        .filter_map(|&old| new_index(old))
+        .collect();
+    before_tables.sort_unstable();
     let moved = Blocks {
         end: out.len(),
         lines,
@@ -198,6 +206,8 @@ fn reorder(text: &str, mut blocks: Blocks, order: &[usize]) -> (String, Blocks) 
         raw_starts,
         footnotes: Vec::new(),
         footnotes_from: None,
+        shadowed_definitions,
+        before_tables,
     };
     (out, moved)
 }

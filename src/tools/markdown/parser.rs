@@ -52,6 +52,14 @@ pub(super) struct Blocks {
     /// Where the footnotes GitHub shows at the page's end start, once they are put there
     /// ([`super::footnotes::in_page_order`]).
     pub(super) footnotes_from: Option<usize>,
+    /// The first lines of link reference definitions GitHub does not use, since one with
+    /// the same label comes before them in the source, in order. Known only once footnotes
+    /// have moved lines ([`super::footnotes::in_page_order`]); until then the order of the
+    /// lines is the source's, and the first of each label is found as they are read.
+    pub(super) shadowed_definitions: Vec<usize>,
+    /// The first lines of paragraphs whose last line became a table's header, in order:
+    /// cmark-gfm reads no link reference definition in what is left of them.
+    pub(super) before_tables: Vec<usize>,
 }
 
 /// The leaf block the lines so far end in.
@@ -95,6 +103,8 @@ pub(super) fn blocks(text: &str) -> Blocks {
             raw_starts: Vec::new(),
             footnotes: Vec::new(),
             footnotes_from: None,
+            shadowed_definitions: Vec::new(),
+            before_tables: Vec::new(),
         },
         ids: Vec::new(),
         next_id: 0,
@@ -203,6 +213,9 @@ impl Parser<'_> {
             let header = matches!(self.leaf, Leaf::Table(_));
             let lines = self.out.lines.len() - usize::from(header);
             if let Some(last) = lines.checked_sub(1).filter(|last| *last >= first) {
+                if header {
+                    self.out.before_tables.push(first);
+                }
                 let slots = self.out.paragraph_last.get_mut(first..=last);
                 slots
                     .into_iter()
