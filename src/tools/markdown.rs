@@ -70,6 +70,20 @@ enum Uses {
     Links,
 }
 
+/// Where raw markup may end ([`Doc::raw_markup_end`]).
+#[derive(Debug, Clone, Copy)]
+struct MarkupClose {
+    /// Just past the closer.
+    end: usize,
+    /// How many of its first byte come right before it (`?` before `?>`, `]` before
+    /// `]]>`; none are counted before `>`): whether cmark-gfm's scanner ends there
+    /// ([`closes_cleanly`]).
+    run: usize,
+    /// The index of the first closer at or after this one that the scanner ends at,
+    /// whatever opened the markup, or [`NO_CLOSE`].
+    next_clean: usize,
+}
+
 /// A `[` no `]` closes ([`Doc::index_brackets`]).
 const NO_CLOSE: usize = usize::MAX;
 
@@ -127,8 +141,8 @@ struct Doc<'a> {
     lines: Vec<(usize, usize, Line)>,
     /// Where each `-->` ends, and those in raw HTML lines.
     comment_closes: Vec<usize>,
-    /// Where each `?>`, `]]>` and `>` ends ([`raw_markup_closer`]).
-    markup_closes: [(&'static str, Vec<usize>); 3],
+    /// Each `?>`, `]]>` and `>` ([`raw_markup_closer`]), in order.
+    markup_closes: [(&'static str, Vec<MarkupClose>); 3],
     raw_comment_closes: Vec<usize>,
     /// Each `[` in prose or a table, in order, and the `]` that closes it or [`NO_CLOSE`]
     /// ([`Doc::index_brackets`]).
@@ -226,12 +240,31 @@ impl<'a> Doc<'a> {
         }
         for (closer, ends) in &mut self.markup_closes {
             let n = closer.len();
+            let first = closer.as_bytes().first().copied().unwrap_or_default();
             let found = self.bytes.windows(n).enumerate();
+            let bytes = &self.bytes;
             ends.extend(
                 found
                     .filter(|(_, w)| *w == closer.as_bytes())
-                    .map(|(at, _)| at + n),
+                    .map(|(at, _)| {
+                        // Runs before two closers never overlap, since each closer ends
+                        // in `>`; a `>` is not counted, as `>>>` would be read again.
+                        let before = bytes.get(..at).filter(|_| n > 1).unwrap_or_default();
+                        let run = before.iter().rev().take_while(|b| **b == first).count();
+                        MarkupClose {
+                            end: at + n,
+                            run,
+                            next_clean: NO_CLOSE,
+                        }
+                    }),
             );
+            let mut next_clean = NO_CLOSE;
+            for (index, close) in ends.iter_mut().enumerate().rev() {
+                if closes_cleanly(closer, close.run) {
+                    next_clean = index;
+                }
+                close.next_clean = next_clean;
+            }
         }
         for (at, window) in self.bytes.windows(4).enumerate() {
             if window == b"<!--" && matches!(self.kind_at(at), Line::Prose | Line::Row) {
@@ -448,7 +481,7 @@ impl<'a> Doc<'a> {
             // nothing, like a comment.
             b'<' if raw_markup_closer(&self.bytes, pos).is_some() => {
                 match self.raw_markup_end(pos) {
-                    Some(end) => end,
+                    Some(end) => self.browser_markup_end(pos, end),
                     None => copy(pos, pos + 1, &mut keep),
                 }
             }
@@ -623,8 +656,57 @@ impl<'a> Doc<'a> {
             return None;
         }
         let (_, ends) = self.markup_closes.iter().find(|(c, _)| *c == closer)?;
-        let first = ends.partition_point(|end| *end < pos + 2 + closer.len());
-        ends.get(first).copied().filter(|end| *end <= limit)
+        let first = ends.partition_point(|close| close.end < pos + 2 + closer.len());
+        // The run before the first closer may reach back past the opener; those before
+        // the others start after it.
+        let close = ends.get(first)?;
+        let opener = if closer == "]]>" {
+            "<![CDATA[".len()
+        } else {
+            2
+        };
+        let body = (close.end - closer.len()).saturating_sub(pos + opener);
+        let end = if closes_cleanly(closer, close.run.min(body)) {
+            close.end
+        } else {
+            ends.get(ends.get(first + 1)?.next_clean)?.end
+        };
+        (end <= limit).then_some(end)
+    }
+
+    /// Where what a browser hides of the raw markup cmark-gfm passes from `pos` to `end`
+    /// ends. A browser ends a processing instruction or CDATA section (a bogus comment) at
+    /// its first `>` and reads the rest as HTML: a comment, a hiding element or a tag left
+    /// open there hides more. What it shows of the rest goes too.
+    fn browser_markup_end(&self, pos: usize, end: usize) -> usize {
+        let within = |from: usize| self.bytes.get(from..end).unwrap_or_default();
+        let first_close = within(pos + 1).iter().position(|b| *b == b'>');
+        let mut at = first_close.map_or(end, |close| pos + 1 + close + 1);
+        let mut hidden_to = end;
+        let limit = self.inline_limit(pos);
+        let inline = self.bytes.get(..limit).unwrap_or_default();
+        while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
+            if self.starts_with(open, "<!--") {
+                // To the first `-->` GitHub writes as it is: one in raw HTML.
+                let i = (self.raw_comment_closes).partition_point(|close| *close < open + 7);
+                return self
+                    .raw_comment_closes
+                    .get(i)
+                    .copied()
+                    .unwrap_or(self.bytes.len());
+            }
+            let tag = html::tag(inline, open).map(|tag| (tag, false));
+            match tag.or_else(|| html::lenient_tag(inline, open)) {
+                Some((_, true)) => return self.bytes.len(),
+                Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),
+                Some((tag, _)) => {
+                    hidden_to = hidden_to.max(tag.end);
+                    at = tag.end.max(open + 1);
+                }
+                None => at = open + 1,
+            }
+        }
+        hidden_to
     }
 
     /// The end of a code span opened by the backtick run at `pos` on this line, or the
@@ -783,18 +865,20 @@ impl<'a> Doc<'a> {
                 // Raw HTML has no code spans either.
                 (Some(b'`'), kind) if kind != Line::Html => self.code_in_element(pos),
                 // What a browser reads as a bogus comment runs to the first `>`, an end tag's
-                // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`.
+                // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`. Outside raw HTML it
+                // sees one only where cmark-gfm passes raw markup; elsewhere `<` is text.
                 (Some(b'<'), kind)
                     if bogus_comment(&self.bytes, pos)
                         || raw_markup_closer(&self.bytes, pos).is_some() =>
                 {
                     match kind {
                         Line::Html => self.bogus_comment_end(pos),
-                        _ => self
+                        _ if self.raw_markup_end(pos).is_some() => self
                             .bytes
                             .get(pos..)
                             .and_then(|rest| rest.iter().position(|b| *b == b'>'))
                             .map_or(self.bytes.len(), |at| pos + at + 1),
+                        _ => pos + 1,
                     }
                 }
                 (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
@@ -861,6 +945,20 @@ fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
         Some(">")
     } else {
         None
+    }
+}
+
+/// Whether cmark-gfm's scanner ends a processing instruction (`?>`) or CDATA section
+/// (`]]>`) at a `closer` that `run` of its first byte come right before (within it). It
+/// reads, left to right, a `?` and the byte after it unless that is `>` (which ends it), a
+/// `]` and the byte after it unless those are `]>` (which end it), `]]` and a byte not
+/// `>`, or another byte. So a run of `?` ends one only if odd in all (`<?a??>?>` ends at the
+/// second `?>`, `<? a ??>` is text), and of `]` only if two more than a multiple of three.
+fn closes_cleanly(closer: &str, run: usize) -> bool {
+    match closer {
+        "?>" => run.is_multiple_of(2),
+        "]]>" => run.is_multiple_of(3),
+        _ => true,
     }
 }
 

@@ -1181,3 +1181,44 @@ fn no_definitions_before_a_table_header_in_one_paragraph() {
     assert_hidden(&["[a b]:<SECRET>\nx\n|-\n[a b]"]);
     assert_kept(&["[a]: /u\n[b]: /v\nx\n|-\n[a][b]"]);
 }
+
+/// A browser ends a processing instruction or CDATA section cmark-gfm passes whole at its
+/// first `>`, and reads the rest as HTML (review 15, P); cmark-gfm's scanner reads none
+/// whose text ends badly (`??>`, `]]]>`), so a tag in it is a tag.
+#[test]
+fn processing_instructions_end_at_their_first_close_for_a_browser() {
+    assert_hidden(&[
+        "x <?><p hidden ?>SECRET",
+        "]<?><v hidden\n?>SECRET",
+        "| a |\n| - |\n| <?><p hidden ?>SECRET |",
+        "1<![CDATA[><i e=']]>SECRET",
+        "x <?> <!-- ?> SECRET -->",
+        "6<![CDATA[<v hidden>]]]>SECRET",
+    ]);
+    assert_cleaned(&[("x <?><b>?> y", "x  y"), ("x <? a ??> b", "x <? a ??> b")]);
+}
+
+/// A lazy line keeps its indentation, and cmark reads a definition from the line's first
+/// byte: an indented one is text. Under definitions a setext underline is text only if a
+/// label closed above it (`]:`), and definitions read then stay read when a table's header
+/// takes the underline.
+#[test]
+fn definitions_on_lazy_lines_and_under_setext_underlines() {
+    assert_hidden(&[
+        ">[b]:3\n [b]:> '<n hidden>'\nSECRET",
+        "[b]:SECRET\n=\n|-",
+        "[\n-\n[a]:SECRET",
+    ]);
+    assert_kept(&[">[a]: /u\n [b]: /v\n\n[a] [b]"]);
+}
+
+/// Outside raw HTML, `<!`, `</ ` and `<?` end a hidden element's end tag only where
+/// cmark-gfm passes raw markup; elsewhere they are text and the end tag after them counts.
+#[test]
+fn bogus_comments_in_prose_only_where_cmark_passes_markup() {
+    assert_hidden(&["x<div hidden><!<div></div>SECRET"]);
+    assert_cleaned(&[
+        ("x <span hidden></ </span> w", "x  w"),
+        ("x <span hidden><? </span> ?> a</span> w", "x  w"),
+    ]);
+}

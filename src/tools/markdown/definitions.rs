@@ -143,6 +143,11 @@ impl Doc<'_> {
         paragraph_text: &[Option<(usize, usize)>],
     ) -> Option<((String, Definition), usize)> {
         let line = self.paragraph_line(at, last, paragraph_text)?;
+        // cmark reads a definition from the byte where the line's text starts, which is
+        // past its indentation except on a lazy line: one indented there is no definition.
+        if line.first().is_some_and(|b| matches!(b, b' ' | b'\t')) {
+            return None;
+        }
         match definition(line) {
             Some(found) => Some((found, at)),
             None => self.label_over_lines(at, last, paragraph_text),

@@ -78,6 +78,10 @@ enum Leaf {
         /// of one that holds only definitions, and it is taken to hold only them (then the
         /// underline is the paragraph's text, and what follows may not be code).
         definitions: bool,
+        /// Whether cmark has read its definitions already: it does so when a setext
+        /// underline comes under them. A table's header taking its last line later leaves
+        /// them read (see [`Blocks::before_tables`]).
+        resolved: bool,
     },
     Table(Table),
     /// A fenced code block: its character and length.
@@ -209,11 +213,14 @@ impl Parser<'_> {
     /// Ends the open leaf block, `next` taking its place. A paragraph's lines (all but the
     /// last when it became a table's header) learn where it ends.
     fn set_leaf(&mut self, next: Leaf) {
-        if let Leaf::Paragraph { first, .. } = std::mem::replace(&mut self.leaf, next) {
+        if let Leaf::Paragraph {
+            first, resolved, ..
+        } = std::mem::replace(&mut self.leaf, next)
+        {
             let header = matches!(self.leaf, Leaf::Table(_));
             let lines = self.out.lines.len() - usize::from(header);
             if let Some(last) = lines.checked_sub(1).filter(|last| *last >= first) {
-                if header {
+                if header && !resolved {
                     self.out.before_tables.push(first);
                 }
                 let slots = self.out.paragraph_last.get_mut(first..=last);
@@ -318,7 +325,10 @@ impl Parser<'_> {
         } else if in_paragraph && setext_underline(rest) {
             // Before a thematic break, as cmark looks: under definitions alone the underline
             // (`---` too) is the paragraph's text, and no table's delimiter row.
-            (!self.opens_with_definition()).then_some(Leaf::Closed)
+            if let Leaf::Paragraph { resolved, .. } = &mut self.leaf {
+                *resolved = true;
+            }
+            (!self.may_hold_only_definitions(start)).then_some(Leaf::Closed)
         } else if cursor.thematic_break() {
             Some(Leaf::Closed)
         } else if in_paragraph {
@@ -357,6 +367,7 @@ impl Parser<'_> {
                     last,
                     tried: false,
                     definitions: starts_definition(rest),
+                    resolved: false,
                 });
             }
         }
@@ -481,8 +492,20 @@ impl Parser<'_> {
         }
     }
 
-    fn opens_with_definition(&self) -> bool {
-        matches!(self.leaf, Leaf::Paragraph { definitions, .. } if definitions)
+    /// Whether the open paragraph, up to the line at `start`, may hold only definitions:
+    /// it opens with one, and a label's `]:` is in it (a label still open is none).
+    fn may_hold_only_definitions(&self, start: usize) -> bool {
+        let Leaf::Paragraph {
+            first,
+            definitions: true,
+            ..
+        } = self.leaf
+        else {
+            return false;
+        };
+        let from = self.out.lines.get(first).map_or(start, |line| line.0);
+        let so_far = self.text.get(from..start).unwrap_or_default();
+        so_far.windows(2).any(|pair| pair == b"]:")
     }
 
     fn set_last(&mut self, from: usize, len: usize) {
