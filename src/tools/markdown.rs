@@ -43,11 +43,13 @@ use super::html::{self, entity, Tag, VOID};
 use super::untrusted::clean_text;
 use blocks::{is_blank, Line};
 use definitions::destination;
+use markup::{bogus_comment, raw_markup_closer, Closes};
 
 mod blocks;
 mod containers;
 mod definitions;
 mod footnotes;
+mod markup;
 mod parser;
 mod tables;
 
@@ -68,20 +70,6 @@ enum Uses {
     /// Those a browser shows: a link's destination shows only where the link does, so what a
     /// comment left open in raw HTML hides holds none.
     Links,
-}
-
-/// Where raw markup may end ([`Doc::raw_markup_end`]).
-#[derive(Debug, Clone, Copy)]
-struct MarkupClose {
-    /// Just past the closer.
-    end: usize,
-    /// How many of its first byte come right before it (`?` before `?>`, `]` before
-    /// `]]>`; none are counted before `>`): whether cmark-gfm's scanner ends there
-    /// ([`closes_cleanly`]).
-    run: usize,
-    /// The index of the first closer at or after this one that the scanner ends at,
-    /// whatever opened the markup, or [`NO_CLOSE`].
-    next_clean: usize,
 }
 
 /// A `[` no `]` closes ([`Doc::index_brackets`]).
@@ -141,17 +129,17 @@ struct Doc<'a> {
     lines: Vec<(usize, usize, Line)>,
     /// Where each `-->` ends, and those in raw HTML lines.
     comment_closes: Vec<usize>,
-    /// Each `?>`, `]]>` and `>` ([`raw_markup_closer`]), in order.
-    markup_closes: [(&'static str, Vec<MarkupClose>); 3],
+    /// Each `?>`, `]]>` and `>` ([`raw_markup_closer`]).
+    markup_closes: [Closes; 3],
     raw_comment_closes: Vec<usize>,
     /// Each `[` in prose or a table, in order, and the `]` that closes it or [`NO_CLOSE`]
     /// ([`Doc::index_brackets`]).
     bracket_closes: Vec<(usize, usize)>,
-    /// Where each `<!--` in prose or a table starts.
+    /// Where each `<!--` in prose or a table starts that needs a `-->` to close it: not the
+    /// comments `<!-->`, `<!--->` and `<!---->`.
     inline_comment_opens: Vec<usize>,
-    /// Where each `-->` that no `-` comes before ends: those that end a comment inside a
-    /// paragraph for cmark-gfm (`--->` does not).
-    inline_comment_closes: Vec<usize>,
+    /// Each `-->`, to find where cmark-gfm ends a comment inside a paragraph.
+    comment_scan: Closes,
     /// For each line, where inline parts that start on it must end: the end of its
     /// paragraph, or of the line itself if it is other prose (a heading, indented code);
     /// in raw HTML, where the next blank line starts.
@@ -181,6 +169,8 @@ impl<'a> Doc<'a> {
                 marker.fill(b' ');
             }
         }
+        let markup_closes = [">", "?>", "]]>"].map(|closer| Closes::index(&bytes, closer));
+        let comment_scan = Closes::index(&bytes, "-->");
         let mut doc = Doc {
             text,
             bytes,
@@ -189,8 +179,8 @@ impl<'a> Doc<'a> {
             raw_comment_closes: Vec::new(),
             inline_comment_opens: Vec::new(),
             bracket_closes: Vec::new(),
-            inline_comment_closes: Vec::new(),
-            markup_closes: [("?>", Vec::new()), ("]]>", Vec::new()), (">", Vec::new())],
+            markup_closes,
+            comment_scan,
             paragraph_ends: Vec::new(),
             cell_edges: Vec::new(),
             raw_ends: Vec::new(),
@@ -238,45 +228,20 @@ impl<'a> Doc<'a> {
                 self.cell_edges.extend(edges);
             }
         }
-        for (closer, ends) in &mut self.markup_closes {
-            let n = closer.len();
-            let first = closer.as_bytes().first().copied().unwrap_or_default();
-            let found = self.bytes.windows(n).enumerate();
-            let bytes = &self.bytes;
-            ends.extend(
-                found
-                    .filter(|(_, w)| *w == closer.as_bytes())
-                    .map(|(at, _)| {
-                        // Runs before two closers never overlap, since each closer ends
-                        // in `>`; a `>` is not counted, as `>>>` would be read again.
-                        let before = bytes.get(..at).filter(|_| n > 1).unwrap_or_default();
-                        let run = before.iter().rev().take_while(|b| **b == first).count();
-                        MarkupClose {
-                            end: at + n,
-                            run,
-                            next_clean: NO_CLOSE,
-                        }
-                    }),
-            );
-            let mut next_clean = NO_CLOSE;
-            for (index, close) in ends.iter_mut().enumerate().rev() {
-                if closes_cleanly(closer, close.run) {
-                    next_clean = index;
-                }
-                close.next_clean = next_clean;
-            }
-        }
         for (at, window) in self.bytes.windows(4).enumerate() {
-            if window == b"<!--" && matches!(self.kind_at(at), Line::Prose | Line::Row) {
+            if window != b"<!--" {
+                continue;
+            }
+            let closed = [">", "->", "-->"]
+                .iter()
+                .any(|end| self.starts_with(at + 4, end));
+            if !closed && matches!(self.kind_at(at), Line::Prose | Line::Row) {
                 self.inline_comment_opens.push(at);
             }
         }
         for (at, window) in self.bytes.windows(3).enumerate() {
             if window == b"-->" {
                 self.comment_closes.push(at + 3);
-                if at.checked_sub(1).and_then(|b| self.bytes.get(b)) != Some(&b'-') {
-                    self.inline_comment_closes.push(at + 3);
-                }
                 if self.kind_at(at) == Line::Html {
                     self.raw_comment_closes.push(at + 3);
                 }
@@ -381,15 +346,22 @@ impl<'a> Doc<'a> {
             let html_end = (self.lines.get(line))
                 .filter(|line| uses.is_some() && line.2 == Line::Html)
                 .map(|line| line.1);
+            let mut kept_any = false;
             let next = match (uses, html_end) {
                 (Some(Uses::Footnotes), Some(end)) => end,
                 // Raw HTML is read for what it hides, and left out.
                 (_, in_html) => self.step(pos, code, source, |kept| {
+                    kept_any = true;
                     if in_html.is_none() {
                         out.push_str(kept);
                     }
                 }),
             };
+            // Markup left out of a label is still in it for cmark (`[^1<b>]` refers to no
+            // `[^1]`): a blank line, which no label holds, stands for it.
+            if uses.is_some() && !kept_any && self.bytes.get(pos) == Some(&b'<') {
+                out.push_str("\n\n");
+            }
             pos = next.max(pos + 1);
         }
         out
@@ -511,14 +483,28 @@ impl<'a> Doc<'a> {
                 let end = self.code_span_end(pos, self.inline_end(pos, kind, line_end));
                 let markup = (pos..end).find(|&at| {
                     self.bytes.get(at) == Some(&b'<')
-                        && (self.starts_with(at, "<!--")
-                            || raw_markup_closer(&self.bytes, at).is_some()
+                        && ((self.starts_with(at, "<!--") && self.comment_end(at).is_some())
+                            || self.raw_markup_end(at).is_some()
                             || html::tag(&self.bytes, at)
                                 .is_some_and(|tag| tag.hides || tag.shown().is_some()))
                 });
-                match code {
-                    Code::Kept => copy(pos, markup.unwrap_or(end), &mut keep),
-                    Code::Left => markup.unwrap_or(end),
+                let Some(markup) = markup else {
+                    return match code {
+                        Code::Kept => copy(pos, end, &mut keep),
+                        Code::Left => end,
+                    };
+                };
+                if code == Code::Kept {
+                    copy(pos, markup, &mut keep);
+                }
+                // Markup that runs past the span's end: where GitHub sees the span, what
+                // follows it up to the markup's end is HTML, which may hide more.
+                let ignore: &mut dyn FnMut(&str) = &mut |_| {};
+                let markup_end = self.step(markup, code, source, ignore);
+                if markup_end > end {
+                    self.raw_rest_end(end, markup_end).max(markup_end)
+                } else {
+                    markup
                 }
             }
             b'&' => match entity(&self.bytes, pos) {
@@ -535,13 +521,16 @@ impl<'a> Doc<'a> {
     /// must close before the paragraph does.
     fn comment_end(&self, pos: usize) -> Option<usize> {
         let body = pos + 4;
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let &(_, _, kind) = self.lines.get(index)?;
+        if kind != Line::Html && self.after_comment_left_open(pos) {
+            return None;
+        }
         for (empty, len) in [(">", 1), ("->", 2)] {
             if self.starts_with(body, empty) {
                 return Some(body + len);
             }
         }
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let &(_, _, kind) = self.lines.get(index)?;
         let first_after = |closes: &[usize]| {
             let i = closes.partition_point(|end| *end < body + 3);
             closes.get(i).copied()
@@ -552,12 +541,12 @@ impl<'a> Doc<'a> {
             return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
         }
         let paragraph_end = self.inline_limit(pos);
-        // cmark-gfm takes it for a comment if a `-->` that no `-` comes before closes it in
-        // its paragraph (`<!---->` too); a browser then ends it at the first `-->`, and
-        // what follows up to cmark's close is shown (`<!-- a ---> shown -->`).
-        let closes = self.starts_with(body, "-->")
-            || first_after(&self.inline_comment_closes).is_some_and(|end| end <= paragraph_end);
-        closes.then(|| first_after(&self.comment_closes)).flatten()
+        // cmark-gfm takes it for a comment if its scanner ends one in its paragraph
+        // ([`markup`]); a browser then ends it at the first `-->`, and what follows up to
+        // cmark's end is shown (`<!-- a ---> shown -->`).
+        let cmark_end = (self.comment_scan.end(body)).filter(|end| *end <= paragraph_end)?;
+        let browser_end = first_after(&self.comment_closes)?;
+        Some(self.raw_rest_end(browser_end, cmark_end))
     }
 
     /// Where inline parts that start at `pos`, on a line of `kind` ending at `line_end`,
@@ -642,48 +631,60 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// Whether a comment left open before `pos` in its paragraph or table cell makes
+    /// cmark-gfm read no `<!…` at `pos` as markup: once one finds no `-->`, it looks for
+    /// none there again, and reads no declaration either (`<!-- a <!--> <!X b>`). Only the
+    /// last comment before `pos` that needs a `-->` is looked at: if an earlier one found
+    /// none, neither does it.
+    fn after_comment_left_open(&self, pos: usize) -> bool {
+        let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
+        let Some(&open) = (opens.checked_sub(1)).and_then(|i| self.inline_comment_opens.get(i))
+        else {
+            return false;
+        };
+        let limit = self.inline_limit(pos);
+        if self.inline_limit(open) != limit {
+            return false;
+        }
+        self.comment_scan
+            .end(open + 4)
+            .is_none_or(|end| end > limit)
+    }
+
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
     /// closes before the paragraph does.
     fn raw_markup_end(&self, pos: usize) -> Option<usize> {
-        let closer = raw_markup_closer(&self.bytes, pos)?;
+        let (closer, opener) = raw_markup_closer(&self.bytes, pos)?;
         let limit = self.inline_limit(pos);
-        // After a comment left open there, cmark reads no `<!…` as markup.
-        let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
-        let open_before = (opens.checked_sub(1)).and_then(|i| self.inline_comment_opens.get(i));
-        let left_open =
-            |at: usize| self.inline_limit(at) == limit && self.comment_end(at).is_none();
-        if self.starts_with(pos, "<!") && open_before.is_some_and(|at| left_open(*at)) {
+        if self.starts_with(pos, "<!") && self.after_comment_left_open(pos) {
             return None;
         }
-        let (_, ends) = self.markup_closes.iter().find(|(c, _)| *c == closer)?;
-        let first = ends.partition_point(|close| close.end < pos + 2 + closer.len());
-        // The run before the first closer may reach back past the opener; those before
-        // the others start after it.
-        let close = ends.get(first)?;
-        let opener = if closer == "]]>" {
-            "<![CDATA[".len()
-        } else {
-            2
-        };
-        let body = (close.end - closer.len()).saturating_sub(pos + opener);
-        let end = if closes_cleanly(closer, close.run.min(body)) {
-            close.end
-        } else {
-            ends.get(ends.get(first + 1)?.next_clean)?.end
-        };
+        let index = [">", "?>", "]]>"].iter().position(|c| *c == closer)?;
+        let end = self.markup_closes.get(index)?.end(pos + opener)?;
         (end <= limit).then_some(end)
     }
 
-    /// Where what a browser hides of the raw markup cmark-gfm passes from `pos` to `end`
-    /// ends. A browser ends a processing instruction or CDATA section (a bogus comment) at
-    /// its first `>` and reads the rest as HTML: a comment, a hiding element or a tag left
-    /// open there hides more. What it shows of the rest goes too.
+    /// Where what a browser hides of the processing instruction or CDATA section that
+    /// cmark-gfm passes from `pos` to `end` ends: a browser ends one (a bogus comment) at its
+    /// first `>` ([`Doc::raw_rest_end`]).
     fn browser_markup_end(&self, pos: usize, end: usize) -> usize {
-        let within = |from: usize| self.bytes.get(from..end).unwrap_or_default();
-        let first_close = within(pos + 1).iter().position(|b| *b == b'>');
-        let mut at = first_close.map_or(end, |close| pos + 1 + close + 1);
+        let within = self.bytes.get(pos + 1..end).unwrap_or_default();
+        let first_close = within.iter().position(|b| *b == b'>');
+        self.raw_rest_end(first_close.map_or(end, |close| pos + 1 + close + 1), end)
+    }
+
+    /// Where what a browser hides ends, once it has ended at `from` raw markup that cmark-gfm
+    /// passes on to `end`: the rest is HTML to a browser, so a comment, a hiding element or
+    /// a tag left open in it hides more, and a tag only a browser reads hides itself. A rest
+    /// without `<` shows as it is; of one with, nothing shows.
+    fn raw_rest_end(&self, from: usize, end: usize) -> usize {
+        let within = |at: usize| self.bytes.get(at..end).unwrap_or_default();
+        if !within(from).contains(&b'<') {
+            return from;
+        }
+        let mut at = from;
         let mut hidden_to = end;
-        let limit = self.inline_limit(pos);
+        let limit = self.inline_limit(from);
         let inline = self.bytes.get(..limit).unwrap_or_default();
         while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
             if self.starts_with(open, "<!--") {
@@ -873,12 +874,22 @@ impl<'a> Doc<'a> {
                 {
                     match kind {
                         Line::Html => self.bogus_comment_end(pos),
-                        _ if self.raw_markup_end(pos).is_some() => self
-                            .bytes
-                            .get(pos..)
-                            .and_then(|rest| rest.iter().position(|b| *b == b'>'))
-                            .map_or(self.bytes.len(), |at| pos + at + 1),
-                        _ => pos + 1,
+                        _ => match self.raw_markup_end(pos) {
+                            // The rest up to cmark's end is HTML to a browser: a tag or
+                            // comment there may swallow the end tag, so all may be gone.
+                            Some(end) => {
+                                let within = self.bytes.get(pos + 1..end).unwrap_or_default();
+                                let close = within.iter().position(|b| *b == b'>');
+                                let close = close.map_or(end, |at| pos + 1 + at + 1);
+                                let rest = self.bytes.get(close..end).unwrap_or_default();
+                                if rest.contains(&b'<') {
+                                    self.bytes.len()
+                                } else {
+                                    close
+                                }
+                            }
+                            None => pos + 1,
+                        },
                     }
                 }
                 (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
@@ -916,58 +927,6 @@ impl<'a> Doc<'a> {
         }
         self.bytes.len()
     }
-}
-
-/// Whether a browser reads something that shows nothing up to the next `>` at `pos` (HTML5
-/// tokenization): `</` not followed by a letter, `<?`, or `<!` not followed by `--` (a
-/// declaration, a doctype, and `<![CDATA[` outside SVG and MathML too).
-fn bogus_comment(bytes: &[u8], pos: usize) -> bool {
-    let rest = bytes.get(pos..).unwrap_or_default();
-    let letter = |at: usize| rest.get(at).is_some_and(u8::is_ascii_alphabetic);
-    match rest.get(1) {
-        Some(b'/') => !letter(2),
-        Some(b'?') => true,
-        Some(b'!') => !rest.starts_with(b"<!--"),
-        _ => false,
-    }
-}
-
-/// The closing marker of the processing instruction (`<?`), declaration (`<!`, capital
-/// letters and whitespace, as cmark-gfm reads one) or CDATA
-/// section (`<![CDATA[`) that starts at `pos`, if one does (CommonMark 6.6).
-fn raw_markup_closer(bytes: &[u8], pos: usize) -> Option<&'static str> {
-    let rest = bytes.get(pos..)?;
-    if rest.starts_with(b"<?") {
-        Some("?>")
-    } else if rest.starts_with(b"<![CDATA[") {
-        Some("]]>")
-    } else if rest.starts_with(b"<!") && declaration_name(rest) {
-        Some(">")
-    } else {
-        None
-    }
-}
-
-/// Whether cmark-gfm's scanner ends a processing instruction (`?>`) or CDATA section
-/// (`]]>`) at a `closer` that `run` of its first byte come right before (within it). It
-/// reads, left to right, a `?` and the byte after it unless that is `>` (which ends it), a
-/// `]` and the byte after it unless those are `]>` (which end it), `]]` and a byte not
-/// `>`, or another byte. So a run of `?` ends one only if odd in all (`<?a??>?>` ends at the
-/// second `?>`, `<? a ??>` is text), and of `]` only if two more than a multiple of three.
-fn closes_cleanly(closer: &str, run: usize) -> bool {
-    match closer {
-        "?>" => run.is_multiple_of(2),
-        "]]>" => run.is_multiple_of(3),
-        _ => true,
-    }
-}
-
-/// Whether `<!` at the start of `rest` is followed by a declaration's name: capital
-/// letters, then whitespace (`<!A-b>` is text).
-fn declaration_name(rest: &[u8]) -> bool {
-    let after = rest.get(2..).unwrap_or_default();
-    let letters = after.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    letters > 0 && after.get(letters).is_some_and(|b| html::space(*b))
 }
 
 /// Where the autolink at `pos` ends (CommonMark 6.5): `<scheme:…>` or `<local@domain>`.

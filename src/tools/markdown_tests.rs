@@ -1222,3 +1222,65 @@ fn bogus_comments_in_prose_only_where_cmark_passes_markup() {
         ("x <span hidden><? </span> ?> a</span> w", "x  w"),
     ]);
 }
+
+/// cmark-gfm ends a comment at a run of dashes before `>` only if two more than a multiple
+/// of three long; a browser ends it at the first `-->`, and reads what follows up to
+/// cmark's end as HTML. After a comment left open in a paragraph, cmark reads no `<!…`
+/// there as markup, the empty comment `<!--->` included.
+#[test]
+fn comments_as_cmark_scans_them_and_a_browser_ends_them() {
+    assert_hidden(&[
+        "2<!--SECRET----->",
+        "5<!-----><SECRET -->",
+        "?<!-----><?SECRET-->",
+        "7<!--<!---><!X <v hidden>SECRET",
+    ]);
+    assert_cleaned(&[
+        ("a <!-- b ---> shown -->", "a  shown -->"),
+        ("2<!--w--->", "2<!--w--->"),
+    ]);
+}
+
+/// Where GitHub sees a code span, markup that starts in it and ends past it does not hide
+/// what follows the span: that is HTML. Markup left out of a label is still in it: a
+/// reference with a tag or comment in its brackets matches no definition or footnote.
+#[test]
+fn markup_past_a_code_span_and_markup_in_labels() {
+    assert_hidden(&[
+        "`<!X `<v hidden>SECRET",
+        "`<![CDATA[<!--`<v hidden>-->SECRET",
+        "[^2]:[^2<v>]SECRET",
+        "[a]: /SECRET\n\n[a<!-- c -->]",
+    ]);
+}
+
+/// A lazy line's indentation is a cell of its own in a table's header, so cmark forms no
+/// table there and reads the paragraph's definitions (review 16). Under a definition and a
+/// line of text a setext underline makes a heading. A definition whose end is not known
+/// here (a destination or title on later lines) may be followed by another of a label,
+/// which comes first.
+#[test]
+fn sixteenth_review_lazy_headers_setext_and_open_definitions() {
+    assert_hidden(&[
+        ">[a]:SECRET\n |||\n>-|-",
+        "[b]:SECRET\n1. [b]:\n ||\n\t|-",
+        ">[a]: /w1\n |||\n>-|-\n\n[a]: /SECRET\n\n[a]",
+        "[a]:2\nx\n=\n[b]:SECRET",
+        "[b]:SECRET\nx\n=\n    [b]",
+        "[a]\n\n[b]:\n7\n[a]:7\n\n[a]:SECRET",
+    ]);
+    assert_cleaned(&[("[a]: /u\n\"t\"\n=\nx", "=\nx")]);
+}
+
+/// A processing instruction or CDATA section inside a hidden element: a browser ends it
+/// at its first `>`, and a tag or comment in the rest may swallow the element's end tag
+/// (review 16).
+#[test]
+fn markup_inside_a_hidden_element_may_swallow_its_end_tag() {
+    assert_hidden(&[
+        "<span hidden><?><span ?></span>SECRET",
+        "<span hidden><?><!--?></span>SECRET",
+        "<span hidden><![CDATA[><a f=\"]]></span>SECRET",
+    ]);
+    assert_cleaned(&[("x <span hidden><? a ?></span> w", "x  w")]);
+}

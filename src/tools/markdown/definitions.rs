@@ -49,6 +49,7 @@ impl Doc<'_> {
     ) -> Vec<usize> {
         let shadowed = &blocks.shadowed_definitions;
         let mut definitions = Vec::new();
+        let mut may_be_defined = Vec::new();
         let mut index = 0;
         while let Some(paragraph) = paragraph_text.get(index) {
             let Some((_, last)) = *paragraph else {
@@ -67,18 +68,30 @@ impl Doc<'_> {
             {
                 definitions.push((at..label_end + 1, normalized_label(label.as_bytes()), shape));
                 at = label_end + 1;
-                if shape == Definition::Open {
-                    break;
-                }
                 // A title on the next line is the definition's; one left open there takes the
-                // rest of the paragraph.
+                // rest of the paragraph, as an open definition does.
                 let next = self
                     .paragraph_line(at, last, paragraph_text)
                     .map(<[u8]>::trim_ascii);
-                match next {
-                    Some(text) if is_title(text) => at += 1,
-                    Some([b'"' | b'\'' | b'(', ..]) => break,
-                    _ => {}
+                let open = match next {
+                    _ if shape == Definition::Open => true,
+                    Some(text) if is_title(text) => {
+                        at += 1;
+                        false
+                    }
+                    Some([b'"' | b'\'' | b'(', ..]) => true,
+                    _ => false,
+                };
+                if open {
+                    // Where it ends is not known here: a later line that looks like a
+                    // definition may be one, and come before another of its label.
+                    for line in at..=last {
+                        let text = self.paragraph_line(line, last, paragraph_text);
+                        if let Some((label, _)) = text.and_then(definition) {
+                            may_be_defined.push((line, normalized_label(label.as_bytes())));
+                        }
+                    }
+                    break;
                 }
             }
             index = last.max(index) + 1;
@@ -105,9 +118,13 @@ impl Doc<'_> {
         }
         let mut seen = std::collections::HashSet::new();
         let mut not_first = Vec::new();
+        let mut may_be_defined = may_be_defined.into_iter().peekable();
         let (used, unused): (Vec<_>, Vec<_>) = definitions
             .into_iter()
             .map(|(lines, label, shape)| {
+                while let Some((_, label)) = may_be_defined.next_if(|(at, _)| *at < lines.start) {
+                    seen.insert(label);
+                }
                 let first =
                     shadowed.binary_search(&lines.start).is_err() && seen.insert(label.clone());
                 if !first {
@@ -359,6 +376,30 @@ enum Definition {
 /// code: its hidden parts are then removed, never kept.
 pub(super) fn starts_definition(line: &[u8]) -> bool {
     definition(line).is_some() || opens_label(line)
+}
+
+/// Whether a paragraph's `lines` (their text) may hold only link reference definitions,
+/// as cmark-gfm reads them when a setext underline comes under them: then the underline is
+/// text. Where that cannot be told line by line (a label or title left open), they may.
+pub(super) fn only_definitions<'a>(lines: impl Iterator<Item = &'a [u8]>) -> bool {
+    let mut lines = lines.enumerate().peekable();
+    while let Some((index, line)) = lines.next() {
+        // cmark reads a definition from the line's first byte: a lazy line's indentation
+        // is text.
+        let indented = index > 0 && matches!(line.first(), Some(b' ' | b'\t'));
+        match definition(line).filter(|_| !indented) {
+            Some((_, Definition::Whole)) => match lines.peek().map(|(_, next)| next.trim_ascii()) {
+                Some(next) if is_title(next) => {
+                    lines.next();
+                }
+                Some([b'"' | b'\'' | b'(', ..]) => return true,
+                _ => {}
+            },
+            Some((_, Definition::Open)) => return true,
+            None => return !indented && opens_label(line),
+        }
+    }
+    true
 }
 
 /// Whether `line` opens a label (`[`, indented less than four columns) that no `]` on it

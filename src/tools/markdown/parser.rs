@@ -14,7 +14,7 @@ use super::blocks::{
 use super::containers::{
     blank_line_goes_on, open_footnote, open_item, open_quote, Container, Cursor,
 };
-use super::definitions::starts_definition;
+use super::definitions::{only_definitions, starts_definition};
 use super::footnotes::{self, Footnote};
 use super::html::contains_ci;
 use super::tables::{self, Table};
@@ -340,8 +340,10 @@ impl Parser<'_> {
         };
         let lazy = !opened && new_leaf.is_none() && !leaf_goes_on && maybe_lazy && !blank;
         if lazy {
-            // A paragraph's lazy line: the containers it is not in stay open.
-            self.set_last(start + at, rest.len());
+            // A paragraph's lazy line: the containers it is not in stay open. Its text
+            // keeps its indentation, which is a cell of its own if it is a table's header.
+            let from = cursor.offset.min(at);
+            self.set_last(start + from, at - from + rest.len());
             self.lazy_line = true;
             return Some(kind);
         }
@@ -493,7 +495,8 @@ impl Parser<'_> {
     }
 
     /// Whether the open paragraph, up to the line at `start`, may hold only definitions:
-    /// it opens with one, and a label's `]:` is in it (a label still open is none).
+    /// it opens with one, a label's `]:` is in it (a label still open is none), and no line
+    /// of it is text ([`only_definitions`]).
     fn may_hold_only_definitions(&self, start: usize) -> bool {
         let Leaf::Paragraph {
             first,
@@ -505,7 +508,13 @@ impl Parser<'_> {
         };
         let from = self.out.lines.get(first).map_or(start, |line| line.0);
         let so_far = self.text.get(from..start).unwrap_or_default();
-        so_far.windows(2).any(|pair| pair == b"]:")
+        let lines = (first..self.out.lines.len()).map(|index| {
+            let end = self.out.lines.get(index).map_or(start, |line| line.1);
+            let text = self.out.content.get(index).copied().unwrap_or(end);
+            let text = self.text.get(text..end).unwrap_or_default();
+            text.strip_suffix(b"\n").unwrap_or(text)
+        });
+        so_far.windows(2).any(|pair| pair == b"]:") && only_definitions(lines)
     }
 
     fn set_last(&mut self, from: usize, len: usize) {
