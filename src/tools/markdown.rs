@@ -481,14 +481,14 @@ impl<'a> Doc<'a> {
             b'`' if kind == Line::Prose && code == Code::Left => self.code_in_element(pos),
             b'`' if kind == Line::Prose || kind == Line::Row => {
                 let end = self.code_span_end(pos, self.inline_end(pos, kind, line_end));
-                let markup = (pos..end).find(|&at| {
+                let is_markup = |at: usize| {
                     self.bytes.get(at) == Some(&b'<')
                         && ((self.starts_with(at, "<!--") && self.comment_end(at).is_some())
                             || self.raw_markup_end(at).is_some()
                             || html::tag(&self.bytes, at)
                                 .is_some_and(|tag| tag.hides || tag.shown().is_some()))
-                });
-                let Some(markup) = markup else {
+                };
+                let Some(markup) = (pos..end).find(|&at| is_markup(at)) else {
                     return match code {
                         Code::Kept => copy(pos, end, &mut keep),
                         Code::Left => end,
@@ -497,15 +497,19 @@ impl<'a> Doc<'a> {
                 if code == Code::Kept {
                     copy(pos, markup, &mut keep);
                 }
-                // Markup that runs past the span's end: where GitHub sees the span, what
-                // follows it up to the markup's end is HTML, which may hide more.
+                // Markup in the span that runs past its end: where GitHub sees the span,
+                // what follows it up to the markup's end is HTML, which may hide more.
                 let ignore: &mut dyn FnMut(&str) = &mut |_| {};
-                let markup_end = self.step(markup, code, source, ignore);
-                if markup_end > end {
-                    self.raw_rest_end(end, markup_end).max(markup_end)
-                } else {
-                    markup
+                let mut at = markup;
+                while at < end {
+                    let markup_end = self.step(at, code, source, &mut *ignore);
+                    if markup_end > end {
+                        return self.raw_rest_end(end, markup_end).max(markup_end);
+                    }
+                    let next = (markup_end.max(at + 1)..end).find(|&next| is_markup(next));
+                    at = next.unwrap_or(end);
                 }
+                markup
             }
             b'&' => match entity(&self.bytes, pos) {
                 Some((end, true)) => end,

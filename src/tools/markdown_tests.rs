@@ -1284,3 +1284,14 @@ fn markup_inside_a_hidden_element_may_swallow_its_end_tag() {
     ]);
     assert_cleaned(&[("x <span hidden><? a ?></span> w", "x  w")]);
 }
+
+/// Any markup in a code span that runs past its end counts, not only the first: where
+/// GitHub sees the span, what follows it is HTML.
+#[test]
+fn later_markup_in_a_code_span_that_runs_past_it() {
+    assert_hidden(&[
+        "`<!--><![CDATA[`<v hidden>]]>SECRET",
+        "`<!--><!--`<v hidden>-->SECRET",
+    ]);
+    assert_kept(&["a `<b>x</b>` c"]);
+}
