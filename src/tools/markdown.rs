@@ -138,6 +138,9 @@ struct Doc<'a> {
     /// Where each `<!--` in prose or a table starts that needs a `-->` to close it: not the
     /// comments `<!-->`, `<!--->` and `<!---->`.
     inline_comment_opens: Vec<usize>,
+    /// For each of those, the last at or before it that cmark-gfm finds no end for in its
+    /// paragraph or cell, or [`NO_CLOSE`].
+    left_open_by: Vec<usize>,
     /// Each `-->`, to find where cmark-gfm ends a comment inside a paragraph.
     comment_scan: Closes,
     /// For each line, where inline parts that start on it must end: the end of its
@@ -178,6 +181,7 @@ impl<'a> Doc<'a> {
             comment_closes: Vec::new(),
             raw_comment_closes: Vec::new(),
             inline_comment_opens: Vec::new(),
+            left_open_by: Vec::new(),
             bracket_closes: Vec::new(),
             markup_closes,
             comment_scan,
@@ -190,6 +194,7 @@ impl<'a> Doc<'a> {
         };
         doc.index_comment_closes(&blocks.raw_starts);
         doc.index_paragraph_ends(&blocks.paragraph_last);
+        doc.index_comments_left_open();
         doc.index_brackets();
         let paragraph_text: Vec<Option<(usize, usize)>> = (blocks.paragraph_last.iter())
             .zip(&blocks.content)
@@ -504,7 +509,7 @@ impl<'a> Doc<'a> {
                 while at < end {
                     let markup_end = self.step(at, code, source, &mut *ignore);
                     if markup_end > end {
-                        return self.raw_rest_end(end, markup_end).max(markup_end);
+                        return self.raw_rest_end(end, markup_end, false).max(markup_end);
                     }
                     let next = (markup_end.max(at + 1)..end).find(|&next| is_markup(next));
                     at = next.unwrap_or(end);
@@ -550,7 +555,7 @@ impl<'a> Doc<'a> {
         // cmark's end is shown (`<!-- a ---> shown -->`).
         let cmark_end = (self.comment_scan.end(body)).filter(|end| *end <= paragraph_end)?;
         let browser_end = first_after(&self.comment_closes)?;
-        Some(self.raw_rest_end(browser_end, cmark_end))
+        Some(self.raw_rest_end(browser_end, cmark_end, true))
     }
 
     /// Where inline parts that start at `pos`, on a line of `kind` ending at `line_end`,
@@ -635,24 +640,35 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// Finds, for each comment opener, the last one up to it that finds no end in its
+    /// paragraph or cell ([`Doc::left_open_by`]).
+    fn index_comments_left_open(&mut self) {
+        let mut last = NO_CLOSE;
+        let mut left_open_by = Vec::with_capacity(self.inline_comment_opens.len());
+        for &open in &self.inline_comment_opens {
+            let limit = self.inline_limit(open);
+            if self
+                .comment_scan
+                .end(open + 4)
+                .is_none_or(|end| end > limit)
+            {
+                last = open;
+            }
+            left_open_by.push(last);
+        }
+        self.left_open_by = left_open_by;
+    }
+
     /// Whether a comment left open before `pos` in its paragraph or table cell makes
     /// cmark-gfm read no `<!…` at `pos` as markup: once one finds no `-->`, it looks for
-    /// none there again, and reads no declaration either (`<!-- a <!--> <!X b>`). Only the
-    /// last comment before `pos` that needs a `-->` is looked at: if an earlier one found
-    /// none, neither does it.
+    /// none there again, and reads no declaration either (`<!-- a <!--> <!X b>`), even
+    /// where a later one would close (`<!-- <!-------> <!X b>`).
     fn after_comment_left_open(&self, pos: usize) -> bool {
         let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
-        let Some(&open) = (opens.checked_sub(1)).and_then(|i| self.inline_comment_opens.get(i))
-        else {
-            return false;
-        };
-        let limit = self.inline_limit(pos);
-        if self.inline_limit(open) != limit {
-            return false;
-        }
-        self.comment_scan
-            .end(open + 4)
-            .is_none_or(|end| end > limit)
+        let left_open = (opens.checked_sub(1)).and_then(|i| self.left_open_by.get(i));
+        left_open.is_some_and(|&open| {
+            open != NO_CLOSE && self.inline_limit(open) == self.inline_limit(pos)
+        })
     }
 
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
@@ -674,14 +690,20 @@ impl<'a> Doc<'a> {
     fn browser_markup_end(&self, pos: usize, end: usize) -> usize {
         let within = self.bytes.get(pos + 1..end).unwrap_or_default();
         let first_close = within.iter().position(|b| *b == b'>');
-        self.raw_rest_end(first_close.map_or(end, |close| pos + 1 + close + 1), end)
+        self.raw_rest_end(
+            first_close.map_or(end, |close| pos + 1 + close + 1),
+            end,
+            true,
+        )
     }
 
     /// Where what a browser hides ends, once it has ended at `from` raw markup that cmark-gfm
     /// passes on to `end`: the rest is HTML to a browser, so a comment, a hiding element or
     /// a tag left open in it hides more, and a tag only a browser reads hides itself. A rest
     /// without `<` shows as it is; of one with, nothing shows.
-    fn raw_rest_end(&self, from: usize, end: usize) -> usize {
+    /// Where GitHub sees a code span instead, the rest is not raw HTML but Markdown after
+    /// it (`as_html` false): only a tag cmark-gfm reads is a tag there.
+    fn raw_rest_end(&self, from: usize, end: usize, as_html: bool) -> usize {
         let within = |at: usize| self.bytes.get(at..end).unwrap_or_default();
         if !within(from).contains(&b'<') {
             return from;
@@ -691,9 +713,39 @@ impl<'a> Doc<'a> {
         let limit = self.inline_limit(from);
         let inline = self.bytes.get(..limit).unwrap_or_default();
         while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
+            if self.starts_with(open, "<!--") && !as_html {
+                // Markdown: a comment only where cmark-gfm reads one.
+                match self.comment_end(open) {
+                    Some(close) => {
+                        hidden_to = hidden_to.max(close);
+                        at = close.max(open + 1);
+                    }
+                    None => at = open + 1,
+                }
+                continue;
+            }
             if self.starts_with(open, "<!--") {
-                // To the first `-->` GitHub writes as it is: one in raw HTML.
-                let i = (self.raw_comment_closes).partition_point(|close| *close < open + 7);
+                // A browser's comment: `<!-->` and `<!--->` are empty; another runs to the
+                // first `-->`, which in the rest GitHub writes as it is. Past the rest, only
+                // one in raw HTML is (prose escapes `>`).
+                let close = match (
+                    self.starts_with(open + 4, ">"),
+                    self.starts_with(open + 4, "->"),
+                ) {
+                    (true, _) => Some(open + 5),
+                    (_, true) => Some(open + 6),
+                    _ => {
+                        let i = self
+                            .comment_closes
+                            .partition_point(|close| *close < open + 7);
+                        self.comment_closes.get(i).copied()
+                    }
+                };
+                if let Some(close) = close.filter(|close| *close <= end) {
+                    at = close;
+                    continue;
+                }
+                let i = (self.raw_comment_closes).partition_point(|close| *close < end);
                 return self
                     .raw_comment_closes
                     .get(i)
@@ -701,7 +753,8 @@ impl<'a> Doc<'a> {
                     .unwrap_or(self.bytes.len());
             }
             let tag = html::tag(inline, open).map(|tag| (tag, false));
-            match tag.or_else(|| html::lenient_tag(inline, open)) {
+            let lenient = || html::lenient_tag(inline, open).filter(|_| as_html);
+            match tag.or_else(lenient) {
                 Some((_, true)) => return self.bytes.len(),
                 Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),
                 Some((tag, _)) => {
@@ -892,6 +945,8 @@ impl<'a> Doc<'a> {
                                     close
                                 }
                             }
+                            // `<!` is text, and so no image's `![` either.
+                            None if self.starts_with(pos, "<!") => pos + 2,
                             None => pos + 1,
                         },
                     }

@@ -1295,3 +1295,28 @@ fn later_markup_in_a_code_span_that_runs_past_it() {
     ]);
     assert_kept(&["a `<b>x</b>` c"]);
 }
+
+/// Review 17: once a comment in a paragraph finds no end, no later `<!…` there is markup,
+/// even one that would close; a comment in the rest of raw markup ends where a browser ends
+/// it; `<!` inside a hidden element is text, not the start of an image; after a code span
+/// the rest is Markdown, where only what cmark-gfm reads is a tag or comment.
+#[test]
+fn seventeenth_review_comment_state_rests_and_code_spans() {
+    assert_hidden(&[
+        "x <!-- <!-------> <!X <span hidden title=\">\"> SECRET",
+        "x<!--<!-------><!X <p hidden>SECRET",
+        "x<!-----><!-- -->\n<div hidden>\n--> SECRET\n</div>",
+        "x <?><!-- --> ?>\n<div hidden>\n--> SECRET\n</div>",
+        "<b hidden><![><b>]</b>SECRET",
+        "`<!--`<e=\"<b x=\"----->SECRET\">",
+        "`<?`<!--?>\n<div hidden\n-->SECRET",
+    ]);
+    // Many setext underlines under definitions and one left open (read once, not again
+    // for each underline).
+    let body = format!(
+        "{}[b]:\n{}",
+        "[a]: /SECRET\n".repeat(50),
+        "===\n".repeat(50)
+    );
+    assert_hidden(&[&body]);
+}

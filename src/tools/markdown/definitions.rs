@@ -381,7 +381,9 @@ pub(super) fn starts_definition(line: &[u8]) -> bool {
 /// Whether a paragraph's `lines` (their text) may hold only link reference definitions,
 /// as cmark-gfm reads them when a setext underline comes under them: then the underline is
 /// text. Where that cannot be told line by line (a label or title left open), they may.
-pub(super) fn only_definitions<'a>(lines: impl Iterator<Item = &'a [u8]>) -> bool {
+/// Also whether lines added after them leave the answer as it is: they do after a line of
+/// text or a definition left open.
+pub(super) fn only_definitions<'a>(lines: impl Iterator<Item = &'a [u8]>) -> (bool, bool) {
     let mut lines = lines.enumerate().peekable();
     while let Some((index, line)) = lines.next() {
         // cmark reads a definition from the line's first byte: a lazy line's indentation
@@ -392,14 +394,14 @@ pub(super) fn only_definitions<'a>(lines: impl Iterator<Item = &'a [u8]>) -> boo
                 Some(next) if is_title(next) => {
                     lines.next();
                 }
-                Some([b'"' | b'\'' | b'(', ..]) => return true,
+                Some([b'"' | b'\'' | b'(', ..]) => return (true, true),
                 _ => {}
             },
-            Some((_, Definition::Open)) => return true,
-            None => return !indented && opens_label(line),
+            Some((_, Definition::Open)) => return (true, true),
+            None => return (!indented && opens_label(line), true),
         }
     }
-    true
+    (true, false)
 }
 
 /// Whether `line` opens a label (`[`, indented less than four columns) that no `]` on it

@@ -82,6 +82,10 @@ enum Leaf {
         /// underline comes under them. A table's header taking its last line later leaves
         /// them read (see [`Blocks::before_tables`]).
         resolved: bool,
+        /// What [`Parser::may_hold_only_definitions`] found, once later lines cannot change
+        /// it: a line of text, or a definition left open. Each underline would otherwise
+        /// read the paragraph again.
+        settled: Option<bool>,
     },
     Table(Table),
     /// A fenced code block: its character and length.
@@ -370,6 +374,7 @@ impl Parser<'_> {
                     tried: false,
                     definitions: starts_definition(rest),
                     resolved: false,
+                    settled: None,
                 });
             }
         }
@@ -497,15 +502,19 @@ impl Parser<'_> {
     /// Whether the open paragraph, up to the line at `start`, may hold only definitions:
     /// it opens with one, a label's `]:` is in it (a label still open is none), and no line
     /// of it is text ([`only_definitions`]).
-    fn may_hold_only_definitions(&self, start: usize) -> bool {
+    fn may_hold_only_definitions(&mut self, start: usize) -> bool {
         let Leaf::Paragraph {
             first,
             definitions: true,
+            settled,
             ..
         } = self.leaf
         else {
             return false;
         };
+        if let Some(settled) = settled {
+            return settled;
+        }
         let from = self.out.lines.get(first).map_or(start, |line| line.0);
         let so_far = self.text.get(from..start).unwrap_or_default();
         let lines = (first..self.out.lines.len()).map(|index| {
@@ -514,7 +523,18 @@ impl Parser<'_> {
             let text = self.text.get(text..end).unwrap_or_default();
             text.strip_suffix(b"\n").unwrap_or(text)
         });
-        so_far.windows(2).any(|pair| pair == b"]:") && only_definitions(lines)
+        let (only, sure) = only_definitions(lines);
+        let found = only && so_far.windows(2).any(|pair| pair == b"]:");
+        // An underline read as text makes the next one's answer `false`; a line of text
+        // or a definition left open settles it now.
+        if let Leaf::Paragraph { settled, .. } = &mut self.leaf {
+            *settled = match (only, sure && found) {
+                (false, _) => Some(false),
+                (true, true) => Some(true),
+                (true, false) => None,
+            };
+        }
+        found
     }
 
     fn set_last(&mut self, from: usize, len: usize) {
