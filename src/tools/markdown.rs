@@ -39,16 +39,20 @@
 //! invisible characters, which can break a comment's end or a fence, are parsed as they are
 //! and removed from what stays ([`super::untrusted`]).
 
-use super::html::{self, entity, Tag, VOID};
+use super::html::{self, entity, Tag};
 use super::untrusted::clean_text;
-use blocks::{is_blank, Line};
+use blocks::Line;
 use definitions::destination;
+use inline::autolink_end;
 use markup::{bogus_comment, raw_markup_closer, Closes};
 
 mod blocks;
+mod comments;
 mod containers;
 mod definitions;
 mod footnotes;
+mod hidden;
+mod inline;
 mod markup;
 mod parser;
 mod tables;
@@ -192,7 +196,8 @@ impl<'a> Doc<'a> {
             footnotes_from: blocks.footnotes_from.unwrap_or(text.len()),
             shadowed_definitions: Vec::new(),
         };
-        doc.index_comment_closes(&blocks.raw_starts);
+        doc.index_raw_ends_and_cells(&blocks.raw_starts);
+        doc.index_comments();
         doc.index_paragraph_ends(&blocks.paragraph_last);
         doc.index_comments_left_open();
         doc.index_brackets();
@@ -204,7 +209,9 @@ impl<'a> Doc<'a> {
         doc
     }
 
-    fn index_comment_closes(&mut self, raw_starts: &[bool]) {
+    /// Where the raw HTML each line is in ends ([`Doc::raw_ends`]), and where each `|` that
+    /// splits a table's line into cells is.
+    fn index_raw_ends_and_cells(&mut self, raw_starts: &[bool]) {
         // Backwards: a region of raw HTML ends at its last line, and a line that starts one
         // ends the region before it.
         let mut raw_end = self.bytes.len();
@@ -233,48 +240,6 @@ impl<'a> Doc<'a> {
                 self.cell_edges.extend(edges);
             }
         }
-        for (at, window) in self.bytes.windows(4).enumerate() {
-            if window != b"<!--" {
-                continue;
-            }
-            let closed = [">", "->", "-->"]
-                .iter()
-                .any(|end| self.starts_with(at + 4, end));
-            if !closed && matches!(self.kind_at(at), Line::Prose | Line::Row) {
-                self.inline_comment_opens.push(at);
-            }
-        }
-        for (at, window) in self.bytes.windows(3).enumerate() {
-            if window == b"-->" {
-                self.comment_closes.push(at + 3);
-                if self.kind_at(at) == Line::Html {
-                    self.raw_comment_closes.push(at + 3);
-                }
-            }
-        }
-    }
-
-    /// Where inline parts that start on each line must end ([`Doc::paragraph_ends`]), from
-    /// the index of the last line of each line's paragraph.
-    fn index_paragraph_ends(&mut self, paragraph_last: &[Option<usize>]) {
-        let mut next_blank = self.bytes.len();
-        let mut ends = vec![0; self.lines.len()];
-        for (index, &(start, line_end, kind)) in self.lines.iter().enumerate().rev() {
-            let last = paragraph_last.get(index).copied().flatten();
-            let end = match last.and_then(|last| self.lines.get(last)) {
-                Some(&(_, paragraph_end, _)) => paragraph_end,
-                // A table's line is a block of its own, like a heading.
-                None if matches!(kind, Line::Prose | Line::Row) => line_end,
-                None => next_blank,
-            };
-            if let Some(slot) = ends.get_mut(index) {
-                *slot = end;
-            }
-            if is_blank(self.bytes.get(start..line_end).unwrap_or_default()) {
-                next_blank = start;
-            }
-        }
-        self.paragraph_ends = ends;
     }
 
     fn line_at(&self, pos: usize) -> Option<&(usize, usize, Line)> {
@@ -525,273 +490,6 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// Where the comment at `pos` ends, or `None` when it is text. In raw HTML (an HTML
-    /// block) it runs to the first `-->` in raw HTML, or to the end; inside a paragraph it
-    /// must close before the paragraph does.
-    fn comment_end(&self, pos: usize) -> Option<usize> {
-        let body = pos + 4;
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let &(_, _, kind) = self.lines.get(index)?;
-        if kind != Line::Html && self.after_comment_left_open(pos) {
-            return None;
-        }
-        for (empty, len) in [(">", 1), ("->", 2)] {
-            if self.starts_with(body, empty) {
-                return Some(body + len);
-            }
-        }
-        let first_after = |closes: &[usize]| {
-            let i = closes.partition_point(|end| *end < body + 3);
-            closes.get(i).copied()
-        };
-        if kind == Line::Html {
-            // A browser's comment runs to the first `-->` GitHub writes as it is: one in
-            // raw HTML, past the HTML block's end and its container's too.
-            return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
-        }
-        let paragraph_end = self.inline_limit(pos);
-        // cmark-gfm takes it for a comment if its scanner ends one in its paragraph
-        // ([`markup`]); a browser then ends it at the first `-->`, and what follows up to
-        // cmark's end is shown (`<!-- a ---> shown -->`).
-        let cmark_end = (self.comment_scan.end(body)).filter(|end| *end <= paragraph_end)?;
-        let browser_end = first_after(&self.comment_closes)?;
-        Some(self.raw_rest_end(browser_end, cmark_end, true))
-    }
-
-    /// Where inline parts that start at `pos`, on a line of `kind` ending at `line_end`,
-    /// must end: in a table's line, at the edge of the cell.
-    fn inline_end(&self, pos: usize, kind: Line, line_end: usize) -> usize {
-        if kind != Line::Row {
-            return line_end;
-        }
-        let next = self.cell_edges.partition_point(|edge| *edge < pos);
-        self.cell_edges
-            .get(next)
-            .copied()
-            .map_or(line_end, |edge| edge.min(line_end))
-    }
-
-    /// Where inline parts starting at `at` must end: its paragraph's end (a heading's line's),
-    /// or in a table its cell's.
-    fn inline_limit(&self, at: usize) -> usize {
-        let line = self.lines.partition_point(|(_, end, _)| *end <= at);
-        match self.lines.get(line) {
-            Some(&(_, line_end, Line::Row)) => self.inline_end(at, Line::Row, line_end),
-            _ => self.paragraph_ends.get(line).copied().unwrap_or_default(),
-        }
-    }
-
-    /// Where the footnote reference at `pos` (on a line of `kind`) ends, if a `[^…]` there
-    /// closes in its paragraph and is no link (no `(` or `[` after it). cmark drops what
-    /// else its brackets hold: a tag in them is no tag.
-    fn footnote_reference_end(&self, pos: usize, kind: Line) -> Option<usize> {
-        if !matches!(kind, Line::Prose | Line::Row) || !self.starts_with(pos, "[^") {
-            return None;
-        }
-        let found = self
-            .bracket_closes
-            .binary_search_by_key(&pos, |(open, _)| *open);
-        let (_, close) = found.ok().and_then(|at| self.bracket_closes.get(at))?;
-        if *close == NO_CLOSE {
-            return None;
-        }
-        let end = close + 1;
-        let fits = end > pos + 3 && end - pos <= MAX_CODE_SPAN;
-        (fits && !matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
-    }
-
-    /// Pairs each `[` in prose or a table with the `]` that closes it, brackets in pairs,
-    /// in its paragraph or table cell (`\` escapes the byte after it): in one pass, so a
-    /// body of brackets is read in linear time.
-    fn index_brackets(&mut self) {
-        // Each `[` gets its place in order, and its `]` when one closes it.
-        let mut open: Vec<usize> = Vec::new();
-        let mut open_until = 0;
-        let mut at = 0;
-        while at < self.bytes.len() {
-            let byte = self.bytes.get(at).copied().unwrap_or_default();
-            if !matches!(byte, b'[' | b']' | b'\\')
-                || !matches!(self.kind_at(at), Line::Prose | Line::Row)
-            {
-                at += 1;
-                continue;
-            }
-            let limit = self.inline_limit(at);
-            if limit != open_until {
-                open.clear();
-                open_until = limit;
-            }
-            match byte {
-                b'\\' => at += 1,
-                b'[' => {
-                    open.push(self.bracket_closes.len());
-                    self.bracket_closes.push((at, NO_CLOSE));
-                }
-                _ => {
-                    let pair = open
-                        .pop()
-                        .and_then(|pair| self.bracket_closes.get_mut(pair));
-                    if let Some(pair) = pair {
-                        pair.1 = at;
-                    }
-                }
-            }
-            at += 1;
-        }
-    }
-
-    /// Finds, for each comment opener, the last one up to it that finds no end in its
-    /// paragraph or cell ([`Doc::left_open_by`]).
-    fn index_comments_left_open(&mut self) {
-        let mut last = NO_CLOSE;
-        let mut left_open_by = Vec::with_capacity(self.inline_comment_opens.len());
-        for &open in &self.inline_comment_opens {
-            let limit = self.inline_limit(open);
-            if self
-                .comment_scan
-                .end(open + 4)
-                .is_none_or(|end| end > limit)
-            {
-                last = open;
-            }
-            left_open_by.push(last);
-        }
-        self.left_open_by = left_open_by;
-    }
-
-    /// Whether a comment left open before `pos` in its paragraph or table cell makes
-    /// cmark-gfm read no `<!…` at `pos` as markup: once one finds no `-->`, it looks for
-    /// none there again, and reads no declaration either (`<!-- a <!--> <!X b>`), even
-    /// where a later one would close (`<!-- <!-------> <!X b>`).
-    fn after_comment_left_open(&self, pos: usize) -> bool {
-        let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
-        let left_open = (opens.checked_sub(1)).and_then(|i| self.left_open_by.get(i));
-        left_open.is_some_and(|&open| {
-            open != NO_CLOSE && self.inline_limit(open) == self.inline_limit(pos)
-        })
-    }
-
-    /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
-    /// closes before the paragraph does.
-    fn raw_markup_end(&self, pos: usize) -> Option<usize> {
-        let (closer, opener) = raw_markup_closer(&self.bytes, pos)?;
-        let limit = self.inline_limit(pos);
-        if self.starts_with(pos, "<!") && self.after_comment_left_open(pos) {
-            return None;
-        }
-        let index = [">", "?>", "]]>"].iter().position(|c| *c == closer)?;
-        let end = self.markup_closes.get(index)?.end(pos + opener)?;
-        (end <= limit).then_some(end)
-    }
-
-    /// Where what a browser hides of the processing instruction or CDATA section that
-    /// cmark-gfm passes from `pos` to `end` ends: a browser ends one (a bogus comment) at its
-    /// first `>` ([`Doc::raw_rest_end`]).
-    fn browser_markup_end(&self, pos: usize, end: usize) -> usize {
-        let within = self.bytes.get(pos + 1..end).unwrap_or_default();
-        let first_close = within.iter().position(|b| *b == b'>');
-        self.raw_rest_end(
-            first_close.map_or(end, |close| pos + 1 + close + 1),
-            end,
-            true,
-        )
-    }
-
-    /// Where what a browser hides ends, once it has ended at `from` raw markup that cmark-gfm
-    /// passes on to `end`: the rest is HTML to a browser, so a comment, a hiding element or
-    /// a tag left open in it hides more, and a tag only a browser reads hides itself. A rest
-    /// without `<` shows as it is; of one with, nothing shows.
-    /// Where GitHub sees a code span instead, the rest is not raw HTML but Markdown after
-    /// it (`as_html` false): only a tag cmark-gfm reads is a tag there.
-    fn raw_rest_end(&self, from: usize, end: usize, as_html: bool) -> usize {
-        let within = |at: usize| self.bytes.get(at..end).unwrap_or_default();
-        if !within(from).contains(&b'<') {
-            return from;
-        }
-        let mut at = from;
-        let mut hidden_to = end;
-        let limit = self.inline_limit(from);
-        let inline = self.bytes.get(..limit).unwrap_or_default();
-        while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
-            if self.starts_with(open, "<!--") && !as_html {
-                // Markdown: a comment only where cmark-gfm reads one.
-                match self.comment_end(open) {
-                    Some(close) => {
-                        hidden_to = hidden_to.max(close);
-                        at = close.max(open + 1);
-                    }
-                    None => at = open + 1,
-                }
-                continue;
-            }
-            if self.starts_with(open, "<!--") {
-                // A browser's comment: `<!-->` and `<!--->` are empty; another runs to the
-                // first `-->`, which in the rest GitHub writes as it is. Past the rest, only
-                // one in raw HTML is (prose escapes `>`).
-                let close = match (
-                    self.starts_with(open + 4, ">"),
-                    self.starts_with(open + 4, "->"),
-                ) {
-                    (true, _) => Some(open + 5),
-                    (_, true) => Some(open + 6),
-                    _ => {
-                        let i = self
-                            .comment_closes
-                            .partition_point(|close| *close < open + 7);
-                        self.comment_closes.get(i).copied()
-                    }
-                };
-                if let Some(close) = close.filter(|close| *close <= end) {
-                    at = close;
-                    continue;
-                }
-                let i = (self.raw_comment_closes).partition_point(|close| *close < end);
-                return self
-                    .raw_comment_closes
-                    .get(i)
-                    .copied()
-                    .unwrap_or(self.bytes.len());
-            }
-            let tag = html::tag(inline, open).map(|tag| (tag, false));
-            let lenient = || html::lenient_tag(inline, open).filter(|_| as_html);
-            match tag.or_else(lenient) {
-                Some((_, true)) => return self.bytes.len(),
-                Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),
-                Some((tag, _)) => {
-                    hidden_to = hidden_to.max(tag.end);
-                    at = tag.end.max(open + 1);
-                }
-                None => at = open + 1,
-            }
-        }
-        hidden_to
-    }
-
-    /// The end of a code span opened by the backtick run at `pos` on this line, or the
-    /// end of the run when nothing closes it (the backticks are then text).
-    fn code_span_end(&self, pos: usize, line_end: usize) -> usize {
-        let run = |at: usize| {
-            self.bytes
-                .get(at..line_end)
-                .map_or(0, |r| r.iter().take_while(|b| **b == b'`').count())
-        };
-        let n = run(pos);
-        let mut at = pos + n;
-        let line_end = line_end.min(pos + MAX_CODE_SPAN);
-        while at < line_end {
-            if self.bytes.get(at) == Some(&b'`') {
-                let m = run(at);
-                if m == n {
-                    return at + m;
-                }
-                at += m;
-            } else {
-                at += 1;
-            }
-        }
-        pos + n
-    }
-
     /// The tag at `pos` on a line of `kind`, and whether it leaves a quoted value open at the
     /// end of the raw HTML it is in. In raw HTML a browser reads tags CommonMark does not
     /// ([`html::lenient_tag`]), and one not closed when the raw HTML ends is closed by the
@@ -831,199 +529,6 @@ impl<'a> Doc<'a> {
             .copied()
             .unwrap_or(self.bytes.len())
     }
-
-    /// Where what a browser reads as a comment at `pos` in raw HTML (`<?`, `<!X`, `</ `)
-    /// ends: at the first `>`, which may be the one GitHub writes right after the raw HTML
-    /// (its `</li>`, its next `<p>`).
-    fn bogus_comment_end(&self, pos: usize) -> usize {
-        let raw_end = self.raw_end(pos);
-        let raw = self.bytes.get(pos..raw_end).unwrap_or_default();
-        match raw.iter().position(|b| *b == b'>') {
-            Some(at) => pos + at + 1,
-            None => raw_end,
-        }
-    }
-
-    /// Where the code span opened at `pos` ends, looking for the end of a hidden element:
-    /// within the paragraph, over lines as in CommonMark. A span not known to close within
-    /// [`MAX_CODE_SPAN`] is taken to run to the paragraph's end: an end tag in it may be
-    /// code, and the element then hides more, never less.
-    fn code_in_element(&self, pos: usize) -> usize {
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
-        let end = self.code_span_end(pos, paragraph_end);
-        let run = self
-            .bytes
-            .get(pos..)
-            .map_or(0, |r| r.iter().take_while(|b| **b == b'`').count());
-        let unclosed = end == pos + run;
-        if unclosed && paragraph_end > pos + MAX_CODE_SPAN {
-            paragraph_end
-        } else {
-            end
-        }
-    }
-
-    /// Where the hidden element opened by `tag` ends: after its matching end tag, or at
-    /// the end of the text. End tags in code do not count: they are shown, not parsed.
-    fn element_end(&self, tag: &Tag) -> usize {
-        // HTML ignores a `/` at the end of a start tag: only void elements have no end tag.
-        if VOID.contains(&tag.name.as_str()) {
-            return tag.end;
-        }
-        let index = self.lines.partition_point(|(_, end, _)| *end < tag.end);
-        // Opened in raw HTML, an element that a browser closes only by its own end tag (not
-        // special, not formatting: `span`) ignores one inside a block GitHub wrote in it: a
-        // paragraph's `</span>` leaves it open.
-        let in_raw = self
-            .lines
-            .get(index)
-            .is_some_and(|line| line.2 == Line::Html);
-        let closes_through_blocks =
-            blocks::closes_through_blocks(&tag.name) || html::formatting(&tag.name);
-        // In the footnotes, GitHub's `<section>`, `<ol>` and `<li>` are open inside an element
-        // opened before them: its end tag is ignored unless it closes through blocks, and
-        // one of those three names closes GitHub's own element.
-        let before_footnotes = tag.end <= self.footnotes_from;
-        let wrapper = matches!(tag.name.as_str(), "section" | "ol" | "li");
-        let counts = |kind: Line, at: usize| {
-            if before_footnotes && at >= self.footnotes_from {
-                return closes_through_blocks && !wrapper;
-            }
-            kind == Line::Html || !in_raw || closes_through_blocks
-        };
-        // A special element (`div`, `p`, `li` …) opened inside one that is neither special
-        // nor formatting (`span`) keeps a browser from honouring its end tag while it is
-        // open: these are the names open inside it.
-        let plain = !closes_through_blocks && !blocks::special(&tag.name);
-        let mut specials_open: Vec<String> = Vec::new();
-        let mut depth = 1;
-        let mut pos = tag.end;
-        while pos < self.bytes.len() {
-            let kind = self.kind_at(pos);
-            let next = match (self.bytes.get(pos), kind) {
-                (_, Line::Code | Line::Drop) => self.line_at(pos).map_or(self.bytes.len(), |l| l.1),
-                (Some(b'<'), _) if self.starts_with(pos, "<!--") => {
-                    self.comment_end(pos).unwrap_or(pos + 1)
-                }
-                // A link's destination and an image's description are no raw HTML: an end
-                // tag in `](</div>)` or `![</div>]` is text (J).
-                (Some(b']'), Line::Prose | Line::Row) if self.starts_with(pos, "](") => {
-                    self.skip_to(pos + 2, b')')
-                }
-                (Some(b'!'), Line::Prose | Line::Row) if self.starts_with(pos, "![") => {
-                    self.skip_to(pos + 2, b']')
-                }
-                // A footnote's reference: a tag in its brackets is text.
-                (Some(b'['), kind) if self.footnote_reference_end(pos, kind).is_some() => {
-                    self.footnote_reference_end(pos, kind).unwrap_or(pos + 1)
-                }
-                // An escaped backtick opens no code span (raw HTML has no escapes).
-                (Some(b'\\'), kind) if kind != Line::Html => pos + 2,
-                // Raw HTML has no code spans either.
-                (Some(b'`'), kind) if kind != Line::Html => self.code_in_element(pos),
-                // What a browser reads as a bogus comment runs to the first `>`, an end tag's
-                // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`. Outside raw HTML it
-                // sees one only where cmark-gfm passes raw markup; elsewhere `<` is text.
-                (Some(b'<'), kind)
-                    if bogus_comment(&self.bytes, pos)
-                        || raw_markup_closer(&self.bytes, pos).is_some() =>
-                {
-                    match kind {
-                        Line::Html => self.bogus_comment_end(pos),
-                        _ => match self.raw_markup_end(pos) {
-                            // The rest up to cmark's end is HTML to a browser: a tag or
-                            // comment there may swallow the end tag, so all may be gone.
-                            Some(end) => {
-                                let within = self.bytes.get(pos + 1..end).unwrap_or_default();
-                                let close = within.iter().position(|b| *b == b'>');
-                                let close = close.map_or(end, |at| pos + 1 + at + 1);
-                                let rest = self.bytes.get(close..end).unwrap_or_default();
-                                if rest.contains(&b'<') {
-                                    self.bytes.len()
-                                } else {
-                                    close
-                                }
-                            }
-                            // `<!` is text, and so no image's `![` either.
-                            None if self.starts_with(pos, "<!") => pos + 2,
-                            None => pos + 1,
-                        },
-                    }
-                }
-                (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
-                    Some(inner)
-                        if inner.name == tag.name
-                            && (!inner.closing
-                                || counts(kind, pos) && specials_open.is_empty()) =>
-                    {
-                        depth = if inner.closing { depth - 1 } else { depth + 1 };
-                        if depth == 0 {
-                            return inner.end;
-                        }
-                        inner.end
-                    }
-                    // Another hidden element inside may outlast this one: GitHub's own end
-                    // tags (a block quote's) can close this one first, or be swallowed by
-                    // raw HTML left open. Both are taken to run to the end.
-                    Some(inner) if inner.hides && !inner.closing => return self.bytes.len(),
-                    Some(inner) if plain && blocks::special(&inner.name) => {
-                        if !inner.closing {
-                            specials_open.push(inner.name.clone());
-                        } else if let Some(at) =
-                            specials_open.iter().rposition(|name| *name == inner.name)
-                        {
-                            specials_open.truncate(at);
-                        }
-                        inner.end
-                    }
-                    Some(inner) => inner.end,
-                    None => pos + 1,
-                },
-                _ => pos + 1,
-            };
-            pos = next.max(pos + 1);
-        }
-        self.bytes.len()
-    }
-}
-
-/// Where the autolink at `pos` ends (CommonMark 6.5): `<scheme:…>` or `<local@domain>`.
-fn autolink_end(bytes: &[u8], pos: usize) -> Option<usize> {
-    let rest = bytes.get(pos..)?.strip_prefix(b"<")?;
-    let close = rest
-        .iter()
-        .take(MAX_CODE_SPAN)
-        .position(|b| *b == b'>' || *b == b'<' || *b == b' ' || b.is_ascii_control())?;
-    if rest.get(close) != Some(&b'>') {
-        return None;
-    }
-    let inside = rest.get(..close)?;
-    let scheme_len = inside
-        .iter()
-        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
-        .count();
-    let uri = inside.first().is_some_and(u8::is_ascii_alphabetic)
-        && (2..=32).contains(&scheme_len)
-        && inside.get(scheme_len) == Some(&b':');
-    let email = inside.iter().position(|b| *b == b'@').is_some_and(|at| {
-        let (local, domain) = inside.split_at(at);
-        let domain = domain.get(1..).unwrap_or_default();
-        !local.is_empty()
-            && local
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(b))
-            && domain.split(|b| *b == b'.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label
-                        .iter()
-                        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
-                    && label.first() != Some(&b'-')
-                    && label.last() != Some(&b'-')
-            })
-    });
-    (uri || email).then_some(pos + 1 + close + 1)
 }
 
 #[cfg(test)]

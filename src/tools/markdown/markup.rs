@@ -115,6 +115,16 @@ fn declaration_name(rest: &[u8]) -> bool {
     letters > 0 && after.get(letters).is_some_and(|b| html::space(*b))
 }
 
+/// Where the comment `<!-->` or `<!--->` at `pos` ends: cmark-gfm and a browser both end
+/// it at once, empty.
+pub(super) fn empty_comment_end(bytes: &[u8], pos: usize) -> Option<usize> {
+    let rest = bytes.get(pos..)?;
+    [b"<!-->".as_slice(), b"<!--->"]
+        .into_iter()
+        .find(|empty| rest.starts_with(empty))
+        .map(|empty| pos + empty.len())
+}
+
 /// Whether a browser reads something that shows nothing up to the next `>` at `pos` (HTML5
 /// tokenization): `</` not followed by a letter, `<?`, or `<!` not followed by `--` (a
 /// declaration, a doctype, and `<![CDATA[` outside SVG and MathML too).

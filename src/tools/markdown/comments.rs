@@ -1,0 +1,192 @@
+//! Where comments end, and the other raw markup a browser reads as comments (processing
+//! instructions, declarations, CDATA sections, and in raw HTML `</` or `<!` that start no tag):
+//! as cmark-gfm passes it through, and as far as a browser hides it. Where the scanners end
+//! each kind is [`super::markup`]'s.
+
+use super::blocks::Line;
+use super::html;
+use super::markup::{empty_comment_end, raw_markup_closer};
+use super::{Doc, NO_CLOSE};
+
+impl Doc<'_> {
+    /// Finds each `<!--` in prose or a table that needs a `-->` to close it, each `-->`,
+    /// and those in raw HTML.
+    pub(super) fn index_comments(&mut self) {
+        for (at, window) in self.bytes.windows(4).enumerate() {
+            if window != b"<!--" {
+                continue;
+            }
+            let closed =
+                empty_comment_end(&self.bytes, at).is_some() || self.starts_with(at + 4, "-->");
+            if !closed && matches!(self.kind_at(at), Line::Prose | Line::Row) {
+                self.inline_comment_opens.push(at);
+            }
+        }
+        for (at, window) in self.bytes.windows(3).enumerate() {
+            if window == b"-->" {
+                self.comment_closes.push(at + 3);
+                if self.kind_at(at) == Line::Html {
+                    self.raw_comment_closes.push(at + 3);
+                }
+            }
+        }
+    }
+
+    /// Where the comment at `pos` ends, or `None` when it is text. In raw HTML (an HTML
+    /// block) it runs to the first `-->` in raw HTML, or to the end; inside a paragraph it
+    /// must close before the paragraph does.
+    pub(super) fn comment_end(&self, pos: usize) -> Option<usize> {
+        let body = pos + 4;
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let &(_, _, kind) = self.lines.get(index)?;
+        if kind != Line::Html && self.after_comment_left_open(pos) {
+            return None;
+        }
+        if let Some(end) = empty_comment_end(&self.bytes, pos) {
+            return Some(end);
+        }
+        let first_after = |closes: &[usize]| {
+            let i = closes.partition_point(|end| *end < body + 3);
+            closes.get(i).copied()
+        };
+        if kind == Line::Html {
+            // A browser's comment runs to the first `-->` GitHub writes as it is: one in
+            // raw HTML, past the HTML block's end and its container's too.
+            return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
+        }
+        let paragraph_end = self.inline_limit(pos);
+        // cmark-gfm takes it for a comment if its scanner ends one in its paragraph
+        // ([`markup`]); a browser then ends it at the first `-->`, and what follows up to
+        // cmark's end is shown (`<!-- a ---> shown -->`).
+        let cmark_end = (self.comment_scan.end(body)).filter(|end| *end <= paragraph_end)?;
+        let browser_end = first_after(&self.comment_closes)?;
+        Some(self.raw_rest_end(browser_end, cmark_end, true))
+    }
+
+    /// Finds, for each comment opener, the last one up to it that finds no end in its
+    /// paragraph or cell ([`Doc::left_open_by`]).
+    pub(super) fn index_comments_left_open(&mut self) {
+        let mut last = NO_CLOSE;
+        let mut left_open_by = Vec::with_capacity(self.inline_comment_opens.len());
+        for &open in &self.inline_comment_opens {
+            let limit = self.inline_limit(open);
+            if self
+                .comment_scan
+                .end(open + 4)
+                .is_none_or(|end| end > limit)
+            {
+                last = open;
+            }
+            left_open_by.push(last);
+        }
+        self.left_open_by = left_open_by;
+    }
+
+    /// Whether a comment left open before `pos` in its paragraph or table cell makes
+    /// cmark-gfm read no `<!…` at `pos` as markup: once one finds no `-->`, it looks for
+    /// none there again, and reads no declaration either (`<!-- a <!--> <!X b>`), even
+    /// where a later one would close (`<!-- <!-------> <!X b>`).
+    pub(super) fn after_comment_left_open(&self, pos: usize) -> bool {
+        let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
+        let left_open = (opens.checked_sub(1)).and_then(|i| self.left_open_by.get(i));
+        left_open.is_some_and(|&open| {
+            open != NO_CLOSE && self.inline_limit(open) == self.inline_limit(pos)
+        })
+    }
+
+    /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
+    /// closes before the paragraph does.
+    pub(super) fn raw_markup_end(&self, pos: usize) -> Option<usize> {
+        let (closer, opener) = raw_markup_closer(&self.bytes, pos)?;
+        let limit = self.inline_limit(pos);
+        if self.starts_with(pos, "<!") && self.after_comment_left_open(pos) {
+            return None;
+        }
+        let index = [">", "?>", "]]>"].iter().position(|c| *c == closer)?;
+        let end = self.markup_closes.get(index)?.end(pos + opener)?;
+        (end <= limit).then_some(end)
+    }
+
+    /// Where what a browser hides of the processing instruction or CDATA section that
+    /// cmark-gfm passes from `pos` to `end` ends: a browser ends one (a bogus comment) at its
+    /// first `>` ([`Doc::raw_rest_end`]).
+    pub(super) fn browser_markup_end(&self, pos: usize, end: usize) -> usize {
+        self.raw_rest_end(self.bogus_comment_close(pos, end), end, true)
+    }
+
+    /// Where a browser ends the bogus comment at `pos` (`<?`, `<!X`, `</ `): just past the
+    /// first `>` before `end`, or at `end`.
+    pub(super) fn bogus_comment_close(&self, pos: usize, end: usize) -> usize {
+        let within = self.bytes.get(pos + 1..end).unwrap_or_default();
+        let close = within.iter().position(|b| *b == b'>');
+        close.map_or(end, |at| pos + 1 + at + 1)
+    }
+
+    /// Where what a browser hides ends, once it has ended at `from` raw markup that cmark-gfm
+    /// passes on to `end`: the rest is HTML to a browser, so a comment, a hiding element or
+    /// a tag left open in it hides more, and a tag only a browser reads hides itself. A rest
+    /// without `<` shows as it is; of one with, nothing shows.
+    /// Where GitHub sees a code span instead, the rest is not raw HTML but Markdown after
+    /// it (`as_html` false): only a tag cmark-gfm reads is a tag there.
+    pub(super) fn raw_rest_end(&self, from: usize, end: usize, as_html: bool) -> usize {
+        let within = |at: usize| self.bytes.get(at..end).unwrap_or_default();
+        if !within(from).contains(&b'<') {
+            return from;
+        }
+        let mut at = from;
+        let mut hidden_to = end;
+        let limit = self.inline_limit(from);
+        let inline = self.bytes.get(..limit).unwrap_or_default();
+        while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
+            if self.starts_with(open, "<!--") && !as_html {
+                // Markdown: a comment only where cmark-gfm reads one.
+                match self.comment_end(open) {
+                    Some(close) => {
+                        hidden_to = hidden_to.max(close);
+                        at = close.max(open + 1);
+                    }
+                    None => at = open + 1,
+                }
+                continue;
+            }
+            if self.starts_with(open, "<!--") {
+                // A browser's comment: `<!-->` and `<!--->` are empty; another runs to the
+                // first `-->`, which in the rest GitHub writes as it is. Past the rest, only
+                // one in raw HTML is (prose escapes `>`).
+                let close = empty_comment_end(&self.bytes, open).or_else(|| {
+                    let i = (self.comment_closes).partition_point(|close| *close < open + 7);
+                    self.comment_closes.get(i).copied()
+                });
+                if let Some(close) = close.filter(|close| *close <= end) {
+                    at = close;
+                    continue;
+                }
+                let i = (self.raw_comment_closes).partition_point(|close| *close < end);
+                return self
+                    .raw_comment_closes
+                    .get(i)
+                    .copied()
+                    .unwrap_or(self.bytes.len());
+            }
+            let tag = html::tag(inline, open).map(|tag| (tag, false));
+            let lenient = || html::lenient_tag(inline, open).filter(|_| as_html);
+            match tag.or_else(lenient) {
+                Some((_, true)) => return self.bytes.len(),
+                Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),
+                Some((tag, _)) => {
+                    hidden_to = hidden_to.max(tag.end);
+                    at = tag.end.max(open + 1);
+                }
+                None => at = open + 1,
+            }
+        }
+        hidden_to
+    }
+
+    /// Where what a browser reads as a comment at `pos` in raw HTML (`<?`, `<!X`, `</ `)
+    /// ends: at the first `>`, which may be the one GitHub writes right after the raw HTML
+    /// (its `</li>`, its next `<p>`).
+    pub(super) fn bogus_comment_end(&self, pos: usize) -> usize {
+        self.bogus_comment_close(pos, self.raw_end(pos).max(pos))
+    }
+}

@@ -1,0 +1,150 @@
+//! Where a hidden element ends: at its matching end tag where a browser honours it, past
+//! what hides end tags (comments, raw markup, code), or at the end of the text.
+
+use super::blocks::{self, Line};
+use super::html::{self, Tag, VOID};
+use super::markup::{bogus_comment, raw_markup_closer};
+use super::{Doc, MAX_CODE_SPAN};
+
+impl Doc<'_> {
+    /// Where the code span opened at `pos` ends, looking for the end of a hidden element:
+    /// within the paragraph, over lines as in CommonMark. A span not known to close within
+    /// [`MAX_CODE_SPAN`] is taken to run to the paragraph's end: an end tag in it may be
+    /// code, and the element then hides more, never less.
+    pub(super) fn code_in_element(&self, pos: usize) -> usize {
+        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
+        let end = self.code_span_end(pos, paragraph_end);
+        let run = self
+            .bytes
+            .get(pos..)
+            .map_or(0, |r| r.iter().take_while(|b| **b == b'`').count());
+        let unclosed = end == pos + run;
+        if unclosed && paragraph_end > pos + MAX_CODE_SPAN {
+            paragraph_end
+        } else {
+            end
+        }
+    }
+
+    /// Where the hidden element opened by `tag` ends: after its matching end tag, or at
+    /// the end of the text. End tags in code do not count: they are shown, not parsed.
+    pub(super) fn element_end(&self, tag: &Tag) -> usize {
+        // HTML ignores a `/` at the end of a start tag: only void elements have no end tag.
+        if VOID.contains(&tag.name.as_str()) {
+            return tag.end;
+        }
+        let index = self.lines.partition_point(|(_, end, _)| *end < tag.end);
+        // Opened in raw HTML, an element that a browser closes only by its own end tag (not
+        // special, not formatting: `span`) ignores one inside a block GitHub wrote in it: a
+        // paragraph's `</span>` leaves it open.
+        let in_raw = self
+            .lines
+            .get(index)
+            .is_some_and(|line| line.2 == Line::Html);
+        let closes_through_blocks =
+            blocks::closes_through_blocks(&tag.name) || html::formatting(&tag.name);
+        // In the footnotes, GitHub's `<section>`, `<ol>` and `<li>` are open inside an element
+        // opened before them: its end tag is ignored unless it closes through blocks, and
+        // one of those three names closes GitHub's own element.
+        let before_footnotes = tag.end <= self.footnotes_from;
+        let wrapper = matches!(tag.name.as_str(), "section" | "ol" | "li");
+        let counts = |kind: Line, at: usize| {
+            if before_footnotes && at >= self.footnotes_from {
+                return closes_through_blocks && !wrapper;
+            }
+            kind == Line::Html || !in_raw || closes_through_blocks
+        };
+        // A special element (`div`, `p`, `li` …) opened inside one that is neither special
+        // nor formatting (`span`) keeps a browser from honouring its end tag while it is
+        // open: these are the names open inside it.
+        let plain = !closes_through_blocks && !blocks::special(&tag.name);
+        let mut specials_open: Vec<String> = Vec::new();
+        let mut depth = 1;
+        let mut pos = tag.end;
+        while pos < self.bytes.len() {
+            let kind = self.kind_at(pos);
+            let next = match (self.bytes.get(pos), kind) {
+                (_, Line::Code | Line::Drop) => self.line_at(pos).map_or(self.bytes.len(), |l| l.1),
+                (Some(b'<'), _) if self.starts_with(pos, "<!--") => {
+                    self.comment_end(pos).unwrap_or(pos + 1)
+                }
+                // A link's destination and an image's description are no raw HTML: an end
+                // tag in `](</div>)` or `![</div>]` is text (J).
+                (Some(b']'), Line::Prose | Line::Row) if self.starts_with(pos, "](") => {
+                    self.skip_to(pos + 2, b')')
+                }
+                (Some(b'!'), Line::Prose | Line::Row) if self.starts_with(pos, "![") => {
+                    self.skip_to(pos + 2, b']')
+                }
+                // A footnote's reference: a tag in its brackets is text.
+                (Some(b'['), kind) if self.footnote_reference_end(pos, kind).is_some() => {
+                    self.footnote_reference_end(pos, kind).unwrap_or(pos + 1)
+                }
+                // An escaped backtick opens no code span (raw HTML has no escapes).
+                (Some(b'\\'), kind) if kind != Line::Html => pos + 2,
+                // Raw HTML has no code spans either.
+                (Some(b'`'), kind) if kind != Line::Html => self.code_in_element(pos),
+                // What a browser reads as a bogus comment runs to the first `>`, an end tag's
+                // too: `<? </span> ?>`, `<!X </span>`, `</ </span>`. Outside raw HTML it
+                // sees one only where cmark-gfm passes raw markup; elsewhere `<` is text.
+                (Some(b'<'), kind)
+                    if bogus_comment(&self.bytes, pos)
+                        || raw_markup_closer(&self.bytes, pos).is_some() =>
+                {
+                    match kind {
+                        Line::Html => self.bogus_comment_end(pos),
+                        _ => match self.raw_markup_end(pos) {
+                            // The rest up to cmark's end is HTML to a browser: a tag or
+                            // comment there may swallow the end tag, so all may be gone.
+                            Some(end) => {
+                                let close = self.bogus_comment_close(pos, end);
+                                let rest = self.bytes.get(close..end).unwrap_or_default();
+                                if rest.contains(&b'<') {
+                                    self.bytes.len()
+                                } else {
+                                    close
+                                }
+                            }
+                            // `<!` is text, and so no image's `![` either.
+                            None if self.starts_with(pos, "<!") => pos + 2,
+                            None => pos + 1,
+                        },
+                    }
+                }
+                (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
+                    Some(inner)
+                        if inner.name == tag.name
+                            && (!inner.closing
+                                || counts(kind, pos) && specials_open.is_empty()) =>
+                    {
+                        depth = if inner.closing { depth - 1 } else { depth + 1 };
+                        if depth == 0 {
+                            return inner.end;
+                        }
+                        inner.end
+                    }
+                    // Another hidden element inside may outlast this one: GitHub's own end
+                    // tags (a block quote's) can close this one first, or be swallowed by
+                    // raw HTML left open. Both are taken to run to the end.
+                    Some(inner) if inner.hides && !inner.closing => return self.bytes.len(),
+                    Some(inner) if plain && blocks::special(&inner.name) => {
+                        if !inner.closing {
+                            specials_open.push(inner.name.clone());
+                        } else if let Some(at) =
+                            specials_open.iter().rposition(|name| *name == inner.name)
+                        {
+                            specials_open.truncate(at);
+                        }
+                        inner.end
+                    }
+                    Some(inner) => inner.end,
+                    None => pos + 1,
+                },
+                _ => pos + 1,
+            };
+            pos = next.max(pos + 1);
+        }
+        self.bytes.len()
+    }
+}
