@@ -169,7 +169,9 @@ impl Doc<'_> {
                     .unwrap_or(self.bytes.len());
             }
             let tag = html::tag(inline, open).map(|tag| (tag, false));
-            let lenient = || html::lenient_tag(inline, open).filter(|_| as_html);
+            // Only where the rest is raw HTML: a browser's tag reads on to the next `>` (which
+            // it then skips to), and one read for nothing would read on again for each `<`.
+            let lenient = || as_html.then(|| html::lenient_tag(inline, open)).flatten();
             match tag.or_else(lenient) {
                 Some((_, true)) => return self.bytes.len(),
                 Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),
