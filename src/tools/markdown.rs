@@ -1,10 +1,10 @@
 //! What a rendered Markdown body hides, removed from the source the model reads. GitHub
 //! shows issue, pull request, comment, review and release bodies and READMEs rendered, so
 //! a person reviewing them never sees:
-//! - HTML comments, `<!-- … -->`; one in raw HTML (an HTML block) runs to the next `-->` in
-//!   raw HTML, past its block's end and its block quote's or list item's, or to the end of
-//!   the text; one inside a paragraph is removed when it closes before
-//!   the next blank line, and stays as text otherwise (a block that may end the paragraph
+//! - HTML comments, `<!-- … -->`; one in raw HTML (an HTML block) runs to the next `-->` (or
+//!   `--!>`, which a browser takes as a close too) in raw HTML, past its block's end and its
+//!   block quote's or list item's, or to the end of the text; one inside a paragraph is
+//!   removed when it closes before the next blank line, and stays as text otherwise (a block that may end the paragraph
 //!   before the close, an HTML block or a block quote, hides what it hides too); one in a
 //!   table's cell must close in the cell;
 //! - processing instructions `<?…?>`, declarations `<!X…>` and CDATA sections;
@@ -131,7 +131,8 @@ struct Doc<'a> {
     bytes: Vec<u8>,
     /// Each line's start offset, end offset (after its newline) and kind.
     lines: Vec<(usize, usize, Line)>,
-    /// Where each `-->` ends, and those in raw HTML lines.
+    /// Where each `-->` and `--!>` ends (a browser's closes of a comment), and those in raw
+    /// HTML lines.
     comment_closes: Vec<usize>,
     /// Each `?>`, `]]>` and `>` ([`raw_markup_closer`]).
     markup_closes: [Closes; 3],

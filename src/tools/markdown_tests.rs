@@ -1323,3 +1323,21 @@ fn seventeenth_review_comment_state_rests_and_code_spans() {
     );
     assert_hidden(&[&body]);
 }
+
+/// A browser ends a comment at `--!>` as well as at `-->` (cmark-gfm only at `-->`): what
+/// follows is HTML to it, in an HTML block, in a comment cmark passes inside a paragraph,
+/// and in the rest of other raw markup (review 17's O1).
+#[test]
+fn a_browser_ends_a_comment_at_a_bang_close_too() {
+    assert_hidden(&[
+        "<!-- a --!> <b hidden> w -->SECRET",
+        "x <!-- a --!> <b hidden> w -->SECRET",
+        "<div>\n<!-- a --!> <span hidden>\n-->SECRET\n</div>",
+        "x <?>--!> <!-- --!><v hidden> -->w?>SECRET",
+    ]);
+    // What it shows stays.
+    assert_eq!(clean("x <!-- a --!> shown --> too"), "x  shown --> too");
+    assert_eq!(clean("<!----!> shown"), " shown");
+    // `<!---!>` is no close: the comment runs on.
+    assert_eq!(clean("<!---!> hidden --> shown"), " shown");
+}

@@ -23,17 +23,31 @@ impl Doc<'_> {
             }
         }
         for (at, window) in self.bytes.windows(3).enumerate() {
-            if window == b"-->" {
-                self.comment_closes.push(at + 3);
+            // A browser ends a comment at `--!>` too (cmark-gfm does not).
+            let bang = self.starts_with(at, "--!>");
+            if window == b"-->" || bang {
+                let end = at + if bang { 4 } else { 3 };
+                self.comment_closes.push(end);
                 if self.kind_at(at) == Line::Html {
-                    self.raw_comment_closes.push(at + 3);
+                    self.raw_comment_closes.push(end);
                 }
             }
         }
     }
 
+    /// Just past the first of `closes` (ends of `-->` or `--!>`) that starts at `body` or
+    /// after, where a browser ends a comment whose text starts at `body`.
+    fn browser_comment_close(&self, closes: &[usize], body: usize) -> Option<usize> {
+        let start = |end: usize| {
+            let bang = end >= 2 && self.bytes.get(end - 2) == Some(&b'!');
+            end.saturating_sub(if bang { 4 } else { 3 })
+        };
+        let first = closes.partition_point(|end| start(*end) < body);
+        closes.get(first).copied()
+    }
+
     /// Where the comment at `pos` ends, or `None` when it is text. In raw HTML (an HTML
-    /// block) it runs to the first `-->` in raw HTML, or to the end; inside a paragraph it
+    /// block) it runs to the first `-->` or `--!>` in raw HTML, or to the end; inside a paragraph it
     /// must close before the paragraph does.
     pub(super) fn comment_end(&self, pos: usize) -> Option<usize> {
         let body = pos + 4;
@@ -45,21 +59,20 @@ impl Doc<'_> {
         if let Some(end) = empty_comment_end(&self.bytes, pos) {
             return Some(end);
         }
-        let first_after = |closes: &[usize]| {
-            let i = closes.partition_point(|end| *end < body + 3);
-            closes.get(i).copied()
-        };
         if kind == Line::Html {
-            // A browser's comment runs to the first `-->` GitHub writes as it is: one in
-            // raw HTML, past the HTML block's end and its container's too.
-            return Some(first_after(&self.raw_comment_closes).unwrap_or(self.bytes.len()));
+            // A browser's comment runs to the first `-->` or `--!>` GitHub writes as it is:
+            // one in raw HTML, past the HTML block's end and its container's too.
+            return Some(
+                self.browser_comment_close(&self.raw_comment_closes, body)
+                    .unwrap_or(self.bytes.len()),
+            );
         }
         let paragraph_end = self.inline_limit(pos);
         // cmark-gfm takes it for a comment if its scanner ends one in its paragraph
-        // ([`markup`]); a browser then ends it at the first `-->`, and what follows up to
-        // cmark's end is shown (`<!-- a ---> shown -->`).
+        // ([`markup`]); a browser then ends it at the first `-->` or `--!>`, and what
+        // follows up to cmark's end is shown (`<!-- a ---> shown -->`, `<!-- a --!> b -->`).
         let cmark_end = (self.comment_scan.end(body)).filter(|end| *end <= paragraph_end)?;
-        let browser_end = first_after(&self.comment_closes)?;
+        let browser_end = self.browser_comment_close(&self.comment_closes, body)?;
         Some(self.raw_rest_end(browser_end, cmark_end, true))
     }
 
@@ -151,12 +164,10 @@ impl Doc<'_> {
             }
             if self.starts_with(open, "<!--") {
                 // A browser's comment: `<!-->` and `<!--->` are empty; another runs to the
-                // first `-->`, which in the rest GitHub writes as it is. Past the rest, only
+                // first `-->` or `--!>`, which in the rest GitHub writes as it is. Past the rest, only
                 // one in raw HTML is (prose escapes `>`).
-                let close = empty_comment_end(&self.bytes, open).or_else(|| {
-                    let i = (self.comment_closes).partition_point(|close| *close < open + 7);
-                    self.comment_closes.get(i).copied()
-                });
+                let close = empty_comment_end(&self.bytes, open)
+                    .or_else(|| self.browser_comment_close(&self.comment_closes, open + 4));
                 if let Some(close) = close.filter(|close| *close <= end) {
                     at = close;
                     continue;
