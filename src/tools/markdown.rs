@@ -328,9 +328,11 @@ impl<'a> Doc<'a> {
                     }
                 }),
             };
-            // Markup left out of a label is still in it for cmark (`[^1<b>]` refers to no
-            // `[^1]`): a blank line, which no label holds, stands for it.
-            if uses.is_some() && !kept_any && self.bytes.get(pos) == Some(&b'<') {
+            // Markup and code left out of a label are still in it for cmark (`[^1<b>]` and
+            // `[a`c`]` refer to no `[^1]` or `[a]`, nor `[a`]` to `[a]`): a blank line, which
+            // no label holds, stands for them.
+            let left_out = matches!(self.bytes.get(pos), Some(b'<' | b'`'));
+            if uses.is_some() && !kept_any && left_out {
                 out.push_str("\n\n");
             }
             pos = next.max(pos + 1);

@@ -1341,3 +1341,21 @@ fn a_browser_ends_a_comment_at_a_bang_close_too() {
     // `<!---!>` is no close: the comment runs on.
     assert_eq!(clean("<!---!> hidden --> shown"), " shown");
 }
+
+/// Code in a label is still in it for cmark-gfm: `[a`c`]` and `[a`]` use no `[a]`, and
+/// `[^a`c`]` refers to no footnote `a` (review 17's O4). A code span in a link's text keeps
+/// the label after it used.
+#[test]
+fn code_in_a_label_uses_no_definition_without_it() {
+    assert_hidden(&[
+        "[a]: /SECRET\n\n[a`c`]",
+        "[A]: /SECRET\n- [A`c`] `",
+        "[a]: /SECRET\n\n[a`]",
+        "[^a]: SECRET\n\nx [^a`c`]",
+        "[^2]: SECRET ![^`c`2]",
+    ]);
+    assert_eq!(
+        clean("[`code`][ref]\n\n[ref]: /shown\n"),
+        "[`code`][ref]\n\n[ref]: /shown\n"
+    );
+}
