@@ -1359,3 +1359,14 @@ fn code_in_a_label_uses_no_definition_without_it() {
         "[`code`][ref]\n\n[ref]: /shown\n"
     );
 }
+
+/// A `[^…]` before `[` or `(` that makes no link is a footnote's reference for cmark-gfm,
+/// which drops the tags in its brackets: an end tag there ends no hidden element.
+#[test]
+fn an_end_tag_in_what_may_be_a_footnote_reference_ends_nothing() {
+    assert_hidden(&[
+        "> <span hidden> [^2</span>][] SECRET",
+        "<span hidden> [^a</span>][x] SECRET",
+        "x <b hidden>[^1</b>](SECRET",
+    ]);
+}

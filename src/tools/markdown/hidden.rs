@@ -77,9 +77,11 @@ impl Doc<'_> {
                 (Some(b'!'), Line::Prose | Line::Row) if self.starts_with(pos, "![") => {
                     self.skip_to(pos + 2, b']')
                 }
-                // A footnote's reference: a tag in its brackets is text.
-                (Some(b'['), kind) if self.footnote_reference_end(pos, kind).is_some() => {
-                    self.footnote_reference_end(pos, kind).unwrap_or(pos + 1)
+                // A footnote's reference, or what may be one: a tag in its brackets is text
+                // (in a link, an end tag there that ends the element is taken for none: the
+                // element then hides more).
+                (Some(b'['), kind) if self.footnote_brackets_end(pos, kind).is_some() => {
+                    self.footnote_brackets_end(pos, kind).unwrap_or(pos + 1)
                 }
                 // An escaped backtick opens no code span (raw HTML has no escapes).
                 (Some(b'\\'), kind) if kind != Line::Html => pos + 2,

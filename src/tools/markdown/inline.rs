@@ -55,6 +55,14 @@ impl Doc<'_> {
     /// closes in its paragraph and is no link (no `(` or `[` after it). cmark drops what
     /// else its brackets hold: a tag in them is no tag.
     pub(super) fn footnote_reference_end(&self, pos: usize, kind: Line) -> Option<usize> {
+        let end = self.footnote_brackets_end(pos, kind)?;
+        (!matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
+    }
+
+    /// Where a `[^…]` at `pos` (on a line of `kind`) that closes in its paragraph ends. With
+    /// `(` or `[` after it, it is a link if a destination or definition makes one, and a
+    /// footnote's reference otherwise, whose brackets hold no tag either.
+    pub(super) fn footnote_brackets_end(&self, pos: usize, kind: Line) -> Option<usize> {
         if !matches!(kind, Line::Prose | Line::Row) || !self.starts_with(pos, "[^") {
             return None;
         }
@@ -66,8 +74,7 @@ impl Doc<'_> {
             return None;
         }
         let end = close + 1;
-        let fits = end > pos + 3 && end - pos <= MAX_CODE_SPAN;
-        (fits && !matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
+        (end > pos + 3 && end - pos <= MAX_CODE_SPAN).then_some(end)
     }
 
     /// Pairs each `[` in prose or a table with the `]` that closes it, brackets in pairs,
