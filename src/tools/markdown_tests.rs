@@ -1370,3 +1370,20 @@ fn an_end_tag_in_what_may_be_a_footnote_reference_ends_nothing() {
         "x <b hidden>[^1</b>](SECRET",
     ]);
 }
+
+/// In the rest of raw markup that a browser ends before cmark-gfm does, a tag is read to the
+/// rest's end: past it GitHub escapes a text's quotes and `>`, so a tag left open there, and
+/// a comment, run on past what follows (review 17's O3; `<b-->` is a tag that closes the
+/// comment, cmark passes it as it is).
+#[test]
+fn a_tag_or_comment_left_open_in_a_rest_runs_on() {
+    assert_hidden(&[
+        "x<!-----><b e=\"-->\">SECRET",
+        "2<?><b e=\"?>\">SECRET",
+        "w<!-----><e=\"-->\">SECRET",
+        "x<?><!--?><b-->\n<p hidden>-->SECRET",
+        "|<![CDATA[><!--]]><!-->\n<p hidden>-->SECRET",
+    ]);
+    // A rest that closes what it opens shows what follows.
+    assert_eq!(clean("x<!-----><b e=\"x\">--> shown"), "x shown");
+}

@@ -150,6 +150,7 @@ impl Doc<'_> {
         let mut hidden_to = end;
         let limit = self.inline_limit(from);
         let inline = self.bytes.get(..limit).unwrap_or_default();
+        let rest = self.bytes.get(..end).unwrap_or_default();
         while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
             if self.starts_with(open, "<!--") && !as_html {
                 // Markdown: a comment only where cmark-gfm reads one.
@@ -172,19 +173,23 @@ impl Doc<'_> {
                     at = close;
                     continue;
                 }
-                let i = (self.raw_comment_closes).partition_point(|close| *close < end);
-                return self
-                    .raw_comment_closes
-                    .get(i)
-                    .copied()
-                    .unwrap_or(self.bytes.len());
+                // Left open, it runs on to the first `-->` GitHub writes as it is: in raw
+                // HTML, or in a tag or other markup cmark-gfm passes later in the paragraph
+                // (`<b-->`); what follows may be hidden by an element that runs on past that.
+                return self.bytes.len();
             }
-            let tag = html::tag(inline, open).map(|tag| (tag, false));
+            // A browser reads a tag in the rest to its end: past it, GitHub escapes the `"`
+            // and `>` of text, so a tag left open there may swallow all that follows.
+            let source = if as_html { rest } else { inline };
+            let tag = html::tag(source, open).map(|tag| (tag, false));
             // Only where the rest is raw HTML: a browser's tag reads on to the next `>` (which
             // it then skips to), and one read for nothing would read on again for each `<`.
-            let lenient = || as_html.then(|| html::lenient_tag(inline, open)).flatten();
+            let lenient = || as_html.then(|| html::lenient_tag(source, open)).flatten();
             match tag.or_else(lenient) {
                 Some((_, true)) => return self.bytes.len(),
+                Some((tag, _)) if source.get(tag.end.wrapping_sub(1)) != Some(&b'>') => {
+                    return self.bytes.len()
+                }
                 Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),
                 Some((tag, _)) => {
                     hidden_to = hidden_to.max(tag.end);
