@@ -1387,3 +1387,21 @@ fn a_tag_or_comment_left_open_in_a_rest_runs_on() {
     // A rest that closes what it opens shows what follows.
     assert_eq!(clean("x<!-----><b e=\"x\">--> shown"), "x shown");
 }
+
+/// A comment left open past its HTML block ends at the first `-->` GitHub writes as it is,
+/// which may be in markup cmark-gfm passes in a later paragraph (`<!-->`, `<b-->`): where
+/// a `<` comes before a `-->` in a paragraph, the comment is taken to run on to the end.
+#[test]
+fn a_comment_left_open_may_end_in_markup_in_a_later_paragraph() {
+    assert_hidden(&[
+        "><!--\n9<!-->\n\n<n hidden>\n-->SECRET",
+        "><!--\n2<!-->\n<div hidden\n-->SECRET",
+        "<!T><!--\n<b-->8\n<p hidden>-->SECRET",
+    ]);
+    // A `-->` in a paragraph with no `<` before it is text, escaped: the comment runs on
+    // to the one in raw HTML, and what follows shows.
+    assert_eq!(
+        clean("> <!-- a\nb --> c\n\n<div>\n-->\n</div>\nshown"),
+        "> \n</div>\nshown"
+    );
+}

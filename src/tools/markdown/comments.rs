@@ -46,6 +46,46 @@ impl Doc<'_> {
         closes.get(first).copied()
     }
 
+    /// Whether a `-->` or `--!>` in a paragraph or table line from `body` to `raw` may be one
+    /// GitHub writes as it is: one after a `<` in its paragraph, which may open markup that
+    /// cmark-gfm passes (`<!-->`, `<b-->`, `<b x="-->">`). Elsewhere GitHub escapes its `>`.
+    fn may_close_in_prose(&self, body: usize, raw: usize) -> bool {
+        let first = self.comment_closes.partition_point(|end| *end < body);
+        let mut scanned = body;
+        let mut paragraph_end = None;
+        for &close in self.comment_closes.get(first..).unwrap_or_default() {
+            if close >= raw {
+                return false;
+            }
+            let line = self.lines.partition_point(|(_, end, _)| *end < close);
+            if !matches!(self.lines.get(line), Some((_, _, Line::Prose | Line::Row))) {
+                continue;
+            }
+            // Each paragraph is read once, from its first line (or `body`) on.
+            let end = self.paragraph_ends.get(line).copied();
+            if paragraph_end != end {
+                paragraph_end = end;
+                let mut start = line;
+                while start > 0
+                    && self.paragraph_ends.get(start - 1) == end.as_ref()
+                    && matches!(
+                        self.lines.get(start - 1),
+                        Some((_, _, Line::Prose | Line::Row))
+                    )
+                {
+                    start -= 1;
+                }
+                scanned = self.lines.get(start).map_or(close, |l| l.0).max(body);
+            }
+            let before = self.bytes.get(scanned..close).unwrap_or_default();
+            if before.contains(&b'<') {
+                return true;
+            }
+            scanned = close;
+        }
+        false
+    }
+
     /// Where the comment at `pos` ends, or `None` when it is text. In raw HTML (an HTML
     /// block) it runs to the first `-->` or `--!>` in raw HTML, or to the end; inside a paragraph it
     /// must close before the paragraph does.
@@ -61,11 +101,14 @@ impl Doc<'_> {
         }
         if kind == Line::Html {
             // A browser's comment runs to the first `-->` or `--!>` GitHub writes as it is:
-            // one in raw HTML, past the HTML block's end and its container's too.
-            return Some(
-                self.browser_comment_close(&self.raw_comment_closes, body)
-                    .unwrap_or(self.bytes.len()),
-            );
+            // one in raw HTML, past the HTML block's end and its container's too. One in a
+            // paragraph before it may be in markup cmark-gfm passes as it is (`<!-->`,
+            // `<b-->`), and what follows that may be hidden by an element that runs on.
+            let raw = self.browser_comment_close(&self.raw_comment_closes, body);
+            return Some(match raw {
+                Some(raw) if !self.may_close_in_prose(body, raw) => raw,
+                _ => self.bytes.len(),
+            });
         }
         let paragraph_end = self.inline_limit(pos);
         // cmark-gfm takes it for a comment if its scanner ends one in its paragraph
