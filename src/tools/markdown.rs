@@ -146,6 +146,8 @@ struct Doc<'a> {
     /// For each of those, the last at or before it that cmark-gfm finds no end for in its
     /// paragraph or cell, or [`NO_CLOSE`].
     left_open_by: Vec<usize>,
+    /// Where each backtick is ([`Doc::reads_bang`]).
+    backticks: Vec<usize>,
     /// Each `-->`, to find where cmark-gfm ends a comment inside a paragraph.
     comment_scan: Closes,
     /// For each line, where inline parts that start on it must end: the end of its
@@ -187,6 +189,7 @@ impl<'a> Doc<'a> {
             raw_comment_closes: Vec::new(),
             inline_comment_opens: Vec::new(),
             left_open_by: Vec::new(),
+            backticks: Vec::new(),
             bracket_closes: Vec::new(),
             markup_closes,
             comment_scan,

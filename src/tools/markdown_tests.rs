@@ -1405,3 +1405,28 @@ fn a_comment_left_open_may_end_in_markup_in_a_later_paragraph() {
         "> \n</div>\nshown"
     );
 }
+
+/// After a code span that markup in it runs past, the Markdown up to that markup's end is
+/// read as the inline pass reads it: a processing instruction there hides on past it.
+#[test]
+fn markup_after_a_code_span_is_read_as_markdown() {
+    assert_hidden(&[
+        "`<?`<?><!--?>SECRET",
+        "`<!X `<?><SECRET?>",
+        "`<?`<?><n e=\"?>SECRET",
+    ]);
+}
+
+/// A comment opener after a backtick may be in a code span, which cmark-gfm does not scan:
+/// a declaration after it may be markup or text, and what either hides goes (review 17's
+/// O2).
+#[test]
+fn a_comment_opener_in_a_code_span_leaves_nothing_open() {
+    assert_hidden(&[
+        "`<!--`<!X SECRET>",
+        "`<!--`<![CDATA[SECRET]]>",
+        "`<!--`<![CDATA[><b e=\"]]>SECRET",
+    ]);
+    // Without a backtick before it, a comment left open makes a declaration text.
+    assert_eq!(clean("x <!-- a <!X shown>"), "x <!-- a <!X shown>");
+}

@@ -6,12 +6,25 @@
 use super::blocks::Line;
 use super::html;
 use super::markup::{empty_comment_end, raw_markup_closer};
-use super::{Doc, NO_CLOSE};
+use super::{Code, Doc, NO_CLOSE};
+
+/// How cmark-gfm reads a `<!` in a paragraph ([`Doc::reads_bang`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reads {
+    Markup,
+    Text,
+    /// Markup or text: what it hides is what either hides.
+    Either,
+}
 
 impl Doc<'_> {
-    /// Finds each `<!--` in prose or a table that needs a `-->` to close it, each `-->`,
-    /// and those in raw HTML.
+    /// Finds each backtick, each `<!--` in prose or a table that needs a `-->` to close it,
+    /// each `-->` and `--!>`, and those in raw HTML.
     pub(super) fn index_comments(&mut self) {
+        self.backticks = (self.bytes.iter().enumerate())
+            .filter(|(_, byte)| **byte == b'`')
+            .map(|(at, _)| at)
+            .collect();
         for (at, window) in self.bytes.windows(4).enumerate() {
             if window != b"<!--" {
                 continue;
@@ -93,7 +106,11 @@ impl Doc<'_> {
         let body = pos + 4;
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
         let &(_, _, kind) = self.lines.get(index)?;
-        if kind != Line::Html && self.after_comment_left_open(pos) {
+        let reads = match kind {
+            Line::Html => Reads::Markup,
+            _ => self.reads_bang(pos),
+        };
+        if reads == Reads::Text {
             return None;
         }
         if let Some(end) = empty_comment_end(&self.bytes, pos) {
@@ -116,6 +133,9 @@ impl Doc<'_> {
         // follows up to cmark's end is shown (`<!-- a ---> shown -->`, `<!-- a --!> b -->`).
         let cmark_end = (self.comment_scan.end(body)).filter(|end| *end <= paragraph_end)?;
         let browser_end = self.browser_comment_close(&self.comment_closes, body)?;
+        if reads == Reads::Either && self.may_hide_as_text(body, cmark_end) {
+            return Some(self.bytes.len());
+        }
         Some(self.raw_rest_end(browser_end, cmark_end, true))
     }
 
@@ -138,16 +158,37 @@ impl Doc<'_> {
         self.left_open_by = left_open_by;
     }
 
-    /// Whether a comment left open before `pos` in its paragraph or table cell makes
-    /// cmark-gfm read no `<!…` at `pos` as markup: once one finds no `-->`, it looks for
-    /// none there again, and reads no declaration either (`<!-- a <!--> <!X b>`), even
-    /// where a later one would close (`<!-- <!-------> <!X b>`).
-    pub(super) fn after_comment_left_open(&self, pos: usize) -> bool {
+    /// How cmark-gfm reads `<!…` at `pos` in a paragraph or table cell: once a comment
+    /// before it there finds no `-->`, it looks for none there again, and reads no
+    /// declaration either (`<!-- a <!--> <!X b>`), even where a later one would close
+    /// (`<!-- <!-------> <!X b>`). A comment opener after a backtick may be in a code span,
+    /// which cmark-gfm does not scan: then either may be.
+    pub(super) fn reads_bang(&self, pos: usize) -> Reads {
         let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
         let left_open = (opens.checked_sub(1)).and_then(|i| self.left_open_by.get(i));
-        left_open.is_some_and(|&open| {
-            open != NO_CLOSE && self.inline_limit(open) == self.inline_limit(pos)
-        })
+        let limit = self.inline_limit(pos);
+        let Some(&open) =
+            left_open.filter(|&&open| open != NO_CLOSE && self.inline_limit(open) == limit)
+        else {
+            return Reads::Markup;
+        };
+        let backticks = self.backticks.partition_point(|at| *at < open);
+        let after_backtick = (backticks.checked_sub(1))
+            .and_then(|i| self.backticks.get(i))
+            .is_some_and(|&at| self.inline_limit(at) == limit);
+        if after_backtick {
+            Reads::Either
+        } else {
+            Reads::Text
+        }
+    }
+
+    /// Whether what follows `from` up to `end`, read as text, may hide more than markup
+    /// there does: a `<` in it may open a tag that runs on.
+    fn may_hide_as_text(&self, from: usize, end: usize) -> bool {
+        self.bytes
+            .get(from..end)
+            .is_some_and(|text| text.contains(&b'<'))
     }
 
     /// Where the processing instruction, declaration or CDATA section at `pos` ends, if it
@@ -155,7 +196,7 @@ impl Doc<'_> {
     pub(super) fn raw_markup_end(&self, pos: usize) -> Option<usize> {
         let (closer, opener) = raw_markup_closer(&self.bytes, pos)?;
         let limit = self.inline_limit(pos);
-        if self.starts_with(pos, "<!") && self.after_comment_left_open(pos) {
+        if self.starts_with(pos, "<!") && self.reads_bang(pos) == Reads::Text {
             return None;
         }
         let index = [">", "?>", "]]>"].iter().position(|c| *c == closer)?;
@@ -166,8 +207,21 @@ impl Doc<'_> {
     /// Where what a browser hides of the processing instruction or CDATA section that
     /// cmark-gfm passes from `pos` to `end` ends: a browser ends one (a bogus comment) at its
     /// first `>` ([`Doc::raw_rest_end`]).
+    /// Where cmark-gfm may read a declaration as text instead ([`Reads::Either`]), what it
+    /// holds may hide more.
     pub(super) fn browser_markup_end(&self, pos: usize, end: usize) -> usize {
+        if self.markup_may_be_text(pos, end) {
+            return self.bytes.len();
+        }
         self.raw_rest_end(self.bogus_comment_close(pos, end), end, true)
+    }
+
+    /// Whether the `<!…` markup at `pos` that cmark-gfm may end at `end` may be text for it
+    /// instead, holding what may hide more.
+    pub(super) fn markup_may_be_text(&self, pos: usize, end: usize) -> bool {
+        self.starts_with(pos, "<!")
+            && self.reads_bang(pos) == Reads::Either
+            && self.may_hide_as_text(pos + 2, end)
     }
 
     /// Where a browser ends the bogus comment at `pos` (`<?`, `<!X`, `</ `): just past the
@@ -183,7 +237,7 @@ impl Doc<'_> {
     /// a tag left open in it hides more, and a tag only a browser reads hides itself. A rest
     /// without `<` shows as it is; of one with, nothing shows.
     /// Where GitHub sees a code span instead, the rest is not raw HTML but Markdown after
-    /// it (`as_html` false): only a tag cmark-gfm reads is a tag there.
+    /// it (`as_html` false): only what cmark-gfm reads as markup is markup there.
     pub(super) fn raw_rest_end(&self, from: usize, end: usize, as_html: bool) -> usize {
         let within = |at: usize| self.bytes.get(at..end).unwrap_or_default();
         if !within(from).contains(&b'<') {
@@ -191,25 +245,19 @@ impl Doc<'_> {
         }
         let mut at = from;
         let mut hidden_to = end;
-        let limit = self.inline_limit(from);
-        let inline = self.bytes.get(..limit).unwrap_or_default();
         let rest = self.bytes.get(..end).unwrap_or_default();
         while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
-            if self.starts_with(open, "<!--") && !as_html {
-                // Markdown: a comment only where cmark-gfm reads one.
-                match self.comment_end(open) {
-                    Some(close) => {
-                        hidden_to = hidden_to.max(close);
-                        at = close.max(open + 1);
-                    }
-                    None => at = open + 1,
-                }
+            if !as_html {
+                // Markdown: what cmark-gfm reads there, as the inline pass reads it (a
+                // processing instruction too); what runs on past the rest hides on.
+                let next = self.step(open, Code::Left, self.text, |_| {});
+                hidden_to = hidden_to.max(next);
+                at = next.max(open + 1);
                 continue;
             }
             if self.starts_with(open, "<!--") {
                 // A browser's comment: `<!-->` and `<!--->` are empty; another runs to the
-                // first `-->` or `--!>`, which in the rest GitHub writes as it is. Past the rest, only
-                // one in raw HTML is (prose escapes `>`).
+                // first `-->` or `--!>`, which in the rest GitHub writes as it is.
                 let close = empty_comment_end(&self.bytes, open)
                     .or_else(|| self.browser_comment_close(&self.comment_closes, open + 4));
                 if let Some(close) = close.filter(|close| *close <= end) {
@@ -222,15 +270,12 @@ impl Doc<'_> {
                 return self.bytes.len();
             }
             // A browser reads a tag in the rest to its end: past it, GitHub escapes the `"`
-            // and `>` of text, so a tag left open there may swallow all that follows.
-            let source = if as_html { rest } else { inline };
-            let tag = html::tag(source, open).map(|tag| (tag, false));
-            // Only where the rest is raw HTML: a browser's tag reads on to the next `>` (which
-            // it then skips to), and one read for nothing would read on again for each `<`.
-            let lenient = || as_html.then(|| html::lenient_tag(source, open)).flatten();
-            match tag.or_else(lenient) {
+            // and `>` of text, so a tag left open there may swallow all that follows. A
+            // browser's tag reads on to the next `>`, which it then skips to.
+            let tag = html::tag(rest, open).map(|tag| (tag, false));
+            match tag.or_else(|| html::lenient_tag(rest, open)) {
                 Some((_, true)) => return self.bytes.len(),
-                Some((tag, _)) if source.get(tag.end.wrapping_sub(1)) != Some(&b'>') => {
+                Some((tag, _)) if rest.get(tag.end.wrapping_sub(1)) != Some(&b'>') => {
                     return self.bytes.len()
                 }
                 Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),

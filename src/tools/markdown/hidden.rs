@@ -102,7 +102,7 @@ impl Doc<'_> {
                             Some(end) => {
                                 let close = self.bogus_comment_close(pos, end);
                                 let rest = self.bytes.get(close..end).unwrap_or_default();
-                                if rest.contains(&b'<') {
+                                if rest.contains(&b'<') || self.markup_may_be_text(pos, end) {
                                     self.bytes.len()
                                 } else {
                                     close
