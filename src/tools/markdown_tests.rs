@@ -269,12 +269,18 @@ fn hostile_input_stays_linear() {
         format!("| a |\n|---|\n{}", "`a".repeat(100_000)),
         format!("| a |\n|---|\nx{}", " <!--".repeat(80_000)),
         format!("{}|\n-|\n", "`a".repeat(100_000)),
-        // The Markdown after a code span that markup runs past reads each `<b ` as a tag
-        // once (1 MB: 387 s while each read on to the end for a browser's tag).
-        format!("x `<?` {}?>", "<b ".repeat(20_000)),
     ] {
         let _ = clean(&body);
     }
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+}
+
+/// The Markdown after a code span that markup runs past reads each `<b ` as a tag once
+/// (0.9 MB: 387 s while each read on to the end for a browser's tag).
+#[test]
+fn rests_after_code_spans_stay_linear() {
+    let started = std::time::Instant::now();
+    let _ = clean(&format!("x `<?` {}?>", "<b ".repeat(20_000)));
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
 }
 
