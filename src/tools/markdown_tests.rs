@@ -1389,6 +1389,8 @@ fn a_tag_or_comment_left_open_in_a_rest_runs_on() {
         "w<!-----><e=\"-->\">SECRET",
         "x<?><!--?><b-->\n<p hidden>-->SECRET",
         "|<![CDATA[><!--]]><!-->\n<p hidden>-->SECRET",
+        // After a hidden element that ends in the rest, another may open there.
+        "x<!-----><b hidden></b><n hidden>-->SECRET",
     ]);
     // A rest that closes what it opens shows what follows.
     assert_eq!(clean("x<!-----><b e=\"x\">--> shown"), "x shown");

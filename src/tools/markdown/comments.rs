@@ -278,7 +278,12 @@ impl Doc<'_> {
                 Some((tag, _)) if rest.get(tag.end.wrapping_sub(1)) != Some(&b'>') => {
                     return self.bytes.len()
                 }
-                Some((tag, _)) if tag.hides => return self.element_end(&tag).max(end),
+                // What follows a hidden element in the rest is read on: another may open.
+                Some((tag, _)) if tag.hides => {
+                    let element_end = self.element_end(&tag);
+                    hidden_to = hidden_to.max(element_end);
+                    at = element_end.max(open + 1);
+                }
                 Some((tag, _)) => {
                     hidden_to = hidden_to.max(tag.end);
                     at = tag.end.max(open + 1);
