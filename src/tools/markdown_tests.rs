@@ -1438,3 +1438,13 @@ fn a_comment_opener_in_a_code_span_leaves_nothing_open() {
     // Without a backtick before it, a comment left open makes a declaration text.
     assert_eq!(clean("x <!-- a <!X shown>"), "x <!-- a <!X shown>");
 }
+
+/// Inside a hidden element, a tag whose quoted value is left open at the end of its raw HTML
+/// reads on into what GitHub writes after it, end tags and all.
+#[test]
+fn a_value_left_open_inside_a_hidden_element_hides_the_rest() {
+    assert_hidden(&[
+        "- <p hidden><b e=\"\n</p>SECRET",
+        "> <p hidden><b e=\"\n</p>SECRET",
+    ]);
+}

@@ -114,8 +114,11 @@ impl Doc<'_> {
                         },
                     }
                 }
-                (Some(b'<'), kind) => match self.tag_at(pos, kind).map(|(inner, _)| inner) {
-                    Some(inner)
+                (Some(b'<'), kind) => match self.tag_at(pos, kind) {
+                    // A value left open at the end of raw HTML reads on into what GitHub
+                    // writes after it, its end tags too: all may be gone.
+                    Some((_, true)) => return self.bytes.len(),
+                    Some((inner, _))
                         if inner.name == tag.name
                             && (!inner.closing
                                 || counts(kind, pos) && specials_open.is_empty()) =>
@@ -129,8 +132,8 @@ impl Doc<'_> {
                     // Another hidden element inside may outlast this one: GitHub's own end
                     // tags (a block quote's) can close this one first, or be swallowed by
                     // raw HTML left open. Both are taken to run to the end.
-                    Some(inner) if inner.hides && !inner.closing => return self.bytes.len(),
-                    Some(inner) if plain && blocks::special(&inner.name) => {
+                    Some((inner, _)) if inner.hides && !inner.closing => return self.bytes.len(),
+                    Some((inner, _)) if plain && blocks::special(&inner.name) => {
                         if !inner.closing {
                             specials_open.push(inner.name.clone());
                         } else if let Some(at) =
@@ -140,7 +143,7 @@ impl Doc<'_> {
                         }
                         inner.end
                     }
-                    Some(inner) => inner.end,
+                    Some((inner, _)) => inner.end,
                     None => pos + 1,
                 },
                 _ => pos + 1,
