@@ -146,8 +146,10 @@ struct Doc<'a> {
     /// For each of those, the last at or before it that cmark-gfm finds no end for in its
     /// paragraph or cell, or [`NO_CLOSE`].
     left_open_by: Vec<usize>,
-    /// Where each backtick is ([`Doc::reads_bang`]).
-    backticks: Vec<usize>,
+    /// Where each byte is that may open what shelters a comment opener from cmark-gfm's
+    /// scan: a code span's backtick, an escape, a `<` of other markup or an autolink, a link
+    /// destination's `(` ([`Doc::reads_bang`]).
+    shelters: Vec<usize>,
     /// Each `-->`, to find where cmark-gfm ends a comment inside a paragraph.
     comment_scan: Closes,
     /// For each line, where inline parts that start on it must end: the end of its
@@ -189,7 +191,7 @@ impl<'a> Doc<'a> {
             raw_comment_closes: Vec::new(),
             inline_comment_opens: Vec::new(),
             left_open_by: Vec::new(),
-            backticks: Vec::new(),
+            shelters: Vec::new(),
             bracket_closes: Vec::new(),
             markup_closes,
             comment_scan,

@@ -1425,20 +1425,6 @@ fn markup_after_a_code_span_is_read_as_markdown() {
     ]);
 }
 
-/// A comment opener after a backtick may be in a code span, which cmark-gfm does not scan:
-/// a declaration after it may be markup or text, and what either hides goes (review 17's
-/// O2).
-#[test]
-fn a_comment_opener_in_a_code_span_leaves_nothing_open() {
-    assert_hidden(&[
-        "`<!--`<!X SECRET>",
-        "`<!--`<![CDATA[SECRET]]>",
-        "`<!--`<![CDATA[><b e=\"]]>SECRET",
-    ]);
-    // Without a backtick before it, a comment left open makes a declaration text.
-    assert_eq!(clean("x <!-- a <!X shown>"), "x <!-- a <!X shown>");
-}
-
 /// Inside a hidden element, a tag whose quoted value is left open at the end of its raw HTML
 /// reads on into what GitHub writes after it, end tags and all.
 #[test]
@@ -1447,4 +1433,25 @@ fn a_value_left_open_inside_a_hidden_element_hides_the_rest() {
         "- <p hidden><b e=\"\n</p>SECRET",
         "> <p hidden><b e=\"\n</p>SECRET",
     ]);
+}
+
+/// A comment opener after a backtick, a `\`, a `<` or a `(` in its paragraph may be one
+/// cmark-gfm never scans (in a code span, escaped, in other markup, an autolink or a link's
+/// destination): a declaration after it hides what it hides as markup or as text (review
+/// 17's O2).
+#[test]
+fn a_comment_opener_cmark_may_not_scan_leaves_nothing_open() {
+    assert_hidden(&[
+        "`<!--`<!X SECRET>",
+        "`<!--`<![CDATA[SECRET]]>",
+        "`<!--`<![CDATA[><b e=\"]]>SECRET",
+        "\\<!--<!X SECRET>",
+        "[](<!----->)<!X SECRET>",
+        "x<?<!--?><!X SECRET>",
+        "<a e=\"<!--\"><![CDATA[SECRET]]>",
+        "|<!X <!-- ><!X SECRET>",
+        "-<![CDATA[<!--]]><!X SECRET>",
+    ]);
+    // Without one before it, a comment left open makes a declaration text.
+    assert_eq!(clean("x <!-- a <!X shown>"), "x <!-- a <!X shown>");
 }

@@ -18,11 +18,11 @@ pub(super) enum Reads {
 }
 
 impl Doc<'_> {
-    /// Finds each backtick, each `<!--` in prose or a table that needs a `-->` to close it,
+    /// Finds each byte that may shelter a comment opener, each `<!--` in prose or a table that needs a `-->` to close it,
     /// each `-->` and `--!>`, and those in raw HTML.
     pub(super) fn index_comments(&mut self) {
-        self.backticks = (self.bytes.iter().enumerate())
-            .filter(|(_, byte)| **byte == b'`')
+        self.shelters = (self.bytes.iter().enumerate())
+            .filter(|(_, byte)| matches!(byte, b'`' | b'\\' | b'<' | b'('))
             .map(|(at, _)| at)
             .collect();
         for (at, window) in self.bytes.windows(4).enumerate() {
@@ -161,8 +161,9 @@ impl Doc<'_> {
     /// How cmark-gfm reads `<!…` at `pos` in a paragraph or table cell: once a comment
     /// before it there finds no `-->`, it looks for none there again, and reads no
     /// declaration either (`<!-- a <!--> <!X b>`), even where a later one would close
-    /// (`<!-- <!-------> <!X b>`). A comment opener after a backtick may be in a code span,
-    /// which cmark-gfm does not scan: then either may be.
+    /// (`<!-- <!-------> <!X b>`). A comment opener after a backtick, a `\`, a `<` or a `(`
+    /// may be in a code span, escaped, in other markup, an autolink or a link's destination,
+    /// where cmark-gfm does not scan it: then either may be.
     pub(super) fn reads_bang(&self, pos: usize) -> Reads {
         let opens = self.inline_comment_opens.partition_point(|at| *at < pos);
         let left_open = (opens.checked_sub(1)).and_then(|i| self.left_open_by.get(i));
@@ -172,11 +173,11 @@ impl Doc<'_> {
         else {
             return Reads::Markup;
         };
-        let backticks = self.backticks.partition_point(|at| *at < open);
-        let after_backtick = (backticks.checked_sub(1))
-            .and_then(|i| self.backticks.get(i))
+        let shelters = self.shelters.partition_point(|at| *at < open);
+        let sheltered = (shelters.checked_sub(1))
+            .and_then(|i| self.shelters.get(i))
             .is_some_and(|&at| self.inline_limit(at) == limit);
-        if after_backtick {
+        if sheltered {
             Reads::Either
         } else {
             Reads::Text
