@@ -209,15 +209,11 @@ impl Tag {
             return (!self.attributes.is_empty()).then(|| format!("</{}>", self.name));
         }
         // A browser keeps the first of two attributes with one name.
-        let first = |i: usize, name: &str| !self.attributes.iter().take(i).any(|(o, _)| o == name);
-        let shown: Vec<&(String, String)> = self
-            .attributes
-            .iter()
-            .enumerate()
-            .filter(|(i, (name, value))| {
-                first(*i, name) && shown_attribute(&self.name, name, value)
+        let mut seen = std::collections::HashSet::new();
+        let shown: Vec<&(String, String)> = (self.attributes.iter())
+            .filter(|(name, value)| {
+                seen.insert(name.as_str()) && shown_attribute(&self.name, name, value)
             })
-            .map(|(_, attribute)| attribute)
             .collect();
         if shown.len() == self.attributes.len() {
             return None;
@@ -267,20 +263,24 @@ fn read_tag(bytes: &[u8], pos: usize, limit: Option<usize>) -> Option<Tag> {
     if !bytes.get(at)?.is_ascii_alphabetic() {
         return None;
     }
-    let mut name = std::str::from_utf8(bytes.get(at..at + name_len)?)
+    let name = std::str::from_utf8(bytes.get(at..at + name_len)?)
         .ok()?
         .to_ascii_lowercase();
     at += name_len;
-    if bytes.get(at) == Some(&VERTICAL_TAB) {
-        // CommonMark reads a vertical tab as a space; a browser, as part of the name, up
-        // to its own whitespace: `<s\v hidden>` is an element named `s\v`, which only
-        // `</s\v>` ends.
-        let rest = bytes.get(at..).unwrap_or_default();
-        let more = rest
-            .iter()
-            .take_while(|b| !b.is_ascii_whitespace() && !b"/>".contains(b));
-        name.extend(more.map(|b| char::from(b.to_ascii_lowercase())));
-    }
+    // CommonMark reads a vertical tab as a space; a browser, as part of the name, up to its
+    // own whitespace: `<s\v hidden>` is an element named `s\v`, which only `</s\v>` ends.
+    // Read once the tag is known to be one: most `<` start none.
+    let vertical_tab = (bytes.get(at) == Some(&VERTICAL_TAB)).then_some(at);
+    let browser_name = |mut name: String| {
+        if let Some(from) = vertical_tab {
+            let rest = bytes.get(from..).unwrap_or_default();
+            let more = rest
+                .iter()
+                .take_while(|b| !b.is_ascii_whitespace() && !b"/>".contains(b));
+            name.extend(more.map(|b| char::from(b.to_ascii_lowercase())));
+        }
+        name
+    };
     let mut attributes: Vec<(String, String)> = Vec::new();
     loop {
         if limit.is_some_and(|limit| at > pos + limit) && !closing {
@@ -288,7 +288,7 @@ fn read_tag(bytes: &[u8], pos: usize, limit: Option<usize>) -> Option<Tag> {
             let close = rest.iter().position(|b| *b == b'>');
             return Some(Tag {
                 end: close.map_or(bytes.len(), |i| at + i + 1),
-                name,
+                name: browser_name(name),
                 closing,
                 self_closing: false,
                 hides: true,
@@ -312,6 +312,7 @@ fn read_tag(bytes: &[u8], pos: usize, limit: Option<usize>) -> Option<Tag> {
         }
     }
     let self_closing = bytes.get(at - 1) == Some(&b'/');
+    let name = browser_name(name);
     let hides = !closing && hides(&name, &attributes);
     Some(Tag {
         end: at + 1,

@@ -463,8 +463,8 @@ impl<'a> Doc<'a> {
                     self.bytes.get(at) == Some(&b'<')
                         && ((self.starts_with(at, "<!--") && self.comment_end(at).is_some())
                             || self.raw_markup_end(at).is_some()
-                            || html::tag(&self.bytes, at)
-                                .is_some_and(|tag| tag.hides || tag.shown().is_some()))
+                            || (self.tag_at(at, kind))
+                                .is_some_and(|(tag, _)| tag.hides || tag.shown().is_some()))
                 };
                 let Some(markup) = (pos..end).find(|&at| is_markup(at)) else {
                     return match code {

@@ -284,6 +284,32 @@ fn rests_after_code_spans_stay_linear() {
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
 }
 
+/// Review 18's bodies: a vertical tab after each tag's name (each `<` read its name to the
+/// end: 100 KB, 21 s), special end tags never opened inside a plain hidden element (each
+/// searched every open one: 400 KB, 10 s), and a tag with a thousand attributes that code
+/// spans in a table's cell read again (each attribute checked against those before it:
+/// 100 KB, 6.3 s).
+#[test]
+fn review_18_bodies_stay_linear() {
+    let attributes: String = (0..1000).map(|i| format!(" a{i}")).collect();
+    let spans: String = (1..=40).map(|m| "`".repeat(m) + " <i class=x> ").collect();
+    let backticks: Vec<String> = (1..=40).map(|m| "`".repeat(m)).collect();
+    let row = format!(
+        "| {spans}<b x=\"{} | \"{attributes}> |\n",
+        backticks.join(" ")
+    );
+    let bodies = [
+        "<s\u{b}".repeat(10_000),
+        format!("x <span hidden>{}{}", "<ul>".repeat(25_000), "</ol>".repeat(25_000)),
+        format!("| a | b |\n|---|---|\n{}", row.repeat(10)),
+    ];
+    let started = std::time::Instant::now();
+    for body in &bodies {
+        let _ = clean(body);
+    }
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+}
+
 /// Bodies from a hostile review, each rendered with cmark-gfm (GitHub's parser) to see what
 /// a person is shown: none of them shows its SECRET, and the model must not get it either.
 #[test]

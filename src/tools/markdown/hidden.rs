@@ -1,6 +1,8 @@
 //! Where a hidden element ends: at its matching end tag where a browser honours it, past
 //! what hides end tags (comments, raw markup, code), or at the end of the text.
 
+use std::collections::HashMap;
+
 use super::blocks::{self, Line};
 use super::html::{self, Tag, VOID};
 use super::markup::{bogus_comment, raw_markup_closer};
@@ -59,7 +61,7 @@ impl Doc<'_> {
         // nor formatting (`span`) keeps a browser from honouring its end tag while it is
         // open: these are the names open inside it.
         let plain = !closes_through_blocks && !blocks::special(&tag.name);
-        let mut specials_open: Vec<String> = Vec::new();
+        let mut specials_open = OpenSpecials::default();
         let mut depth = 1;
         let mut pos = tag.end;
         while pos < self.bytes.len() {
@@ -134,12 +136,10 @@ impl Doc<'_> {
                     // raw HTML left open. Both are taken to run to the end.
                     Some((inner, _)) if inner.hides && !inner.closing => return self.bytes.len(),
                     Some((inner, _)) if plain && blocks::special(&inner.name) => {
-                        if !inner.closing {
-                            specials_open.push(inner.name.clone());
-                        } else if let Some(at) =
-                            specials_open.iter().rposition(|name| *name == inner.name)
-                        {
-                            specials_open.truncate(at);
+                        if inner.closing {
+                            specials_open.close(&inner.name);
+                        } else {
+                            specials_open.open(&inner.name);
                         }
                         inner.end
                     }
@@ -151,5 +151,39 @@ impl Doc<'_> {
             pos = next.max(pos + 1);
         }
         self.bytes.len()
+    }
+}
+
+/// The special elements open inside a plain hidden element, in order, with where each name
+/// is in that order, so that an end tag finds its element at once, however many are open.
+#[derive(Default)]
+struct OpenSpecials {
+    names: Vec<String>,
+    at: HashMap<String, Vec<usize>>,
+}
+
+impl OpenSpecials {
+    fn open(&mut self, name: &str) {
+        self.at
+            .entry(name.to_owned())
+            .or_default()
+            .push(self.names.len());
+        self.names.push(name.to_owned());
+    }
+
+    /// An end tag closes its element and those opened inside it; one not open is ignored.
+    fn close(&mut self, name: &str) {
+        let Some(&from) = self.at.get(name).and_then(|at| at.last()) else {
+            return;
+        };
+        for closed in self.names.drain(from..) {
+            if let Some(at) = self.at.get_mut(&closed) {
+                at.pop();
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.names.is_empty()
     }
 }
