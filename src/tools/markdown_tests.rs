@@ -300,7 +300,11 @@ fn review_18_bodies_stay_linear() {
     );
     let bodies = [
         "<s\u{b}".repeat(10_000),
-        format!("x <span hidden>{}{}", "<ul>".repeat(25_000), "</ol>".repeat(25_000)),
+        format!(
+            "x <span hidden>{}{}",
+            "<ul>".repeat(25_000),
+            "</ol>".repeat(25_000)
+        ),
         format!("| a | b |\n|---|---|\n{}", row.repeat(10)),
     ];
     let started = std::time::Instant::now();

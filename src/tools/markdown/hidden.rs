@@ -1,8 +1,6 @@
 //! Where a hidden element ends: at its matching end tag where a browser honours it, past
 //! what hides end tags (comments, raw markup, code), or at the end of the text.
 
-use std::collections::HashMap;
-
 use super::blocks::{self, Line};
 use super::html::{self, Tag, VOID};
 use super::markup::{bogus_comment, raw_markup_closer};
@@ -155,29 +153,32 @@ impl Doc<'_> {
 }
 
 /// The special elements open inside a plain hidden element, in order, with where each name
-/// is in that order, so that an end tag finds its element at once, however many are open.
+/// is in that order, so that an end tag finds its element at once, however many are open
+/// (there are a few dozen special names).
 #[derive(Default)]
 struct OpenSpecials {
     names: Vec<String>,
-    at: HashMap<String, Vec<usize>>,
+    at: Vec<(String, Vec<usize>)>,
 }
 
 impl OpenSpecials {
     fn open(&mut self, name: &str) {
-        self.at
-            .entry(name.to_owned())
-            .or_default()
-            .push(self.names.len());
+        let index = self.names.len();
+        match self.at.iter_mut().find(|(open, _)| open == name) {
+            Some((_, at)) => at.push(index),
+            None => self.at.push((name.to_owned(), vec![index])),
+        }
         self.names.push(name.to_owned());
     }
 
     /// An end tag closes its element and those opened inside it; one not open is ignored.
     fn close(&mut self, name: &str) {
-        let Some(&from) = self.at.get(name).and_then(|at| at.last()) else {
+        let at = self.at.iter().find(|(open, _)| open == name);
+        let Some(&from) = at.and_then(|(_, at)| at.last()) else {
             return;
         };
         for closed in self.names.drain(from..) {
-            if let Some(at) = self.at.get_mut(&closed) {
+            if let Some((_, at)) = self.at.iter_mut().find(|(open, _)| *open == closed) {
                 at.pop();
             }
         }
