@@ -27,9 +27,10 @@
 //!
 //! `<details>` stays: a click shows it. Visible text is never removed on purpose, and
 //! code keeps its text: the blocks are found as cmark-gfm finds them, block quotes, list
-//! items and footnotes counted in columns ([`parser`], [`containers`]), and fenced and indented code
-//! blocks are copied as they are; one-line code spans outside HTML blocks too, up to a
-//! comment or other raw markup in them (an autolink takes the backticks in it, as in
+//! items and footnotes counted in columns ([`parser`], [`containers`]), and fenced and
+//! indented code blocks are copied as they are; code spans outside HTML blocks too (over
+//! the lines of their paragraph, as in CommonMark), up to a comment or other raw markup in
+//! them (an autolink takes the backticks in it, as in
 //! CommonMark, but a link destination or a table cell's edge can too). What GitHub writes
 //! as text stays text: the tags of GFM's tagfilter (`<script>`), and comments and
 //! declarations cmark-gfm does not close. Where the inline pass cannot tell, a hidden part
@@ -403,8 +404,13 @@ impl<'a> Doc<'a> {
             {
                 copy(pos, pos + 2, &mut keep)
             }
-            b'<' if self.starts_with(pos, "<!--") => match self.comment_end(pos) {
-                Some(end) => end,
+            // What a browser shows of a comment or other raw markup, after it ends one and up
+            // to where cmark-gfm does, is raw HTML: text, with no Markdown and no reference.
+            b'<' if self.starts_with(pos, "<!--") => match self.comment_extent(pos) {
+                Some((hidden, passed)) if hidden < passed && code == Code::Kept => {
+                    copy(hidden, passed, &mut keep)
+                }
+                Some((_, passed)) => passed,
                 None => copy(pos, pos + 1, &mut keep),
             },
             // In raw HTML a browser makes a comment, which shows nothing, of `</` not followed
@@ -431,7 +437,12 @@ impl<'a> Doc<'a> {
             // nothing, like a comment.
             b'<' if raw_markup_closer(&self.bytes, pos).is_some() => {
                 match self.raw_markup_end(pos) {
-                    Some(end) => self.browser_markup_end(pos, end),
+                    Some(end) => match self.browser_markup_end(pos, end) {
+                        hidden if hidden < end && code == Code::Kept => {
+                            copy(hidden, end, &mut keep)
+                        }
+                        hidden => hidden.max(end),
+                    },
                     None => copy(pos, pos + 1, &mut keep),
                 }
             }
@@ -458,7 +469,7 @@ impl<'a> Doc<'a> {
             // a reference in it is none.
             b'`' if kind == Line::Prose && code == Code::Left => self.code_in_element(pos),
             b'`' if kind == Line::Prose || kind == Line::Row => {
-                let end = self.code_span_end(pos, self.inline_end(pos, kind, line_end));
+                let end = self.code_span_end(pos, self.inline_limit(pos));
                 let is_markup = |at: usize| {
                     self.bytes.get(at) == Some(&b'<')
                         && ((self.starts_with(at, "<!--") && self.comment_end(at).is_some())

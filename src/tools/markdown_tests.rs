@@ -1485,3 +1485,35 @@ fn a_comment_opener_cmark_may_not_scan_leaves_nothing_open() {
     // Without one before it, a comment left open makes a declaration text.
     assert_eq!(clean("x <!-- a <!X shown>"), "x <!-- a <!X shown>");
 }
+
+/// Review 19's findings in this session's changes and next to them: the Markdown after a
+/// code span is read with its code spans and escapes (F1); a `[^…]` holding a backtick is
+/// none, and a destination after one is no raw HTML (F2); what a browser shows between its
+/// end of a comment or other markup and cmark-gfm's is raw HTML, not Markdown (F3); a
+/// hidden element opened in a rest is read to the end (G); a code span runs over the lines
+/// of its paragraph (S).
+#[test]
+fn nineteenth_review_rests_footnote_brackets_and_code_spans() {
+    assert_hidden(&[
+        "`<?` `<?` <span hidden>?> SECRET</span>w",
+        "`<?` \\<? <span hidden>?> SECRET</span>w",
+        "`<!--`>`<![CDATA[`<b hidden>-->]]>SECRET",
+        "`<!--` `<!--` <span hidden>--> SECRET</span>w",
+        "<span hidden>[^a](</span>)SECRET",
+        "<span hidden>[^a](x \"</span>\")SECRET",
+        "<span hidden>[^`](</span>SECRET`",
+        "<span hidden>[^`]x</span>SECRET`",
+        "x<!----!>`-->`<!--`<template>-->SECRET",
+        "x<!-- a --->`-->`<!--`<template>-->SECRET",
+        "x<? a > `b ?>`<!--`<span hidden>--> SECRET</span>",
+        "1<![CDATA[><span hidden><X</span>]]>SECRET",
+        "x<?><span hidden></</span>?>SECRET",
+        "a<?><span hidden><!--?></span>SECRET",
+        "`<!X\n`<n hidden>SECRET",
+        // Markup in a code span that hides to the end: the Markdown after the span is read
+        // in its paragraph only (a backtick past it looped for ever).
+        "`<b hidden>`\n\nx ` SECRET",
+    ]);
+    // What a browser shows of a comment past its end is kept, as text.
+    assert_eq!(clean("x<!-- a --!> [b] `c -->` d"), "x [b] `c -->` d");
+}

@@ -99,10 +99,16 @@ impl Doc<'_> {
         false
     }
 
-    /// Where the comment at `pos` ends, or `None` when it is text. In raw HTML (an HTML
-    /// block) it runs to the first `-->` or `--!>` in raw HTML, or to the end; inside a paragraph it
-    /// must close before the paragraph does.
+    /// Where the comment at `pos` ends, or `None` when it is text ([`Doc::comment_extent`]).
     pub(super) fn comment_end(&self, pos: usize) -> Option<usize> {
+        self.comment_extent(pos).map(|(hidden, _)| hidden)
+    }
+
+    /// Where what a browser hides of the comment at `pos` ends, and where the raw markup
+    /// cmark-gfm passes for it ends, or `None` when it is text. In raw HTML (an HTML block)
+    /// it runs to the first `-->` or `--!>` in raw HTML, or to the end; inside a paragraph it
+    /// must close before the paragraph does, and what a browser shows of it is raw HTML.
+    pub(super) fn comment_extent(&self, pos: usize) -> Option<(usize, usize)> {
         let body = pos + 4;
         let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
         let &(_, _, kind) = self.lines.get(index)?;
@@ -114,7 +120,7 @@ impl Doc<'_> {
             return None;
         }
         if let Some(end) = empty_comment_end(&self.bytes, pos) {
-            return Some(end);
+            return Some((end, end));
         }
         if kind == Line::Html {
             // A browser's comment runs to the first `-->` or `--!>` GitHub writes as it is:
@@ -122,10 +128,11 @@ impl Doc<'_> {
             // paragraph before it may be in markup cmark-gfm passes as it is (`<!-->`,
             // `<b-->`), and what follows that may be hidden by an element that runs on.
             let raw = self.browser_comment_close(&self.raw_comment_closes, body);
-            return Some(match raw {
+            let end = match raw {
                 Some(raw) if !self.may_close_in_prose(body, raw) => raw,
                 _ => self.bytes.len(),
-            });
+            };
+            return Some((end, end));
         }
         let paragraph_end = self.inline_limit(pos);
         // cmark-gfm takes it for a comment if its scanner ends one in its paragraph
@@ -134,9 +141,10 @@ impl Doc<'_> {
         let cmark_end = (self.comment_scan.end(body)).filter(|end| *end <= paragraph_end)?;
         let browser_end = self.browser_comment_close(&self.comment_closes, body)?;
         if reads == Reads::Either && self.may_hide_as_text(body, cmark_end) {
-            return Some(self.bytes.len());
+            return Some((self.bytes.len(), self.bytes.len()));
         }
-        Some(self.raw_rest_end(browser_end, cmark_end, true))
+        let hidden = self.raw_rest_end(browser_end, cmark_end, true);
+        Some((hidden, hidden.max(cmark_end)))
     }
 
     /// Finds, for each comment opener, the last one up to it that finds no end in its
@@ -240,6 +248,9 @@ impl Doc<'_> {
     /// Where GitHub sees a code span instead, the rest is not raw HTML but Markdown after
     /// it (`as_html` false): only what cmark-gfm reads as markup is markup there.
     pub(super) fn raw_rest_end(&self, from: usize, end: usize, as_html: bool) -> usize {
+        if !as_html {
+            return self.markdown_rest_end(from, end);
+        }
         let within = |at: usize| self.bytes.get(at..end).unwrap_or_default();
         if !within(from).contains(&b'<') {
             return from;
@@ -248,14 +259,6 @@ impl Doc<'_> {
         let mut hidden_to = end;
         let rest = self.bytes.get(..end).unwrap_or_default();
         while let Some(open) = within(at).iter().position(|b| *b == b'<').map(|i| at + i) {
-            if !as_html {
-                // Markdown: what cmark-gfm reads there, as the inline pass reads it (a
-                // processing instruction too); what runs on past the rest hides on.
-                let next = self.step(open, Code::Left, self.text, |_| {});
-                hidden_to = hidden_to.max(next);
-                at = next.max(open + 1);
-                continue;
-            }
             if self.starts_with(open, "<!--") {
                 // A browser's comment: `<!-->` and `<!--->` are empty; another runs to the
                 // first `-->` or `--!>`, which in the rest GitHub writes as it is.
@@ -279,18 +282,39 @@ impl Doc<'_> {
                 Some((tag, _)) if rest.get(tag.end.wrapping_sub(1)) != Some(&b'>') => {
                     return self.bytes.len()
                 }
-                // What follows a hidden element in the rest is read on: another may open.
-                Some((tag, _)) if tag.hides => {
-                    let element_end = self.element_end(&tag);
-                    hidden_to = hidden_to.max(element_end);
-                    at = element_end.max(open + 1);
-                }
+                // A hidden element opened in the rest: its end tag is read as a browser reads
+                // the rest (`<X</span>` is one tag to it), which only the rest's own reading
+                // could find; it is taken to run to the end.
+                Some((tag, _)) if tag.hides => return self.bytes.len(),
                 Some((tag, _)) => {
                     hidden_to = hidden_to.max(tag.end);
                     at = tag.end.max(open + 1);
                 }
                 None => at = open + 1,
             }
+        }
+        hidden_to
+    }
+
+    /// Where what the Markdown from `from` to `end` hides ends, read as the inline pass reads
+    /// it: a code span or an escape in it holds no markup, and markup in it that runs on
+    /// past `end` hides on.
+    fn markdown_rest_end(&self, from: usize, end: usize) -> usize {
+        let limit = self.inline_limit(from);
+        let mut hidden_to = end;
+        let mut at = from;
+        // Past its paragraph, all up to `end` is hidden anyway.
+        while at < end.min(limit) {
+            at = match self.bytes.get(at) {
+                Some(b'\\') => at + 2,
+                Some(b'`') => self.code_span_end(at, limit).max(at + 1),
+                Some(b'<') => {
+                    let next = self.step(at, Code::Left, self.text, |_| {});
+                    hidden_to = hidden_to.max(next);
+                    next.max(at + 1)
+                }
+                _ => at + 1,
+            };
         }
         hidden_to
     }

@@ -79,9 +79,14 @@ impl Doc<'_> {
                 }
                 // A footnote's reference, or what may be one: a tag in its brackets is text
                 // (in a link, an end tag there that ends the element is taken for none: the
-                // element then hides more).
+                // element then hides more), and so is one in a destination after it.
                 (Some(b'['), kind) if self.footnote_brackets_end(pos, kind).is_some() => {
-                    self.footnote_brackets_end(pos, kind).unwrap_or(pos + 1)
+                    let end = self.footnote_brackets_end(pos, kind).unwrap_or(pos + 1);
+                    // A link's destination and title after it are no raw HTML either.
+                    match self.bytes.get(end) {
+                        Some(b'(') => self.skip_to(end + 1, b')'),
+                        _ => end,
+                    }
                 }
                 // An escaped backtick opens no code span (raw HTML has no escapes).
                 (Some(b'\\'), kind) if kind != Line::Html => pos + 2,

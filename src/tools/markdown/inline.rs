@@ -59,9 +59,10 @@ impl Doc<'_> {
         (!matches!(self.bytes.get(end), Some(b'(' | b'['))).then_some(end)
     }
 
-    /// Where a `[^…]` at `pos` (on a line of `kind`) that closes in its paragraph ends. With
-    /// `(` or `[` after it, it is a link if a destination or definition makes one, and a
-    /// footnote's reference otherwise, whose brackets hold no tag either.
+    /// Where a `[^…]` at `pos` (on a line of `kind`) that closes in its paragraph, and holds
+    /// no backtick, ends. With `(` or `[` after it, it is a link if a destination or
+    /// definition makes one, and a footnote's reference otherwise, whose brackets hold no
+    /// tag either.
     pub(super) fn footnote_brackets_end(&self, pos: usize, kind: Line) -> Option<usize> {
         if !matches!(kind, Line::Prose | Line::Row) || !self.starts_with(pos, "[^") {
             return None;
@@ -74,7 +75,10 @@ impl Doc<'_> {
             return None;
         }
         let end = close + 1;
-        (end > pos + 3 && end - pos <= MAX_CODE_SPAN).then_some(end)
+        // A backtick in it may open a code span that runs past its `]` (CommonMark's code
+        // spans bind more tightly than brackets): then it is none.
+        let code = (self.bytes.get(pos..end)).is_some_and(|inside| inside.contains(&b'`'));
+        (end > pos + 3 && end - pos <= MAX_CODE_SPAN && !code).then_some(end)
     }
 
     /// Pairs each `[` in prose or a table with the `]` that closes it, brackets in pairs,
