@@ -1517,3 +1517,14 @@ fn nineteenth_review_rests_footnote_brackets_and_code_spans() {
     // What a browser shows of a comment past its end is kept, as text.
     assert_eq!(clean("x<!-- a --!> [b] `c -->` d"), "x [b] `c -->` d");
 }
+
+/// What may be a link's destination or an image's description holds no end tag of a hidden
+/// element (J); a hidden element opened there, where they may be none, hides on.
+#[test]
+fn a_hidden_element_in_what_may_be_a_destination_hides_on() {
+    assert_hidden(&[
+        "<span hidden>](<div hidden>\n></span>SECRET",
+        "<span hidden>[a](<div hidden> x)</span> SECRET",
+        "<span hidden>[a](</span>) SECRET",
+    ]);
+}

@@ -7,6 +7,25 @@ use super::markup::{bogus_comment, raw_markup_closer};
 use super::{Doc, MAX_CODE_SPAN};
 
 impl Doc<'_> {
+    /// Just past the first `close` from `pos` on in its paragraph: what a link's destination
+    /// or an image's description holds is text, if they are one. Where they are none (no
+    /// `[` before, no valid destination), a hidden element opened in them hides on, so one
+    /// there is taken to run to the end.
+    fn skip_link_part(&self, pos: usize, close: u8, kind: Line) -> usize {
+        let end = self.skip_to(pos, close);
+        let within = self.bytes.get(pos..end).unwrap_or_default();
+        let hides = (within.iter().enumerate())
+            .filter(|(_, byte)| **byte == b'<')
+            .any(|(at, _)| {
+                (self.tag_at(pos + at, kind)).is_some_and(|(tag, _)| tag.hides && !tag.closing)
+            });
+        if hides {
+            self.bytes.len()
+        } else {
+            end
+        }
+    }
+
     /// Where the code span opened at `pos` ends, looking for the end of a hidden element:
     /// within the paragraph, over lines as in CommonMark. A span not known to close within
     /// [`MAX_CODE_SPAN`] is taken to run to the paragraph's end: an end tag in it may be
@@ -72,10 +91,10 @@ impl Doc<'_> {
                 // A link's destination and an image's description are no raw HTML: an end
                 // tag in `](</div>)` or `![</div>]` is text (J).
                 (Some(b']'), Line::Prose | Line::Row) if self.starts_with(pos, "](") => {
-                    self.skip_to(pos + 2, b')')
+                    self.skip_link_part(pos + 2, b')', kind)
                 }
                 (Some(b'!'), Line::Prose | Line::Row) if self.starts_with(pos, "![") => {
-                    self.skip_to(pos + 2, b']')
+                    self.skip_link_part(pos + 2, b']', kind)
                 }
                 // A footnote's reference, or what may be one: a tag in its brackets is text
                 // (in a link, an end tag there that ends the element is taken for none: the
@@ -84,7 +103,7 @@ impl Doc<'_> {
                     let end = self.footnote_brackets_end(pos, kind).unwrap_or(pos + 1);
                     // A link's destination and title after it are no raw HTML either.
                     match self.bytes.get(end) {
-                        Some(b'(') => self.skip_to(end + 1, b')'),
+                        Some(b'(') => self.skip_link_part(end + 1, b')', kind),
                         _ => end,
                     }
                 }
