@@ -249,9 +249,13 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// The index of the line `pos` is on (the number of lines when it is past the last).
+    fn line_index(&self, pos: usize) -> usize {
+        self.lines.partition_point(|(_, end, _)| *end <= pos)
+    }
+
     fn line_at(&self, pos: usize) -> Option<&(usize, usize, Line)> {
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
-        self.lines.get(index)
+        self.lines.get(self.line_index(pos))
     }
 
     fn kind_at(&self, pos: usize) -> Line {
@@ -530,7 +534,7 @@ impl<'a> Doc<'a> {
 
     /// Just past the first `close` from `pos` on in its paragraph, or the paragraph's end.
     fn skip_to(&self, pos: usize, close: u8) -> usize {
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let index = self.line_index(pos);
         let paragraph_end = self.paragraph_ends.get(index).copied();
         let end = paragraph_end.unwrap_or(self.bytes.len()).max(pos);
         let within = self.bytes.get(pos..end).unwrap_or_default();
@@ -542,7 +546,7 @@ impl<'a> Doc<'a> {
 
     /// Where the raw HTML that `pos` is in ends ([`Doc::raw_ends`]).
     fn raw_end(&self, pos: usize) -> usize {
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let index = self.line_index(pos);
         self.raw_ends
             .get(index)
             .copied()

@@ -18,8 +18,8 @@ pub(super) enum Reads {
 }
 
 impl Doc<'_> {
-    /// Finds each byte that may shelter a comment opener, each `<!--` in prose or a table that needs a `-->` to close it,
-    /// each `-->` and `--!>`, and those in raw HTML.
+    /// Finds each byte that may shelter a comment opener, each `<!--` in prose or a table
+    /// that needs a `-->` to close it, each `-->` and `--!>`, and those in raw HTML.
     pub(super) fn index_comments(&mut self) {
         self.shelters = (self.bytes.iter().enumerate())
             .filter(|(_, byte)| matches!(byte, b'`' | b'\\' | b'<' | b'('))
@@ -70,7 +70,7 @@ impl Doc<'_> {
             if close >= raw {
                 return false;
             }
-            let line = self.lines.partition_point(|(_, end, _)| *end < close);
+            let line = self.line_index(close - 1);
             if !matches!(self.lines.get(line), Some((_, _, Line::Prose | Line::Row))) {
                 continue;
             }
@@ -110,7 +110,7 @@ impl Doc<'_> {
     /// must close before the paragraph does, and what a browser shows of it is raw HTML.
     pub(super) fn comment_extent(&self, pos: usize) -> Option<(usize, usize)> {
         let body = pos + 4;
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let index = self.line_index(pos);
         let &(_, _, kind) = self.lines.get(index)?;
         let reads = match kind {
             Line::Html => Reads::Markup,

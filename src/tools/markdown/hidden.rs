@@ -31,7 +31,7 @@ impl Doc<'_> {
     /// [`MAX_CODE_SPAN`] is taken to run to the paragraph's end: an end tag in it may be
     /// code, and the element then hides more, never less.
     pub(super) fn code_in_element(&self, pos: usize) -> usize {
-        let index = self.lines.partition_point(|(_, end, _)| *end <= pos);
+        let index = self.line_index(pos);
         let paragraph_end = self.paragraph_ends.get(index).copied().unwrap_or_default();
         let end = self.code_span_end(pos, paragraph_end);
         let run = self
@@ -53,7 +53,7 @@ impl Doc<'_> {
         if VOID.contains(&tag.name.as_str()) {
             return tag.end;
         }
-        let index = self.lines.partition_point(|(_, end, _)| *end < tag.end);
+        let index = self.line_index(tag.end - 1);
         // Opened in raw HTML, an element that a browser closes only by its own end tag (not
         // special, not formatting: `span`) ignores one inside a block GitHub wrote in it: a
         // paragraph's `</span>` leaves it open.

@@ -44,7 +44,7 @@ impl Doc<'_> {
     /// Where inline parts starting at `at` must end: its paragraph's end (a heading's line's),
     /// or in a table its cell's.
     pub(super) fn inline_limit(&self, at: usize) -> usize {
-        let line = self.lines.partition_point(|(_, end, _)| *end <= at);
+        let line = self.line_index(at);
         match self.lines.get(line) {
             Some(&(_, line_end, Line::Row)) => self.inline_end(at, Line::Row, line_end),
             _ => self.paragraph_ends.get(line).copied().unwrap_or_default(),
