@@ -144,7 +144,7 @@ test('/callback with a state this server never issued is refused without a looku
       const r = await rawHttp(`${o.url}/callback?state=${state}&code=x`);
       assert.equal(r.status, 400, `${state.length}: ${r.text.slice(0, 200)}`);
       assert.match(r.headers['content-type'], /text\/html/);
-      assert.match(r.text, state.length === 43 ? /expired or was already used/ : /not made by this server/);
+      assert.match(r.text, state.length === 43 ? /expired, was already used/ : /not made by this server/);
     }
     const lines = await waitForLines(o, (ls) => ls.filter((l) => l.path === '/callback').length >= 3);
     assert.ok(lines.filter((l) => l.path === '/callback').every((l) => l.httpStatus === 400 && l.level !== 'error'));

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { HELLO_MARKER, initializeRequest, mcpPost, oauthVars, rawSession, startFakeGitHub, startWorker } from './harness.mjs';
+import { HELLO_MARKER, initializeRequest, kvBlobs, mcpPost, oauthVars, rawSession, startFakeGitHub, startWorker } from './harness.mjs';
 import { CookieJar, parseForm, signIn } from './browser.mjs';
 import { MemoryProvider, REDIRECT, connectWithSignIn } from './sdk-oauth.mjs';
 
@@ -336,21 +336,52 @@ describe('the rules, each with a negative test', () => {
     assert.equal(back.searchParams.get('state'), 'client-state-1');
   });
 
-  test('the upstream state is single-use and bound to the browser', async () => {
+  test('the sign-in waits in a sealed cookie: bound to the browser, single-use, no storage write', async () => {
     const { json: client } = await register();
     const jar = new CookieJar();
     const page = await fetch(authorizeUrl(client.client_id, pkce().challenge));
     jar.store(worker.url, page);
     const form = parseForm(await page.text());
+    const kvBefore = kvBlobs(worker.persistDir);
     const post = await fetch(`${worker.url}/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(worker.url) }, body: new URLSearchParams({ ...form.fields, decision: 'approve' }).toString() });
     assert.equal(post.status, 302);
     jar.store(worker.url, post);
+    const login = jar.get(worker.url, '__Host-mcpw-login');
+    assert.ok(login && login.length < 3900, `the login cookie holds the sign-in (${login?.length} bytes)`);
+    assert.ok(!login.includes('client-state-1') && !Buffer.from(login, 'base64url').toString('latin1').includes(client.client_id), 'sealed, not readable');
+    assert.deepEqual(kvBlobs(worker.persistDir), kvBefore, 'starting a sign-in writes no KV value');
     const github = await fetch(post.headers.get('location'), { redirect: 'manual' });
     const callback = github.headers.get('location');
     const otherBrowser = await fetch(callback, { redirect: 'manual' });
-    assert.equal(otherBrowser.status, 400, 'a callback without the binding cookie is refused');
+    assert.equal(otherBrowser.status, 400, 'a callback without the login cookie is refused');
+    assert.match(await otherBrowser.text(), /started in another browser/);
+    const otherState = new URL(callback);
+    otherState.searchParams.set('state', 'a'.repeat(43));
+    const wrongState = await fetch(otherState, { redirect: 'manual', headers: { cookie: jar.header(worker.url) } });
+    assert.equal(wrongState.status, 400, 'the cookie opens only for the state GitHub was sent');
+    const done = await fetch(callback, { redirect: 'manual', headers: { cookie: jar.header(worker.url) } });
+    assert.equal(done.status, 302);
+    assert.ok(new URL(done.headers.get('location')).searchParams.get('code'), 'the browser that started it finishes it');
+    jar.store(worker.url, done);
+    assert.equal(jar.get(worker.url, '__Host-mcpw-login'), undefined, '/callback clears the login cookie');
     const again = await fetch(callback, { redirect: 'manual', headers: { cookie: jar.header(worker.url) } });
-    assert.equal(again.status, 400, 'and the state was used up');
+    assert.equal(again.status, 400, 'and the sign-in is used up');
+    const replay = await fetch(callback, { redirect: 'manual', headers: { cookie: `__Host-mcpw-login=${login}` } });
+    assert.equal(replay.status, 302);
+    const replayed = new URL(replay.headers.get('location')).searchParams;
+    assert.equal(replayed.get('code'), null, 'a replay with the old cookie gets no code: GitHub\'s code is single-use');
+    assert.equal(replayed.get('error'), 'server_error');
+  });
+
+  test('a sign-in request too long for the login cookie is refused before consent', async () => {
+    const { json: client } = await register();
+    const page = await fetch(authorizeUrl(client.client_id, pkce().challenge, { state: 's'.repeat(2400) }), { redirect: 'manual' });
+    assert.equal(page.status, 400);
+    const html = await page.text();
+    assert.match(html, /invalid_request/);
+    assert.match(html, /over the 2400 this server allows/);
+    const fits = await fetch(authorizeUrl(client.client_id, pkce().challenge, { state: 's'.repeat(2000) }), { redirect: 'manual' });
+    assert.equal(fits.status, 200, 'a long state that fits still gets the consent page');
   });
 
   test('registration validates redirect URIs and stores secrets only as hashes', async () => {

@@ -8,8 +8,9 @@
 //! §4.11.2). The consent form carries a CSRF token (cookie and field) and the request
 //! itself, signed so it cannot be altered; its POST must come from our own page
 //! (`Sec-Fetch-Site`, and an `Origin` that is ours or the `null` of a page that withholds
-//! its referrer). The upstream `state` is minted only after consent, kept server-side for
-//! ten minutes, single-use, and bound to the browser by a cookie. A signed `__Host-` cookie
+//! its referrer). The upstream `state` is minted only after consent; the sign-in waits for
+//! GitHub's answer in a sealed cookie for ten minutes ([`super::pending`]), so starting one
+//! writes nothing to storage. A signed `__Host-` cookie
 //! remembers approved clients ([`super::approved`]), so a returning client skips consent.
 
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ use super::approved::{Approved, APPROVED_TTL_SECONDS};
 use super::client::ClientRecord;
 use super::metadata::names_this_server;
 use super::pages::{self, Cookie};
-use super::store::{PendingSignIn, PENDING_TTL};
+use super::pending::{self, PendingSignIn, PENDING_TTL_SECONDS};
 use super::{github_login, OAuth};
 use crate::auth::crypto;
 use crate::transport::body::{read_text_limited, Unread};
@@ -243,12 +244,21 @@ async fn validate(
             );
         }
     }
+    let scope = one("scope").ok().flatten();
+    let carried = pending::request_bytes(&client.client_id, &redirect_uri, state.as_deref(), scope);
+    if carried > pending::MAX_REQUEST_BYTES {
+        let description = format!(
+            "client_id, redirect_uri, state and scope take {carried} bytes together, over the {} this server allows: it keeps a sign-in in a browser cookie",
+            pending::MAX_REQUEST_BYTES
+        );
+        return back("invalid_request", &description);
+    }
     let request = AuthRequest {
         client_id: client.client_id.clone(),
         redirect_uri,
         state,
         code_challenge: challenge,
-        scope: one("scope").ok().flatten().map(str::to_string),
+        scope: scope.map(str::to_string),
         expires_at: oauth.now + CONSENT_TTL_SECONDS,
     };
     Ok(Ok((request, client)))
@@ -286,33 +296,29 @@ fn consent_page(
     )
 }
 
-/// Mints the upstream state, remembers the sign-in, binds it to this browser, and sends
+/// Mints the upstream state, seals the sign-in into this browser's login cookie, and sends
 /// the person to GitHub.
 async fn start_github(
     oauth: &OAuth<'_>,
     request: &AuthRequest,
     approved: Option<Cookie>,
 ) -> worker::Result<Response> {
-    let state = crypto::random_token("");
-    let binding = crypto::random_token("");
-    let (github_url, verifier) = github_login::authorize_url(oauth, &state)?;
+    let upstream_state = crypto::random_token("");
+    let (github_url, verifier) = github_login::authorize_url(oauth, &upstream_state)?;
     let pending = PendingSignIn {
+        upstream_state,
+        expires_at: oauth.now + PENDING_TTL_SECONDS,
         client_id: request.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
         client_state: request.state.clone(),
         code_challenge: request.code_challenge.clone(),
         scope: request.scope.clone(),
         github_verifier: verifier,
-        browser_binding: crypto::sha256_hex(&binding),
     };
-    oauth
-        .store
-        .put(&format!("pending:{state}"), &pending, PENDING_TTL)
-        .await?;
     let mut cookies = vec![Cookie {
         name: pages::LOGIN_COOKIE,
-        value: binding,
-        max_age: PENDING_TTL as i64,
+        value: pending::seal(&oauth.keys.login, &pending).await?,
+        max_age: PENDING_TTL_SECONDS,
     }];
     cookies.extend(approved);
     pages::redirect(&github_url, &cookies)

@@ -13,7 +13,8 @@ use worker::{Fetch, Headers, Method, Request, RequestRedirect, Response};
 
 use super::grant_protocol::{self, GrantAnswer, GrantInfo, GrantRequest, CODE_PREFIX};
 use super::pages::{self, Cookie};
-use super::store::{PendingSignIn, CODE_TTL};
+use super::pending;
+use super::store::CODE_TTL;
 use super::OAuth;
 use crate::auth::caller::Secret;
 use crate::auth::crypto;
@@ -79,7 +80,7 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
         );
     };
     // Our states are `crypto::random_token("")`s. Any other text was never issued, and is
-    // not looked up: a long one would even pass KV's key limit and fail the read.
+    // refused before the login cookie is opened.
     if !crypto::is_random_token(&state) {
         return pages::error(
             400,
@@ -87,29 +88,23 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             "Start signing in again from the application.",
         );
     }
-    let key = format!("pending:{state}");
-    let Some(pending) = oauth.store.get::<PendingSignIn>(&key).await? else {
-        return pages::error(
-            400,
-            "This sign-in has expired or was already used",
-            "Sign-ins must finish within ten minutes. Start again from the application.",
-        );
-    };
-    oauth.store.delete(&key).await?;
     let clear_login = Cookie {
         name: pages::LOGIN_COOKIE,
         value: String::new(),
         max_age: 0,
     };
-    let bound = pages::cookie(req, pages::LOGIN_COOKIE)
-        .is_some_and(|b| crypto::sha256_hex(&b) == pending.browser_binding);
-    if !bound {
+    let cookie = pages::cookie(req, pages::LOGIN_COOKIE);
+    let pending = match cookie {
+        Some(cookie) => pending::open(&oauth.keys.login, &cookie, &state, oauth.now).await,
+        None => None,
+    };
+    let Some(pending) = pending else {
         return pages::error(
             400,
-            "This sign-in was started in another browser",
-            "Start signing in again from the application, in this browser.",
+            "This sign-in has expired, was already used, or was started in another browser",
+            "Sign-ins must finish within ten minutes, in the browser that started them. Start again from the application.",
         );
-    }
+    };
     let back = |params: &[(&str, &str)]| {
         pages::redirect_to_client(
             &pending.redirect_uri,

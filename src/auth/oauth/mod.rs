@@ -19,6 +19,7 @@ mod grant_protocol;
 mod grant_state;
 pub mod metadata;
 pub mod pages;
+mod pending;
 mod store;
 mod token;
 
@@ -42,6 +43,8 @@ const MAX_REGISTRATION_BYTES: usize = 64 * 1024;
 /// Keys derived from `COOKIE_ENCRYPTION_KEY`, one per purpose.
 pub struct Keys {
     pub cookie: [u8; 32],
+    /// Seals the sign-in in progress into the login cookie ([`pending`]).
+    pub login: [u8; 32],
     pub consent: [u8; 32],
     pub upstream: [u8; 32],
 }
@@ -97,6 +100,7 @@ impl<'a> OAuth<'a> {
             store: Store::new(kv),
             keys: Keys {
                 cookie: crypto::derive_key(secret, "cookie"),
+                login: crypto::derive_key(secret, "login"),
                 consent: crypto::derive_key(secret, "consent"),
                 upstream: crypto::derive_key(secret, "upstream-token"),
             },

@@ -1,7 +1,7 @@
-//! What the authorization server keeps in KV: clients, pending sign-ins, and access tokens,
-//! the last stored only as SHA-256 hashes. Codes, refresh tokens and grants live in each
-//! grant's Durable Object ([`super::grant`]). `docs/storage.md` lists every key with its
-//! value and TTL.
+//! What the authorization server keeps in KV: clients and access tokens, the latter stored
+//! only as SHA-256 hashes. Codes, refresh tokens and grants live in each grant's Durable
+//! Object ([`super::grant`]); a sign-in in progress lives in the browser's cookie
+//! ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -13,25 +13,9 @@ use super::client::ClientRecord;
 pub const CLIENT_TTL: u64 = 180 * 24 * 3600;
 /// A registration that has never redeemed a code lives this long.
 pub const UNUSED_CLIENT_TTL: u64 = 24 * 3600;
-pub const PENDING_TTL: u64 = 10 * 60;
 pub const CODE_TTL: u64 = 10 * 60;
 pub const ACCESS_TTL: u64 = 3600;
 pub const REFRESH_TTL: u64 = 30 * 24 * 3600;
-
-/// A sign-in between consent and GitHub's callback (`pending:<upstream state>`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PendingSignIn {
-    pub client_id: String,
-    pub redirect_uri: String,
-    /// The client's own `state`, echoed back to it.
-    pub client_state: Option<String>,
-    pub code_challenge: String,
-    pub scope: Option<String>,
-    /// PKCE verifier of our request to GitHub.
-    pub github_verifier: String,
-    /// SHA-256 of the browser-binding cookie set with the redirect to GitHub.
-    pub browser_binding: String,
-}
 
 /// An access token (`access:<sha256>`): everything authenticating a request needs, so that
 /// it is one KV read.
