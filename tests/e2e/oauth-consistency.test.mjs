@@ -3,11 +3,11 @@
 // requests cannot both win; a retried refresh gets the same answer within the grace window
 // (REFRESH_RETRY_WINDOW_SECONDS, 30 s) and revokes the grant after it; removing someone
 // from ALLOWED_GITHUB_USERS ends their access; a session belongs to one (user, client)
-// pair; an unused registration lives 24 hours.
+// pair; a registration is carried by its client_id and writes nothing.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { initializeRequest, mcpPost, oauthVars, rawSession, sleep, startFakeGitHub, startWorker } from './harness.mjs';
+import { initializeRequest, kvBlobs, mcpPost, oauthVars, rawSession, sleep, startFakeGitHub, startWorker } from './harness.mjs';
 import { signIn } from './browser.mjs';
 import { runWrangler } from '../../scripts/lib/token.mjs';
 
@@ -181,13 +181,49 @@ describe('registrations', () => {
     return keys[0].expiration;
   }
 
-  test('an unused registration expires after 24 hours; redeeming a code keeps it 180 days', { timeout: 180_000 }, async () => {
+  test('a registration writes nothing: the client_id carries it, signed, and signs in', { timeout: 180_000 }, async () => {
+    const before = kvBlobs(worker.persistDir);
     const client = await register(worker);
-    const now = () => Date.now() / 1000;
-    const unused = await clientExpiration(client.client_id);
-    assert.ok(Math.abs(unused - (now() + DAY)) < 300, `expires in ${((unused - now()) / 3600).toFixed(2)} h`);
+    const confidential = await fetch(`${worker.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextAddress() },
+      body: JSON.stringify({ client_name: 'confidential', redirect_uris: [REDIRECT] }),
+    }).then((r) => r.json());
+    assert.deepEqual(kvBlobs(worker.persistDir), before, 'no KV value was written');
+    assert.match(client.client_id, /^mcpcr_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    assert.ok(client.client_id.length < 300, `${client.client_id.length} characters`);
+    assert.equal(confidential.client_secret_expires_at, confidential.client_id_issued_at + 180 * DAY);
     await tokensFor(worker, nextAddress(), client.client_id);
-    const used = await clientExpiration(client.client_id);
+
+    // One character of the signed part changed: not a client of this server.
+    const i = client.client_id.indexOf('.') - 3;
+    const forged = client.client_id.slice(0, i) + (client.client_id[i] === 'A' ? 'B' : 'A') + client.client_id.slice(i + 1);
+    const page = await fetch(authorizeUrl(worker, forged, pkce().challenge), { redirect: 'manual' });
+    assert.equal(page.status, 400);
+    assert.match(await page.text(), /not registered with this server/);
+  });
+
+  test('a registration too long to carry in a client_id is refused with invalid_client_metadata', async () => {
+    const uris = Array.from({ length: 10 }, (_, i) => `http://127.0.0.1:${53000 + i}/callback/${'p'.repeat(60)}`);
+    const r = await fetch(`${worker.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextAddress() },
+      body: JSON.stringify({ client_name: 'long', redirect_uris: uris, token_endpoint_auth_method: 'none' }),
+    });
+    assert.equal(r.status, 400);
+    const body = await r.json();
+    assert.equal(body.error, 'invalid_client_metadata');
+    assert.match(body.error_description, /over the 1000 this server issues/);
+  });
+
+  test('a client registered in KV before ids carried registrations still signs in; its first code keeps it 180 days', { timeout: 180_000 }, async () => {
+    const clientId = `mcpcl_${crypto.randomBytes(18).toString('base64url')}`.slice(0, 30);
+    const record = { client_id: clientId, secret_hash: null, redirect_uris: [REDIRECT], client_name: 'registered before', client_uri: null, auth_method: 'none', created_at: Math.floor(Date.now() / 1000) };
+    const put = await runWrangler(['kv', 'key', 'put', `client:${clientId}`, JSON.stringify(record), '--binding', 'KV', '--local', '--persist-to', worker.persistDir, '--ttl', String(DAY)]);
+    assert.equal(put.code, 0, put.stderr);
+    const now = () => Date.now() / 1000;
+    await tokensFor(worker, nextAddress(), clientId);
+    const used = await clientExpiration(clientId);
     assert.ok(Math.abs(used - (now() + 180 * DAY)) < 300, `expires in ${((used - now()) / DAY).toFixed(2)} days`);
   });
 });

@@ -409,7 +409,8 @@ describe('10. smaller faults', () => {
     const cookie = jar.get(worker.url, '__Host-mcpw-approved');
     const [payload] = cookie.split('.');
     const approved = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    assert.equal(approved.ids.length, 20, 'only the 20 most recent clients');
+    assert.equal(approved.clients.length, 20, 'only the 20 most recent clients');
+    assert.ok(approved.clients.every((d) => /^[A-Za-z0-9_-]{22}$/.test(d)), 'each a 22-character digest of its client id, however long the id');
     const thirtyDays = 30 * 24 * 3600;
     assert.ok(Math.abs(approved.expires_at - (Date.now() / 1000 + thirtyDays)) < 300, `expires_at ${approved.expires_at}`);
     assert.ok(cookie.length < 2048, `cookie is ${cookie.length} bytes`);

@@ -31,7 +31,9 @@ pub enum AuthMethod {
     ClientSecretPost,
 }
 
-/// A registered client, as KV keeps it (`client:<client_id>`).
+/// A client: what its id carries ([`super::registered`]), what its metadata document says
+/// ([`super::cimd`]), or, for a client registered before ids carried their registration,
+/// what KV keeps (`client:<client_id>`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientRecord {
     pub client_id: String,
@@ -286,7 +288,8 @@ pub fn registration_response(client: &ClientRecord, secret: Option<&str>) -> Val
     }
     if let Some(secret) = secret {
         body.insert("client_secret".into(), json!(secret));
-        body.insert("client_secret_expires_at".into(), json!(0));
+        let expires_at = client.created_at + super::registered::CLIENT_TTL_SECONDS;
+        body.insert("client_secret_expires_at".into(), json!(expires_at));
     }
     Value::Object(body)
 }

@@ -20,6 +20,7 @@ mod grant_state;
 pub mod metadata;
 pub mod pages;
 mod pending;
+mod registered;
 mod store;
 mod token;
 
@@ -34,7 +35,7 @@ use super::{crypto, AuthFailure, KV_BINDING};
 use crate::config::Config;
 use crate::limits::{self, Limit, RetryAfter};
 use crate::transport::body::{read_limited, Unread};
-use client::{registration_response, AuthMethod, ClientRecord};
+use client::{registration_response, ClientRecord};
 use store::{AccessRecord, Store};
 
 /// The largest registration request read.
@@ -45,6 +46,8 @@ pub struct Keys {
     pub cookie: [u8; 32],
     /// Seals the sign-in in progress into the login cookie ([`pending`]).
     pub login: [u8; 32],
+    /// Signs registered clients' ids and derives their secrets ([`registered`]).
+    pub registration: registered::RegistrationKeys,
     pub consent: [u8; 32],
     pub upstream: [u8; 32],
 }
@@ -101,6 +104,10 @@ impl<'a> OAuth<'a> {
             keys: Keys {
                 cookie: crypto::derive_key(secret, "cookie"),
                 login: crypto::derive_key(secret, "login"),
+                registration: registered::RegistrationKeys {
+                    id: crypto::derive_key(secret, "client-id"),
+                    secret: crypto::derive_key(secret, "client-secret"),
+                },
                 consent: crypto::derive_key(secret, "consent"),
                 upstream: crypto::derive_key(secret, "upstream-token"),
             },
@@ -114,10 +121,18 @@ impl<'a> OAuth<'a> {
         })
     }
 
-    /// A client by id: registered ones from KV, URL ids from their metadata document.
+    /// A client by id: registered ones from the id itself, URL ids from their metadata
+    /// document, and ids registered before ids carried their registration from KV.
     pub async fn client(&self, client_id: &str) -> worker::Result<Option<ClientRecord>> {
         if client_id.starts_with("https://") || client_id.starts_with("http://") {
             return cimd::client(self, client_id).await;
+        }
+        if client_id.starts_with(registered::ID_PREFIX) {
+            return Ok(registered::open(
+                &self.keys.registration,
+                client_id,
+                self.now,
+            ));
         }
         if client_id.len() > 64
             || !client_id
@@ -360,18 +375,13 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
             return OAuthError::new(400, refusal.error, refusal.description).into_response()
         }
     };
-    let secret =
-        (registration.auth_method != AuthMethod::None).then(|| crypto::random_token("mcpcs_"));
-    let client = ClientRecord {
-        client_id: crypto::random_token("mcpcl_").chars().take(30).collect(),
-        secret_hash: secret.as_deref().map(crypto::sha256_hex),
-        redirect_uris: registration.redirect_uris,
-        client_name: registration.client_name,
-        client_uri: registration.client_uri,
-        auth_method: registration.auth_method,
-        created_at: oauth.now,
-    };
-    oauth.store.put_client(&client).await?;
+    let (client, secret) =
+        match registered::issue(&oauth.keys.registration, registration, oauth.now) {
+            Ok(issued) => issued,
+            Err(refusal) => {
+                return OAuthError::new(400, refusal.error, refusal.description).into_response()
+            }
+        };
     no_store_json(201, &registration_response(&client, secret.as_deref()))
 }
 

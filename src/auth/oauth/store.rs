@@ -1,5 +1,5 @@
-//! What the authorization server keeps in KV: clients and access tokens, the latter stored
-//! only as SHA-256 hashes. Codes, refresh tokens and grants live in each grant's Durable
+//! What the authorization server keeps in KV: access tokens, stored only as SHA-256 hashes,
+//! and the clients registered before ids carried their registration ([`super::registered`]). Codes, refresh tokens and grants live in each grant's Durable
 //! Object ([`super::grant`]); a sign-in in progress lives in the browser's cookie
 //! ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
 
@@ -11,7 +11,7 @@ use super::client::ClientRecord;
 
 /// Lifetimes, in seconds.
 pub const CLIENT_TTL: u64 = 180 * 24 * 3600;
-/// A registration that has never redeemed a code lives this long.
+/// A registration (before ids carried it) that has never redeemed a code lived this long.
 pub const UNUSED_CLIENT_TTL: u64 = 24 * 3600;
 pub const CODE_TTL: u64 = 10 * 60;
 pub const ACCESS_TTL: u64 = 3600;
@@ -79,24 +79,15 @@ impl Store {
         self.get(&format!("client:{client_id}")).await
     }
 
-    /// A new registration: kept for [`UNUSED_CLIENT_TTL`] until it redeems a code.
-    pub async fn put_client(&self, client: &ClientRecord) -> worker::Result<()> {
-        self.put(
-            &format!("client:{}", client.client_id),
-            client,
-            UNUSED_CLIENT_TTL,
-        )
-        .await
-    }
-
-    /// Called when `client` redeemed a code: a registration still within its first
-    /// [`UNUSED_CLIENT_TTL`] is rewritten to live [`CLIENT_TTL`]. One older than that was
-    /// already extended (else it would have expired), so it costs no write. Clients named
-    /// by a metadata document URL have no registration.
+    /// Called when `client` redeemed a code. Clients registered before ids carried their
+    /// registration (`mcpcl_…`) were kept for [`UNUSED_CLIENT_TTL`] until then: one still
+    /// within it is rewritten to live [`CLIENT_TTL`]. One older than that was already
+    /// extended (else it would have expired), so it costs no write; other clients have no
+    /// record.
     pub async fn keep_client(&self, client: &ClientRecord, now: i64) -> worker::Result<()> {
-        let registered = !client.client_id.contains("://");
+        let stored = client.client_id.starts_with("mcpcl_");
         let young = now.saturating_sub(client.created_at) < UNUSED_CLIENT_TTL as i64;
-        if registered && young {
+        if stored && young {
             self.put(&format!("client:{}", client.client_id), client, CLIENT_TTL)
                 .await?;
         }
