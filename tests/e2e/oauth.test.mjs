@@ -371,6 +371,14 @@ describe('the rules, each with a negative test', () => {
     const replayed = new URL(replay.headers.get('location')).searchParams;
     assert.equal(replayed.get('code'), null, 'a replay with the old cookie gets no code: GitHub\'s code is single-use');
     assert.equal(replayed.get('error'), 'server_error');
+    // A copied cookie with a fresh GitHub code for the same state (GitHub approves an
+    // authorized app again at once) names the grant the sign-in created: refused.
+    const fresh = await fetch(post.headers.get('location'), { redirect: 'manual' });
+    const freshCallback = fresh.headers.get('location');
+    assert.notEqual(new URL(freshCallback).searchParams.get('code'), new URL(callback).searchParams.get('code'));
+    const copied = await fetch(freshCallback, { redirect: 'manual', headers: { cookie: `__Host-mcpw-login=${login}` } });
+    assert.equal(copied.status, 400, 'a sign-in finishes once');
+    assert.match(await copied.text(), /already used/);
   });
 
   test('a sign-in request too long for the login cookie is refused before consent', async () => {

@@ -315,9 +315,18 @@ async fn start_github(
         scope: request.scope.clone(),
         github_verifier: verifier,
     };
+    let sealed = pending::seal(&oauth.keys.login, &pending).await?;
+    // `validate` keeps requests within this; a consent form shown before it did is not.
+    if pages::LOGIN_COOKIE.len() + 1 + sealed.len() > pending::MAX_COOKIE_BYTES {
+        return pages::error(
+            400,
+            "This sign-in request is too long to finish",
+            "Go back to the application and start signing in again.",
+        );
+    }
     let mut cookies = vec![Cookie {
         name: pages::LOGIN_COOKIE,
-        value: pending::seal(&oauth.keys.login, &pending).await?,
+        value: sealed,
         max_age: PENDING_TTL_SECONDS,
     }];
     cookies.extend(approved);

@@ -288,8 +288,9 @@ pub fn registration_response(client: &ClientRecord, secret: Option<&str>) -> Val
     }
     if let Some(secret) = secret {
         body.insert("client_secret".into(), json!(secret));
-        let expires_at = client.created_at + super::registered::CLIENT_TTL_SECONDS;
-        body.insert("client_secret_expires_at".into(), json!(expires_at));
+        // The secret works as long as the client's grants do (its id starts sign-ins for
+        // 180 days: `registered::lapsed`).
+        body.insert("client_secret_expires_at".into(), json!(0));
     }
     Value::Object(body)
 }

@@ -167,7 +167,7 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             ),
         );
     }
-    let grant_id = grant_protocol::new_grant_id();
+    let grant_id = pending.grant_id(&oauth.keys.login);
     let code = grant_protocol::mint(CODE_PREFIX, &grant_id);
     let create = GrantRequest::Create {
         grant: GrantInfo {
@@ -185,6 +185,12 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
     };
     match grant_protocol::call(&oauth.env, &grant_id, &create).await {
         Ok(GrantAnswer::Created) => back(&[("code", &code)]),
+        // This sign-in created its grant already: its cookie was copied and used again.
+        Ok(GrantAnswer::Refused { .. }) => pages::error(
+            400,
+            "This sign-in was already used",
+            "Start signing in again from the application.",
+        ),
         _ => back(&[
             ("error", "temporarily_unavailable"),
             (

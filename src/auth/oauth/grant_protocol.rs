@@ -27,13 +27,11 @@ pub const REFRESH_PREFIX: &str = "mcprt_";
 /// does, and authenticating one must not touch the object).
 pub const ACCESS_PREFIX: &str = "mcpat_";
 
-/// A new grant id: `g` and 32 lowercase hex digits (128 random bits). It names the grant's
+/// A grant id: `g` and 32 lowercase hex digits (128 bits, drawn from the sign-in that
+/// creates the grant: [`super::pending::PendingSignIn::grant_id`]). It names the grant's
 /// object; it is not a secret (the secret half of each token is).
-pub fn new_grant_id() -> String {
-    format!(
-        "g{}",
-        crate::random::hex(&crate::random::random_bytes::<16>())
-    )
+pub fn grant_id(bits: &[u8; 16]) -> String {
+    format!("g{}", crate::random::hex(bits))
 }
 
 fn is_grant_id(text: &str) -> bool {
@@ -202,7 +200,7 @@ mod tests {
 
     #[test]
     fn tokens_name_their_grant() {
-        let grant = new_grant_id();
+        let grant = grant_id(&crate::random::random_bytes());
         assert!(is_grant_id(&grant), "{grant}");
         let code = mint(CODE_PREFIX, &grant);
         assert_eq!(grant_of(&code, CODE_PREFIX), Some(grant.as_str()));
@@ -214,7 +212,7 @@ mod tests {
 
     #[test]
     fn malformed_tokens_name_nothing() {
-        let grant = new_grant_id();
+        let grant = grant_id(&crate::random::random_bytes());
         let secret = "a".repeat(43);
         for bad in [
             String::new(),

@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::grant_protocol::{GrantAnswer, GrantInfo, GrantRequest, Issue};
+use super::pending::PENDING_TTL_SECONDS;
 use super::store::REFRESH_TTL;
 
 /// How long a retry of the latest refresh gets the same answer instead of revoking the
@@ -356,7 +357,10 @@ fn revoke(live: Live, now: i64, reason: &str) -> (Change, GrantAnswer) {
     (
         Change::Save(Stored::Revoked {
             access,
-            cleanup_at: now + REVOKED_CLEANUP_SECONDS,
+            // Remembered at least as long as its sign-in's cookie lives, so that a copied
+            // cookie cannot create the grant again ([`super::pending::PendingSignIn::grant_id`]).
+            cleanup_at: (now + REVOKED_CLEANUP_SECONDS)
+                .max(live.grant.created_at + PENDING_TTL_SECONDS),
         }),
         GrantAnswer::Revoked {
             reason: reason.to_string(),

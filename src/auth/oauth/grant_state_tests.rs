@@ -318,7 +318,8 @@ fn the_alarm_cleans_up_revoked_and_lapsed_grants() {
         GrantAnswer::Confirmed { live: false }
     );
     step(&mut grant, redeem(2), NOW + 5);
-    let cleanup = NOW + 5 + REVOKED_CLEANUP_SECONDS;
+    // Revoked within its sign-in's ten minutes: remembered until they are over.
+    let cleanup = NOW + PENDING_TTL_SECONDS;
     assert_eq!(
         on_alarm(grant.clone(), NOW + 6),
         AlarmAction::Reschedule(cleanup)
@@ -356,4 +357,23 @@ fn old_refresh_hashes_are_bounded() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_grant_revoked_long_after_its_sign_in_is_forgotten_a_minute_later() {
+    let mut grant = created();
+    step(&mut grant, redeem(1), NOW);
+    let late = NOW + 2 * PENDING_TTL_SECONDS;
+    let revoke = GrantRequest::Revoke {
+        refresh_hash: "refresh1".into(),
+        client_id: CLIENT.into(),
+    };
+    assert!(matches!(
+        step(&mut grant, revoke, late),
+        GrantAnswer::Revoked { .. }
+    ));
+    assert_eq!(
+        on_alarm(grant, late + 1),
+        AlarmAction::Reschedule(late + REVOKED_CLEANUP_SECONDS)
+    );
 }

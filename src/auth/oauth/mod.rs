@@ -121,18 +121,22 @@ impl<'a> OAuth<'a> {
         })
     }
 
-    /// A client by id: registered ones from the id itself, URL ids from their metadata
-    /// document, and ids registered before ids carried their registration from KV.
+    /// A client that may start a sign-in (`/authorize`): [`OAuth::known_client`], unless its
+    /// registration lapsed.
     pub async fn client(&self, client_id: &str) -> worker::Result<Option<ClientRecord>> {
+        let client = self.known_client(client_id).await?;
+        Ok(client.filter(|c| !registered::lapsed(c, self.now)))
+    }
+
+    /// A client by id, for `/token` and `/revoke`: registered ones from the id itself, URL
+    /// ids from their metadata document, and ids registered before ids carried their
+    /// registration from KV.
+    pub async fn known_client(&self, client_id: &str) -> worker::Result<Option<ClientRecord>> {
         if client_id.starts_with("https://") || client_id.starts_with("http://") {
             return cimd::client(self, client_id).await;
         }
         if client_id.starts_with(registered::ID_PREFIX) {
-            return Ok(registered::open(
-                &self.keys.registration,
-                client_id,
-                self.now,
-            ));
+            return Ok(registered::open(&self.keys.registration, client_id));
         }
         if client_id.len() > 64
             || !client_id

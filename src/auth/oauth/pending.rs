@@ -5,13 +5,16 @@
 //! a sign-in therefore writes nothing to storage: no stranger can spend the deployment's KV
 //! writes by asking `/authorize` again and again. `/callback` opens the cookie and requires
 //! its state to be the one GitHub returned, so a sign-in finishes only in the browser that
-//! started it, and clears the cookie; GitHub's code is single-use besides.
+//! started it, and clears the cookie. The grant it creates is named after its state
+//! ([`PendingSignIn::grant_id`]), and a grant is created once: a copied cookie cannot finish
+//! the same sign-in again, even with a fresh code from GitHub.
 //!
 //! A cookie holds about 4 KB, so the parts of a request that the cookie carries are bounded
 //! ([`MAX_REQUEST_BYTES`]); `/authorize` refuses a longer request before consent.
 
 use serde::{Deserialize, Serialize};
 
+use super::grant_protocol;
 use crate::auth::crypto;
 
 /// How long a person has to sign in at GitHub.
@@ -21,6 +24,9 @@ pub const PENDING_TTL_SECONDS: i64 = 10 * 60;
 /// written as JSON strings. With the fixed fields and base64url this keeps the cookie under
 /// 3,900 bytes, inside the 4,096 a browser keeps for a cookie's name and value.
 pub const MAX_REQUEST_BYTES: usize = 2_400;
+
+/// The most a login cookie's name and value may take: a browser keeps 4,096 bytes.
+pub const MAX_COOKIE_BYTES: usize = 3_900;
 
 /// What `/callback` needs to finish a sign-in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +43,22 @@ pub struct PendingSignIn {
     pub scope: Option<String>,
     /// PKCE verifier of our request to GitHub.
     pub github_verifier: String,
+}
+
+impl PendingSignIn {
+    /// The id of the grant this sign-in creates: an HMAC of its upstream state under a key
+    /// derived from `key`. A second `/callback` for the same sign-in (a copied cookie and a
+    /// fresh GitHub code) names the grant the first one created, and a grant's object refuses
+    /// to be created twice: so a sign-in finishes once, though it is not stored.
+    pub fn grant_id(&self, key: &[u8; 32]) -> String {
+        let key = crypto::derive_key(key, "grant-id");
+        let tag = crypto::hmac(&key, self.upstream_state.as_bytes());
+        let mut bits = [0u8; 16];
+        for (bit, byte) in bits.iter_mut().zip(tag) {
+            *bit = byte;
+        }
+        grant_protocol::grant_id(&bits)
+    }
 }
 
 /// The bytes of a request that the cookie carries and [`MAX_REQUEST_BYTES`] bounds: its
@@ -111,6 +133,27 @@ mod tests {
     }
 
     #[test]
+    fn a_sign_in_names_one_grant() {
+        let key = crypto::derive_key(b"secret", "login");
+        let pending = sample("s1");
+        let id = pending.grant_id(&key);
+        assert_eq!(id.len(), 33);
+        assert!(id.starts_with('g'));
+        assert_eq!(
+            pending.clone().grant_id(&key),
+            id,
+            "the same sign-in, the same grant"
+        );
+        assert_ne!(
+            sample("s1").grant_id(&key),
+            id,
+            "another state, another grant"
+        );
+        let other = crypto::derive_key(b"other", "login");
+        assert_ne!(pending.grant_id(&other), id);
+    }
+
+    #[test]
     fn the_largest_request_allowed_fits_in_a_cookie() {
         let key = crypto::derive_key(b"secret", "login");
         let mut pending = sample("");
@@ -130,6 +173,6 @@ mod tests {
         let cookie = block_on(seal(&key, &pending)).unwrap();
         let name = super::super::pages::LOGIN_COOKIE;
         let bytes = name.len() + 1 + cookie.len();
-        assert!(bytes < 3_900, "{bytes} bytes");
+        assert!(bytes <= MAX_COOKIE_BYTES, "{bytes} bytes");
     }
 }

@@ -5,8 +5,9 @@
 //! id unique), HMAC-signed under a key derived from `COOKIE_ENCRYPTION_KEY`, and a confidential
 //! client's secret is an HMAC of its id under another such key. So no stranger can spend the
 //! deployment's KV writes by registering again and again, and nothing is kept for the clients
-//! that register and never come back. An id is valid for [`CLIENT_TTL_SECONDS`] after it was
-//! issued; the client then registers again, as it does when a server forgets it.
+//! that register and never come back. An id starts sign-ins for [`CLIENT_TTL_SECONDS`] after it
+//! was issued ([`lapsed`]); the client then registers again, as it does when a server forgets
+//! it. The grants it already has go on: it can refresh and revoke their tokens.
 //!
 //! What an id carries is public (the client sent it); the signature only keeps it from being
 //! altered. An id is at most [`MAX_ID_LENGTH`] characters, so a registration whose parts would
@@ -27,7 +28,7 @@ const SECRET_PREFIX: &str = "mcpcs_";
 /// The longest id issued: it travels in URLs, forms, the sign-in cookie and `Authorization`
 /// headers.
 pub const MAX_ID_LENGTH: usize = 1_000;
-/// How long an id (and a confidential client's secret) stays valid.
+/// How long an id may start sign-ins.
 pub const CLIENT_TTL_SECONDS: i64 = CLIENT_TTL as i64;
 
 /// The keys of registration: one signs ids, the other derives secrets from them.
@@ -84,16 +85,22 @@ pub fn issue(
     Ok((record(keys, client_id, carried), secret))
 }
 
-/// The client an id names, if this server issued it and it has not expired at `now`.
-pub fn open(keys: &RegistrationKeys, client_id: &str, now: i64) -> Option<ClientRecord> {
+/// The client an id names, if this server issued it (however long ago: see [`lapsed`]).
+pub fn open(keys: &RegistrationKeys, client_id: &str) -> Option<ClientRecord> {
     if client_id.len() > MAX_ID_LENGTH {
         return None;
     }
     let signed = client_id.strip_prefix(ID_PREFIX)?;
     let json = crypto::unsign(&keys.id, signed)?;
     let carried: Carried = serde_json::from_str(&json).ok()?;
-    let live = now <= carried.created_at.saturating_add(CLIENT_TTL_SECONDS);
-    live.then(|| record(keys, client_id.to_string(), carried))
+    Some(record(keys, client_id.to_string(), carried))
+}
+
+/// True when `client`'s id was issued here longer than [`CLIENT_TTL_SECONDS`] before `now`:
+/// it may start no more sign-ins.
+pub fn lapsed(client: &ClientRecord, now: i64) -> bool {
+    client.client_id.starts_with(ID_PREFIX)
+        && now > client.created_at.saturating_add(CLIENT_TTL_SECONDS)
 }
 
 fn record(keys: &RegistrationKeys, client_id: String, carried: Carried) -> ClientRecord {
@@ -136,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn an_id_is_its_registration_and_opens_until_it_expires() {
+    fn an_id_is_its_registration_and_starts_sign_ins_until_it_lapses() {
         let keys = keys(b"secret");
         let (client, secret) = issue(&keys, registration(AuthMethod::None), 1_000).unwrap();
         assert!(client.client_id.starts_with(ID_PREFIX));
@@ -146,10 +153,10 @@ mod tests {
             client.client_id.len()
         );
         assert_eq!(secret, None);
-        assert_eq!(open(&keys, &client.client_id, 1_000), Some(client.clone()));
+        assert_eq!(open(&keys, &client.client_id), Some(client.clone()));
         let last = 1_000 + CLIENT_TTL_SECONDS;
-        assert!(open(&keys, &client.client_id, last).is_some());
-        assert_eq!(open(&keys, &client.client_id, last + 1), None);
+        assert!(!lapsed(&client, last));
+        assert!(lapsed(&client, last + 1));
         let (again, _) = issue(&keys, registration(AuthMethod::None), 1_000).unwrap();
         assert_ne!(again.client_id, client.client_id, "every id is unique");
     }
@@ -158,7 +165,7 @@ mod tests {
     fn an_altered_or_foreign_id_names_no_client() {
         let keys = keys(b"secret");
         let (client, _) = issue(&keys, registration(AuthMethod::None), 1_000).unwrap();
-        assert_eq!(open(&self::keys(b"other"), &client.client_id, 1_000), None);
+        assert_eq!(open(&self::keys(b"other"), &client.client_id), None);
         let (carried, tag) = client.client_id.split_once('.').unwrap();
         let json = URL_SAFE_NO_PAD
             .decode(carried.strip_prefix(ID_PREFIX).unwrap())
@@ -167,10 +174,10 @@ mod tests {
             .unwrap()
             .replace("localhost:3334", "evil.example");
         let forged = format!("{ID_PREFIX}{}.{tag}", URL_SAFE_NO_PAD.encode(json));
-        assert_eq!(open(&keys, &forged, 1_000), None);
-        assert_eq!(open(&keys, "mcpcr_x.y", 1_000), None);
+        assert_eq!(open(&keys, &forged), None);
+        assert_eq!(open(&keys, "mcpcr_x.y"), None);
         assert_eq!(
-            open(&keys, client.client_id.trim_start_matches(ID_PREFIX), 1_000),
+            open(&keys, client.client_id.trim_start_matches(ID_PREFIX)),
             None
         );
     }
@@ -182,7 +189,7 @@ mod tests {
         let (client, secret) = issue(&keys, registration, 1_000).unwrap();
         let secret = secret.unwrap();
         assert!(secret.starts_with(SECRET_PREFIX));
-        let opened = open(&keys, &client.client_id, 2_000).unwrap();
+        let opened = open(&keys, &client.client_id).unwrap();
         assert_eq!(opened.secret_hash, Some(crypto::sha256_hex(&secret)));
         let (other, other_secret) = issue(
             &keys,

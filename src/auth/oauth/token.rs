@@ -115,7 +115,7 @@ async fn read(
             )))
         }
     };
-    let Some(client) = oauth.client(&client_id).await? else {
+    let Some(client) = oauth.known_client(&client_id).await? else {
         return Ok(Err(OAuthError::invalid_client(
             "unknown client: register again",
             via_basic,
