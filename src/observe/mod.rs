@@ -183,7 +183,20 @@ struct State {
     caller_login: Option<String>,
 }
 
+/// An observation that does not keep its request's line from being written.
+pub struct WeakObservation(std::rc::Weak<Inner>);
+
+impl WeakObservation {
+    pub fn upgrade(&self) -> Option<Observation> {
+        self.0.upgrade().map(Observation)
+    }
+}
+
 impl Observation {
+    pub fn downgrade(&self) -> WeakObservation {
+        WeakObservation(Rc::downgrade(&self.0))
+    }
+
     /// Starts observing a request as it reaches the Worker.
     pub fn start(env: &Env, req: &Request) -> Observation {
         let header = |name: &str| req.headers().get(name).ok().flatten();
@@ -362,7 +375,8 @@ impl Observation {
         });
     }
 
-    /// The client cancelled the request (`notifications/cancelled`), and no response was sent.
+    /// The client cancelled the request (`notifications/cancelled`, or in 2026-07-28 by
+    /// closing the response stream), and no response was sent.
     pub fn set_cancelled(&self) {
         self.update(|s| s.cancelled = true);
     }

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod body;
+pub mod disconnect;
 pub mod dispatch;
 pub mod http;
 pub mod legacy_sse;

@@ -7,9 +7,11 @@
 //! The era is chosen as the spec's dual-era rules say: a modern `MCP-Protocol-Version`
 //! header or a `_meta` protocol version in the body means modern; anything else is legacy.
 
+use futures_util::future::{AbortHandle, Abortable};
 use serde_json::Value;
 use worker::{Env, Method, Request, Response};
 
+use super::disconnect::Disconnect;
 use super::outbox::{self, Outbox, OutboxPeer, Outgoing};
 use super::{body, dispatch, http};
 use crate::auth::caller::Caller;
@@ -260,8 +262,10 @@ async fn modern_post(
     let config = config.clone();
     let env = env.clone();
     let task_outbox = outbox.clone();
+    let (abort, registration) = AbortHandle::new_pair();
+    let disconnect = Disconnect::watch(req, obs, abort);
     let obs = obs.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    let work = async move {
         let peer = OutboxPeer {
             outbox: task_outbox.clone(),
             replies: None,
@@ -288,7 +292,18 @@ async fn modern_post(
             response.outcome = Ok(modern::decorate(&request.method, result, &server));
         }
         obs.set_response(&response);
-        task_outbox.send(Outgoing::Final(response));
+        if !task_outbox.send(Outgoing::Final(response)) {
+            // The response stream is gone: the client closed it, which is its cancellation.
+            obs.set_cancelled();
+        }
+    };
+    let gone_outbox = outbox.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _watching = disconnect;
+        if Abortable::new(work, registration).await.is_err() {
+            // The client went away (`Disconnect`): its work was dropped, and it gets no answer.
+            gone_outbox.send(Outgoing::Cancelled);
+        }
     });
     outbox::respond(receiver, outbox, 1, false, |response| {
         match &response.outcome {

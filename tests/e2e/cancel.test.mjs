@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import {
-  startFakeGitHub, startWorker, workerVars, withTimeout, waitForLines, sleep, rawSession, mcpPost, rpc, notification, githubProxy,
+  startFakeGitHub, startWorker, workerVars, withTimeout, waitForLines, sleep, rawSession, mcpPost, rpc, notification, githubProxy, runtimePort,
 } from './harness.mjs';
 
 const HELD_MS = 8_000;
@@ -132,16 +132,19 @@ test('2025-03-26 batches: a cancelled request is left out of the batch\'s answer
 
 
 // 2026-07-28: closing the SSE response stream is the cancellation, and the server SHOULD stop
-// the work. The client (Node's fetch) asks for progress, so the answer is an event stream from
-// the first step; it reads the first event, then aborts. The Worker finds the stream closed
-// when it next writes into it (the keep-alive, 15 s in; workerd's request signal, which would
-// say so at once, does not fire under wrangler dev), and workerd then fails the request's
-// GitHub fetch: the Worker hangs up on GitHub long before GitHub answers.
-test('2026-07-28: a call whose response stream the client closes stops, and its GitHub request is aborted', async () => {
+// the work. The runtime aborts the request's `signal` when it finds the client gone
+// (compatibility flag `enable_request_signal`), which is at the stream's next write: the
+// keep-alive, 15 s after the stream opened. The Worker then drops the call's work
+// (`src/transport/disconnect.rs`). The client (Node's fetch) asks for progress, so the answer
+// is an event stream from the first step; it reads the first event, then aborts. `wrangler
+// dev`'s own proxy, on the port it prints, does not pass a client's disconnect on to the
+// Worker (there the call would run on to GitHub's answer or the 20 s upstream timeout), so
+// this client talks to workerd's own socket (`runtimePort`).
+test('2026-07-28: a call whose response stream the client closes stops: its GitHub request is aborted, its line says cancelled', async () => {
   const heldBefore = held.length;
   const stop = new AbortController();
-  const started = Date.now();
-  const response = await fetch(worker.mcpUrl, {
+  const port = await runtimePort(worker);
+  const response = await fetch(`http://127.0.0.1:${port}/mcp`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -168,9 +171,17 @@ test('2026-07-28: a call whose response stream the client closes stops, and its 
   assert.match(first, /notifications\/progress/, first.slice(0, 300));
   await until('the call to reach GitHub', () => held.length > heldBefore);
   stop.abort('the user pressed stop');
+  const left = Date.now();
   const entry = held[heldBefore];
 
   await until('the worker to hang up on GitHub', () => entry.hungUp, LONG_HELD_MS - 10_000);
+  const after = Date.now() - left;
   assert.ok(!entry.answered, 'GitHub never answered the call');
-  assert.ok(Date.now() - started < LONG_HELD_MS, `stopped within ${Date.now() - started} ms`);
+  // At the stream's first keep-alive (15 s after it opened, so under 15 s after the client
+  // left), not at the Worker's own 20 s upstream timeout.
+  assert.ok(after < 16_000, `hung up on GitHub ${after} ms after the client left`);
+  // The call's log line says it was cancelled, not that the tool failed.
+  const line = (lines) => lines.find((l) => l.protocol === '2026-07-28' && l.tool === 'getGithubRepository' && l.outcome !== 'ok');
+  const logged = line(await waitForLines(worker, (lines) => Boolean(line(lines))));
+  assert.equal(logged?.outcome, 'cancelled', JSON.stringify(logged));
 });

@@ -777,3 +777,53 @@ export async function scrape(w, token) {
   };
   return { status: r.status, headers: r.headers, text, value };
 }
+
+/**
+ * The port where workerd itself serves the Worker under `wrangler dev`, behind the port
+ * wrangler's own proxy listens on (`w.port`). That proxy does not pass a client's
+ * disconnect on to the Worker, so what the runtime does when a client goes away (the
+ * request's `signal`) can only be seen here. Found among the listening sockets of the
+ * workerd processes in the `wrangler dev` process group: the one, other than `w.port`,
+ * whose `GET /` answers this server's description.
+ */
+export async function runtimePort(w) {
+  const group = w.child.pid;
+  const inGroup = (pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === group;
+    } catch {
+      return false;
+    }
+  };
+  const sockets = new Set();
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && inGroup(d))) {
+    let fds = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        if (inode) sockets.add(inode);
+      } catch {}
+    }
+  }
+  const ports = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const lines = fs.existsSync(table) ? fs.readFileSync(table, 'utf8').split('\n').slice(1) : [];
+    for (const fields of lines.map((l) => l.trim().split(/\s+/))) {
+      // local address, state 0A (LISTEN), inode
+      if (fields.length > 9 && fields[3] === '0A' && sockets.has(fields[9])) ports.push(parseInt(fields[1].split(':')[1], 16));
+    }
+  }
+  for (const port of ports.filter((p) => p !== w.port)) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) });
+      if ((await r.json())?.mcp?.streamableHttp === '/mcp') return port;
+    } catch {}
+  }
+  throw new Error(`no workerd socket of this wrangler dev serves the Worker (listening: ${ports.join(', ')})`);
+}
