@@ -11,7 +11,8 @@
 //! is found when none came before; the consent form's CSP sources are `'self'` or plain
 //! URL characters; an unsigned or forged approval cookie reads as no approvals; a signed
 //! payload reads as exactly the approvals it holds if it is unexpired and names at most 20
-//! clients, else none; adding a client keeps at most 20 and survives the cookie round trip.
+//! clients, else none; adding a client keeps at most 20, each as a 22-character digest, and
+//! survives the cookie round trip.
 #![no_main]
 
 use github_mcp_worker::auth::crypto;
@@ -97,8 +98,8 @@ fn check_approved(text: &str) {
         .filter(|approved| {
             let json = serde_json::to_value(approved).expect("approvals serialize");
             let unexpired = json["expires_at"].as_i64().is_some_and(|at| at >= NOW);
-            let ids = json["ids"].as_array().map_or(usize::MAX, Vec::len);
-            unexpired && ids <= MAX_APPROVED
+            let clients = json["clients"].as_array().map_or(usize::MAX, Vec::len);
+            unexpired && clients <= MAX_APPROVED
         })
         .unwrap_or_default();
     assert_eq!(signed, expected, "{text:?}");
@@ -108,7 +109,12 @@ fn check_approved(text: &str) {
     assert!(renewed.contains(client));
     let read = Approved::read(KEY, Some(&renewed.to_cookie_value(KEY)), NOW);
     assert_eq!(read, renewed);
-    let ids = serde_json::to_value(&read).expect("approvals serialize")["ids"].clone();
-    assert!(ids.as_array().is_some_and(|ids| ids.len() <= MAX_APPROVED));
-    assert_eq!(ids.get(0).and_then(Value::as_str), Some(client));
+    assert!(read.contains(client));
+    let clients = serde_json::to_value(&read).expect("approvals serialize")["clients"].clone();
+    assert!(clients
+        .as_array()
+        .is_some_and(|clients| clients.len() <= MAX_APPROVED));
+    // The most recent first, as a digest: 22 base64url characters whatever the id.
+    let first = clients.get(0).and_then(Value::as_str).unwrap_or_default();
+    assert_eq!(first.len(), 22, "{first:?}");
 }

@@ -182,14 +182,16 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
         redirect_uri: pending.redirect_uri.clone(),
         code_challenge: pending.code_challenge.clone(),
         code_expires_at: oauth.now + CODE_TTL as i64,
+        sign_in_expires_at: pending.expires_at,
     };
     match grant_protocol::call(&oauth.env, &grant_id, &create).await {
         Ok(GrantAnswer::Created) => back(&[("code", &code)]),
-        // This sign-in created its grant already: its cookie was copied and used again.
+        // This sign-in created its grant already (its cookie was copied and used again), or
+        // it ended while GitHub answered.
         Ok(GrantAnswer::Refused { .. }) => pages::error(
             400,
-            "This sign-in was already used",
-            "Start signing in again from the application.",
+            "This sign-in was already used or has expired",
+            "Sign-ins must finish within ten minutes. Start again from the application.",
         ),
         _ => back(&[
             ("error", "temporarily_unavailable"),

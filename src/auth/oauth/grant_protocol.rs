@@ -91,6 +91,9 @@ pub enum GrantRequest {
         redirect_uri: String,
         code_challenge: String,
         code_expires_at: i64,
+        /// When the sign-in's login cookie stops opening: no grant is created from then on,
+        /// and one created before is kept at least until then, so a sign-in creates one.
+        sign_in_expires_at: i64,
     },
     /// `/token`, authorization_code.
     Redeem {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::grant_protocol::{GrantAnswer, GrantInfo, GrantRequest, Issue};
 use super::pending::PENDING_TTL_SECONDS;
-use super::store::REFRESH_TTL;
+use super::store::{CODE_TTL, REFRESH_TTL};
 
 /// How long a retry of the latest refresh gets the same answer instead of revoking the
 /// grant. Clients race their refreshes (several requests see the same expired token at
@@ -28,6 +28,10 @@ pub const REFRESH_RETRY_WINDOW_SECONDS: i64 = 30;
 pub const MAX_PREVIOUS_REFRESH: usize = 100;
 /// How long after a revocation the alarm deletes the grant's access records again.
 pub const REVOKED_CLEANUP_SECONDS: i64 = 60;
+
+// A grant whose code was never redeemed lapses a code's life after its sign-in's callback;
+// it must outlive the sign-in, or a copied login cookie could create it again (`apply`).
+const _: () = assert!(CODE_TTL as i64 >= PENDING_TTL_SECONDS);
 
 /// The object's one storage record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,8 +152,15 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
         redirect_uri,
         code_challenge,
         code_expires_at,
+        sign_in_expires_at,
     } = request
     {
+        // A grant is kept past its sign-in's end (its code lives as long from a later
+        // moment; a revoked one is kept as long: `revoke`), so within the sign-in a grant
+        // of the same id is still here.
+        if now >= sign_in_expires_at {
+            return (Change::Keep, refused("this sign-in has expired"));
+        }
         if stored.is_some() {
             return (Change::Keep, refused("this grant already exists"));
         }

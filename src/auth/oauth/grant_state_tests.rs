@@ -23,6 +23,7 @@ fn created() -> Option<Stored> {
         redirect_uri: "http://127.0.0.1/cb".into(),
         code_challenge: "challenge".into(),
         code_expires_at: NOW + 600,
+        sign_in_expires_at: NOW + 600,
     };
     match apply(None, request, NOW) {
         (Change::Save(stored), GrantAnswer::Created) => Some(stored),
@@ -376,4 +377,29 @@ fn a_grant_revoked_long_after_its_sign_in_is_forgotten_a_minute_later() {
         on_alarm(grant, late + 1),
         AlarmAction::Reschedule(late + REVOKED_CLEANUP_SECONDS)
     );
+}
+
+#[test]
+fn a_sign_in_creates_its_grant_once_even_at_its_last_second() {
+    let create = |sign_in_expires_at: i64| GrantRequest::Create {
+        grant: info(),
+        code_hash: "code2".into(),
+        redirect_uri: "http://127.0.0.1/cb".into(),
+        code_challenge: "challenge".into(),
+        code_expires_at: NOW + 600,
+        sign_in_expires_at,
+    };
+    // Created at NOW by a sign-in that ends at NOW + 600: a copied cookie in its last
+    // second finds the grant, and from its end on nothing is created.
+    let mut grant = created();
+    assert!(matches!(
+        step(&mut grant, create(NOW + 600), NOW + 599),
+        GrantAnswer::Refused { .. }
+    ));
+    let mut lapsed = None;
+    assert!(matches!(
+        step(&mut lapsed, create(NOW + 600), NOW + 600),
+        GrantAnswer::Refused { .. }
+    ));
+    assert_eq!(lapsed, None);
 }
