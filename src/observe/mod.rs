@@ -183,20 +183,7 @@ struct State {
     caller_login: Option<String>,
 }
 
-/// An observation that does not keep its request's line from being written.
-pub struct WeakObservation(std::rc::Weak<Inner>);
-
-impl WeakObservation {
-    pub fn upgrade(&self) -> Option<Observation> {
-        self.0.upgrade().map(Observation)
-    }
-}
-
 impl Observation {
-    pub fn downgrade(&self) -> WeakObservation {
-        WeakObservation(Rc::downgrade(&self.0))
-    }
-
     /// Starts observing a request as it reaches the Worker.
     pub fn start(env: &Env, req: &Request) -> Observation {
         let header = |name: &str| req.headers().get(name).ok().flatten();

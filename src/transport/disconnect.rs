@@ -23,15 +23,14 @@ pub struct Disconnect {
 }
 
 impl Disconnect {
-    /// Aborts `work` and marks `obs` cancelled when the client of `req` goes away. Holds the
-    /// observation weakly, so that it never keeps the request's line from being written.
+    /// Aborts `work` and marks `obs` cancelled when the client of `req` goes away. The
+    /// observation is kept until `self` is dropped, which the request's task does when its
+    /// work ends, as the work's own copies of it go.
     pub fn watch(req: &Request, obs: &Observation, work: AbortHandle) -> Disconnect {
         let signal = req.inner().signal();
-        let obs = obs.downgrade();
+        let obs = obs.clone();
         let on_abort = Closure::<dyn FnMut()>::new(move || {
-            if let Some(obs) = obs.upgrade() {
-                obs.set_cancelled();
-            }
+            obs.set_cancelled();
             work.abort();
         });
         signal.set_onabort(Some(on_abort.as_ref().unchecked_ref()));

@@ -315,15 +315,13 @@ async fn start_github(
         scope: request.scope.clone(),
         github_verifier: verifier,
     };
-    let sealed = pending::seal(&oauth.keys.login, &pending).await?;
-    // `validate` keeps requests within this; a consent form shown before it did is not.
-    if pages::LOGIN_COOKIE.len() + 1 + sealed.len() > pending::MAX_COOKIE_BYTES {
+    let Some(sealed) = pending::seal(&oauth.keys.login, &pending).await? else {
         return pages::error(
             400,
             "This sign-in request is too long to finish",
             "Go back to the application and start signing in again.",
         );
-    }
+    };
     let mut cookies = vec![Cookie {
         name: pages::LOGIN_COOKIE,
         value: sealed,

@@ -373,19 +373,15 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
             return OAuthError::new(400, "invalid_client_metadata", description).into_response();
         }
     };
-    let registration = match client::parse_registration(&value) {
-        Ok(registration) => registration,
+    let issued = client::parse_registration(&value).and_then(|registration| {
+        registered::issue(&oauth.keys.registration, registration, oauth.now)
+    });
+    let (client, secret) = match issued {
+        Ok(issued) => issued,
         Err(refusal) => {
             return OAuthError::new(400, refusal.error, refusal.description).into_response()
         }
     };
-    let (client, secret) =
-        match registered::issue(&oauth.keys.registration, registration, oauth.now) {
-            Ok(issued) => issued,
-            Err(refusal) => {
-                return OAuthError::new(400, refusal.error, refusal.description).into_response()
-            }
-        };
     no_store_json(201, &registration_response(&client, secret.as_deref()))
 }
 

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::grant_protocol;
+use super::pages::LOGIN_COOKIE;
 use crate::auth::crypto;
 
 /// How long a person has to sign in at GitHub.
@@ -76,9 +77,12 @@ pub fn request_bytes(
         .fold(0, usize::saturating_add)
 }
 
-/// The login cookie's value: the sign-in, sealed under `key`.
-pub async fn seal(key: &[u8; 32], pending: &PendingSignIn) -> worker::Result<String> {
-    crypto::encrypt(key, &serde_json::to_string(pending)?).await
+/// The login cookie's value: the sign-in, sealed under `key`; `None` when it would not fit in a cookie ([`MAX_COOKIE_BYTES`]): `/authorize` keeps requests
+/// within [`MAX_REQUEST_BYTES`], but a consent form shown before it did may carry more.
+pub async fn seal(key: &[u8; 32], pending: &PendingSignIn) -> worker::Result<Option<String>> {
+    let sealed = crypto::encrypt(key, &serde_json::to_string(pending)?).await?;
+    let fits = LOGIN_COOKIE.len() + 1 + sealed.len() <= MAX_COOKIE_BYTES;
+    Ok(fits.then_some(sealed))
 }
 
 /// The sign-in in `cookie`, if it was sealed under `key`, is for `upstream_state` and has not
@@ -118,7 +122,7 @@ mod tests {
     fn a_sealed_sign_in_opens_only_for_its_state_key_and_time() {
         let key = crypto::derive_key(b"secret", "login");
         let pending = sample("s1");
-        let cookie = block_on(seal(&key, &pending)).unwrap();
+        let cookie = block_on(seal(&key, &pending)).unwrap().expect("it fits");
         let state = pending.upstream_state.clone();
         assert_eq!(block_on(open(&key, &cookie, &state, 1_000)), Some(pending));
         assert_eq!(block_on(open(&key, &cookie, &"a".repeat(43), 1_000)), None);
@@ -170,9 +174,11 @@ mod tests {
         let total = request_bytes(client, redirect, Some(&state), scope.as_deref());
         assert_eq!(total, MAX_REQUEST_BYTES);
         pending.client_state = Some(state);
-        let cookie = block_on(seal(&key, &pending)).unwrap();
-        let name = super::super::pages::LOGIN_COOKIE;
-        let bytes = name.len() + 1 + cookie.len();
+        let cookie = block_on(seal(&key, &pending)).unwrap().expect("it fits");
+        let bytes = LOGIN_COOKIE.len() + 1 + cookie.len();
         assert!(bytes <= MAX_COOKIE_BYTES, "{bytes} bytes");
+        // A request over the bound (a consent form from before it) is sealed into nothing.
+        pending.client_state = Some("x".repeat(3 * MAX_REQUEST_BYTES / 2));
+        assert_eq!(block_on(seal(&key, &pending)).unwrap(), None);
     }
 }

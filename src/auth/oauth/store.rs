@@ -1,5 +1,6 @@
 //! What the authorization server keeps in KV: access tokens, stored only as SHA-256 hashes,
-//! and the clients registered before ids carried their registration ([`super::registered`]). Codes, refresh tokens and grants live in each grant's Durable
+//! and the clients registered before ids carried their registration
+//! ([`super::registered`]). Codes, refresh tokens and grants live in each grant's Durable
 //! Object ([`super::grant`]); a sign-in in progress lives in the browser's cookie
 //! ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
 
@@ -8,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use worker::kv::KvStore;
 
 use super::client::ClientRecord;
+
+/// How the ids of clients kept in KV (registered before ids carried their registration) begin.
+const STORED_CLIENT_PREFIX: &str = "mcpcl_";
 
 /// Lifetimes, in seconds.
 pub const CLIENT_TTL: u64 = 180 * 24 * 3600;
@@ -85,7 +89,7 @@ impl Store {
     /// extended (else it would have expired), so it costs no write; other clients have no
     /// record.
     pub async fn keep_client(&self, client: &ClientRecord, now: i64) -> worker::Result<()> {
-        let stored = client.client_id.starts_with("mcpcl_");
+        let stored = client.client_id.starts_with(STORED_CLIENT_PREFIX);
         let young = now.saturating_sub(client.created_at) < UNUSED_CLIENT_TTL as i64;
         if stored && young {
             self.put(&format!("client:{}", client.client_id), client, CLIENT_TTL)
