@@ -33,7 +33,8 @@ pub enum Limit {
     /// A new session (`initialize` on `/mcp`, `GET /sse`), per identity: each is a Durable
     /// Object with stored state for a day.
     SessionStart,
-    /// A token this server does not know, per client address: each costs a KV read.
+    /// A token this server does not know, per client address: each costs a lookup (a KV
+    /// read, or a request to a grant's object).
     UnknownToken,
 }
 

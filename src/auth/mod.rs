@@ -5,7 +5,7 @@
 //! - `oauth`: our own OAuth access tokens, issued after sign-in with GitHub (`oauth`).
 //!
 //! A verified `bearer` or `oauth` token is kept in the isolate for a short time
-//! ([`token_cache`], `TOKEN_CACHE_SECONDS`), so a run of calls with it pays one KV read.
+//! ([`token_cache`], `TOKEN_CACHE_SECONDS`), so a run of calls with it pays one lookup.
 //!
 //! A failure is an HTTP response ready to send: 401 with `WWW-Authenticate` and an OAuth
 //! error body, 429 for an address that presented too many unknown tokens
@@ -40,15 +40,16 @@ pub async fn authenticate(
     if config.auth_mode == AuthMode::None {
         return authenticate_local(req, config);
     }
-    // Hashed once: the cache's key, and the token's key in KV.
-    let hash = presented_token_hash(req);
+    // Hashed once: the cache's key, and what storage knows the token by.
+    let token = presented_token(req);
+    let hash = token.as_deref().map(TokenHash::of);
     let cached = config.token_cache_ms > 0;
     if let (true, Some(hash)) = (cached, &hash) {
         if let Some(caller) = token_cache::lookup(hash, origin, crate::now_ms()) {
             return Ok(caller);
         }
     }
-    // A token not verified here yet costs a KV read: refused at once from an address that
+    // A token not verified here yet costs a lookup: refused at once from an address that
     // presented too many unknown ones, or has too many different tokens being looked up.
     let lookup = match &hash {
         Some(hash) => {
@@ -69,9 +70,15 @@ pub async fn authenticate(
             .await
             .map(|caller| (caller, None)),
         // The token's own expiry, from the record just read, bounds the entry.
-        _ => oauth::authenticate(hash.as_ref(), env, config, origin, path)
-            .await
-            .map(|(caller, expires_ms)| (caller, Some(expires_ms))),
+        _ => oauth::authenticate(
+            token.as_deref().zip(hash.as_ref()),
+            env,
+            config,
+            origin,
+            path,
+        )
+        .await
+        .map(|(caller, expires_ms)| (caller, Some(expires_ms))),
     };
     let (caller, token_expires_ms) = match verified {
         Ok(verified) => verified,
@@ -96,8 +103,6 @@ pub async fn authenticate(
     Ok(caller)
 }
 
-/// The hash of the token of an `Authorization: Bearer` header, if it has one that could be
-/// a token.
 /// What [`admit`] let a request with a token not verified here do.
 enum Admitted {
     /// Look the token up.
@@ -139,9 +144,10 @@ async fn admit(
     }
 }
 
-fn presented_token_hash(req: &Request) -> Option<TokenHash> {
+/// The token of an `Authorization: Bearer` header, if it has one that could be a token.
+fn presented_token(req: &Request) -> Option<String> {
     let header = req.headers().get("authorization").ok().flatten()?;
-    bearer::parse_authorization(&header).map(TokenHash::of)
+    bearer::parse_authorization(&header).map(str::to_string)
 }
 
 fn authenticate_local(req: &Request, config: &Config) -> Result<Caller, AuthFailure> {

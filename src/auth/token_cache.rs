@@ -1,5 +1,6 @@
 //! Verified access tokens kept in the isolate's memory for a short, bounded time, so that
-//! an authenticated call does not pay a KV read each time.
+//! an authenticated call does not pay a lookup (a KV read, or a request to a grant's
+//! object) each time.
 //!
 //! - The key is the SHA-256 of the token ([`TokenHash`]), never the token itself.
 //! - An entry lives at most `TOKEN_CACHE_SECONDS` (default 30 s, at most 60 s: KV's own

@@ -3,7 +3,8 @@
 // requests cannot both win; a retried refresh gets the same answer within the grace window
 // (REFRESH_RETRY_WINDOW_SECONDS, 30 s) and revokes the grant after it; removing someone
 // from ALLOWED_GITHUB_USERS ends their access; a session belongs to one (user, client)
-// pair; a registration is carried by its client_id and writes nothing.
+// pair; a registration is carried by its client_id and writes nothing; tokens are kept by
+// their grant's object, so sign-in, refresh and revocation write nothing to KV.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -229,6 +230,52 @@ describe('registrations', () => {
   });
 });
 
+describe('tokens are kept by their grant\'s object, not in KV', () => {
+  async function revoke(w, tokens, tokenToRevoke, address) {
+    const r = await fetch(`${w.url}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': address },
+      body: new URLSearchParams({ token: tokenToRevoke, client_id: tokens.clientId }).toString(),
+    });
+    return r.status;
+  }
+
+  test('signing in, refreshing, calling and revoking write nothing to KV; a revoked token is refused at once', { timeout: 180_000 }, async () => {
+    const address = nextAddress();
+    const { client_id: clientId } = await register(worker);
+    const before = kvBlobs(worker.persistDir);
+    const tokens = await tokensFor(worker, address, clientId);
+    const grant = tokens.refresh_token.match(/^mcprt_(g[0-9a-f]{32})\./)?.[1];
+    assert.ok(grant, tokens.refresh_token);
+    assert.match(tokens.access_token, new RegExp(`^mcpat_${grant}\\.[A-Za-z0-9_-]{43}$`), 'the access token names its grant');
+    assert.equal(await mcpStatus(worker, tokens.access_token), 200);
+
+    const renewal = await refresh(worker, tokens, tokens.refresh_token, address);
+    assert.equal(renewal.status, 200, JSON.stringify(renewal.json));
+    const second = renewal.json.access_token;
+    assert.equal(await mcpStatus(worker, tokens.access_token), 200, 'a refresh leaves the first access token its hour');
+    assert.equal(await mcpStatus(worker, second), 200);
+
+    // Revoking one access token ends that token alone.
+    assert.equal(await revoke(worker, tokens, tokens.access_token, address), 200);
+    assert.equal(await mcpStatus(worker, tokens.access_token), 401);
+    assert.equal(await mcpStatus(worker, second), 200);
+    // Another client cannot revoke it (and is answered 200 all the same, RFC 7009).
+    const other = { clientId: (await register(worker)).client_id };
+    assert.equal(await revoke(worker, other, second, address), 200);
+    assert.equal(await mcpStatus(worker, second), 200);
+    // Revoking the refresh token ends the grant: its live access token too, at once.
+    assert.equal(await revoke(worker, tokens, renewal.json.refresh_token, address), 200);
+    assert.equal(await mcpStatus(worker, second), 401);
+    assert.equal((await refresh(worker, tokens, renewal.json.refresh_token, address)).json.error, 'invalid_grant');
+
+    assert.deepEqual(kvBlobs(worker.persistDir), before, 'no KV value was written');
+    // A token that names no grant, or a grant that does not exist, is refused.
+    assert.equal(await mcpStatus(worker, `mcpat_${crypto.randomBytes(32).toString('base64url')}`), 401);
+    assert.equal(await mcpStatus(worker, `mcpat_g${'0'.repeat(32)}.${crypto.randomBytes(32).toString('base64url')}`), 401);
+  });
+});
+
 describe('ALLOWED_GITHUB_USERS by numeric id', () => {
   let vars;
   let privateWorker;
@@ -275,7 +322,7 @@ describe('ALLOWED_GITHUB_USERS by numeric id', () => {
     assert.equal(renewal.json.error, 'invalid_grant');
     assert.match(renewal.json.error_description, /no longer allowed/);
 
-    // Allowed again, the grant stays revoked: its access record is gone, its refresh token dead.
+    // Allowed again, the grant stays revoked: its access token and its refresh token are dead.
     await restart('1');
     assert.equal(await mcpStatus(privateWorker, tokens.access_token), 401);
     assert.equal((await refresh(privateWorker, tokens, tokens.refresh_token, address)).json.error, 'invalid_grant');

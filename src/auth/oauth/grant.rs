@@ -1,19 +1,18 @@
 //! `OAuthGrant`: the Durable Object behind one grant (a person's authorization of one
 //! client), the strongly consistent home of what must be single-use or rotated atomically:
 //! the authorization code, the current refresh token, the answer of the latest rotation for
-//! the retry window, and the hashes of the grant's live access tokens.
+//! the retry window, and the hashes of the grant's live access tokens, which it alone
+//! vouches for: an MCP request's token is checked here (no KV is involved).
 //!
 //! Each request is decided by [`grant_state::apply`] between one storage read and one
 //! storage write, with no other I/O in between, so the object's input gate runs racing
-//! requests strictly one after another. The alarm forgets the grant when it lapses, and
-//! after a revocation deletes the grant's access records once more (`docs/storage.md`).
+//! requests strictly one after another. The alarm forgets the grant when it lapses, or once
+//! a revoked grant's sign-in is over (`docs/storage.md`).
 
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
 use super::grant_protocol::GrantRequest;
 use super::grant_state::{self, AlarmAction, Change, Stored};
-use super::store;
-use crate::auth::KV_BINDING;
 use crate::now_ms;
 
 /// The storage key of the [`Stored`] record.
@@ -22,12 +21,11 @@ const STATE_KEY: &str = "grant";
 #[durable_object(alarm)]
 pub struct OAuthGrant {
     state: State,
-    env: Env,
 }
 
 impl DurableObject for OAuthGrant {
-    fn new(state: State, env: Env) -> Self {
-        OAuthGrant { state, env }
+    fn new(state: State, _env: Env) -> Self {
+        OAuthGrant { state }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -59,12 +57,7 @@ impl DurableObject for OAuthGrant {
                 set_alarm(&storage, at).await?;
                 Response::ok("kept")
             }
-            AlarmAction::Forget { delete_access } => {
-                // An error leaves the state in place, and the runtime retries the alarm.
-                let kv = self.env.kv(KV_BINDING)?;
-                for hash in &delete_access {
-                    kv.delete(&store::access_key(hash)).await?;
-                }
+            AlarmAction::Forget => {
                 forget(&storage).await?;
                 Response::ok("forgotten")
             }

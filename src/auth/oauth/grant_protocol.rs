@@ -23,8 +23,8 @@ pub const BINDING: &str = "OAUTH_GRANT";
 pub const CODE_PREFIX: &str = "mcpc_";
 /// Prefix of refresh tokens: `mcprt_<grant id>.<secret>`.
 pub const REFRESH_PREFIX: &str = "mcprt_";
-/// Prefix of access tokens: `mcpat_<secret>` (they do not name their grant: their KV record
-/// does, and authenticating one must not touch the object).
+/// Prefix of access tokens: `mcpat_<grant id>.<secret>`. The grant's object is what knows
+/// them: authenticating one asks it ([`GrantRequest::Check`]), and nothing is written to KV.
 pub const ACCESS_PREFIX: &str = "mcpat_";
 
 /// A grant id: `g` and 32 lowercase hex digits (128 bits, drawn from the sign-in that
@@ -43,12 +43,12 @@ fn is_grant_id(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// A code or refresh token for `grant_id`: the prefix, the grant, a dot, 256 random bits.
+/// A code, refresh or access token for `grant_id`: the prefix, the grant, a dot, 256 random bits.
 pub fn mint(prefix: &str, grant_id: &str) -> String {
     crypto::random_token(&format!("{prefix}{grant_id}."))
 }
 
-/// The grant a code or refresh token names, if `token` has the shape [`mint`] gives.
+/// The grant a code, refresh or access token names, if `token` has the shape [`mint`] gives.
 pub fn grant_of<'t>(token: &'t str, prefix: &str) -> Option<&'t str> {
     let (grant_id, secret) = token.strip_prefix(prefix)?.split_once('.')?;
     let secret_ok = secret.len() == 43
@@ -78,6 +78,22 @@ pub struct Issue {
     pub refresh_hash: String,
     /// When the access token expires (seconds since the epoch).
     pub access_expires_at: i64,
+    /// The resource the access token is for: the origin of the server that issued it.
+    pub audience: String,
+}
+
+/// What an access token stands for, as its grant's object answers a [`GrantRequest::Check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessGrant {
+    pub client_id: String,
+    /// The resource the token is for: this server's origin.
+    pub audience: String,
+    /// Seconds since the epoch.
+    pub expires_at: i64,
+    pub github_user_id: u64,
+    pub github_login: String,
+    /// The GitHub token, AES-256-GCM sealed by the Worker (as in [`GrantInfo`]).
+    pub github_token: String,
 }
 
 /// What the Worker asks of a grant.
@@ -116,15 +132,18 @@ pub enum GrantRequest {
         sealed_answer: String,
         allowed: Option<Vec<u64>>,
     },
-    /// `/revoke` of a refresh token.
+    /// `/revoke` of a refresh token: ends the grant.
     Revoke {
         refresh_hash: String,
         client_id: String,
     },
-    /// After writing an access record to KV: is the grant still live? If it was revoked
-    /// meanwhile, the revocation may have deleted the record before it was written, so
-    /// the Worker deletes it again.
-    Confirm,
+    /// `/revoke` of an access token: ends that token.
+    RevokeAccess {
+        access_hash: String,
+        client_id: String,
+    },
+    /// An MCP request: what does this access token stand for, if it is live?
+    Check { access_hash: String },
 }
 
 /// What a grant answers.
@@ -147,14 +166,13 @@ pub enum GrantAnswer {
     Refused {
         reason: String,
     },
-    /// Refused, and the grant was revoked now: the Worker deletes these access records.
+    /// Refused, and the grant was revoked now: none of its tokens works any more. (For
+    /// [`GrantRequest::RevokeAccess`]: that access token was revoked.)
     Revoked {
         reason: String,
-        access_hashes: Vec<String>,
     },
-    Confirmed {
-        live: bool,
-    },
+    /// A live access token, for [`GrantRequest::Check`].
+    Access(AccessGrant),
 }
 
 /// Sends `request` to the object of `grant_id`. Failures to reach it are 503s with an
@@ -242,6 +260,7 @@ mod tests {
                 access_hash: "a".into(),
                 refresh_hash: "r".into(),
                 access_expires_at: 5,
+                audience: "https://example.com".into(),
             },
             sealed_answer: "s".into(),
             allowed: Some(vec![1]),
@@ -252,8 +271,13 @@ mod tests {
             serde_json::from_str::<GrantRequest>(&json).unwrap(),
             request
         );
-        let answer = GrantAnswer::Confirmed { live: true };
+        let answer = GrantAnswer::Revoked { reason: "r".into() };
         let json = serde_json::to_string(&answer).unwrap();
-        assert_eq!(json, r#"{"outcome":"confirmed","live":true}"#);
+        assert_eq!(json, r#"{"outcome":"revoked","reason":"r"}"#);
+        let check = GrantRequest::Check {
+            access_hash: "a".into(),
+        };
+        let json = serde_json::to_string(&check).unwrap();
+        assert_eq!(json, r#"{"op":"check","access_hash":"a"}"#);
     }
 }

@@ -10,12 +10,13 @@
 //!   [`REFRESH_RETRY_WINDOW_SECONDS`] gets the answer the rotation gave; an older token, or
 //!   the same one after the window, revokes the grant (OAuth 2.1 §4.3.1).
 //! - A user no longer in `ALLOWED_GITHUB_USERS` gets no more tokens: the grant is revoked.
-//! - A revoked grant keeps only the hashes of its live access tokens, so that its alarm can
-//!   delete their KV records once more; then it is forgotten.
+//! - An access token works while its grant is live, until it expires or is revoked; the
+//!   object answers for it ([`GrantRequest::Check`]) and keeps at most [`MAX_LIVE_ACCESS`].
+//! - A revoked grant keeps nothing but when it may be forgotten: no token of it works.
 
 use serde::{Deserialize, Serialize};
 
-use super::grant_protocol::{GrantAnswer, GrantInfo, GrantRequest, Issue};
+use super::grant_protocol::{AccessGrant, GrantAnswer, GrantInfo, GrantRequest, Issue};
 use super::pending::PENDING_TTL_SECONDS;
 use super::store::{CODE_TTL, REFRESH_TTL};
 
@@ -26,8 +27,9 @@ pub const REFRESH_RETRY_WINDOW_SECONDS: i64 = 30;
 /// How many rotated refresh tokens are remembered, to tell reuse (which revokes) from a
 /// malformed token (which is only refused).
 pub const MAX_PREVIOUS_REFRESH: usize = 100;
-/// How long after a revocation the alarm deletes the grant's access records again.
-pub const REVOKED_CLEANUP_SECONDS: i64 = 60;
+/// How many unexpired access tokens a grant keeps; a newer one pushes out the oldest. A
+/// client refreshing every minute holds 60; a refresh loop cannot grow the record.
+pub const MAX_LIVE_ACCESS: usize = 100;
 
 // A grant whose code was never redeemed lapses a code's life after its sign-in's callback;
 // it must outlive the sign-in, or a copied login cookie could create it again (`apply`).
@@ -39,8 +41,7 @@ const _: () = assert!(CODE_TTL as i64 >= PENDING_TTL_SECONDS);
 pub enum Stored {
     Live(Box<Live>),
     Revoked {
-        access: Vec<AccessEntry>,
-        /// When the alarm deletes the access records again and forgets the grant.
+        /// When the alarm forgets the grant.
         cleanup_at: i64,
     },
 }
@@ -55,7 +56,7 @@ pub struct Live {
     /// SHA-256 of rotated refresh tokens, newest last.
     pub previous_refresh: Vec<String>,
     pub retry: Option<Retry>,
-    /// Access tokens that may still be live, so that revoking can delete them.
+    /// The access tokens that may still be live, oldest first.
     pub access: Vec<AccessEntry>,
     /// When the grant lapses (seconds since the epoch): the code's expiry until tokens are
     /// issued, then [`REFRESH_TTL`] after the latest issue.
@@ -88,6 +89,10 @@ pub struct Retry {
 pub struct AccessEntry {
     pub hash: String,
     pub expires_at: i64,
+    /// The origin the token was issued for. (Empty in records written before access tokens
+    /// named their grant: their tokens were checked in KV, and are never presented here.)
+    #[serde(default)]
+    pub audience: String,
 }
 
 /// What to do with storage after a request.
@@ -111,29 +116,16 @@ pub fn deadline(stored: &Stored) -> i64 {
 pub enum AlarmAction {
     /// Not due yet: run again then.
     Reschedule(i64),
-    /// Delete these access records from KV, then forget the grant.
-    Forget { delete_access: Vec<String> },
+    /// Forget the grant.
+    Forget,
 }
 
 pub fn on_alarm(stored: Option<Stored>, now: i64) -> AlarmAction {
     match stored {
         Some(stored) if deadline(&stored) > now => AlarmAction::Reschedule(deadline(&stored)),
-        Some(Stored::Revoked { access, .. }) => AlarmAction::Forget {
-            delete_access: live_hashes(&access, now),
-        },
         // A lapsed live grant: its access tokens expired long before it did.
-        Some(Stored::Live(_)) | None => AlarmAction::Forget {
-            delete_access: Vec::new(),
-        },
+        _ => AlarmAction::Forget,
     }
-}
-
-fn live_hashes(access: &[AccessEntry], now: i64) -> Vec<String> {
-    access
-        .iter()
-        .filter(|a| a.expires_at > now)
-        .map(|a| a.hash.clone())
-        .collect()
 }
 
 fn refused(reason: &str) -> GrantAnswer {
@@ -143,6 +135,7 @@ fn refused(reason: &str) -> GrantAnswer {
 }
 
 const GONE: &str = "the authorization has expired or was revoked; sign in again";
+const ACCESS_GONE: &str = "the access token is unknown, expired or revoked";
 
 /// Decides one request.
 pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change, GrantAnswer) {
@@ -187,20 +180,50 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
     let mut live = match stored {
         Some(Stored::Live(live)) if live.expires_at > now => live,
         // Lapsed: the alarm is due; answer as if it had run.
-        Some(Stored::Live(_)) => return (Change::Forget, gone(&request, GONE)),
-        Some(Stored::Revoked { .. }) => return (Change::Keep, gone(&request, GONE)),
+        Some(Stored::Live(_)) => return (Change::Forget, refused(GONE)),
+        Some(Stored::Revoked { .. }) => return (Change::Keep, refused(GONE)),
         None => {
             let reason = match request {
                 GrantRequest::Redeem { .. } => "the authorization code is invalid or has expired",
+                GrantRequest::Check { .. } | GrantRequest::RevokeAccess { .. } => ACCESS_GONE,
                 _ => "the refresh token is invalid or has expired",
             };
-            return (Change::Keep, gone(&request, reason));
+            return (Change::Keep, refused(reason));
         }
     };
     live.access.retain(|a| a.expires_at > now);
     match request {
         GrantRequest::Create { .. } => (Change::Keep, refused("this grant already exists")),
-        GrantRequest::Confirm => (Change::Keep, GrantAnswer::Confirmed { live: true }),
+        GrantRequest::Check { access_hash } => {
+            let answer = match live.access.iter().find(|a| a.hash == access_hash) {
+                Some(entry) => GrantAnswer::Access(AccessGrant {
+                    client_id: live.grant.client_id.clone(),
+                    audience: entry.audience.clone(),
+                    expires_at: entry.expires_at,
+                    github_user_id: live.grant.github_user_id,
+                    github_login: live.grant.github_login.clone(),
+                    github_token: live.grant.github_token.clone(),
+                }),
+                None => refused(ACCESS_GONE),
+            };
+            (Change::Keep, answer)
+        }
+        GrantRequest::RevokeAccess {
+            access_hash,
+            client_id,
+        } => {
+            let before = live.access.len();
+            if client_id == live.grant.client_id {
+                live.access.retain(|a| a.hash != access_hash);
+            }
+            if live.access.len() == before {
+                return (Change::Keep, refused("unknown access token"));
+            }
+            let answer = GrantAnswer::Revoked {
+                reason: "the access token was revoked".into(),
+            };
+            (Change::Save(Stored::Live(live)), answer)
+        }
         GrantRequest::Redeem {
             code_hash,
             client_id,
@@ -311,14 +334,6 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
     }
 }
 
-/// The answer of a grant that is not live.
-fn gone(request: &GrantRequest, reason: &str) -> GrantAnswer {
-    match request {
-        GrantRequest::Confirm => GrantAnswer::Confirmed { live: false },
-        _ => refused(reason),
-    }
-}
-
 fn not_allowed(grant: &GrantInfo, allowed: Option<&[u64]>) -> Option<String> {
     match allowed {
         Some(ids) if !ids.contains(&grant.github_user_id) => Some(format!(
@@ -347,7 +362,10 @@ fn issue_tokens(
     live.access.push(AccessEntry {
         hash: issue.access_hash,
         expires_at: issue.access_expires_at,
+        audience: issue.audience,
     });
+    let excess = live.access.len().saturating_sub(MAX_LIVE_ACCESS);
+    live.access.drain(..excess);
     live.retry = retry;
     live.expires_at = now + REFRESH_TTL as i64;
     let grant = live.grant.clone();
@@ -357,25 +375,16 @@ fn issue_tokens(
     )
 }
 
-/// Ends the grant: no token of it works any more once its access records are deleted.
+/// Ends the grant: no token of it works any more.
 fn revoke(live: Live, now: i64, reason: &str) -> (Change, GrantAnswer) {
-    let access: Vec<AccessEntry> = live
-        .access
-        .into_iter()
-        .filter(|a| a.expires_at > now)
-        .collect();
-    let access_hashes = access.iter().map(|a| a.hash.clone()).collect();
     (
         Change::Save(Stored::Revoked {
-            access,
             // Remembered at least as long as its sign-in's cookie lives, so that a copied
             // cookie cannot create the grant again ([`super::pending::PendingSignIn::grant_id`]).
-            cleanup_at: (now + REVOKED_CLEANUP_SECONDS)
-                .max(live.grant.created_at + PENDING_TTL_SECONDS),
+            cleanup_at: now.max(live.grant.created_at + PENDING_TTL_SECONDS),
         }),
         GrantAnswer::Revoked {
             reason: reason.to_string(),
-            access_hashes,
         },
     )
 }

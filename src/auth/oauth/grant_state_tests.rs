@@ -36,7 +36,19 @@ fn issue(n: u32) -> Issue {
         access_hash: format!("access{n}"),
         refresh_hash: format!("refresh{n}"),
         access_expires_at: NOW + 3600,
+        audience: "https://mcp.example".into(),
     }
+}
+
+fn check(n: u32) -> GrantRequest {
+    GrantRequest::Check {
+        access_hash: format!("access{n}"),
+    }
+}
+
+/// Whether access token `n` works at `now`.
+fn works(stored: &mut Option<Stored>, n: u32, now: i64) -> bool {
+    matches!(step(stored, check(n), now), GrantAnswer::Access(_))
 }
 
 fn redeem(n: u32) -> GrantRequest {
@@ -80,26 +92,18 @@ fn a_code_is_redeemed_once_and_a_replay_revokes() {
     let mut grant = created();
     assert!(is_issued(&step(&mut grant, redeem(1), NOW + 1)));
     match step(&mut grant, redeem(2), NOW + 2) {
-        GrantAnswer::Revoked {
-            access_hashes,
-            reason,
-        } => {
-            assert_eq!(access_hashes, vec!["access1"]);
+        GrantAnswer::Revoked { reason } => {
             assert!(reason.contains("tokens have been revoked"), "{reason}");
         }
         other => panic!("{other:?}"),
     }
-    // Every later attempt is refused, and nothing more is handed out for deletion.
-    for request in [redeem(3), refresh("refresh1", 4)] {
+    // Every later attempt is refused, and the access token it issued works no more.
+    for request in [redeem(3), refresh("refresh1", 4), check(1)] {
         assert!(matches!(
             step(&mut grant, request, NOW + 3),
             GrantAnswer::Refused { .. }
         ));
     }
-    assert_eq!(
-        step(&mut grant, GrantRequest::Confirm, NOW + 3),
-        GrantAnswer::Confirmed { live: false }
-    );
 }
 
 #[test]
@@ -169,12 +173,7 @@ fn a_wrong_or_expired_code_is_refused_without_revoking() {
         step(&mut grant, redeem(1), NOW + 600),
         GrantAnswer::Refused { .. }
     ));
-    assert_eq!(
-        on_alarm(grant, NOW + 600),
-        AlarmAction::Forget {
-            delete_access: vec![]
-        }
-    );
+    assert_eq!(on_alarm(grant, NOW + 600), AlarmAction::Forget);
 }
 
 #[test]
@@ -207,15 +206,16 @@ fn a_rotation_happens_once_and_retries_get_the_same_answer() {
     )));
     // The first one, long after its window: reuse, the grant is revoked.
     match step(&mut grant, refresh("refresh1", 13), NOW + 100) {
-        GrantAnswer::Revoked { access_hashes, .. } => {
-            assert_eq!(access_hashes, vec!["access1", "access2", "access12"]);
-        }
+        GrantAnswer::Revoked { .. } => {}
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         step(&mut grant, refresh("refresh12", 14), NOW + 101),
         GrantAnswer::Refused { .. }
     ));
+    for n in [1, 2, 12] {
+        assert!(!works(&mut grant, n, NOW + 101), "access{n}");
+    }
 }
 
 #[test]
@@ -268,15 +268,12 @@ fn a_user_removed_from_the_allowlist_gets_nothing_more() {
         allowed: Some(vec![2, 3]),
     };
     match step(&mut grant, request, NOW + 1) {
-        GrantAnswer::Revoked {
-            reason,
-            access_hashes,
-        } => {
+        GrantAnswer::Revoked { reason } => {
             assert!(reason.contains("octocat") && reason.contains("ALLOWED_GITHUB_USERS"));
-            assert_eq!(access_hashes, vec!["access1"]);
         }
         other => panic!("{other:?}"),
     }
+    assert!(!works(&mut grant, 1, NOW + 1));
 }
 
 #[test]
@@ -314,10 +311,7 @@ fn the_alarm_cleans_up_revoked_and_lapsed_grants() {
         on_alarm(grant.clone(), NOW + 5),
         AlarmAction::Reschedule(lapses)
     );
-    assert_eq!(
-        step(&mut grant.clone(), GrantRequest::Confirm, lapses),
-        GrantAnswer::Confirmed { live: false }
-    );
+    assert!(!works(&mut grant.clone(), 1, lapses));
     step(&mut grant, redeem(2), NOW + 5);
     // Revoked within its sign-in's ten minutes: remembered until they are over.
     let cleanup = NOW + PENDING_TTL_SECONDS;
@@ -325,19 +319,8 @@ fn the_alarm_cleans_up_revoked_and_lapsed_grants() {
         on_alarm(grant.clone(), NOW + 6),
         AlarmAction::Reschedule(cleanup)
     );
-    assert_eq!(
-        on_alarm(grant.clone(), cleanup),
-        AlarmAction::Forget {
-            delete_access: vec!["access1".into()]
-        }
-    );
-    assert_eq!(
-        on_alarm(grant, NOW + 4000),
-        AlarmAction::Forget {
-            delete_access: vec![]
-        },
-        "expired access records need no deleting"
-    );
+    assert!(!works(&mut grant.clone(), 1, NOW + 6));
+    assert_eq!(on_alarm(grant, cleanup), AlarmAction::Forget);
 }
 
 #[test]
@@ -361,7 +344,7 @@ fn old_refresh_hashes_are_bounded() {
 }
 
 #[test]
-fn a_grant_revoked_long_after_its_sign_in_is_forgotten_a_minute_later() {
+fn a_grant_revoked_long_after_its_sign_in_is_forgotten_at_once() {
     let mut grant = created();
     step(&mut grant, redeem(1), NOW);
     let late = NOW + 2 * PENDING_TTL_SECONDS;
@@ -373,10 +356,8 @@ fn a_grant_revoked_long_after_its_sign_in_is_forgotten_a_minute_later() {
         step(&mut grant, revoke, late),
         GrantAnswer::Revoked { .. }
     ));
-    assert_eq!(
-        on_alarm(grant, late + 1),
-        AlarmAction::Reschedule(late + REVOKED_CLEANUP_SECONDS)
-    );
+    assert_eq!(deadline(grant.as_ref().unwrap()), late);
+    assert_eq!(on_alarm(grant, late), AlarmAction::Forget);
 }
 
 #[test]
@@ -402,4 +383,96 @@ fn a_sign_in_creates_its_grant_once_even_at_its_last_second() {
         GrantAnswer::Refused { .. }
     ));
     assert_eq!(lapsed, None);
+}
+
+#[test]
+fn an_access_token_works_while_its_grant_lives_and_until_it_expires() {
+    let mut grant = created();
+    assert!(!works(&mut grant, 1, NOW), "not issued yet");
+    step(&mut grant, redeem(1), NOW);
+    match step(&mut grant, check(1), NOW + 1) {
+        GrantAnswer::Access(access) => {
+            assert_eq!(access.client_id, CLIENT);
+            assert_eq!(access.audience, "https://mcp.example");
+            assert_eq!(access.expires_at, NOW + 3600);
+            assert_eq!(access.github_user_id, 1);
+            assert_eq!(access.github_login, "octocat");
+            assert_eq!(access.github_token, "sealed");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!works(&mut grant, 7, NOW + 1), "unknown");
+    // A refresh issues another token; the first lives its hour.
+    step(&mut grant, refresh("refresh1", 2), NOW + 1000);
+    assert!(works(&mut grant, 1, NOW + 3599));
+    assert!(works(&mut grant, 2, NOW + 3599));
+    // Checking writes nothing.
+    let (change, _) = apply(grant.clone(), check(2), NOW + 3599);
+    assert_eq!(change, Change::Keep);
+    assert!(!works(&mut grant, 1, NOW + 3600), "expired");
+}
+
+#[test]
+fn revoking_an_access_token_needs_its_client_and_ends_only_that_token() {
+    let mut grant = created();
+    step(&mut grant, redeem(1), NOW);
+    step(&mut grant, refresh("refresh1", 2), NOW + 1);
+    let revoke = |client: &str, n: u32| GrantRequest::RevokeAccess {
+        access_hash: format!("access{n}"),
+        client_id: client.into(),
+    };
+    assert!(matches!(
+        step(&mut grant, revoke("mcpcl_other", 1), NOW + 2),
+        GrantAnswer::Refused { .. }
+    ));
+    assert!(works(&mut grant, 1, NOW + 2));
+    assert!(matches!(
+        step(&mut grant, revoke(CLIENT, 1), NOW + 2),
+        GrantAnswer::Revoked { .. }
+    ));
+    assert!(!works(&mut grant, 1, NOW + 2));
+    assert!(
+        works(&mut grant, 2, NOW + 2),
+        "the grant and its other token live on"
+    );
+    assert!(is_issued(&step(
+        &mut grant,
+        refresh("refresh2", 3),
+        NOW + 3
+    )));
+}
+
+#[test]
+fn a_grant_keeps_a_bounded_number_of_access_tokens() {
+    let mut grant = created();
+    step(&mut grant, redeem(0), NOW);
+    let last = MAX_LIVE_ACCESS as u32 + 20;
+    for n in 1..=last {
+        let presented = format!("refresh{}", n - 1);
+        assert!(is_issued(&step(&mut grant, refresh(&presented, n), NOW)));
+    }
+    match &grant {
+        Some(Stored::Live(live)) => assert_eq!(live.access.len(), MAX_LIVE_ACCESS),
+        other => panic!("{other:?}"),
+    }
+    assert!(works(&mut grant, last, NOW));
+    assert!(works(&mut grant, last + 1 - MAX_LIVE_ACCESS as u32, NOW));
+    assert!(
+        !works(&mut grant, last - MAX_LIVE_ACCESS as u32, NOW),
+        "pushed out"
+    );
+}
+
+#[test]
+fn records_stored_before_access_tokens_named_their_grant_still_load() {
+    let live = r#"{"state":"live","grant":{"client_id":"c","github_user_id":1,"github_login":"o","scope":null,"github_token":"s","created_at":1},"code":{"hash":"h","redirect_uri":"r","challenge":"x","expires_at":2,"redeemed":true},"refresh_hash":"rh","previous_refresh":[],"retry":null,"access":[{"hash":"a","expires_at":3}],"expires_at":4}"#;
+    match serde_json::from_str::<Stored>(live) {
+        Ok(Stored::Live(live)) => assert_eq!(live.access[0].audience, ""),
+        other => panic!("{other:?}"),
+    }
+    let revoked = r#"{"state":"revoked","access":[{"hash":"a","expires_at":3}],"cleanup_at":5}"#;
+    assert_eq!(
+        serde_json::from_str::<Stored>(revoked).ok(),
+        Some(Stored::Revoked { cleanup_at: 5 })
+    );
 }

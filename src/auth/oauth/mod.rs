@@ -4,8 +4,9 @@
 //! Document), send the person to `/authorize` (consent, then GitHub login), and exchange
 //! the code at `/token` for our own opaque token, bound to this server. Codes and refresh
 //! tokens are decided by each grant's Durable Object ([`grant`]); MCP requests present the
-//! access token, which one KV read checks, and the GitHub token behind it stays encrypted
-//! and is handed to tools fresh on every request.
+//! access token, which names its grant and which that object vouches for, and the GitHub
+//! token behind it stays encrypted and is handed to tools fresh on every request. Nothing a
+//! sign-in or a refresh does writes to KV.
 //!
 //! `docs/security.md` says what each check defends against.
 
@@ -36,7 +37,8 @@ use crate::config::Config;
 use crate::limits::{self, Limit, RetryAfter};
 use crate::transport::body::{read_limited, Unread};
 use client::{registration_response, ClientRecord};
-use store::{AccessRecord, Store};
+use grant_protocol::{GrantAnswer, GrantRequest};
+use store::Store;
 
 /// The largest registration request read.
 const MAX_REGISTRATION_BYTES: usize = 64 * 1024;
@@ -385,12 +387,13 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
     no_store_json(201, &registration_response(&client, secret.as_deref()))
 }
 
-/// Authenticates an MCP request by our access token: one KV read, whose record carries
-/// everything needed (the grant's Durable Object is not called on this path). Returns the
-/// caller and when the token expires (ms since the epoch), which bounds the token cache.
-/// `hash`: of the token in the request's `Authorization: Bearer` header, if it has one.
+/// Authenticates an MCP request by our access token: one request to the object of the
+/// grant the token names, which answers what the token stands for while it is live.
+/// Returns the caller and when the token expires (ms since the epoch), which bounds the
+/// token cache. `token`: the request's `Authorization: Bearer` token, if it has one, and
+/// its hash.
 pub async fn authenticate(
-    hash: Option<&TokenHash>,
+    token: Option<(&str, &TokenHash)>,
     env: &Env,
     config: &Config,
     origin: &str,
@@ -398,7 +401,7 @@ pub async fn authenticate(
 ) -> Result<(Caller, i64), AuthFailure> {
     let challenge = metadata::resource_metadata_url(origin, path);
     let unauthorized = |why: &str| AuthFailure::oauth_unauthorized(why, &challenge);
-    let Some(hash) = hash else {
+    let Some((token, hash)) = token else {
         return Err(unauthorized("Sign in first: this server needs an OAuth access token (Authorization: Bearer <token>)."));
     };
     let Some(key) = &config.signing_secret else {
@@ -408,24 +411,24 @@ pub async fn authenticate(
             "Sign-in is not configured on this server (COOKIE_ENCRYPTION_KEY is missing).".into(),
         ));
     };
-    let store = Store::new(env.kv(KV_BINDING).map_err(|_| {
-        AuthFailure::refused(
-            503,
-            "temporarily_unavailable",
-            "The KV namespace bound as KV is missing.".into(),
-        )
-    })?);
-    let record: Option<AccessRecord> = store.access(hash.as_hex()).await.map_err(|_| {
-        AuthFailure::refused(
-            503,
-            "temporarily_unavailable",
-            "Token storage could not be read. Try again shortly.".into(),
-        )
-    })?;
-    let Some(record) = record else {
-        return Err(unauthorized(
-            "The access token is unknown, expired or revoked. Refresh it, or sign in again.",
-        ));
+    const UNKNOWN: &str =
+        "The access token is unknown, expired or revoked. Refresh it, or sign in again.";
+    let Some(grant_id) = grant_protocol::grant_of(token, grant_protocol::ACCESS_PREFIX) else {
+        return Err(unauthorized(UNKNOWN));
+    };
+    let check = GrantRequest::Check {
+        access_hash: hash.as_hex().to_string(),
+    };
+    let record = match grant_protocol::call(env, grant_id, &check).await {
+        Ok(GrantAnswer::Access(record)) => record,
+        Ok(_) => return Err(unauthorized(UNKNOWN)),
+        Err(_) => {
+            return Err(AuthFailure::refused(
+                503,
+                "temporarily_unavailable",
+                "The authorization store could not be reached. Try again shortly.".into(),
+            ))
+        }
     };
     if record.expires_at < crate::now_ms() / 1000 {
         return Err(unauthorized("The access token has expired. Refresh it."));

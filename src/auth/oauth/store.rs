@@ -1,11 +1,10 @@
-//! What the authorization server keeps in KV: access tokens, stored only as SHA-256 hashes,
-//! and the clients registered before ids carried their registration
-//! ([`super::registered`]). Codes, refresh tokens and grants live in each grant's Durable
-//! Object ([`super::grant`]); a sign-in in progress lives in the browser's cookie
-//! ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
+//! What the authorization server keeps in KV: only the clients registered before ids
+//! carried their registration ([`super::registered`]). Codes, refresh and access tokens
+//! (as SHA-256 hashes) and grants live in each grant's Durable Object ([`super::grant`]); a
+//! sign-in in progress lives in the browser's cookie ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use worker::kv::KvStore;
 
 use super::client::ClientRecord;
@@ -20,26 +19,6 @@ pub const UNUSED_CLIENT_TTL: u64 = 24 * 3600;
 pub const CODE_TTL: u64 = 10 * 60;
 pub const ACCESS_TTL: u64 = 3600;
 pub const REFRESH_TTL: u64 = 30 * 24 * 3600;
-
-/// An access token (`access:<sha256>`): everything authenticating a request needs, so that
-/// it is one KV read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccessRecord {
-    pub grant_id: String,
-    pub client_id: String,
-    /// The resource the token is for: this server's origin.
-    pub audience: String,
-    pub expires_at: i64,
-    pub github_user_id: u64,
-    pub github_login: String,
-    /// The GitHub token, AES-256-GCM sealed (as in the grant).
-    pub github_token: String,
-}
-
-/// The KV key of the access token whose SHA-256 is `hash`.
-pub fn access_key(hash: &str) -> String {
-    format!("access:{hash}")
-}
 
 pub struct Store {
     kv: KvStore,
@@ -74,11 +53,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete(&self, key: &str) -> worker::Result<()> {
-        self.kv.delete(key).await?;
-        Ok(())
-    }
-
     pub async fn client(&self, client_id: &str) -> worker::Result<Option<ClientRecord>> {
         self.get(&format!("client:{client_id}")).await
     }
@@ -94,29 +68,6 @@ impl Store {
         if stored && young {
             self.put(&format!("client:{}", client.client_id), client, CLIENT_TTL)
                 .await?;
-        }
-        Ok(())
-    }
-
-    pub async fn access(&self, hash: &str) -> worker::Result<Option<AccessRecord>> {
-        self.get(&access_key(hash)).await
-    }
-
-    /// Writes an access record, to live until it expires.
-    pub async fn put_access(
-        &self,
-        hash: &str,
-        record: &AccessRecord,
-        now: i64,
-    ) -> worker::Result<()> {
-        let ttl = record.expires_at.saturating_sub(now).max(0) as u64;
-        self.put(&access_key(hash), record, ttl).await
-    }
-
-    /// Deletes the access records of a revoked grant.
-    pub async fn delete_access(&self, hashes: &[String]) -> worker::Result<()> {
-        for hash in hashes {
-            self.delete(&access_key(hash)).await?;
         }
         Ok(())
     }

@@ -6,11 +6,11 @@
 //!   it leaked) revokes the grant. A retry of the same refresh within
 //!   [`super::grant_state::REFRESH_RETRY_WINDOW_SECONDS`] gets the same token pair instead.
 //!
-//! Codes and refresh tokens name their grant, whose Durable Object decides
-//! ([`super::grant_protocol`]). The Worker mints the tokens, and writes each access token's
-//! record to KV itself, so that this location reads it at once; the object keeps only
+//! Codes, refresh and access tokens name their grant, whose Durable Object decides
+//! ([`super::grant_protocol`]). The Worker mints the tokens; the object keeps only their
 //! hashes, and the retry answer sealed under a key derived from the presented refresh
-//! token.
+//! token. Nothing here writes to KV (but the one rewrite of a client registered before ids
+//! carried their registration: [`super::store::Store::keep_client`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -22,7 +22,7 @@ use super::grant_protocol::{
     REFRESH_PREFIX,
 };
 use super::metadata::names_this_server;
-use super::store::{access_key, AccessRecord, ACCESS_TTL};
+use super::store::ACCESS_TTL;
 use super::{OAuth, OAuthError};
 use crate::auth::crypto;
 use crate::transport::body::{read_text_limited, Unread};
@@ -204,17 +204,19 @@ struct Minted {
 impl Minted {
     fn new(grant_id: &str, now: i64) -> Self {
         Minted {
-            access: crypto::random_token(ACCESS_PREFIX),
+            access: grant_protocol::mint(ACCESS_PREFIX, grant_id),
             refresh: grant_protocol::mint(REFRESH_PREFIX, grant_id),
             access_expires_at: now + ACCESS_TTL as i64,
         }
     }
 
-    fn issue(&self) -> Issue {
+    /// The hashes the grant's object keeps; the access token is for `audience`.
+    fn issue(&self, audience: &str) -> Issue {
         Issue {
             access_hash: crypto::sha256_hex(&self.access),
             refresh_hash: crypto::sha256_hex(&self.refresh),
             access_expires_at: self.access_expires_at,
+            audience: audience.to_string(),
         }
     }
 }
@@ -256,17 +258,16 @@ async fn authorization_code(
         client_id: request.client.client_id.clone(),
         redirect_uri: redirect_uri.to_string(),
         verifier_s256: well_formed.then(|| crypto::pkce_s256(verifier)),
-        issue: minted.issue(),
+        issue: minted.issue(&oauth.origin),
         allowed: oauth.config.allowed_github_ids(),
     };
     match grant_protocol::call(&oauth.env, grant_id, &redeem).await {
         Err(error) => Ok(Err(error)),
         Ok(GrantAnswer::Issued { grant }) => {
-            let response = deliver(oauth, grant_id, &grant, &minted).await?;
             oauth.store.keep_client(&request.client, oauth.now).await?;
-            Ok(Ok(response))
+            deliver(oauth, &grant, &minted).map(Ok)
         }
-        Ok(other) => refusal(oauth, other).await,
+        Ok(other) => Ok(Err(refusal(other))),
     }
 }
 
@@ -296,15 +297,13 @@ async fn refresh(
     let rotate = GrantRequest::Refresh {
         refresh_hash: crypto::sha256_hex(presented),
         client_id: request.client.client_id.clone(),
-        issue: minted.issue(),
+        issue: minted.issue(&oauth.origin),
         sealed_answer: crypto::encrypt(&retry_key, &serde_json::to_string(&pair)?).await?,
         allowed: oauth.config.allowed_github_ids(),
     };
     match grant_protocol::call(&oauth.env, grant_id, &rotate).await {
         Err(error) => Ok(Err(error)),
-        Ok(GrantAnswer::Issued { grant }) => {
-            deliver(oauth, grant_id, &grant, &minted).await.map(Ok)
-        }
+        Ok(GrantAnswer::Issued { grant }) => deliver(oauth, &grant, &minted).map(Ok),
         Ok(GrantAnswer::Replayed {
             grant,
             access_hash,
@@ -328,78 +327,29 @@ async fn refresh(
                 refresh: given.refresh_token,
                 access_expires_at,
             };
-            deliver(oauth, grant_id, &grant, &minted).await.map(Ok)
+            deliver(oauth, &grant, &minted).map(Ok)
         }
-        Ok(other) => refusal(oauth, other).await,
+        Ok(other) => Ok(Err(refusal(other))),
     }
 }
 
-/// A refusal from the grant: if it revoked the grant, its access records are deleted.
-async fn refusal(
-    oauth: &OAuth<'_>,
-    answer: GrantAnswer,
-) -> worker::Result<Result<Response, OAuthError>> {
+/// A refusal from the grant (which may have revoked it: then none of its tokens works).
+fn refusal(answer: GrantAnswer) -> OAuthError {
     match answer {
-        GrantAnswer::Refused { reason } => Ok(Err(invalid_grant(&reason))),
-        GrantAnswer::Revoked {
-            reason,
-            access_hashes,
-        } => {
-            oauth.store.delete_access(&access_hashes).await?;
-            Ok(Err(invalid_grant(&reason)))
-        }
+        GrantAnswer::Refused { reason } | GrantAnswer::Revoked { reason } => invalid_grant(&reason),
         _ => {
             worker::console_error!("a grant object gave an answer that does not fit the request");
-            Ok(Err(OAuthError::new(
+            OAuthError::new(
                 503,
                 "temporarily_unavailable",
                 "The authorization store gave an unexpected answer. Try again shortly.",
-            )))
+            )
         }
     }
 }
 
-/// Makes the access token usable (its KV record, written here so that this location reads
-/// it at once) and answers with the token pair. A retried refresh rewrites the record its
-/// rotation wrote, perhaps at another location.
-///
-/// A revocation racing this request may have deleted the record before it was written, so
-/// the grant is asked afterwards whether it is still live; if not, the record is deleted
-/// again. The pair is answered either way: it was issued, then revoked.
-///
-/// A failed write is logged, and the pair still answered: the grant has already accepted it,
-/// so a retry of a code would count as a replay and revoke the grant, while with the pair
-/// the client's first request gets 401 and its refresh (which writes a record) succeeds.
-/// Racing retries write the same value, and KV takes one write a second per key.
-async fn deliver(
-    oauth: &OAuth<'_>,
-    grant_id: &str,
-    grant: &GrantInfo,
-    minted: &Minted,
-) -> worker::Result<Response> {
-    let hash = crypto::sha256_hex(&minted.access);
-    let record = AccessRecord {
-        grant_id: grant_id.to_string(),
-        client_id: grant.client_id.clone(),
-        audience: oauth.origin.clone(),
-        expires_at: minted.access_expires_at,
-        github_user_id: grant.github_user_id,
-        github_login: grant.github_login.clone(),
-        github_token: grant.github_token.clone(),
-    };
-    if let Err(error) = oauth.store.put_access(&hash, &record, oauth.now).await {
-        worker::console_error!("could not write an access record of grant {grant_id}: {error}");
-    }
-    match grant_protocol::call(&oauth.env, grant_id, &GrantRequest::Confirm).await {
-        Ok(GrantAnswer::Confirmed { live: true }) => {}
-        Ok(_) => {
-            if let Err(error) = oauth.store.delete(&access_key(&hash)).await {
-                worker::console_error!("could not delete an access record of revoked grant {grant_id} (its alarm will): {error}");
-            }
-        }
-        // Logged by `call`. The object's alarm deletes a revoked grant's records again.
-        Err(_) => {}
-    }
+/// Answers with the token pair the grant's object accepted.
+fn deliver(oauth: &OAuth<'_>, grant: &GrantInfo, minted: &Minted) -> worker::Result<Response> {
     let mut body = json!({
         "access_token": minted.access,
         "token_type": "Bearer",
@@ -433,22 +383,31 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
     };
     let hash = crypto::sha256_hex(token);
     let client_id = &request.client.client_id;
-    if let Some(grant_id) = grant_of(token, REFRESH_PREFIX) {
-        let revoke = GrantRequest::Revoke {
-            refresh_hash: hash,
-            client_id: client_id.clone(),
-        };
-        match grant_protocol::call(&oauth.env, grant_id, &revoke).await {
-            Err(error) => return Ok(Err(error)),
-            Ok(GrantAnswer::Revoked { access_hashes, .. }) => {
-                oauth.store.delete_access(&access_hashes).await?;
-            }
-            Ok(_) => {}
-        }
-    } else if let Some(access) = oauth.store.access(&hash).await? {
-        if &access.client_id == client_id {
-            oauth.store.delete(&access_key(&hash)).await?;
-        }
-    }
-    Ok(Ok(()))
+    let client_id = client_id.clone();
+    let (grant_id, revoke) = if let Some(grant_id) = grant_of(token, REFRESH_PREFIX) {
+        let refresh_hash = hash;
+        (
+            grant_id,
+            GrantRequest::Revoke {
+                refresh_hash,
+                client_id,
+            },
+        )
+    } else if let Some(grant_id) = grant_of(token, ACCESS_PREFIX) {
+        let access_hash = hash;
+        (
+            grant_id,
+            GrantRequest::RevokeAccess {
+                access_hash,
+                client_id,
+            },
+        )
+    } else {
+        // Not a token of ours (RFC 7009 §2.2: answered 200 all the same).
+        return Ok(Ok(()));
+    };
+    // Refused (unknown, or another client's) or revoked: 200 either way.
+    Ok(grant_protocol::call(&oauth.env, grant_id, &revoke)
+        .await
+        .map(|_| ()))
 }
