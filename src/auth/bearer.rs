@@ -33,6 +33,12 @@ pub fn parse_authorization(value: &str) -> Option<&str> {
     plausible.then_some(token)
 }
 
+/// Whether an `Authorization` header value uses the Basic scheme (well formed or not).
+pub fn is_basic(value: &str) -> bool {
+    let scheme = value.trim().split(' ').next().unwrap_or_default();
+    scheme.eq_ignore_ascii_case("basic")
+}
+
 /// The client id and secret of an HTTP Basic `Authorization` header value (RFC 6749 §2.3.1:
 /// both form-urlencoded before base64).
 pub fn parse_basic(value: &str) -> Option<(String, String)> {
@@ -95,5 +101,11 @@ mod tests {
         assert_eq!(parse_basic("Basic YWJj"), None, "no colon");
         assert_eq!(parse_basic("Bearer YTpi"), None);
         assert_eq!(parse_basic("Basic"), None);
+        // Not UTF-8 once decoded: "\xff:\xff".
+        assert_eq!(parse_basic("Basic /zr/"), None);
+        for basic in ["Basic /zr/", "basic !!!", "Basic"] {
+            assert!(is_basic(basic), "{basic}");
+        }
+        assert!(!is_basic("Bearer YTpi"));
     }
 }

@@ -406,6 +406,12 @@ describe('the rules, each with a negative test', () => {
     const wrong = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT }, { authorization: `Basic ${basic}` });
     assert.equal(wrong.status, 401);
     assert.match(wrong.headers.get('www-authenticate'), /^Basic/);
+    // Basic credentials that do not decode (not UTF-8 here) are named as such.
+    const undecodable = await token({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT }, { authorization: 'Basic /zr/' });
+    assert.equal(undecodable.status, 401);
+    assert.equal(undecodable.json.error, 'invalid_client');
+    assert.match(undecodable.json.error_description, /Basic credentials do not decode/);
+    assert.match(undecodable.headers.get('www-authenticate'), /^Basic/);
   });
 });
 

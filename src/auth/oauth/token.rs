@@ -65,10 +65,21 @@ async fn read(
             "send the request as application/x-www-form-urlencoded",
         )));
     }
-    let basic = req
-        .headers()
-        .get("authorization")?
-        .and_then(|h| crate::auth::bearer::parse_basic(&h));
+    let authorization = req.headers().get("authorization")?;
+    let basic = match authorization.as_deref() {
+        Some(header) if crate::auth::bearer::is_basic(header) => {
+            match crate::auth::bearer::parse_basic(header) {
+                Some(credentials) => Some(credentials),
+                None => {
+                    return Ok(Err(OAuthError::invalid_client(
+                        "the Authorization header's Basic credentials do not decode: send base64 of client_id:client_secret, each form-urlencoded UTF-8 (RFC 6749 §2.3.1)",
+                        true,
+                    )))
+                }
+            }
+        }
+        _ => None,
+    };
     let body = match read_text_limited(&mut req, MAX_FORM_BYTES).await? {
         Ok(body) => body,
         Err(Unread::TooLarge { .. }) => {
