@@ -78,15 +78,21 @@ pub struct Issue {
     pub refresh_hash: String,
     /// When the access token expires (seconds since the epoch).
     pub access_expires_at: i64,
-    /// The resource the access token is for: the origin of the server that issued it.
+    /// The resource the access token is for: [`audience`] of the origin that issued it.
     pub audience: String,
+}
+
+/// How an access token's audience is kept: the SHA-256 of the server's origin, lowercase, so
+/// that a grant's record has the same size whatever `Host` a request carried.
+pub fn audience(origin: &str) -> String {
+    crypto::sha256_hex(&origin.to_ascii_lowercase())
 }
 
 /// What an access token stands for, as its grant's object answers a [`GrantRequest::Check`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessGrant {
     pub client_id: String,
-    /// The resource the token is for: this server's origin.
+    /// The resource the token is for: [`audience`] of this server's origin.
     pub audience: String,
     /// Seconds since the epoch.
     pub expires_at: i64,
@@ -170,6 +176,10 @@ pub enum GrantAnswer {
     /// [`GrantRequest::RevokeAccess`]: that access token was revoked.)
     Revoked {
         reason: String,
+        /// Hashes of the grant's live access tokens issued before tokens named their grant:
+        /// the Worker deletes their KV records, which a version rolled back to would read.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        legacy_access: Vec<String>,
     },
     /// A live access token, for [`GrantRequest::Check`].
     Access(AccessGrant),
@@ -271,7 +281,10 @@ mod tests {
             serde_json::from_str::<GrantRequest>(&json).unwrap(),
             request
         );
-        let answer = GrantAnswer::Revoked { reason: "r".into() };
+        let answer = GrantAnswer::Revoked {
+            reason: "r".into(),
+            legacy_access: Vec::new(),
+        };
         let json = serde_json::to_string(&answer).unwrap();
         assert_eq!(json, r#"{"outcome":"revoked","reason":"r"}"#);
         let check = GrantRequest::Check {

@@ -41,6 +41,11 @@ const _: () = assert!(CODE_TTL as i64 >= PENDING_TTL_SECONDS);
 pub enum Stored {
     Live(Box<Live>),
     Revoked {
+        /// The live access tokens issued before tokens named their grant (empty but for a
+        /// grant revoked within an hour of the upgrade). Always written, so that a version
+        /// rolled back to reads the record, and its alarm deletes their KV records again.
+        #[serde(default)]
+        access: Vec<AccessEntry>,
         /// When the alarm forgets the grant.
         cleanup_at: i64,
     },
@@ -89,10 +94,18 @@ pub struct Retry {
 pub struct AccessEntry {
     pub hash: String,
     pub expires_at: i64,
-    /// The origin the token was issued for. (Empty in records written before access tokens
-    /// named their grant: their tokens were checked in KV, and are never presented here.)
+    /// The SHA-256 of the origin the token was issued for
+    /// ([`super::grant_protocol::audience`]). Empty in entries written before access tokens
+    /// named their grant: those tokens have KV records, and are never presented here.
     #[serde(default)]
     pub audience: String,
+}
+
+impl AccessEntry {
+    /// Issued before access tokens named their grant: checked by its KV `access:` record.
+    pub fn is_legacy(&self) -> bool {
+        self.audience.is_empty()
+    }
 }
 
 /// What to do with storage after a request.
@@ -221,6 +234,7 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
             }
             let answer = GrantAnswer::Revoked {
                 reason: "the access token was revoked".into(),
+                legacy_access: Vec::new(),
             };
             (Change::Save(Stored::Live(live)), answer)
         }
@@ -377,14 +391,22 @@ fn issue_tokens(
 
 /// Ends the grant: no token of it works any more.
 fn revoke(live: Live, now: i64, reason: &str) -> (Change, GrantAnswer) {
+    let legacy: Vec<AccessEntry> = live
+        .access
+        .into_iter()
+        .filter(|a| a.is_legacy() && a.expires_at > now)
+        .collect();
+    let legacy_access = legacy.iter().map(|a| a.hash.clone()).collect();
     (
         Change::Save(Stored::Revoked {
+            access: legacy,
             // Remembered at least as long as its sign-in's cookie lives, so that a copied
             // cookie cannot create the grant again ([`super::pending::PendingSignIn::grant_id`]).
             cleanup_at: now.max(live.grant.created_at + PENDING_TTL_SECONDS),
         }),
         GrantAnswer::Revoked {
             reason: reason.to_string(),
+            legacy_access,
         },
     )
 }

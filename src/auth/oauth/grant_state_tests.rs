@@ -1,6 +1,7 @@
 //! The grant's rules, request by request.
 
 use super::*;
+use crate::auth::oauth::grant_protocol::audience;
 
 const NOW: i64 = 1_000_000;
 const CLIENT: &str = "mcpcl_client";
@@ -36,7 +37,7 @@ fn issue(n: u32) -> Issue {
         access_hash: format!("access{n}"),
         refresh_hash: format!("refresh{n}"),
         access_expires_at: NOW + 3600,
-        audience: "https://mcp.example".into(),
+        audience: audience("https://mcp.example"),
     }
 }
 
@@ -92,7 +93,7 @@ fn a_code_is_redeemed_once_and_a_replay_revokes() {
     let mut grant = created();
     assert!(is_issued(&step(&mut grant, redeem(1), NOW + 1)));
     match step(&mut grant, redeem(2), NOW + 2) {
-        GrantAnswer::Revoked { reason } => {
+        GrantAnswer::Revoked { reason, .. } => {
             assert!(reason.contains("tokens have been revoked"), "{reason}");
         }
         other => panic!("{other:?}"),
@@ -268,7 +269,7 @@ fn a_user_removed_from_the_allowlist_gets_nothing_more() {
         allowed: Some(vec![2, 3]),
     };
     match step(&mut grant, request, NOW + 1) {
-        GrantAnswer::Revoked { reason } => {
+        GrantAnswer::Revoked { reason, .. } => {
             assert!(reason.contains("octocat") && reason.contains("ALLOWED_GITHUB_USERS"));
         }
         other => panic!("{other:?}"),
@@ -393,7 +394,7 @@ fn an_access_token_works_while_its_grant_lives_and_until_it_expires() {
     match step(&mut grant, check(1), NOW + 1) {
         GrantAnswer::Access(access) => {
             assert_eq!(access.client_id, CLIENT);
-            assert_eq!(access.audience, "https://mcp.example");
+            assert_eq!(access.audience, audience("https://MCP.example"));
             assert_eq!(access.expires_at, NOW + 3600);
             assert_eq!(access.github_user_id, 1);
             assert_eq!(access.github_login, "octocat");
@@ -471,8 +472,66 @@ fn records_stored_before_access_tokens_named_their_grant_still_load() {
         other => panic!("{other:?}"),
     }
     let revoked = r#"{"state":"revoked","access":[{"hash":"a","expires_at":3}],"cleanup_at":5}"#;
+    let legacy = AccessEntry {
+        hash: "a".into(),
+        expires_at: 3,
+        audience: String::new(),
+    };
+    assert!(legacy.is_legacy());
     assert_eq!(
         serde_json::from_str::<Stored>(revoked).ok(),
-        Some(Stored::Revoked { cleanup_at: 5 })
+        Some(Stored::Revoked {
+            access: vec![legacy],
+            cleanup_at: 5
+        })
     );
+}
+
+#[test]
+fn revoking_hands_over_the_tokens_issued_before_tokens_named_their_grant() {
+    let mut grant = created();
+    step(&mut grant, redeem(1), NOW);
+    // An entry stored by the version before: no audience, and a KV record.
+    if let Some(Stored::Live(live)) = &mut grant {
+        live.access.insert(
+            0,
+            AccessEntry {
+                hash: "old".into(),
+                expires_at: NOW + 100,
+                audience: String::new(),
+            },
+        );
+    }
+    match step(&mut grant, refresh("refresh1", 2), NOW + 200) {
+        GrantAnswer::Issued { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    if let Some(Stored::Live(live)) = &mut grant {
+        live.access.insert(
+            0,
+            AccessEntry {
+                hash: "old2".into(),
+                expires_at: NOW + 3000,
+                audience: String::new(),
+            },
+        );
+    }
+    match step(&mut grant, refresh("refresh1", 3), NOW + 300) {
+        GrantAnswer::Revoked { legacy_access, .. } => assert_eq!(legacy_access, vec!["old2"]),
+        other => panic!("{other:?}"),
+    }
+    // Kept in the revoked record, written so that the version before can read it.
+    let json = serde_json::to_string(grant.as_ref().unwrap()).unwrap();
+    assert!(json.contains(r#""access":[{"hash":"old2""#), "{json}");
+    // Revoking one token hands over nothing.
+    let mut other = created();
+    step(&mut other, redeem(1), NOW);
+    let revoke = GrantRequest::RevokeAccess {
+        access_hash: "access1".into(),
+        client_id: CLIENT.into(),
+    };
+    match step(&mut other, revoke, NOW + 1) {
+        GrantAnswer::Revoked { legacy_access, .. } => assert!(legacy_access.is_empty()),
+        other => panic!("{other:?}"),
+    }
 }

@@ -433,7 +433,7 @@ pub async fn authenticate(
     if record.expires_at < crate::now_ms() / 1000 {
         return Err(unauthorized("The access token has expired. Refresh it."));
     }
-    if !record.audience.eq_ignore_ascii_case(origin) {
+    if record.audience != grant_protocol::audience(origin) {
         return Err(unauthorized(
             "The access token was issued for another server.",
         ));

@@ -1,10 +1,12 @@
 //! What the authorization server keeps in KV: only the clients registered before ids
-//! carried their registration ([`super::registered`]). Codes, refresh and access tokens
+//! carried their registration ([`super::registered`]), and until they expire the access
+//! tokens issued before tokens named their grant (`access:`, which this version deletes
+//! when it revokes them but never writes or trusts: a version rolled back to trusts them). Codes, refresh and access tokens
 //! (as SHA-256 hashes) and grants live in each grant's Durable Object ([`super::grant`]); a
 //! sign-in in progress lives in the browser's cookie ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker::kv::KvStore;
 
 use super::client::ClientRecord;
@@ -19,6 +21,13 @@ pub const UNUSED_CLIENT_TTL: u64 = 24 * 3600;
 pub const CODE_TTL: u64 = 10 * 60;
 pub const ACCESS_TTL: u64 = 3600;
 pub const REFRESH_TTL: u64 = 30 * 24 * 3600;
+
+/// The part of a KV `access:` record (written before access tokens named their grant) that
+/// revoking it needs.
+#[derive(Deserialize)]
+struct LegacyAccess {
+    client_id: String,
+}
 
 pub struct Store {
     kv: KvStore,
@@ -68,6 +77,26 @@ impl Store {
         if stored && young {
             self.put(&format!("client:{}", client.client_id), client, CLIENT_TTL)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the KV records of access tokens issued before tokens named their grant.
+    pub async fn delete_legacy_access(&self, hashes: &[String]) -> worker::Result<()> {
+        for hash in hashes {
+            self.kv.delete(&format!("access:{hash}")).await?;
+        }
+        Ok(())
+    }
+
+    /// `/revoke` of an access token issued before tokens named their grant: deletes its KV
+    /// record if `client_id` holds it.
+    pub async fn revoke_legacy_access(&self, hash: &str, client_id: &str) -> worker::Result<()> {
+        let key = format!("access:{hash}");
+        if let Some(record) = self.get::<LegacyAccess>(&key).await? {
+            if record.client_id == client_id {
+                self.kv.delete(&key).await?;
+            }
         }
         Ok(())
     }

@@ -221,13 +221,13 @@ impl Minted {
         }
     }
 
-    /// The hashes the grant's object keeps; the access token is for `audience`.
-    fn issue(&self, audience: &str) -> Issue {
+    /// The hashes the grant's object keeps; the access token is for the server at `origin`.
+    fn issue(&self, origin: &str) -> Issue {
         Issue {
             access_hash: crypto::sha256_hex(&self.access),
             refresh_hash: crypto::sha256_hex(&self.refresh),
             access_expires_at: self.access_expires_at,
-            audience: audience.to_string(),
+            audience: grant_protocol::audience(origin),
         }
     }
 }
@@ -278,7 +278,7 @@ async fn authorization_code(
             oauth.store.keep_client(&request.client, oauth.now).await?;
             deliver(oauth, &grant, &minted).map(Ok)
         }
-        Ok(other) => Ok(Err(refusal(other))),
+        Ok(other) => refusal(oauth, other).await,
     }
 }
 
@@ -340,21 +340,32 @@ async fn refresh(
             };
             deliver(oauth, &grant, &minted).map(Ok)
         }
-        Ok(other) => Ok(Err(refusal(other))),
+        Ok(other) => refusal(oauth, other).await,
     }
 }
 
-/// A refusal from the grant (which may have revoked it: then none of its tokens works).
-fn refusal(answer: GrantAnswer) -> OAuthError {
+/// A refusal from the grant (which may have revoked it: then none of its tokens works, and
+/// the KV records of its tokens from before tokens named their grant are deleted).
+async fn refusal(
+    oauth: &OAuth<'_>,
+    answer: GrantAnswer,
+) -> worker::Result<Result<Response, OAuthError>> {
     match answer {
-        GrantAnswer::Refused { reason } | GrantAnswer::Revoked { reason } => invalid_grant(&reason),
+        GrantAnswer::Refused { reason } => Ok(Err(invalid_grant(&reason))),
+        GrantAnswer::Revoked {
+            reason,
+            legacy_access,
+        } => {
+            oauth.store.delete_legacy_access(&legacy_access).await?;
+            Ok(Err(invalid_grant(&reason)))
+        }
         _ => {
             worker::console_error!("a grant object gave an answer that does not fit the request");
-            OAuthError::new(
+            Ok(Err(OAuthError::new(
                 503,
                 "temporarily_unavailable",
                 "The authorization store gave an unexpected answer. Try again shortly.",
-            )
+            )))
         }
     }
 }
@@ -414,11 +425,20 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
             },
         )
     } else {
-        // Not a token of ours (RFC 7009 §2.2: answered 200 all the same).
+        // Perhaps an access token from before tokens named their grant (`mcpat_` and 43
+        // characters); else not a token of ours (RFC 7009 §2.2: answered 200 all the same).
+        if token.starts_with(ACCESS_PREFIX) && token.len() == ACCESS_PREFIX.len() + 43 {
+            oauth.store.revoke_legacy_access(&hash, &client_id).await?;
+        }
         return Ok(Ok(()));
     };
     // Refused (unknown, or another client's) or revoked: 200 either way.
-    Ok(grant_protocol::call(&oauth.env, grant_id, &revoke)
-        .await
-        .map(|_| ()))
+    match grant_protocol::call(&oauth.env, grant_id, &revoke).await {
+        Err(error) => Ok(Err(error)),
+        Ok(GrantAnswer::Revoked { legacy_access, .. }) => {
+            oauth.store.delete_legacy_access(&legacy_access).await?;
+            Ok(Ok(()))
+        }
+        Ok(_) => Ok(Ok(())),
+    }
 }
