@@ -8,6 +8,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { initializeRequest, kvBlobs, mcpPost, oauthVars, rawSession, sleep, startFakeGitHub, startWorker } from './harness.mjs';
 import { signIn } from './browser.mjs';
 import { runWrangler } from '../../scripts/lib/token.mjs';
@@ -270,9 +272,31 @@ describe('tokens are kept by their grant\'s object, not in KV', () => {
     assert.equal((await refresh(worker, tokens, renewal.json.refresh_token, address)).json.error, 'invalid_grant');
 
     assert.deepEqual(kvBlobs(worker.persistDir), before, 'no KV value was written');
-    // A token that names no grant, or a grant that does not exist, is refused.
-    assert.equal(await mcpStatus(worker, `mcpat_${crypto.randomBytes(32).toString('base64url')}`), 401);
-    assert.equal(await mcpStatus(worker, `mcpat_g${'0'.repeat(32)}.${crypto.randomBytes(32).toString('base64url')}`), 401);
+  });
+
+  test('a token this server did not mint is refused without a request to any grant\'s object', async () => {
+    const { persistDir } = worker;
+    const objects = () => {
+      const root = path.join(persistDir, 'v3', 'do', 'github-mcp-worker-OAuthGrant');
+      return fs.existsSync(root) ? fs.readdirSync(root).filter((f) => f.endsWith('.sqlite')).sort() : [];
+    };
+    const tokens = await tokensFor(worker, nextAddress());
+    const grant = tokens.access_token.slice('mcpat_'.length, tokens.access_token.indexOf('.'));
+    const secret = () => crypto.randomBytes(32).toString('base64url');
+    const before = objects();
+    const forged = [
+      `mcpat_${secret()}`, // the shape of access tokens before they named their grant
+      `mcpat_g${crypto.randomBytes(16).toString('hex')}.${secret()}`, // a grant that does not exist
+      `mcpat_${grant}.${secret()}`, // a real grant, an unsigned secret
+      tokens.access_token.replace(grant, `g${crypto.randomBytes(16).toString('hex')}`), // a real secret moved
+    ];
+    for (const token of forged) {
+      const r = await mcpPost(worker.mcpUrl, initializeRequest(), bearer(token));
+      assert.equal(r.status, 401, token);
+      assert.equal(r.json.error, 'invalid_token');
+    }
+    assert.deepEqual(objects(), before, 'no grant object was created');
+    assert.equal(await mcpStatus(worker, tokens.access_token), 200);
   });
 });
 

@@ -10,6 +10,8 @@
 //! token) is taken inside the object, which runs one request at a time, so a code is
 //! redeemed once and a rotation happens once, however many requests race.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 use worker::{Env, Headers, Method, RequestRedirect};
 
@@ -25,6 +27,8 @@ pub const CODE_PREFIX: &str = "mcpc_";
 pub const REFRESH_PREFIX: &str = "mcprt_";
 /// Prefix of access tokens: `mcpat_<grant id>.<secret>`. The grant's object is what knows
 /// them: authenticating one asks it ([`GrantRequest::Check`]), and nothing is written to KV.
+/// The secret is signed ([`mint_access`]), so a token this deployment did not mint is
+/// refused without asking any object.
 pub const ACCESS_PREFIX: &str = "mcpat_";
 
 /// A grant id: `g` and 32 lowercase hex digits (128 bits, drawn from the sign-in that
@@ -46,6 +50,44 @@ fn is_grant_id(text: &str) -> bool {
 /// A code, refresh or access token for `grant_id`: the prefix, the grant, a dot, 256 random bits.
 pub fn mint(prefix: &str, grant_id: &str) -> String {
     crypto::random_token(&format!("{prefix}{grant_id}."))
+}
+
+/// An access token for `grant_id`: its secret is 128 random bits and the first 128 bits of
+/// their HMAC-SHA256 with the grant id under `key` (derived from `COOKIE_ENCRYPTION_KEY`),
+/// base64url: the same shape as [`mint`]'s.
+pub fn mint_access(key: &[u8; 32], grant_id: &str) -> String {
+    let nonce = crate::random::random_bytes::<16>();
+    let mut secret = nonce.to_vec();
+    secret.extend_from_slice(&access_tag(key, grant_id, &nonce));
+    format!(
+        "{ACCESS_PREFIX}{grant_id}.{}",
+        URL_SAFE_NO_PAD.encode(secret)
+    )
+}
+
+/// The grant an access token names, if this deployment minted it ([`mint_access`]).
+pub fn access_grant<'t>(key: &[u8; 32], token: &'t str) -> Option<&'t str> {
+    let grant_id = grant_of(token, ACCESS_PREFIX)?;
+    let secret = URL_SAFE_NO_PAD.decode(token.rsplit_once('.')?.1).ok()?;
+    let (nonce, tag) = secret.split_at_checked(16)?;
+    let expected = access_tag(key, grant_id, nonce);
+    // Compared in constant time.
+    let difference = expected
+        .iter()
+        .zip(tag)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    (tag.len() == expected.len() && difference == 0).then_some(grant_id)
+}
+
+fn access_tag(key: &[u8; 32], grant_id: &str, nonce: &[u8]) -> [u8; 16] {
+    let mut data = grant_id.as_bytes().to_vec();
+    data.push(b'.');
+    data.extend_from_slice(nonce);
+    let mut tag = [0u8; 16];
+    for (byte, mac) in tag.iter_mut().zip(crypto::hmac(key, &data)) {
+        *byte = mac;
+    }
+    tag
 }
 
 /// The grant a code, refresh or access token names, if `token` has the shape [`mint`] gives.
@@ -239,6 +281,33 @@ mod tests {
         let refresh = mint(REFRESH_PREFIX, &grant);
         assert_eq!(grant_of(&refresh, REFRESH_PREFIX), Some(grant.as_str()));
         assert_ne!(mint(REFRESH_PREFIX, &grant), refresh);
+    }
+
+    #[test]
+    fn access_tokens_are_signed_for_their_grant() {
+        let key = [7u8; 32];
+        let grant = grant_id(&crate::random::random_bytes());
+        let token = mint_access(&key, &grant);
+        assert_eq!(token.len(), ACCESS_PREFIX.len() + 33 + 1 + 43, "{token}");
+        assert_eq!(grant_of(&token, ACCESS_PREFIX), Some(grant.as_str()));
+        assert_eq!(access_grant(&key, &token), Some(grant.as_str()));
+        assert_ne!(mint_access(&key, &grant), token);
+        // Another key, another grant, one character changed, or a plain random secret.
+        assert_eq!(access_grant(&[8u8; 32], &token), None);
+        let other = grant_id(&crate::random::random_bytes());
+        let moved = token.replace(&grant, &other);
+        assert_eq!(access_grant(&key, &moved), None);
+        let mut changed = token.clone().into_bytes();
+        if let Some(byte) = changed.iter_mut().rev().nth(1) {
+            *byte = if *byte == b'A' { b'B' } else { b'A' };
+        }
+        let changed = String::from_utf8(changed).unwrap();
+        assert_eq!(access_grant(&key, &changed), None);
+        assert_eq!(access_grant(&key, &mint(ACCESS_PREFIX, &grant)), None);
+        assert_eq!(
+            access_grant(&key, &format!("{ACCESS_PREFIX}{grant}.")),
+            None
+        );
     }
 
     #[test]

@@ -213,9 +213,9 @@ struct Minted {
 }
 
 impl Minted {
-    fn new(grant_id: &str, now: i64) -> Self {
+    fn new(access_key: &[u8; 32], grant_id: &str, now: i64) -> Self {
         Minted {
-            access: grant_protocol::mint(ACCESS_PREFIX, grant_id),
+            access: grant_protocol::mint_access(access_key, grant_id),
             refresh: grant_protocol::mint(REFRESH_PREFIX, grant_id),
             access_expires_at: now + ACCESS_TTL as i64,
         }
@@ -263,7 +263,7 @@ async fn authorization_code(
         && verifier
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    let minted = Minted::new(grant_id, oauth.now);
+    let minted = Minted::new(&oauth.keys.access, grant_id, oauth.now);
     let redeem = GrantRequest::Redeem {
         code_hash: crypto::sha256_hex(code),
         client_id: request.client.client_id.clone(),
@@ -298,7 +298,7 @@ async fn refresh(
             "the refresh token is invalid or has expired",
         )));
     };
-    let minted = Minted::new(grant_id, oauth.now);
+    let minted = Minted::new(&oauth.keys.access, grant_id, oauth.now);
     // Only someone holding the presented token (and the deployment's secret) can open it.
     let retry_key = crypto::derive_key(&oauth.refresh_retry_key, presented);
     let pair = Pair {
@@ -415,7 +415,7 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
                 client_id,
             },
         )
-    } else if let Some(grant_id) = grant_of(token, ACCESS_PREFIX) {
+    } else if let Some(grant_id) = grant_protocol::access_grant(&oauth.keys.access, token) {
         let access_hash = hash;
         (
             grant_id,
