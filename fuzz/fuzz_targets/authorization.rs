@@ -8,11 +8,11 @@
 //! whose scheme is `Bearer` in any case, and `Bearer <token>` gives it back; Basic
 //! credentials sent as RFC 6749 §2.3.1 says (each form-urlencoded, then base64) come back
 //! exactly, whatever they contain, and any credentials read from a header survive that
-//! round trip too.
+//! round trip too; a header read as Basic credentials is one `is_basic` names.
 #![no_main]
 
 use base64::Engine;
-use github_mcp_worker::auth::bearer::{parse_authorization, parse_basic};
+use github_mcp_worker::auth::bearer::{is_basic, parse_authorization, parse_basic};
 use github_mcp_worker_fuzz::{check_oracles, fields};
 use libfuzzer_sys::fuzz_target;
 
@@ -30,6 +30,8 @@ fuzz_target!(|data: &[u8]| {
     }
 
     if let Some((id, secret)) = parse_basic(&value) {
+        // `/token` names a Basic header it cannot read; one it reads is Basic.
+        assert!(is_basic(&value), "{value:?}");
         assert_eq!(parse_basic(&basic(&id, &secret)), Some((id, secret)));
     }
     let raw = format!(

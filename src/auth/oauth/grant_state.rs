@@ -28,7 +28,9 @@ pub const REFRESH_RETRY_WINDOW_SECONDS: i64 = 30;
 /// malformed token (which is only refused).
 pub const MAX_PREVIOUS_REFRESH: usize = 100;
 /// How many unexpired access tokens a grant keeps; a newer one pushes out the oldest. A
-/// client refreshing every minute holds 60; a refresh loop cannot grow the record.
+/// client refreshing every minute holds 60; a refresh loop cannot grow the record. (Entries
+/// from before tokens named their grant do not count, and are never pushed out: they were
+/// issued within an hour of the upgrade, by a version that kept no more.)
 pub const MAX_LIVE_ACCESS: usize = 100;
 
 // A grant whose code was never redeemed lapses a code's life after its sign-in's callback;
@@ -208,7 +210,13 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
     match request {
         GrantRequest::Create { .. } => (Change::Keep, refused("this grant already exists")),
         GrantRequest::Check { access_hash } => {
-            let answer = match live.access.iter().find(|a| a.hash == access_hash) {
+            // An entry without its audience was written by a version before tokens named
+            // their grant (rolled back to, then forward again): it vouches for nothing.
+            let entry = live
+                .access
+                .iter()
+                .find(|a| a.hash == access_hash && !a.is_legacy());
+            let answer = match entry {
                 Some(entry) => GrantAnswer::Access(AccessGrant {
                     client_id: live.grant.client_id.clone(),
                     audience: entry.audience.clone(),
@@ -378,8 +386,15 @@ fn issue_tokens(
         expires_at: issue.access_expires_at,
         audience: issue.audience,
     });
-    let excess = live.access.len().saturating_sub(MAX_LIVE_ACCESS);
-    live.access.drain(..excess);
+    // The oldest of ours give way. Entries from before tokens named their grant never do:
+    // revoking hands them over so that their KV records are deleted (`revoke`).
+    let ours = live.access.iter().filter(|a| !a.is_legacy()).count();
+    let mut excess = ours.saturating_sub(MAX_LIVE_ACCESS);
+    live.access.retain(|a| {
+        let drop = excess > 0 && !a.is_legacy();
+        excess -= usize::from(drop);
+        !drop
+    });
     live.retry = retry;
     live.expires_at = now + REFRESH_TTL as i64;
     let grant = live.grant.clone();

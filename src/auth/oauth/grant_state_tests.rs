@@ -516,6 +516,36 @@ fn revoking_hands_over_the_tokens_issued_before_tokens_named_their_grant() {
             },
         );
     }
+    // More tokens of ours than a grant keeps: the oldest give way, the legacy one stays, so
+    // that revoking hands it over.
+    if let Some(Stored::Live(live)) = &mut grant {
+        for n in 4..(MAX_LIVE_ACCESS as u32 + 10) {
+            live.access.push(AccessEntry {
+                hash: format!("access{n}"),
+                expires_at: NOW + 3000,
+                audience: audience("https://mcp.example"),
+            });
+        }
+    }
+    match step(&mut grant, refresh("refresh2", 200), NOW + 250) {
+        GrantAnswer::Issued { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    if let Some(Stored::Live(live)) = &grant {
+        assert!(live.access.iter().any(|a| a.hash == "old2"));
+        assert_eq!(live.access.len(), MAX_LIVE_ACCESS + 1);
+    }
+    // A legacy entry vouches for nothing, even if a token names it.
+    assert!(matches!(
+        step(
+            &mut grant,
+            GrantRequest::Check {
+                access_hash: "old2".into()
+            },
+            NOW + 260
+        ),
+        GrantAnswer::Refused { .. }
+    ));
     match step(&mut grant, refresh("refresh1", 3), NOW + 300) {
         GrantAnswer::Revoked { legacy_access, .. } => assert_eq!(legacy_access, vec!["old2"]),
         other => panic!("{other:?}"),
