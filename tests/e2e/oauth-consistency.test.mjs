@@ -274,7 +274,7 @@ describe('tokens are kept by their grant\'s object, not in KV', () => {
     assert.deepEqual(kvBlobs(worker.persistDir), before, 'no KV value was written');
   });
 
-  test('a token this server did not mint is refused without a request to any grant\'s object', async () => {
+  test('a code or token this server did not sign is refused without a request to any grant\'s object; unsigned refresh tokens are limited', async () => {
     const { persistDir } = worker;
     const objects = () => {
       const root = path.join(persistDir, 'v3', 'do', 'github-mcp-worker-OAuthGrant');
@@ -297,6 +297,26 @@ describe('tokens are kept by their grant\'s object, not in KV', () => {
     }
     assert.deepEqual(objects(), before, 'no grant object was created');
     assert.equal(await mcpStatus(worker, tokens.access_token), 200);
+
+    // A code this server did not sign costs nothing either.
+    const address = nextAddress();
+    for (const code of [`mcpc_g${crypto.randomBytes(16).toString('hex')}.${secret()}`, `mcpc_${grant}.${secret()}`]) {
+      const r = await token(worker, { grant_type: 'authorization_code', code, code_verifier: 'v'.repeat(43), redirect_uri: REDIRECT, client_id: tokens.clientId }, address);
+      assert.equal(r.status, 400);
+      assert.equal(r.json.error, 'invalid_grant');
+    }
+    assert.deepEqual(objects(), before, 'no grant object was created for a code');
+    // An unsigned refresh token may be one minted before tokens were signed, so its grant's
+    // object is asked: ten a minute per address, then 429 without asking.
+    const statuses = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await token(worker, { grant_type: 'refresh_token', refresh_token: `mcprt_g${crypto.randomBytes(16).toString('hex')}.${secret()}`, client_id: tokens.clientId }, address);
+      statuses.push(r.status);
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(400), 429, 429]);
+    assert.equal(objects().length - before.length, 10, 'one object asked per unsigned token let through');
+    // A signed one from another address still refreshes.
+    assert.equal((await refresh(worker, tokens, tokens.refresh_token, nextAddress())).status, 200);
   });
 });
 

@@ -168,7 +168,7 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
         );
     }
     let grant_id = pending.grant_id(&oauth.keys.login);
-    let code = grant_protocol::mint(CODE_PREFIX, &grant_id);
+    let code = grant_protocol::mint(&oauth.keys.tokens, CODE_PREFIX, &grant_id);
     let create = GrantRequest::Create {
         grant: GrantInfo {
             client_id: pending.client_id.clone(),

@@ -27,8 +27,6 @@ pub const CODE_PREFIX: &str = "mcpc_";
 pub const REFRESH_PREFIX: &str = "mcprt_";
 /// Prefix of access tokens: `mcpat_<grant id>.<secret>`. The grant's object is what knows
 /// them: authenticating one asks it ([`GrantRequest::Check`]), and nothing is written to KV.
-/// The secret is signed ([`mint_access`]), so a token this deployment did not mint is
-/// refused without asking any object.
 pub const ACCESS_PREFIX: &str = "mcpat_";
 
 /// A grant id: `g` and 32 lowercase hex digits (128 bits, drawn from the sign-in that
@@ -47,41 +45,34 @@ fn is_grant_id(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// A code, refresh or access token for `grant_id`: the prefix, the grant, a dot, 256 random bits.
-pub fn mint(prefix: &str, grant_id: &str) -> String {
-    crypto::random_token(&format!("{prefix}{grant_id}."))
-}
-
-/// An access token for `grant_id`: its secret is 128 random bits and the first 128 bits of
-/// their HMAC-SHA256 with the grant id under `key` (derived from `COOKIE_ENCRYPTION_KEY`),
-/// base64url: the same shape as [`mint`]'s.
-pub fn mint_access(key: &[u8; 32], grant_id: &str) -> String {
+/// A code, refresh or access token for `grant_id`: the prefix, the grant, a dot, and a
+/// secret of 128 random bits followed by the first 128 bits of their HMAC-SHA256 with the
+/// prefix and the grant id under `key` (derived from `COOKIE_ENCRYPTION_KEY`), base64url. So
+/// a token this deployment did not mint is refused ([`signed_grant`]) without asking any
+/// object, and one kind of token never passes for another.
+pub fn mint(key: &[u8; 32], prefix: &str, grant_id: &str) -> String {
     let nonce = crate::random::random_bytes::<16>();
     let mut secret = nonce.to_vec();
-    secret.extend_from_slice(&access_tag(key, grant_id, &nonce));
-    format!(
-        "{ACCESS_PREFIX}{grant_id}.{}",
-        URL_SAFE_NO_PAD.encode(secret)
-    )
+    secret.extend_from_slice(&tag(key, prefix, grant_id, &nonce));
+    format!("{prefix}{grant_id}.{}", URL_SAFE_NO_PAD.encode(secret))
 }
 
-/// The grant an access token names, if this deployment minted it ([`mint_access`]).
-pub fn access_grant<'t>(key: &[u8; 32], token: &'t str) -> Option<&'t str> {
-    let grant_id = grant_of(token, ACCESS_PREFIX)?;
+/// The grant a token of `prefix` names, if this deployment minted it ([`mint`]).
+pub fn signed_grant<'t>(key: &[u8; 32], token: &'t str, prefix: &str) -> Option<&'t str> {
+    let grant_id = grant_of(token, prefix)?;
     let secret = URL_SAFE_NO_PAD.decode(token.rsplit_once('.')?.1).ok()?;
-    let (nonce, tag) = secret.split_at_checked(16)?;
-    let expected = access_tag(key, grant_id, nonce);
+    let (nonce, presented) = secret.split_at_checked(16)?;
+    let expected = tag(key, prefix, grant_id, nonce);
     // Compared in constant time.
     let difference = expected
         .iter()
-        .zip(tag)
+        .zip(presented)
         .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    (tag.len() == expected.len() && difference == 0).then_some(grant_id)
+    (presented.len() == expected.len() && difference == 0).then_some(grant_id)
 }
 
-fn access_tag(key: &[u8; 32], grant_id: &str, nonce: &[u8]) -> [u8; 16] {
-    let mut data = grant_id.as_bytes().to_vec();
-    data.push(b'.');
+fn tag(key: &[u8; 32], prefix: &str, grant_id: &str, nonce: &[u8]) -> [u8; 16] {
+    let mut data = format!("{prefix}{grant_id}.").into_bytes();
     data.extend_from_slice(nonce);
     let mut tag = [0u8; 16];
     for (byte, mac) in tag.iter_mut().zip(crypto::hmac(key, &data)) {
@@ -90,7 +81,10 @@ fn access_tag(key: &[u8; 32], grant_id: &str, nonce: &[u8]) -> [u8; 16] {
     tag
 }
 
-/// The grant a code, refresh or access token names, if `token` has the shape [`mint`] gives.
+/// The grant a token names, if it has the shape of one: a prefix, a grant id, a dot and 43
+/// base64url characters. Signed or not: refresh tokens minted before tokens were signed
+/// (256 random bits) have this shape too, and stay valid until their grant's object says
+/// otherwise.
 pub fn grant_of<'t>(token: &'t str, prefix: &str) -> Option<&'t str> {
     let (grant_id, secret) = token.strip_prefix(prefix)?.split_once('.')?;
     let secret_ok = secret.len() == 43
@@ -275,39 +269,48 @@ mod tests {
     fn tokens_name_their_grant() {
         let grant = grant_id(&crate::random::random_bytes());
         assert!(is_grant_id(&grant), "{grant}");
-        let code = mint(CODE_PREFIX, &grant);
+        let key = [7u8; 32];
+        let code = mint(&key, CODE_PREFIX, &grant);
         assert_eq!(grant_of(&code, CODE_PREFIX), Some(grant.as_str()));
         assert_eq!(grant_of(&code, REFRESH_PREFIX), None);
-        let refresh = mint(REFRESH_PREFIX, &grant);
+        let refresh = mint(&key, REFRESH_PREFIX, &grant);
         assert_eq!(grant_of(&refresh, REFRESH_PREFIX), Some(grant.as_str()));
-        assert_ne!(mint(REFRESH_PREFIX, &grant), refresh);
+        assert_ne!(mint(&key, REFRESH_PREFIX, &grant), refresh);
     }
 
     #[test]
-    fn access_tokens_are_signed_for_their_grant() {
+    fn tokens_are_signed_for_their_kind_and_grant() {
         let key = [7u8; 32];
         let grant = grant_id(&crate::random::random_bytes());
-        let token = mint_access(&key, &grant);
-        assert_eq!(token.len(), ACCESS_PREFIX.len() + 33 + 1 + 43, "{token}");
-        assert_eq!(grant_of(&token, ACCESS_PREFIX), Some(grant.as_str()));
-        assert_eq!(access_grant(&key, &token), Some(grant.as_str()));
-        assert_ne!(mint_access(&key, &grant), token);
-        // Another key, another grant, one character changed, or a plain random secret.
-        assert_eq!(access_grant(&[8u8; 32], &token), None);
-        let other = grant_id(&crate::random::random_bytes());
-        let moved = token.replace(&grant, &other);
-        assert_eq!(access_grant(&key, &moved), None);
-        let mut changed = token.clone().into_bytes();
-        if let Some(byte) = changed.iter_mut().rev().nth(1) {
-            *byte = if *byte == b'A' { b'B' } else { b'A' };
+        for prefix in [CODE_PREFIX, REFRESH_PREFIX, ACCESS_PREFIX] {
+            let token = mint(&key, prefix, &grant);
+            assert_eq!(token.len(), prefix.len() + 33 + 1 + 43, "{token}");
+            assert_eq!(grant_of(&token, prefix), Some(grant.as_str()));
+            assert_eq!(signed_grant(&key, &token, prefix), Some(grant.as_str()));
+            assert_ne!(mint(&key, prefix, &grant), token);
+            // Another key, another grant, one character changed, or a random secret.
+            assert_eq!(signed_grant(&[8u8; 32], &token, prefix), None);
+            let other = grant_id(&crate::random::random_bytes());
+            let moved = token.replace(&grant, &other);
+            assert_eq!(signed_grant(&key, &moved, prefix), None);
+            let mut changed = token.clone().into_bytes();
+            if let Some(byte) = changed.iter_mut().rev().nth(1) {
+                *byte = if *byte == b'A' { b'B' } else { b'A' };
+            }
+            let changed = String::from_utf8(changed).unwrap();
+            assert_eq!(signed_grant(&key, &changed, prefix), None);
+            let random = crypto::random_token(&format!("{prefix}{grant}."));
+            assert_eq!(grant_of(&random, prefix), Some(grant.as_str()));
+            assert_eq!(signed_grant(&key, &random, prefix), None);
+            assert_eq!(
+                signed_grant(&key, &format!("{prefix}{grant}."), prefix),
+                None
+            );
         }
-        let changed = String::from_utf8(changed).unwrap();
-        assert_eq!(access_grant(&key, &changed), None);
-        assert_eq!(access_grant(&key, &mint(ACCESS_PREFIX, &grant)), None);
-        assert_eq!(
-            access_grant(&key, &format!("{ACCESS_PREFIX}{grant}.")),
-            None
-        );
+        // One kind never passes for another, even renamed.
+        let code = mint(&key, CODE_PREFIX, &grant);
+        let renamed = code.replacen(CODE_PREFIX, REFRESH_PREFIX, 1);
+        assert_eq!(signed_grant(&key, &renamed, REFRESH_PREFIX), None);
     }
 
     #[test]

@@ -37,11 +37,11 @@ use crate::config::Config;
 use crate::limits::{self, Limit, RetryAfter};
 use crate::transport::body::{read_limited, Unread};
 use client::{registration_response, ClientRecord};
-use grant_protocol::{GrantAnswer, GrantRequest};
+use grant_protocol::{GrantAnswer, GrantRequest, ACCESS_PREFIX};
 use store::Store;
 
-/// What the key that signs access tokens is derived for.
-const ACCESS_KEY_PURPOSE: &str = "access-token";
+/// What the key that signs codes and tokens is derived for.
+const TOKEN_KEY_PURPOSE: &str = "token-signature";
 
 /// The largest registration request read.
 const MAX_REGISTRATION_BYTES: usize = 64 * 1024;
@@ -55,8 +55,8 @@ pub struct Keys {
     pub registration: registered::RegistrationKeys,
     pub consent: [u8; 32],
     pub upstream: [u8; 32],
-    /// Signs the access tokens we mint ([`grant_protocol::mint_access`]).
-    pub access: [u8; 32],
+    /// Signs the codes and tokens we mint ([`grant_protocol::mint`]).
+    pub tokens: [u8; 32],
 }
 
 /// Everything the endpoints need for one request.
@@ -117,7 +117,7 @@ impl<'a> OAuth<'a> {
                 },
                 consent: crypto::derive_key(secret, "consent"),
                 upstream: crypto::derive_key(secret, "upstream-token"),
-                access: crypto::derive_key(secret, ACCESS_KEY_PURPOSE),
+                tokens: crypto::derive_key(secret, TOKEN_KEY_PURPOSE),
             },
             now: crate::now_ms() / 1000,
             github_client_id: client_id,
@@ -420,8 +420,8 @@ pub async fn authenticate(
     const UNKNOWN: &str =
         "The access token is unknown, expired or revoked. Refresh it, or sign in again.";
     // A token this deployment did not mint costs no request to any object.
-    let access_key = crypto::derive_key(key.expose().as_bytes(), ACCESS_KEY_PURPOSE);
-    let Some(grant_id) = grant_protocol::access_grant(&access_key, token) else {
+    let token_key = crypto::derive_key(key.expose().as_bytes(), TOKEN_KEY_PURPOSE);
+    let Some(grant_id) = grant_protocol::signed_grant(&token_key, token, ACCESS_PREFIX) else {
         return Err(unauthorized(UNKNOWN));
     };
     let check = GrantRequest::Check {

@@ -18,13 +18,14 @@ use worker::{Request, Response};
 
 use super::client::{AuthMethod, ClientRecord};
 use super::grant_protocol::{
-    self, grant_of, GrantAnswer, GrantInfo, GrantRequest, Issue, ACCESS_PREFIX, CODE_PREFIX,
-    REFRESH_PREFIX,
+    self, grant_of, signed_grant, GrantAnswer, GrantInfo, GrantRequest, Issue, ACCESS_PREFIX,
+    CODE_PREFIX, REFRESH_PREFIX,
 };
 use super::metadata::names_this_server;
 use super::store::ACCESS_TTL;
 use super::{OAuth, OAuthError};
 use crate::auth::crypto;
+use crate::limits::{self, Limit};
 use crate::transport::body::{read_text_limited, Unread};
 
 /// The largest token or revocation request read.
@@ -213,10 +214,10 @@ struct Minted {
 }
 
 impl Minted {
-    fn new(access_key: &[u8; 32], grant_id: &str, now: i64) -> Self {
+    fn new(key: &[u8; 32], grant_id: &str, now: i64) -> Self {
         Minted {
-            access: grant_protocol::mint_access(access_key, grant_id),
-            refresh: grant_protocol::mint(REFRESH_PREFIX, grant_id),
+            access: grant_protocol::mint(key, ACCESS_PREFIX, grant_id),
+            refresh: grant_protocol::mint(key, REFRESH_PREFIX, grant_id),
             access_expires_at: now + ACCESS_TTL as i64,
         }
     }
@@ -254,7 +255,7 @@ async fn authorization_code(
     if let Err(e) = check_resource(oauth, request) {
         return Ok(Err(e));
     }
-    let Some(grant_id) = grant_of(code, CODE_PREFIX) else {
+    let Some(grant_id) = signed_grant(&oauth.keys.tokens, code, CODE_PREFIX) else {
         return Ok(Err(invalid_grant(
             "the authorization code is invalid or has expired",
         )));
@@ -263,7 +264,7 @@ async fn authorization_code(
         && verifier
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    let minted = Minted::new(&oauth.keys.access, grant_id, oauth.now);
+    let minted = Minted::new(&oauth.keys.tokens, grant_id, oauth.now);
     let redeem = GrantRequest::Redeem {
         code_hash: crypto::sha256_hex(code),
         client_id: request.client.client_id.clone(),
@@ -293,12 +294,11 @@ async fn refresh(
     if let Err(e) = check_resource(oauth, request) {
         return Ok(Err(e));
     }
-    let Some(grant_id) = grant_of(presented, REFRESH_PREFIX) else {
-        return Ok(Err(invalid_grant(
-            "the refresh token is invalid or has expired",
-        )));
+    let grant_id = match refresh_grant(oauth, presented).await {
+        Ok(grant_id) => grant_id,
+        Err(e) => return Ok(Err(e)),
     };
-    let minted = Minted::new(&oauth.keys.access, grant_id, oauth.now);
+    let minted = Minted::new(&oauth.keys.tokens, grant_id, oauth.now);
     // Only someone holding the presented token (and the deployment's secret) can open it.
     let retry_key = crypto::derive_key(&oauth.refresh_retry_key, presented);
     let pair = Pair {
@@ -342,6 +342,29 @@ async fn refresh(
         }
         Ok(other) => refusal(oauth, other).await,
     }
+}
+
+/// The grant a presented refresh token names. A signed one is ours ([`signed_grant`]). One
+/// of the shape alone may have been minted before tokens were signed (and be valid for up
+/// to 30 days from then), so its grant's object is asked; as that costs the object a
+/// request whoever sent the token, an address may present only [`Limit::UnsignedToken`]'s
+/// budget of them.
+async fn refresh_grant<'t>(oauth: &OAuth<'_>, token: &'t str) -> Result<&'t str, OAuthError> {
+    if let Some(grant_id) = signed_grant(&oauth.keys.tokens, token, REFRESH_PREFIX) {
+        return Ok(grant_id);
+    }
+    let Some(grant_id) = grant_of(token, REFRESH_PREFIX) else {
+        return Err(invalid_grant("the refresh token is invalid or has expired"));
+    };
+    unsigned_allowed(oauth).await?;
+    Ok(grant_id)
+}
+
+/// Counts one token of the shape of ours that this deployment did not sign.
+async fn unsigned_allowed(oauth: &OAuth<'_>) -> Result<(), OAuthError> {
+    limits::check(&oauth.env, Limit::UnsignedToken, &oauth.client_address)
+        .await
+        .map_err(OAuthError::rate_limited)
 }
 
 /// A refusal from the grant (which may have revoked it: then none of its tokens works, and
@@ -406,7 +429,11 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
     let hash = crypto::sha256_hex(token);
     let client_id = &request.client.client_id;
     let client_id = client_id.clone();
-    let (grant_id, revoke) = if let Some(grant_id) = grant_of(token, REFRESH_PREFIX) {
+    let (grant_id, revoke) = if grant_of(token, REFRESH_PREFIX).is_some() {
+        let grant_id = match refresh_grant(oauth, token).await {
+            Ok(grant_id) => grant_id,
+            Err(error) => return Ok(Err(error)),
+        };
         let refresh_hash = hash;
         (
             grant_id,
@@ -415,7 +442,7 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
                 client_id,
             },
         )
-    } else if let Some(grant_id) = grant_protocol::access_grant(&oauth.keys.access, token) {
+    } else if let Some(grant_id) = signed_grant(&oauth.keys.tokens, token, ACCESS_PREFIX) {
         let access_hash = hash;
         (
             grant_id,
@@ -428,6 +455,9 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
         // Perhaps an access token from before tokens named their grant (`mcpat_` and 43
         // characters); else not a token of ours (RFC 7009 §2.2: answered 200 all the same).
         if token.starts_with(ACCESS_PREFIX) && token.len() == ACCESS_PREFIX.len() + 43 {
+            if let Err(error) = unsigned_allowed(oauth).await {
+                return Ok(Err(error));
+            }
             oauth.store.revoke_legacy_access(&hash, &client_id).await?;
         }
         return Ok(Ok(()));
