@@ -36,17 +36,13 @@ pub enum Limit {
     /// A token this server does not know, per client address: each costs a lookup (a KV
     /// read, or a request to a grant's object).
     UnknownToken,
-    /// A refresh or access token at `/token` or `/revoke` with the shape of ours but not our
-    /// signature (one minted before tokens were signed, or made up), per client address:
-    /// each costs a request to a grant's object, or a KV read.
-    UnsignedToken,
 }
 
 impl Limit {
     /// The binding in `wrangler.toml`.
     pub fn binding(self) -> &'static str {
         match self {
-            Limit::Registration | Limit::UnsignedToken => "REGISTER_LIMITER",
+            Limit::Registration => "REGISTER_LIMITER",
             Limit::SignIn(_) | Limit::MetadataFetch | Limit::UnknownToken => "SIGN_IN_LIMITER",
             Limit::ToolCall => "TOOL_CALL_LIMITER",
             Limit::Search => "SEARCH_LIMITER",
@@ -68,7 +64,6 @@ impl Limit {
             Limit::Search => format!("search:{client}"),
             Limit::SessionStart => format!("sessions:{client}"),
             Limit::UnknownToken => format!("unknown-token:{client}"),
-            Limit::UnsignedToken => format!("unsigned-token:{client}"),
         }
     }
 }
@@ -277,11 +272,6 @@ mod tests {
     #[test]
     fn each_endpoint_counts_under_its_own_key() {
         assert_eq!(Limit::Registration.key("1.2.3.4"), "register:1.2.3.4");
-        assert_eq!(
-            Limit::UnsignedToken.key("1.2.3.4"),
-            "unsigned-token:1.2.3.4"
-        );
-        assert_eq!(Limit::UnsignedToken.binding(), "REGISTER_LIMITER");
         assert_eq!(Limit::SignIn("token").key("1.2.3.4"), "token:1.2.3.4");
         assert_eq!(Limit::MetadataFetch.key("::1"), "cimd:::1");
         assert_ne!(

@@ -307,16 +307,28 @@ describe('tokens are kept by their grant\'s object, not in KV', () => {
     }
     assert.deepEqual(objects(), before, 'no grant object was created for a code');
     // An unsigned refresh token may be one minted before tokens were signed, so its grant's
-    // object is asked: ten a minute per address, then 429 without asking.
+    // object is asked, by the rules of unknown tokens: once 60 from one address were refused
+    // (at /token and /revoke together), the address gets 429 without asking.
+    const made = () => `mcprt_g${crypto.randomBytes(16).toString('hex')}.${secret()}`;
     const statuses = [];
-    for (let i = 0; i < 12; i++) {
-      const r = await token(worker, { grant_type: 'refresh_token', refresh_token: `mcprt_g${crypto.randomBytes(16).toString('hex')}.${secret()}`, client_id: tokens.clientId }, address);
+    for (let i = 0; i < 31; i++) {
+      statuses.push((await token(worker, { grant_type: 'refresh_token', refresh_token: made(), client_id: tokens.clientId }, address)).status);
+    }
+    for (let i = 0; i < 30; i++) {
+      const r = await fetch(`${worker.url}/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': address },
+        body: new URLSearchParams({ token: made(), client_id: tokens.clientId }).toString(),
+      });
       statuses.push(r.status);
     }
-    assert.deepEqual(statuses, [...Array(10).fill(400), 429, 429]);
-    assert.equal(objects().length - before.length, 10, 'one object asked per unsigned token let through');
-    // A signed one from another address still refreshes.
-    assert.equal((await refresh(worker, tokens, tokens.refresh_token, nextAddress())).status, 200);
+    assert.deepEqual(statuses, [...Array(31).fill(400), ...Array(30).fill(200)]);
+    const past = await token(worker, { grant_type: 'refresh_token', refresh_token: made(), client_id: tokens.clientId }, address);
+    assert.equal(past.status, 429);
+    assert.equal(past.json.error, 'temporarily_unavailable');
+    assert.equal(objects().length - before.length, 61, 'one object asked per unsigned token let through');
+    // Our own tokens are not unknown tokens: a signed refresh from that address still works.
+    assert.equal((await refresh(worker, tokens, tokens.refresh_token, address)).status, 200);
   });
 });
 

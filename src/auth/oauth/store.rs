@@ -90,14 +90,15 @@ impl Store {
     }
 
     /// `/revoke` of an access token issued before tokens named their grant: deletes its KV
-    /// record if `client_id` holds it.
-    pub async fn revoke_legacy_access(&self, hash: &str, client_id: &str) -> worker::Result<()> {
+    /// record if `client_id` holds it. Says whether there was a record.
+    pub async fn revoke_legacy_access(&self, hash: &str, client_id: &str) -> worker::Result<bool> {
         let key = format!("access:{hash}");
-        if let Some(record) = self.get::<LegacyAccess>(&key).await? {
-            if record.client_id == client_id {
-                self.kv.delete(&key).await?;
-            }
+        let Some(record) = self.get::<LegacyAccess>(&key).await? else {
+            return Ok(false);
+        };
+        if record.client_id == client_id {
+            self.kv.delete(&key).await?;
         }
-        Ok(())
+        Ok(true)
     }
 }

@@ -25,7 +25,8 @@ use super::metadata::names_this_server;
 use super::store::ACCESS_TTL;
 use super::{OAuth, OAuthError};
 use crate::auth::crypto;
-use crate::limits::{self, Limit};
+use crate::auth::unknown_tokens::{self, Lookup};
+use crate::limits::RetryAfter;
 use crate::transport::body::{read_text_limited, Unread};
 
 /// The largest token or revocation request read.
@@ -257,7 +258,7 @@ async fn authorization_code(
     }
     let Some(grant_id) = signed_grant(&oauth.keys.tokens, code, CODE_PREFIX) else {
         return Ok(Err(invalid_grant(
-            "the authorization code is invalid or has expired",
+            "the authorization code is invalid or has expired; start the authorization again",
         )));
     };
     let well_formed = (43..=128).contains(&verifier.len())
@@ -294,8 +295,8 @@ async fn refresh(
     if let Err(e) = check_resource(oauth, request) {
         return Ok(Err(e));
     }
-    let grant_id = match refresh_grant(oauth, presented).await {
-        Ok(grant_id) => grant_id,
+    let (grant_id, unsigned) = match refresh_grant(oauth, presented) {
+        Ok(found) => found,
         Err(e) => return Ok(Err(e)),
     };
     let minted = Minted::new(&oauth.keys.tokens, grant_id, oauth.now);
@@ -340,31 +341,48 @@ async fn refresh(
             };
             deliver(oauth, &grant, &minted).map(Ok)
         }
-        Ok(other) => refusal(oauth, other).await,
+        Ok(other) => {
+            if matches!(other, GrantAnswer::Refused { .. }) {
+                looked_up_in_vain(oauth, unsigned).await;
+            }
+            refusal(oauth, other).await
+        }
     }
 }
 
 /// The grant a presented refresh token names. A signed one is ours ([`signed_grant`]). One
 /// of the shape alone may have been minted before tokens were signed (and be valid for up
-/// to 30 days from then), so its grant's object is asked; as that costs the object a
-/// request whoever sent the token, an address may present only [`Limit::UnsignedToken`]'s
-/// budget of them.
-async fn refresh_grant<'t>(oauth: &OAuth<'_>, token: &'t str) -> Result<&'t str, OAuthError> {
+/// to 30 days from then), so its grant's object is asked, as a token this server may not
+/// know: by the rules of unknown tokens at the MCP endpoints ([`unknown_tokens`]), an
+/// address whose such tokens were refused too often is refused without asking (429), and
+/// the returned lookup counts this one if it is refused too ([`looked_up_in_vain`]). A
+/// token that refreshes costs its address nothing, so many clients behind one address all
+/// refresh after an upgrade.
+fn refresh_grant<'t>(
+    oauth: &OAuth<'_>,
+    token: &'t str,
+) -> Result<(&'t str, Option<Lookup>), OAuthError> {
     if let Some(grant_id) = signed_grant(&oauth.keys.tokens, token, REFRESH_PREFIX) {
-        return Ok(grant_id);
+        return Ok((grant_id, None));
     }
     let Some(grant_id) = grant_of(token, REFRESH_PREFIX) else {
         return Err(invalid_grant("the refresh token is invalid or has expired"));
     };
-    unsigned_allowed(oauth).await?;
-    Ok(grant_id)
+    Ok((grant_id, Some(unsigned_lookup(oauth, token)?)))
 }
 
-/// Counts one token of the shape of ours that this deployment did not sign.
-async fn unsigned_allowed(oauth: &OAuth<'_>) -> Result<(), OAuthError> {
-    limits::check(&oauth.env, Limit::UnsignedToken, &oauth.client_address)
-        .await
-        .map_err(OAuthError::rate_limited)
+/// Starts the lookup of a token with the shape of ours but not our signature.
+fn unsigned_lookup(oauth: &OAuth<'_>, token: &str) -> Result<Lookup, OAuthError> {
+    let hash = crypto::sha256_hex(token);
+    unknown_tokens::start(&oauth.client_address, &hash, crate::now_ms())
+        .map_err(|not_now| OAuthError::rate_limited(RetryAfter(not_now.retry_after())))
+}
+
+/// Counts an unsigned token that storage did not know against its address.
+async fn looked_up_in_vain(oauth: &OAuth<'_>, lookup: Option<Lookup>) {
+    if let Some(lookup) = lookup {
+        lookup.failed(&oauth.env, crate::now_ms()).await;
+    }
 }
 
 /// A refusal from the grant (which may have revoked it: then none of its tokens works, and
@@ -429,9 +447,13 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
     let hash = crypto::sha256_hex(token);
     let client_id = &request.client.client_id;
     let client_id = client_id.clone();
+    let mut unsigned = None;
     let (grant_id, revoke) = if grant_of(token, REFRESH_PREFIX).is_some() {
-        let grant_id = match refresh_grant(oauth, token).await {
-            Ok(grant_id) => grant_id,
+        let grant_id = match refresh_grant(oauth, token) {
+            Ok((grant_id, lookup)) => {
+                unsigned = lookup;
+                grant_id
+            }
             Err(error) => return Ok(Err(error)),
         };
         let refresh_hash = hash;
@@ -455,10 +477,13 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
         // Perhaps an access token from before tokens named their grant (`mcpat_` and 43
         // characters); else not a token of ours (RFC 7009 §2.2: answered 200 all the same).
         if token.starts_with(ACCESS_PREFIX) && token.len() == ACCESS_PREFIX.len() + 43 {
-            if let Err(error) = unsigned_allowed(oauth).await {
-                return Ok(Err(error));
+            let lookup = match unsigned_lookup(oauth, token) {
+                Ok(lookup) => lookup,
+                Err(error) => return Ok(Err(error)),
+            };
+            if !oauth.store.revoke_legacy_access(&hash, &client_id).await? {
+                looked_up_in_vain(oauth, Some(lookup)).await;
             }
-            oauth.store.revoke_legacy_access(&hash, &client_id).await?;
         }
         return Ok(Ok(()));
     };
@@ -469,6 +494,9 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
             oauth.store.delete_legacy_access(&legacy_access).await?;
             Ok(Ok(()))
         }
-        Ok(_) => Ok(Ok(())),
+        Ok(_) => {
+            looked_up_in_vain(oauth, unsigned).await;
+            Ok(Ok(()))
+        }
     }
 }
