@@ -1,6 +1,8 @@
 //! Tokens this server does not know, counted per client address. Each one costs a lookup (a
 //! KV read, or a request to a grant's object) before it can be refused, and nothing bounded
-//! them: one address could spend a free plan's daily KV reads in minutes. Past [`Limit::UnknownToken`]'s budget (60 a minute,
+//! them: one address could spend a free plan's daily KV reads in minutes. The same rules
+//! take the refresh and access tokens at `/token` and `/revoke` that have the shape of ours
+//! but not our signature (`oauth::token`: minted before tokens were signed, or made up). Past [`Limit::UnknownToken`]'s budget (60 a minute,
 //! `SIGN_IN_LIMITER`), the isolate refuses that address's tokens it has not verified
 //! already, with 429 and no lookup, for a minute. At most [`LOOKUPS_AT_ONCE`] different
 //! tokens of one address are looked up at once in an isolate, or a burst sent together would
