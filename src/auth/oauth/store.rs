@@ -1,9 +1,10 @@
 //! What the authorization server keeps in KV: only the clients registered before ids
 //! carried their registration ([`super::registered`]), and until they expire the access
 //! tokens issued before tokens named their grant (`access:`, which this version deletes
-//! when it revokes them but never writes or trusts: a version rolled back to trusts them). Codes, refresh and access tokens
-//! (as SHA-256 hashes) and grants live in each grant's Durable Object ([`super::grant`]); a
-//! sign-in in progress lives in the browser's cookie ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
+//! when it revokes them but never writes or trusts: a version rolled back to trusts them).
+//! Codes, refresh and access tokens (as SHA-256 hashes) and grants live in each grant's
+//! Durable Object ([`super::grant`]); a sign-in in progress lives in the browser's cookie
+//! ([`super::pending`]). `docs/storage.md` lists every key with its value and TTL.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

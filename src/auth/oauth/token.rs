@@ -295,7 +295,8 @@ async fn refresh(
     if let Err(e) = check_resource(oauth, request) {
         return Ok(Err(e));
     }
-    let (grant_id, unsigned) = match refresh_grant(oauth, presented) {
+    let presented_hash = crypto::sha256_hex(presented);
+    let (grant_id, unsigned) = match refresh_grant(oauth, presented, &presented_hash) {
         Ok(found) => found,
         Err(e) => return Ok(Err(e)),
     };
@@ -307,7 +308,7 @@ async fn refresh(
         refresh_token: minted.refresh.clone(),
     };
     let rotate = GrantRequest::Refresh {
-        refresh_hash: crypto::sha256_hex(presented),
+        refresh_hash: presented_hash,
         client_id: request.client.client_id.clone(),
         issue: minted.issue(&oauth.origin),
         sealed_answer: crypto::encrypt(&retry_key, &serde_json::to_string(&pair)?).await?,
@@ -357,10 +358,11 @@ async fn refresh(
 /// address whose such tokens were refused too often is refused without asking (429), and
 /// the returned lookup counts this one if it is refused too ([`looked_up_in_vain`]). A
 /// token that refreshes costs its address nothing, so many clients behind one address all
-/// refresh after an upgrade.
+/// refresh after an upgrade. `hash`: the token's SHA-256.
 fn refresh_grant<'t>(
     oauth: &OAuth<'_>,
     token: &'t str,
+    hash: &str,
 ) -> Result<(&'t str, Option<Lookup>), OAuthError> {
     if let Some(grant_id) = signed_grant(&oauth.keys.tokens, token, REFRESH_PREFIX) {
         return Ok((grant_id, None));
@@ -368,13 +370,13 @@ fn refresh_grant<'t>(
     let Some(grant_id) = grant_of(token, REFRESH_PREFIX) else {
         return Err(invalid_grant("the refresh token is invalid or has expired"));
     };
-    Ok((grant_id, Some(unsigned_lookup(oauth, token)?)))
+    Ok((grant_id, Some(unsigned_lookup(oauth, hash)?)))
 }
 
-/// Starts the lookup of a token with the shape of ours but not our signature.
-fn unsigned_lookup(oauth: &OAuth<'_>, token: &str) -> Result<Lookup, OAuthError> {
-    let hash = crypto::sha256_hex(token);
-    unknown_tokens::start(&oauth.client_address, &hash, crate::now_ms())
+/// Starts the lookup of a token with the shape of ours but not our signature, whose
+/// SHA-256 is `hash`.
+fn unsigned_lookup(oauth: &OAuth<'_>, hash: &str) -> Result<Lookup, OAuthError> {
+    unknown_tokens::start(&oauth.client_address, hash, crate::now_ms())
         .map_err(|not_now| OAuthError::rate_limited(RetryAfter(not_now.retry_after())))
 }
 
@@ -445,39 +447,32 @@ async fn answer_revoke(oauth: &OAuth<'_>, req: Request) -> worker::Result<Result
         Err(error) => return Ok(Err(error)),
     };
     let hash = crypto::sha256_hex(token);
-    let client_id = &request.client.client_id;
-    let client_id = client_id.clone();
+    let client_id = request.client.client_id.clone();
     let mut unsigned = None;
     let (grant_id, revoke) = if grant_of(token, REFRESH_PREFIX).is_some() {
-        let grant_id = match refresh_grant(oauth, token) {
+        let grant_id = match refresh_grant(oauth, token, &hash) {
             Ok((grant_id, lookup)) => {
                 unsigned = lookup;
                 grant_id
             }
             Err(error) => return Ok(Err(error)),
         };
-        let refresh_hash = hash;
-        (
-            grant_id,
-            GrantRequest::Revoke {
-                refresh_hash,
-                client_id,
-            },
-        )
+        let revoke = GrantRequest::Revoke {
+            refresh_hash: hash,
+            client_id,
+        };
+        (grant_id, revoke)
     } else if let Some(grant_id) = signed_grant(&oauth.keys.tokens, token, ACCESS_PREFIX) {
-        let access_hash = hash;
-        (
-            grant_id,
-            GrantRequest::RevokeAccess {
-                access_hash,
-                client_id,
-            },
-        )
+        let revoke = GrantRequest::RevokeAccess {
+            access_hash: hash,
+            client_id,
+        };
+        (grant_id, revoke)
     } else {
         // Perhaps an access token from before tokens named their grant (`mcpat_` and 43
         // characters); else not a token of ours (RFC 7009 §2.2: answered 200 all the same).
         if token.starts_with(ACCESS_PREFIX) && token.len() == ACCESS_PREFIX.len() + 43 {
-            let lookup = match unsigned_lookup(oauth, token) {
+            let lookup = match unsigned_lookup(oauth, &hash) {
                 Ok(lookup) => lookup,
                 Err(error) => return Ok(Err(error)),
             };
