@@ -277,7 +277,12 @@ async fn authorization_code(
     match grant_protocol::call(&oauth.env, grant_id, &redeem).await {
         Err(error) => Ok(Err(error)),
         Ok(GrantAnswer::Issued { grant }) => {
-            oauth.store.keep_client(&request.client, oauth.now).await?;
+            // The grant has accepted the code and its tokens: failing to extend a client kept
+            // in KV must not lose them (the client's retry of the code would be a replay,
+            // which revokes the grant). Logged; the client lives its 24 hours.
+            if let Err(error) = oauth.store.keep_client(&request.client, oauth.now).await {
+                worker::console_error!("could not extend a client kept in KV: {error}");
+            }
             deliver(oauth, &grant, &minted).map(Ok)
         }
         Ok(other) => refusal(oauth, other).await,
