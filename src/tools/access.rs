@@ -1,6 +1,7 @@
 //! What GitHub says about a repository, for the caller: whether it is private (the
-//! confidentiality label, and lockdown applies only to public repositories) and whether a
-//! user has push access (lockdown). Answers are kept in the isolate's memory for ten
+//! confidentiality label, and lockdown applies only to public repositories), whether a
+//! user has push access (lockdown), its default branch, and whether a commit is on it
+//! (lockdown's reads at a commit SHA, [`super::lockdown_refs`]). Answers are kept in the isolate's memory for ten
 //! minutes per caller and repository, never in KV: a lookup costs no storage write (KV's
 //! free plan allows 1,000 a day), and one caller's answers are never another's.
 //!
@@ -19,6 +20,8 @@ use crate::github::GitHubError;
 const TTL_SECONDS: i64 = 600;
 /// At most this many repositories are remembered per isolate.
 const MAX_ENTRIES: usize = 512;
+/// At most this many commits' answers are remembered per repository.
+const MAX_COMMITS: usize = 64;
 
 /// Whether a user may push, or why that is not known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +38,10 @@ struct Entry {
     private: Option<Option<bool>>,
     /// Lowercase login and answer.
     push: Vec<(String, Push)>,
+    default_branch: Option<String>,
+    /// A ref that could be a commit SHA, as asked for, and whether it is on the default
+    /// branch.
+    on_default_branch: Vec<(String, bool)>,
 }
 
 thread_local! {
@@ -103,17 +110,69 @@ pub async fn is_private(context: &CallContext<'_>, repo: &RepoRef) -> Option<boo
     if let Some(known) = known_private(context, repo) {
         return known;
     }
+    read_metadata(context, repo).await.0
+}
+
+/// `repo`'s default branch; `None` when GitHub would not say.
+pub async fn default_branch(context: &CallContext<'_>, repo: &RepoRef) -> Option<String> {
+    if let Some(known) = with_entry(context, repo, |entry| entry.default_branch.clone()) {
+        return Some(known);
+    }
+    read_metadata(context, repo).await.1
+}
+
+/// Reads `repo`'s metadata and records its privacy and default branch.
+async fn read_metadata(
+    context: &CallContext<'_>,
+    repo: &RepoRef,
+) -> (Option<bool>, Option<String>) {
     let path = format!("/repos/{repo}");
-    let answer = context
+    let metadata = context
         .app
         .github
         .without_cache()
         .get_json(&path, &format!("the repository {repo}"))
         .await
-        .ok()
-        .and_then(|metadata| metadata.get("private").and_then(Value::as_bool));
-    with_entry(context, repo, |entry| entry.private = Some(answer));
-    answer
+        .ok();
+    let field = |name: &str| metadata.as_ref().and_then(|m| m.get(name));
+    let private = field("private").and_then(Value::as_bool);
+    let branch = field("default_branch")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    with_entry(context, repo, |entry| {
+        if entry.private.is_none() || private.is_some() {
+            entry.private = Some(private);
+        }
+        if branch.is_some() {
+            entry.default_branch.clone_from(&branch);
+        }
+    });
+    (private, branch)
+}
+
+/// Whether the commit `sha` is on `repo`'s default branch, if that is known.
+pub fn known_on_default_branch(
+    context: &CallContext<'_>,
+    repo: &RepoRef,
+    sha: &str,
+) -> Option<bool> {
+    with_entry(context, repo, |entry| {
+        let found = entry
+            .on_default_branch
+            .iter()
+            .find(|(known, _)| known == sha);
+        found.map(|(_, on)| *on)
+    })
+}
+
+/// Records whether the commit `sha` is on `repo`'s default branch.
+pub fn remember_on_default_branch(context: &CallContext<'_>, repo: &RepoRef, sha: &str, on: bool) {
+    with_entry(context, repo, |entry| {
+        if entry.on_default_branch.len() >= MAX_COMMITS {
+            entry.on_default_branch.clear();
+        }
+        entry.on_default_branch.push((sha.to_string(), on));
+    });
 }
 
 /// What [`is_private`] would answer without asking GitHub, if that is known.

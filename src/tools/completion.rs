@@ -7,8 +7,9 @@
 //!   directories ending in `/` so that the next completion goes inside.
 //!
 //! Values are narrowed to the prefix typed (ignoring ASCII case). The repository, and for
-//! `path` the ref, come from the request's `context.arguments`; without them, or when
-//! GitHub fails, there are no values.
+//! `path` the ref, come from the request's `context.arguments`; without them, when GitHub
+//! fails, or for a directory at a commit lockdown does not read ([`super::lockdown_refs`]),
+//! there are no values.
 
 use serde_json::{Map, Value};
 
@@ -144,6 +145,20 @@ pub fn complete<'a>(
         let Some((paths, query)) = lists_for(argument, value, context) else {
             return Completion::default();
         };
+        if argument == "path" {
+            // The names in a directory at a fork's commit are a stranger's (lockdown).
+            let git_ref = chosen(context, "ref").filter(|r| !r.is_empty());
+            let repo = chosen_repo(context);
+            let refused = match &repo {
+                Some(repo) => super::lockdown_refs::check_ref(context, repo, git_ref)
+                    .await
+                    .is_err(),
+                None => true,
+            };
+            if refused {
+                return Completion::default();
+            }
+        }
         let mut items = Vec::new();
         let mut more = false;
         for path in &paths {

@@ -6,6 +6,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::args::{git_ref, repo_path, repo_ref};
+use crate::app::CallContext;
 use crate::github::repo::RepoRef;
 use crate::github::{GitHub, GitHubError, Query};
 use mcp_core::tool::ToolError;
@@ -35,16 +36,19 @@ pub async fn get_contents(
     Ok(value)
 }
 
-/// `owner`, `repo`, `path` and `ref` from a tool's arguments, and what GitHub has there.
+/// `owner`, `repo`, `path` and `ref` from a tool's arguments, and what GitHub has there
+/// (a ref that lockdown lets the call read, [`super::lockdown_refs`]).
 pub async fn contents_at(
-    github: &GitHub<'_>,
+    context: &CallContext<'_>,
     (owner, repo): (&str, &str),
     path: &str,
     at: Option<&str>,
 ) -> Result<(RepoRef, Value), ToolError> {
     let repo = repo_ref(owner, repo)?;
     let path = repo_path("path", path)?;
-    let found = get_contents(github, &repo, &path, git_ref("ref", at)?).await?;
+    let at = git_ref("ref", at)?;
+    super::lockdown_refs::check_ref(context, &repo, at).await?;
+    let found = get_contents(context.app.github, &repo, &path, at).await?;
     Ok((repo, found))
 }
 

@@ -83,6 +83,7 @@ impl Tool<GitHubApp> for GetGithubCommit {
         Box::pin(async move {
             let repo = repo_ref(&args.owner, &args.repo)?;
             let git_ref = git_ref("ref", Some(&args.git_ref))?.unwrap_or_default();
+            super::lockdown_refs::check_ref(context, &repo, Some(git_ref)).await?;
             let what = format!("the commit '{git_ref}' in {repo}");
             let path = format!(
                 "/repos/{repo}/commits/{}",

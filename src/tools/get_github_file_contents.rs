@@ -81,7 +81,7 @@ impl Tool<GitHubApp> for GetGithubFileContents {
         Box::pin(async move {
             let git_ref = args.git_ref.as_deref();
             let named = (args.owner.as_str(), args.repo.as_str());
-            let (repo, file) = contents_at(context.app.github, named, &args.path, git_ref).await?;
+            let (repo, file) = contents_at(context, named, &args.path, git_ref).await?;
             let kind = file.get("type").and_then(Value::as_str);
             if file.is_array() || kind != Some("file") {
                 return Err(ToolError::Failed(format!(

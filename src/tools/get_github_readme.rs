@@ -97,6 +97,7 @@ impl Tool<GitHubApp> for GetGithubReadme {
                     .map_err(|why| ToolError::InvalidArgument(format!("ref {why}")))?;
                 path.push_str(&format!("?ref={}", percent_encode(git_ref)));
             }
+            super::lockdown_refs::check_ref(context, &repo, git_ref).await?;
             let what = match git_ref {
                 Some(r) => format!("a README in {repo} at '{r}'"),
                 None => format!("a README in {repo}"),

@@ -166,6 +166,7 @@ impl Tool<GitHubApp> for RepoList {
         Box::pin(async move {
             let repo = repo_ref(&args.owner, &args.repo)?;
             let query = (self.query)(&args)?;
+            super::lockdown_refs::check_ref(context, &repo, args.git_ref.as_deref()).await?;
             let path = format!("/repos/{repo}{}", self.endpoint);
             let what = format!("the repository {repo}");
             let paging = Paging::new(args.page, args.per_page);

@@ -68,7 +68,7 @@ impl Tool<GitHubApp> for ListGithubDirectory {
         Box::pin(async move {
             let named = (args.owner.as_str(), args.repo.as_str());
             let at = args.git_ref.as_deref();
-            let (repo, listing) = contents_at(context.app.github, named, &args.path, at).await?;
+            let (repo, listing) = contents_at(context, named, &args.path, at).await?;
             let Some(entries) = listing.as_array() else {
                 return Err(ToolError::Failed(format!(
                     "'{}' in {repo} is a file, not a directory; use getGithubFileContents.",

@@ -174,7 +174,7 @@ pub async fn check_item(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::cell::RefCell;
     use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -229,7 +229,7 @@ mod tests {
     }
 
     /// Runs `f` with a call context of caller `me` (oauth) against `http`, under `policy`.
-    fn with_context<R>(
+    pub(crate) fn with_context<R>(
         http: &dyn HttpClient,
         policy: ContentPolicy,
         f: impl FnOnce(&CallContext<'_>) -> R,
@@ -275,14 +275,14 @@ mod tests {
     /// Each test is a caller of its own, so the isolate's cache of answers is not shared.
     static TEST_CALLERS: AtomicU32 = AtomicU32::new(1);
 
-    fn lockdown() -> ContentPolicy {
+    pub(crate) fn lockdown() -> ContentPolicy {
         ContentPolicy {
             lockdown: true,
             trusted_bots: vec!["dependabot[bot]".into()],
         }
     }
 
-    fn repo() -> RepoRef {
+    pub(crate) fn repo() -> RepoRef {
         RepoRef {
             owner: "o".into(),
             repo: "r".into(),

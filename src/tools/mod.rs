@@ -31,6 +31,7 @@ pub mod list_github_pull_requests;
 pub mod list_github_releases;
 pub mod list_github_tags;
 pub mod lockdown;
+pub mod lockdown_refs;
 pub mod markdown;
 pub mod prompts;
 pub mod render;

@@ -4,10 +4,13 @@
 // write access and a trusted bot are shown; a stranger's issue on a private repository is
 // shown; permission lookups are made once per caller and bypass the ETag cache (no KV write).
 // A connection switches lockdown on by header or URL, in both eras, and never off; without a
-// token GitHub will not say who may push, and the note says so.
+// token GitHub will not say who may push, and the note says so. A commit named by SHA is read
+// only when it is on the default branch: GitHub answers for a fork's commits through the
+// repository itself.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mcpPost, rawSession, rpc, startFakeGitHub, startWorker, workerVars } from './harness.mjs';
+import { FORK_MARKER, LAB_FORK_SHA, LAB_MERGED_SHA } from '../fake-github/lab.mjs';
 
 const LAB = { owner: 'octocat', repo: 'injection-lab' };
 const P = 'io.github.github-mcp-worker/';
@@ -23,6 +26,16 @@ async function modernCall(url, name, args, headers = {}) {
 }
 
 const numbers = (result) => result.structuredContent.items.map((i) => i.number);
+
+/** Every way a tool reads the lab at `ref`. */
+const readsAt = (ref) => [
+  ['getGithubFileContents', { ...LAB, path: 'src/evil.rs', ref }],
+  ['listGithubDirectory', { ...LAB, path: '', ref }],
+  ['getGithubReadme', { repositoryUrl: 'octocat/injection-lab', ref }],
+  ['getGithubCommit', { ...LAB, ref }],
+  ['listGithubCommits', { ...LAB, ref }],
+];
+const FORK_REFUSED = new RegExp(`^Lockdown is on: the commit '${LAB_FORK_SHA.slice(0, 7)}\\w*' is not on octocat/injection-lab's default branch`);
 const note = (result) => result.content.slice(1).map((c) => c.text).join('\n');
 
 describe('LOCKDOWN=true with a trusted bot', () => {
@@ -107,6 +120,35 @@ describe('LOCKDOWN=true with a trusted bot', () => {
     assert.ok(lookups('maintainer').every((q) => !q.headers['if-none-match']), 'no conditional request: the answer is not in KV');
   });
 
+  test('a commit named by SHA is read only from the default branch: a fork\'s commit, by SHA or prefix, reaches no tool', async () => {
+    for (const ref of [LAB_FORK_SHA, LAB_FORK_SHA.slice(0, 7)]) {
+      for (const [name, args] of readsAt(ref)) {
+        const r = await session.call(name, args);
+        assert.equal(r.isError, true, `${name} at ${ref}`);
+        assert.match(r.content[0].text, FORK_REFUSED, name);
+        assert.ok(!JSON.stringify(r).includes(FORK_MARKER), name);
+      }
+    }
+    const uri = `github://octocat/injection-lab/contents/src/evil.rs?ref=${LAB_FORK_SHA}`;
+    const read = await session.request('resources/read', { uri });
+    assert.match(read.json.error?.message ?? '', FORK_REFUSED, read.text.slice(0, 300));
+    assert.ok(!read.text.includes(FORK_MARKER));
+    for (const [name, args] of readsAt(LAB_MERGED_SHA)) {
+      const r = await session.call(name, args);
+      assert.notEqual(r.isError, true, `${name}: ${r.content?.[0]?.text}`);
+    }
+    const complete = async (ref) => {
+      const r = await session.request('completion/complete', { ref: { type: 'ref/resource', uri: 'github://{owner}/{repo}/contents/{+path}{?ref}' }, argument: { name: 'path', value: '' }, context: { arguments: { ...LAB, ref } } });
+      return r.json.result.completion.values;
+    };
+    assert.deepEqual(await complete(LAB_FORK_SHA), [], 'no names from a fork\'s commit');
+    assert.deepEqual(await complete(LAB_MERGED_SHA), ['README.md', 'src/evil.rs']);
+    const compares = gh.requests.filter((q) => q.path.startsWith('/repos/octocat/injection-lab/compare/'));
+    assert.deepEqual(compares.map((q) => q.path).sort(), [`main...${LAB_FORK_SHA.slice(0, 7)}`, `main...${LAB_FORK_SHA}`, `main...${LAB_MERGED_SHA}`].map((p) => `/repos/octocat/injection-lab/compare/${p}`).sort(), 'each ref compared once for the caller');
+    const named = gh.requests.filter((q) => q.path.includes('/git/ref/'));
+    assert.deepEqual(named.map((q) => q.path), ['tags', 'heads'].map((k) => `/repos/octocat/injection-lab/git/ref/${k}/${LAB_FORK_SHA.slice(0, 7)}`), 'a short ref could name a tag or branch; a full SHA cannot');
+  });
+
   test('a connection cannot switch lockdown off', async () => {
     const off = await rawSession(worker.mcpUrl, { 'x-mcp-lockdown': 'false' });
     assert.deepEqual(numbers(await off.call('listGithubIssues', LAB)), [2, 3, 6]);
@@ -138,6 +180,15 @@ describe('lockdown switched on by a connection', () => {
     const bad = await mcpPost(worker.mcpUrl, rpc(1, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '0' } }), { 'x-mcp-lockdown': 'please' });
     assert.equal(bad.status, 400);
     assert.match(bad.json.error.message, /X-MCP-Lockdown/);
+  });
+
+  test('a fork\'s commit named by SHA is read without lockdown, and refused with it', async () => {
+    const args = { ...LAB, path: 'src/evil.rs', ref: LAB_FORK_SHA };
+    const open = await modernCall(worker.mcpUrl, 'getGithubFileContents', args);
+    assert.match(open.structuredContent.text, new RegExp(FORK_MARKER), 'the fake GitHub answers for it, as GitHub does');
+    const locked = await modernCall(worker.mcpUrl, 'getGithubFileContents', args, { 'x-mcp-lockdown': 'true' });
+    assert.equal(locked.isError, true);
+    assert.match(locked.content[0].text, FORK_REFUSED);
   });
 
   test('2026-07-28: per request, by header or by the /mcp/lockdown URL', async () => {

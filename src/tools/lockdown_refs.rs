@@ -1,0 +1,298 @@
+//! Lockdown for reads at a commit SHA. GitHub keeps one object store for a repository and
+//! all of its forks, and the repository's API answers for any commit of that network when
+//! it is named by SHA: a file, README, directory or commit read "at `abc1234`" in
+//! `owner/repo` can be one that a stranger pushed to their own fork, never merged (a pull
+//! request's head commit is one). Under lockdown, on a public repository, a ref that could
+//! be a SHA is therefore read only when its commit is on the repository's default branch,
+//! where someone with push access put it; GitHub's compare API says so.
+//!
+//! Other refs need no look-up: a branch or tag name resolves among the repository's own
+//! refs, which only people with push access write, except a pull request's refs
+//! (`refs/pull/N/head`), which the GitHub client refuses under lockdown. A ref shorter than
+//! a full SHA that GitHub resolves to a branch or tag of the repository is read, wherever
+//! that points: names come before abbreviated SHAs when Git resolves a ref.
+
+use serde_json::Value;
+
+use super::access::{default_branch, known_on_default_branch, remember_on_default_branch};
+use super::lockdown;
+use crate::app::CallContext;
+use crate::github::http::percent_encode;
+use crate::github::repo::RepoRef;
+use crate::github::GitHubError;
+use mcp_core::tool::ToolError;
+
+/// Hex digits in a full SHA-1 commit id; SHA-256 ones have 64.
+const FULL_SHA: usize = 40;
+
+/// Whether Git could read `git_ref` as a commit id or its abbreviation (4 to 64 hex digits).
+pub fn could_be_sha(git_ref: &str) -> bool {
+    (4..=64).contains(&git_ref.len()) && git_ref.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `Ok` when lockdown lets a tool read `repo` at `git_ref`; otherwise the error that says
+/// why not and what to ask for instead.
+pub async fn check_ref(
+    context: &CallContext<'_>,
+    repo: &RepoRef,
+    git_ref: Option<&str>,
+) -> Result<(), ToolError> {
+    let Some(git_ref) = git_ref.filter(|r| could_be_sha(r)) else {
+        return Ok(());
+    };
+    if !lockdown::applies(context, repo).await {
+        return Ok(());
+    }
+    let on_default = match known_on_default_branch(context, repo, git_ref) {
+        Some(known) => known,
+        None => {
+            let on = on_default_branch(context, repo, git_ref).await?
+                || (git_ref.len() < FULL_SHA && names_own_ref(context, repo, git_ref).await);
+            remember_on_default_branch(context, repo, git_ref, on);
+            on
+        }
+    };
+    if on_default {
+        Ok(())
+    } else {
+        Err(ToolError::Failed(format!(
+            "Lockdown is on: the commit '{git_ref}' is not on {repo}'s default branch, and GitHub answers for a commit named by SHA even when a stranger pushed it only to a fork. Read {repo} at one of its branches or tags (listGithubBranches, listGithubTags), or at a commit on its default branch."
+        )))
+    }
+}
+
+/// Whether the commit `sha` is on `repo`'s default branch (it is behind the branch's head,
+/// or is its head). An answer too large to read is a comparison with commits of its own:
+/// one on the branch has none.
+async fn on_default_branch(
+    context: &CallContext<'_>,
+    repo: &RepoRef,
+    sha: &str,
+) -> Result<bool, ToolError> {
+    let undecided = |why: &str| {
+        ToolError::Failed(format!(
+            "Lockdown is on, and {why}, so whether the commit '{sha}' is on {repo}'s default branch is not known; it is not read. Try again later, or read {repo} at a branch or tag."
+        ))
+    };
+    let Some(branch) = default_branch(context, repo).await else {
+        return Err(undecided("GitHub did not say which branch is the default"));
+    };
+    let path = format!(
+        "/repos/{repo}/compare/{}...{}",
+        percent_encode(&branch),
+        percent_encode(sha)
+    );
+    let what = format!("the commit '{sha}' in {repo}");
+    let github = context.app.github.without_cache();
+    match github.get_json(&path, &what).await {
+        Ok(comparison) => Ok(matches!(
+            comparison.get("status").and_then(Value::as_str),
+            Some("behind" | "identical")
+        )),
+        Err(GitHubError::TooLarge { .. }) => Ok(false),
+        Err(error @ GitHubError::NotFound { .. }) => Err(error.into()),
+        Err(error) => Err(undecided(&format!("GitHub did not compare it ({error})"))),
+    }
+}
+
+/// Whether `name` is a tag or branch of `repo` (GitHub's exact-match ref look-up).
+async fn names_own_ref(context: &CallContext<'_>, repo: &RepoRef, name: &str) -> bool {
+    for kind in ["tags", "heads"] {
+        let path = format!("/repos/{repo}/git/ref/{kind}/{}", percent_encode(name));
+        let what = format!("the ref '{kind}/{name}' in {repo}");
+        let github = context.app.github.without_cache();
+        if let Ok(found) = github.get_json(&path, &what).await {
+            if found.get("ref").and_then(Value::as_str) == Some(&format!("refs/{kind}/{name}")) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures_executor::block_on;
+    use serde_json::json;
+
+    use super::*;
+    use crate::app::ContentPolicy;
+    use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
+    use crate::tools::lockdown::tests::{lockdown, repo, with_context};
+    use mcp_core::exchange::BoxFuture;
+
+    const MERGED: &str = "aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111";
+    const FORK: &str = "bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222";
+
+    /// `o/r` (public, default branch `main`) and `o/p` (private); a merged commit, a fork's
+    /// commit, a tag `2024` off the default branch, and GitHub failing for `dddd`. Records
+    /// the paths asked for.
+    struct Network(RefCell<Vec<String>>);
+
+    impl HttpClient for Network {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            let path = request
+                .url
+                .trim_start_matches("https://api.github.com")
+                .to_string();
+            self.0.borrow_mut().push(path.clone());
+            let compare = |head: &str| format!("/repos/o/r/compare/main...{head}");
+            let (status, body) = match path.as_str() {
+                "/repos/o/r" => (200, json!({ "private": false, "default_branch": "main" })),
+                "/repos/o/p" => (200, json!({ "private": true, "default_branch": "main" })),
+                p if p == compare(MERGED) => (200, json!({ "status": "behind", "ahead_by": 0 })),
+                p if p == compare(FORK) || p == compare("2024") => {
+                    (200, json!({ "status": "diverged", "ahead_by": 1 }))
+                }
+                "/repos/o/r/git/ref/tags/2024" => (200, json!({ "ref": "refs/tags/2024" })),
+                p if p == compare("dddd") => (502, json!({ "message": "Server Error" })),
+                _ => (404, json!({ "message": "Not Found" })),
+            };
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status,
+                    headers: vec![],
+                    body: body.to_string().into_bytes(),
+                })
+            })
+        }
+    }
+
+    fn checked(http: &Network, policy: ContentPolicy, refs: &[(&str, &str)]) -> Vec<String> {
+        with_context(http, policy, |context| {
+            refs.iter()
+                .map(|(repo_name, git_ref)| {
+                    let repo = RepoRef {
+                        repo: (*repo_name).into(),
+                        ..repo()
+                    };
+                    match block_on(check_ref(context, &repo, Some(git_ref))) {
+                        Ok(()) => "read".to_string(),
+                        Err(ToolError::Failed(why)) => why,
+                        Err(other) => format!("{other:?}"),
+                    }
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn under_lockdown_a_commit_by_sha_is_read_only_from_the_default_branch() {
+        let http = Network(RefCell::new(Vec::new()));
+        let refs = [("r", MERGED), ("r", FORK), ("r", MERGED), ("r", FORK)];
+        let answers = checked(&http, lockdown(), &refs);
+        assert_eq!(answers[0], "read");
+        assert!(
+            answers[1].starts_with(&format!(
+                "Lockdown is on: the commit '{FORK}' is not on o/r's default branch"
+            )),
+            "{}",
+            answers[1]
+        );
+        assert_eq!(answers[2..], answers[..2], "the same answers again");
+        let compares = http
+            .0
+            .borrow()
+            .iter()
+            .filter(|p| p.contains("/compare/"))
+            .count();
+        assert_eq!(compares, 2, "each commit compared once for the caller");
+        let full_sha_names = http
+            .0
+            .borrow()
+            .iter()
+            .filter(|p| p.contains("/git/ref/"))
+            .count();
+        assert_eq!(full_sha_names, 0, "a full SHA is never read as a name");
+    }
+
+    #[test]
+    fn names_private_repositories_and_lockdown_off_need_no_look_up() {
+        let http = Network(RefCell::new(Vec::new()));
+        let names = [
+            ("r", "main"),
+            ("r", "feature/x"),
+            ("r", "v1.0"),
+            ("r", "abc"),
+        ];
+        assert!(checked(&http, lockdown(), &names)
+            .iter()
+            .all(|a| a == "read"));
+        assert!(http.0.borrow().is_empty(), "{:?}", http.0.borrow());
+        let off = ContentPolicy {
+            lockdown: false,
+            trusted_bots: vec![],
+        };
+        assert_eq!(checked(&http, off, &[("r", FORK)]), ["read"]);
+        assert!(http.0.borrow().is_empty());
+        assert_eq!(checked(&http, lockdown(), &[("p", FORK)]), ["read"]);
+        assert_eq!(*http.0.borrow(), ["/repos/o/p"], "only its privacy");
+    }
+
+    #[test]
+    fn a_short_ref_that_names_a_tag_is_read_wherever_the_tag_points() {
+        let http = Network(RefCell::new(Vec::new()));
+        assert_eq!(checked(&http, lockdown(), &[("r", "2024")]), ["read"]);
+        assert!(http
+            .0
+            .borrow()
+            .contains(&"/repos/o/r/git/ref/tags/2024".to_string()));
+    }
+
+    #[test]
+    fn unknown_commits_and_failures_are_errors_that_say_so_and_are_not_remembered() {
+        let http = Network(RefCell::new(Vec::new()));
+        let answers = checked(
+            &http,
+            lockdown(),
+            &[("r", "cccc"), ("r", "dddd"), ("r", "dddd")],
+        );
+        assert!(
+            answers[0].contains("the commit 'cccc' in o/r was not found"),
+            "{}",
+            answers[0]
+        );
+        assert!(
+            answers[1].starts_with("Lockdown is on, and GitHub did not compare it (GitHub"),
+            "{}",
+            answers[1]
+        );
+        assert_eq!(answers[2], answers[1]);
+        let failing = http
+            .0
+            .borrow()
+            .iter()
+            .filter(|p| p.ends_with("...dddd"))
+            .count();
+        assert_eq!(failing, 2, "a failure is asked again");
+    }
+
+    #[test]
+    fn refs_that_git_could_read_as_a_commit_id() {
+        for sha in [
+            "abcd",
+            "0123456",
+            "2024",
+            "DEADBEEF",
+            "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d",
+        ] {
+            assert!(could_be_sha(sha), "{sha}");
+        }
+        for name in [
+            "abc",
+            "main",
+            "v1.0",
+            "feature/x",
+            "heads/abcd",
+            "abcdefg",
+            "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d7fd1a60b01f91b314f59955a4e4d4e80d8",
+        ] {
+            assert!(!could_be_sha(name), "{name}");
+        }
+    }
+}
