@@ -8,9 +8,9 @@
 //!
 //! Other refs need no look-up: a branch or tag name resolves among the repository's own
 //! refs, which only people with push access write, except a pull request's refs
-//! (`refs/pull/N/head`), which the GitHub client refuses under lockdown. A ref shorter than
-//! a full SHA that GitHub resolves to a branch or tag of the repository is read, wherever
-//! that points: names come before abbreviated SHAs when Git resolves a ref.
+//! (`refs/pull/N/head`), which the GitHub client refuses under lockdown. A branch or tag
+//! whose name is all hex digits is checked as a SHA; off the default branch, it is read by
+//! its full name (`refs/tags/2024`), which no commit id can be mistaken for.
 
 use serde_json::Value;
 
@@ -46,19 +46,22 @@ pub async fn check_ref(
     let on_default = match known_on_default_branch(context, repo, git_ref) {
         Some(known) => known,
         None => {
-            let on = on_default_branch(context, repo, git_ref).await?
-                || (git_ref.len() < FULL_SHA && names_own_ref(context, repo, git_ref).await);
+            let on = on_default_branch(context, repo, git_ref).await?;
             remember_on_default_branch(context, repo, git_ref, on);
             on
         }
     };
     if on_default {
-        Ok(())
-    } else {
-        Err(ToolError::Failed(format!(
-            "Lockdown is on: the commit '{git_ref}' is not on {repo}'s default branch, and GitHub answers for a commit named by SHA even when a stranger pushed it only to a fork. Read {repo} at one of its branches or tags (listGithubBranches, listGithubTags), or at a commit on its default branch."
-        )))
+        return Ok(());
     }
+    let by_name = if git_ref.len() < FULL_SHA {
+        format!(" If '{git_ref}' is the name of a tag or branch, ask for 'refs/tags/{git_ref}' or 'refs/heads/{git_ref}'.")
+    } else {
+        String::new()
+    };
+    Err(ToolError::Failed(format!(
+        "Lockdown is on: the commit '{git_ref}' is not on {repo}'s default branch, and GitHub answers for a commit named by SHA even when a stranger pushed it only to a fork. Read {repo} at one of its branches or tags (listGithubBranches, listGithubTags), or at a commit on its default branch.{by_name}"
+    )))
 }
 
 /// Whether the commit `sha` is on `repo`'s default branch (it is behind the branch's head,
@@ -93,21 +96,6 @@ async fn on_default_branch(
         Err(error @ GitHubError::NotFound { .. }) => Err(error.into()),
         Err(error) => Err(undecided(&format!("GitHub did not compare it ({error})"))),
     }
-}
-
-/// Whether `name` is a tag or branch of `repo` (GitHub's exact-match ref look-up).
-async fn names_own_ref(context: &CallContext<'_>, repo: &RepoRef, name: &str) -> bool {
-    for kind in ["tags", "heads"] {
-        let path = format!("/repos/{repo}/git/ref/{kind}/{}", percent_encode(name));
-        let what = format!("the ref '{kind}/{name}' in {repo}");
-        let github = context.app.github.without_cache();
-        if let Ok(found) = github.get_json(&path, &what).await {
-            if found.get("ref").and_then(Value::as_str) == Some(&format!("refs/{kind}/{name}")) {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 #[cfg(test)]
@@ -149,7 +137,6 @@ mod tests {
                 p if p == compare(FORK) || p == compare("2024") => {
                     (200, json!({ "status": "diverged", "ahead_by": 1 }))
                 }
-                "/repos/o/r/git/ref/tags/2024" => (200, json!({ "ref": "refs/tags/2024" })),
                 p if p == compare("dddd") => (502, json!({ "message": "Server Error" })),
                 _ => (404, json!({ "message": "Not Found" })),
             };
@@ -202,13 +189,10 @@ mod tests {
             .filter(|p| p.contains("/compare/"))
             .count();
         assert_eq!(compares, 2, "each commit compared once for the caller");
-        let full_sha_names = http
-            .0
-            .borrow()
-            .iter()
-            .filter(|p| p.contains("/git/ref/"))
-            .count();
-        assert_eq!(full_sha_names, 0, "a full SHA is never read as a name");
+        assert!(
+            !answers[1].contains("refs/tags/"),
+            "a full SHA is never a name"
+        );
     }
 
     #[test]
@@ -235,13 +219,15 @@ mod tests {
     }
 
     #[test]
-    fn a_short_ref_that_names_a_tag_is_read_wherever_the_tag_points() {
+    fn a_hex_tag_off_the_default_branch_is_read_by_its_full_name() {
         let http = Network(RefCell::new(Vec::new()));
-        assert_eq!(checked(&http, lockdown(), &[("r", "2024")]), ["read"]);
-        assert!(http
-            .0
-            .borrow()
-            .contains(&"/repos/o/r/git/ref/tags/2024".to_string()));
+        let answers = checked(&http, lockdown(), &[("r", "2024"), ("r", "refs/tags/2024")]);
+        assert!(
+            answers[0].ends_with("ask for 'refs/tags/2024' or 'refs/heads/2024'."),
+            "{}",
+            answers[0]
+        );
+        assert_eq!(answers[1], "read");
     }
 
     #[test]
