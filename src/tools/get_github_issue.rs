@@ -21,7 +21,7 @@ pub struct GetGithubIssue;
 
 const COMMENT_FIELDS: &[Field] = &[
     ("id", "id", Kind::Int),
-    ("author", "user.login", Kind::OptStr),
+    ("author", "user.login", Kind::OptName),
     ("body", "body", Kind::Markdown(MAX_COMMENT_CHARS)),
     ("createdAt", "created_at", Kind::Str),
     ("htmlUrl", "html_url", Kind::Str),

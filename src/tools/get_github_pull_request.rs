@@ -41,7 +41,7 @@ pub const FILE_FIELDS: &[Field] = &[
 ];
 
 const REVIEW_FIELDS: &[Field] = &[
-    ("author", "user.login", Kind::OptStr),
+    ("author", "user.login", Kind::OptName),
     ("state", "state", Kind::Str),
     ("body", "body", Kind::Markdown(MAX_COMMENT_CHARS)),
     ("submittedAt", "submitted_at", Kind::OptStr),

@@ -14,7 +14,7 @@ use mcp_core::tool::{json_text, Tool, ToolDefinition, ToolError, ToolResult};
 pub struct GetGithubRepository;
 
 const FIELDS: &[Field] = &[
-    ("fullName", "full_name", Kind::Str),
+    ("fullName", "full_name", Kind::Name),
     ("description", "description", Kind::OptPlain),
     ("defaultBranch", "default_branch", Kind::Name),
     ("topics", "topics", Kind::PlainStrs),

@@ -13,7 +13,7 @@ use mcp_core::tool::{Tool, ToolDefinition, ToolError, ToolResult};
 pub struct GetGithubUser;
 
 const FIELDS: &[Field] = &[
-    ("login", "login", Kind::Str),
+    ("login", "login", Kind::Name),
     ("type", "type", Kind::Str),
     ("name", "name", Kind::OptPlain),
     ("bio", "bio", Kind::OptPlain),

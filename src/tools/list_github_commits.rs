@@ -11,7 +11,7 @@ pub const COMMIT_FIELDS: &[Field] = &[
     ("sha", "sha", Kind::Str),
     ("message", "commit.message", Kind::Text(MAX_COMMENT_CHARS)),
     ("author", "commit.author.name", Kind::OptPlain),
-    ("authorLogin", "author.login", Kind::OptStr),
+    ("authorLogin", "author.login", Kind::OptName),
     ("date", "commit.author.date", Kind::OptStr),
     ("htmlUrl", "html_url", Kind::Str),
 ];

@@ -12,7 +12,7 @@ pub const PULL_FIELDS: &[Field] = &[
     ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
     ("draft", "draft", Kind::Bool),
-    ("author", "user.login", Kind::OptStr),
+    ("author", "user.login", Kind::OptName),
     ("head", "head.ref", Kind::Name),
     ("base", "base.ref", Kind::Name),
     ("labels", "labels.name", Kind::PlainStrs),

@@ -10,7 +10,7 @@ pub const RELEASE_FIELDS: &[Field] = &[
     ("name", "name", Kind::OptPlain),
     ("draft", "draft", Kind::Bool),
     ("prerelease", "prerelease", Kind::Bool),
-    ("author", "author.login", Kind::OptStr),
+    ("author", "author.login", Kind::OptName),
     ("createdAt", "created_at", Kind::OptStr),
     ("publishedAt", "published_at", Kind::OptStr),
     ("htmlUrl", "html_url", Kind::Str),

@@ -12,7 +12,7 @@ pub const TOOL: Search = Search {
     fields: &[
         ("name", "name", Kind::Name),
         ("path", "path", Kind::Name),
-        ("repository", "repository.full_name", Kind::Str),
+        ("repository", "repository.full_name", Kind::Name),
         ("sha", "sha", Kind::Str),
         ("htmlUrl", "html_url", Kind::Str),
     ],

@@ -8,7 +8,7 @@ const FIELDS: &[Field] = &[
     ("number", "number", Kind::Int),
     ("title", "title", Kind::Plain),
     ("state", "state", Kind::Str),
-    ("author", "user.login", Kind::OptStr),
+    ("author", "user.login", Kind::OptName),
     ("labels", "labels.name", Kind::PlainStrs),
     ("comments", "comments", Kind::Int),
     ("isPullRequest", "pull_request", Kind::Exists),

@@ -15,7 +15,7 @@ pub const TOOL: Search = Search {
     ),
     endpoint: "/search/repositories",
     fields: &[
-        ("fullName", "full_name", Kind::Str),
+        ("fullName", "full_name", Kind::Name),
         ("description", "description", Kind::OptPlain),
         ("stars", "stargazers_count", Kind::Int),
         ("forks", "forks_count", Kind::Int),

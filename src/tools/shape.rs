@@ -20,7 +20,7 @@ pub const MAX_COMMENT_CHARS: usize = 5_000;
 /// What a field holds, and how a missing or odd upstream value is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A string GitHub makes or constrains: a login, SHA, date, URL, state.
+    /// A string GitHub makes: a SHA, date, URL, state.
     Str,
     OptStr,
     Int,
@@ -32,11 +32,17 @@ pub enum Kind {
     Strs,
     /// True when the path exists and is not null.
     Exists,
-    /// `owner/repo` from the last two segments of an API URL.
+    /// `owner/repo` from the last two segments of an API URL: names strangers chose,
+    /// labelled untrusted like [`Kind::Name`].
     RepoOfUrl,
     /// A name a stranger chose that must round-trip as it is (a branch, tag, path, file
-    /// name): labelled untrusted, not rewritten.
+    /// name, login, `owner/repo`): labelled untrusted, not rewritten. GitHub allows few
+    /// characters in logins and repository names, but any words: a login can say
+    /// `ignore-previous-instructions`.
     Name,
+    OptName,
+    /// A list of names (`assignees.login`), as [`Kind::Strs`] finds them.
+    Names,
     /// Short text a stranger wrote (a title, description, name): cleaned.
     Plain,
     OptPlain,
@@ -56,6 +62,9 @@ impl Kind {
         matches!(
             self,
             Kind::Name
+                | Kind::OptName
+                | Kind::Names
+                | Kind::RepoOfUrl
                 | Kind::Plain
                 | Kind::OptPlain
                 | Kind::PlainStrs
@@ -95,7 +104,7 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
     let text = found.and_then(Value::as_str);
     match kind {
         Kind::Str | Kind::Name => text.unwrap_or("").into(),
-        Kind::OptStr => text.map_or(Value::Null, Value::from),
+        Kind::OptStr | Kind::OptName => text.map_or(Value::Null, Value::from),
         Kind::Plain => clean_text(text.unwrap_or("")).into(),
         Kind::OptPlain => text.map_or(Value::Null, |t| clean_text(t).into()),
         Kind::Int => found.and_then(Value::as_i64).unwrap_or(0).into(),
@@ -107,7 +116,7 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
             .and_then(Value::as_bool)
             .map_or(Value::Null, Value::from),
         Kind::Exists => found.is_some().into(),
-        Kind::Strs | Kind::PlainStrs => {
+        Kind::Strs | Kind::Names | Kind::PlainStrs => {
             let (array, field) = match path.split_once('.') {
                 Some((array, field)) => (at(source, array), Some(field)),
                 None => (found, None),
@@ -161,14 +170,16 @@ pub fn pick(source: &Value, fields: &[Field]) -> Map<String, Value> {
 fn kind_schema(kind: Kind) -> Value {
     json_text(match kind {
         Kind::Str | Kind::RepoOfUrl | Kind::Name | Kind::Plain => r#"{"type":"string"}"#,
-        Kind::OptStr | Kind::OptPlain | Kind::Text(_) | Kind::Markdown(_) => {
+        Kind::OptStr | Kind::OptName | Kind::OptPlain | Kind::Text(_) | Kind::Markdown(_) => {
             r#"{"type":["string","null"]}"#
         }
         Kind::Int => r#"{"type":"integer"}"#,
         Kind::OptInt => r#"{"type":["integer","null"]}"#,
         Kind::Bool | Kind::Exists => r#"{"type":"boolean"}"#,
         Kind::OptBool => r#"{"type":["boolean","null"]}"#,
-        Kind::Strs | Kind::PlainStrs => r#"{"type":"array","items":{"type":"string"}}"#,
+        Kind::Strs | Kind::Names | Kind::PlainStrs => {
+            r#"{"type":"array","items":{"type":"string"}}"#
+        }
     })
 }
 

@@ -110,7 +110,11 @@ describe('untrusted text from GitHub (AUTH_MODE=none, GITHUB_TOKEN set)', () => 
     assert.equal(issue.title, 'Issue 1 by stranger');
     assert.deepEqual(issue.labels, ['bug', 'needstriage']);
     const labels = (await call('getGithubIssue', { ...LAB, number: 1 }))._meta[`${P}untrusted`];
-    assert.deepEqual(labels.sort(), ['body', 'commentList.items[].body', 'labels', 'title']);
+    assert.deepEqual(labels.sort(), ['assignees', 'author', 'body', 'commentList.items[].author', 'commentList.items[].body', 'labels', 'title'], 'logins too: a stranger chose them');
+    const search = await call('searchGithubIssues', { query: 'repo:octocat/injection-lab' });
+    for (const path of ['items[].author', 'items[].repository', 'items[].title']) assert.ok(search._meta[`${P}untrusted`].includes(path), path);
+    const profile = await call('getGithubUser', { username: 'stranger' });
+    assert.ok(profile._meta[`${P}untrusted`].includes('login'));
     const pull = await call('getGithubPullRequest', { ...LAB, number: 5 });
     assert.equal(pull.structuredContent.title, 'Add a feature');
     assert.ok(pull.structuredContent.reviews.every((r) => r.body.includes(EMOJI[1]) && !r.body.includes('<!--')));
