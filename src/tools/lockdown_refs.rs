@@ -6,18 +6,22 @@
 //! be a SHA is therefore read only when its commit is on the repository's default branch,
 //! where someone with push access put it; GitHub's compare API says so.
 //!
-//! Other refs need no look-up: a branch or tag name resolves among the repository's own
-//! refs, which only people with push access write, except a pull request's refs
-//! (`refs/pull/N/head`), which the GitHub client refuses under lockdown. A branch or tag
-//! whose name is all hex digits is checked as a SHA; off the default branch, it is read by
-//! its full name (`refs/tags/2024`), which no commit id can be mistaken for.
+//! Git names a commit by SHA in two spellings, and both are checked: the id or its
+//! abbreviation (4 to 64 hex digits), and `git describe`'s output, anything ending in
+//! `-g` and an abbreviation (`v1.0-3-gfdb1e09`, even `refs/tags/x-1-gfdb1e09`), which Git
+//! reads as that commit when no ref has the name. Other refs need no look-up: a branch or
+//! tag name resolves among the repository's own refs, which only people with push access
+//! write, except a pull request's refs (`refs/pull/N/head`), which the GitHub client
+//! refuses under lockdown. A branch or tag whose name is all hex digits is checked as a
+//! SHA; off the default branch, it is read by its full name (`refs/tags/2024`), which Git
+//! never reads as a commit id.
 
 use serde_json::Value;
 
 use super::access::{default_branch, known_on_default_branch, remember_on_default_branch};
 use super::lockdown;
 use crate::app::CallContext;
-use crate::github::http::percent_encode;
+use crate::github::http::{percent_encode, percent_encode_keeping};
 use crate::github::repo::RepoRef;
 use crate::github::GitHubError;
 use mcp_core::tool::ToolError;
@@ -30,14 +34,60 @@ pub fn could_be_sha(git_ref: &str) -> bool {
     (4..=64).contains(&git_ref.len()) && git_ref.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// Whether Git could read `git_ref` as a commit named by SHA: [`could_be_sha`], or
+/// `git describe`'s form, which ends in `-g` and an abbreviation.
+pub fn could_name_commit(git_ref: &str) -> bool {
+    let hex = git_ref
+        .bytes()
+        .rev()
+        .take_while(u8::is_ascii_hexdigit)
+        .count();
+    let before = git_ref
+        .as_bytes()
+        .get(..git_ref.len() - hex)
+        .unwrap_or_default();
+    could_be_sha(git_ref)
+        || ((4..=64).contains(&hex) && (before.ends_with(b"-g") || before.ends_with(b"-G")))
+}
+
+/// Why lockdown does not read a ref.
+#[derive(Debug)]
+pub enum RefRefused {
+    /// The ref names a commit off the default branch: lockdown's own refusal.
+    Lockdown(String),
+    /// GitHub did not say, or said the commit does not exist.
+    Upstream(ToolError),
+}
+
+impl From<RefRefused> for ToolError {
+    /// For a tool: an `isError` result that says why.
+    fn from(refused: RefRefused) -> ToolError {
+        match refused {
+            RefRefused::Lockdown(why) => ToolError::Failed(why),
+            RefRefused::Upstream(error) => error,
+        }
+    }
+}
+
+impl RefRefused {
+    /// For `resources/read`: lockdown's refusal is about the URI asked for (-32602), not a
+    /// failure of the server.
+    pub fn for_resource(self) -> ToolError {
+        match self {
+            RefRefused::Lockdown(why) => ToolError::InvalidArgument(why),
+            RefRefused::Upstream(error) => error,
+        }
+    }
+}
+
 /// `Ok` when lockdown lets a tool read `repo` at `git_ref`; otherwise the error that says
 /// why not and what to ask for instead.
 pub async fn check_ref(
     context: &CallContext<'_>,
     repo: &RepoRef,
     git_ref: Option<&str>,
-) -> Result<(), ToolError> {
-    let Some(git_ref) = git_ref.filter(|r| could_be_sha(r)) else {
+) -> Result<(), RefRefused> {
+    let Some(git_ref) = git_ref.filter(|r| could_name_commit(r)) else {
         return Ok(());
     };
     if !lockdown::applies(context, repo).await {
@@ -54,35 +104,38 @@ pub async fn check_ref(
     if on_default {
         return Ok(());
     }
-    let by_name = if git_ref.len() < FULL_SHA {
+    let by_name = if git_ref.len() < FULL_SHA && could_be_sha(git_ref) {
         format!(" If '{git_ref}' is the name of a tag or branch, ask for 'refs/tags/{git_ref}' or 'refs/heads/{git_ref}'.")
     } else {
         String::new()
     };
-    Err(ToolError::Failed(format!(
+    Err(RefRefused::Lockdown(format!(
         "Lockdown is on: the commit '{git_ref}' is not on {repo}'s default branch, and GitHub answers for a commit named by SHA even when a stranger pushed it only to a fork. Read {repo} at one of its branches or tags (listGithubBranches, listGithubTags), or at a commit on its default branch.{by_name}"
     )))
 }
 
 /// Whether the commit `sha` is on `repo`'s default branch (it is behind the branch's head,
 /// or is its head). An answer too large to read is a comparison with commits of its own:
-/// one on the branch has none.
+/// one on the branch has none; so is a 422, which GitHub gives a commit with no history
+/// in common with the branch (an orphan branch's).
 async fn on_default_branch(
     context: &CallContext<'_>,
     repo: &RepoRef,
     sha: &str,
-) -> Result<bool, ToolError> {
+) -> Result<bool, RefRefused> {
     let undecided = |why: &str| {
-        ToolError::Failed(format!(
+        RefRefused::Upstream(ToolError::Failed(format!(
             "Lockdown is on, and {why}, so whether the commit '{sha}' is on {repo}'s default branch is not known; it is not read. Try again later, or read {repo} at a branch or tag."
-        ))
+        )))
     };
     let Some(branch) = default_branch(context, repo).await else {
         return Err(undecided("GitHub did not say which branch is the default"));
     };
+    // GitHub writes a branch's `/` as it is in a comparison's path (`release/2.x...abc`);
+    // one commit of the comparison is enough.
     let path = format!(
-        "/repos/{repo}/compare/{}...{}",
-        percent_encode(&branch),
+        "/repos/{repo}/compare/{}...{}?per_page=1",
+        percent_encode_keeping(&branch, "/"),
         percent_encode(sha)
     );
     let what = format!("the commit '{sha}' in {repo}");
@@ -92,8 +145,10 @@ async fn on_default_branch(
             comparison.get("status").and_then(Value::as_str),
             Some("behind" | "identical")
         )),
-        Err(GitHubError::TooLarge { .. }) => Ok(false),
-        Err(error @ GitHubError::NotFound { .. }) => Err(error.into()),
+        Err(GitHubError::TooLarge { .. } | GitHubError::Upstream { status: 422, .. }) => Ok(false),
+        Err(error @ GitHubError::NotFound { .. }) => {
+            Err(RefRefused::Upstream(ToolError::NotFound(error.to_string())))
+        }
         Err(error) => Err(undecided(&format!("GitHub did not compare it ({error})"))),
     }
 }
@@ -129,7 +184,7 @@ mod tests {
                 .trim_start_matches("https://api.github.com")
                 .to_string();
             self.0.borrow_mut().push(path.clone());
-            let compare = |head: &str| format!("/repos/o/r/compare/main...{head}");
+            let compare = |head: &str| format!("/repos/o/r/compare/main...{head}?per_page=1");
             let (status, body) = match path.as_str() {
                 "/repos/o/r" => (200, json!({ "private": false, "default_branch": "main" })),
                 "/repos/o/p" => (200, json!({ "private": true, "default_branch": "main" })),
@@ -138,6 +193,13 @@ mod tests {
                     (200, json!({ "status": "diverged", "ahead_by": 1 }))
                 }
                 p if p == compare("dddd") => (502, json!({ "message": "Server Error" })),
+                p if p == compare("v1-1-gbbbb2222") => {
+                    (200, json!({ "status": "diverged", "ahead_by": 1 }))
+                }
+                p if p == compare("eeee") => (
+                    422,
+                    json!({ "message": "No common ancestor between main and eeee." }),
+                ),
                 _ => (404, json!({ "message": "Not Found" })),
             };
             Box::pin(async move {
@@ -158,9 +220,11 @@ mod tests {
                         repo: (*repo_name).into(),
                         ..repo()
                     };
-                    match block_on(check_ref(context, &repo, Some(git_ref))) {
+                    match block_on(check_ref(context, &repo, Some(git_ref)))
+                        .map_err(ToolError::from)
+                    {
                         Ok(()) => "read".to_string(),
-                        Err(ToolError::Failed(why)) => why,
+                        Err(ToolError::Failed(why) | ToolError::NotFound(why)) => why,
                         Err(other) => format!("{other:?}"),
                     }
                 })
@@ -219,6 +283,21 @@ mod tests {
     }
 
     #[test]
+    fn describe_names_and_commits_with_no_common_history_are_refused() {
+        let http = Network(RefCell::new(Vec::new()));
+        let answers = checked(&http, lockdown(), &[("r", "v1-1-gbbbb2222"), ("r", "eeee")]);
+        for (answer, git_ref) in answers.iter().zip(["v1-1-gbbbb2222", "eeee"]) {
+            let refused =
+                format!("Lockdown is on: the commit '{git_ref}' is not on o/r's default branch");
+            assert!(answer.starts_with(&refused), "{answer}");
+        }
+        assert!(
+            !answers[0].contains("refs/tags/"),
+            "a describe name is no tag's name"
+        );
+    }
+
+    #[test]
     fn a_hex_tag_off_the_default_branch_is_read_by_its_full_name() {
         let http = Network(RefCell::new(Vec::new()));
         let answers = checked(&http, lockdown(), &[("r", "2024"), ("r", "refs/tags/2024")]);
@@ -253,9 +332,35 @@ mod tests {
             .0
             .borrow()
             .iter()
-            .filter(|p| p.ends_with("...dddd"))
+            .filter(|p| p.contains("...dddd?"))
             .count();
         assert_eq!(failing, 2, "a failure is asked again");
+    }
+
+    #[test]
+    fn refs_that_git_could_read_as_a_commit_named_by_sha() {
+        for name in [
+            "v1.0-3-gfdb1e09",
+            "x-gabcd",
+            "refs/tags/x-1-gFDB1E09",
+            "refs/heads/a-0-g7fd1a60b01f91b314f59955a4e4d4e80d8edf11d",
+            "release-2024-3-Gfdb1e",
+        ] {
+            assert!(could_name_commit(name), "{name}");
+        }
+        for name in [
+            "v1.0-3-gabc",
+            "x-g",
+            "main",
+            "feature/x-g",
+            "gabcd",
+            "x_gabcd",
+            "refs/tags/2024",
+            "x-gabcdz",
+        ] {
+            assert!(!could_name_commit(name), "{name}");
+        }
+        assert!(could_name_commit("abcd"));
     }
 
     #[test]

@@ -60,7 +60,9 @@ impl ResourceProvider<GitHubApp> for GithubResources {
         Some(Box::pin(async move {
             let target = GithubUri::parse(uri).map_err(ToolError::InvalidArgument)?;
             let repo = &target.repo;
-            super::lockdown_refs::check_ref(context, repo, target.git_ref.as_deref()).await?;
+            super::lockdown_refs::check_ref(context, repo, target.git_ref.as_deref())
+                .await
+                .map_err(super::lockdown_refs::RefRefused::for_resource)?;
             let (api_path, mut what) = match &target.path {
                 None => (
                     format!("/repos/{repo}/readme"),

@@ -35,7 +35,7 @@ const readsAt = (ref) => [
   ['getGithubCommit', { ...LAB, ref }],
   ['listGithubCommits', { ...LAB, ref }],
 ];
-const FORK_REFUSED = new RegExp(`^Lockdown is on: the commit '${LAB_FORK_SHA.slice(0, 7)}\\w*' is not on octocat/injection-lab's default branch`);
+const FORK_REFUSED = new RegExp(`^Lockdown is on: the commit '[\\w.-]*${LAB_FORK_SHA.slice(0, 7)}\\w*' is not on octocat/injection-lab's default branch`);
 const note = (result) => result.content.slice(1).map((c) => c.text).join('\n');
 
 describe('LOCKDOWN=true with a trusted bot', () => {
@@ -121,7 +121,8 @@ describe('LOCKDOWN=true with a trusted bot', () => {
   });
 
   test('a commit named by SHA is read only from the default branch: a fork\'s commit, by SHA or prefix, reaches no tool', async () => {
-    for (const ref of [LAB_FORK_SHA, LAB_FORK_SHA.slice(0, 7)]) {
+    // By id, abbreviated, and in `git describe`'s form, which Git reads as the same commit.
+    for (const ref of [LAB_FORK_SHA, LAB_FORK_SHA.slice(0, 7), `v1.0-3-g${LAB_FORK_SHA.slice(0, 9)}`]) {
       for (const [name, args] of readsAt(ref)) {
         const r = await session.call(name, args);
         assert.equal(r.isError, true, `${name} at ${ref}`);
@@ -132,6 +133,7 @@ describe('LOCKDOWN=true with a trusted bot', () => {
     const uri = `github://octocat/injection-lab/contents/src/evil.rs?ref=${LAB_FORK_SHA}`;
     const read = await session.request('resources/read', { uri });
     assert.match(read.json.error?.message ?? '', FORK_REFUSED, read.text.slice(0, 300));
+    assert.equal(read.json.error.code, -32602, 'the URI asked for is refused: no fault of the server');
     assert.ok(!read.text.includes(FORK_MARKER));
     for (const [name, args] of readsAt(LAB_MERGED_SHA)) {
       const r = await session.call(name, args);
@@ -144,7 +146,7 @@ describe('LOCKDOWN=true with a trusted bot', () => {
     assert.deepEqual(await complete(LAB_FORK_SHA), [], 'no names from a fork\'s commit');
     assert.deepEqual(await complete(LAB_MERGED_SHA), ['README.md', 'src/evil.rs']);
     const compares = gh.requests.filter((q) => q.path.startsWith('/repos/octocat/injection-lab/compare/'));
-    assert.deepEqual(compares.map((q) => q.path).sort(), [`main...${LAB_FORK_SHA.slice(0, 7)}`, `main...${LAB_FORK_SHA}`, `main...${LAB_MERGED_SHA}`].map((p) => `/repos/octocat/injection-lab/compare/${p}`).sort(), 'each ref compared once for the caller');
+    assert.deepEqual(compares.map((q) => q.path).sort(), [`main...${LAB_FORK_SHA.slice(0, 7)}`, `main...${LAB_FORK_SHA}`, `main...v1.0-3-g${LAB_FORK_SHA.slice(0, 9)}`, `main...${LAB_MERGED_SHA}`].map((p) => `/repos/octocat/injection-lab/compare/${p}`).sort(), 'each ref compared once for the caller');
     const short = await session.call('getGithubFileContents', { ...LAB, path: 'src/evil.rs', ref: LAB_FORK_SHA.slice(0, 7) });
     assert.match(short.content[0].text, /ask for 'refs\/tags\/\w{7}' or 'refs\/heads\/\w{7}'\.$/, 'a tag or branch named in hex is read by its full name');
   });
@@ -183,12 +185,14 @@ describe('lockdown switched on by a connection', () => {
   });
 
   test('a fork\'s commit named by SHA is read without lockdown, and refused with it', async () => {
-    const args = { ...LAB, path: 'src/evil.rs', ref: LAB_FORK_SHA };
-    const open = await modernCall(worker.mcpUrl, 'getGithubFileContents', args);
-    assert.match(open.structuredContent.text, new RegExp(FORK_MARKER), 'the fake GitHub answers for it, as GitHub does');
-    const locked = await modernCall(worker.mcpUrl, 'getGithubFileContents', args, { 'x-mcp-lockdown': 'true' });
-    assert.equal(locked.isError, true);
-    assert.match(locked.content[0].text, FORK_REFUSED);
+    for (const ref of [LAB_FORK_SHA, `v1.0-3-g${LAB_FORK_SHA.slice(0, 9)}`]) {
+      const args = { ...LAB, path: 'src/evil.rs', ref };
+      const open = await modernCall(worker.mcpUrl, 'getGithubFileContents', args);
+      assert.match(open.structuredContent.text, new RegExp(FORK_MARKER), 'the fake GitHub answers for it, as Git reads it');
+      const locked = await modernCall(worker.mcpUrl, 'getGithubFileContents', args, { 'x-mcp-lockdown': 'true' });
+      assert.equal(locked.isError, true);
+      assert.match(locked.content[0].text, FORK_REFUSED);
+    }
   });
 
   test('2026-07-28: per request, by header or by the /mcp/lockdown URL', async () => {
