@@ -64,6 +64,11 @@ pub struct Config {
     /// The GitHub users allowed in (`ALLOWED_GITHUB_USERS`), by numeric id; empty allows
     /// everyone.
     pub allowed_github_users: Vec<AllowedUser>,
+    /// `BLOCKED_CLIENTS`: OAuth client ids the operator has blocked.
+    pub blocked_clients: Vec<String>,
+    /// `BLOCKED_REDIRECT_HOSTS`: host names (lowercase) whose clients are blocked: every
+    /// client with a redirect URI on one of them or on a subdomain.
+    pub blocked_redirect_hosts: Vec<String>,
     /// Test-only: fetch Client ID Metadata Documents from loopback (`CIMD_ALLOW_LOOPBACK`).
     pub cimd_allow_loopback: bool,
     /// `LOCKDOWN`: on public repositories, withhold issue, pull request, comment and
@@ -126,6 +131,8 @@ impl Config {
             github_scopes: get("GITHUB_SCOPES")
                 .unwrap_or_else(|| DEFAULT_GITHUB_SCOPES.to_string()),
             allowed_github_users: parse_allowed_users(&list(get("ALLOWED_GITHUB_USERS")))?,
+            blocked_clients: list(get("BLOCKED_CLIENTS")),
+            blocked_redirect_hosts: parse_hosts(&list(get("BLOCKED_REDIRECT_HOSTS")))?,
             cimd_allow_loopback: get("CIMD_ALLOW_LOOPBACK")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
             lockdown: match get("LOCKDOWN") {
@@ -241,6 +248,31 @@ fn list(value: Option<String>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `BLOCKED_REDIRECT_HOSTS` entries: host names (`evil.example`), lowercased; a URL or a
+/// host with a port is refused, with an example.
+fn parse_hosts(entries: &[String]) -> Result<Vec<String>, String> {
+    entries
+        .iter()
+        .map(|entry| {
+            let host = entry.to_ascii_lowercase();
+            let well_formed = host.len() <= 253
+                && !host.starts_with(['.', '-'])
+                && !host.ends_with('.')
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            if well_formed {
+                Ok(host)
+            } else {
+                Err(format!(
+                    "BLOCKED_REDIRECT_HOSTS has '{}', but it lists host names only, like evil.example (no scheme, port or path)",
+                    entry.escape_debug()
+                ))
+            }
+        })
+        .collect()
 }
 
 /// `ALLOWED_GITHUB_USERS` entries: `583231` or `alice:583231`. A bare login is refused,
@@ -445,6 +477,34 @@ mod tests {
         assert!(config(&[("GITHUB_WEB_URL", "https://x?y")])
             .unwrap_err()
             .contains("GITHUB_WEB_URL"));
+    }
+
+    #[test]
+    fn blocked_redirect_hosts_are_host_names() {
+        let c = config(&[(
+            "BLOCKED_REDIRECT_HOSTS",
+            "Evil.Example, phish-1.example.org",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.blocked_redirect_hosts,
+            ["evil.example", "phish-1.example.org"]
+        );
+        for bad in [
+            "https://evil.example",
+            "evil.example:443",
+            "evil.example/cb",
+            ".example",
+            "evil.example.",
+        ] {
+            let why = config(&[("BLOCKED_REDIRECT_HOSTS", bad)]).unwrap_err();
+            assert!(
+                why.contains("host names only, like evil.example"),
+                "{bad}: {why}"
+            );
+        }
+        let ids = config(&[("BLOCKED_CLIENTS", " mcpcr_a ,b")]).unwrap();
+        assert_eq!(ids.blocked_clients, ["mcpcr_a", "b"]);
     }
 
     #[test]

@@ -384,3 +384,47 @@ describe('ALLOWED_GITHUB_USERS by numeric id', () => {
     assert.equal((await refresh(privateWorker, tokens, tokens.refresh_token, address)).json.error, 'invalid_grant');
   });
 });
+
+describe('BLOCKED_CLIENTS and BLOCKED_REDIRECT_HOSTS', () => {
+  let blockWorker;
+  after(() => blockWorker?.stop());
+
+  test('blocking a client, by id or by a redirect host, ends its tokens at once and leaves the others', { timeout: 180_000 }, async () => {
+    const vars = oauthVars(gh);
+    blockWorker = await startWorker({ name: 'oauth-blocked', vars });
+    const address = nextAddress();
+    const leaked = await tokensFor(blockWorker, address);
+    // A client that also registered a redirect URI on a host the operator will block.
+    const r = await fetch(`${blockWorker.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': nextAddress() },
+      body: JSON.stringify({ client_name: 'Claude Desktop', redirect_uris: [REDIRECT, 'https://login.evil.example/cb'], token_endpoint_auth_method: 'none' }),
+    });
+    assert.equal(r.status, 201);
+    const phishing = await tokensFor(blockWorker, address, (await r.json()).client_id);
+    const other = await tokensFor(blockWorker, address);
+    for (const t of [leaked, phishing, other]) assert.equal(await mcpStatus(blockWorker, t.access_token), 200);
+
+    const { port, persistDir } = blockWorker;
+    await blockWorker.stop();
+    blockWorker = await startWorker({ name: 'oauth-blocked', port, persistDir, vars: { ...vars, BLOCKED_CLIENTS: `unrelated-id, ${leaked.clientId}`, BLOCKED_REDIRECT_HOSTS: 'Evil.Example' } });
+
+    for (const [t, variable] of [[leaked, 'BLOCKED_CLIENTS'], [phishing, 'BLOCKED_REDIRECT_HOSTS']]) {
+      const refused = await mcpPost(blockWorker.mcpUrl, initializeRequest(), bearer(t.access_token));
+      assert.equal(refused.status, 401, variable);
+      assert.equal(refused.json.error, 'invalid_token');
+      assert.match(refused.json.error_description, new RegExp(`application is refused: the server's operator has blocked .*\\(${variable}\\)`));
+      const renewal = await refresh(blockWorker, t, t.refresh_token, address);
+      assert.equal(renewal.status, 400, variable);
+      assert.equal(renewal.json.error, 'unauthorized_client');
+      const { challenge } = pkce();
+      const page = await fetch(authorizeUrl(blockWorker, t.clientId, challenge), { redirect: 'manual' });
+      assert.equal(page.status, 403, 'a page, not a redirect to the client');
+      assert.match(await page.text(), /This application is blocked on this server/);
+    }
+    assert.equal(await mcpStatus(blockWorker, other.access_token), 200, 'other clients go on');
+    const renewed = await refresh(blockWorker, other, other.refresh_token, address);
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.json));
+    assert.equal(await mcpStatus(blockWorker, renewed.json.access_token), 200);
+  });
+});

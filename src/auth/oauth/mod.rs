@@ -12,6 +12,7 @@
 
 pub mod approved;
 mod authorize;
+mod blocked;
 pub mod cimd;
 pub mod client;
 mod github_login;
@@ -58,6 +59,9 @@ pub struct Keys {
     /// Signs the codes and tokens we mint ([`grant_protocol::mint`]).
     pub tokens: [u8; 32],
 }
+
+/// What the key that signs registered clients' ids is derived for.
+const CLIENT_ID_KEY_PURPOSE: &str = "client-id";
 
 /// Everything the endpoints need for one request.
 pub struct OAuth<'a> {
@@ -112,7 +116,7 @@ impl<'a> OAuth<'a> {
                 cookie: crypto::derive_key(secret, "cookie"),
                 login: crypto::derive_key(secret, "login"),
                 registration: registered::RegistrationKeys {
-                    id: crypto::derive_key(secret, "client-id"),
+                    id: crypto::derive_key(secret, CLIENT_ID_KEY_PURPOSE),
                     secret: crypto::derive_key(secret, "client-secret"),
                 },
                 consent: crypto::derive_key(secret, "consent"),
@@ -154,6 +158,11 @@ impl<'a> OAuth<'a> {
             return Ok(None);
         }
         self.store.client(client_id).await
+    }
+
+    /// Why the operator has blocked `client` ([`blocked`]), if it has.
+    pub fn why_blocked(&self, client: &ClientRecord) -> Option<String> {
+        blocked::why_blocked(self.config, client)
     }
 
     pub fn github_scopes(&self) -> String {
@@ -455,6 +464,12 @@ pub async fn authenticate(
                 record.github_login, record.github_user_id
             ),
         ));
+    }
+    let id_key = || crypto::derive_key(key.expose().as_bytes(), CLIENT_ID_KEY_PURPOSE);
+    if let Some(why) = blocked::why_id_blocked(config, id_key, &record.client_id) {
+        return Err(unauthorized(&format!(
+            "The access token's application is refused: {why}."
+        )));
     }
     let github_token = crypto::decrypt(
         &crypto::derive_key(key.expose().as_bytes(), "upstream-token"),

@@ -87,13 +87,22 @@ pub fn issue(
 
 /// The client an id names, if this server issued it (however long ago: see [`lapsed`]).
 pub fn open(keys: &RegistrationKeys, client_id: &str) -> Option<ClientRecord> {
+    let carried = carried(&keys.id, client_id)?;
+    Some(record(keys, client_id.to_string(), carried))
+}
+
+/// The redirect URIs an id issued here carries (`id_key`: [`RegistrationKeys::id`]).
+pub fn redirect_uris(id_key: &[u8; 32], client_id: &str) -> Option<Vec<String>> {
+    Some(carried(id_key, client_id)?.redirect_uris)
+}
+
+fn carried(id_key: &[u8; 32], client_id: &str) -> Option<Carried> {
     if client_id.len() > MAX_ID_LENGTH {
         return None;
     }
     let signed = client_id.strip_prefix(ID_PREFIX)?;
-    let json = crypto::unsign(&keys.id, signed)?;
-    let carried: Carried = serde_json::from_str(&json).ok()?;
-    Some(record(keys, client_id.to_string(), carried))
+    let json = crypto::unsign(id_key, signed)?;
+    serde_json::from_str(&json).ok()
 }
 
 /// True when `client`'s id was issued here longer than [`CLIENT_TTL_SECONDS`] before `now`:

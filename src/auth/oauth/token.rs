@@ -175,6 +175,9 @@ async fn answer_token(
         Ok(request) => request,
         Err(error) => return Ok(Err(error)),
     };
+    if let Some(why) = oauth.why_blocked(&request.client) {
+        return Ok(Err(OAuthError::new(400, "unauthorized_client", why)));
+    }
     match request.field("grant_type") {
         Some("authorization_code") => authorization_code(oauth, &request).await,
         Some("refresh_token") => refresh(oauth, &request).await,
