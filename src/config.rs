@@ -250,27 +250,45 @@ fn list(value: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `BLOCKED_REDIRECT_HOSTS` entries: host names (`evil.example`), lowercased; a URL or a
-/// host with a port is refused, with an example.
+/// `BLOCKED_REDIRECT_HOSTS` entries: domain names with at least one dot (`evil.example`,
+/// lowercased, a trailing dot dropped; an international one in its `xn--` form), IPv4
+/// addresses, and IPv6 addresses in brackets (`[2001:db8::1]`).
 fn parse_hosts(entries: &[String]) -> Result<Vec<String>, String> {
     entries
         .iter()
         .map(|entry| {
             let host = entry.to_ascii_lowercase();
-            let well_formed = host.len() <= 253
-                && !host.starts_with(['.', '-'])
-                && !host.ends_with('.')
-                && host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-            if well_formed {
-                Ok(host)
-            } else {
+            let host = host.strip_suffix('.').unwrap_or(&host);
+            let refuse = |why: &str| {
                 Err(format!(
-                    "BLOCKED_REDIRECT_HOSTS has '{}', but it lists host names only, like evil.example (no scheme, port or path)",
+                    "BLOCKED_REDIRECT_HOSTS has '{}', but {why}",
                     entry.escape_debug()
                 ))
+            };
+            if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+                return match v6.parse::<std::net::Ipv6Addr>() {
+                    Ok(_) => Ok(host.to_string()),
+                    Err(_) => refuse("it is no IPv6 address"),
+                };
             }
+            if host.contains("://") || host.contains(['/', ':', '@']) {
+                return refuse("it lists hosts only, like evil.example or [2001:db8::1] (no scheme, port or path)");
+            }
+            if !host.is_ascii() {
+                return refuse("an international name goes in its xn-- form (what a browser sends)");
+            }
+            let labels_ok = host.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+            if !labels_ok || host.len() > 253 {
+                return refuse("it is no host name (letters, digits and hyphens in labels between dots)");
+            }
+            if !host.contains('.') {
+                return refuse("a name with no dot (com, localhost) would block every client under it; name the host, like evil.example");
+            }
+            Ok(host.to_string())
         })
         .collect()
 }
@@ -481,27 +499,27 @@ mod tests {
 
     #[test]
     fn blocked_redirect_hosts_are_host_names() {
-        let c = config(&[(
-            "BLOCKED_REDIRECT_HOSTS",
-            "Evil.Example, phish-1.example.org",
-        )])
-        .unwrap();
-        assert_eq!(
-            c.blocked_redirect_hosts,
-            ["evil.example", "phish-1.example.org"]
-        );
-        for bad in [
-            "https://evil.example",
-            "evil.example:443",
-            "evil.example/cb",
-            ".example",
-            "evil.example.",
+        let hosts = "Evil.Example, phish-1.example.org., 1.2.3.4, [2001:DB8::1]";
+        let c = config(&[("BLOCKED_REDIRECT_HOSTS", hosts)]).unwrap();
+        let expected = [
+            "evil.example",
+            "phish-1.example.org",
+            "1.2.3.4",
+            "[2001:db8::1]",
+        ];
+        assert_eq!(c.blocked_redirect_hosts, expected);
+        for (bad, why) in [
+            ("https://evil.example", "no scheme, port or path"),
+            ("evil.example:443", "no scheme, port or path"),
+            ("evil.example/cb", "no scheme, port or path"),
+            ("\u{e9}vil.example", "xn-- form"),
+            (".example", "no host name"),
+            ("evil..example", "no host name"),
+            ("com", "would block every client under it"),
+            ("[not-v6]", "no IPv6 address"),
         ] {
-            let why = config(&[("BLOCKED_REDIRECT_HOSTS", bad)]).unwrap_err();
-            assert!(
-                why.contains("host names only, like evil.example"),
-                "{bad}: {why}"
-            );
+            let refused = config(&[("BLOCKED_REDIRECT_HOSTS", bad)]).unwrap_err();
+            assert!(refused.contains(why), "{bad}: {refused}");
         }
         let ids = config(&[("BLOCKED_CLIENTS", " mcpcr_a ,b")]).unwrap();
         assert_eq!(ids.blocked_clients, ["mcpcr_a", "b"]);

@@ -9,9 +9,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { initializeRequest, kvBlobs, mcpPost, oauthVars, rawSession, sleep, startFakeGitHub, startWorker } from './harness.mjs';
-import { signIn } from './browser.mjs';
+import { CookieJar, parseForm, signIn } from './browser.mjs';
 import { runWrangler } from '../../scripts/lib/token.mjs';
 
 const REDIRECT = 'http://127.0.0.1:53999/callback';
@@ -57,9 +58,9 @@ function pkce() {
   return { verifier, challenge: crypto.createHash('sha256').update(verifier).digest('base64url') };
 }
 
-function authorizeUrl(w, clientId, challenge) {
+function authorizeUrl(w, clientId, challenge, redirect = REDIRECT) {
   const u = new URL(`${w.url}/authorize`);
-  const params = { response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, state: 's', code_challenge: challenge, code_challenge_method: 'S256', resource: `${w.url}/mcp` };
+  const params = { response_type: 'code', client_id: clientId, redirect_uri: redirect, state: 's', code_challenge: challenge, code_challenge_method: 'S256', resource: `${w.url}/mcp` };
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   return u.toString();
 }
@@ -426,5 +427,61 @@ describe('BLOCKED_CLIENTS and BLOCKED_REDIRECT_HOSTS', () => {
     const renewed = await refresh(blockWorker, other, other.refresh_token, address);
     assert.equal(renewed.status, 200, JSON.stringify(renewed.json));
     assert.equal(await mcpStatus(blockWorker, renewed.json.access_token), 200);
+  });
+
+  test('a grant made through a blocked host is cut off even when its client no longer lists it; a sign-in under way ends on the blocked page', { timeout: 180_000 }, async () => {
+    const EVIL = 'https://login.evil.example/cb';
+    // A metadata-document client (its id is its document's URL) that lists the host to be blocked.
+    let listed = [EVIL];
+    const documents = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ client_id: documentUrl, client_name: 'Metadata client', redirect_uris: listed }));
+    });
+    await new Promise((resolve) => documents.listen(0, '127.0.0.1', resolve));
+    const documentUrl = `http://127.0.0.1:${documents.address().port}/client.json`;
+    try {
+      const vars = oauthVars(gh);
+      await blockWorker?.stop();
+      blockWorker = await startWorker({ name: 'oauth-blocked-grant', vars });
+      const address = nextAddress();
+      const first = pkce();
+      const done = await signIn(authorizeUrl(blockWorker, documentUrl, first.challenge, EVIL));
+      const code = new URL(done.url).searchParams.get('code');
+      const issued = await token(blockWorker, { grant_type: 'authorization_code', code, code_verifier: first.verifier, redirect_uri: EVIL, client_id: documentUrl }, address);
+      assert.equal(issued.status, 200, JSON.stringify(issued.json));
+      // Another sign-in through that host, left at GitHub's return to our /callback.
+      const second = pkce();
+      const jar = new CookieJar();
+      let next = { url: authorizeUrl(blockWorker, documentUrl, second.challenge, EVIL), method: 'GET' };
+      while (!next.url.startsWith(`${blockWorker.url}/callback`)) {
+        const headers = { cookie: jar.header(next.url), ...(next.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) };
+        const r = await fetch(next.url, { method: next.method, headers, body: next.body, redirect: 'manual' });
+        jar.store(next.url, r);
+        if (r.status >= 300 && r.status < 400) {
+          next = { url: new URL(r.headers.get('location'), next.url).toString(), method: 'GET' };
+        } else {
+          const form = parseForm(await r.text());
+          assert.ok(form, `the consent form at ${next.url}`);
+          next = { url: new URL(form.action, next.url).toString(), method: 'POST', body: new URLSearchParams({ ...form.fields, decision: 'approve' }).toString() };
+        }
+      }
+
+      const { port, persistDir } = blockWorker;
+      await blockWorker.stop();
+      blockWorker = await startWorker({ name: 'oauth-blocked-grant', port, persistDir, vars: { ...vars, BLOCKED_REDIRECT_HOSTS: 'evil.example' } });
+      listed = ['https://other.example/cb'];
+      const refused = await mcpPost(blockWorker.mcpUrl, initializeRequest(), bearer(issued.json.access_token));
+      assert.equal(refused.status, 401, 'the grant was made through the blocked host');
+      assert.match(refused.json.error_description, /through evil\.example \(BLOCKED_REDIRECT_HOSTS\)/);
+      const renewal = await token(blockWorker, { grant_type: 'refresh_token', refresh_token: issued.json.refresh_token, client_id: documentUrl }, address);
+      assert.equal(renewal.status, 400, 'its document no longer lists the host, its grant still was made through it');
+      assert.equal(renewal.json.error, 'unauthorized_client');
+      const callback = await fetch(next.url, { headers: { cookie: jar.header(next.url) }, redirect: 'manual' });
+      assert.equal(callback.status, 403, 'no one is sent to the blocked host');
+      assert.equal(callback.headers.get('location'), null);
+      assert.match(await callback.text(), /This application is blocked on this server/);
+    } finally {
+      await new Promise((resolve) => documents.close(resolve));
+    }
   });
 });

@@ -113,7 +113,7 @@ pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
     // The client or its redirect URIs may have changed since the form was shown.
     let client = oauth.client(&request.client_id).await?;
     if let Some(why) = client.as_ref().and_then(|c| oauth.why_blocked(c)) {
-        return blocked_page(&why);
+        return pages::blocked(&why);
     }
     let still_valid = client.is_some_and(|c| c.redirect_matches(&request.redirect_uri));
     if !still_valid {
@@ -177,7 +177,7 @@ async fn validate(
         );
     };
     if let Some(why) = oauth.why_blocked(&client) {
-        return blocked_page(&why).map(Err);
+        return pages::blocked(&why).map(Err);
     }
     let redirect_uri = match (one("redirect_uri"), client.redirect_uris.as_slice()) {
         (Ok(Some(uri)), _) => uri.to_string(),
@@ -269,18 +269,6 @@ async fn validate(
 }
 
 /// The clients this browser approved before, from the signed cookie.
-/// The page for a client the operator has blocked: it is not sent back to the client, whose
-/// redirect URI may be the reason it is blocked.
-fn blocked_page(why: &str) -> worker::Result<Response> {
-    pages::error(
-        403,
-        "This application is blocked on this server",
-        &format!(
-            "Sign-in stopped: {why}. If you trust the application, ask the server's operator."
-        ),
-    )
-}
-
 fn approved_clients(oauth: &OAuth<'_>, req: &Request) -> Approved {
     let cookie = pages::cookie(req, pages::APPROVED_COOKIE);
     Approved::read(&oauth.keys.cookie, cookie.as_deref(), oauth.now)

@@ -105,6 +105,11 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             "Sign-ins must finish within ten minutes, in the browser that started them. Start again from the application.",
         );
     };
+    // Blocked since the sign-in started: no one is sent back to the client, and its GitHub
+    // code is not exchanged.
+    if let Some(why) = oauth.why_grant_blocked(&pending.client_id, &pending.redirect_uri) {
+        return pages::blocked(&why);
+    }
     let back = |params: &[(&str, &str)]| {
         pages::redirect_to_client(
             &pending.redirect_uri,

@@ -136,6 +136,10 @@ pub struct AccessGrant {
     pub github_login: String,
     /// The GitHub token, AES-256-GCM sealed by the Worker (as in [`GrantInfo`]).
     pub github_token: String,
+    /// The redirect URI the grant was made through (empty from an object of an older
+    /// version), for `BLOCKED_REDIRECT_HOSTS`.
+    #[serde(default)]
+    pub redirect_uri: String,
 }
 
 /// What the Worker asks of a grant.
@@ -196,6 +200,9 @@ pub enum GrantAnswer {
     /// The tokens of the request were accepted.
     Issued {
         grant: GrantInfo,
+        /// As in [`AccessGrant`].
+        #[serde(default)]
+        redirect_uri: String,
     },
     /// A retry of the latest rotation within the window: the answer given then.
     Replayed {
@@ -203,6 +210,9 @@ pub enum GrantAnswer {
         access_hash: String,
         access_expires_at: i64,
         sealed_answer: String,
+        /// As in [`AccessGrant`].
+        #[serde(default)]
+        redirect_uri: String,
     },
     /// Refused; the grant is unchanged (or was already gone).
     Refused {

@@ -224,6 +224,7 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
                     github_user_id: live.grant.github_user_id,
                     github_login: live.grant.github_login.clone(),
                     github_token: live.grant.github_token.clone(),
+                    redirect_uri: live.code.redirect_uri.clone(),
                 }),
                 None => refused(ACCESS_GONE),
             };
@@ -325,6 +326,7 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
                     access_hash: retry.access_hash.clone(),
                     access_expires_at: retry.access_expires_at,
                     sealed_answer: retry.sealed_answer.clone(),
+                    redirect_uri: live.code.redirect_uri.clone(),
                 };
                 return (Change::Keep, answer);
             }
@@ -398,9 +400,13 @@ fn issue_tokens(
     live.retry = retry;
     live.expires_at = now + REFRESH_TTL as i64;
     let grant = live.grant.clone();
+    let redirect_uri = live.code.redirect_uri.clone();
     (
         Change::Save(Stored::Live(live)),
-        GrantAnswer::Issued { grant },
+        GrantAnswer::Issued {
+            grant,
+            redirect_uri,
+        },
     )
 }
 

@@ -165,6 +165,12 @@ impl<'a> OAuth<'a> {
         blocked::why_blocked(self.config, client)
     }
 
+    /// Why the operator has blocked a grant of `client_id` made through `redirect_uri`.
+    pub fn why_grant_blocked(&self, client_id: &str, redirect_uri: &str) -> Option<String> {
+        let id_key = || self.keys.registration.id;
+        blocked::why_grant_blocked(self.config, id_key, client_id, redirect_uri)
+    }
+
     pub fn github_scopes(&self) -> String {
         self.config.github_scopes.clone()
     }
@@ -466,7 +472,9 @@ pub async fn authenticate(
         ));
     }
     let id_key = || crypto::derive_key(key.expose().as_bytes(), CLIENT_ID_KEY_PURPOSE);
-    if let Some(why) = blocked::why_id_blocked(config, id_key, &record.client_id) {
+    let blocked =
+        blocked::why_grant_blocked(config, id_key, &record.client_id, &record.redirect_uri);
+    if let Some(why) = blocked {
         return Err(unauthorized(&format!(
             "The access token's application is refused: {why}."
         )));

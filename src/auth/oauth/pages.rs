@@ -141,6 +141,18 @@ fn port_suffix(url: &url::Url) -> String {
 }
 
 /// An error page: what went wrong, and what to do.
+/// The page for a client the operator has blocked ([`super::blocked`]): it is not sent back
+/// to the client, whose redirect URI may be why it is blocked.
+pub fn blocked(why: &str) -> worker::Result<Response> {
+    error(
+        403,
+        "This application is blocked on this server",
+        &format!(
+            "Sign-in stopped: {why}. If you trust the application, ask the server's operator."
+        ),
+    )
+}
+
 pub fn error(status: u16, title: &str, hint: &str) -> worker::Result<Response> {
     html(
         status,

@@ -279,14 +279,17 @@ async fn authorization_code(
     };
     match grant_protocol::call(&oauth.env, grant_id, &redeem).await {
         Err(error) => Ok(Err(error)),
-        Ok(GrantAnswer::Issued { grant }) => {
+        Ok(GrantAnswer::Issued {
+            grant,
+            redirect_uri,
+        }) => {
             // The grant has accepted the code and its tokens: failing to extend a client kept
             // in KV must not lose them (the client's retry of the code would be a replay,
             // which revokes the grant). Logged; the client lives its 24 hours.
             if let Err(error) = oauth.store.keep_client(&request.client, oauth.now).await {
                 worker::console_error!("could not extend a client kept in KV: {error}");
             }
-            deliver(oauth, &grant, &minted).map(Ok)
+            deliver(oauth, &grant, &redirect_uri, &minted)
         }
         Ok(other) => refusal(oauth, other).await,
     }
@@ -324,12 +327,16 @@ async fn refresh(
     };
     match grant_protocol::call(&oauth.env, grant_id, &rotate).await {
         Err(error) => Ok(Err(error)),
-        Ok(GrantAnswer::Issued { grant }) => deliver(oauth, &grant, &minted).map(Ok),
+        Ok(GrantAnswer::Issued {
+            grant,
+            redirect_uri,
+        }) => deliver(oauth, &grant, &redirect_uri, &minted),
         Ok(GrantAnswer::Replayed {
             grant,
             access_hash,
             access_expires_at,
             sealed_answer,
+            redirect_uri,
         }) => {
             let given = crypto::decrypt(&retry_key, &sealed_answer)
                 .await
@@ -348,7 +355,7 @@ async fn refresh(
                 refresh: given.refresh_token,
                 access_expires_at,
             };
-            deliver(oauth, &grant, &minted).map(Ok)
+            deliver(oauth, &grant, &redirect_uri, &minted)
         }
         Ok(other) => {
             if matches!(other, GrantAnswer::Refused { .. }) {
@@ -422,7 +429,17 @@ async fn refusal(
 }
 
 /// Answers with the token pair the grant's object accepted.
-fn deliver(oauth: &OAuth<'_>, grant: &GrantInfo, minted: &Minted) -> worker::Result<Response> {
+/// The tokens, unless the grant was made through a redirect URI on a host the operator has
+/// blocked since (a metadata document may no longer list it): then they are not given.
+fn deliver(
+    oauth: &OAuth<'_>,
+    grant: &GrantInfo,
+    redirect_uri: &str,
+    minted: &Minted,
+) -> worker::Result<Result<Response, OAuthError>> {
+    if let Some(why) = oauth.why_grant_blocked(&grant.client_id, redirect_uri) {
+        return Ok(Err(OAuthError::new(400, "unauthorized_client", why)));
+    }
     let mut body = json!({
         "access_token": minted.access,
         "token_type": "Bearer",
@@ -432,7 +449,7 @@ fn deliver(oauth: &OAuth<'_>, grant: &GrantInfo, minted: &Minted) -> worker::Res
     if let (Some(scope), Some(fields)) = (&grant.scope, body.as_object_mut()) {
         fields.insert("scope".into(), json!(scope));
     }
-    super::no_store_json(200, &body)
+    super::no_store_json(200, &body).map(Ok)
 }
 
 /// RFC 7009: revoking an access token ends that token; revoking a refresh token ends the
