@@ -265,10 +265,10 @@ fn parse_hosts(entries: &[String]) -> Result<Vec<String>, String> {
                     entry.escape_debug()
                 ))
             };
-            if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-                return match v6.parse::<std::net::Ipv6Addr>() {
-                    Ok(_) => Ok(host.to_string()),
-                    Err(_) => refuse("it is no IPv6 address"),
+            if host.starts_with('[') {
+                return match url::Host::parse(host) {
+                    Ok(url::Host::Ipv6(_)) => Ok(host.to_string()),
+                    _ => refuse("it is no IPv6 address"),
                 };
             }
             if host.contains("://") || host.contains(['/', ':', '@']) {

@@ -84,10 +84,14 @@ fn blocked_host<'c>(config: &'c Config, uri: &str) -> Option<&'c str> {
     blocked.next()
 }
 
-/// An entry's IP address (`1.2.3.4`, `[2001:db8::1]`), as [`canonical`] writes it.
+/// An entry's IP address (`1.2.3.4`, `[2001:db8::1]`), as [`canonical`] writes it (read
+/// by the URL parser, as a redirect URI's host is).
 fn address(entry: &str) -> Option<IpAddr> {
-    let bare = entry.trim_start_matches('[').trim_end_matches(']');
-    bare.parse().ok().map(canonical)
+    match Host::parse(entry).ok()? {
+        Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        Host::Ipv6(v6) => Some(canonical(IpAddr::V6(v6))),
+        Host::Domain(_) => None,
+    }
 }
 
 /// An IPv4 address written as IPv6 (mapped, `::ffff:1.2.3.4`, or NAT64's well-known
