@@ -30,6 +30,9 @@ fn why_blocked_by(config: &Config, client_id: &str, redirect_uris: &[String]) ->
     if config.blocked_clients.iter().any(|id| id == client_id) {
         return Some(by_id());
     }
+    if config.blocked_redirect_hosts.is_empty() {
+        return None;
+    }
     let id_as_url = Some(client_id).filter(|id| id.starts_with("https://"));
     let host = id_as_url
         .into_iter()
@@ -50,8 +53,11 @@ pub fn why_grant_blocked(
     client_id: &str,
     redirect_uri: &str,
 ) -> Option<String> {
+    if config.blocked_redirect_hosts.is_empty() {
+        return why_blocked_by(config, client_id, &[]);
+    }
     let mut redirect_uris = vec![redirect_uri.to_string()];
-    if client_id.starts_with(registered::ID_PREFIX) && !config.blocked_redirect_hosts.is_empty() {
+    if client_id.starts_with(registered::ID_PREFIX) {
         redirect_uris.extend(registered::redirect_uris(&id_key(), client_id).unwrap_or_default());
     }
     why_blocked_by(config, client_id, &redirect_uris)
