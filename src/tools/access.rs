@@ -1,9 +1,10 @@
 //! What GitHub says about a repository, for the caller: whether it is private (the
 //! confidentiality label, and lockdown applies only to public repositories), whether a
 //! user has push access (lockdown), its default branch, and whether a commit is on it
-//! (lockdown's reads at a commit SHA, [`super::lockdown_refs`]). Answers are kept in the isolate's memory for ten
-//! minutes per caller and repository, never in KV: a lookup costs no storage write (KV's
-//! free plan allows 1,000 a day), and one caller's answers are never another's.
+//! (lockdown's reads at a commit SHA, [`super::lockdown_refs`]). Answers are kept in the
+//! isolate's memory for ten minutes per caller and repository, never in KV: a lookup costs
+//! no storage write (KV's free plan allows 1,000 a day), and one caller's answers are never
+//! another's.
 //!
 //! The lookups bypass the ETag cache for the same reason. A failed lookup is remembered as
 //! unknown, and unknown counts as "no push access" and "not known to be private".

@@ -145,17 +145,12 @@ pub fn complete<'a>(
         let Some((paths, query)) = lists_for(argument, value, context) else {
             return Completion::default();
         };
-        if argument == "path" {
-            // The names in a directory at a fork's commit are a stranger's (lockdown).
+        // The names in a directory at a fork's commit are a stranger's (lockdown). `lists_for`
+        // found the repository of a `path` completion.
+        if let Some(repo) = chosen_repo(context).filter(|_| argument == "path") {
             let git_ref = chosen(context, "ref").filter(|r| !r.is_empty());
-            let repo = chosen_repo(context);
-            let refused = match &repo {
-                Some(repo) => super::lockdown_refs::check_ref(context, repo, git_ref)
-                    .await
-                    .is_err(),
-                None => true,
-            };
-            if refused {
+            let checked = super::lockdown_refs::check_ref(context, &repo, git_ref).await;
+            if checked.is_err() {
                 return Completion::default();
             }
         }

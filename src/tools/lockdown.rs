@@ -190,34 +190,52 @@ pub(crate) mod tests {
     use mcp_core::request_state::StateSigner;
     use mcp_core::version::ProtocolVersion;
 
-    /// A public repository, `writer` with write access and `reader` with read; records paths.
-    struct Permissions(RefCell<Vec<String>>);
+    /// A fake GitHub API: `answer` gives each path's status and body; the paths asked for
+    /// are recorded.
+    pub(crate) struct Recorded<F> {
+        pub paths: RefCell<Vec<String>>,
+        answer: F,
+    }
 
-    impl HttpClient for Permissions {
+    impl<F: Fn(&str) -> (u16, Value)> Recorded<F> {
+        pub(crate) fn new(answer: F) -> Self {
+            Recorded {
+                paths: RefCell::new(Vec::new()),
+                answer,
+            }
+        }
+    }
+
+    impl<F: Fn(&str) -> (u16, Value)> HttpClient for Recorded<F> {
         fn send(
             &self,
             request: HttpRequest,
         ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-            let path = request
-                .url
-                .trim_start_matches("https://api.github.com")
-                .to_string();
-            self.0.borrow_mut().push(path.clone());
-            let body = match path.as_str() {
+            let path = request.url.trim_start_matches("https://api.github.com");
+            self.paths.borrow_mut().push(path.to_string());
+            let (status, body) = (self.answer)(path);
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status,
+                    headers: vec![],
+                    body: body.to_string().into_bytes(),
+                })
+            })
+        }
+    }
+
+    /// A public repository, `writer` with write access and `reader` with read.
+    fn permissions() -> Recorded<impl Fn(&str) -> (u16, Value)> {
+        Recorded::new(|path| {
+            let body = match path {
                 "/repos/o/r" => json!({ "private": false }),
                 "/repos/o/r/collaborators/writer/permission" => {
                     json!({ "permission": "write", "role_name": "write" })
                 }
                 _ => json!({ "permission": "read", "role_name": "read" }),
             };
-            Box::pin(async move {
-                Ok(HttpResponse {
-                    status: 200,
-                    headers: vec![],
-                    body: body.to_string().into_bytes(),
-                })
-            })
-        }
+            (200, body)
+        })
     }
 
     fn item(login: &str, association: &str) -> Value {
@@ -291,7 +309,7 @@ pub(crate) mod tests {
 
     #[test]
     fn cheap_signals_first_then_one_lookup_per_person() {
-        let http = Permissions(RefCell::new(Vec::new()));
+        let http = permissions();
         with_context(&http, lockdown(), |context| {
             let shown = |login: &str, association: &str| {
                 let lookups = Lookups::default();
@@ -321,7 +339,7 @@ pub(crate) mod tests {
             let verdict = block_on(verdict(context, &repo(), &no_author, &lookups));
             assert_eq!(verdict, Verdict::Withheld(None));
         });
-        let lookups: Vec<String> = http.0.borrow().clone();
+        let lookups: Vec<String> = http.paths.borrow().clone();
         assert_eq!(
             lookups,
             [
@@ -340,7 +358,7 @@ pub(crate) mod tests {
 
     #[test]
     fn one_call_makes_at_most_its_lookups_and_withholds_the_rest_saying_why() {
-        let http = Permissions(RefCell::new(Vec::new()));
+        let http = permissions();
         let items: Vec<Value> = (0..40)
             .map(|n| item(&format!("member{n}"), "MEMBER"))
             .chain([item("writer", "MEMBER")])
@@ -348,7 +366,7 @@ pub(crate) mod tests {
         let (shown, withheld) = with_context(&http, lockdown(), |context| {
             block_on(filter(context, &repo(), &items))
         });
-        let asked = http.0.borrow().len();
+        let asked = http.paths.borrow().len();
         assert_eq!(
             asked, LOOKUPS_PER_CALL as usize,
             "the repository and 29 authors"

@@ -30,13 +30,13 @@ use mcp_core::tool::ToolError;
 const FULL_SHA: usize = 40;
 
 /// Whether Git could read `git_ref` as a commit id or its abbreviation (4 to 64 hex digits).
-pub fn could_be_sha(git_ref: &str) -> bool {
+fn could_be_sha(git_ref: &str) -> bool {
     (4..=64).contains(&git_ref.len()) && git_ref.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Whether Git could read `git_ref` as a commit named by SHA: [`could_be_sha`], or
 /// `git describe`'s form, which ends in `-g` and an abbreviation.
-pub fn could_name_commit(git_ref: &str) -> bool {
+fn could_name_commit(git_ref: &str) -> bool {
     let hex = git_ref
         .bytes()
         .rev()
@@ -155,16 +155,13 @@ async fn on_default_branch(
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-
     use futures_executor::block_on;
     use serde_json::json;
 
     use super::*;
     use crate::app::ContentPolicy;
-    use crate::github::http::{HttpClient, HttpRequest, HttpResponse, TransportError};
-    use crate::tools::lockdown::tests::{lockdown, repo, with_context};
-    use mcp_core::exchange::BoxFuture;
+    use crate::github::http::HttpClient;
+    use crate::tools::lockdown::tests::{lockdown, repo, with_context, Recorded};
 
     const MERGED: &str = "aaaa1111aaaa1111aaaa1111aaaa1111aaaa1111";
     const FORK: &str = "bbbb2222bbbb2222bbbb2222bbbb2222bbbb2222";
@@ -172,20 +169,10 @@ mod tests {
     /// `o/r` (public, default branch `main`) and `o/p` (private); a merged commit, a fork's
     /// commit, a tag `2024` off the default branch, and GitHub failing for `dddd`. Records
     /// the paths asked for.
-    struct Network(RefCell<Vec<String>>);
-
-    impl HttpClient for Network {
-        fn send(
-            &self,
-            request: HttpRequest,
-        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
-            let path = request
-                .url
-                .trim_start_matches("https://api.github.com")
-                .to_string();
-            self.0.borrow_mut().push(path.clone());
+    fn network() -> Recorded<impl Fn(&str) -> (u16, Value)> {
+        Recorded::new(|path| {
             let compare = |head: &str| format!("/repos/o/r/compare/main...{head}?per_page=1");
-            let (status, body) = match path.as_str() {
+            match path {
                 "/repos/o/r" => (200, json!({ "private": false, "default_branch": "main" })),
                 "/repos/o/p" => (200, json!({ "private": true, "default_branch": "main" })),
                 p if p == compare(MERGED) => (200, json!({ "status": "behind", "ahead_by": 0 })),
@@ -201,18 +188,11 @@ mod tests {
                     json!({ "message": "No common ancestor between main and eeee." }),
                 ),
                 _ => (404, json!({ "message": "Not Found" })),
-            };
-            Box::pin(async move {
-                Ok(HttpResponse {
-                    status,
-                    headers: vec![],
-                    body: body.to_string().into_bytes(),
-                })
-            })
-        }
+            }
+        })
     }
 
-    fn checked(http: &Network, policy: ContentPolicy, refs: &[(&str, &str)]) -> Vec<String> {
+    fn checked(http: &dyn HttpClient, policy: ContentPolicy, refs: &[(&str, &str)]) -> Vec<String> {
         with_context(http, policy, |context| {
             refs.iter()
                 .map(|(repo_name, git_ref)| {
@@ -234,7 +214,7 @@ mod tests {
 
     #[test]
     fn under_lockdown_a_commit_by_sha_is_read_only_from_the_default_branch() {
-        let http = Network(RefCell::new(Vec::new()));
+        let http = network();
         let refs = [("r", MERGED), ("r", FORK), ("r", MERGED), ("r", FORK)];
         let answers = checked(&http, lockdown(), &refs);
         assert_eq!(answers[0], "read");
@@ -247,7 +227,7 @@ mod tests {
         );
         assert_eq!(answers[2..], answers[..2], "the same answers again");
         let compares = http
-            .0
+            .paths
             .borrow()
             .iter()
             .filter(|p| p.contains("/compare/"))
@@ -261,7 +241,7 @@ mod tests {
 
     #[test]
     fn names_private_repositories_and_lockdown_off_need_no_look_up() {
-        let http = Network(RefCell::new(Vec::new()));
+        let http = network();
         let names = [
             ("r", "main"),
             ("r", "feature/x"),
@@ -271,20 +251,20 @@ mod tests {
         assert!(checked(&http, lockdown(), &names)
             .iter()
             .all(|a| a == "read"));
-        assert!(http.0.borrow().is_empty(), "{:?}", http.0.borrow());
+        assert!(http.paths.borrow().is_empty(), "{:?}", http.paths.borrow());
         let off = ContentPolicy {
             lockdown: false,
             trusted_bots: vec![],
         };
         assert_eq!(checked(&http, off, &[("r", FORK)]), ["read"]);
-        assert!(http.0.borrow().is_empty());
+        assert!(http.paths.borrow().is_empty());
         assert_eq!(checked(&http, lockdown(), &[("p", FORK)]), ["read"]);
-        assert_eq!(*http.0.borrow(), ["/repos/o/p"], "only its privacy");
+        assert_eq!(*http.paths.borrow(), ["/repos/o/p"], "only its privacy");
     }
 
     #[test]
     fn describe_names_and_commits_with_no_common_history_are_refused() {
-        let http = Network(RefCell::new(Vec::new()));
+        let http = network();
         let answers = checked(&http, lockdown(), &[("r", "v1-1-gbbbb2222"), ("r", "eeee")]);
         for (answer, git_ref) in answers.iter().zip(["v1-1-gbbbb2222", "eeee"]) {
             let refused =
@@ -299,7 +279,7 @@ mod tests {
 
     #[test]
     fn a_hex_tag_off_the_default_branch_is_read_by_its_full_name() {
-        let http = Network(RefCell::new(Vec::new()));
+        let http = network();
         let answers = checked(&http, lockdown(), &[("r", "2024"), ("r", "refs/tags/2024")]);
         assert!(
             answers[0].ends_with("ask for 'refs/tags/2024' or 'refs/heads/2024'."),
@@ -311,7 +291,7 @@ mod tests {
 
     #[test]
     fn unknown_commits_and_failures_are_errors_that_say_so_and_are_not_remembered() {
-        let http = Network(RefCell::new(Vec::new()));
+        let http = network();
         let answers = checked(
             &http,
             lockdown(),
@@ -329,7 +309,7 @@ mod tests {
         );
         assert_eq!(answers[2], answers[1]);
         let failing = http
-            .0
+            .paths
             .borrow()
             .iter()
             .filter(|p| p.contains("...dddd?"))
