@@ -9,6 +9,7 @@
 //!    reach [`github`] through the per-request [`app::Services`].
 
 pub mod app;
+pub mod ascii_header;
 pub mod auth;
 pub mod config;
 pub mod github;

@@ -111,7 +111,8 @@ pub struct Handoff {
 }
 
 impl Handoff {
-    /// Puts the handoff into the headers of the request to the object.
+    /// Puts the handoff into the headers of the request to the object, in ASCII
+    /// ([`crate::ascii_header`]): the path and a token's name need not be.
     pub fn write(&self, headers: &worker::Headers) -> worker::Result<()> {
         let values = [
             Some(self.request_id.clone()),
@@ -124,7 +125,7 @@ impl Handoff {
         ];
         for (name, value) in HANDOFF_HEADERS.iter().zip(values) {
             if let Some(value) = value {
-                headers.set(name, &value)?;
+                headers.set(name, &crate::ascii_header::text(&value))?;
             }
         }
         Ok(())
@@ -132,8 +133,10 @@ impl Handoff {
 
     /// Reads a handoff from the object's request, if the Worker sent one.
     pub fn read(headers: &worker::Headers) -> Option<Handoff> {
-        let [id, started, method, path, trace, caller, login] =
-            HANDOFF_HEADERS.map(|name| headers.get(name).ok().flatten());
+        let [id, started, method, path, trace, caller, login] = HANDOFF_HEADERS.map(|name| {
+            let value = headers.get(name).ok().flatten();
+            value.map(crate::ascii_header::text_from)
+        });
         Some(Handoff {
             request_id: id?,
             started_ms: started?.parse().ok()?,

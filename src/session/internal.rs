@@ -7,6 +7,7 @@
 
 use worker::{Env, Headers, Method, RequestRedirect, Response};
 
+use crate::ascii_header;
 use crate::auth::caller::Caller;
 use crate::observe::Observation;
 use mcp_core::connection::Connection;
@@ -14,7 +15,8 @@ use mcp_core::connection::Connection;
 /// The Durable Object binding in `wrangler.toml`.
 pub const BINDING: &str = "MCP_SESSION";
 
-/// Header carrying the authenticated caller (JSON) from the Worker to the object.
+/// Header carrying the authenticated caller (JSON) from the Worker to the object. Every
+/// value of this protocol is ASCII ([`ascii_header`]).
 pub const CALLER_HEADER: &str = "x-mcpw-caller";
 /// Header carrying the session id (the object's name).
 pub const SESSION_HEADER: &str = "x-mcpw-session";
@@ -66,25 +68,20 @@ impl Op {
 
 /// Forwards an operation to the object named `session_id`. The object writes the
 /// request's log line, so once it answers, the Worker's observation is handed off.
-#[allow(clippy::too_many_arguments)] // each is one part of the private protocol
 pub async fn forward(
     env: &Env,
     session_id: &str,
     op: Op,
     caller: &Caller,
     connection: &Connection,
-    protocol_version: Option<&str>,
     body: Option<Vec<u8>>,
     obs: &Observation,
 ) -> worker::Result<Response> {
     let headers = Headers::new();
-    headers.set(CALLER_HEADER, &serde_json::to_string(caller)?)?;
+    headers.set(CALLER_HEADER, &ascii_header::json(caller)?)?;
     obs.hand_off().write(&headers)?;
-    headers.set(CONNECTION_HEADER, &serde_json::to_string(connection)?)?;
+    headers.set(CONNECTION_HEADER, &ascii_header::json(connection)?)?;
     headers.set(SESSION_HEADER, session_id)?;
-    if let Some(version) = protocol_version {
-        headers.set("mcp-protocol-version", version)?;
-    }
     let method = if body.is_some() {
         Method::Post
     } else {

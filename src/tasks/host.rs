@@ -84,7 +84,7 @@ impl DoTaskHost<'_> {
 
     async fn request(&self, id: &str, op: &str, body: Value) -> worker::Result<worker::Response> {
         let headers = Headers::new();
-        headers.set(CALLER_HEADER, &serde_json::to_string(self.caller)?)?;
+        headers.set(CALLER_HEADER, &crate::ascii_header::json(self.caller)?)?;
         if self.lockdown {
             headers.set(LOCKDOWN_HEADER, "true")?;
         }

@@ -45,7 +45,6 @@ pub async fn open(
                 &caller,
                 &connection,
                 None,
-                None,
                 obs,
             )
             .await
@@ -114,7 +113,6 @@ pub async fn message(
         Op::SseMessage,
         &caller,
         &connection,
-        None,
         Some(body),
         obs,
     )

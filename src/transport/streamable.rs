@@ -60,14 +60,14 @@ pub async fn handle(
             match session_id {
                 Ok(id) => {
                     let op = Op::Listen;
-                    internal::forward(env, &id, op, &caller, &connection, None, None, obs).await
+                    internal::forward(env, &id, op, &caller, &connection, None, obs).await
                 }
                 Err(response) => Ok(response),
             }
         }
         Method::Delete => match required_session(&req, None)? {
             Ok(id) => {
-                internal::forward(env, &id, Op::End, &caller, &connection, None, None, obs).await
+                internal::forward(env, &id, Op::End, &caller, &connection, None, obs).await
             }
             Err(response) => Ok(response),
         },
@@ -160,7 +160,6 @@ async fn post(
             Op::Initialize,
             &caller,
             &connection,
-            None,
             Some(body),
             obs,
         )
@@ -168,17 +167,7 @@ async fn post(
     }
     match required_session(&req, single_id(&value))? {
         Ok(id) => {
-            internal::forward(
-                env,
-                &id,
-                Op::Message,
-                &caller,
-                &connection,
-                header_version.as_deref(),
-                Some(body),
-                obs,
-            )
-            .await
+            internal::forward(env, &id, Op::Message, &caller, &connection, Some(body), obs).await
         }
         Err(response) => Ok(response),
     }

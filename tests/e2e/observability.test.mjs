@@ -139,6 +139,52 @@ test('LOG_CALLER_LOGIN=true adds the token name; LOG_LEVEL=warn keeps only warni
   }
 });
 
+// The Worker hands the caller (with the GitHub token the tools use) and the request's
+// observation to a session's or task's object in headers. The runtime takes a header value
+// that is not ASCII but logs a warning quoting it whole: a token named 'Zoë’s laptop' put
+// GITHUB_TOKEN in the log of every session request (review 29, F1), and a cut path ending
+// in '…' warned on each request (F3). The values are ASCII now, and read back whole.
+test('a token named in any script: no log line quotes a handed-over header, and the name arrives whole', async () => {
+  const persistDir = tempDir();
+  const name = 'Zoë’s laptop 🦀';
+  const { token } = await createToken(name, persistDir);
+  const w = await startWorker({
+    vars: workerVars(gh, { authMode: 'bearer', toolsets: 'github,conformance', extra: { LOG_CALLER_LOGIN: 'true' } }),
+    persistDir,
+    name: 'observability-ascii',
+  });
+  try {
+    const auth = { authorization: `Bearer ${token}` };
+    // A session (its object writes the lines), through a narrowed URL cut in the log line.
+    const narrowed = `${w.url}/mcp/x/repos${','.repeat(100)}`;
+    const s = await rawSession(narrowed, auth);
+    assert.equal((await s.request('ping')).status, 200);
+    // HTTP+SSE.
+    const sse = await openSse(w.sseUrl, auth);
+    await sse.next((e) => e.event === 'endpoint');
+    sse.close();
+    // A 2026-07-28 task, which its own object keeps.
+    const caps = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const task = await mcpPost(w.mcpUrl, modernCall(9, 'slow_compute', { seconds: 0 }, { 'io.modelcontextprotocol/clientCapabilities': caps }), { ...auth, ...modernHeaders('slow_compute') });
+    assert.equal(task.json?.result?.resultType, 'task', task.text.slice(0, 300));
+
+    const lines = await waitForLines(w, (ls) => ls.filter((l) => l.callerLogin === name).length >= 4);
+    const seen = JSON.stringify(lines.map((l) => [l.method, l.path, l.callerLogin]));
+    assert.ok(lines.filter((l) => l.callerLogin === name).length >= 4, seen);
+    // The session's object wrote this line, from what the Worker handed over.
+    const init = lines.find((l) => l.method === 'initialize');
+    assert.equal(init?.callerLogin, name, seen);
+    assert.match(init.path, /^\/mcp\/x\/repos,{80,}…$/, seen);
+    const log = fs.readFileSync(w.logFile, 'utf8');
+    assert.ok(!log.includes(gh.token), 'GITHUB_TOKEN is in no log line');
+    // (`wrangler dev`'s own KV hands the token's metadata, its name, to the Worker in a header
+    // and warns the same way; KV in production does not, and the name is no secret.)
+    assert.deepEqual(log.split('\n').filter((l) => l.includes('"x-mcpw-')).map((l) => l.slice(0, 160)), []);
+  } finally {
+    await w.stop();
+  }
+});
+
 test('/metrics: absent without METRICS_TOKEN, 401 without the token, exact counts after a known sequence', async () => {
   const persistDir = tempDir();
   const { token } = await createToken('counted', persistDir);
