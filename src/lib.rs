@@ -45,8 +45,15 @@ use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
 async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let Some((raw, method_sent)) = with_known_method(raw) else {
+        // Not expected: REPORT is a method `fetch` allows.
+        return http::method_not_allowed(
+            "GET, HEAD, POST, DELETE, OPTIONS",
+            "This server does not serve that method.".into(),
+        );
+    };
     let req = without_cf(raw);
-    let obs = Observation::start(&env, &req);
+    let obs = Observation::start(&env, &req, method_sent);
     let origin = req.headers().get("origin").ok().flatten();
     let response = match route(req, &env, &obs).await {
         Ok(response) => response,
@@ -68,6 +75,24 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     drop(obs);
     observe::flush::schedule(&env, |deferred| ctx.wait_until(deferred));
     Ok(response)
+}
+
+/// The request, with a method worker-rs reads as it was sent; and the method sent, when
+/// worker-rs would not have read it.
+///
+/// worker-rs reads a method it does not know (`PROPFIND`, `PURGE`, …) as GET, so such a
+/// request opened event streams and read the metrics (review 29, F2). It goes on as
+/// `REPORT` instead, a method worker-rs knows and no endpoint serves: each endpoint answers
+/// 405 with the methods it does serve, and the log line names the method sent.
+fn with_known_method(raw: web_sys::Request) -> Option<(web_sys::Request, Option<String>)> {
+    let sent = raw.method();
+    if sent.eq_ignore_ascii_case("GET") || Method::from(sent.clone()) != Method::Get {
+        return Some((raw, None));
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(Method::Report.as_ref());
+    let renamed = web_sys::Request::new_with_request_and_init(&raw, &init).ok()?;
+    Some((renamed, Some(sent)))
 }
 
 /// The request as worker-rs wraps it, without reading `request.cf`.
@@ -190,6 +215,9 @@ async fn endpoint(
         }
     };
     match path.as_str() {
+        "/healthz" | "/" if !matches!(req.method(), Method::Get | Method::Head) => {
+            http::method_not_allowed("GET, HEAD, OPTIONS", format!("{path} takes GET."))
+        }
         "/healthz" => http::json_text(200, healthz_body()),
         "/" => http::json(
             200,

@@ -187,8 +187,9 @@ struct State {
 }
 
 impl Observation {
-    /// Starts observing a request as it reaches the Worker.
-    pub fn start(env: &Env, req: &Request) -> Observation {
+    /// Starts observing a request as it reaches the Worker; `method_sent` names its method
+    /// when `req` goes on with another (see `with_known_method` in `lib.rs`).
+    pub fn start(env: &Env, req: &Request, method_sent: Option<String>) -> Observation {
         let header = |name: &str| req.headers().get(name).ok().flatten();
         let request_id = header("cf-ray")
             .filter(|ray| ray.len() <= 64 && ray.bytes().all(|b| b.is_ascii_graphic()))
@@ -197,7 +198,7 @@ impl Observation {
             env,
             request_id,
             crate::now_ms(),
-            req.method().to_string(),
+            method_sent.map_or_else(|| req.method().to_string(), |m| jsonrpc::echoed(&m)),
             jsonrpc::echoed(&req.path()),
             header("traceparent").as_deref().and_then(trace::parse),
         )

@@ -86,7 +86,7 @@ impl DurableObject for McpSession {
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
         let obs = match Handoff::read(req.headers()) {
             Some(handoff) => Observation::resume(&self.env, handoff),
-            None => Observation::start(&self.env, &req),
+            None => Observation::start(&self.env, &req, None),
         };
         let response = match self.serve(req, &obs).await {
             Ok(response) => response,

@@ -329,16 +329,42 @@ fn required_session(
 /// True when the request's `Accept` admits `media_type`.
 pub fn accepts(req: &Request, media_type: &str) -> worker::Result<bool> {
     let accept = req.headers().get("accept")?.unwrap_or_default();
-    let (family, _) = media_type.split_once('/').unwrap_or((media_type, ""));
-    Ok(accept.split(',').any(|part| {
-        let range = part
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        range == media_type || range == "*/*" || range == format!("{family}/*")
-    }))
+    Ok(accept_admits(&accept, media_type))
+}
+
+/// True when `accept` admits `media_type` (RFC 9110, 12.5.1): the most specific range that
+/// matches it (the type itself, then `family/*`, then `*/*`) decides, and `q=0` on it
+/// refuses (`application/json;q=0, text/event-stream` admits no JSON).
+fn accept_admits(accept: &str, media_type: &str) -> bool {
+    let family = media_type.split_once('/').map_or(media_type, |(f, _)| f);
+    let mut best: Option<(u8, bool)> = None; // (how specific, admitted)
+    for part in accept.split(',') {
+        let mut params = part.split(';');
+        let range = params.next().unwrap_or_default().trim();
+        let specific = if range.eq_ignore_ascii_case(media_type) {
+            3
+        } else if range
+            .split_once('/')
+            .is_some_and(|(f, sub)| sub == "*" && f.eq_ignore_ascii_case(family))
+        {
+            2
+        } else if range == "*/*" {
+            1
+        } else {
+            continue;
+        };
+        let refused = params.any(|param| {
+            let (name, value) = param.split_once('=').unwrap_or((param, ""));
+            let value = value.trim();
+            name.trim().eq_ignore_ascii_case("q")
+                && value.starts_with('0')
+                && value.bytes().all(|b| b == b'0' || b == b'.')
+        });
+        if best.is_none_or(|(most, _)| specific > most) {
+            best = Some((specific, !refused));
+        }
+    }
+    best.is_some_and(|(_, admitted)| admitted)
 }
 
 fn not_acceptable(message: &str) -> worker::Result<Response> {
@@ -398,4 +424,38 @@ fn too_large() -> worker::Result<Response> {
             "Payload Too Large: a message may be at most {MAX_BODY_BYTES} bytes."
         )),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accept_admits;
+
+    #[test]
+    fn the_most_specific_range_decides_and_q_0_refuses() {
+        let both = "application/json, text/event-stream";
+        assert!(accept_admits(both, "application/json"));
+        assert!(accept_admits(both, "text/event-stream"));
+        assert!(accept_admits("*/*", "text/event-stream"));
+        assert!(accept_admits("Text/*;q=0.5", "text/event-stream"));
+        assert!(!accept_admits("application/*", "text/event-stream"));
+        assert!(!accept_admits("", "application/json"));
+        for refused in ["q=0", "q=0.0", "q=0.000", " Q = 0 "] {
+            let accept = format!("application/json;{refused}, text/event-stream");
+            assert!(!accept_admits(&accept, "application/json"), "{accept}");
+            assert!(accept_admits(&accept, "text/event-stream"), "{accept}");
+        }
+        assert!(!accept_admits("*/*;q=0", "application/json"));
+        assert!(accept_admits(
+            "application/json;q=0.001",
+            "application/json"
+        ));
+        assert!(accept_admits(
+            "*/*;q=0, application/json",
+            "application/json"
+        ));
+        assert!(!accept_admits(
+            "text/event-stream;q=0, */*",
+            "text/event-stream"
+        ));
+    }
 }

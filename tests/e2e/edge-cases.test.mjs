@@ -7,7 +7,9 @@ import {
   mcpPost,
   notification,
   openSse,
+  rawHttp,
   rawSession,
+  requestLines,
   rpc,
   startFakeGitHub,
   startWorker,
@@ -151,6 +153,42 @@ describe('HTTP rules on every endpoint', () => {
     const modern = { 'mcp-protocol-version': '2026-07-28', accept: 'text/event-stream' };
     assert.equal((await fetch(worker.mcpUrl, { headers: modern })).status, 405);
     assert.equal((await fetch(worker.mcpUrl, { method: 'DELETE', headers: modern })).status, 405);
+  });
+
+  // worker-rs reads a method it does not know as GET: PROPFIND /mcp opened a session's
+  // listen stream and SEARCH /sse a new session (review 29, F2).
+  test('a method no endpoint serves (PROPFIND, PURGE) gets 405 and Allow everywhere, never a GET\'s answer', async () => {
+    const s = await rawSession(worker.mcpUrl);
+    const stream = { accept: 'text/event-stream', 'mcp-session-id': s.sid };
+    const cases = [
+      ['/mcp', stream, 'GET, POST, DELETE, OPTIONS'],
+      ['/sse', stream, 'GET, OPTIONS'],
+      ['/sse/message?sessionId=x', stream, 'POST, OPTIONS'],
+      ['/healthz', {}, 'GET, HEAD, OPTIONS'],
+      ['/', {}, 'GET, HEAD, OPTIONS'],
+    ];
+    for (const method of ['PROPFIND', 'PURGE']) {
+      for (const [path, headers, allow] of cases) {
+        const r = await rawHttp(`${worker.url}${path}`, { method, headers, timeoutMs: 5000 });
+        assert.equal(r.status, 405, `${method} ${path}: ${r.status} ${r.text.slice(0, 120)}`);
+        assert.equal(r.headers.allow, allow, `${method} ${path}`);
+        assert.equal(JSON.parse(r.text).error.code, -32600, r.text);
+      }
+    }
+    for (const method of ['PUT', 'DELETE', 'POST']) {
+      assert.equal((await fetch(`${worker.url}/healthz`, { method })).status, 405, method);
+    }
+    const head = await fetch(`${worker.url}/healthz`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    const logged = requestLines(worker).filter((l) => l.httpMethod === 'PROPFIND');
+    assert.equal(logged.length, cases.length, 'the log line names the method sent');
+  });
+
+  test('Accept with q=0 on a type refuses it', async () => {
+    for (const accept of ['application/json;q=0, text/event-stream', '*/*;q=0', 'text/event-stream;q=0, */*']) {
+      expectError(await mcpPost(worker.mcpUrl, initializeRequest(), { accept }), 406, -32600);
+    }
+    assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), { accept: 'application/json;q=0.5, text/*' })).status, 200);
   });
 
   test('HTTP+SSE: a missing or unknown sessionId is refused', async () => {

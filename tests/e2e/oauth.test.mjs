@@ -47,6 +47,25 @@ describe('discovery', () => {
     }
   });
 
+  test('405 names the methods each endpoint takes; discovery answers HEAD', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/.well-known/oauth-authorization-server', 'GET, HEAD, OPTIONS'],
+      ['GET', '/token', 'POST, OPTIONS'],
+      ['GET', '/register', 'POST, OPTIONS'],
+      ['GET', '/revoke', 'POST, OPTIONS'],
+      ['PUT', '/authorize', 'GET, POST, OPTIONS'],
+      ['POST', '/callback', 'GET, OPTIONS'],
+    ]) {
+      const r = await fetch(`${worker.url}${path}`, { method });
+      assert.equal(r.status, 405, `${method} ${path}`);
+      assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+      assert.equal((await r.json()).error, 'invalid_request');
+    }
+    const head = await fetch(`${worker.url}/.well-known/oauth-authorization-server`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type'), /application\/json/);
+  });
+
   test('every 401 from an MCP endpoint points at the resource metadata', async () => {
     for (const [path, suffix] of [['/mcp', '/mcp'], ['/sse', '/sse'], ['/sse/message', '']]) {
       const r = await mcpPost(`${worker.url}${path}`, initializeRequest());

@@ -195,6 +195,8 @@ pub struct OAuthError {
     pub basic_challenge: bool,
     /// Seconds for `Retry-After`, on a 429.
     pub retry_after: Option<u32>,
+    /// The methods for `Allow`, on a 405.
+    pub allow: Option<&'static str>,
 }
 
 impl OAuthError {
@@ -205,6 +207,19 @@ impl OAuthError {
             description: description.into(),
             basic_challenge: false,
             retry_after: None,
+            allow: None,
+        }
+    }
+
+    /// 405: `path` serves only the methods in `allow`.
+    pub fn method_not_allowed(path: &str, allow: &'static str) -> Self {
+        OAuthError {
+            allow: Some(allow),
+            ..Self::new(
+                405,
+                "invalid_request",
+                format!("{path} takes {allow}, not this method."),
+            )
         }
     }
 
@@ -245,6 +260,9 @@ impl OAuthError {
             response
                 .headers_mut()
                 .set("retry-after", &seconds.to_string())?;
+        }
+        if let Some(allow) = self.allow {
+            response.headers_mut().set("allow", allow)?;
         }
         Ok(response)
     }
@@ -289,13 +307,8 @@ async fn serve(
 ) -> worker::Result<Response> {
     let method = req.method();
     if path.starts_with("/.well-known/") {
-        if method != Method::Get {
-            return OAuthError::new(
-                405,
-                "invalid_request",
-                "discovery documents are read with GET",
-            )
-            .into_response();
+        if !matches!(method, Method::Get | Method::Head) {
+            return OAuthError::method_not_allowed(path, "GET, HEAD, OPTIONS").into_response();
         }
         return match path.strip_prefix("/.well-known/oauth-protected-resource") {
             Some(suffix)
@@ -351,12 +364,14 @@ async fn serve(
         ("/callback", Method::Get) => Box::pin(github_login::callback(&oauth, &req)).await,
         ("/token", Method::Post) => Box::pin(token::token(&oauth, req)).await,
         ("/revoke", Method::Post) => Box::pin(token::revoke(&oauth, req)).await,
-        (path, _) => OAuthError::new(
-            405,
-            "invalid_request",
-            format!("{path} does not take this method"),
-        )
-        .into_response(),
+        (path, _) => {
+            let allow = match path {
+                "/authorize" => "GET, POST, OPTIONS",
+                "/callback" => "GET, OPTIONS",
+                _ => "POST, OPTIONS",
+            };
+            OAuthError::method_not_allowed(path, allow).into_response()
+        }
     };
     match oauth.metadata_limited.get() {
         Some(retry) => OAuthError::rate_limited(retry).into_response(),
