@@ -35,7 +35,8 @@ impl RepoRef {
         let mut parts = path.split('/');
         let (Some(owner), Some(repo), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!(
-                "'{input}' is not a repository: give `owner/repo` or `https://github.com/owner/repo`"
+                "'{}' is not a repository: give `owner/repo` or `https://github.com/owner/repo`",
+                shown(input)
             ));
         };
         validate_owner(owner)?;
@@ -58,8 +59,16 @@ fn strip_allowed_origin<'a>(input: &'a str, web_url: &str) -> Result<&'a str, St
         }
     }
     Err(format!(
-        "'{input}' is not a GitHub repository URL: only https://github.com/owner/repo is accepted"
+        "'{}' is not a GitHub repository URL: only https://github.com/owner/repo is accepted",
+        shown(input)
     ))
+}
+
+/// `text` as an error repeats it: its first characters
+/// ([`mcp_core::jsonrpc::echoed`]), control characters escaped. A 300,000-character owner
+/// was repeated whole (review 29, F4).
+fn shown(text: &str) -> String {
+    mcp_core::jsonrpc::echoed(text).escape_debug().to_string()
 }
 
 /// GitHub logins and organisation names: 1–39 letters, digits and single inner hyphens.
@@ -75,7 +84,8 @@ pub fn validate_owner(owner: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "owner '{owner}' is not a valid GitHub user or organisation name (letters, digits and single hyphens, at most 39)"
+            "owner '{}' is not a valid GitHub user or organisation name (letters, digits and single hyphens, at most 39)",
+            shown(owner)
         ))
     }
 }
@@ -95,7 +105,8 @@ pub fn validate_repo(repo: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "repository name '{repo}' is not valid (letters, digits, '.', '-' and '_', at most 100, not ending in .git)"
+            "repository name '{}' is not valid (letters, digits, '.', '-' and '_', at most 100, not ending in .git)",
+            shown(repo)
         ))
     }
 }
@@ -116,7 +127,8 @@ pub fn validate_ref(git_ref: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "'{git_ref}' is not a valid git ref (a branch, tag or commit SHA)"
+            "'{}' is not a valid git ref (a branch, tag or commit SHA)",
+            shown(git_ref)
         ))
     }
 }
@@ -137,7 +149,8 @@ pub fn encode_repo_path(path: &str) -> Result<String, String> {
             .any(|s| s.is_empty() || s == "." || s == "..");
     if bad {
         return Err(format!(
-            "'{path}' is not a valid path in a repository (relative, like `src/main.rs`: no leading or trailing `/`, no `.` or `..` parts, no control characters, at most 1000 bytes)"
+            "'{}' is not a valid path in a repository (relative, like `src/main.rs`: no leading or trailing `/`, no `.` or `..` parts, no control characters, at most 1000 bytes)",
+            shown(path)
         ));
     }
     Ok(path
@@ -172,7 +185,8 @@ pub fn validate_timestamp(text: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "'{text}' is not an ISO 8601 timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z)"
+            "'{}' is not an ISO 8601 timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
+            shown(text)
         ))
     }
 }

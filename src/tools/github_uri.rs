@@ -11,6 +11,7 @@
 
 use crate::github::http::{percent_decode_bytes, percent_encode, percent_encode_keeping};
 use crate::github::repo::{encode_repo_path, validate_owner, validate_ref, validate_repo, RepoRef};
+use mcp_core::jsonrpc::echoed;
 
 pub const SCHEME: &str = "github://";
 pub const README_TEMPLATE: &str = "github://{owner}/{repo}/readme{?ref}";
@@ -32,7 +33,7 @@ impl GithubUri {
     /// Reads a `github://` URI, or says what is wrong with it.
     pub fn parse(uri: &str) -> Result<GithubUri, String> {
         let shape = || {
-            format!("'{uri}' is not a github:// resource: use github://owner/repo/readme or github://owner/repo/contents/path, optionally ending in ?ref=branch-tag-or-sha")
+            format!("'{}' is not a github:// resource: use github://owner/repo/readme or github://owner/repo/contents/path, optionally ending in ?ref=branch-tag-or-sha", echoed(uri))
         };
         let rest = uri.strip_prefix(SCHEME).ok_or_else(shape)?;
         let (location, query) = match rest.split_once('?') {
@@ -97,7 +98,12 @@ fn parse_query(query: &str) -> Result<Option<String>, String> {
 /// Decodes `%XX` escapes; anything else stays as it is. Every escape must be well formed,
 /// and the result UTF-8.
 fn percent_decode(text: &str) -> Result<String, String> {
-    let malformed = || format!("'{text}' has a malformed percent-escape or is not UTF-8");
+    let malformed = || {
+        format!(
+            "'{}' has a malformed percent-escape or is not UTF-8",
+            echoed(text)
+        )
+    };
     let well_formed = text.split('%').skip(1).all(|part| {
         part.get(..2)
             .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))

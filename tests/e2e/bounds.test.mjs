@@ -260,6 +260,10 @@ test('errors naming a client\'s tool, prompt or argument repeat it in part', asy
     ['tools/call', { name: 'whoami', arguments: { [long]: 1 } }],
     ['prompts/get', { name: long }],
     ['logging/setLevel', { level: long }],
+    // Review 29, F4: a name or path a tool or template checks.
+    ['tools/call', { name: 'getGithubRepository', arguments: { owner: long, repo: 'r' } }],
+    ['prompts/get', { name: 'summariseRepository', arguments: { owner: long, repo: 'r' } }],
+    ['resources/read', { uri: `github://octocat/Hello-World/contents/${'a/'.repeat(150_000)}` }],
   ]) {
     const r = await s.request(method, params);
     assert.ok(r.json.error || r.json.result?.isError, r.text.slice(0, 200));

@@ -104,7 +104,10 @@ impl<A: App> Server<A> {
                     }
                 }
                 found.ok_or_else(|| {
-                    RpcError::invalid_params(format!("Unknown resource template: '{uri}'"))
+                    RpcError::invalid_params(format!(
+                        "Unknown resource template: '{}'",
+                        crate::jsonrpc::echoed(uri)
+                    ))
                 })?
             }
             _ => {
