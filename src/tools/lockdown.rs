@@ -152,8 +152,8 @@ pub async fn filter<'v>(
 }
 
 /// Lockdown on one issue or pull request already shaped into `out`: when it is withheld,
-/// its title is emptied and its body is null; the rest (number, state, labels, dates) is
-/// GitHub's or a maintainer's.
+/// its title is emptied, and its body and author are null (a login is any words: review
+/// 28, #2); the rest (number, state, labels, dates) is GitHub's or a maintainer's.
 pub async fn check_item(
     context: &CallContext<'_>,
     repo: &RepoRef,
@@ -165,6 +165,7 @@ pub async fn check_item(
         Verdict::Withheld(unchecked) => {
             out.insert("title".into(), "".into());
             out.insert("body".into(), Value::Null);
+            out.insert("author".into(), Value::Null);
             Withheld {
                 count: 1,
                 unchecked,
