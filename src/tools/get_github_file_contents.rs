@@ -29,7 +29,7 @@ const FIELDS: &[Field] = &[
     ("name", "name", Kind::Name),
     ("sha", "sha", Kind::Str),
     ("size", "size", Kind::Int),
-    ("htmlUrl", "html_url", Kind::OptStr),
+    ("htmlUrl", "html_url", Kind::OptLink),
 ];
 
 const OUTPUT: &str = mcp_core::compact_json!(
@@ -124,7 +124,9 @@ impl Tool<GitHubApp> for GetGithubFileContents {
             match decoded {
                 Decoded::Binary(bytes) if bytes.len() <= MAX_BINARY_BYTES => {
                     let blob = base64(&bytes);
-                    let resource = json!({ "uri": uri, "mimeType": mime, "blob": blob });
+                    let meta = super::resources::untrusted("blob");
+                    let resource =
+                        json!({ "uri": uri, "mimeType": mime, "blob": blob, "_meta": meta });
                     result
                         .content
                         .push(json!({ "type": "resource", "resource": resource }));
@@ -136,7 +138,7 @@ impl Tool<GitHubApp> for GetGithubFileContents {
                 Decoded::Text(_) => {}
             }
             let mut untrusted = untrusted_paths("", FIELDS);
-            untrusted.push("text".into());
+            untrusted.extend(["resourceUri", "text"].map(String::from));
             Labels::untrusted(untrusted)
                 .private(is_private(context, &repo).await)
                 .apply(&mut result);

@@ -24,7 +24,7 @@ const COMMENT_FIELDS: &[Field] = &[
     ("author", "user.login", Kind::OptName),
     ("body", "body", Kind::Markdown(MAX_COMMENT_CHARS)),
     ("createdAt", "created_at", Kind::Str),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
 ];
 
 const BODY: &str = mcp_core::compact_json!(r#"{ "type": ["string", "null"] }"#);

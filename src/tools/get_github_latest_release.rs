@@ -22,7 +22,7 @@ const ASSET_FIELDS: &[Field] = &[
     ("contentType", "content_type", Kind::OptPlain),
     ("size", "size", Kind::Int),
     ("downloadCount", "download_count", Kind::Int),
-    ("downloadUrl", "browser_download_url", Kind::Str),
+    ("downloadUrl", "browser_download_url", Kind::Link),
 ];
 
 const EXTRA: &str = r#"{

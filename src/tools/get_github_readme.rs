@@ -120,7 +120,9 @@ impl Tool<GitHubApp> for GetGithubReadme {
                 "truncated": truncated,
             });
             let mut result = super::render::structured(summary);
-            let untrusted = ["name", "path", "text"].map(String::from).to_vec();
+            let untrusted = ["name", "path", "htmlUrl", "text"]
+                .map(String::from)
+                .to_vec();
             Labels::untrusted(untrusted)
                 .private(is_private(context, &repo).await)
                 .apply(&mut result);

@@ -27,7 +27,7 @@ const FIELDS: &[Field] = &[
     ("forks", "forks_count", Kind::Int),
     ("openIssues", "open_issues_count", Kind::Int),
     ("homepage", "homepage", Kind::OptPlain),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
     ("createdAt", "created_at", Kind::OptStr),
     ("updatedAt", "updated_at", Kind::OptStr),
     ("pushedAt", "pushed_at", Kind::OptStr),

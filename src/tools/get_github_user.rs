@@ -25,7 +25,7 @@ const FIELDS: &[Field] = &[
     ("followers", "followers", Kind::Int),
     ("following", "following", Kind::Int),
     ("createdAt", "created_at", Kind::OptStr),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
     ("avatarUrl", "avatar_url", Kind::OptStr),
 ];
 

@@ -13,7 +13,7 @@ pub const COMMIT_FIELDS: &[Field] = &[
     ("author", "commit.author.name", Kind::OptPlain),
     ("authorLogin", "author.login", Kind::OptName),
     ("date", "commit.author.date", Kind::OptStr),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
 ];
 
 pub const TOOL: RepoList = RepoList {

@@ -18,7 +18,7 @@ pub const ISSUE_FIELDS: &[Field] = &[
     ("isPullRequest", "pull_request", Kind::Exists),
     ("createdAt", "created_at", Kind::Str),
     ("updatedAt", "updated_at", Kind::Str),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
 ];
 
 pub const TOOL: RepoList = RepoList {

@@ -19,7 +19,7 @@ pub const PULL_FIELDS: &[Field] = &[
     ("createdAt", "created_at", Kind::Str),
     ("updatedAt", "updated_at", Kind::Str),
     ("mergedAt", "merged_at", Kind::OptStr),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
 ];
 
 pub const TOOL: RepoList = RepoList {

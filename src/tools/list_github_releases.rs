@@ -13,7 +13,7 @@ pub const RELEASE_FIELDS: &[Field] = &[
     ("author", "author.login", Kind::OptName),
     ("createdAt", "created_at", Kind::OptStr),
     ("publishedAt", "published_at", Kind::OptStr),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
 ];
 
 pub const TOOL: RepoList = RepoList {

@@ -150,10 +150,11 @@ struct Found {
     meta: Map<String, Value>,
 }
 
-/// The label of contents strangers wrote.
-fn untrusted() -> Map<String, Value> {
+/// The label of contents strangers wrote: `text`, or `blob` (an image or a PDF says what
+/// its author wrote to a model that reads it: review 28, #3).
+pub fn untrusted(key: &str) -> Map<String, Value> {
     let mut meta = Map::new();
-    meta.insert(format!("{PREFIX}untrusted"), json!(["text"]));
+    meta.insert(format!("{PREFIX}untrusted"), json!([key]));
     meta
 }
 
@@ -170,7 +171,7 @@ fn listing(entries: &Value) -> Found {
         key: "text",
         // Names keep their hidden characters, as JSON escapes the model sees.
         value: escape_hidden(&serde_json::to_string(&listing).unwrap_or_default()).into_owned(),
-        meta: untrusted(),
+        meta: untrusted("text"),
     }
 }
 
@@ -178,7 +179,7 @@ impl Found {
     /// Text: a README cleaned, a file as it is with its hidden characters found.
     fn text(file: &Value, text: String, readme: bool) -> Found {
         let name = file.get("name").and_then(Value::as_str).unwrap_or_default();
-        let mut meta = untrusted();
+        let mut meta = untrusted("text");
         let value = if readme {
             visible_text(name, &text)
         } else {
@@ -200,7 +201,7 @@ impl Found {
             mime: mime_type(name, false),
             key: "blob",
             value: base64(bytes),
-            meta: Map::new(),
+            meta: untrusted("blob"),
         }
     }
 

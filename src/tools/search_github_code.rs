@@ -14,7 +14,7 @@ pub const TOOL: Search = Search {
         ("path", "path", Kind::Name),
         ("repository", "repository.full_name", Kind::Name),
         ("sha", "sha", Kind::Str),
-        ("htmlUrl", "html_url", Kind::Str),
+        ("htmlUrl", "html_url", Kind::Link),
     ],
     query: no_search_query,
     found: Found::Code,

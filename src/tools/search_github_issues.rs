@@ -14,7 +14,7 @@ const FIELDS: &[Field] = &[
     ("isPullRequest", "pull_request", Kind::Exists),
     ("createdAt", "created_at", Kind::Str),
     ("updatedAt", "updated_at", Kind::Str),
-    ("htmlUrl", "html_url", Kind::Str),
+    ("htmlUrl", "html_url", Kind::Link),
 ];
 
 pub const TOOL: Search = Search {

@@ -23,7 +23,7 @@ pub const TOOL: Search = Search {
         ("topics", "topics", Kind::PlainStrs),
         ("archived", "archived", Kind::Bool),
         ("updatedAt", "updated_at", Kind::OptStr),
-        ("htmlUrl", "html_url", Kind::Str),
+        ("htmlUrl", "html_url", Kind::Link),
     ],
     query: sort_order,
     found: Found::Repositories,

@@ -41,6 +41,11 @@ pub enum Kind {
     /// `ignore-previous-instructions`.
     Name,
     OptName,
+    /// A link GitHub makes to a page of its site, whose path holds such names (a tag, a
+    /// branch, a file's path: `…/releases/tag/NOTE-TO-AI/…`): labelled untrusted, not
+    /// rewritten (review 28, #1).
+    Link,
+    OptLink,
     /// A list of names (`assignees.login`), as [`Kind::Strs`] finds them.
     Names,
     /// Short text a stranger wrote (a title, description, name): cleaned.
@@ -63,6 +68,8 @@ impl Kind {
             self,
             Kind::Name
                 | Kind::OptName
+                | Kind::Link
+                | Kind::OptLink
                 | Kind::Names
                 | Kind::RepoOfUrl
                 | Kind::Plain
@@ -103,8 +110,8 @@ fn shape(source: &Value, path: &str, kind: Kind) -> Value {
     let found = at(source, path);
     let text = found.and_then(Value::as_str);
     match kind {
-        Kind::Str | Kind::Name => text.unwrap_or("").into(),
-        Kind::OptStr | Kind::OptName => text.map_or(Value::Null, Value::from),
+        Kind::Str | Kind::Name | Kind::Link => text.unwrap_or("").into(),
+        Kind::OptStr | Kind::OptName | Kind::OptLink => text.map_or(Value::Null, Value::from),
         Kind::Plain => clean_text(text.unwrap_or("")).into(),
         Kind::OptPlain => text.map_or(Value::Null, |t| clean_text(t).into()),
         Kind::Int => found.and_then(Value::as_i64).unwrap_or(0).into(),
@@ -169,10 +176,15 @@ pub fn pick(source: &Value, fields: &[Field]) -> Map<String, Value> {
 
 fn kind_schema(kind: Kind) -> Value {
     json_text(match kind {
-        Kind::Str | Kind::RepoOfUrl | Kind::Name | Kind::Plain => r#"{"type":"string"}"#,
-        Kind::OptStr | Kind::OptName | Kind::OptPlain | Kind::Text(_) | Kind::Markdown(_) => {
-            r#"{"type":["string","null"]}"#
+        Kind::Str | Kind::RepoOfUrl | Kind::Name | Kind::Link | Kind::Plain => {
+            r#"{"type":"string"}"#
         }
+        Kind::OptStr
+        | Kind::OptName
+        | Kind::OptLink
+        | Kind::OptPlain
+        | Kind::Text(_)
+        | Kind::Markdown(_) => r#"{"type":["string","null"]}"#,
         Kind::Int => r#"{"type":"integer"}"#,
         Kind::OptInt => r#"{"type":["integer","null"]}"#,
         Kind::Bool | Kind::Exists => r#"{"type":"boolean"}"#,

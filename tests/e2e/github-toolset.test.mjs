@@ -133,7 +133,12 @@ describe('GitHub toolset through the TypeScript SDK (AUTH_MODE=none, GITHUB_TOKE
     assert.equal(r.structuredContent.encoding, 'base64');
     assert.equal(r.structuredContent.text, null);
     const block = r.content.find((c) => c.type === 'resource');
-    assert.deepEqual(block?.resource, { uri: 'github://octocat/Hello-World/contents/docs/logo.png', mimeType: 'image/png', blob: PNG_BASE64 });
+    assert.deepEqual(block?.resource, {
+      uri: 'github://octocat/Hello-World/contents/docs/logo.png',
+      mimeType: 'image/png',
+      blob: PNG_BASE64,
+      _meta: { 'io.github.github-mcp-worker/untrusted': ['blob'] },
+    });
     const bin = await client.callTool({ name: 'getGithubFileContents', arguments: { ...REPO, path: 'data/blob.bin' } });
     assert.equal(bin.content.find((c) => c.type === 'resource')?.resource.mimeType, 'application/octet-stream');
     const n = gh.requests.length;

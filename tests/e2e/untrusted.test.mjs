@@ -110,7 +110,7 @@ describe('untrusted text from GitHub (AUTH_MODE=none, GITHUB_TOKEN set)', () => 
     assert.equal(issue.title, 'Issue 1 by stranger');
     assert.deepEqual(issue.labels, ['bug', 'needstriage']);
     const labels = (await call('getGithubIssue', { ...LAB, number: 1 }))._meta[`${P}untrusted`];
-    assert.deepEqual(labels.sort(), ['assignees', 'author', 'body', 'commentList.items[].author', 'commentList.items[].body', 'labels', 'title'], 'logins too: a stranger chose them');
+    assert.deepEqual(labels.sort(), ['assignees', 'author', 'body', 'commentList.items[].author', 'commentList.items[].body', 'commentList.items[].htmlUrl', 'htmlUrl', 'labels', 'title'], 'logins too: a stranger chose them');
     const search = await call('searchGithubIssues', { query: 'repo:octocat/injection-lab' });
     for (const path of ['items[].author', 'items[].repository', 'items[].title']) assert.ok(search._meta[`${P}untrusted`].includes(path), path);
     const profile = await call('getGithubUser', { username: 'stranger' });
@@ -162,6 +162,17 @@ describe('untrusted text from GitHub (AUTH_MODE=none, GITHUB_TOKEN set)', () => 
     assert.equal(file.contents[0].text, EVIL_RS);
     assert.equal(file.contents[0]._meta[`${P}hiddenCharacters`].count, [...EVIL_RS].filter((c) => HIDDEN.test(c)).length);
     assert.deepEqual(file.contents[0]._meta[`${P}untrusted`], ['text']);
+    // Links name tags, branches and paths; an image or a PDF says what its author wrote
+    // (review 28, #1 and #3).
+    const release = await call('getGithubLatestRelease', LAB);
+    for (const path of ['htmlUrl', 'assets[].downloadUrl']) assert.ok(release._meta[`${P}untrusted`].includes(path), path);
+    const readmeTool = await call('getGithubReadme', { repositoryUrl: 'octocat/injection-lab' });
+    assert.ok(readmeTool._meta[`${P}untrusted`].includes('htmlUrl'));
+    const blob = await client.readResource({ uri: 'github://octocat/Hello-World/contents/data/blob.bin' });
+    assert.deepEqual(blob.contents[0]._meta[`${P}untrusted`], ['blob']);
+    const embedded = await call('getGithubFileContents', { owner: 'octocat', repo: 'Hello-World', path: 'data/blob.bin' });
+    assert.deepEqual(embedded.content.find((c) => c.type === 'resource').resource._meta[`${P}untrusted`], ['blob']);
+    for (const path of ['htmlUrl', 'resourceUri']) assert.ok(embedded._meta[`${P}untrusted`].includes(path), path);
   });
 
   test('prompts: arguments lose hidden characters; the text says GitHub content is data', async () => {
