@@ -182,6 +182,13 @@ fn walk(text: &str, visit: &mut dyn FnMut(usize, char, bool)) {
     }
 }
 
+/// True for a control character (a tab, line feed, carriage return, NEL…) or Unicode's line
+/// and paragraph separators (U+2028, U+2029): what ends a line or moves the cursor where
+/// text is shown.
+pub fn breaks_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 /// `text` without its invisible carriers (see the module documentation).
 pub fn clean_text(text: &str) -> Cow<'_, str> {
     let mut dirty = false;
