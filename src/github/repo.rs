@@ -64,11 +64,11 @@ fn strip_allowed_origin<'a>(input: &'a str, web_url: &str) -> Result<&'a str, St
     ))
 }
 
-/// `text` as an error repeats it: its first characters
-/// ([`mcp_core::jsonrpc::echoed`]), control characters escaped. A 300,000-character owner
-/// was repeated whole (review 29, F4).
+/// `text` as an error repeats it: its first characters, on one line
+/// ([`mcp_core::jsonrpc::echoed_line`]). A 300,000-character owner was repeated whole
+/// (review 29, F4).
 fn shown(text: &str) -> String {
-    mcp_core::jsonrpc::echoed(text).escape_debug().to_string()
+    mcp_core::jsonrpc::echoed_line(text)
 }
 
 /// GitHub logins and organisation names: 1–39 letters, digits and single inner hyphens.

@@ -329,15 +329,49 @@ pub const ECHO_CHARS: usize = 100;
 /// A client's text as errors and logs repeat it: its first [`ECHO_CHARS`] characters, and
 /// `…` when there was more, so a megabyte of method name stays a megabyte in one place only.
 pub fn echoed(text: &str) -> String {
-    match text.char_indices().nth(ECHO_CHARS) {
-        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+    cut(text, ECHO_CHARS)
+}
+
+/// `text`'s first `max` characters, and `…` when there was more.
+pub fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or_default()),
         None => text.to_string(),
     }
+}
+
+/// [`echoed`], on one line and with nothing hidden: see [`escape_unseen`].
+pub fn echoed_line(text: &str) -> String {
+    escape_unseen(&echoed(text))
+}
+
+/// `text` with line breaks, control characters and characters that show nothing (bidi
+/// controls, tag characters, U+2028) written as escapes (`\n`, `\u{202e}`), so that none
+/// starts a line or hides in a message. Quotes and backslashes stay as they are.
+pub fn escape_unseen(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '"' | '\'' | '\\') {
+            out.push(c);
+        } else {
+            out.extend(c.escape_debug());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unseen_characters_are_escaped_and_quotes_kept() {
+        assert_eq!(
+            escape_unseen("it's \"gone\" C:\\path\nnext\u{202e}\u{2028}\u{e0041}é"),
+            r#"it's "gone" C:\path\nnext\u{202e}\u{2028}\u{e0041}é"#
+        );
+        assert_eq!(echoed_line(&"a\n".repeat(100)).chars().count(), 151);
+    }
 
     #[test]
     fn echoed_text_is_cut_at_a_character_boundary() {
