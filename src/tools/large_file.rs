@@ -59,14 +59,12 @@ pub async fn read(
 ) -> Result<(Raw, bool), ToolError> {
     let name = file.get("name").and_then(Value::as_str).unwrap_or_default();
     let size = file.get("size").and_then(Value::as_u64).unwrap_or(0);
+    // Refused as asked (-32602 from resources/read), not failed: a size is no fault of the
+    // server's. No link to GitHub's page: its path holds the default branch's name, a
+    // stranger's words in an error no label covers (review 30, #2).
     let too_large = || {
-        let at = file
-            .get("html_url")
-            .and_then(Value::as_str)
-            .map(|url| format!(" Download it from {url}."))
-            .unwrap_or_default();
-        ToolError::Failed(format!(
-            "{what} is a binary file of {size} bytes, too large to read: a binary file over 1 MB is returned whole, up to {MAX_STREAM_BYTES} bytes.{at}"
+        ToolError::InvalidArgument(format!(
+            "{what} is a binary file of {size} bytes, too large to read: a binary file over 1 MB is returned whole, up to {MAX_STREAM_BYTES} bytes. Download it from GitHub."
         ))
     };
     if is_binary_name(name) && size > MAX_STREAM_BYTES as u64 {

@@ -179,7 +179,7 @@ describe('github:// resources at a ref, completions, large files (AUTH_MODE=none
     assert.ok(Buffer.from(contents[0].blob, 'base64').equals(bigFile('data/photo.png')));
     assert.ok(contents[0].blob.startsWith(PNG_BASE64.slice(0, 40)));
     assert.equal(contents[0]._meta[`${P}truncated`], undefined);
-    await assert.rejects(read(`${BASE}/contents/data/big.bin`), (e) => e.code === -32603 && /binary file of 3145728 bytes, too large/.test(e.message) && /Download it from http/.test(e.message));
+    await assert.rejects(read(`${BASE}/contents/data/big.bin`), (e) => e.code === -32602 && /binary file of 3145728 bytes, too large/.test(e.message) && !/http/.test(e.message));
   });
 
   test('before 2025-06-18, which has no resource_link, the result names the URI in a text block', async () => {
