@@ -40,8 +40,8 @@ async fn answer(
             .set("www-authenticate", "Bearer realm=\"metrics\"")?;
         return Ok(response);
     }
-    if req.method() != Method::Get {
-        return http::method_not_allowed("GET", "/metrics takes GET.".into());
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        return http::method_not_allowed("GET, HEAD, OPTIONS", "/metrics takes GET.".into());
     }
     match super::flush::read(env).await {
         Ok(totals) => {

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, rawSession, mcpPost, openSse, rpc, notification,
-  requestLines, waitForLines, scrape, initializeRequest,
+  requestLines, waitForLines, scrape, initializeRequest, rawHttp,
 } from './harness.mjs';
 
 const MODERN = '2026-07-28';
@@ -252,6 +252,15 @@ test('/metrics: absent without METRICS_TOKEN, 401 without the token, exact count
     assert.ok(m.value('mcp_metrics_flushes_total') >= 1);
     for (const name of ['mcp_requests_total', 'mcp_request_duration_seconds', 'mcp_tool_errors_total', 'mcp_auth_failures_total', 'mcp_rate_limited_total', 'github_requests_total', 'github_request_duration_seconds', 'github_rate_limit_remaining', 'mcp_active_sessions']) {
       assert.match(m.text, new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'));
+    }
+    // HEAD as GET; a method it does not take, even one worker-rs reads as GET, is 405.
+    const metricsAuth = { authorization: `Bearer ${METRICS_TOKEN}` };
+    assert.equal((await fetch(`${w.url}/metrics`, { method: 'HEAD', headers: metricsAuth })).status, 200);
+    for (const method of ['POST', 'PROPFIND']) {
+      const refused = await rawHttp(`${w.url}/metrics`, { method, headers: metricsAuth });
+      assert.equal(refused.status, 405, method);
+      assert.equal(refused.headers.allow, 'GET, HEAD, OPTIONS');
+      assert.ok(!refused.text.includes('mcp_requests_total'), 'no metrics in the refusal');
     }
   } finally {
     await w.stop();
