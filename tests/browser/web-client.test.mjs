@@ -79,13 +79,25 @@ async function report(page, watch, what) {
   ].join('\n');
 }
 
-/** Records the Origin and Authorization of every request the pages send to the worker. */
+/**
+ * Records the Origin and Authorization of every request the pages send to the worker.
+ * The popup sends `/token` and closes itself; when it has closed before its request's
+ * headers could be read (seen once, on a busy machine), only the headers Chromium knew
+ * before sending are left, without Origin, and the origin is that of the document that
+ * sent the request.
+ */
 function recordWorkerRequests(context, worker) {
   const seen = [];
   context.on('request', async (r) => {
     if (!r.url().startsWith(`${worker.url}/`)) return;
-    const headers = await r.allHeaders().catch(() => r.headers());
-    seen.push({ method: r.method(), url: r.url(), origin: headers.origin, authorization: headers.authorization });
+    let sender;
+    try {
+      sender = new URL(r.frame().url()).origin;
+    } catch {}
+    const sent = await r.allHeaders().catch(() => null);
+    const headers = sent ?? r.headers();
+    const origin = headers.origin ?? (sent ? undefined : sender);
+    seen.push({ method: r.method(), url: r.url(), origin, authorization: headers.authorization });
   });
   return seen;
 }
