@@ -119,6 +119,13 @@ async fn read(
                 "use one client authentication method, not two",
             )))
         }
+        // A form's client_id beside Basic credentials must name the same client: the
+        // request may not say one client and authenticate as another (review 29).
+        (Some((id, _)), Some(named)) if named != id => {
+            return Ok(Err(OAuthError::invalid_request(
+                "client_id names another client than the Basic credentials",
+            )))
+        }
         (Some((id, secret)), _) => (id, Some(secret), true),
         (None, Some(id)) => (id, field("client_secret"), false),
         (None, None) => {
