@@ -335,6 +335,19 @@ describe('the rules, each with a negative test', () => {
     });
     assert.equal(post.status, 403);
     assert.equal(post.headers.get('location'), null);
+    // With the right CSRF cookie, a decision given twice is no answer.
+    const cookie = csrfCookie.split(';')[0];
+    const body = new URLSearchParams({ ...form.fields, decision: 'approve' });
+    body.append('decision', 'deny');
+    const twice = await fetch(`${worker.url}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: body.toString(),
+    });
+    assert.equal(twice.status, 400);
+    assert.equal(twice.headers.get('location'), null);
+    assert.match(await twice.text(), /gave a field twice/);
   });
 
   test('the consent page cannot be framed and names the client and its redirect URI', async () => {
@@ -431,6 +444,16 @@ describe('the rules, each with a negative test', () => {
     assert.equal(undecodable.json.error, 'invalid_client');
     assert.match(undecodable.json.error_description, /Basic credentials do not decode/);
     assert.match(undecodable.headers.get('www-authenticate'), /^Basic/);
+    // A form's client_id must name the client the Basic credentials authenticate.
+    const good = Buffer.from(`${confidential.json.client_id}:${confidential.json.client_secret}`).toString('base64');
+    const exchange = { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT };
+    const other = await token({ ...exchange, client_id: 'another-client' }, { authorization: `Basic ${good}` });
+    assert.equal(other.status, 400);
+    assert.equal(other.json.error, 'invalid_request');
+    assert.match(other.json.error_description, /another client/);
+    const same = await token({ ...exchange, client_id: confidential.json.client_id }, { authorization: `Basic ${good}` });
+    assert.equal(same.status, 200, JSON.stringify(same.json));
+    assert.ok(same.json.access_token);
   });
 });
 

@@ -86,6 +86,17 @@ pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
         }
     };
     let form = pages::form_fields(&body);
+    // Each field once: `decision=approve&decision=deny` is no answer (review 29).
+    let twice = ["csrf", "request", "decision"]
+        .iter()
+        .any(|name| form.iter().filter(|(k, _)| k == name).count() > 1);
+    if twice {
+        return pages::error(
+            400,
+            "This consent form gave a field twice",
+            "Go back to the application and start signing in again.",
+        );
+    }
     let field = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)
