@@ -216,7 +216,7 @@ async fn endpoint(
     };
     match path.as_str() {
         "/healthz" | "/" if !matches!(req.method(), Method::Get | Method::Head) => {
-            http::method_not_allowed("GET, HEAD, OPTIONS", format!("{path} takes GET."))
+            http::method_not_allowed("GET, HEAD, OPTIONS", format!("{path} takes GET or HEAD."))
         }
         "/healthz" => http::json_text(200, healthz_body()),
         "/" => http::json(

@@ -41,7 +41,10 @@ async fn answer(
         return Ok(response);
     }
     if !matches!(req.method(), Method::Get | Method::Head) {
-        return http::method_not_allowed("GET, HEAD, OPTIONS", "/metrics takes GET.".into());
+        return http::method_not_allowed(
+            "GET, HEAD, OPTIONS",
+            "/metrics takes GET or HEAD.".into(),
+        );
     }
     match super::flush::read(env).await {
         Ok(totals) => {
