@@ -14,6 +14,8 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use crate::github::http::{percent_decode_bytes, percent_encode_keeping};
+
 /// `value` as JSON, in ASCII.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     let text = serde_json::to_string(value)?;
@@ -36,23 +38,17 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     Ok(ascii)
 }
 
+/// Printable ASCII that [`percent_encode_keeping`] would encode but [`text`] keeps: all
+/// but letters, digits, `-._~` (kept anyway) and `%`. A space is not among them: the
+/// runtime trims a value's leading and trailing spaces.
+const PRINTABLE: &str = "!\"#$&'()*+,/:;<=>?@[\\]^_`{|}";
+
 /// `value` with `%` and every byte outside printable ASCII percent-encoded.
 pub fn text(value: &str) -> Cow<'_, str> {
-    // A space too: the runtime trims a value's leading and trailing spaces.
-    let plain = |b: u8| b.is_ascii_graphic() && b != b'%';
-    if value.bytes().all(plain) {
+    if value.bytes().all(|b| b.is_ascii_graphic() && b != b'%') {
         return Cow::Borrowed(value);
     }
-    let mut encoded = String::with_capacity(value.len() + 16);
-    for b in value.bytes() {
-        if plain(b) {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push('%');
-            crate::random::push_hex(&mut encoded, &[b]);
-        }
-    }
-    Cow::Owned(encoded)
+    Cow::Owned(percent_encode_keeping(value, PRINTABLE))
 }
 
 /// What [`text`] encoded, as it was. Anything else (a `%` without two hex digits after it)
@@ -61,27 +57,7 @@ pub fn text_from(value: String) -> String {
     if !value.contains('%') {
         return value;
     }
-    let bytes = value.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let escaped = (b == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            None => {
-                decoded.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(decoded).unwrap_or(value)
+    String::from_utf8(percent_decode_bytes(&value)).unwrap_or(value)
 }
 
 #[cfg(test)]
