@@ -45,14 +45,13 @@ use transport::origin::{Endpoint, OriginPolicy};
 
 #[event(fetch)]
 async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let Some((raw, method_sent)) = with_known_method(raw) else {
+    let Some((req, method_sent)) = with_known_method(without_cf(raw)) else {
         // Not expected: REPORT is a method `fetch` allows.
         return http::method_not_allowed(
             "GET, HEAD, POST, DELETE, OPTIONS",
             "This server does not serve that method.".into(),
         );
     };
-    let req = without_cf(raw);
     let obs = Observation::start(&env, &req, method_sent);
     let origin = req.headers().get("origin").ok().flatten();
     let response = match route(req, &env, &obs).await {
@@ -83,16 +82,20 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
 /// worker-rs reads a method it does not know (`PROPFIND`, `PURGE`, …) as GET, so such a
 /// request opened event streams and read the metrics (review 29, F2). It goes on as
 /// `REPORT` instead, a method worker-rs knows and no endpoint serves: each endpoint answers
-/// 405 with the methods it does serve, and the log line names the method sent.
-fn with_known_method(raw: web_sys::Request) -> Option<(web_sys::Request, Option<String>)> {
-    let sent = raw.method();
-    if sent.eq_ignore_ascii_case("GET") || Method::from(sent.clone()) != Method::Get {
-        return Some((raw, None));
+/// 405 with the methods it does serve, and the log line names the method sent. The method
+/// is read again from the runtime only when worker-rs says GET, not on every request.
+fn with_known_method(req: Request) -> Option<(Request, Option<String>)> {
+    if req.method() != Method::Get {
+        return Some((req, None));
+    }
+    let sent = req.inner().method();
+    if sent.eq_ignore_ascii_case("GET") {
+        return Some((req, None));
     }
     let init = web_sys::RequestInit::new();
     init.set_method(Method::Report.as_ref());
-    let renamed = web_sys::Request::new_with_request_and_init(&raw, &init).ok()?;
-    Some((renamed, Some(sent)))
+    let renamed = web_sys::Request::new_with_request_and_init(req.inner(), &init).ok()?;
+    Some((without_cf(renamed), Some(sent)))
 }
 
 /// The request as worker-rs wraps it, without reading `request.cf`.
