@@ -2,7 +2,10 @@
 //!
 //! Only GitHub's own character rules get through, so a repository reference can never
 //! smuggle a path (`..`, `/`), a query, another host or an encoded character into the
-//! upstream URL we build from it.
+//! upstream URL we build from it. An error repeats what it refuses in part, on one line
+//! ([`echoed_line`]): a 300,000-character owner was once repeated whole (review 29, F4).
+
+use mcp_core::jsonrpc::echoed_line;
 
 /// A validated `owner/repo` pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +39,7 @@ impl RepoRef {
         let (Some(owner), Some(repo), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!(
                 "'{}' is not a repository: give `owner/repo` or `https://github.com/owner/repo`",
-                shown(input)
+                echoed_line(input)
             ));
         };
         validate_owner(owner)?;
@@ -60,15 +63,8 @@ fn strip_allowed_origin<'a>(input: &'a str, web_url: &str) -> Result<&'a str, St
     }
     Err(format!(
         "'{}' is not a GitHub repository URL: only https://github.com/owner/repo is accepted",
-        shown(input)
+        echoed_line(input)
     ))
-}
-
-/// `text` as an error repeats it: its first characters, on one line
-/// ([`mcp_core::jsonrpc::echoed_line`]). A 300,000-character owner was repeated whole
-/// (review 29, F4).
-fn shown(text: &str) -> String {
-    mcp_core::jsonrpc::echoed_line(text)
 }
 
 /// GitHub logins and organisation names: 1–39 letters, digits and single inner hyphens.
@@ -85,7 +81,7 @@ pub fn validate_owner(owner: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "owner '{}' is not a valid GitHub user or organisation name (letters, digits and single hyphens, at most 39)",
-            shown(owner)
+            echoed_line(owner)
         ))
     }
 }
@@ -106,7 +102,7 @@ pub fn validate_repo(repo: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "repository name '{}' is not valid (letters, digits, '.', '-' and '_', at most 100, not ending in .git)",
-            shown(repo)
+            echoed_line(repo)
         ))
     }
 }
@@ -128,7 +124,7 @@ pub fn validate_ref(git_ref: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "'{}' is not a valid git ref (a branch, tag or commit SHA)",
-            shown(git_ref)
+            echoed_line(git_ref)
         ))
     }
 }
@@ -150,7 +146,7 @@ pub fn encode_repo_path(path: &str) -> Result<String, String> {
     if bad {
         return Err(format!(
             "'{}' is not a valid path in a repository (relative, like `src/main.rs`: no leading or trailing `/`, no `.` or `..` parts, no control characters, at most 1000 bytes)",
-            shown(path)
+            echoed_line(path)
         ));
     }
     Ok(path
@@ -186,7 +182,7 @@ pub fn validate_timestamp(text: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "'{}' is not an ISO 8601 timestamp (e.g. 2024-01-31 or 2024-01-31T12:00:00Z)",
-            shown(text)
+            echoed_line(text)
         ))
     }
 }
