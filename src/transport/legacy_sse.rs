@@ -27,7 +27,10 @@ pub async fn open(
 ) -> worker::Result<Response> {
     match req.method() {
         Method::Get => {
-            if !accepts(&req, "text/event-stream")? {
+            // No Accept at all admits any type (RFC 9110, 12.5.1), and the 2024-11-05
+            // transport asks for none: agents' MCP client (the Workers AI Playground) sends
+            // none when it is given headers of its own.
+            if req.headers().has("accept")? && !accepts(&req, "text/event-stream")? {
                 return http::rpc_error(406, RpcError::invalid_request(
                     "Not Acceptable: GET /sse opens an event stream; send Accept: text/event-stream.",
                 ));

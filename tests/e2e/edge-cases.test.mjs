@@ -2,6 +2,7 @@
 // give, plus a sweep of malformed input that must never produce a 5xx.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import {
   initializeRequest,
   mcpPost,
@@ -189,6 +190,30 @@ describe('HTTP rules on every endpoint', () => {
       expectError(await mcpPost(worker.mcpUrl, initializeRequest(), { accept }), 406, -32600);
     }
     assert.equal((await mcpPost(worker.mcpUrl, initializeRequest(), { accept: 'application/json;q=0.5, text/*' })).status, 200);
+  });
+
+  // agents' MCP client, given headers of its own, sends GET /sse with no Accept: that admits
+  // any type (RFC 9110, 12.5.1), as the TypeScript SDK's SSE server reads it. /mcp keeps the
+  // Streamable HTTP rule: the client lists text/event-stream.
+  test('GET /sse without Accept opens the stream; an Accept that excludes it gets 406', async () => {
+    const first = await new Promise((resolve, reject) => {
+      const req = http.get(worker.sseUrl, { timeout: 10_000 }, (res) => {
+        res.setEncoding('utf8');
+        res.once('data', (d) => {
+          resolve({ status: res.statusCode, type: res.headers['content-type'], text: d });
+          req.destroy();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out: GET /sse')));
+      req.on('error', reject);
+    });
+    assert.equal(first.status, 200);
+    assert.match(first.type, /^text\/event-stream/);
+    assert.match(first.text, /^event: endpoint\ndata: \/sse\/message\?sessionId=/);
+    const html = await rawHttp(worker.sseUrl, { headers: { accept: 'text/html' }, timeoutMs: 5000 });
+    assert.equal(html.status, 406, html.text);
+    const mcp = await rawHttp(worker.mcpUrl, { timeoutMs: 5000 });
+    assert.equal(mcp.status, 406, mcp.text);
   });
 
   test('HTTP+SSE: a missing or unknown sessionId is refused', async () => {
