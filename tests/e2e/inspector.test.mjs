@@ -6,6 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import {
   startFakeGitHub, startWorker, workerVars, oauthVars, createToken, tempDir, run, node22, freePort,
@@ -44,6 +45,16 @@ async function inspector(args, env) {
 }
 
 const whoami = (result) => result?.structuredContent ?? {};
+
+/** The tokens an Inspector run stored after its sign-in, recorded for the log scan. */
+function storedTokens(env) {
+  const stored = JSON.parse(fs.readFileSync(path.join(env.MCP_STORAGE_DIR, 'secrets.json'), 'utf8'));
+  const tokens = Object.values(stored.secrets).map((v) => JSON.parse(v)).find((v) => v.access_token);
+  assert.ok(tokens, `no tokens stored: ${Object.keys(stored.secrets)}`);
+  recordSecret(tokens.access_token, 'Inspector access token');
+  recordSecret(tokens.refresh_token, 'Inspector refresh token');
+  return tokens;
+}
 
 describe('MCP Inspector CLI, AUTH_MODE=bearer', () => {
   let gh, worker, auth, env;
@@ -146,6 +157,38 @@ describe('MCP Inspector CLI, AUTH_MODE=oauth: its own sign-in through the browse
     await gh?.close();
   });
 
+  // A client that names itself by a Client ID Metadata Document URL registers nothing: the
+  // server fetches the document (CIMD_ALLOW_LOOPBACK lets it reach this loopback one).
+  test('with --client-metadata-url: the document is its client id, and nothing is registered', async () => {
+    const callback = `http://127.0.0.1:${await freePort()}/oauth/callback`;
+    let fetched = 0;
+    const docs = http.createServer((req, res) => {
+      fetched += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ client_id: docUrl, client_name: 'Inspector by its metadata document', redirect_uris: [callback], token_endpoint_auth_method: 'none' }));
+    });
+    await new Promise((resolve) => docs.listen(0, '127.0.0.1', resolve));
+    const docUrl = `http://127.0.0.1:${docs.address().port}/inspector-client.json`;
+    try {
+      const env = inspectorHome();
+      const browserLog = path.join(LOG_DIR, `fake-browser-inspector-cimd-${Date.now()}.log`);
+      const registered = (fs.readFileSync(worker.logFile, 'utf8').match(/POST \/register/g) ?? []).length;
+      const r = await inspector(
+        [worker.mcpUrl, '--client-metadata-url', docUrl, '--callback-url', callback, '--method', 'tools/call', '--tool-name', 'whoami'],
+        { ...env, MCP_AUTO_OPEN_ENABLED: 'true', BROWSER: FAKE_BROWSER, FAKE_BROWSER_LOG: browserLog },
+      );
+      assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.slice(-1500)}`);
+      assert.equal(whoami(r.json.result).name, 'octocat');
+      assert.match(storedTokens(env).access_token, /^mcpat_/);
+      const opened = /open (\S+)/.exec(fs.readFileSync(browserLog, 'utf8'));
+      assert.equal(new URL(opened[1]).searchParams.get('client_id'), docUrl);
+      assert.ok(fetched >= 1, 'the server fetched the document');
+      assert.equal((fs.readFileSync(worker.logFile, 'utf8').match(/POST \/register/g) ?? []).length, registered);
+    } finally {
+      await new Promise((resolve) => docs.close(resolve));
+    }
+  });
+
   for (const [label, pick, revision] of [['/mcp', (w) => w.mcpUrl, '2025-11-25'], ['/sse', (w) => w.sseUrl, '2025-11-25']]) {
     test(`on ${label}: registers, signs in through the consent page, then a second run uses the stored sign-in`, async () => {
       const env = inspectorHome();
@@ -163,12 +206,8 @@ describe('MCP Inspector CLI, AUTH_MODE=oauth: its own sign-in through the browse
         { authMode: 'oauth', name: 'octocat', protocolVersion: revision },
       );
 
-      // What it stored is ours: an access and a refresh token (recorded for the log scan).
-      const stored = JSON.parse(fs.readFileSync(path.join(env.MCP_STORAGE_DIR, 'secrets.json'), 'utf8'));
-      const tokens = Object.values(stored.secrets).map((v) => JSON.parse(v)).find((v) => v.access_token);
-      assert.ok(tokens, `no tokens stored: ${Object.keys(stored.secrets)}`);
-      recordSecret(tokens.access_token, 'Inspector access token');
-      recordSecret(tokens.refresh_token, 'Inspector refresh token');
+      // What it stored is ours: an access and a refresh token.
+      const tokens = storedTokens(env);
       assert.match(tokens.access_token, /^mcpat_/);
       assert.match(tokens.refresh_token, /^mcprt_/);
       assert.equal(tokens.issuer, worker.url);
