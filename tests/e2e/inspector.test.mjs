@@ -190,7 +190,7 @@ describe('MCP Inspector CLI, AUTH_MODE=oauth: its own sign-in through the browse
   });
 
   for (const [label, pick, revision] of [['/mcp', (w) => w.mcpUrl, '2025-11-25'], ['/sse', (w) => w.sseUrl, '2025-11-25']]) {
-    test(`on ${label}: registers, signs in through the consent page, then a second run uses the stored sign-in`, async () => {
+    test(`on ${label}: registers, signs in through the consent page, then runs on the stored sign-in and refreshes it`, async () => {
       const env = inspectorHome();
       const browserLog = path.join(LOG_DIR, `fake-browser-inspector-${label.slice(1)}-${Date.now()}.log`);
       // The Inspector opens the authorization URL with $BROWSER (npm `open`) when told it may.
@@ -229,6 +229,25 @@ describe('MCP Inspector CLI, AUTH_MODE=oauth: its own sign-in through the browse
       const reqs = readmeRequests(gh, 'octocat/Hello-World');
       assert.equal(reqs.length, n0 + 1);
       assert.equal(reqs.at(-1).headers.authorization, `Bearer ${gh.token}`);
+
+      // An access token the server no longer takes (as after its hour): the 401 sends the
+      // Inspector to /token with its refresh token, and the call goes through without a browser.
+      const secretsFile = path.join(env.MCP_STORAGE_DIR, 'secrets.json');
+      const store = JSON.parse(fs.readFileSync(secretsFile, 'utf8'));
+      for (const [key, value] of Object.entries(store.secrets)) {
+        const t = JSON.parse(value);
+        if (t.access_token) store.secrets[key] = JSON.stringify({ ...t, access_token: `${t.access_token.slice(0, -4)}AAAA` });
+      }
+      fs.writeFileSync(secretsFile, JSON.stringify(store));
+      const refreshes = () => (fs.readFileSync(worker.logFile, 'utf8').match(/POST \/token 200/g) ?? []).length;
+      const refreshed = refreshes();
+      const third = await inspector([pick(worker), '--stored-auth-only', '--method', 'tools/call', '--tool-name', 'whoami'], { ...env, BROWSER: '/bin/false' });
+      assert.equal(third.code, 0, `exit ${third.code}: ${third.stderr.slice(-1500)}`);
+      assert.equal(whoami(third.json.result).name, 'octocat');
+      assert.equal(refreshes(), refreshed + 1);
+      const renewed = storedTokens(env);
+      assert.notEqual(renewed.access_token, tokens.access_token);
+      assert.notEqual(renewed.refresh_token, tokens.refresh_token, 'the refresh token is rotated');
     });
   }
 });
