@@ -7,17 +7,17 @@ import path from 'node:path';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, stdioClient, resultText, readmeRequests,
   REPO_ROOT, LOG_DIR, HELLO_MARKER,
-  oauthVars,
+  oauthVars, recordSecret,
 } from './harness.mjs';
 
 const PROXY = path.join(REPO_ROOT, 'node_modules', 'mcp-remote', 'dist', 'proxy.js');
 const FAKE_BROWSER = path.join(REPO_ROOT, 'tests', 'e2e', 'fake-browser.mjs');
 const STEP_MS = 45_000;
 
-async function drive({ url, token, gh, extraArgs = [], label, env = {} }) {
+async function drive({ url, token, gh, extraArgs = [], label, env = {}, configDir = tempDir('mcpw-mcp-remote-') }) {
   const args = [PROXY, url, ...(token ? ['--header', `Authorization:Bearer ${token}`] : []), ...extraArgs];
   const c = stdioClient(process.execPath, args, {
-    env: { MCP_REMOTE_CONFIG_DIR: tempDir('mcpw-mcp-remote-'), BROWSER: '/bin/false', ...env },
+    env: { MCP_REMOTE_CONFIG_DIR: configDir, BROWSER: '/bin/false', ...env },
     logFile: path.join(LOG_DIR, `client-mcp-remote-${label}-${Date.now()}.log`),
   });
   try {
@@ -108,12 +108,31 @@ describe('mcp-remote (stdio proxy), AUTH_MODE=oauth: sign-in through the browser
   });
 
   for (const [label, pick] of [['mcp', (w) => w.mcpUrl], ['sse', (w) => w.sseUrl]]) {
-    test(`registers, signs in through the consent page, and calls tools on /${label}`, async () => {
+    test(`registers, signs in through the consent page, and calls tools on /${label}; the next day it refreshes`, async () => {
       const browserLog = path.join(LOG_DIR, `fake-browser-${label}-${Date.now()}.log`);
+      const configDir = tempDir('mcpw-mcp-remote-');
       // BROWSER is what mcp-remote opens the authorization URL with, as on a desktop.
-      await drive({ url: pick(worker), gh, label: `oauth-${label}`, env: { BROWSER: FAKE_BROWSER, FAKE_BROWSER_LOG: browserLog } });
+      await drive({ url: pick(worker), gh, label: `oauth-${label}`, configDir, env: { BROWSER: FAKE_BROWSER, FAKE_BROWSER_LOG: browserLog } });
       const log = fs.readFileSync(browserLog, 'utf8');
       assert.match(log, /callback answered 200/, log);
+
+      // Claude Desktop starts mcp-remote again after the access token's hour: the cached
+      // token is refused (401), mcp-remote refreshes it at /token and goes on, no browser.
+      const [tokensFile] = fs.globSync('**/*_tokens.json', { cwd: configDir }).map((f) => path.join(configDir, f));
+      assert.ok(tokensFile, `mcp-remote cached no tokens in ${configDir}`);
+      const cached = JSON.parse(fs.readFileSync(tokensFile, 'utf8'));
+      recordSecret(cached.access_token, 'mcp-remote access token');
+      recordSecret(cached.refresh_token, 'mcp-remote refresh token');
+      fs.writeFileSync(tokensFile, JSON.stringify({ ...cached, access_token: `${cached.access_token.slice(0, -4)}AAAA` }));
+      const count = (re) => (fs.readFileSync(worker.logFile, 'utf8').match(re) ?? []).length;
+      const [refreshes, authorizations] = [count(/POST \/token 200/g), count(/GET \/authorize/g)];
+      await drive({ url: pick(worker), gh, label: `oauth-${label}-refresh`, configDir });
+      assert.equal(count(/POST \/token 200/g), refreshes + 1, 'one refresh');
+      assert.equal(count(/GET \/authorize/g), authorizations, 'no new sign-in');
+      const renewed = JSON.parse(fs.readFileSync(tokensFile, 'utf8'));
+      recordSecret(renewed.access_token, 'mcp-remote access token');
+      recordSecret(renewed.refresh_token, 'mcp-remote refresh token');
+      assert.notEqual(renewed.refresh_token, cached.refresh_token, 'the refresh token is rotated');
     });
   }
 });
