@@ -176,7 +176,8 @@ async fn authenticate_bearer(
         return Err(AuthFailure::unauthorized(match header {
             None => "This server needs `Authorization: Bearer <token>`. Ask its operator for a token (they issue one with `scripts/token create --name NAME`).",
             Some(_) => "The Authorization header must be `Bearer <token>`.",
-        }));
+        })
+        .without_credentials());
     };
     let kv = env.kv(KV_BINDING).map_err(|_| {
         AuthFailure::refused(
@@ -222,6 +223,9 @@ pub struct AuthFailure {
     pub resource_metadata: Option<String>,
     /// A 429's `Retry-After`, in seconds.
     pub retry_after: Option<u32>,
+    /// False when the request presented no credentials: its 401 challenge then carries no
+    /// error code (RFC 6750, 3.1); it was not wrong, only not signed in.
+    pub presented: bool,
 }
 
 impl AuthFailure {
@@ -233,6 +237,16 @@ impl AuthFailure {
             description: description.to_string(),
             resource_metadata: None,
             retry_after: None,
+            presented: true,
+        }
+    }
+
+    /// The same failure, for a request that presented no credentials (no `Authorization`,
+    /// or a scheme other than `Bearer`).
+    pub fn without_credentials(self) -> Self {
+        AuthFailure {
+            presented: false,
+            ..self
         }
     }
 
@@ -251,6 +265,7 @@ impl AuthFailure {
             description,
             resource_metadata: None,
             retry_after: None,
+            presented: true,
         }
     }
 
@@ -276,15 +291,17 @@ impl AuthFailure {
             headers.set("retry-after", &seconds.to_string())?;
         }
         if self.status == 401 {
-            let metadata = self
-                .resource_metadata
-                .map(|url| format!("resource_metadata=\"{url}\", "))
-                .unwrap_or_default();
-            let challenge = format!(
-                "Bearer realm=\"github-mcp-worker\", {metadata}error=\"{}\", error_description=\"{}\"",
-                self.error,
-                self.description.replace(['"', '\\'], "'")
-            );
+            let mut challenge = String::from("Bearer realm=\"github-mcp-worker\"");
+            if let Some(url) = self.resource_metadata {
+                challenge.push_str(&format!(", resource_metadata=\"{url}\""));
+            }
+            if self.presented {
+                challenge.push_str(&format!(
+                    ", error=\"{}\", error_description=\"{}\"",
+                    self.error,
+                    self.description.replace(['"', '\\'], "'")
+                ));
+            }
             headers.set("www-authenticate", &challenge)?;
         }
         Ok(response)

@@ -17,6 +17,16 @@ pub enum Unread {
     Broken,
 }
 
+/// A JSON text without the UTF-8 byte order mark some writers put first (.NET's and
+/// PowerShell's with `Encoding.UTF8`): RFC 8259, 8.1 lets a parser ignore it, "in the
+/// interests of interoperability".
+pub fn without_bom(mut body: Vec<u8>) -> Vec<u8> {
+    if body.starts_with(b"\xEF\xBB\xBF") {
+        body.drain(..3);
+    }
+    body
+}
+
 /// Reads the whole body of `req`, refusing it once it passes `limit` bytes. A request with
 /// no body reads as empty.
 pub async fn read_limited(
@@ -62,4 +72,20 @@ pub async fn read_text_limited(
     Ok(read_limited(req, limit)
         .await?
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_bom;
+
+    #[test]
+    fn a_leading_byte_order_mark_is_dropped_and_nothing_else() {
+        assert_eq!(without_bom(b"\xEF\xBB\xBF{}".to_vec()), b"{}");
+        assert_eq!(without_bom(b"{}".to_vec()), b"{}");
+        assert_eq!(
+            without_bom(b"{\"a\":\"\xEF\xBB\xBF\"}".to_vec()),
+            b"{\"a\":\"\xEF\xBB\xBF\"}"
+        );
+        assert_eq!(without_bom(b"\xEF\xBB".to_vec()), b"\xEF\xBB");
+    }
 }

@@ -7,7 +7,7 @@
 use worker::{Env, Method, Request, Response};
 
 use super::http;
-use super::streamable::{accepts, check_json_post, read_body, too_long_batch};
+use super::streamable::{admits_event_stream, check_json_post, read_body, too_long_batch};
 use crate::auth::caller::Caller;
 use crate::config::Config;
 use crate::observe::Observation;
@@ -27,10 +27,7 @@ pub async fn open(
 ) -> worker::Result<Response> {
     match req.method() {
         Method::Get => {
-            // No Accept at all admits any type (RFC 9110, 12.5.1), and the 2024-11-05
-            // transport asks for none: agents' MCP client (the Workers AI Playground) sends
-            // none when it is given headers of its own.
-            if req.headers().has("accept")? && !accepts(&req, "text/event-stream")? {
+            if !admits_event_stream(&req)? {
                 return http::rpc_error(406, RpcError::invalid_request(
                     "Not Acceptable: GET /sse opens an event stream; send Accept: text/event-stream.",
                 ));

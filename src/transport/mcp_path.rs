@@ -29,8 +29,16 @@ pub struct McpPath {
 /// The longest toolset list a URL may carry.
 const MAX_LIST: usize = 256;
 
-/// Parses `path`, or `None` when it is not an MCP URL.
+/// `path` without the one trailing `/` people paste (`/mcp/`, `/sse/`, `/mcp/x/issues/`).
+pub fn canonical(path: &str) -> &str {
+    path.strip_suffix('/')
+        .filter(|rest| !rest.is_empty() && !rest.ends_with('/'))
+        .unwrap_or(path)
+}
+
+/// Parses `path`, or `None` when it is not an MCP URL. One trailing `/` is allowed.
 pub fn parse(path: &str) -> Option<McpPath> {
+    let path = canonical(path);
     if path == "/sse/message" {
         return Some(McpPath {
             endpoint: Endpoint::SseMessage,
@@ -112,13 +120,20 @@ mod tests {
         ok("/sse/x/repos/lockdown", Endpoint::Sse, Some("repos"), true);
         ok("/mcp/lockdown", Endpoint::Mcp, None, true);
         ok("/sse/message", Endpoint::SseMessage, None, false);
+        // One trailing slash, as people paste URLs.
+        ok("/mcp/", Endpoint::Mcp, None, false);
+        ok("/sse/", Endpoint::Sse, None, false);
+        ok("/mcp/x/issues/", Endpoint::Mcp, Some("issues"), false);
+        ok("/sse/message/", Endpoint::SseMessage, None, false);
+        assert_eq!(canonical("/mcp/x/issues/"), "/mcp/x/issues");
+        assert_eq!(canonical("/"), "/");
         for bad in [
-            "/mcp/",
+            "/mcp//",
             "/mcpx",
             "/mcp/x/",
             "/mcp/x",
             "/mcp/y/issues",
-            "/mcp/x/issues/",
+            "/mcp/x/issues//",
             "/mcp/x/a b",
             "/mcp/x/a/b",
             "/mcp/x/%2e%2e",

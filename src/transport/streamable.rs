@@ -53,7 +53,7 @@ pub async fn handle(
             "Protocol 2026-07-28 is stateless: only POST is served on /mcp.".into(),
         ),
         Method::Get => {
-            if !accepts(&req, "text/event-stream")? {
+            if !admits_event_stream(&req)? {
                 return not_acceptable("GET /mcp opens an event stream; send Accept: text/event-stream.");
             }
             let session_id = required_session(&req, None)?;
@@ -327,6 +327,13 @@ fn required_session(
 }
 
 /// True when the request's `Accept` admits `media_type`.
+/// True when a GET may be answered with an event stream: its Accept admits one, or it has
+/// no Accept at all, which admits any type (RFC 9110, 12.5.1). agents' MCP client (the
+/// Workers AI Playground) sends none on its GETs when it is given headers of its own.
+pub fn admits_event_stream(req: &Request) -> worker::Result<bool> {
+    Ok(!req.headers().has("accept")? || accepts(req, "text/event-stream")?)
+}
+
 pub fn accepts(req: &Request, media_type: &str) -> worker::Result<bool> {
     let accept = req.headers().get("accept")?.unwrap_or_default();
     Ok(accept_admits(&accept, media_type))
@@ -391,7 +398,7 @@ pub fn check_json_post(req: &Request) -> worker::Result<Option<Response>> {
 /// Reads the body, refusing it past [`MAX_BODY_BYTES`] (declared or actual) while reading.
 pub async fn read_body(req: &mut Request) -> worker::Result<Result<Vec<u8>, Response>> {
     match body::read_limited(req, MAX_BODY_BYTES).await? {
-        Ok(body) => Ok(Ok(body)),
+        Ok(body) => Ok(Ok(body::without_bom(body))),
         Err(body::Unread::TooLarge { .. }) => Ok(Err(too_large()?)),
         Err(body::Unread::Broken) => Ok(Err(http::rpc_error(
             400,

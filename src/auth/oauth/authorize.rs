@@ -226,6 +226,11 @@ async fn validate(
         )
         .map(Err)
     };
+    // RFC 6749, 3.1: no parameter twice. A second state would be dropped, and the client's
+    // own check of it fail with no word why.
+    if one("state").is_err() || one("scope").is_err() {
+        return back("invalid_request", "state and scope may each be given once");
+    }
     if one("response_type") != Ok(Some("code")) {
         return back("unsupported_response_type", "response_type must be code");
     }

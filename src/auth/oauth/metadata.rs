@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use crate::transport::mcp_path::is_resource_path;
+use crate::transport::mcp_path::{canonical, is_resource_path};
 
 pub fn authorization_server(issuer: &str) -> Value {
     json!({
@@ -37,9 +37,13 @@ pub fn protected_resource(origin: &str, suffix: &str) -> Value {
     })
 }
 
-/// The `resource_metadata` URL a 401 from `path` points to.
+/// The `resource_metadata` URL a 401 from `path` points to (`/mcp/` is `/mcp`'s).
 pub fn resource_metadata_url(origin: &str, path: &str) -> String {
-    let suffix = if is_resource_path(path) { path } else { "" };
+    let suffix = if is_resource_path(path) {
+        canonical(path)
+    } else {
+        ""
+    };
     format!("{origin}/.well-known/oauth-protected-resource{suffix}")
 }
 
@@ -117,6 +121,10 @@ mod tests {
         assert_eq!(
             resource_metadata_url(ORIGIN, "/mcp/x/issues"),
             "https://mcp.example.dev/.well-known/oauth-protected-resource/mcp/x/issues"
+        );
+        assert_eq!(
+            resource_metadata_url(ORIGIN, "/mcp/"),
+            "https://mcp.example.dev/.well-known/oauth-protected-resource/mcp"
         );
     }
 }

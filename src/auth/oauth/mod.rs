@@ -314,6 +314,7 @@ async fn serve(
             Some(suffix)
                 if suffix.is_empty() || crate::transport::mcp_path::is_resource_path(suffix) =>
             {
+                let suffix = crate::transport::mcp_path::canonical(suffix);
                 crate::transport::http::json(200, &metadata::protected_resource(&origin, suffix))
             }
             Some(_) => OAuthError::new(
@@ -402,7 +403,7 @@ async fn register(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
         }
         Err(Unread::Broken) => return broken_body().into_response(),
     };
-    let value = match serde_json::from_slice::<Value>(&body) {
+    let value = match serde_json::from_slice::<Value>(&crate::transport::body::without_bom(body)) {
         Ok(value) => value,
         // serde_json says what it could not read, and where (a lone surrogate escape, or
         // nesting past its 128 levels, is valid JSON that it does not read).
@@ -438,7 +439,10 @@ pub async fn authenticate(
     let challenge = metadata::resource_metadata_url(origin, path);
     let unauthorized = |why: &str| AuthFailure::oauth_unauthorized(why, &challenge);
     let Some((token, hash)) = token else {
-        return Err(unauthorized("Sign in first: this server needs an OAuth access token (Authorization: Bearer <token>)."));
+        return Err(
+            unauthorized("Sign in first: this server needs an OAuth access token (Authorization: Bearer <token>).")
+                .without_credentials(),
+        );
     };
     let Some(key) = &config.signing_secret else {
         return Err(AuthFailure::refused(

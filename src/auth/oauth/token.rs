@@ -143,6 +143,10 @@ async fn read(
     };
     let authenticated = match (client.auth_method, &client.secret_hash, secret) {
         (AuthMethod::None, _, None) => true,
+        // A public client has no secret: an empty one (Go's oauth2 sends `Basic id:`, and
+        // forms send `client_secret=`) authenticates nothing and reads as none. PKCE still
+        // binds the code to the client that asked for it.
+        (AuthMethod::None, _, Some(secret)) => secret.is_empty(),
         (_, Some(hash), Some(secret)) => crypto::sha256_hex(&secret) == *hash,
         _ => false,
     };
