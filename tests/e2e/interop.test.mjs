@@ -384,11 +384,34 @@ describe('OAuth endpoints (AUTH_MODE=oauth)', () => {
       assert.deepEqual(json(meta).authorization_servers, [worker.url]);
     });
 
-    // Open (review 31, F7): /authorize takes a request without redirect_uri when the client
-    // registered one URI, but /token then insists on it, though RFC 6749 4.1.3 asks for it
-    // there only if the authorization request had it. Every client tested here sends it in
-    // both; the fix needs the sign-in to record whether it was given.
-    //
+    // F7. /authorize takes a request without redirect_uri when the client registered one
+    // URI (RFC 6749 3.1.2.3) and sends the code there; /token then insisted on it, though
+    // RFC 6749 4.1.3 (and OAuth 2.1) asks for it only "if the redirect_uri parameter was
+    // included in the authorization request". The sign-in now records whether it was given
+    // (`redirect_uri_omitted`, docs/storage.md), and the grant asks for it only then.
+    test('F7: authorize without redirect_uri, then /token without it (RFC 6749 §4.1.3); given once, it is required', async () => {
+      const client = await publicClient();
+      const codeFor = async (withRedirect) => {
+        const verifier = crypto.randomBytes(32).toString('base64url');
+        const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+        const u = new URL(`${worker.url}/authorize`);
+        const params = { response_type: 'code', client_id: client.client_id, state: 'st', code_challenge: challenge, code_challenge_method: 'S256', resource: `${worker.url}/mcp` };
+        if (withRedirect) params.redirect_uri = REDIRECT;
+        for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+        const end = await signIn(u.toString());
+        assert.ok(end.url.startsWith(`${REDIRECT}?`), end.url);
+        return { code: new URL(end.url).searchParams.get('code'), verifier };
+      };
+      const omitted = await codeFor(false);
+      const r = await token({ grant_type: 'authorization_code', code: omitted.code, code_verifier: omitted.verifier, client_id: client.client_id });
+      assert.equal(r.status, 200, r.text);
+      const given = await codeFor(true);
+      const refused = await token({ grant_type: 'authorization_code', code: given.code, code_verifier: given.verifier, client_id: client.client_id });
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json.error, 'invalid_grant');
+      assert.match(refused.json.error_description, /redirect_uri is required/);
+    });
+
     // Not changed (F8): Chromium sends `Origin: null`, not `file://`, from a page read from
     // disk (checked in Debian's Chromium 148), and `null` is served as any other origin is.
 

@@ -35,6 +35,10 @@ const MAX_CONSENT_FORM_BYTES: usize = 8 * 1024;
 pub struct AuthRequest {
     pub client_id: String,
     pub redirect_uri: String,
+    /// True when the authorization request gave no `redirect_uri` (the client's one
+    /// registered URI was used): `/token` may then leave it out too (RFC 6749, 4.1.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redirect_uri_omitted: bool,
     pub state: Option<String>,
     pub code_challenge: String,
     pub scope: Option<String>,
@@ -190,16 +194,17 @@ async fn validate(
     if let Some(why) = oauth.why_blocked(&client) {
         return pages::blocked(&why).map(Err);
     }
-    let redirect_uri = match (one("redirect_uri"), client.redirect_uris.as_slice()) {
-        (Ok(Some(uri)), _) => uri.to_string(),
-        (Ok(None), [only]) => only.clone(),
-        _ => {
-            return page(
-                "The sign-in request has no single redirect_uri",
-                "The application must say where to return.",
-            )
-        }
-    };
+    let (redirect_uri, redirect_uri_omitted) =
+        match (one("redirect_uri"), client.redirect_uris.as_slice()) {
+            (Ok(Some(uri)), _) => (uri.to_string(), false),
+            (Ok(None), [only]) => (only.clone(), true),
+            _ => {
+                return page(
+                    "The sign-in request has no single redirect_uri",
+                    "The application must say where to return.",
+                )
+            }
+        };
     if !client.redirect_matches(&redirect_uri) {
         return page(
             "The redirect URI is not registered for this application",
@@ -276,6 +281,7 @@ async fn validate(
     let request = AuthRequest {
         client_id: client.client_id.clone(),
         redirect_uri,
+        redirect_uri_omitted,
         state,
         code_challenge: challenge,
         scope: scope.map(str::to_string),
@@ -330,6 +336,7 @@ async fn start_github(
         expires_at: oauth.now + PENDING_TTL_SECONDS,
         client_id: request.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
+        redirect_uri_omitted: request.redirect_uri_omitted,
         client_state: request.state.clone(),
         code_challenge: request.code_challenge.clone(),
         scope: request.scope.clone(),

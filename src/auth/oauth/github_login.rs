@@ -185,6 +185,7 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
         },
         code_hash: crypto::sha256_hex(&code),
         redirect_uri: pending.redirect_uri.clone(),
+        redirect_uri_omitted: pending.redirect_uri_omitted,
         code_challenge: pending.code_challenge.clone(),
         code_expires_at: oauth.now + CODE_TTL as i64,
         sign_in_expires_at: pending.expires_at,

@@ -151,6 +151,9 @@ pub enum GrantRequest {
         grant: GrantInfo,
         code_hash: String,
         redirect_uri: String,
+        /// The authorization request gave no `redirect_uri`.
+        #[serde(default)]
+        redirect_uri_omitted: bool,
         code_challenge: String,
         code_expires_at: i64,
         /// When the sign-in's login cookie stops opening: no grant is created from then on,
@@ -161,7 +164,8 @@ pub enum GrantRequest {
     Redeem {
         code_hash: String,
         client_id: String,
-        redirect_uri: String,
+        /// `None` when the token request gave none.
+        redirect_uri: Option<String>,
         /// S256 of the presented `code_verifier`; `None` when it was malformed.
         verifier_s256: Option<String>,
         issue: Issue,

@@ -75,6 +75,10 @@ pub struct Live {
 pub struct Code {
     pub hash: String,
     pub redirect_uri: String,
+    /// True when the authorization request gave no `redirect_uri` (the client's one
+    /// registered URI was used): `/token` may then leave it out too (RFC 6749, 4.1.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redirect_uri_omitted: bool,
     pub challenge: String,
     pub expires_at: i64,
     pub redeemed: bool,
@@ -158,6 +162,7 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
         grant,
         code_hash,
         redirect_uri,
+        redirect_uri_omitted,
         code_challenge,
         code_expires_at,
         sign_in_expires_at,
@@ -177,6 +182,7 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
             code: Code {
                 hash: code_hash,
                 redirect_uri,
+                redirect_uri_omitted,
                 challenge: code_challenge,
                 expires_at: code_expires_at,
                 redeemed: false,
@@ -274,8 +280,14 @@ pub fn apply(stored: Option<Stored>, request: GrantRequest, now: i64) -> (Change
             live.code.redeemed = true;
             let problem = if client_id != live.grant.client_id {
                 Some("the authorization code was issued to another client")
-            } else if redirect_uri != live.code.redirect_uri {
+            } else if redirect_uri
+                .as_ref()
+                .is_some_and(|r| *r != live.code.redirect_uri)
+            {
                 Some("redirect_uri does not match the authorization request")
+            } else if redirect_uri.is_none() && !live.code.redirect_uri_omitted {
+                // RFC 6749, 4.1.3: required when the authorization request gave it.
+                Some("redirect_uri is required: the authorization request gave one")
             } else if verifier_s256.as_deref() != Some(live.code.challenge.as_str()) {
                 Some("the PKCE code_verifier does not match the code_challenge")
             } else {

@@ -18,10 +18,16 @@ fn info() -> GrantInfo {
 }
 
 fn created() -> Option<Stored> {
+    created_with(false)
+}
+
+/// `redirect_uri_omitted`: the authorization request gave no redirect_uri.
+fn created_with(redirect_uri_omitted: bool) -> Option<Stored> {
     let request = GrantRequest::Create {
         grant: info(),
         code_hash: "code".into(),
         redirect_uri: "http://127.0.0.1/cb".into(),
+        redirect_uri_omitted,
         code_challenge: "challenge".into(),
         code_expires_at: NOW + 600,
         sign_in_expires_at: NOW + 600,
@@ -56,7 +62,7 @@ fn redeem(n: u32) -> GrantRequest {
     GrantRequest::Redeem {
         code_hash: "code".into(),
         client_id: CLIENT.into(),
-        redirect_uri: "http://127.0.0.1/cb".into(),
+        redirect_uri: Some("http://127.0.0.1/cb".into()),
         verifier_s256: Some("challenge".into()),
         issue: issue(n),
         allowed: None,
@@ -105,6 +111,52 @@ fn a_code_is_redeemed_once_and_a_replay_revokes() {
             GrantAnswer::Refused { .. }
         ));
     }
+}
+
+/// `redeem(n)` without a redirect_uri.
+fn redeem_without_redirect_uri(n: u32) -> GrantRequest {
+    match redeem(n) {
+        GrantRequest::Redeem {
+            code_hash,
+            client_id,
+            verifier_s256,
+            issue,
+            allowed,
+            ..
+        } => GrantRequest::Redeem {
+            code_hash,
+            client_id,
+            redirect_uri: None,
+            verifier_s256,
+            issue,
+            allowed,
+        },
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn redirect_uri_may_be_left_out_at_token_only_if_the_authorization_request_left_it_out() {
+    // RFC 6749, 4.1.3: "REQUIRED, if the redirect_uri parameter was included in the
+    // authorization request".
+    let mut given = created_with(false);
+    match step(&mut given, redeem_without_redirect_uri(1), NOW + 1) {
+        GrantAnswer::Refused { reason } => {
+            assert!(reason.contains("redirect_uri is required"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut omitted = created_with(true);
+    assert!(matches!(
+        step(&mut omitted, redeem_without_redirect_uri(1), NOW + 1),
+        GrantAnswer::Issued { .. }
+    ));
+    // Given at /token though left out at /authorize: it must still be the one used.
+    let mut omitted = created_with(true);
+    assert!(matches!(
+        step(&mut omitted, redeem(1), NOW + 1),
+        GrantAnswer::Issued { .. }
+    ));
 }
 
 #[test]
@@ -367,6 +419,7 @@ fn a_sign_in_creates_its_grant_once_even_at_its_last_second() {
         grant: info(),
         code_hash: "code2".into(),
         redirect_uri: "http://127.0.0.1/cb".into(),
+        redirect_uri_omitted: false,
         code_challenge: "challenge".into(),
         code_expires_at: NOW + 600,
         sign_in_expires_at,

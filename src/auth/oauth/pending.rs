@@ -38,6 +38,10 @@ pub struct PendingSignIn {
     pub expires_at: i64,
     pub client_id: String,
     pub redirect_uri: String,
+    /// True when the authorization request gave no `redirect_uri` (the client's one
+    /// registered URI was used): `/token` may then leave it out too (RFC 6749, 4.1.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redirect_uri_omitted: bool,
     /// The client's own `state`, echoed back to it.
     pub client_state: Option<String>,
     pub code_challenge: String,
@@ -111,6 +115,7 @@ mod tests {
             expires_at: 1_000 + PENDING_TTL_SECONDS,
             client_id: "mcpw_client_x".into(),
             redirect_uri: "http://127.0.0.1:3334/oauth/callback".into(),
+            redirect_uri_omitted: false,
             client_state: Some(client_state.into()),
             code_challenge: "c".repeat(43),
             scope: Some("read".into()),

@@ -259,14 +259,12 @@ async fn authorization_code(
     oauth: &OAuth<'_>,
     request: &TokenRequest,
 ) -> worker::Result<Result<Response, OAuthError>> {
-    let (code, verifier, redirect_uri) = match (
-        request.required("code"),
-        request.required("code_verifier"),
-        request.required("redirect_uri"),
-    ) {
-        (Ok(c), Ok(v), Ok(r)) => (c, v, r),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(Err(e)),
+    let (code, verifier) = match (request.required("code"), request.required("code_verifier")) {
+        (Ok(c), Ok(v)) => (c, v),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
     };
+    // Required when the authorization request gave one, which the grant knows.
+    let redirect_uri = request.field("redirect_uri").filter(|r| !r.is_empty());
     if let Err(e) = check_resource(oauth, request) {
         return Ok(Err(e));
     }
@@ -283,7 +281,7 @@ async fn authorization_code(
     let redeem = GrantRequest::Redeem {
         code_hash: crypto::sha256_hex(code),
         client_id: request.client.client_id.clone(),
-        redirect_uri: redirect_uri.to_string(),
+        redirect_uri: redirect_uri.map(str::to_string),
         verifier_s256: well_formed.then(|| crypto::pkce_s256(verifier)),
         issue: minted.issue(&oauth.origin),
         allowed: oauth.config.allowed_github_ids(),
