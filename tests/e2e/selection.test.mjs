@@ -108,10 +108,15 @@ describe('selection without sign-in (AUTH_MODE=none)', () => {
     }
     const sse = await fetch(`${worker.url}/sse/x/nope`, { headers: { accept: 'text/event-stream' } });
     assert.equal(sse.status, 400);
-    for (const path of ['/mcp/x/', '/mcp/x/a..b', '/mcp/x/issues/', '/mcp/y/issues']) {
+    for (const path of ['/mcp/x/', '/mcp/x/a..b', '/mcp/x/issues//', '/mcp/y/issues']) {
       const r = await mcpPost(`${worker.url}${path}`, initializeRequest());
       assert.equal(r.status, 404, `${path}: ${r.text.slice(0, 200)}`);
     }
+    // One trailing slash, as people paste URLs, is the same narrowed endpoint.
+    const names = async (url) => ((await (await rawSession(url)).request('tools/list')).json.result.tools.map((t) => t.name));
+    const narrowed = await names(`${worker.url}/mcp/x/issues`);
+    assert.deepEqual(await names(`${worker.url}/mcp/x/issues/`), narrowed);
+    assert.ok(narrowed.length > 0 && narrowed.length < (await names(worker.mcpUrl)).length, narrowed.join(','));
   });
 
   test('CORS preflights allow the selection and lockdown headers', async () => {
