@@ -326,15 +326,18 @@ fn required_session(
     }
 }
 
-/// True when the request's `Accept` admits `media_type`.
 /// True when a GET may be answered with an event stream: its Accept admits one, or it has
 /// no Accept at all, which admits any type (RFC 9110, 12.5.1). agents' MCP client (the
 /// Workers AI Playground) sends none on its GETs when it is given headers of its own.
 pub fn admits_event_stream(req: &Request) -> worker::Result<bool> {
-    Ok(!req.headers().has("accept")? || accepts(req, "text/event-stream")?)
+    Ok(match req.headers().get("accept")? {
+        None => true,
+        Some(accept) => accept_admits(&accept, "text/event-stream"),
+    })
 }
 
-pub fn accepts(req: &Request, media_type: &str) -> worker::Result<bool> {
+/// True when the request's `Accept` admits `media_type` (a POST's, which must name it).
+fn accepts(req: &Request, media_type: &str) -> worker::Result<bool> {
     let accept = req.headers().get("accept")?.unwrap_or_default();
     Ok(accept_admits(&accept, media_type))
 }

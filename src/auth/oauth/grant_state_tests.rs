@@ -115,24 +115,11 @@ fn a_code_is_redeemed_once_and_a_replay_revokes() {
 
 /// `redeem(n)` without a redirect_uri.
 fn redeem_without_redirect_uri(n: u32) -> GrantRequest {
-    match redeem(n) {
-        GrantRequest::Redeem {
-            code_hash,
-            client_id,
-            verifier_s256,
-            issue,
-            allowed,
-            ..
-        } => GrantRequest::Redeem {
-            code_hash,
-            client_id,
-            redirect_uri: None,
-            verifier_s256,
-            issue,
-            allowed,
-        },
-        _ => unreachable!(),
+    let mut request = redeem(n);
+    if let GrantRequest::Redeem { redirect_uri, .. } = &mut request {
+        *redirect_uri = None;
     }
+    request
 }
 
 #[test]
