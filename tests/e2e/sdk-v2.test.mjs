@@ -1,0 +1,559 @@
+// The official TypeScript SDK v2 client (`@modelcontextprotocol/client`, the split-package SDK)
+// and the official Tasks client (`@modelcontextprotocol/ext-tasks`) against the worker, over
+// Streamable HTTP on /mcp with a bearer token (AUTH_MODE=bearer):
+// - the client in each of its version-negotiation modes: the default and 'legacy' (the
+//   2025-11-25 `initialize` handshake, a session), 'auto' (a `server/discover` probe) and a pin
+//   to 2026-07-28 (stateless); the revision negotiated is read from the client, from `whoami` and
+//   from the worker's log line; tools, a README, a missing repository, prompts and resources; a
+//   wrong or missing token refused with 401 in every mode; input asked for with an
+//   `input_required` result (2026-07-28) answered by the client's own elicitation handler;
+// - ext-tasks' `createTaskSessionFromClient` on our Tasks extension (2026-07-28): `slow_compute`
+//   (progress as status messages, the server's poll interval and lifetime), `confirm_delete`
+//   (input answered through the package's `onInputRequest`, accepted and declined),
+//   `failing_job`, `protocol_error_job`, a paging `searchGithubIssues`, tasks cancelled through
+//   the execution and through the session; on 2025-11-25 the same package runs them synchronously;
+// - `subscriptions/listen` through the client: list-change filters (this server changes no
+//   list, so none is honoured and the stream ends), and task status notifications for a task
+//   the ext-tasks session is driving, then a listen closed by the client.
+//
+// The package's 2026-07-28 path needs a `rawDispatch` from the host ("the host coordinator that
+// owns request IDs and response matching", its docs): the SDK client's codecs do not take the
+// Tasks wire shapes. `taskDispatcher` below is that coordinator, as a user would write it: one
+// POST per request with the 2026-07-28 headers (the package itself supplies `Mcp-Name` for
+// `tasks/*`), reading a JSON or an SSE answer.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, StreamableHTTPClientTransport, SdkHttpError } from '@modelcontextprotocol/client';
+import {
+  createTaskSessionFromClient, resultFromTaskOutcome, TaskCancelledError, TaskFailedError,
+} from '@modelcontextprotocol/ext-tasks/client';
+import {
+  startFakeGitHub, startWorker, workerVars, createToken, tempDir, withTimeout, resultText, readmeRequests,
+  requestLines, waitForLines, parseSseText, sleep, HELLO_MARKER,
+} from './harness.mjs';
+
+const MODERN = '2026-07-28';
+const LEGACY = '2025-11-25';
+const EXT = 'io.modelcontextprotocol/tasks';
+const SUB = 'io.modelcontextprotocol/subscriptionId';
+const TTL_SECONDS = 120;
+const STEP_MS = 30_000;
+const CLIENT_INFO = { name: 'mcpw-e2e-sdk-v2', version: '0.0.0' };
+const ELICIT = { elicitation: {} };
+const WITH_TASKS = { elicitation: {}, extensions: { [EXT]: {} } };
+
+/** The client's `versionNegotiation` settings, and what each must negotiate with this server. */
+const MODES = [
+  { label: 'default (no versionNegotiation)', negotiation: undefined, era: 'legacy', revision: LEGACY },
+  { label: "mode 'legacy'", negotiation: { mode: 'legacy' }, era: 'legacy', revision: LEGACY },
+  { label: "mode 'auto' (server/discover probe)", negotiation: { mode: 'auto' }, era: 'modern', revision: MODERN },
+  { label: `pinned to ${MODERN}`, negotiation: { mode: { pin: MODERN } }, era: 'modern', revision: MODERN },
+];
+
+/**
+ * A connected v2 client. `fetch` (optional) is handed to the transport; `listChanged` to the
+ * client. Returns {client, transport}.
+ */
+async function connect(url, { token, negotiation, capabilities, listChanged, fetch } = {}) {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    ...(token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {}),
+    ...(fetch ? { fetch } : {}),
+  });
+  const client = new Client(CLIENT_INFO, {
+    ...(capabilities ? { capabilities } : {}),
+    ...(negotiation ? { versionNegotiation: negotiation } : {}),
+    ...(listChanged ? { listChanged } : {}),
+  });
+  await withTimeout(client.connect(transport), STEP_MS, `v2 client connect to ${url}`);
+  return { client, transport };
+}
+
+/**
+ * The host request coordinator ext-tasks asks for on 2026-07-28 (`rawDispatch`): each request
+ * is one POST to /mcp with the bearer token, `MCP-Protocol-Version`, `Mcp-Method`, and for a
+ * `tools/call` `Mcp-Name`; the package's own headers (its `Mcp-Name` for `tasks/*`) replace
+ * ours. `sent` records {method, name, mcpName, status, at, reply} per request.
+ */
+function taskDispatcher(url, token) {
+  const sent = [];
+  let nextId = 1;
+  async function dispatch(request, options = {}) {
+    const id = `ext-tasks-${nextId++}`;
+    const headers = new Headers({
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+      'mcp-protocol-version': MODERN,
+      'mcp-method': request.method,
+    });
+    if (request.method === 'tools/call') headers.set('mcp-name', request.params.name);
+    for (const [k, v] of Object.entries(options.context?.headers ?? {})) headers.set(k, v);
+    const at = Date.now();
+    const r = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id, ...request }),
+      signal: options.signal ?? AbortSignal.timeout(STEP_MS),
+    });
+    const text = await r.text();
+    const messages = (r.headers.get('content-type') ?? '').includes('text/event-stream')
+      ? parseSseText(text).filter((e) => e.data).map((e) => JSON.parse(e.data))
+      : [JSON.parse(text)];
+    const reply = messages.find((m) => m.id === id);
+    sent.push({ method: request.method, name: request.params?.name ?? request.params?.taskId, mcpName: headers.get('mcp-name'), status: r.status, at, reply });
+    if (!reply) throw new Error(`${request.method}: HTTP ${r.status}, no reply to ${id}: ${text.slice(0, 400)}`);
+    return reply.error ? { kind: 'error', error: reply.error } : { kind: 'result', result: reply.result };
+  }
+  return { dispatch, sent };
+}
+
+/** Params with the 2026-07-28 request `_meta` a client sends (for requests sent without the package). */
+const framed = (params, caps = WITH_TASKS) => ({
+  ...params,
+  _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': caps, 'io.modelcontextprotocol/clientInfo': CLIENT_INFO },
+});
+
+/** The Error a connect rejected with. */
+async function connectError(url, options) {
+  try {
+    const { client } = await connect(url, options);
+    await client.close();
+  } catch (e) {
+    return e;
+  }
+  assert.fail(`connect with ${JSON.stringify(options)} succeeded`);
+}
+
+/** The task views among an execution's events. */
+const taskViews = (events) => events.filter((e) => e.type === 'task').map((e) => e.task);
+
+describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
+  let gh, worker, token, url;
+  before(async () => {
+    gh = await startFakeGitHub();
+    const persistDir = tempDir('mcpw-persist-sdk-v2-');
+    token = (await createToken('e2e-sdk-v2', persistDir)).token;
+    worker = await startWorker({
+      name: 'sdk-v2',
+      persistDir,
+      vars: workerVars(gh, { authMode: 'bearer', toolsets: 'conformance,github', extra: { TASK_TTL_SECONDS: String(TTL_SECONDS) } }),
+    });
+    url = worker.mcpUrl;
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  for (const { label, negotiation, era, revision } of MODES) {
+    test(`${label}: negotiates ${revision}; tools, a README, a missing repository, prompts and resources`, async () => {
+      const initializes = requestLines(worker).filter((l) => l.method === 'initialize').length;
+      const { client, transport } = await connect(url, { token, negotiation });
+      try {
+        assert.equal(client.getProtocolEra(), era);
+        assert.equal(client.getNegotiatedProtocolVersion(), revision);
+        const caps = client.getServerCapabilities();
+        if (era === 'legacy') {
+          assert.match(transport.sessionId ?? '', /^[0-9a-f]{64}$/, 'a 2025-11-25 session has an id');
+          assert.equal(caps.extensions, undefined, 'no Tasks extension in a 2025-11-25 session');
+          assert.equal(caps.tasks, undefined);
+          assert.equal(requestLines(worker).filter((l) => l.method === 'initialize').length, initializes + 1);
+        } else {
+          assert.equal(transport.sessionId, undefined, '2026-07-28 is stateless');
+          assert.deepEqual(caps.extensions, { [EXT]: {} });
+          assert.equal(requestLines(worker).filter((l) => l.method === 'initialize').length, initializes, 'no initialize was sent');
+          assert.equal(client.getDiscoverResult()?.capabilities?.extensions?.[EXT] !== undefined, true, 'the server/discover result is kept');
+        }
+        assert.equal(client.getServerVersion()?.name, 'github-mcp-worker');
+
+        // whoami says the revision, and so does the worker's log line for that call.
+        const me = await withTimeout(client.callTool({ name: 'whoami', arguments: {} }), STEP_MS, 'whoami');
+        assert.equal(me.structuredContent.protocolVersion, revision);
+        assert.equal(me.structuredContent.authMode, 'bearer');
+        assert.match(me.structuredContent.subject, /^bearer:tok_/);
+        const lines = await waitForLines(worker, (ls) => ls.some((l) => l.tool === 'whoami' && l.protocol === revision));
+        const line = lines.filter((l) => l.tool === 'whoami').at(-1);
+        assert.equal(line.protocol, revision, JSON.stringify(line));
+        assert.equal(line.transport, era === 'legacy' ? 'streamable_http' : 'streamable_http_stateless');
+
+        const { tools } = await withTimeout(client.listTools(), STEP_MS, 'tools/list');
+        const readme = tools.find((t) => t.name === 'getGithubReadme');
+        assert.ok(readme, `getGithubReadme listed (got ${tools.map((t) => t.name).join(', ')})`);
+        assert.deepEqual(readme.inputSchema.required, ['repositoryUrl']);
+        assert.ok(tools.some((t) => t.name === 'slow_compute'), 'the conformance fixtures are listed');
+
+        const n0 = readmeRequests(gh, 'octocat/Hello-World').length;
+        const r = await withTimeout(client.callTool({ name: 'getGithubReadme', arguments: { repositoryUrl: 'https://github.com/octocat/Hello-World' } }), STEP_MS, 'getGithubReadme');
+        assert.notEqual(r.isError, true, JSON.stringify(r).slice(0, 400));
+        assert.ok(resultText(r).includes(HELLO_MARKER), resultText(r).slice(0, 300));
+        assert.equal(r.structuredContent.path, 'README.md');
+        const reqs = readmeRequests(gh, 'octocat/Hello-World');
+        assert.equal(reqs.length, n0 + 1, 'one upstream README request');
+        assert.equal(reqs.at(-1).headers.authorization, `Bearer ${gh.token}`, "the deployment's GITHUB_TOKEN");
+
+        const missing = await withTimeout(client.callTool({ name: 'getGithubReadme', arguments: { repositoryUrl: 'octocat/does-not-exist' } }), STEP_MS, 'missing repo');
+        assert.equal(missing.isError, true, JSON.stringify(missing).slice(0, 400));
+        assert.match(resultText(missing), /not found/i);
+
+        const { prompts } = await withTimeout(client.listPrompts(), STEP_MS, 'prompts/list');
+        assert.ok(prompts.some((p) => p.name === 'summariseRepository'), prompts.map((p) => p.name).join(', '));
+        const prompt = await withTimeout(client.getPrompt({ name: 'summariseRepository', arguments: { owner: 'octocat', repo: 'Hello-World' } }), STEP_MS, 'prompts/get');
+        assert.match(JSON.stringify(prompt.messages), /octocat\/Hello-World/);
+        const { resources } = await withTimeout(client.listResources(), STEP_MS, 'resources/list');
+        assert.ok(resources.some((x) => x.uri === 'test://static-text'), resources.map((x) => x.uri).join(', '));
+        const { resourceTemplates } = await withTimeout(client.listResourceTemplates(), STEP_MS, 'resources/templates/list');
+        assert.ok(resourceTemplates.some((x) => x.uriTemplate === 'github://{owner}/{repo}/readme{?ref}'), resourceTemplates.map((x) => x.uriTemplate).join(', '));
+        const read = await withTimeout(client.readResource({ uri: 'github://octocat/Hello-World/readme' }), STEP_MS, 'resources/read');
+        assert.ok(read.contents[0].text.includes(HELLO_MARKER), JSON.stringify(read).slice(0, 300));
+      } finally {
+        await client.close().catch(() => {});
+      }
+    });
+  }
+
+  // The SDK's legacy path labels every refused POST CLIENT_HTTP_NOT_IMPLEMENTED, a 401 included
+  // (its own classification); the status and the body are ours, and are what is checked.
+  test('a wrong or missing token: connect fails with 401 in every mode', async () => {
+    for (const { label, negotiation } of MODES) {
+      for (const bad of ['mcpw_not-a-real-token', undefined]) {
+        const e = await connectError(url, { token: bad, negotiation });
+        const what = `${label}, ${bad ? 'wrong' : 'no'} token: ${e.stack}`;
+        assert.ok(e instanceof SdkHttpError, what);
+        assert.equal(e.data?.status, 401, what);
+        if (bad) assert.equal(JSON.parse(e.data.text).error, 'invalid_token', what);
+      }
+    }
+  });
+
+  test(`${MODERN}: input_required results answered by the client's elicitation handler (tools and prompts)`, async () => {
+    const { client } = await connect(url, { token, negotiation: { mode: { pin: MODERN } }, capabilities: ELICIT });
+    const asked = [];
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push(request.params.message);
+      const content = {};
+      for (const [field, schema] of Object.entries(request.params.requestedSchema.properties)) {
+        content[field] = schema.type === 'boolean' ? true : 'Ada';
+      }
+      return { action: 'accept', content };
+    });
+    try {
+      const hello = await withTimeout(client.callTool({ name: 'test_input_required_result_elicitation', arguments: {} }), STEP_MS, 'elicitation');
+      assert.equal(resultText(hello), 'Hello, Ada!');
+      const rounds = await withTimeout(client.callTool({ name: 'test_input_required_result_multi_round', arguments: {} }), STEP_MS, 'multi round');
+      assert.equal(resultText(rounds), 'Multi-round complete for Ada who likes Ada');
+      const state = await withTimeout(client.callTool({ name: 'test_input_required_result_request_state', arguments: {} }), STEP_MS, 'requestState');
+      assert.equal(resultText(state), 'state-ok: requestState validated', 'the signed requestState came back unchanged');
+      const prompt = await withTimeout(client.getPrompt({ name: 'test_input_required_result_prompt', arguments: {} }), STEP_MS, 'prompt');
+      assert.equal(prompt.messages[0].content.text, 'Prompt with context: Ada');
+      assert.deepEqual(asked, [
+        'What is your name?',
+        'Step 1: What is your name?',
+        'Step 2: What is your favorite color?',
+        'Please confirm',
+        'What context should the prompt use?',
+      ]);
+    } finally {
+      await client.close().catch(() => {});
+    }
+  });
+
+  describe(`ext-tasks (createTaskSessionFromClient) on the Tasks extension, ${MODERN}`, () => {
+    /** A pinned 2026-07-28 client and its ext-tasks session. */
+    async function tasksSession({ onInputRequest, capabilities = ELICIT, onNotification } = {}) {
+      const { client } = await connect(url, { token, negotiation: { mode: { pin: MODERN } }, capabilities });
+      // Installed before the session, which keeps it and calls it first for every notification.
+      if (onNotification) client.fallbackNotificationHandler = async (n) => onNotification(n);
+      const dispatcher = taskDispatcher(url, token);
+      const errors = [];
+      const session = createTaskSessionFromClient(client, {
+        endpointId: `mcpw-e2e-${worker.port}`,
+        rawDispatch: dispatcher.dispatch,
+        v2RequestFraming: { protocolVersion: MODERN, clientInfo: CLIENT_INFO, clientCapabilities: capabilities },
+        ...(onInputRequest ? { onInputRequest } : {}),
+        onError: (e) => errors.push(e),
+      });
+      return {
+        client,
+        session,
+        sent: dispatcher.sent,
+        errors,
+        async close() {
+          await session.close().catch(() => {});
+          await client.close().catch(() => {});
+        },
+      };
+    }
+
+    test('slow_compute: a task, its progress as status messages, polled at the server\'s interval, completed', async () => {
+      const s = await tasksSession();
+      try {
+        assert.deepEqual(s.session.capabilities, { inventory: 'known-handles', execution: true, cancellation: true, inputResponses: true, requestedRetention: false });
+        const execution = await withTimeout(s.session.callTool('slow_compute', { seconds: 3, label: 'v2' }), STEP_MS, 'slow_compute');
+        assert.equal(execution.kind, 'task');
+        assert.match(execution.handle.taskId, /^[0-9a-f]{64}$/);
+        assert.equal(execution.handle.operation, 'tools/call');
+        const events = [];
+        const { outcome, lastTask } = await withTimeout(execution.settle({ onEvent: (e) => events.push(e) }), STEP_MS, 'settle');
+        assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
+        assert.equal(resultText(resultFromTaskOutcome(outcome)), 'computed v2 in 3s');
+        const tasks = taskViews(events);
+        assert.ok(tasks.some((t) => t.status === 'working' && /of 3 seconds/.test(t.statusMessage ?? '')),
+          `progress as the status message: ${tasks.map((t) => `${t.status} ${t.statusMessage ?? ''}`).join(' | ')}`);
+        assert.equal(tasks.at(-1).status, 'completed');
+        assert.equal(events.at(-1).type, 'outcome');
+        assert.equal(lastTask.taskId, execution.handle.taskId);
+        assert.equal(lastTask.retentionMs, TTL_SECONDS * 1000, 'ttlMs is TASK_TTL_SECONDS');
+        assert.equal(lastTask.suggestedPollIntervalMs, 1000);
+        // The wire: one tools/call, then tasks/get with Mcp-Name = the task id, at the
+        // server's poll interval.
+        assert.equal(s.sent[0].method, 'tools/call');
+        assert.equal(s.sent[0].reply.result.resultType, 'task');
+        const polls = s.sent.filter((r) => r.method === 'tasks/get');
+        assert.ok(polls.length >= 2 && polls.length <= 6, `${polls.length} polls for a 3 s task`);
+        for (const p of polls) {
+          assert.equal(p.status, 200);
+          assert.equal(p.mcpName, execution.handle.taskId, 'Mcp-Name is the task id');
+        }
+        for (let i = 1; i < polls.length; i++) {
+          assert.ok(polls[i].at - polls[i - 1].at >= 900, `polls ${polls[i].at - polls[i - 1].at} ms apart`);
+        }
+        assert.deepEqual(s.errors, []);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('confirm_delete: input_required answered through onInputRequest (accept, then decline)', async () => {
+      const asked = [];
+      let answer = { action: 'accept', content: { confirm: true } };
+      const s = await tasksSession({
+        onInputRequest: async (request, context) => {
+          asked.push({ request, context });
+          return answer;
+        },
+      });
+      try {
+        const accepted = await s.session.callTool('confirm_delete', { filename: 'v2.txt' });
+        assert.equal(accepted.kind, 'task');
+        const done = await withTimeout(accepted.settle(), STEP_MS, 'settle confirm_delete');
+        assert.equal(done.outcome.status, 'completed', JSON.stringify(done.outcome));
+        assert.equal(resultText(done.outcome.result), 'Deleted v2.txt (pretend: this fixture deletes nothing)');
+        assert.equal(asked.length, 1);
+        assert.equal(asked[0].request.kind, 'elicitation');
+        assert.equal(asked[0].request.params.message, 'Delete v2.txt?');
+        assert.deepEqual(asked[0].request.params.requestedSchema.required, ['confirm']);
+        assert.equal(asked[0].context.scope, 'task');
+        assert.equal(asked[0].context.delivery, 'task-update');
+        assert.equal(asked[0].context.inputId, 'confirm_delete');
+        assert.equal(asked[0].context.taskId, accepted.handle.taskId);
+        const updates = s.sent.filter((r) => r.method === 'tasks/update');
+        assert.equal(updates.length, 1);
+        assert.equal(updates[0].status, 200);
+        assert.equal(updates[0].reply.result.resultType, 'complete');
+
+        answer = { action: 'decline' };
+        const declined = await s.session.callTool('confirm_delete', { filename: 'kept.txt' });
+        const kept = await withTimeout(declined.settle(), STEP_MS, 'settle declined');
+        assert.equal(kept.outcome.status, 'completed');
+        assert.equal(resultText(kept.outcome.result), 'Kept kept.txt');
+        assert.equal(asked.length, 2);
+        assert.deepEqual(s.errors, []);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('failing_job completes with isError; protocol_error_job fails with -32603 (TaskFailedError)', async () => {
+      const s = await tasksSession();
+      try {
+        const failing = await s.session.callTool('failing_job', {});
+        assert.equal(failing.kind, 'task');
+        const failed = await withTimeout(failing.settle(), STEP_MS, 'settle failing_job');
+        assert.equal(failed.outcome.status, 'completed', 'a tool error is a completed task');
+        assert.equal(failed.outcome.result.isError, true);
+        assert.match(resultText(failed.outcome.result), /failed on purpose/);
+
+        const broken = await s.session.callTool('protocol_error_job', {});
+        assert.equal(broken.kind, 'task');
+        const error = await withTimeout(broken.settle(), STEP_MS, 'settle protocol_error_job');
+        assert.equal(error.outcome.status, 'failed');
+        assert.ok(error.outcome.error instanceof TaskFailedError);
+        assert.equal(error.outcome.error.code, -32603);
+        assert.match(error.outcome.error.message, /simulated internal failure/);
+        assert.throws(() => resultFromTaskOutcome(error.outcome), TaskFailedError);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('searchGithubIssues with maxPages runs as a task (one GitHub request per page); one page and a README do not', async () => {
+      const s = await tasksSession();
+      try {
+        const n0 = gh.requests.filter((r) => r.path === '/search/issues').length;
+        const paged = await s.session.callTool('searchGithubIssues', { query: 'repo:octocat/Hello-World is:issue', perPage: 1, maxPages: 3 });
+        assert.equal(paged.kind, 'task');
+        const done = await withTimeout(paged.settle(), STEP_MS, 'settle search');
+        assert.equal(done.outcome.status, 'completed', JSON.stringify(done.outcome));
+        assert.deepEqual(done.outcome.result.structuredContent.items.map((i) => i.number), [1, 2, 4]);
+        assert.equal(done.outcome.result.structuredContent.hasMore, false);
+        assert.equal(gh.requests.filter((r) => r.path === '/search/issues').length - n0, 3, 'one request per page');
+
+        const one = await s.session.callTool('searchGithubIssues', { query: 'repo:octocat/Hello-World' });
+        assert.equal(one.kind, 'immediate', 'one page is not worth a task');
+        assert.equal((await one.settle()).outcome.status, 'completed');
+        const readme = await s.session.callTool('getGithubReadme', { repositoryUrl: 'octocat/Hello-World' });
+        assert.equal(readme.kind, 'immediate');
+        assert.ok(resultText((await readme.settle()).outcome.result).includes(HELLO_MARKER));
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('tasks cancelled through the package: execution.cancel() and session.cancelTask(); they stay cancelled', async () => {
+      const s = await tasksSession();
+      try {
+        const first = await s.session.callTool('slow_compute', { seconds: 60, label: 'cancel-me' });
+        assert.equal(first.kind, 'task');
+        await sleep(1_200);
+        await withTimeout(first.cancel(), STEP_MS, 'execution.cancel');
+        const settled = await withTimeout(first.settle(), STEP_MS, 'settle cancelled');
+        assert.equal(settled.outcome.status, 'cancelled');
+        assert.throws(() => resultFromTaskOutcome(settled.outcome), TaskCancelledError);
+        const cancels = s.sent.filter((r) => r.method === 'tasks/cancel');
+        assert.equal(cancels.length, 1);
+        assert.equal(cancels[0].mcpName, first.handle.taskId);
+        assert.equal(cancels[0].reply.result.resultType, 'complete');
+
+        const second = await s.session.callTool('slow_compute', { seconds: 60, label: 'cancel-me-too' });
+        await withTimeout(s.session.cancelTask(second.handle.taskId), STEP_MS, 'session.cancelTask');
+        assert.equal((await withTimeout(second.settle(), STEP_MS, 'settle second')).outcome.status, 'cancelled');
+
+        await sleep(2_000);
+        for (const { handle } of [first, second]) {
+          const view = await s.session.task(handle.taskId).snapshot();
+          assert.equal(view.status, 'cancelled', 'the stopped run changed nothing');
+          assert.equal(view.raw.result, undefined);
+        }
+      } finally {
+        await s.close();
+      }
+    });
+
+    test(`on ${LEGACY} the same package runs the task tools synchronously (no Tasks in a session)`, async () => {
+      const { client } = await connect(url, { token, negotiation: { mode: 'legacy' }, capabilities: WITH_TASKS });
+      const session = createTaskSessionFromClient(client, { endpointId: `mcpw-e2e-legacy-${worker.port}` });
+      try {
+        assert.equal(session.capabilities.execution, false, JSON.stringify(session.capabilities));
+        const slow = await session.callTool('slow_compute', { seconds: 1, label: 'sync' });
+        assert.equal(slow.kind, 'immediate');
+        assert.equal(resultText((await slow.settle()).outcome.result), 'computed sync in 1s');
+        const failing = await session.callTool('failing_job', {});
+        assert.equal(failing.kind, 'immediate');
+        assert.equal((await failing.settle()).outcome.result.isError, true);
+      } finally {
+        await session.close().catch(() => {});
+        await client.close().catch(() => {});
+      }
+    });
+  });
+
+  describe(`subscriptions/listen through the v2 client (${MODERN})`, () => {
+    test('list changes: the server declares none, so the client opens nothing; an explicit listen honours nothing and ends', async () => {
+      const changed = [];
+      const handler = (kind) => ({ onChanged: (error, items) => changed.push({ kind, error, items }) });
+      const { client } = await connect(url, {
+        token,
+        negotiation: { mode: { pin: MODERN } },
+        listChanged: { tools: handler('tools'), prompts: handler('prompts'), resources: handler('resources') },
+      });
+      try {
+        const caps = client.getServerCapabilities();
+        assert.equal(caps.tools.listChanged, false);
+        assert.equal(caps.prompts.listChanged, false);
+        assert.equal(caps.resources.listChanged, false);
+        assert.equal(client.autoOpenedSubscription, undefined, 'nothing to listen for');
+        const listens = requestLines(worker).filter((l) => l.method === 'subscriptions/listen').length;
+        const sub = await withTimeout(client.listen({ toolsListChanged: true, promptsListChanged: true, resourcesListChanged: true }), STEP_MS, 'listen');
+        assert.deepEqual(sub.honoredFilter, {}, 'no list kind honoured');
+        assert.equal(await withTimeout(sub.closed, 10_000, 'the stream ends'), 'graceful');
+        const lines = await waitForLines(worker, (ls) => ls.filter((l) => l.method === 'subscriptions/listen').length > listens);
+        assert.equal(lines.filter((l) => l.method === 'subscriptions/listen').at(-1).httpStatus, 200);
+        assert.deepEqual(changed, []);
+      } finally {
+        await client.close().catch(() => {});
+      }
+    });
+
+    // The SDK's SubscriptionFilter knows only the core list kinds: `taskIds` (the Tasks
+    // extension's) goes out as given, but `honoredFilter` drops it from the server's
+    // acknowledgement. The wire is read here through the transport's `fetch`.
+    test('task notifications for a task the ext-tasks session drives, then a listen the client closes', async () => {
+      const acks = [];
+      const recordingFetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (typeof init?.body === 'string' && init.body.includes('"subscriptions/listen"')) {
+          const reader = response.clone().body.getReader();
+          let text = '';
+          for (let i = 0; i < 50 && !text.includes('\n\n'); i++) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            text += new TextDecoder().decode(value);
+          }
+          reader.cancel().catch(() => {});
+          acks.push(JSON.parse(parseSseText(text).find((e) => e.data).data));
+        }
+        return response;
+      };
+      const notes = [];
+      const { client } = await connect(url, { token, negotiation: { mode: { pin: MODERN } }, capabilities: WITH_TASKS, fetch: recordingFetch });
+      client.fallbackNotificationHandler = async (n) => notes.push(n);
+      const dispatcher = taskDispatcher(url, token);
+      const session = createTaskSessionFromClient(client, {
+        endpointId: `mcpw-e2e-listen-${worker.port}`,
+        rawDispatch: dispatcher.dispatch,
+        v2RequestFraming: { protocolVersion: MODERN, clientInfo: CLIENT_INFO, clientCapabilities: WITH_TASKS },
+      });
+      try {
+        const execution = await session.callTool('slow_compute', { seconds: 3, label: 'listened' });
+        const taskId = execution.handle.taskId;
+        const sub = await withTimeout(client.listen({ taskIds: [taskId] }), STEP_MS, 'listen taskIds');
+        assert.deepEqual(acks[0]?.params?.notifications, { taskIds: [taskId] }, `the server honours the task: ${JSON.stringify(acks[0])}`);
+        const { outcome } = await withTimeout(execution.settle(), STEP_MS, 'settle');
+        assert.equal(resultText(outcome.result), 'computed listened in 3s');
+        assert.equal(await withTimeout(sub.closed, 10_000, 'the stream ends with its last task'), 'graceful');
+        const mine = notes.filter((n) => n.method === 'notifications/tasks' && n.params.taskId === taskId);
+        assert.ok(mine.length >= 2, `notifications: ${notes.map((n) => n.method).join(', ')}`);
+        assert.equal(mine[0].params.status, 'working');
+        assert.equal(mine.at(-1).params.status, 'completed');
+        assert.equal(mine.at(-1).params.result.content[0].text, 'computed listened in 3s');
+        for (const n of mine) assert.ok(n.params._meta?.[SUB] !== undefined, `each carries its subscription id: ${JSON.stringify(n.params._meta)}`);
+        assert.ok(mine.some((n) => n.params.status === 'working' && /of 3 seconds/.test(n.params.statusMessage ?? '')),
+          mine.map((n) => `${n.params.status} ${n.params.statusMessage ?? ''}`).join(' | '));
+
+        // A task waiting for input keeps its stream open until the client closes it; the
+        // client's close reaches the worker as notifications/cancelled.
+        const waiting = await dispatcher.dispatch({
+          method: 'tools/call',
+          params: framed({ name: 'confirm_delete', arguments: { filename: 'w.txt' } }),
+        });
+        const waitingId = waiting.result.taskId;
+        assert.match(waitingId, /^[0-9a-f]{64}$/, JSON.stringify(waiting));
+        const seen = notes.length;
+        const open = await withTimeout(client.listen({ taskIds: [waitingId] }), STEP_MS, 'listen waiting');
+        const deadline = Date.now() + 10_000;
+        while (!notes.slice(seen).some((n) => n.params?.taskId === waitingId && n.params.status === 'input_required') && Date.now() < deadline) await sleep(100);
+        assert.ok(notes.slice(seen).some((n) => n.params?.taskId === waitingId && n.params.status === 'input_required'), 'the waiting task is reported');
+        const cancelled = requestLines(worker).filter((l) => l.method === 'notifications/cancelled').length;
+        await open.close();
+        assert.equal(await withTimeout(open.closed, 5_000, 'closed'), 'local');
+        const lines = await waitForLines(worker, (ls) => ls.filter((l) => l.method === 'notifications/cancelled').length > cancelled);
+        assert.equal(lines.filter((l) => l.method === 'notifications/cancelled').at(-1)?.httpStatus, 202);
+        const cancel = await dispatcher.dispatch({ method: 'tasks/cancel', params: framed({ taskId: waitingId }) }, { context: { headers: { 'Mcp-Name': waitingId } } });
+        assert.equal(cancel.kind, 'result', JSON.stringify(cancel));
+      } finally {
+        await session.close().catch(() => {});
+        await client.close().catch(() => {});
+      }
+    });
+  });
+});
