@@ -12,6 +12,9 @@
 //   (input answered through the package's `onInputRequest`, accepted and declined),
 //   `failing_job`, `protocol_error_job`, a paging `searchGithubIssues`, tasks cancelled through
 //   the execution and through the session; on 2025-11-25 the same package runs them synchronously;
+// - AUTH_MODE=oauth: the client's own OAuth (discovery, registration, PKCE) through the consent
+//   page and the fake GitHub (the scripted browser), on 2025-11-25 and 2026-07-28, then a
+//   refresh when its access token is refused;
 // - `subscriptions/listen` through the client: list-change filters (this server changes no
 //   list, so none is honoured and the stream ends), and task status notifications for a task
 //   the ext-tasks session is driving, then a listen closed by the client.
@@ -23,14 +26,16 @@
 // `tasks/*`), reading a JSON or an SSE answer.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, StreamableHTTPClientTransport, SdkHttpError } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
 import {
   createTaskSessionFromClient, resultFromTaskOutcome, TaskCancelledError, TaskFailedError,
 } from '@modelcontextprotocol/ext-tasks/client';
 import {
-  startFakeGitHub, startWorker, workerVars, createToken, tempDir, withTimeout, resultText, readmeRequests,
-  requestLines, waitForLines, parseSseText, sleep, HELLO_MARKER,
+  startFakeGitHub, startWorker, workerVars, oauthVars, createToken, tempDir, withTimeout, resultText, readmeRequests,
+  requestLines, waitForLines, parseSseText, sleep, recordSecret, HELLO_MARKER,
 } from './harness.mjs';
+import { signIn } from './browser.mjs';
+import { MemoryProvider, REDIRECT } from './sdk-oauth.mjs';
 
 const MODERN = '2026-07-28';
 const LEGACY = '2025-11-25';
@@ -556,4 +561,93 @@ describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
       }
     });
   });
+});
+
+/**
+ * The suites' in-memory provider, keeping the discovery state too: the v2 client then checks,
+ * when the code comes back, that it is redeemed at the authorization server it was sent to
+ * (SEP-2352), and warns when it cannot.
+ */
+class V2Provider extends MemoryProvider {
+  saveDiscoveryState(state) {
+    this.saved.discovery = state;
+  }
+  discoveryState() {
+    return this.saved.discovery;
+  }
+}
+
+describe('TypeScript SDK v2 client, AUTH_MODE=oauth: its own sign-in (OAuthClientProvider)', () => {
+  let gh, worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    worker = await startWorker({ name: 'sdk-v2-oauth', vars: oauthVars(gh, { MCP_TOOLSETS: 'conformance,github' }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  const tokenRequests = () => requestLines(worker).filter((l) => l.path === '/token');
+
+  for (const { label, negotiation, era, revision } of MODES.filter((m) => m.negotiation)) {
+    test(`${label}: sign-in through the consent page, tools with the user's GitHub token, a refresh after a refused token`, async () => {
+      const provider = new V2Provider();
+      const make = () => new StreamableHTTPClientTransport(new URL(worker.mcpUrl), { authProvider: provider });
+      const first = new Client(CLIENT_INFO, { versionNegotiation: negotiation });
+      await assert.rejects(withTimeout(first.connect(make()), STEP_MS, 'first connect'), UnauthorizedError);
+      assert.ok(provider.authorizationUrl, 'the client asked for the browser');
+      const authorize = new URL(provider.authorizationUrl);
+      assert.equal(authorize.origin + authorize.pathname, `${worker.url}/authorize`);
+      assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+      assert.equal(authorize.searchParams.get('resource'), worker.mcpUrl);
+      assert.match(provider.saved.client?.client_id ?? '', /./, 'the client registered itself');
+      const exchanges = gh.oauth.stats.exchanges;
+      const signed = await signIn(provider.authorizationUrl);
+      assert.equal(signed.consentShown, true, 'a new client sees the consent page');
+      const back = new URL(signed.url);
+      assert.equal(back.origin + back.pathname, REDIRECT, `sign-in ended at ${signed.url}`);
+      assert.equal(back.searchParams.get('iss'), worker.url, 'the callback names the issuer');
+      assert.equal(gh.oauth.stats.exchanges, exchanges + 1, 'the sign-in went through GitHub');
+      // The callback's parameters, as the v2 client prefers them: it checks `iss` (RFC 9207).
+      await withTimeout(make().finishAuth(back.searchParams), STEP_MS, 'finishAuth');
+      const tokens = provider.saved.tokens;
+      assert.ok(tokens?.access_token && tokens.refresh_token, 'an access and a refresh token');
+      recordSecret(tokens.access_token, 'v2 client access token');
+      recordSecret(tokens.refresh_token, 'v2 client refresh token');
+
+      const exercise = async () => {
+        const client = new Client(CLIENT_INFO, { versionNegotiation: negotiation });
+        await withTimeout(client.connect(make()), STEP_MS, 'connect with tokens');
+        try {
+          assert.equal(client.getProtocolEra(), era);
+          const me = await client.callTool({ name: 'whoami', arguments: {} });
+          assert.equal(me.structuredContent.authMode, 'oauth');
+          assert.equal(me.structuredContent.name, 'octocat');
+          assert.equal(me.structuredContent.protocolVersion, revision);
+          const n0 = readmeRequests(gh, 'octocat/Hello-World').length;
+          const r = await client.callTool({ name: 'getGithubReadme', arguments: { repositoryUrl: 'octocat/Hello-World' } });
+          assert.ok(resultText(r).includes(HELLO_MARKER), resultText(r).slice(0, 300));
+          assert.equal(readmeRequests(gh, 'octocat/Hello-World').length, n0 + 1);
+          assert.equal(readmeRequests(gh, 'octocat/Hello-World').at(-1).headers.authorization, `Bearer ${gh.token}`, "the signed-in user's GitHub token");
+        } finally {
+          await client.close().catch(() => {});
+        }
+      };
+      await exercise();
+
+      // The access token refused (as after its hour): the client refreshes once, without the browser.
+      const refreshes = tokenRequests().length;
+      provider.authorizationUrl = undefined;
+      provider.saved.tokens = { ...tokens, access_token: `${tokens.access_token.slice(0, -4)}XXXX` };
+      await exercise();
+      assert.equal(provider.authorizationUrl, undefined, 'no new sign-in');
+      assert.equal(tokenRequests().length, refreshes + 1, 'one request to /token');
+      const renewed = provider.saved.tokens;
+      assert.notEqual(renewed.access_token, tokens.access_token, 'a new access token');
+      assert.notEqual(renewed.refresh_token, tokens.refresh_token, 'refresh tokens rotate');
+      recordSecret(renewed.access_token, 'v2 client access token (refreshed)');
+      recordSecret(renewed.refresh_token, 'v2 client refresh token (refreshed)');
+    });
+  }
 });
