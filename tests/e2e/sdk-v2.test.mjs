@@ -26,9 +26,11 @@
 // `tasks/*`), reading a JSON or an SSE answer.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, StreamableHTTPClientTransport, SdkHttpError, UnauthorizedError } from '@modelcontextprotocol/client';
 import {
-  createTaskSessionFromClient, resultFromTaskOutcome, TaskCancelledError, TaskFailedError,
+  Client, StreamableHTTPClientTransport, SdkHttpError, UnauthorizedError, LOG_LEVEL_META_KEY,
+} from '@modelcontextprotocol/client';
+import {
+  createTaskSessionFromClient, resultFromTaskOutcome, JsonRpcResponseError, TaskCancelledError, TaskFailedError,
 } from '@modelcontextprotocol/ext-tasks/client';
 import {
   startFakeGitHub, startWorker, workerVars, oauthVars, createToken, tempDir, withTimeout, resultText, readmeRequests,
@@ -133,11 +135,12 @@ async function connectError(url, options) {
 const taskViews = (events) => events.filter((e) => e.type === 'task').map((e) => e.task);
 
 describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
-  let gh, worker, token, url;
+  let gh, worker, token, otherToken, url;
   before(async () => {
     gh = await startFakeGitHub();
     const persistDir = tempDir('mcpw-persist-sdk-v2-');
     token = (await createToken('e2e-sdk-v2', persistDir)).token;
+    otherToken = (await createToken('e2e-sdk-v2-other', persistDir)).token;
     worker = await startWorker({
       name: 'sdk-v2',
       persistDir,
@@ -262,13 +265,74 @@ describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
     }
   });
 
+  // What a call sends on its own response stream, and what the client puts in headers: progress
+  // to `onprogress` in both eras; log messages only at a level the client asked for
+  // (`logging/setLevel` in a 2025-11-25 session; on 2026-07-28, where the client refuses that
+  // method, the request's `_meta` log level); on 2026-07-28 the client mirrors `x-mcp-header`
+  // arguments into `Mcp-Param-*` (Base64 for non-ASCII and for padded values), which the server
+  // checks against the body before it runs the tool.
+  for (const { label, negotiation, era } of [MODES[1], MODES[3]]) {
+    test(`${label}: progress and log notifications on the call's stream; Mcp-Param-* headers`, async () => {
+      const params = [];
+      const recordingFetch = async (input, init) => {
+        const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
+        if (body?.method === 'tools/call' && body.params.name === 'test_param_headers') {
+          params.push(Object.fromEntries([...new Headers(init.headers)].filter(([k]) => k.startsWith('mcp-param-'))));
+        }
+        return fetch(input, init);
+      };
+      const { client } = await connect(url, { token, negotiation, fetch: recordingFetch });
+      const logs = [];
+      client.setNotificationHandler('notifications/message', (n) => logs.push(n.params.data));
+      try {
+        const progress = [];
+        const counted = await withTimeout(client.callTool({ name: 'test_tool_with_progress', arguments: {} }, { onprogress: (p) => progress.push(p) }), STEP_MS, 'progress');
+        assert.notEqual(counted.isError, true);
+        assert.deepEqual(progress.map((p) => [p.progress, p.total]), [[0, 100], [50, 100], [100, 100]]);
+        assert.equal(progress[1].message, 'Completed step 50 of 100');
+
+        const expected = ['Tool execution started', 'Tool processing data', 'Tool execution completed'];
+        await withTimeout(client.callTool({ name: 'test_tool_with_logging', arguments: {} }), STEP_MS, 'no level');
+        assert.deepEqual(logs, [], 'no log level asked for: no log messages');
+        if (era === 'legacy') {
+          await client.setLoggingLevel('info');
+          await withTimeout(client.callTool({ name: 'test_tool_with_logging', arguments: {} }), STEP_MS, 'setLevel info');
+        } else {
+          await assert.rejects(client.setLoggingLevel('info'), /not supported by the negotiated protocol version/);
+          await withTimeout(client.callTool({ name: 'test_tool_with_logging', arguments: {}, _meta: { [LOG_LEVEL_META_KEY]: 'info' } }), STEP_MS, '_meta info');
+        }
+        assert.deepEqual(logs, expected);
+        logs.length = 0;
+        const meta = era === 'legacy' ? {} : { _meta: { [LOG_LEVEL_META_KEY]: 'error' } };
+        if (era === 'legacy') await client.setLoggingLevel('error');
+        await withTimeout(client.callTool({ name: 'test_tool_with_logging', arguments: {}, ...meta }), STEP_MS, 'level error');
+        assert.deepEqual(logs, [], 'info messages are below the level error');
+
+        await client.listTools();
+        for (const [args, text] of [
+          [{ region: 'us-west1' }, 'region=us-west1'],
+          [{ region: 'Hello, 世界', count: 3 }, 'region=Hello, 世界, count=3'],
+          [{ region: ' padded ', dryRun: true }, 'region= padded , dryRun=true'],
+        ]) {
+          const r = await withTimeout(client.callTool({ name: 'test_param_headers', arguments: args }), STEP_MS, `params ${JSON.stringify(args)}`);
+          assert.equal(resultText(r), text);
+        }
+        assert.deepEqual(params, era === 'legacy' ? [{}, {}, {}] : [
+          { 'mcp-param-region': 'us-west1' },
+          { 'mcp-param-region': '=?base64?SGVsbG8sIOS4lueVjA==?=', 'mcp-param-count': '3' },
+          { 'mcp-param-region': '=?base64?IHBhZGRlZCA=?=', 'mcp-param-dryrun': 'true' },
+        ]);
+      } finally {
+        await client.close().catch(() => {});
+      }
+    });
+  }
+
   describe(`ext-tasks (createTaskSessionFromClient) on the Tasks extension, ${MODERN}`, () => {
-    /** A pinned 2026-07-28 client and its ext-tasks session. */
-    async function tasksSession({ onInputRequest, capabilities = ELICIT, onNotification } = {}) {
-      const { client } = await connect(url, { token, negotiation: { mode: { pin: MODERN } }, capabilities });
-      // Installed before the session, which keeps it and calls it first for every notification.
-      if (onNotification) client.fallbackNotificationHandler = async (n) => onNotification(n);
-      const dispatcher = taskDispatcher(url, token);
+    /** A pinned 2026-07-28 client and its ext-tasks session, with `as` (default: the suite's token). */
+    async function tasksSession({ onInputRequest, capabilities = ELICIT, as = token } = {}) {
+      const { client } = await connect(url, { token: as, negotiation: { mode: { pin: MODERN } }, capabilities });
+      const dispatcher = taskDispatcher(url, as);
       const errors = [];
       const session = createTaskSessionFromClient(client, {
         endpointId: `mcpw-e2e-${worker.port}`,
@@ -441,6 +505,60 @@ describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
         }
       } finally {
         await s.close();
+      }
+    });
+
+    // ext-tasks 0.2.2: `handoff()` detaches the execution, but the session keeps it among its
+    // live executions until its local result settles, a few ticks later; a `session.close()`
+    // in between cancels the handed-off task (`tasks/cancel` on the wire, seen while writing
+    // this test: the resumed task then settled `cancelled`), because the execution's close()
+    // cancels whatever has not settled locally. Awaiting the execution's result (the detached
+    // execution's local outcome) before closing avoids it, as any user can.
+    test('a task handed off by one client and resumed by another (handoff, resumeTask): the second answers its input', async () => {
+      const first = await tasksSession();
+      let reference;
+      let taskId;
+      try {
+        const execution = await first.session.callTool('confirm_delete', { filename: 'handed.txt' });
+        assert.equal(execution.kind, 'task');
+        taskId = execution.handle.taskId;
+        await execution.handoff((ref) => {
+          reference = JSON.parse(JSON.stringify(ref));
+        });
+        await execution.result().catch(() => {});
+      } finally {
+        await first.close();
+      }
+      assert.deepEqual(reference, { endpointId: `mcpw-e2e-${worker.port}`, generation: 'v2', taskId, originalOperation: 'tools/call' });
+      assert.deepEqual(first.sent.map((r) => r.method).filter((m) => m === 'tasks/cancel' || m === 'tasks/update'), [], 'the first client neither cancelled nor answered');
+
+      // Another token cannot take it over: its lookup finds no task.
+      const stranger = await tasksSession({ as: otherToken });
+      try {
+        await assert.rejects(stranger.session.resumeTask(reference), (e) => e instanceof JsonRpcResponseError && e.code === -32602);
+        assert.equal(stranger.sent.at(-1).reply.error?.code, -32602, JSON.stringify(stranger.sent.at(-1)));
+      } finally {
+        await stranger.close();
+      }
+
+      const asked = [];
+      const second = await tasksSession({
+        onInputRequest: async (request, context) => {
+          asked.push({ message: request.params.message, taskId: context.taskId });
+          return { action: 'accept', content: { confirm: true } };
+        },
+      });
+      try {
+        const resumed = await second.session.resumeTask(reference);
+        assert.equal(resumed.kind, 'task');
+        assert.equal(resumed.handle.taskId, taskId);
+        const { outcome } = await withTimeout(resumed.settle(), STEP_MS, 'settle resumed');
+        assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
+        assert.equal(resultText(outcome.result), 'Deleted handed.txt (pretend: this fixture deletes nothing)');
+        assert.deepEqual(asked, [{ message: 'Delete handed.txt?', taskId }]);
+        assert.equal(second.sent.filter((r) => r.method === 'tasks/update').length, 1);
+      } finally {
+        await second.close();
       }
     });
 
