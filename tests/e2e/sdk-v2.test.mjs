@@ -27,7 +27,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Client, StreamableHTTPClientTransport, SdkHttpError, UnauthorizedError, LOG_LEVEL_META_KEY,
+  Client, StreamableHTTPClientTransport, SSEClientTransport, SdkHttpError, UnauthorizedError, LOG_LEVEL_META_KEY,
 } from '@modelcontextprotocol/client';
 import {
   createTaskSessionFromClient, resultFromTaskOutcome, JsonRpcResponseError, TaskCancelledError, TaskFailedError,
@@ -213,6 +213,33 @@ describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
         assert.ok(resourceTemplates.some((x) => x.uriTemplate === 'github://{owner}/{repo}/readme{?ref}'), resourceTemplates.map((x) => x.uriTemplate).join(', '));
         const read = await withTimeout(client.readResource({ uri: 'github://octocat/Hello-World/readme' }), STEP_MS, 'resources/read');
         assert.ok(read.contents[0].text.includes(HELLO_MARKER), JSON.stringify(read).slice(0, 300));
+      } finally {
+        await client.close().catch(() => {});
+      }
+    });
+  }
+
+  // /sse speaks only the 2024-11-05 transport. In 'auto' the client's server/discover probe goes
+  // to /sse/message before any initialize; the worker refuses it (-32600 on the stream, 202 to
+  // the POST) and the client falls back to initialize.
+  for (const negotiation of [undefined, { mode: 'auto' }]) {
+    test(`HTTP+SSE /sse with the v2 SSEClientTransport (${negotiation ? "mode 'auto'" : 'default'}): ${LEGACY}, whoami and a README`, async () => {
+      const discovers = requestLines(worker).filter((l) => l.path === '/sse/message' && l.method === 'server/discover').length;
+      const transport = new SSEClientTransport(new URL(worker.sseUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+      const client = new Client(CLIENT_INFO, negotiation ? { versionNegotiation: negotiation } : {});
+      await withTimeout(client.connect(transport), STEP_MS, 'connect /sse');
+      try {
+        assert.equal(client.getProtocolEra(), 'legacy');
+        assert.equal(client.getNegotiatedProtocolVersion(), LEGACY);
+        const me = await withTimeout(client.callTool({ name: 'whoami', arguments: {} }), STEP_MS, 'whoami');
+        assert.equal(me.structuredContent.protocolVersion, LEGACY);
+        const r = await withTimeout(client.callTool({ name: 'getGithubReadme', arguments: { repositoryUrl: 'octocat/Hello-World' } }), STEP_MS, 'README');
+        assert.ok(resultText(r).includes(HELLO_MARKER));
+        const lines = await waitForLines(worker, (ls) => ls.some((l) => l.path === '/sse/message' && l.tool === 'getGithubReadme'));
+        assert.ok(lines.some((l) => l.path === '/sse/message' && l.tool === 'whoami' && l.transport === 'sse'), 'the calls went through /sse/message');
+        const probes = lines.filter((l) => l.path === '/sse/message' && l.method === 'server/discover');
+        assert.equal(probes.length - discovers, negotiation ? 1 : 0, 'one probe in auto mode, none otherwise');
+        if (negotiation) assert.equal(probes.at(-1).rpcError, -32600);
       } finally {
         await client.close().catch(() => {});
       }
@@ -426,6 +453,50 @@ describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
         assert.equal(kept.outcome.status, 'completed');
         assert.equal(resultText(kept.outcome.result), 'Kept kept.txt');
         assert.equal(asked.length, 2);
+        assert.deepEqual(s.errors, []);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test('input through onInputRequest in every place: two at once in a task, before a task exists, and roots, sampling and elicitation in one call', async () => {
+      const asked = [];
+      const s = await tasksSession({
+        capabilities: { elicitation: {}, sampling: {}, roots: {} },
+        onInputRequest: async (request, context) => {
+          asked.push(`${context.scope}/${context.delivery}/${context.inputId}/${request.kind}`);
+          if (request.kind === 'sampling') return { model: 'e2e', role: 'assistant', content: { type: 'text', text: 'forty-two' } };
+          if (request.kind === 'roots') return { roots: [{ uri: 'file:///tmp/e2e' }] };
+          const content = {};
+          for (const [field, schema] of Object.entries(request.params.requestedSchema.properties)) content[field] = schema.type === 'boolean' ? true : 'Ada';
+          return { action: 'accept', content };
+        },
+      });
+      try {
+        const both = await s.session.callTool('multi_input', {});
+        assert.equal(both.kind, 'task');
+        const done = await withTimeout(both.settle(), STEP_MS, 'settle multi_input');
+        assert.equal(resultText(done.outcome.result), 'name="Ada", confirm=true');
+        assert.deepEqual(asked.splice(0).sort(), ['task/task-update/confirm/elicitation', 'task/task-update/name/elicitation']);
+        const updates = s.sent.filter((r) => r.method === 'tasks/update');
+        assert.equal(updates.length, 1, 'both answers in one tasks/update');
+
+        // test_tool_with_task asks before it creates its task (input_required on tools/call).
+        const greeted = await s.session.callTool('test_tool_with_task', {});
+        assert.deepEqual(asked.splice(0), ['request/request-retry/user_name/elicitation']);
+        assert.equal(greeted.kind, 'task');
+        assert.equal(resultText((await withTimeout(greeted.settle(), STEP_MS, 'settle test_tool_with_task')).outcome.result), 'Hello, Ada!');
+        const calls = s.sent.filter((r) => r.name === 'test_tool_with_task');
+        assert.deepEqual(calls.map((r) => r.reply.result.resultType), ['input_required', 'task']);
+
+        const all = await s.session.callTool('test_input_required_result_multiple_inputs', {});
+        assert.equal(all.kind, 'immediate');
+        assert.equal(resultText((await all.settle()).outcome.result), 'Name: Ada; Greeting: forty-two; Roots: 1');
+        assert.deepEqual(asked.splice(0).sort(), [
+          'request/request-retry/client_roots/roots',
+          'request/request-retry/greeting/sampling',
+          'request/request-retry/user_name/elicitation',
+        ]);
         assert.deepEqual(s.errors, []);
       } finally {
         await s.close();
