@@ -702,10 +702,14 @@ describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
       const { client } = await connect(url, { token, negotiation: { mode: { pin: MODERN } }, capabilities: WITH_TASKS, fetch: recordingFetch });
       client.fallbackNotificationHandler = async (n) => notes.push(n);
       const dispatcher = taskDispatcher(url, token);
+      // The session parses each notifications/tasks with the package's V2 schema and reports
+      // one it cannot read to onError.
+      const errors = [];
       const session = createTaskSessionFromClient(client, {
         endpointId: `mcpw-e2e-listen-${worker.port}`,
         rawDispatch: dispatcher.dispatch,
         v2RequestFraming: { protocolVersion: MODERN, clientInfo: CLIENT_INFO, clientCapabilities: WITH_TASKS },
+        onError: (e) => errors.push(e),
       });
       try {
         const execution = await session.callTool('slow_compute', { seconds: 3, label: 'listened' });
@@ -723,6 +727,7 @@ describe('TypeScript SDK v2 client and ext-tasks, AUTH_MODE=bearer', () => {
         for (const n of mine) assert.ok(n.params._meta?.[SUB] !== undefined, `each carries its subscription id: ${JSON.stringify(n.params._meta)}`);
         assert.ok(mine.some((n) => n.params.status === 'working' && /of 3 seconds/.test(n.params.statusMessage ?? '')),
           mine.map((n) => `${n.params.status} ${n.params.statusMessage ?? ''}`).join(' | '));
+        assert.deepEqual(errors, [], 'every notification matched the package\'s schema');
 
         // A task waiting for input keeps its stream open until the client closes it; the
         // client's close reaches the worker as notifications/cancelled.
