@@ -188,7 +188,8 @@ pub async fn serve(
         // At the end the relays are dropped, and with them the objects' streams.
         let end = select(deadline, Box::pin(revoked));
         select(Box::pin(join_all(each)), end).await;
-        let result = modern::decorate(&request.method, subscription::ended(id), &server);
+        let ended = subscription::ended(id);
+        let result = modern::decorate(&request.method, ended, &server, &declared.connection);
         producer.send(Outgoing::Final(jsonrpc::Response::result(
             request.id.clone(),
             result,

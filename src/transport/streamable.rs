@@ -241,7 +241,7 @@ async fn modern_post(
     }
     if request.method == "server/discover" {
         let discovered = modern::discover(&server, &connection);
-        let result = modern::decorate(&request.method, discovered, &server);
+        let result = modern::decorate(&request.method, discovered, &server, &connection);
         return http::json(
             200,
             &jsonrpc::Response::result(request.id, result).to_json(),
@@ -278,7 +278,12 @@ async fn modern_post(
         .await;
         let mut response = handled.response;
         if let Ok(result) = response.outcome {
-            response.outcome = Ok(modern::decorate(&request.method, result, &server));
+            response.outcome = Ok(modern::decorate(
+                &request.method,
+                result,
+                &server,
+                &connection,
+            ));
         }
         obs.set_response(&response);
         if !task_outbox.send(Outgoing::Final(response)) {

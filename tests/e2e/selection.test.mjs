@@ -79,6 +79,15 @@ describe('selection without sign-in (AUTH_MODE=none)', () => {
     assert.equal(refused.json.error.code, -32602);
     const all = await modern(worker.mcpUrl, 'tools/list');
     assert.equal(all.json.result.tools.length, 20, 'the next request asks for nothing: everything');
+    // The caching hint: the whole list is the same for everyone ("public"); a narrowed one
+    // depends on what this request sent, which a cache keyed on method and params cannot see.
+    assert.equal(all.json.result.cacheScope, 'public');
+    assert.equal((await modern(worker.mcpUrl, 'server/discover')).json.result.cacheScope, 'public');
+    assert.equal(byUrl.json.result.cacheScope, 'private');
+    assert.equal(byHeader.json.result.cacheScope, 'private');
+    assert.equal(discover.json.result.cacheScope, 'private');
+    const prompts = await modern(worker.mcpUrl, 'prompts/list', {}, { 'x-mcp-toolsets': 'issues' });
+    assert.equal(prompts.json.result.cacheScope, 'private', JSON.stringify(prompts.json).slice(0, 300));
   });
 
   test('/sse/x/users through the TypeScript SDK; /sse/x/issues/lockdown locks the session down', async () => {

@@ -254,8 +254,16 @@ pub fn discover<A: App>(server: &Server<A>, connection: &Connection) -> Value {
 }
 
 /// Adds what every modern result carries: `_meta` with our server info, and on cacheable
-/// results `ttlMs` and `cacheScope`.
-pub fn decorate<A: App>(method: &str, mut result: Value, server: &Server<A>) -> Value {
+/// results `ttlMs` and `cacheScope`. A scope is `public` only for what any caller gets alike:
+/// the whole server's lists and discovery answer. A `resources/read`, and what a connection
+/// narrowed (by its URL or its `X-MCP-Toolsets` and `X-MCP-Tools` headers, which a cache
+/// keyed on the method and its params cannot see), are `private`.
+pub fn decorate<A: App>(
+    method: &str,
+    mut result: Value,
+    server: &Server<A>,
+    connection: &Connection,
+) -> Value {
     let Value::Object(object) = &mut result else {
         return result;
     };
@@ -267,8 +275,7 @@ pub fn decorate<A: App>(method: &str, mut result: Value, server: &Server<A>) -> 
     let complete = object.get("resultType") == Some(&json!("complete"));
     if complete && CACHEABLE.contains(&method) {
         object.insert("ttlMs".into(), json!(CACHE_TTL_MS));
-        // Lists depend on the caller's toolsets only, but resources/read may be private.
-        let scope = if method == "resources/read" {
+        let scope = if method == "resources/read" || connection.offered.is_some() {
             "private"
         } else {
             "public"
@@ -448,17 +455,29 @@ mod tests {
             version: "1.0.0",
         };
         let server = Server::<()>::new(info, None);
-        let listed = decorate("tools/list", json!({"tools": []}), &server);
+        let all = Connection::default();
+        let listed = decorate("tools/list", json!({"tools": []}), &server, &all);
         assert_eq!(listed["resultType"], "complete");
         assert_eq!(listed["ttlMs"], CACHE_TTL_MS);
         assert_eq!(listed["cacheScope"], "public");
         assert_eq!(listed["_meta"][META_SERVER_INFO]["name"], "example-server");
-        let called = decorate("tools/call", json!({"content": []}), &server);
+        let read = decorate("resources/read", json!({"contents": []}), &server, &all);
+        assert_eq!(read["cacheScope"], "private");
+        let narrowed = Connection {
+            offered: Some(vec!["whoami".into()]),
+            lockdown: false,
+        };
+        for method in ["tools/list", "prompts/list", "server/discover"] {
+            let listed = decorate(method, json!({}), &server, &narrowed);
+            assert_eq!(listed["cacheScope"], "private", "{method}");
+        }
+        let called = decorate("tools/call", json!({"content": []}), &server, &all);
         assert!(called.get("ttlMs").is_none());
         let pending = decorate(
             "tools/call",
             json!({"resultType": "input_required"}),
             &server,
+            &all,
         );
         assert_eq!(pending["resultType"], "input_required");
         assert_eq!(status_for(&RpcError::method_not_found("ping")), 404);
