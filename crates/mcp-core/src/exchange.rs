@@ -97,8 +97,14 @@ impl<'a> Exchange<'a> {
         &self.client_capabilities
     }
 
-    /// True when the client declared the named capability, e.g. `"sampling"`.
+    /// True when the client declared the named capability, e.g. `"sampling"`, and the
+    /// negotiated revision has it: elicitation arrived in 2025-06-18, so a 2024-11-05 or
+    /// 2025-03-26 session is never sent `elicitation/create`, whatever it declared (the
+    /// lifecycle's "use only capabilities that were successfully negotiated").
     pub fn client_supports(&self, capability: &str) -> bool {
+        if capability == "elicitation" && self.version < ProtocolVersion::V2025_06_18 {
+            return false;
+        }
         self.client_capabilities
             .get(capability)
             .is_some_and(|v| !v.is_null())
@@ -148,10 +154,62 @@ impl<'a> Exchange<'a> {
         params: Value,
     ) -> Result<Value, RpcError> {
         if !self.client_supports(capability) {
-            return Err(RpcError::invalid_request(format!(
-                "the client did not declare the '{capability}' capability needed for {method}"
-            )));
+            let declared = self
+                .client_capabilities
+                .get(capability)
+                .is_some_and(|v| !v.is_null());
+            return Err(RpcError::invalid_request(match declared {
+                true => format!(
+                    "protocol {} has no '{capability}' capability, which {method} needs",
+                    self.version
+                ),
+                false => format!(
+                    "the client did not declare the '{capability}' capability needed for {method}"
+                ),
+            }));
         }
         self.peer.request(method.to_string(), params).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(version: ProtocolVersion, capabilities: Value) -> Exchange<'static> {
+        Exchange::new(&SilentPeer, version, None, None, capabilities)
+    }
+
+    #[test]
+    fn elicitation_is_used_only_in_revisions_that_have_it() {
+        let declared = json!({ "elicitation": {}, "sampling": {} });
+        for version in [ProtocolVersion::V2024_11_05, ProtocolVersion::V2025_03_26] {
+            let exchange = exchange(version, declared.clone());
+            assert!(!exchange.client_supports("elicitation"), "{version}");
+            assert!(exchange.client_supports("sampling"), "{version}");
+        }
+        for version in [
+            ProtocolVersion::V2025_06_18,
+            ProtocolVersion::V2025_11_25,
+            ProtocolVersion::V2026_07_28,
+        ] {
+            assert!(exchange(version, declared.clone()).client_supports("elicitation"));
+        }
+        assert!(!exchange(ProtocolVersion::V2025_11_25, json!({})).client_supports("elicitation"));
+    }
+
+    #[test]
+    fn a_2025_03_26_session_is_not_sent_an_elicitation_it_declared() {
+        let exchange = exchange(ProtocolVersion::V2025_03_26, json!({ "elicitation": {} }));
+        let refused = futures_executor::block_on(exchange.request_client(
+            "elicitation",
+            "elicitation/create",
+            json!({}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            refused.message,
+            "protocol 2025-03-26 has no 'elicitation' capability, which elicitation/create needs"
+        );
     }
 }
