@@ -557,9 +557,17 @@ async fn run_request(
     let config = crate::config(env);
     let config = parsed(&config)?;
     let server = crate::tools::server_for(config);
+    let initialized = live
+        .session
+        .borrow()
+        .as_ref()
+        .is_some_and(|s| s.initialized);
     let peer = OutboxPeer {
         outbox: outbox.clone(),
-        replies: Some(live.replies.clone()),
+        replies: match initialized {
+            true => Ok(live.replies.clone()),
+            false => Err(outbox::NO_REQUESTS_BEFORE_INITIALIZED),
+        },
     };
     Ok(dispatch::run(&server, config, request, caller, declared, &peer, None, obs).await)
 }

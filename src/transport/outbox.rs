@@ -207,12 +207,23 @@ impl PendingReplies {
     }
 }
 
-/// A [`Peer`] that writes to an outbox. Without `replies`, server-to-client requests are
-/// refused (the 2026-07-28 era forbids them; it uses input-required results instead).
+/// A [`Peer`] that writes to an outbox. Server-to-client requests wait for their reply in
+/// `replies`, or are refused with the reason it gives: the 2026-07-28 era forbids them (it
+/// uses input-required results instead), and a session sends none before its client's
+/// `notifications/initialized`.
 pub struct OutboxPeer {
     pub outbox: Outbox,
-    pub replies: Option<Rc<PendingReplies>>,
+    pub replies: Result<Rc<PendingReplies>, &'static str>,
 }
+
+/// Why a 2026-07-28 request's peer sends the client no requests.
+pub const NO_REQUESTS_IN_THIS_REVISION: &str =
+    "cannot be sent to the client in this protocol revision";
+
+/// Why a session sends no requests yet (lifecycle: "The server SHOULD NOT send requests
+/// other than pings and logging before receiving the initialized notification").
+pub const NO_REQUESTS_BEFORE_INITIALIZED: &str =
+    "cannot be sent to the client before it sends notifications/initialized";
 
 impl Peer for OutboxPeer {
     fn notify(&self, notification: Notification) {
@@ -222,10 +233,9 @@ impl Peer for OutboxPeer {
 
     fn request(&self, method: String, params: Value) -> BoxFuture<'_, Result<Value, RpcError>> {
         Box::pin(async move {
-            let Some(replies) = &self.replies else {
-                return Err(RpcError::invalid_request(format!(
-                    "{method} cannot be sent to the client in this protocol revision"
-                )));
+            let replies = match &self.replies {
+                Ok(replies) => replies,
+                Err(why) => return Err(RpcError::invalid_request(format!("{method} {why}"))),
             };
             let (id, receiver) = replies.register();
             let request = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });

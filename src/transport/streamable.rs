@@ -257,7 +257,7 @@ async fn modern_post(
     let work = async move {
         let peer = OutboxPeer {
             outbox: task_outbox.clone(),
-            replies: None,
+            replies: Err(outbox::NO_REQUESTS_IN_THIS_REVISION),
         };
         let tasks = DoTaskHost {
             env: &env,

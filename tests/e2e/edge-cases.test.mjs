@@ -137,6 +137,39 @@ describe('Streamable HTTP sessions (2025-03-26 to 2025-11-25)', () => {
     assert.equal(r.isError, true);
     assert.match(r.content[0].text, /unknown argument 'extra'/);
   });
+
+  // Lifecycle (2024-11-05 to 2025-11-25): "The server SHOULD NOT send requests other than
+  // pings and logging before receiving the initialized notification", and both sides use
+  // only what the negotiated revision has (elicitation arrived in 2025-06-18).
+  test('no request goes to the client before notifications/initialized, nor elicitation to a revision without it', async () => {
+    const start = async (protocolVersion) => {
+      const init = await mcpPost(worker.mcpUrl, rpc(1, 'initialize', { protocolVersion, capabilities: { elicitation: {} }, clientInfo: { name: 'edge', version: '0' } }));
+      return { 'mcp-session-id': init.headers.get('mcp-session-id'), 'mcp-protocol-version': protocolVersion };
+    };
+    const elicit = (headers) => mcpPost(worker.mcpUrl, rpc(2, 'tools/call', { name: 'test_elicitation', arguments: {} }), headers);
+
+    const early = await start('2025-11-25');
+    const refused = await elicit(early);
+    assert.equal(refused.status, 200, refused.text);
+    assert.deepEqual(refused.messages.map((m) => m.method ?? 'response'), ['response']);
+    assert.equal(refused.json.result.isError, true);
+    assert.match(refused.json.result.content[0].text, /before it sends notifications\/initialized/);
+    assert.equal((await mcpPost(worker.mcpUrl, notification('notifications/initialized'), early)).status, 202);
+    const stream = await openSse(worker.mcpUrl, early, { body: rpc(3, 'tools/call', { name: 'test_elicitation', arguments: {} }) });
+    const asked = JSON.parse((await stream.next((e) => e.data)).data);
+    assert.equal(asked.method, 'elicitation/create');
+    assert.equal((await mcpPost(worker.mcpUrl, { jsonrpc: '2.0', id: asked.id, result: { action: 'decline' } }, early)).status, 202);
+    const answered = JSON.parse((await stream.next((e) => e.data)).data);
+    assert.equal(answered.id, 3);
+    assert.match(answered.result.content[0].text, /action=decline/);
+
+    const old = await start('2025-03-26');
+    assert.equal((await mcpPost(worker.mcpUrl, notification('notifications/initialized'), old)).status, 202);
+    const none = await elicit(old);
+    assert.deepEqual(none.messages.map((m) => m.method ?? 'response'), ['response']);
+    assert.equal(none.json.result.isError, true);
+    assert.match(none.json.result.content[0].text, /protocol 2025-03-26 has no 'elicitation' capability/);
+  });
 });
 
 describe('HTTP rules on every endpoint', () => {
