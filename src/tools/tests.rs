@@ -391,3 +391,30 @@ fn every_fixture_answers_in_every_era() {
         }
     }
 }
+
+/// Audio content is not part of 2024-11-05: the fixture sends its bytes as a blob there.
+#[test]
+fn audio_content_only_in_revisions_that_have_it() {
+    let server = everything();
+    let audio = |version| {
+        dispatch(
+            &server,
+            version,
+            json!({}),
+            &FakeGitHub,
+            "tools/call",
+            json!({ "name": "test_audio_content", "arguments": {} }),
+        )
+        .unwrap()["content"][0]
+            .clone()
+    };
+    let old = audio(ProtocolVersion::V2024_11_05);
+    assert_eq!(
+        (&old["type"], &old["resource"]["mimeType"]),
+        (&json!("resource"), &json!("audio/wav"))
+    );
+    assert!(old["resource"]["blob"].is_string());
+    for version in [ProtocolVersion::V2025_03_26, ProtocolVersion::V2025_11_25] {
+        assert_eq!(audio(version)["type"], "audio", "{version}");
+    }
+}

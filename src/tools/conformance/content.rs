@@ -6,6 +6,7 @@ use super::{add_all, no_arguments, Fixture, Fixtures, TEST_AUDIO_BASE64, TEST_IM
 use crate::app::CallContext;
 use mcp_core::exchange::BoxFuture;
 use mcp_core::tool::{json_text, text_content, NoArguments, ToolError, ToolResult};
+use mcp_core::version::ProtocolVersion;
 
 pub fn add_to(fixtures: &mut impl Fixtures) {
     add_all(fixtures, FIXTURES);
@@ -84,10 +85,18 @@ fn image<'a>(
     ]))
 }
 
+/// Audio content arrived in 2025-03-26: a 2024-11-05 session gets the same bytes as an
+/// embedded blob resource, a content type its revision has.
 fn audio<'a>(
     _: NoArguments,
-    _: &'a CallContext<'a>,
+    context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    if context.exchange.version() < ProtocolVersion::V2025_03_26 {
+        return done(ToolResult::content(vec![json!({
+            "type": "resource",
+            "resource": { "uri": "test://audio.wav", "mimeType": "audio/wav", "blob": TEST_AUDIO_BASE64 }
+        })]));
+    }
     done(ToolResult::content(vec![
         json!({ "type": "audio", "data": TEST_AUDIO_BASE64, "mimeType": "audio/wav" }),
     ]))
