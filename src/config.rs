@@ -119,10 +119,7 @@ impl Config {
                 "GITHUB_WEB_URL",
             )?,
             github_token: get("GITHUB_TOKEN").map(Secret::new),
-            allowed_origins: list(get("ALLOWED_ORIGINS"))
-                .into_iter()
-                .map(|o| o.trim_end_matches('/').to_string())
-                .collect(),
+            allowed_origins: parse_origins(list(get("ALLOWED_ORIGINS")))?,
             signing_secret: get("COOKIE_ENCRYPTION_KEY")
                 .map(|key| strong_key(&key).map(|()| Secret::new(key)))
                 .transpose()?,
@@ -171,8 +168,67 @@ impl Config {
                         )
                     })?,
             },
-            tool_call_limits: get("TOOL_CALL_LIMITS").is_none_or(|v| v.trim() != "off"),
+            tool_call_limits: match get("TOOL_CALL_LIMITS") {
+                None => true,
+                Some(v) if v.eq_ignore_ascii_case("on") => true,
+                Some(v) if v.eq_ignore_ascii_case("off") => false,
+                Some(v) => {
+                    return Err(format!(
+                        "TOOL_CALL_LIMITS is '{v}', but it must be on (the default) or off"
+                    ))
+                }
+            },
         })
+        .and_then(|config| {
+            // Read by the log line (`observe`), not kept here; a typo is refused all the same,
+            // rather than logging at another level than the operator asked for.
+            if let Some(v) = get("LOG_LEVEL") {
+                if crate::observe::record::Level::parse(&v).is_none() {
+                    return Err(format!(
+                        "LOG_LEVEL is '{v}', but it must be one of: debug, info, warn, error"
+                    ));
+                }
+            }
+            if let Some(v) = get("LOG_CALLER_LOGIN") {
+                if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") {
+                    return Err(format!(
+                        "LOG_CALLER_LOGIN is '{v}', but it must be true or false"
+                    ));
+                }
+            }
+            Ok(config)
+        })
+    }
+
+    /// The configuration a running deployment needs: [`Config::from_lookup`], and the
+    /// secrets its `AUTH_MODE` cannot work without. A missing one is named, so that every
+    /// endpoint, `/healthz` included, answers 503 saying which secret to set, instead of
+    /// the server looking healthy until a person's sign-in fails.
+    pub fn for_deployment(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let config = Config::from_lookup(lookup)?;
+        if config.auth_mode != AuthMode::Oauth {
+            return Ok(config);
+        }
+        let missing: Vec<&str> = [
+            ("GITHUB_CLIENT_ID", config.github_client_id.is_none()),
+            (
+                "GITHUB_CLIENT_SECRET",
+                config.github_client_secret.is_none(),
+            ),
+            ("COOKIE_ENCRYPTION_KEY", config.signing_secret.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, absent)| absent.then_some(name))
+        .collect();
+        match missing.as_slice() {
+            [] => Ok(config),
+            names => Err(format!(
+                "AUTH_MODE=oauth (the default) needs the secret{} {}, which {} not set. GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET are the GitHub OAuth App's; COOKIE_ENCRYPTION_KEY is 32 random bytes: `openssl rand -hex 32 | npx wrangler secret put COOKIE_ENCRYPTION_KEY`. Set each with `npx wrangler secret put NAME` (locally, in .dev.vars), or set AUTH_MODE to bearer or none",
+                if names.len() > 1 { "s" } else { "" },
+                names.join(", "),
+                if names.len() > 1 { "are" } else { "is" },
+            )),
+        }
     }
 
     /// What tools showing third-party content do for `connection`: lockdown if the
@@ -248,6 +304,32 @@ fn list(value: Option<String>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `ALLOWED_ORIGINS` entries: `*`, or an origin as a browser sends it (`scheme://host[:port]`,
+/// a trailing slash dropped). Anything else could never match, and would leave the browser
+/// the operator meant to allow with a 403 that tells it to ask for ALLOWED_ORIGINS.
+fn parse_origins(entries: Vec<String>) -> Result<Vec<String>, String> {
+    entries
+        .into_iter()
+        .map(|entry| {
+            let origin = entry.trim_end_matches('/');
+            if origin == "*" || (origin != "null" && crate::transport::origin::is_serialized_origin(origin)) {
+                return Ok(origin.to_string());
+            }
+            let why = if origin == "null" {
+                "null is the origin of sandboxed pages and local files, which anyone can make; list the real origin instead"
+            } else if !origin.contains("://") {
+                "each entry is an origin with its scheme, like https://playground.ai.cloudflare.com (or * for any)"
+            } else {
+                "each entry is an origin only, like https://playground.ai.cloudflare.com: no path, query or user name"
+            };
+            Err(format!(
+                "ALLOWED_ORIGINS has '{}', but {why}",
+                entry.escape_debug()
+            ))
+        })
+        .collect()
 }
 
 /// `BLOCKED_REDIRECT_HOSTS` entries: domain names with at least one dot (`evil.example`,
@@ -381,7 +463,13 @@ fn base_url(value: Option<String>, default: &str, name: &str) -> Result<String, 
         .ok_or_else(|| {
             format!("{name} is '{url}', but it must be an http(s) URL such as {default}")
         })?;
-    if rest.is_empty() || rest.contains(['?', '#', '@', ' ']) {
+    if rest.contains('@') {
+        // Not echoed: what comes before the `@` is a user name and perhaps a password.
+        return Err(format!(
+            "{name} has a user name or password in it (before an @); it must be a plain base URL such as {default}. GitHub credentials go in secrets (GITHUB_TOKEN), never in a URL"
+        ));
+    }
+    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
         return Err(format!(
             "{name} is '{url}', but it must be a plain base URL such as {default}"
         ));
@@ -546,6 +634,105 @@ mod tests {
             let error = config(&[("ALLOWED_GITHUB_USERS", bad)]).unwrap_err();
             assert!(error.contains("ALLOWED_GITHUB_USERS"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn oauth_mode_names_the_secrets_it_lacks() {
+        let deploy = |vars: &[(&str, &str)]| {
+            let map: HashMap<String, String> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            Config::for_deployment(|name| map.get(name).cloned())
+        };
+        let key = "3f9a1c0e7b5d2a4f8e6c1b3d5a7f9e0c2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a";
+        let all = [
+            ("GITHUB_CLIENT_ID", "Iv1.0123456789abcdef"),
+            (
+                "GITHUB_CLIENT_SECRET",
+                "0123456789abcdef0123456789abcdef01234567",
+            ),
+            ("COOKIE_ENCRYPTION_KEY", key),
+        ];
+        assert!(deploy(&all).is_ok());
+        for missing in 0..all.len() {
+            let mut vars = all.to_vec();
+            let (name, _) = vars.remove(missing);
+            let error = deploy(&vars).unwrap_err();
+            assert!(
+                error.contains(&format!("needs the secret {name}, which is not set")),
+                "{error}"
+            );
+            assert!(error.contains("npx wrangler secret put"), "{error}");
+            for (_, value) in &vars {
+                assert!(
+                    !error.contains(value),
+                    "no secret's value is echoed: {error}"
+                );
+            }
+        }
+        let none = deploy(&[]).unwrap_err();
+        assert!(
+            none.contains(
+                "GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, COOKIE_ENCRYPTION_KEY, which are not set"
+            ),
+            "{none}"
+        );
+        // The other modes need none of them.
+        assert!(deploy(&[("AUTH_MODE", "bearer")]).is_ok());
+        assert!(deploy(&[("AUTH_MODE", "none")]).is_ok());
+    }
+
+    #[test]
+    fn allowed_origins_are_origins() {
+        let c = config(&[(
+            "ALLOWED_ORIGINS",
+            "https://playground.ai.cloudflare.com/, http://localhost:6274, chrome-extension://abc, *",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.allowed_origins,
+            [
+                "https://playground.ai.cloudflare.com",
+                "http://localhost:6274",
+                "chrome-extension://abc",
+                "*"
+            ]
+        );
+        for (bad, why) in [
+            ("playground.ai.cloudflare.com", "with its scheme"),
+            ("https://example.com/app", "no path"),
+            ("https://user@example.com", "no path, query or user name"),
+            ("null", "sandboxed"),
+        ] {
+            let error = config(&[("ALLOWED_ORIGINS", bad)]).unwrap_err();
+            assert!(
+                error.contains("ALLOWED_ORIGINS") && error.contains(why),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_echoing_them() {
+        let error = config(&[(
+            "GITHUB_API_URL",
+            "https://me:ghp_secret123@ghe.example.com/api/v3",
+        )])
+        .unwrap_err();
+        assert!(error.contains("GITHUB_API_URL"), "{error}");
+        assert!(!error.contains("ghp_secret123"), "{error}");
+    }
+
+    #[test]
+    fn log_settings_and_limits_take_only_their_values() {
+        assert!(config(&[("LOG_LEVEL", "Warning"), ("LOG_CALLER_LOGIN", "TRUE")]).is_ok());
+        let level = config(&[("LOG_LEVEL", "verbose")]).unwrap_err();
+        assert!(level.contains("LOG_LEVEL") && level.contains("debug, info, warn, error"));
+        let login = config(&[("LOG_CALLER_LOGIN", "yes")]).unwrap_err();
+        assert!(login.contains("LOG_CALLER_LOGIN") && login.contains("true or false"));
+        let limits = config(&[("TOOL_CALL_LIMITS", "false")]).unwrap_err();
+        assert!(limits.contains("TOOL_CALL_LIMITS") && limits.contains("on (the default) or off"));
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub fn config(env: &Env) -> Rc<Result<Config, String>> {
         static CONFIG: OnceCell<Rc<Result<Config, String>>> = const { OnceCell::new() };
     }
     CONFIG.with(|cell| {
-        cell.get_or_init(|| Rc::new(Config::from_lookup(|name| env_value(env, name))))
+        cell.get_or_init(|| Rc::new(Config::for_deployment(|name| env_value(env, name))))
             .clone()
     })
 }
@@ -216,6 +216,9 @@ async fn endpoint(
     let config = match config.as_ref() {
         Ok(config) => config,
         Err(problem) => {
+            // The log line's `error`, where the runbook sends the operator (every problem
+            // text names a setting, never a secret's value).
+            obs.set_error(format!("configuration: {problem}"));
             return http::json(
                 503,
                 &json!({
@@ -279,7 +282,7 @@ async fn endpoint(
         }
         _ if config.auth_mode == AuthMode::Oauth => {
             let origin = own.map_or_else(|| own_origin(&req), Ok)?;
-            match auth::oauth::route(req, env, config, origin, &path).await {
+            match auth::oauth::route(req, env, config, origin, &path, obs).await {
                 Some(response) => response,
                 None => not_found(&path),
             }

@@ -183,7 +183,7 @@ async fn authenticate_bearer(
         AuthFailure::refused(
             503,
             "temporarily_unavailable",
-            "The KV namespace bound as KV is missing; add it to wrangler.toml (see the README)."
+            "The KV namespace bound as KV is missing from wrangler.toml: create one with `npx wrangler kv namespace create KV` and put its id in [[kv_namespaces]] (binding = \"KV\")."
                 .into(),
         )
     })?;

@@ -91,7 +91,8 @@ impl Settings {
         LOG_LEVEL.with(|l| l.set(level));
         Settings {
             level,
-            caller_login: get("LOG_CALLER_LOGIN").is_some_and(|v| v.trim() == "true"),
+            caller_login: get("LOG_CALLER_LOGIN")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
             pseudonym_key: get("COOKIE_ENCRYPTION_KEY")
                 .map(|secret| crate::auth::crypto::derive_key(secret.as_bytes(), "log-pseudonym")),
         }

@@ -117,7 +117,7 @@ impl OriginPolicy<'_> {
 
 /// What a browser sends: `null`, or `scheme://host[:port]` in printable ASCII. Anything
 /// else is refused before it could be echoed into a response header.
-fn is_serialized_origin(origin: &str) -> bool {
+pub(crate) fn is_serialized_origin(origin: &str) -> bool {
     if origin == "null" {
         return true;
     }

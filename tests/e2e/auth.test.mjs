@@ -1,11 +1,12 @@
 // AUTH_MODE behaviour at the HTTP edge: bearer (tokens from scripts/token), none (loopback Host
-// only, Origin validation, ALLOWED_ORIGINS), oauth (401 for now). Raw HTTP.
+// only, Origin validation, ALLOWED_ORIGINS), oauth (401, and its secrets: missing or wrong). Raw HTTP.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, mcpPost, initializeRequest, rawSession, rawHttp,
-  resultText, ACCEPT_BOTH, freshRateWindow,
+  resultText, ACCEPT_BOTH, freshRateWindow, oauthVars,
 } from './harness.mjs';
+import { signIn } from './browser.mjs';
 import crypto from 'node:crypto';
 
 const initBody = JSON.stringify(initializeRequest());
@@ -189,7 +190,7 @@ describe('AUTH_MODE=oauth without a token: 401', () => {
   let gh, worker;
   before(async () => {
     gh = await startFakeGitHub();
-    worker = await startWorker({ name: 'auth-oauth', vars: workerVars(gh, { authMode: 'oauth' }) });
+    worker = await startWorker({ name: 'auth-oauth', vars: oauthVars(gh) });
   });
   after(async () => {
     await worker?.stop();
@@ -199,5 +200,79 @@ describe('AUTH_MODE=oauth without a token: 401', () => {
   test('POST /mcp -> 401', async () => {
     const r = await mcpPost(worker.mcpUrl, initializeRequest());
     assert.equal(r.status, 401, `${r.status} ${r.text.slice(0, 200)}`);
+  });
+});
+
+// A deployment that forgot a secret must not look healthy until someone's sign-in fails.
+describe('AUTH_MODE=oauth missing a secret: 503 everywhere, naming it', () => {
+  let gh, worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    const { GITHUB_CLIENT_SECRET: _dropped, ...without } = oauthVars(gh);
+    worker = await startWorker({ name: 'auth-oauth-no-secret', healthyStatus: 503, vars: without });
+    worker.key = without.COOKIE_ENCRYPTION_KEY;
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('/healthz, /mcp and /register answer 503 with the secret to set; the log line says why', async () => {
+    for (const [path, init] of [
+      ['/healthz', {}],
+      ['/mcp', { method: 'POST', headers: postHeaders(), body: initBody }],
+      ['/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"redirect_uris":["http://localhost:3334/oauth/callback"]}' }],
+    ]) {
+      const r = await fetch(`${worker.url}${path}`, init);
+      const body = await r.json();
+      assert.equal(r.status, 503, path);
+      assert.equal(body.error, 'server_misconfigured', path);
+      assert.match(body.error_description, /needs the secret GITHUB_CLIENT_SECRET, which is not set/, path);
+      assert.match(body.error_description, /npx wrangler secret put/, path);
+      assert.ok(!body.error_description.includes(worker.key), 'the key is never echoed');
+    }
+    let line;
+    for (let i = 0; i < 40 && !line; i++) {
+      line = worker.logs().split('\n').find((l) => l.includes('"path":"/register"') && l.includes('"httpStatus":503'));
+      if (!line) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(line, 'a log line for the refused /register');
+    assert.match(JSON.parse(line).error ?? '', /GITHUB_CLIENT_SECRET/);
+  });
+});
+
+describe('AUTH_MODE=oauth with a wrong GITHUB_CLIENT_SECRET', () => {
+  let gh, worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    worker = await startWorker({ name: 'auth-oauth-wrong-secret', vars: oauthVars(gh, { GITHUB_CLIENT_SECRET: 'not-the-oauth-apps-secret' }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('the sign-in returns to the client saying the operator must fix it; the log names the secrets to check', async () => {
+    const reg = await fetch(`${worker.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'x', redirect_uris: ['http://127.0.0.1:53999/callback'], token_endpoint_auth_method: 'none' }),
+    });
+    const clientId = (await reg.json()).client_id;
+    const u = new URL(`${worker.url}/authorize`);
+    const challenge = crypto.createHash('sha256').update('v'.repeat(43)).digest('base64url');
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: 'http://127.0.0.1:53999/callback', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })) u.searchParams.set(k, v);
+    const back = new URL((await signIn(u.toString())).url).searchParams;
+    assert.equal(back.get('error'), 'server_error');
+    assert.match(back.get('error_description'), /operator must fix/);
+    // wrangler relays the Worker's console to its log a moment later.
+    let logs = worker.logs();
+    for (let i = 0; i < 40 && !logs.includes('incorrect_client_credentials'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      logs = worker.logs();
+    }
+    assert.match(logs, /incorrect_client_credentials/);
+    assert.match(logs, /Check the secrets GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET/);
+    assert.ok(!logs.includes('not-the-oauth-apps-secret'), 'the secret is not logged');
   });
 });

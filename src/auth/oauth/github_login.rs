@@ -142,10 +142,7 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
             worker::console_error!("GitHub code exchange failed: {why}");
             return back(&[
                 ("error", "server_error"),
-                (
-                    "error_description",
-                    "GitHub did not accept the sign-in; try again",
-                ),
+                ("error_description", exchange_failure_description(&why)),
             ]);
         }
     };
@@ -224,9 +221,49 @@ async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<
         .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_string()))
         .request_async(&http_client)
         .await
-        // GitHub reports errors with status 200, which oauth2 sees as a parse failure.
-        .map_err(|e| format!("{e}"))?;
+        .map_err(|e| {
+            match &e {
+                // GitHub reports errors with status 200, which oauth2 sees as a parse failure:
+                // its `error` and `error_description` say what went wrong (never a token).
+                oauth2::RequestTokenError::Parse(_, body) => github_refusal(body),
+                _ => None,
+            }
+            .unwrap_or_else(|| format!("{e}"))
+        })?;
     Ok(token.access_token().secret().to_string())
+}
+
+/// GitHub's answer to a refused code exchange (`{"error": …, "error_description": …}`), as
+/// text for the operator; `None` for anything else. Only those two fields are read, and
+/// each is shortened, so nothing else of the answer is logged.
+fn github_refusal(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        error: String,
+        #[serde(default)]
+        error_description: String,
+    }
+    let refusal: Refusal = serde_json::from_slice(body).ok()?;
+    let error = mcp_core::jsonrpc::echoed_line(&refusal.error);
+    let description = mcp_core::jsonrpc::echoed_line(&refusal.error_description);
+    let fix = match refusal.error.as_str() {
+        "incorrect_client_credentials" => " Check the secrets GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET against the GitHub OAuth App (npx wrangler secret put NAME).",
+        "redirect_uri_mismatch" => " The GitHub OAuth App's authorization callback URL must be this server's /callback.",
+        _ => "",
+    };
+    Some(format!(
+        "GitHub refused the code exchange: {error} ({description}).{fix}"
+    ))
+}
+
+/// What a person is told when GitHub refused the code exchange: a fault of the server's
+/// OAuth App settings is the operator's to fix, not something to try again.
+fn exchange_failure_description(why: &str) -> &'static str {
+    if why.contains("incorrect_client_credentials") || why.contains("redirect_uri_mismatch") {
+        "GitHub refused this server's OAuth App settings; its operator must fix them (see the server's log)"
+    } else {
+        "GitHub did not accept the sign-in; try again"
+    }
 }
 
 /// Who signed in: `GET /user` through the same GitHub client the tools use (its headers,
@@ -271,4 +308,24 @@ async fn http_client(request: oauth2::HttpRequest) -> Result<oauth2::HttpRespons
     builder
         .body(response.bytes().await?)
         .map_err(|e| worker::Error::RustError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_code_exchange_says_what_github_said_and_what_to_fix() {
+        let body = br#"{"error":"incorrect_client_credentials","error_description":"The client_id and/or client_secret passed are incorrect.","error_uri":"https://docs.github.com"}"#;
+        let why = github_refusal(body).unwrap();
+        assert!(why.contains("incorrect_client_credentials"), "{why}");
+        assert!(why.contains("GITHUB_CLIENT_SECRET"), "{why}");
+        assert!(exchange_failure_description(&why).contains("operator"));
+        let code = github_refusal(br#"{"error":"bad_verification_code"}"#).unwrap();
+        assert!(exchange_failure_description(&code).contains("try again"));
+        // A body that is not GitHub's refusal (a token answer oauth2 could not read) is not
+        // quoted.
+        assert_eq!(github_refusal(br#"{"access_token":"gho_x"}"#), None);
+        assert_eq!(github_refusal(b"<html>"), None);
+    }
 }

@@ -103,7 +103,7 @@ impl<'a> OAuth<'a> {
             return Err("AUTH_MODE=oauth needs the secrets GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and COOKIE_ENCRYPTION_KEY (wrangler secret put NAME)".into());
         };
         let kv = env.kv(KV_BINDING).map_err(|_| {
-            "the KV namespace bound as KV is missing from wrangler.toml".to_string()
+            "the KV namespace bound as KV is missing from wrangler.toml: create one with `npx wrangler kv namespace create KV` and put its id in [[kv_namespaces]] (binding = \"KV\")".to_string()
         })?;
         let secret = key.expose().as_bytes();
         Ok(OAuth {
@@ -284,6 +284,7 @@ pub async fn route(
     config: &Config,
     origin: String,
     path: &str,
+    obs: &crate::observe::Observation,
 ) -> Option<worker::Result<Response>> {
     let is_oauth_path = matches!(
         path,
@@ -295,7 +296,7 @@ pub async fn route(
     }
     // Boxed: the request handler's own future then holds a pointer, not every endpoint's
     // state machine.
-    Some(Box::pin(serve(req, env, config, origin, path)).await)
+    Some(Box::pin(serve(req, env, config, origin, path, obs)).await)
 }
 
 async fn serve(
@@ -304,6 +305,7 @@ async fn serve(
     config: &Config,
     origin: String,
     path: &str,
+    obs: &crate::observe::Observation,
 ) -> worker::Result<Response> {
     let method = req.method();
     if path.starts_with("/.well-known/") {
@@ -348,7 +350,7 @@ async fn serve(
     let oauth = match OAuth::new(env, config, origin, client_address) {
         Ok(oauth) => oauth,
         Err(problem) => {
-            worker::console_error!("{problem}");
+            obs.set_error(format!("sign-in: {problem}"));
             return OAuthError::new(
                 503,
                 "temporarily_unavailable",
