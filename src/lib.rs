@@ -57,11 +57,10 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     let response = match route(req, &env, &obs).await {
         Ok(response) => response,
         Err(error) => {
-            obs.set_error(error.to_string());
-            let mut response = http::rpc_error(
-                503,
-                RpcError::internal("The server could not complete the request. Try again shortly."),
-            )?;
+            let error = error.to_string();
+            let message = failure_message(&error);
+            obs.set_error(error);
+            let mut response = http::rpc_error(503, RpcError::internal(message))?;
             if let Some(origin) = origin {
                 http::add_cors(response.headers_mut(), &origin)?;
             }
@@ -74,6 +73,57 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> worker::Result<
     drop(obs);
     observe::flush::schedule(&env, |deferred| ctx.wait_until(deferred));
     Ok(response)
+}
+
+/// What a client is told when a request failed inside the Worker: a binding missing from
+/// `wrangler.toml` is not something to retry (the log line's `error` names it).
+fn failure_message(error: &str) -> &'static str {
+    if error.starts_with("Binding `") && error.ends_with("` is undefined.") {
+        "The server is not fully configured: a binding is missing from its wrangler.toml. Its operator must add it and deploy again (GET /healthz names it)."
+    } else {
+        "The server could not complete the request. Try again shortly."
+    }
+}
+
+/// The bindings this deployment's `AUTH_MODE` needs that the runtime does not have, for
+/// `/healthz`: a `wrangler.toml` that lost one would otherwise look healthy until the first
+/// session, sign-in or token. Looked up once per isolate (bindings are fixed for its life).
+/// The rate limits are left out: without one, that limit is not enforced (a warning).
+fn missing_bindings(env: &Env, mode: AuthMode) -> Option<String> {
+    thread_local! {
+        static MISSING: OnceCell<Option<String>> = const { OnceCell::new() };
+    }
+    MISSING.with(|cell| {
+        cell.get_or_init(|| {
+            let mut missing = Vec::new();
+            let mut objects = false;
+            if mode != AuthMode::None && env.kv(auth::KV_BINDING).is_err() {
+                missing.push("KV ([[kv_namespaces]], from `npx wrangler kv namespace create KV`)");
+            }
+            for (name, needed) in [
+                ("MCP_SESSION", true),
+                ("MCP_TASK", true),
+                ("METRICS", true),
+                ("OAUTH_GRANT", mode == AuthMode::Oauth),
+            ] {
+                if needed && env.durable_object(name).is_err() {
+                    missing.push(name);
+                    objects = true;
+                }
+            }
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "AUTH_MODE={} needs the binding{} {}, missing from wrangler.toml. Restore {} from the repository's wrangler.toml{} and deploy again",
+                    mode.as_str(),
+                    if missing.len() > 1 { "s" } else { "" },
+                    missing.join(", "),
+                    if missing.len() > 1 { "them" } else { "it" },
+                    if objects { " ([durable_objects], each class with its [[migrations]] entry)" } else { "" },
+                )
+            })
+        })
+        .clone()
+    })
 }
 
 /// The request, with a method worker-rs reads as it was sent; and the method sent, when
@@ -232,7 +282,19 @@ async fn endpoint(
         "/healthz" | "/" if !matches!(req.method(), Method::Get | Method::Head) => {
             http::method_not_allowed("GET, HEAD, OPTIONS", format!("{path} takes GET or HEAD."))
         }
-        "/healthz" => http::json_text(200, healthz_body()),
+        "/healthz" => match missing_bindings(env, config.auth_mode) {
+            None => http::json_text(200, healthz_body()),
+            Some(problem) => {
+                obs.set_error(format!("configuration: {problem}"));
+                http::json(
+                    503,
+                    &json!({
+                        "error": "server_misconfigured",
+                        "error_description": format!("The server's configuration is invalid: {problem}"),
+                    }),
+                )
+            }
+        },
         "/" => http::json(
             200,
             &json!({
@@ -341,4 +403,15 @@ fn with_cors(response: Response, origin: &str) -> worker::Result<Response> {
     http::add_cors(&headers, origin)?;
     let (builder, body) = response.into_parts();
     Ok(builder.with_headers(headers).body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_missing_binding_is_not_worth_a_retry() {
+        let missing = super::failure_message("Binding `MCP_SESSION` is undefined.");
+        assert!(missing.contains("wrangler.toml") && !missing.contains("Try again"));
+        let other = super::failure_message("Network connection lost.");
+        assert!(other.contains("Try again"));
+    }
 }

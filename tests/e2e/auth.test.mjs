@@ -4,8 +4,10 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startFakeGitHub, startWorker, workerVars, createToken, tempDir, mcpPost, initializeRequest, rawSession, rawHttp,
-  resultText, ACCEPT_BOTH, freshRateWindow, oauthVars,
+  resultText, ACCEPT_BOTH, freshRateWindow, oauthVars, REPO_ROOT,
 } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
 import { signIn } from './browser.mjs';
 import crypto from 'node:crypto';
 
@@ -274,5 +276,39 @@ describe('AUTH_MODE=oauth with a wrong GITHUB_CLIENT_SECRET', () => {
     assert.match(logs, /incorrect_client_credentials/);
     assert.match(logs, /Check the secrets GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET/);
     assert.ok(!logs.includes('not-the-oauth-apps-secret'), 'the secret is not logged');
+  });
+});
+
+// A wrangler.toml that lost a binding must not look healthy until the first session or sign-in.
+describe('a Durable Object binding missing from wrangler.toml', () => {
+  let gh, worker;
+  before(async () => {
+    gh = await startFakeGitHub();
+    const dir = tempDir('mcpw-config-');
+    const toml = fs.readFileSync(path.join(REPO_ROOT, 'wrangler.toml'), 'utf8')
+      .replace(/^\[build\]\n(?:.*\n)*?command = .*\n/m, '')
+      .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(REPO_ROOT, 'build/index.js'))}`)
+      .replace(/^ *\{ name = "MCP_SESSION".*\n/m, '');
+    assert.ok(!toml.includes('"MCP_SESSION"') && !toml.includes('[build]'));
+    const config = path.join(dir, 'wrangler.toml');
+    fs.writeFileSync(config, toml);
+    worker = await startWorker({ name: 'auth-no-session-binding', config, healthyStatus: 503, vars: workerVars(gh, { authMode: 'none' }) });
+  });
+  after(async () => {
+    await worker?.stop();
+    await gh?.close();
+  });
+
+  test('/healthz names it; a session request says it is not worth a retry', async () => {
+    const health = await fetch(`${worker.url}/healthz`);
+    const body = await health.json();
+    assert.equal(health.status, 503);
+    assert.equal(body.error, 'server_misconfigured');
+    assert.match(body.error_description, /needs the binding MCP_SESSION, missing from wrangler\.toml/);
+    const r = await mcpPost(worker.mcpUrl, initializeRequest());
+    assert.equal(r.status, 503);
+    assert.equal(r.json.error.code, -32603);
+    assert.match(r.json.error.message, /binding is missing from its wrangler\.toml/);
+    assert.doesNotMatch(r.json.error.message, /Try again/);
   });
 });
