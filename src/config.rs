@@ -457,18 +457,18 @@ fn strong_key(key: &str) -> Result<(), String> {
 fn base_url(value: Option<String>, default: &str, name: &str) -> Result<String, String> {
     let url = value.unwrap_or_else(|| default.to_string());
     let url = url.trim_end_matches('/').to_string();
+    if url.contains('@') {
+        // Not echoed: what comes before the `@` is a user name and perhaps a password.
+        return Err(format!(
+            "{name} has a user name or password in it (before an @); it must be a plain base URL such as {default}. GitHub credentials go in secrets (GITHUB_TOKEN), never in a URL"
+        ));
+    }
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
         .ok_or_else(|| {
             format!("{name} is '{url}', but it must be an http(s) URL such as {default}")
         })?;
-    if rest.contains('@') {
-        // Not echoed: what comes before the `@` is a user name and perhaps a password.
-        return Err(format!(
-            "{name} has a user name or password in it (before an @); it must be a plain base URL such as {default}. GitHub credentials go in secrets (GITHUB_TOKEN), never in a URL"
-        ));
-    }
     if rest.is_empty() || rest.contains(['?', '#', ' ']) {
         return Err(format!(
             "{name} is '{url}', but it must be a plain base URL such as {default}"
@@ -722,6 +722,10 @@ mod tests {
         .unwrap_err();
         assert!(error.contains("GITHUB_API_URL"), "{error}");
         assert!(!error.contains("ghp_secret123"), "{error}");
+        let schemeless =
+            config(&[("GITHUB_WEB_URL", "me:ghp_secret123@ghe.example.com")]).unwrap_err();
+        assert!(schemeless.contains("GITHUB_WEB_URL"), "{schemeless}");
+        assert!(!schemeless.contains("ghp_secret123"), "{schemeless}");
     }
 
     #[test]
