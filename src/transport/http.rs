@@ -53,7 +53,7 @@ pub fn method_not_allowed(allow: &str, message: String) -> worker::Result<Respon
 }
 
 /// 429 for a tool call over the caller's rate limit: `Retry-After`, and a JSON-RPC error
-/// (-32000, with `retryAfter` and the limit in `data`) that says when to try again.
+/// ([`RATE_LIMITED`], with `retryAfter` and the limit in `data`) that says when to try again.
 pub fn rate_limited(
     refused: &crate::limits::Refused,
     id: Option<jsonrpc::RequestId>,
@@ -95,8 +95,10 @@ pub fn limited(
     rate_limited(refused, id)
 }
 
-/// The JSON-RPC code of a rate-limit refusal (implementation-defined server error range).
-pub const RATE_LIMITED: i32 = -32000;
+/// The JSON-RPC code of a rate-limit refusal: an application's own code, so outside
+/// -32768..-32000 (2026-07-28: -32000 to -32019 is a legacy range new code SHOULD NOT use,
+/// and -32020 to -32099 is the specification's); 429 as in the HTTP status it comes with.
+pub const RATE_LIMITED: i32 = -31429;
 
 /// Adds the CORS headers for an allowed `origin` (reflected, never `*`).
 pub fn add_cors(headers: &Headers, origin: &str) -> worker::Result<()> {

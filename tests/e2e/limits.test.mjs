@@ -31,7 +31,7 @@ function assertRefused(r, id) {
   assert.equal(r.status, 429, r.text);
   assert.equal(r.headers.get('retry-after'), '60');
   assert.equal(r.json.id, id);
-  assert.equal(r.json.error.code, -32000);
+  assert.equal(r.json.error.code, -31429, 'an application code, outside the range JSON-RPC and MCP reserve');
   assert.match(r.json.error.message, /Rate limit exceeded: .*search requests.*Retry after 60 seconds/);
   assert.deepEqual(r.json.error.data, { retryAfter: 60, limit: 'SEARCH_LIMITER' });
 }
