@@ -463,13 +463,29 @@ fn base_url(value: Option<String>, default: &str, name: &str) -> Result<String, 
             "{name} has a user name or password in it (before an @); it must be a plain base URL such as {default}. GitHub credentials go in secrets (GITHUB_TOKEN), never in a URL"
         ));
     }
+    if url.contains(['?', '#']) || url.contains(char::is_whitespace) {
+        // Not echoed either: a query (`?access_token=…`), a fragment or a second word can
+        // carry a token, and this text reaches every client.
+        return Err(format!(
+            "{name} has a query (?), fragment (#) or space in it; it must be a plain base URL such as {default}. GitHub credentials go in secrets (GITHUB_TOKEN), never in a URL"
+        ));
+    }
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
         .ok_or_else(|| {
-            format!("{name} is '{url}', but it must be an http(s) URL such as {default}")
+            // Only the scheme is repeated: a value with none may be a secret pasted into the
+            // wrong variable.
+            match url.split_once("://") {
+                Some((scheme, _)) if scheme.bytes().all(|b| b.is_ascii_alphanumeric()) => format!(
+                    "{name} has the scheme '{scheme}', but it must be an http(s) URL such as {default}"
+                ),
+                _ => format!(
+                    "{name} is no URL (it does not start with https://), but it must be an http(s) URL such as {default}"
+                ),
+            }
         })?;
-    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+    if rest.is_empty() {
         return Err(format!(
             "{name} is '{url}', but it must be a plain base URL such as {default}"
         ));
@@ -726,6 +742,21 @@ mod tests {
             config(&[("GITHUB_WEB_URL", "me:ghp_secret123@ghe.example.com")]).unwrap_err();
         assert!(schemeless.contains("GITHUB_WEB_URL"), "{schemeless}");
         assert!(!schemeless.contains("ghp_secret123"), "{schemeless}");
+        for (name, value) in [
+            (
+                "GITHUB_API_URL",
+                "https://ghe.example.com/api/v3?access_token=ghp_secret123",
+            ),
+            ("GITHUB_WEB_URL", "ghe.example.com/#ghp_secret123"),
+            ("GITHUB_API_URL", "https://ghe.example.com ghp_secret123"),
+            ("GITHUB_API_URL", "ghe.example.com\tghp_secret123"),
+            ("GITHUB_API_URL", "ghp_secret123"),
+            ("GITHUB_WEB_URL", "ftp://ghp_secret123"),
+        ] {
+            let error = config(&[(name, value)]).unwrap_err();
+            assert!(error.contains(name), "{error}");
+            assert!(!error.contains("ghp_secret123"), "{value}: {error}");
+        }
     }
 
     #[test]
