@@ -221,6 +221,13 @@ async fn route(req: Request, env: &Env, obs: &Observation) -> worker::Result<Res
             tokens_required,
         };
         if !policy.allows(origin, Endpoint::of(method == Method::Post, &req.path())) {
+            // An invalid configuration is what every request is told, this one too: a 403
+            // naming ALLOWED_ORIGINS would send the operator to the wrong setting (or to the
+            // right one, already set, when it is the entry in error). No CORS headers: the
+            // page cannot read it, the browser's network panel shows it.
+            if let Err(problem) = config.as_ref() {
+                return misconfigured(problem, obs);
+            }
             return http::rpc_error(403, RpcError::invalid_request(format!(
                 "Forbidden: requests from the origin '{}' are not allowed here. The server's operator can allow it with ALLOWED_ORIGINS.",
                 origin.escape_debug()
@@ -254,6 +261,20 @@ pub(crate) fn own_origin(req: &Request) -> worker::Result<String> {
     Ok(req.url()?.origin().ascii_serialization())
 }
 
+/// The 503 for a configuration that is invalid, saying why; the log line's `error` says the
+/// same, where the runbook sends the operator (every problem text names a setting, never a
+/// secret's value).
+fn misconfigured(problem: &str, obs: &Observation) -> worker::Result<Response> {
+    obs.set_error(format!("configuration: {problem}"));
+    http::json(
+        503,
+        &json!({
+            "error": "server_misconfigured",
+            "error_description": format!("The server's configuration is invalid: {problem}"),
+        }),
+    )
+}
+
 /// `own`: our origin, if `route` has parsed it already.
 async fn endpoint(
     req: Request,
@@ -265,18 +286,7 @@ async fn endpoint(
     let path = req.path();
     let config = match config.as_ref() {
         Ok(config) => config,
-        Err(problem) => {
-            // The log line's `error`, where the runbook sends the operator (every problem
-            // text names a setting, never a secret's value).
-            obs.set_error(format!("configuration: {problem}"));
-            return http::json(
-                503,
-                &json!({
-                    "error": "server_misconfigured",
-                    "error_description": format!("The server's configuration is invalid: {problem}"),
-                }),
-            );
-        }
+        Err(problem) => return misconfigured(problem, obs),
     };
     match path.as_str() {
         "/healthz" | "/" if !matches!(req.method(), Method::Get | Method::Head) => {
@@ -284,16 +294,7 @@ async fn endpoint(
         }
         "/healthz" => match missing_bindings(env, config.auth_mode) {
             None => http::json_text(200, healthz_body()),
-            Some(problem) => {
-                obs.set_error(format!("configuration: {problem}"));
-                http::json(
-                    503,
-                    &json!({
-                        "error": "server_misconfigured",
-                        "error_description": format!("The server's configuration is invalid: {problem}"),
-                    }),
-                )
-            }
+            Some(problem) => misconfigured(&problem, obs),
         },
         "/" => http::json(
             200,

@@ -241,6 +241,24 @@ describe('AUTH_MODE=oauth missing a secret: 503 everywhere, naming it', () => {
     assert.ok(line, 'a log line for the refused /register');
     assert.match(JSON.parse(line).error ?? '', /GITHUB_CLIENT_SECRET/);
   });
+
+  // A browser page is told the same, not a 403 sending the operator to ALLOWED_ORIGINS; without
+  // CORS headers, so the page itself cannot read it.
+  test('a foreign Origin gets the 503 naming the secret too, preflight included', async () => {
+    const origin = 'https://playground.ai.cloudflare.com';
+    for (const [method, headers, body] of [
+      ['OPTIONS', { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }],
+      ['POST', { ...postHeaders(), origin }, initBody],
+    ]) {
+      const r = await fetch(worker.mcpUrl, { method, headers, body });
+      const text = await r.text();
+      assert.equal(r.status, 503, `${method} ${text}`);
+      assert.equal(JSON.parse(text).error, 'server_misconfigured', method);
+      assert.match(text, /GITHUB_CLIENT_SECRET/, method);
+      assert.doesNotMatch(text, /ALLOWED_ORIGINS/, method);
+      assert.equal(r.headers.get('access-control-allow-origin'), null, method);
+    }
+  });
 });
 
 describe('AUTH_MODE=oauth with a wrong GITHUB_CLIENT_SECRET', () => {
