@@ -119,7 +119,7 @@ impl Config {
                 "GITHUB_WEB_URL",
             )?,
             github_token: get("GITHUB_TOKEN").map(Secret::new),
-            allowed_origins: parse_origins(list(get("ALLOWED_ORIGINS")))?,
+            allowed_origins: parse_origins(list(get("ALLOWED_ORIGINS")), auth_mode)?,
             signing_secret: get("COOKIE_ENCRYPTION_KEY")
                 .map(|key| strong_key(&key).map(|()| Secret::new(key)))
                 .transpose()?,
@@ -308,26 +308,35 @@ fn list(value: Option<String>) -> Vec<String> {
 
 /// `ALLOWED_ORIGINS` entries: `*`, or an origin as a browser sends it (`scheme://host[:port]`,
 /// a trailing slash dropped). Anything else could never match, and would leave the browser
-/// the operator meant to allow with a 403 that tells it to ask for ALLOWED_ORIGINS.
-fn parse_origins(entries: Vec<String>) -> Result<Vec<String>, String> {
+/// the operator meant to allow with a 403 that tells it to ask for ALLOWED_ORIGINS. `null`
+/// (sandboxed pages and local files) only where a token is still required: with
+/// `AUTH_MODE=none` it would open the unauthenticated server to any such page.
+fn parse_origins(entries: Vec<String>, auth_mode: AuthMode) -> Result<Vec<String>, String> {
     entries
         .into_iter()
         .map(|entry| {
             let origin = entry.trim_end_matches('/');
-            if origin == "*" || (origin != "null" && crate::transport::origin::is_serialized_origin(origin)) {
+            let null_ok = auth_mode != AuthMode::None;
+            if origin == "*"
+                || (origin == "null" && null_ok)
+                || (origin != "null" && crate::transport::origin::is_serialized_origin(origin))
+            {
                 return Ok(origin.to_string());
             }
             let why = if origin == "null" {
-                "null is the origin of sandboxed pages and local files, which anyone can make; list the real origin instead"
+                "null is the origin of sandboxed pages and local files, which anyone can make, and AUTH_MODE=none asks them for no token; list the real origin instead"
             } else if !origin.contains("://") {
                 "each entry is an origin with its scheme, like https://playground.ai.cloudflare.com (or * for any)"
             } else {
                 "each entry is an origin only, like https://playground.ai.cloudflare.com: no path, query or user name"
             };
-            Err(format!(
-                "ALLOWED_ORIGINS has '{}', but {why}",
-                entry.escape_debug()
-            ))
+            // An entry with an @ is not repeated: what comes before it may be a password.
+            let shown = if entry.contains('@') {
+                "an entry with a user name or password (before an @)".to_string()
+            } else {
+                format!("'{}'", entry.escape_debug())
+            };
+            Err(format!("ALLOWED_ORIGINS has {shown}, but {why}"))
         })
         .collect()
 }
@@ -719,7 +728,6 @@ mod tests {
             ("playground.ai.cloudflare.com", "with its scheme"),
             ("https://example.com/app", "no path"),
             ("https://user@example.com", "no path, query or user name"),
-            ("null", "sandboxed"),
         ] {
             let error = config(&[("ALLOWED_ORIGINS", bad)]).unwrap_err();
             assert!(
@@ -727,6 +735,26 @@ mod tests {
                 "{bad}: {error}"
             );
         }
+        let password = config(&[("ALLOWED_ORIGINS", "https://me:hunter2@example.com")]);
+        assert!(!password.unwrap_err().contains("hunter2"));
+        // `null`: where a token is still required, a list with it is narrower than no list
+        // (which allows every origin); without tokens it would open the server to any page.
+        for mode in ["oauth", "bearer"] {
+            let c = config(&[
+                ("AUTH_MODE", mode),
+                ("ALLOWED_ORIGINS", "null, https://a.example"),
+            ]);
+            assert_eq!(
+                c.unwrap().allowed_origins,
+                ["null", "https://a.example"],
+                "{mode}"
+            );
+        }
+        let none = config(&[("AUTH_MODE", "none"), ("ALLOWED_ORIGINS", "null")]).unwrap_err();
+        assert!(
+            none.contains("sandboxed") && none.contains("AUTH_MODE=none"),
+            "{none}"
+        );
     }
 
     #[test]
