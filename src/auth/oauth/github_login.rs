@@ -221,16 +221,27 @@ async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<
         .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_string()))
         .request_async(&http_client)
         .await
-        .map_err(|e| {
-            match &e {
-                // GitHub reports errors with status 200, which oauth2 sees as a parse failure:
-                // its `error` and `error_description` say what went wrong (never a token).
-                oauth2::RequestTokenError::Parse(_, body) => github_refusal(body),
-                _ => None,
-            }
-            .unwrap_or_else(|| format!("{e}"))
-        })?;
+        .map_err(|e| exchange_error(&e))?;
     Ok(token.access_token().secret().to_string())
+}
+
+/// What the log says of a failed code exchange: GitHub's refusal when it sent one, the
+/// error otherwise, on one line.
+fn exchange_error<RE: std::error::Error + 'static>(
+    e: &oauth2::RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
+) -> String {
+    match e {
+        // GitHub reports errors with status 200, which oauth2 sees as a parse failure: its
+        // `error` and `error_description` say what went wrong (never a token).
+        oauth2::RequestTokenError::Parse(_, body) => github_refusal(body),
+        // A 4xx refusal (a GitHub Enterprise or a proxy in front of it), which oauth2 would
+        // print whole: its description cut and escaped the same way.
+        oauth2::RequestTokenError::ServerResponse(answer) => serde_json::to_vec(answer)
+            .ok()
+            .and_then(|body| github_refusal(&body)),
+        _ => None,
+    }
+    .unwrap_or_else(|| mcp_core::jsonrpc::escape_unseen(&e.to_string()))
 }
 
 /// GitHub's answer to a refused code exchange (`{"error": …, "error_description": …}`), as
@@ -327,5 +338,30 @@ mod tests {
         // quoted.
         assert_eq!(github_refusal(br#"{"access_token":"gho_x"}"#), None);
         assert_eq!(github_refusal(b"<html>"), None);
+    }
+
+    #[test]
+    fn a_refusal_with_an_error_status_is_cut_and_kept_on_one_line() {
+        use oauth2::basic::{BasicErrorResponse, BasicErrorResponseType};
+        let description = format!(
+            "bad\n{{\"level\":\"info\",\"msg\":\"forged\"}}{}",
+            "x".repeat(5000)
+        );
+        let answer = BasicErrorResponse::new(
+            BasicErrorResponseType::InvalidClient,
+            Some(description),
+            None,
+        );
+        let e = oauth2::RequestTokenError::<std::io::Error, _>::ServerResponse(answer);
+        let why = exchange_error(&e);
+        assert!(
+            why.starts_with("GitHub refused the code exchange: invalid_client"),
+            "{why}"
+        );
+        assert!(!why.contains('\n') && why.len() < 400, "{why}");
+        let other = oauth2::RequestTokenError::<std::io::Error, BasicErrorResponse>::Other(
+            "line\nbreak".into(),
+        );
+        assert!(!exchange_error(&other).contains('\n'));
     }
 }
