@@ -317,13 +317,18 @@ fn parse_origins(entries: Vec<String>, auth_mode: AuthMode) -> Result<Vec<String
         .map(|entry| {
             let origin = entry.trim_end_matches('/');
             let null_ok = auth_mode != AuthMode::None;
+            let wildcard = origin != "*" && origin.contains('*');
             if origin == "*"
                 || (origin == "null" && null_ok)
-                || (origin != "null" && crate::transport::origin::is_serialized_origin(origin))
+                || (origin != "null"
+                    && !wildcard
+                    && crate::transport::origin::is_serialized_origin(origin))
             {
                 return Ok(origin.to_string());
             }
-            let why = if origin == "null" {
+            let why = if wildcard {
+                "an origin is matched whole, so a * inside one never matches; list each origin (or * alone for any)"
+            } else if origin == "null" {
                 "null is the origin of sandboxed pages and local files, which anyone can make, and AUTH_MODE=none asks them for no token; list the real origin instead"
             } else if !origin.contains("://") {
                 "each entry is an origin with its scheme, like https://playground.ai.cloudflare.com (or * for any)"
@@ -728,6 +733,8 @@ mod tests {
             ("playground.ai.cloudflare.com", "with its scheme"),
             ("https://example.com/app", "no path"),
             ("https://user@example.com", "no path, query or user name"),
+            ("https://*.example.com", "a * inside one never matches"),
+            ("*.example.com", "a * inside one never matches"),
         ] {
             let error = config(&[("ALLOWED_ORIGINS", bad)]).unwrap_err();
             assert!(
