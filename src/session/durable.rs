@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
 use super::internal::{Op, CALLER_HEADER, CONNECTION_HEADER, SESSION_HEADER};
+use super::replay::{self, Replays};
 use super::running::{cancelled_id, Running};
 use crate::auth::caller::Caller;
 use crate::config::Config;
@@ -48,7 +49,6 @@ pub struct McpSession {
 }
 
 /// What the object holds in memory while it runs.
-#[derive(Default)]
 struct Live {
     session: RefCell<Option<SessionState>>,
     /// Set by DELETE: the session is gone even before storage says so.
@@ -60,6 +60,8 @@ struct Live {
     listen_stream: RefCell<Option<Outbox>>,
     /// The requests running, which `notifications/cancelled` can stop.
     running: Running,
+    /// Streamable HTTP: POST answers that became event streams, for their clients to resume.
+    replays: Replays,
 }
 
 fn session_not_found() -> worker::Result<Response> {
@@ -77,7 +79,15 @@ impl DurableObject for McpSession {
         McpSession {
             state,
             env,
-            live: Rc::new(Live::default()),
+            live: Rc::new(Live {
+                session: RefCell::default(),
+                ended: Cell::default(),
+                replies: Rc::default(),
+                sse_stream: RefCell::default(),
+                listen_stream: RefCell::default(),
+                running: Running::default(),
+                replays: Replays::new(crate::random::hex(&crate::random::random_bytes::<4>())),
+            }),
         }
     }
 
@@ -164,6 +174,7 @@ impl McpSession {
                         self.messages(req, caller, session, obs, connection).await
                     }
                     (Op::Listen, SessionTransport::StreamableHttp) => self.listen(),
+                    (Op::Resume, SessionTransport::StreamableHttp) => self.resume(req).await,
                     (Op::End, SessionTransport::StreamableHttp) => self.end().await,
                     (Op::SseMessage, SessionTransport::LegacySse) => {
                         self.sse_message(req, caller, session, obs, connection)
@@ -242,6 +253,7 @@ impl McpSession {
             }
         }
         self.live.replies.abandon_all();
+        self.live.replays.clear();
         Ok(())
     }
 
@@ -366,7 +378,20 @@ impl McpSession {
         if expected == 0 {
             return http::accepted();
         }
-        outbox::respond(receiver, outbox, expected, batch, outbox::always_ok).await
+        // Event ids and the priming event's `retry` (2025-11-25) tell the client it can
+        // resume the stream if it loses it.
+        let priming = version >= ProtocolVersion::V2025_11_25;
+        let replays = &self.live.replays;
+        let resumable = |start| replay::stream(replays.open(crate::now_ms()), start, priming);
+        outbox::respond(
+            receiver,
+            outbox,
+            expected,
+            batch,
+            outbox::always_ok,
+            &resumable,
+        )
+        .await
     }
 
     /// Runs one request in its own task; its messages and response go to `outbox`, and its
@@ -447,6 +472,27 @@ impl McpSession {
         let frames =
             futures_util::stream::iter([sse::comment("stream open")]).chain(frames_of(receiver));
         outbox::event_stream(frames)
+    }
+
+    /// Streamable HTTP: `GET /mcp` with `Last-Event-ID` (the request's body here): the rest
+    /// of the stream that event was sent on. An id this object does not know (its stream
+    /// ended, expired, or was the object's before a restart) opens the session's own stream,
+    /// as a GET without it does.
+    async fn resume(&self, mut req: Request) -> worker::Result<Response> {
+        let body = req.bytes().await?;
+        let last_event_id = String::from_utf8_lossy(&body);
+        match self.live.replays.resume(&last_event_id, crate::now_ms()) {
+            Some(reader) => outbox::event_stream(reader.into_stream()),
+            None => {
+                crate::observe::event(crate::observe::record::Level::Info, &|| {
+                    format!(
+                        "Last-Event-ID '{}' names no stream this session keeps; its own stream was opened instead",
+                        jsonrpc::echoed(&last_event_id)
+                    )
+                });
+                self.listen()
+            }
+        }
     }
 
     async fn end(&self) -> worker::Result<Response> {
@@ -540,7 +586,7 @@ fn frames_of(receiver: Inbox) -> impl futures_util::Stream<Item = String> {
             Outgoing::Final(response) => Some(sse::message(&response.to_text())),
             Outgoing::Answer(answer) => Some(sse::message(answer.text())),
             Outgoing::KeepAlive => Some(sse::comment("keepalive")),
-            Outgoing::Cancelled => None,
+            Outgoing::Cancelled | Outgoing::CloseStream => None,
         })
     })
 }
@@ -568,6 +614,8 @@ async fn run_request(
             true => Ok(live.replies.clone()),
             false => Err(outbox::NO_REQUESTS_BEFORE_INITIALIZED),
         },
+        // Streamable HTTP's answers are resumable; HTTP+SSE's stream refuses the close.
+        resumable: true,
     };
     Ok(dispatch::run(&server, config, request, caller, declared, &peer, None, obs).await)
 }

@@ -32,6 +32,9 @@ pub enum Op {
     Message,
     /// Streamable HTTP: `GET /mcp`, the session's server-to-client stream.
     Listen,
+    /// Streamable HTTP: `GET /mcp` with `Last-Event-ID` (sent as the body): the rest of a
+    /// stream its client lost.
+    Resume,
     /// Streamable HTTP: `DELETE /mcp`.
     End,
     /// HTTP+SSE: `GET /sse` opens the session and its stream.
@@ -46,6 +49,7 @@ impl Op {
             Op::Initialize => "/initialize",
             Op::Message => "/message",
             Op::Listen => "/listen",
+            Op::Resume => "/resume",
             Op::End => "/end",
             Op::SseOpen => "/sse-open",
             Op::SseMessage => "/sse-message",
@@ -57,6 +61,7 @@ impl Op {
             Op::Initialize,
             Op::Message,
             Op::Listen,
+            Op::Resume,
             Op::End,
             Op::SseOpen,
             Op::SseMessage,

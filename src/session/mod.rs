@@ -3,5 +3,6 @@
 
 pub mod durable;
 pub mod internal;
+pub mod replay;
 pub mod running;
 pub mod state;

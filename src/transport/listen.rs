@@ -195,7 +195,15 @@ pub async fn serve(
             result,
         )));
     });
-    outbox::respond(receiver, outbox, 1, false, outbox::always_ok).await
+    outbox::respond(
+        receiver,
+        outbox,
+        1,
+        false,
+        outbox::always_ok,
+        &outbox::stream_once,
+    )
+    .await
 }
 
 /// How many times a relay opens its task's stream again after it broke off early.

@@ -43,6 +43,9 @@ pub enum Outgoing {
     KeepAlive,
     /// A request the client cancelled: it counts as done, and nothing is sent for it.
     Cancelled,
+    /// A handler asks that its stream be closed for the client to resume
+    /// ([`Peer::close_stream`]); only a resumable stream is sent it.
+    CloseStream,
 }
 
 /// Unread bytes on a session's long-lived stream (`GET /sse`, `GET /mcp`) past which the
@@ -118,6 +121,8 @@ impl Outbox {
                 .is_ok(),
             Sink::Stream(queue) => match item {
                 Outgoing::Cancelled => !queue.is_closed(),
+                // A session's long-lived stream is not resumed.
+                Outgoing::CloseStream => false,
                 Outgoing::Final(response) => queue.push(Outgoing::Message(response.to_text())),
                 Outgoing::Answer(answer) => queue.push(Outgoing::Message(answer.text().to_owned())),
                 other => queue.push(other),
@@ -214,6 +219,8 @@ impl PendingReplies {
 pub struct OutboxPeer {
     pub outbox: Outbox,
     pub replies: Result<Rc<PendingReplies>, &'static str>,
+    /// The request's answer, if it becomes an event stream, can be resumed by its client.
+    pub resumable: bool,
 }
 
 /// Why a 2026-07-28 request's peer sends the client no requests.
@@ -229,6 +236,10 @@ impl Peer for OutboxPeer {
     fn notify(&self, notification: Notification) {
         self.outbox
             .send(Outgoing::Message(notification.to_json().to_string()));
+    }
+
+    fn close_stream(&self) -> bool {
+        self.resumable && self.outbox.send(Outgoing::CloseStream)
     }
 
     fn request(&self, method: String, params: Value) -> BoxFuture<'_, Result<Value, RpcError>> {
@@ -273,36 +284,70 @@ pub fn keep_alive(outbox: Outbox) {
     });
 }
 
+/// An answer that became an event stream, for a [`StreamWith`] to send.
+pub struct StreamStart {
+    /// Frames due first.
+    pub first: Vec<String>,
+    /// A handler asked, after `first`, that the stream be closed for its client to resume.
+    pub then_close: bool,
+    pub receiver: Inbox,
+    pub outbox: Outbox,
+    /// Responses still due.
+    pub remaining: usize,
+}
+
+/// Sends an answer that became an event stream: [`stream_once`], or a session's resumable
+/// stream.
+pub type StreamWith<'a> = &'a dyn Fn(StreamStart) -> worker::Result<Response>;
+
 /// Answers an HTTP request whose handlers write into `receiver`: `expected` responses are
 /// due. A single request (`batch == false`) answers with one JSON object, a batch with an
-/// array; either becomes an SSE stream as soon as something else must be said first.
-/// `status_of` chooses the HTTP status of a single JSON response.
+/// array; either becomes an SSE stream, sent with `stream_with`, as soon as something else
+/// must be said first. `status_of` chooses the HTTP status of a single JSON response.
 pub async fn respond(
     mut receiver: Inbox,
     outbox: Outbox,
     expected: usize,
     batch: bool,
     status_of: fn(&jsonrpc::Response) -> u16,
+    stream_with: StreamWith<'_>,
 ) -> worker::Result<Response> {
     let mut answers = BatchAnswers::default();
     let mut cancelled = 0;
     while let Some(item) = receiver.next().await {
-        match item {
+        let then_close = match item {
             Outgoing::Final(response) if !batch => {
                 return http::json_text(status_of(&response), response.to_text());
             }
-            Outgoing::Final(response) => answers.add(Answer::logged(&response)),
-            Outgoing::Answer(answer) => answers.add(answer),
+            Outgoing::Final(response) => {
+                answers.add(Answer::logged(&response));
+                None
+            }
+            Outgoing::Answer(answer) => {
+                answers.add(answer);
+                None
+            }
             Outgoing::KeepAlive => continue,
             // Not answered: an SSE stream that ends with no response in it.
-            Outgoing::Cancelled => cancelled += 1,
-            Outgoing::Message(json) => {
-                let remaining = expected.saturating_sub(answers.count() + cancelled);
-                let mut frames = answers.into_frames();
-                frames.push(sse::message(&json));
-                return stream_rest(receiver, outbox, frames, remaining);
+            Outgoing::Cancelled => {
+                cancelled += 1;
+                None
             }
+            Outgoing::Message(json) => Some((Some(json), false)),
+            Outgoing::CloseStream => Some((None, true)),
         };
+        if let Some((message, then_close)) = then_close {
+            let remaining = expected.saturating_sub(answers.count() + cancelled);
+            let mut first = answers.into_frames();
+            first.extend(message.map(|json| sse::message(&json)));
+            return stream_with(StreamStart {
+                first,
+                then_close,
+                receiver,
+                outbox,
+                remaining,
+            });
+        }
         if answers.count() + cancelled == expected {
             if answers.count() == 0 {
                 return event_stream(futures_util::stream::empty());
@@ -315,31 +360,31 @@ pub async fn respond(
     ))
 }
 
-/// Streams `first` frames, then everything else until `remaining` responses went out.
-fn stream_rest(
-    receiver: Inbox,
-    outbox: Outbox,
-    first: Vec<String>,
-    remaining: usize,
-) -> worker::Result<Response> {
-    keep_alive(outbox);
-    let head = futures_util::stream::iter(first);
+/// An item's SSE frame, if it has one, and whether it settles one of the responses due.
+pub fn frame_of(item: Outgoing) -> (Option<String>, bool) {
+    match item {
+        Outgoing::Final(response) => (Some(sse::message(&response.to_text())), true),
+        Outgoing::Answer(answer) => (Some(sse::message(answer.text())), true),
+        Outgoing::Message(json) => (Some(sse::message(&json)), false),
+        Outgoing::KeepAlive => (Some(sse::comment("keepalive")), false),
+        Outgoing::Cancelled => (None, true),
+        Outgoing::CloseStream => (None, false),
+    }
+}
+
+/// Streams the frames due first, then everything else until the last response due went
+/// out, to this client only: nothing is kept for it to resume.
+pub fn stream_once(start: StreamStart) -> worker::Result<Response> {
+    keep_alive(start.outbox);
+    let head = futures_util::stream::iter(start.first);
     let tail = futures_util::stream::unfold(
-        (receiver, remaining),
+        (start.receiver, start.remaining),
         |(mut receiver, remaining)| async move {
             if remaining == 0 {
                 return None;
             }
-            let (frame, remaining) = match receiver.next().await? {
-                Outgoing::Final(response) => {
-                    (Some(sse::message(&response.to_text())), remaining - 1)
-                }
-                Outgoing::Answer(answer) => (Some(sse::message(answer.text())), remaining - 1),
-                Outgoing::Message(json) => (Some(sse::message(&json)), remaining),
-                Outgoing::KeepAlive => (Some(sse::comment("keepalive")), remaining),
-                Outgoing::Cancelled => (None, remaining - 1),
-            };
-            Some((frame, (receiver, remaining)))
+            let (frame, settles) = frame_of(receiver.next().await?);
+            Some((frame, (receiver, remaining - usize::from(settles))))
         },
     );
     let tail = tail.filter_map(futures_util::future::ready);

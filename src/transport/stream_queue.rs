@@ -148,7 +148,11 @@ impl Drop for StreamQueue {
 fn queued_bytes(item: &Outgoing) -> usize {
     match item {
         Outgoing::Message(text) => text.len(),
-        Outgoing::Final(_) | Outgoing::Answer(_) | Outgoing::KeepAlive | Outgoing::Cancelled => 0,
+        Outgoing::Final(_)
+        | Outgoing::Answer(_)
+        | Outgoing::KeepAlive
+        | Outgoing::Cancelled
+        | Outgoing::CloseStream => 0,
     }
 }
 

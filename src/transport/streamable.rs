@@ -57,10 +57,14 @@ pub async fn handle(
                 return not_acceptable("GET /mcp opens an event stream; send Accept: text/event-stream.");
             }
             let session_id = required_session(&req, None)?;
+            let last_event_id = req.headers().get("last-event-id")?;
             match session_id {
                 Ok(id) => {
-                    let op = Op::Listen;
-                    internal::forward(env, &id, op, &caller, &connection, None, obs).await
+                    let (op, body) = match last_event_id {
+                        Some(event) => (Op::Resume, Some(event.into_bytes())),
+                        None => (Op::Listen, None),
+                    };
+                    internal::forward(env, &id, op, &caller, &connection, body, obs).await
                 }
                 Err(response) => Ok(response),
             }
@@ -258,6 +262,7 @@ async fn modern_post(
         let peer = OutboxPeer {
             outbox: task_outbox.clone(),
             replies: Err(outbox::NO_REQUESTS_IN_THIS_REVISION),
+            resumable: false,
         };
         let tasks = DoTaskHost {
             env: &env,
@@ -299,13 +304,11 @@ async fn modern_post(
             gone_outbox.send(Outgoing::Cancelled);
         }
     });
-    outbox::respond(receiver, outbox, 1, false, |response| {
-        match &response.outcome {
-            Ok(_) => 200,
-            Err(error) => modern::status_for(error),
-        }
-    })
-    .await
+    let status_of = |response: &jsonrpc::Response| match &response.outcome {
+        Ok(_) => 200,
+        Err(error) => modern::status_for(error),
+    };
+    outbox::respond(receiver, outbox, 1, false, status_of, &outbox::stream_once).await
 }
 
 /// The id of a single JSON-RPC request, for an error that answers it.

@@ -26,10 +26,19 @@ const MUST_PASS = {
     'json-schema-2020-12', 'http-header-validation', 'http-custom-header-server-validation',
   ],
 };
+/**
+ * Checks that must succeed, not only pass as INFO: SEP-1699's (2025-11-25) priming event and
+ * `retry` field on a POST's event stream, and the stream `test_reconnection` closes mid-call,
+ * resumed with Last-Event-ID. The suite counts a server that never streams as INFO.
+ */
+const RESUMPTION = ['server-sse-priming-event', 'server-sse-retry-field', 'server-sse-disconnect-resume'];
 const RUNS = [
-  { name: '0.1.16 (2025-11-25)', pkg: 'conformance-0.1', args: [] },
-  { name: '0.2.0-alpha.12 --requirements 2025-11-25', pkg: 'conformance-0.2', args: ['--requirements', '2025-11-25'] },
-  { name: '0.2.0-alpha.12 --requirements 2026-07-28', pkg: 'conformance-0.2', args: ['--requirements', '2026-07-28'] },
+  { name: '0.1.16 (2025-11-25)', pkg: 'conformance-0.1', args: [], mustSucceed: RESUMPTION },
+  {
+    name: '0.2.0-alpha.12 --requirements 2025-11-25', pkg: 'conformance-0.2', args: ['--requirements', '2025-11-25'],
+    mustSucceed: RESUMPTION,
+  },
+  { name: '0.2.0-alpha.12 --requirements 2026-07-28', pkg: 'conformance-0.2', args: ['--requirements', '2026-07-28'], mustSucceed: [] },
 ];
 
 let gh;
@@ -76,19 +85,24 @@ const ALLOWED_SKIPS = [
   'tasks-status-notifications',
 ];
 
-/** Every check the run wrote (`<out>/<scenario dir>/checks.json`): counts by status, and the skipped ids. */
+/**
+ * Every check the run wrote (`<out>/<scenario dir>/checks.json`): counts by status, the
+ * skipped ids, and each id's statuses.
+ */
 function checkCounts(out) {
   const counts = {};
   const skipped = [];
+  const statuses = {};
   for (const dir of fs.readdirSync(out)) {
     const file = path.join(out, dir, 'checks.json');
     if (!fs.existsSync(file)) continue;
     for (const check of JSON.parse(fs.readFileSync(file, 'utf8'))) {
       counts[check.status] = (counts[check.status] ?? 0) + 1;
       if (check.status === 'SKIPPED') skipped.push(check.id);
+      (statuses[check.id] ??= []).push(check.status);
     }
   }
-  return { counts, skipped };
+  return { counts, skipped, statuses };
 }
 
 for (const suite of RUNS) {
@@ -119,12 +133,15 @@ for (const suite of RUNS) {
         assert.equal(s.failed, 0, `${s.name}: ${s.failed} failed checks; details in ${out}`);
       });
     }
-    const { counts, skipped } = checkCounts(out);
+    const { counts, skipped, statuses } = checkCounts(out);
     const failed = scenarios.filter((s) => s.failed > 0).length;
     console.log(`conformance ${suite.name}: ${scenarios.length} scenarios (${unscored.length} unscored), ` +
       `${scenarios.length - failed} passed, ${failed} failed; checks: ` +
       Object.entries(counts).sort().map(([k, v]) => `${v} ${k}`).join(', '));
     assert.deepEqual(skipped.filter((id) => !ALLOWED_SKIPS.includes(id)), [], `skipped checks; details in ${out}`);
+    for (const id of suite.mustSucceed) {
+      assert.deepEqual(statuses[id], ['SUCCESS'], `${id} must succeed; details in ${out}`);
+    }
     assert.equal(counts.FAILURE ?? 0, 0, `failed checks; details in ${out}`);
     assert.equal(counts.WARNING ?? 0, 0, `warnings (scored or not); details in ${out}`);
     assert.equal(result.code, 0, `the suite exited ${result.code} (failures or warnings in scored scenarios):\n${output.slice(-3000)}`);

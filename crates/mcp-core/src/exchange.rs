@@ -25,6 +25,14 @@ pub trait Peer {
     /// Sends a request to the client and waits for its reply. Transports that cannot carry
     /// server-to-client requests answer with an error.
     fn request(&self, method: String, params: Value) -> BoxFuture<'_, Result<Value, RpcError>>;
+
+    /// Ends the event stream that carries this request's response before the response is
+    /// sent, where the client can resume it (`GET` with `Last-Event-ID`) and be given the rest
+    /// (2025-11-25, SEP-1699: a server may close a stream mid-call to make its client poll).
+    /// False, doing nothing, where the stream cannot be resumed.
+    fn close_stream(&self) -> bool {
+        false
+    }
 }
 
 /// A peer that drops everything: for contexts with nobody to talk to.
@@ -143,6 +151,12 @@ impl<'a> Exchange<'a> {
                 json!({ "level": level, "logger": logger, "data": data }),
             ));
         }
+    }
+
+    /// Ends the stream carrying this request's response, for the client to resume
+    /// ([`Peer::close_stream`]); false where it cannot be resumed.
+    pub fn close_stream(&self) -> bool {
+        self.peer.close_stream()
     }
 
     /// Sends a request to the client (legacy era) and awaits the reply. The caller names the

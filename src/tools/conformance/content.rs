@@ -57,7 +57,7 @@ const FIXTURES: &[Fixture] = &[
     },
     Fixture {
         name: "test_reconnection",
-        description: "Completes normally; used by the SSE reconnection scenario",
+        description: "Closes its event stream before it answers, where the client can resume the stream (Last-Event-ID); used by the SSE reconnection scenario",
         input_schema: no_arguments,
         run: reconnection,
     },
@@ -135,10 +135,13 @@ fn error_handling<'a>(
     )))
 }
 
+/// SEP-1699's polling: the stream is closed first, and the answer waits for the client to
+/// come back for it with `Last-Event-ID`.
 fn reconnection<'a>(
     _: NoArguments,
-    _: &'a CallContext<'a>,
+    context: &'a CallContext<'a>,
 ) -> BoxFuture<'a, Result<ToolResult, ToolError>> {
+    context.exchange.close_stream();
     done(ToolResult::text(
         "Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.",
     ))

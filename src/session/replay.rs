@@ -1,0 +1,370 @@
+//! Resumable answers: when a session's POST is answered with an event stream, what the
+//! stream says is kept, each event numbered, so that a client that lost the stream can ask
+//! for the rest with `GET /mcp` and `Last-Event-ID` (Streamable HTTP from 2025-03-26,
+//! "Resumability and Redelivery"), and be sent exactly the events after the last it saw,
+//! on that stream only. The request keeps running while no client reads: its notifications,
+//! its requests to the client (which wait for their reply as before) and its response are
+//! kept for the next reader.
+//!
+//! An event id is `<incarnation>-<stream>-<n>`. The incarnation is drawn when the session's
+//! object starts, so an id from an object that has since been evicted (and lost its running
+//! requests with its memory) is never taken for one of today's.
+//!
+//! What is kept is bounded: [`LOG_LIMIT_BYTES`] per stream (past it the oldest events go, and
+//! a reader that has not read them yet is ended), [`REPLAY_BUDGET_BYTES`] for every stream in
+//! the isolate (past it the stream holding the most is dropped whole), and a stream that was
+//! answered is kept [`KEPT_AFTER_ANSWER_MS`] for a client to come back for it, or dropped as
+//! soon as one reader has read it to the end.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
+
+use futures_util::StreamExt;
+use worker::Response;
+
+use crate::transport::outbox::{self, Inbox, Outgoing, StreamStart};
+
+/// Bytes one stream keeps for replay.
+pub const LOG_LIMIT_BYTES: usize = 8 * 1024 * 1024;
+/// Bytes all the streams of an isolate keep for replay together.
+pub const REPLAY_BUDGET_BYTES: usize = 24 * 1024 * 1024;
+/// How long a stream whose last response was sent, but not read to the end, is kept.
+pub const KEPT_AFTER_ANSWER_MS: i64 = 2 * 60 * 1000;
+/// How long a client waits before it reconnects to a stream that was closed, sent in the
+/// `retry` field of a stream's first event (2025-11-25 onward).
+pub const RETRY_MS: u32 = 1000;
+
+/// Sends an answer that became an event stream as a resumable one. Every event goes into
+/// `log`, which the response reads from its first event; a task apart from the response
+/// fills it while the request's handlers run, whether or not a client is reading. With
+/// `priming` (2025-11-25 onward) the first event is an id with empty data and the `retry`
+/// field: the client can resume even before anything else was said.
+pub fn stream(log: Rc<ReplayLog>, start: StreamStart, priming: bool) -> worker::Result<Response> {
+    let reader = log.first_reader();
+    if priming {
+        log.push(&format!("retry: {RETRY_MS}\ndata: \n\n"));
+    }
+    for frame in &start.first {
+        log.push(frame);
+    }
+    if start.then_close {
+        log.close_reader();
+    }
+    outbox::keep_alive(start.outbox);
+    wasm_bindgen_futures::spawn_local(fill(log, start.receiver, start.remaining));
+    outbox::event_stream(reader.into_stream())
+}
+
+/// Moves the handlers' messages into `log` until the `remaining` responses are in.
+async fn fill(log: Rc<ReplayLog>, mut receiver: Inbox, mut remaining: usize) {
+    while remaining > 0 {
+        let Some(item) = receiver.next().await else {
+            break;
+        };
+        match item {
+            Outgoing::KeepAlive => log.keep_alive(),
+            Outgoing::CloseStream => log.close_reader(),
+            item => {
+                let (frame, settles) = outbox::frame_of(item);
+                if let Some(frame) = frame {
+                    log.push(&frame);
+                }
+                remaining -= usize::from(settles);
+            }
+        }
+    }
+    log.answered(crate::now_ms());
+}
+
+thread_local! {
+    /// The isolate's logs, for the budget.
+    static LOGS: RefCell<Vec<Weak<ReplayLog>>> = const { RefCell::new(Vec::new()) };
+    /// Their kept bytes together.
+    static KEPT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// One session's resumable streams.
+pub struct Replays {
+    incarnation: String,
+    next_stream: Cell<u64>,
+    logs: RefCell<Vec<Rc<ReplayLog>>>,
+}
+
+impl Replays {
+    pub fn new(incarnation: String) -> Replays {
+        Replays {
+            incarnation,
+            next_stream: Cell::new(1),
+            logs: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A new stream's log, kept until it is read to the end or expires (`now_ms` is the
+    /// current time, which also drops the logs that expired).
+    pub fn open(&self, now_ms: i64) -> Rc<ReplayLog> {
+        let number = self.next_stream.get();
+        self.next_stream.set(number + 1);
+        let log = Rc::new(ReplayLog::new(
+            format!("{}-{number}-", self.incarnation),
+            number,
+        ));
+        LOGS.with(|logs| {
+            let mut logs = logs.borrow_mut();
+            logs.retain(|log| log.strong_count() > 0);
+            logs.push(Rc::downgrade(&log));
+        });
+        let mut logs = self.logs.borrow_mut();
+        logs.retain(|log| log.is_wanted(now_ms));
+        logs.push(log.clone());
+        log
+    }
+
+    /// The stream a client's `Last-Event-ID` names and a reader for what followed that
+    /// event; `None` if the id is not one of this object's, or the stream is no longer kept
+    /// (or no longer holds that event).
+    pub fn resume(&self, last_event_id: &str, now_ms: i64) -> Option<Reader> {
+        let (number, seq) = self.parse(last_event_id)?;
+        let mut logs = self.logs.borrow_mut();
+        logs.retain(|log| log.is_wanted(now_ms));
+        let log = logs.iter().find(|log| log.number == number)?;
+        log.attach(seq.checked_add(1)?)
+    }
+
+    /// Forgets every stream (the session ended): their readers end.
+    pub fn clear(&self) {
+        for log in self.logs.take() {
+            log.drop_all();
+        }
+    }
+
+    fn parse(&self, id: &str) -> Option<(u64, u64)> {
+        let rest = id.strip_prefix(&self.incarnation)?.strip_prefix('-')?;
+        let (stream, seq) = rest.split_once('-')?;
+        Some((digits(stream)?, digits(seq)?))
+    }
+}
+
+/// A decimal number of at most 19 digits, with nothing else in it.
+fn digits(text: &str) -> Option<u64> {
+    let plain = !text.is_empty() && text.len() < 20 && text.bytes().all(|b| b.is_ascii_digit());
+    plain.then(|| text.parse().ok()).flatten()
+}
+
+/// What one stream has said, numbered from 0, and who may read it.
+pub struct ReplayLog {
+    /// Event ids are this and the event's number.
+    prefix: String,
+    number: u64,
+    frames: RefCell<VecDeque<String>>,
+    /// The number of the oldest event kept.
+    first_kept: Cell<u64>,
+    bytes: Cell<usize>,
+    /// When the last response was sent, if it was.
+    answered_at: Cell<Option<i64>>,
+    /// A reader read it to the end (or it was dropped): nobody will ask for it again.
+    done: Cell<bool>,
+    /// A keep-alive is due on the reader, which has read everything so far.
+    ping: Cell<bool>,
+    /// Which reader may read (the newest), and the event before which it stops.
+    reader: Cell<u64>,
+    reader_end: Cell<u64>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl ReplayLog {
+    fn new(prefix: String, number: u64) -> ReplayLog {
+        ReplayLog {
+            prefix,
+            number,
+            frames: RefCell::new(VecDeque::new()),
+            first_kept: Cell::new(0),
+            bytes: Cell::new(0),
+            answered_at: Cell::new(None),
+            done: Cell::new(false),
+            ping: Cell::new(false),
+            reader: Cell::new(0),
+            reader_end: Cell::new(u64::MAX),
+            waker: RefCell::new(None),
+        }
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.first_kept.get() + self.frames.borrow().len() as u64
+    }
+
+    /// Adds an SSE frame (`event:`/`data:` lines, or `retry:` alone) as the next event,
+    /// with its id; returns that id.
+    pub fn push(self: &Rc<Self>, frame: &str) -> String {
+        let id = format!("{}{}", self.prefix, self.next_seq());
+        let text = format!("id: {id}\n{frame}");
+        let added = text.len();
+        self.frames.borrow_mut().push_back(text);
+        self.bytes.set(self.bytes.get() + added);
+        KEPT.with(|kept| kept.set(kept.get().saturating_add(added)));
+        while self.bytes.get() > LOG_LIMIT_BYTES && self.frames.borrow().len() > 1 {
+            self.drop_oldest();
+        }
+        while KEPT.with(Cell::get) > REPLAY_BUDGET_BYTES {
+            let fullest = fullest_log().unwrap_or_else(|| self.clone());
+            crate::observe::event(crate::observe::record::Level::Warn, &|| {
+                format!(
+                    "a resumable stream was dropped: the isolate's streams kept more than {REPLAY_BUDGET_BYTES} bytes for replay, {} of them this one",
+                    fullest.bytes.get()
+                )
+            });
+            fullest.drop_all();
+            if Rc::ptr_eq(&fullest, self) {
+                break;
+            }
+        }
+        self.wake();
+        id
+    }
+
+    /// The reader now attached stops after the events added so far (the stream is closed
+    /// for its client to resume); a later reader reads on. Not before the first event: its
+    /// client would have no id to resume from.
+    pub fn close_reader(&self) {
+        if self.next_seq() == 0 {
+            return;
+        }
+        self.reader_end.set(self.next_seq());
+        self.wake();
+    }
+
+    /// The last response is in: a reader ends once it has read everything.
+    pub fn answered(&self, now_ms: i64) {
+        self.answered_at.set(Some(now_ms));
+        self.wake();
+    }
+
+    /// A keep-alive comment for the reader, if it has read everything.
+    pub fn keep_alive(&self) {
+        self.ping.set(true);
+        self.wake();
+    }
+
+    /// A reader from the event numbered `from`; `None` if that event is no longer kept. The
+    /// reader before it ends.
+    fn attach(self: &Rc<Self>, from: u64) -> Option<Reader> {
+        if self.done.get() || from < self.first_kept.get() || from > self.next_seq() {
+            return None;
+        }
+        Some(self.reader_from(from))
+    }
+
+    /// The first reader, from the first event.
+    pub fn first_reader(self: &Rc<Self>) -> Reader {
+        self.reader_from(0)
+    }
+
+    fn reader_from(self: &Rc<Self>, from: u64) -> Reader {
+        let generation = self.reader.get() + 1;
+        self.reader.set(generation);
+        self.reader_end.set(u64::MAX);
+        self.wake();
+        Reader {
+            log: self.clone(),
+            next: from,
+            generation,
+        }
+    }
+
+    fn is_wanted(&self, now_ms: i64) -> bool {
+        !self.done.get()
+            && self
+                .answered_at
+                .get()
+                .is_none_or(|at| now_ms.saturating_sub(at) < KEPT_AFTER_ANSWER_MS)
+    }
+
+    fn drop_oldest(&self) {
+        if let Some(frame) = self.frames.borrow_mut().pop_front() {
+            self.first_kept.set(self.first_kept.get() + 1);
+            self.release(frame.len());
+        }
+    }
+
+    /// Drops everything kept; its reader ends, and no reader can attach again.
+    fn drop_all(&self) {
+        let first = self.next_seq();
+        let dropped = std::mem::take(&mut *self.frames.borrow_mut());
+        self.first_kept.set(first);
+        self.release(self.bytes.get());
+        drop(dropped);
+        self.done.set(true);
+        self.wake();
+    }
+
+    fn release(&self, bytes: usize) {
+        self.bytes.set(self.bytes.get().saturating_sub(bytes));
+        KEPT.with(|kept| kept.set(kept.get().saturating_sub(bytes)));
+    }
+
+    fn wake(&self) {
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+}
+
+impl Drop for ReplayLog {
+    fn drop(&mut self) {
+        KEPT.with(|kept| kept.set(kept.get().saturating_sub(self.bytes.get())));
+    }
+}
+
+/// The isolate's log that keeps the most bytes.
+fn fullest_log() -> Option<Rc<ReplayLog>> {
+    LOGS.with(|logs| {
+        logs.borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .max_by_key(|log| log.bytes.get())
+    })
+}
+
+/// Reads one stream's events in order, as SSE frames: from where it attached, until the
+/// last response was read, a newer reader attached, or its stream was closed for resuming.
+pub struct Reader {
+    log: Rc<ReplayLog>,
+    next: u64,
+    generation: u64,
+}
+
+impl Reader {
+    /// The frames, as a response body's stream.
+    pub fn into_stream(mut self) -> impl futures_util::Stream<Item = String> {
+        futures_util::stream::poll_fn(move |cx| self.poll_frame(cx))
+    }
+
+    pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<String>> {
+        let log = &self.log;
+        if log.reader.get() != self.generation
+            || self.next >= log.reader_end.get()
+            || self.next < log.first_kept.get()
+        {
+            return Poll::Ready(None);
+        }
+        let index = (self.next - log.first_kept.get()) as usize;
+        if let Some(frame) = log.frames.borrow().get(index) {
+            self.next += 1;
+            return Poll::Ready(Some(frame.clone()));
+        }
+        if log.answered_at.get().is_some() {
+            // Read to the end: nobody needs it again.
+            log.drop_all();
+            return Poll::Ready(None);
+        }
+        if log.ping.replace(false) {
+            return Poll::Ready(Some(crate::transport::sse::comment("keepalive")));
+        }
+        *log.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests;

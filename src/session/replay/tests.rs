@@ -1,0 +1,152 @@
+//! The replay log: numbering, readers, closing, resuming and its bounds.
+
+use super::*;
+
+fn frames(reader: Reader) -> Vec<String> {
+    futures_executor::block_on(reader.into_stream().collect())
+}
+
+fn event(data: &str) -> String {
+    crate::transport::sse::message(data)
+}
+
+#[test]
+fn a_reader_reads_every_event_with_its_id_then_ends_when_answered() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let reader = log.first_reader();
+    assert_eq!(log.push("retry: 1000\ndata: \n\n"), "abc-1-0");
+    assert_eq!(log.push(&event("{\"n\":1}")), "abc-1-1");
+    log.answered(5);
+    assert_eq!(
+        frames(reader),
+        [
+            "id: abc-1-0\nretry: 1000\ndata: \n\n",
+            "id: abc-1-1\nevent: message\ndata: {\"n\":1}\n\n"
+        ]
+    );
+    // Read to the end: it is not kept for another reader.
+    assert!(replays.resume("abc-1-0", 6).is_none());
+}
+
+#[test]
+fn a_closed_stream_is_resumed_after_the_last_event_its_client_saw() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let first = log.first_reader();
+    log.push("retry: 1000\ndata: \n\n");
+    log.close_reader();
+    log.push(&event("{\"result\":1}"));
+    log.answered(10);
+    assert_eq!(frames(first), ["id: abc-1-0\nretry: 1000\ndata: \n\n"]);
+    let resumed = replays.resume("abc-1-0", 20).expect("kept");
+    assert_eq!(
+        frames(resumed),
+        ["id: abc-1-1\nevent: message\ndata: {\"result\":1}\n\n"]
+    );
+}
+
+#[test]
+fn a_stream_is_not_closed_before_its_first_event() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let reader = log.first_reader();
+    log.close_reader();
+    log.push(&event("answer"));
+    log.answered(1);
+    assert_eq!(
+        frames(reader),
+        ["id: abc-1-0\nevent: message\ndata: answer\n\n"]
+    );
+}
+
+#[test]
+fn a_newer_reader_ends_the_one_before() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let mut old = log.first_reader();
+    log.push(&event("1"));
+    let newer = replays.resume("abc-1-0", 1).expect("kept");
+    let waker = futures_util::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert_eq!(old.poll_frame(&mut cx), Poll::Ready(None));
+    log.push(&event("2"));
+    log.answered(2);
+    assert_eq!(frames(newer), ["id: abc-1-1\nevent: message\ndata: 2\n\n"]);
+}
+
+#[test]
+fn ids_of_another_incarnation_stream_or_shape_are_not_resumed() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    log.push(&event("1"));
+    for id in [
+        "abd-1-0",
+        "abc-2-0",
+        "abc-1-5",
+        "abc-1",
+        "abc-1-0-0",
+        "abc-1-+0",
+        "abc--1-0",
+        "",
+        "abc-1-99999999999999999999",
+    ] {
+        assert!(replays.resume(id, 1).is_none(), "{id}");
+    }
+    assert!(replays.resume("abc-1-0", 1).is_some());
+}
+
+#[test]
+fn an_answered_stream_is_kept_for_a_while_and_a_cleared_one_not_at_all() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    log.push(&event("1"));
+    log.answered(1_000);
+    assert!(replays
+        .resume("abc-1-0", 1_000 + KEPT_AFTER_ANSWER_MS - 1)
+        .is_some());
+    assert!(replays
+        .resume("abc-1-0", 1_000 + KEPT_AFTER_ANSWER_MS)
+        .is_none());
+
+    let log = replays.open(0);
+    log.push(&event("1"));
+    replays.clear();
+    assert!(replays.resume("abc-2-0", 1).is_none());
+}
+
+#[test]
+fn a_long_stream_keeps_its_newest_events_within_its_limit() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let big = "x".repeat(LOG_LIMIT_BYTES / 3);
+    for _ in 0..4 {
+        log.push(&event(&big));
+    }
+    assert!(log.bytes.get() <= LOG_LIMIT_BYTES);
+    assert!(
+        replays.resume("abc-1-0", 1).is_none(),
+        "event 1 was dropped"
+    );
+    assert!(replays.resume("abc-1-1", 1).is_some());
+}
+
+#[test]
+fn the_isolate_budget_drops_the_fullest_stream() {
+    let replays = Replays::new("abc".into());
+    let small = replays.open(0);
+    small.push(&event("small"));
+    // 6, 6, 7.5 and 6 MiB: the last pushes them past the budget (24 MiB), and the
+    // third, which holds the most, is dropped.
+    let logs: Vec<_> = (0..4).map(|_| replays.open(0)).collect();
+    for (log, kib) in logs.iter().zip([6144, 6144, 7680, 6144]) {
+        log.push(&event(&"x".repeat(kib * 1024)));
+    }
+    assert!(KEPT.with(Cell::get) <= REPLAY_BUDGET_BYTES);
+    assert!(
+        replays.resume("abc-1-0", 1).is_some(),
+        "the small one stays"
+    );
+    let dropped: Vec<bool> = logs.iter().map(|log| log.done.get()).collect();
+    assert_eq!(dropped, [false, false, true, false]);
+}
