@@ -4,72 +4,96 @@
 // `GET /mcp` and `Last-Event-ID`: it is sent exactly what followed that event, on that
 // stream only, while the call runs on.
 //
-// The client is the TypeScript SDK's (`@modelcontextprotocol/sdk`, which mcp-remote, the
-// Inspector and use-mcp build on), which resumes by itself. The lost connection is made in
-// its `fetch`: the call's response body errors, as a dropped connection's does, right after
-// a chosen event. Everything else is the real client and the worker under `wrangler dev`.
+// The clients are the TypeScript SDK's (`@modelcontextprotocol/sdk`, which mcp-remote, the
+// Inspector and use-mcp build on) and the Python SDK's (`mcp`), which resume by themselves.
+// The connection is lost for real: the clients reach the worker through a proxy on loopback
+// that closes the client's socket (and its own to the worker) once the call's stream has
+// carried a chosen event.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
-  startFakeGitHub, startWorker, workerVars, withTimeout, rawSession, openSse, mcpPost, rpc, ACCEPT_BOTH,
+  REPO_ROOT, startFakeGitHub, startWorker, workerVars, withTimeout, rawSession, openSse, mcpPost, rpc, run, ACCEPT_BOTH,
 } from './harness.mjs';
+
+const PYTHON = process.env.MCPW_PYTHON ?? path.join(REPO_ROOT, '.tools', 'venv', 'bin', 'python');
 
 let gh;
 let worker;
+let proxy;
 
 before(async () => {
   gh = await startFakeGitHub();
   worker = await startWorker({ name: 'resumption', vars: workerVars(gh, { toolsets: 'conformance,github' }) });
+  proxy = await losingProxy(worker.mcpUrl);
 });
 
 after(async () => {
+  await proxy?.close();
   await worker?.stop();
   await gh?.close();
 });
 
 /**
- * A `fetch` that loses the connection of the first POST whose body mentions `tool`, once
- * its response has carried an event matching `cutAfter` (a regular expression on the text).
- * `seen` records every request: method, the Last-Event-ID sent, and for a cut stream the ids
- * its client was given.
+ * A proxy on loopback in front of the worker's `/mcp`. `proxy.lose(marker, after)` arms it:
+ * the first POST whose body contains `marker` and whose answer is an event stream loses its
+ * connection once the stream's text matches `after` (both sockets closed). It records every
+ * request's method and `Last-Event-ID`, and the ids the lost stream carried.
  */
-function losingFetch(tool, cutAfter) {
-  const seen = { requests: [], idsBeforeCut: [], cut: false };
-  const fetchFn = async (url, init = {}) => {
-    const headers = new Headers(init.headers);
-    seen.requests.push({ method: init.method ?? 'GET', lastEventId: headers.get('last-event-id') });
-    const response = await fetch(url, init);
-    const body = typeof init.body === 'string' ? init.body : '';
-    if (seen.cut || init.method !== 'POST' || !body.includes(`"${tool}"`)) return response;
-    if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return response;
-    seen.cut = true;
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    const lost = new ReadableStream({
-      async pull(controller) {
-        if (cutAfter.test(text)) {
-          seen.idsBeforeCut = [...text.matchAll(/^id: (.+)$/gm)].map((m) => m[1]);
-          await reader.cancel();
-          controller.error(new TypeError('terminated: the connection was lost (test)'));
-          return;
-        }
-        const { value, done } = await reader.read();
-        if (done) return controller.close();
-        text += decoder.decode(value, { stream: true });
-        controller.enqueue(value);
-      },
+async function losingProxy(target) {
+  const upstream = new URL(target);
+  const state = { requests: [], idsBeforeLoss: [], lost: 0, armed: null };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      state.requests.push({ method: req.method, lastEventId: req.headers['last-event-id'] ?? null });
+      const forward = http.request(upstream, {
+        method: req.method, headers: { ...req.headers, host: upstream.host },
+      }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        const armed = state.armed;
+        const losing = armed && req.method === 'POST' && body.includes(armed.marker)
+          && (answer.headers['content-type'] ?? '').startsWith('text/event-stream');
+        if (losing) state.armed = null;
+        let text = '';
+        answer.on('data', (chunk) => {
+          if (!losing) return res.write(chunk);
+          text += chunk;
+          res.write(chunk, () => {
+            if (!armed.after.test(text) || res.destroyed) return;
+            state.lost += 1;
+            state.idsBeforeLoss = [...text.matchAll(/^id: (.+)$/gm)].map((m) => m[1]);
+            answer.destroy();
+            res.destroy();
+          });
+        });
+        answer.on('end', () => res.end());
+        answer.on('error', () => res.destroy());
+      });
+      forward.on('error', () => res.destroy());
+      forward.end(body);
     });
-    return new Response(lost, { status: response.status, headers: response.headers });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}${upstream.pathname}`,
+    state,
+    lose(marker, after) {
+      Object.assign(state, { requests: [], idsBeforeLoss: [], lost: 0, armed: { marker, after } });
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
-  return { fetchFn, seen };
 }
 
-async function connect(fetchFn, capabilities = {}) {
-  const transport = new StreamableHTTPClientTransport(new URL(worker.mcpUrl), { fetch: fetchFn });
+async function connect(capabilities = {}) {
+  const transport = new StreamableHTTPClientTransport(new URL(proxy.url));
   const client = new Client({ name: 'mcpw-e2e-resumption', version: '0.0.0' }, { capabilities });
   const errors = [];
   await withTimeout(client.connect(transport), 30_000, 'SDK connect');
@@ -77,26 +101,28 @@ async function connect(fetchFn, capabilities = {}) {
   return { client, errors };
 }
 
-test('the SDK client loses a call\'s stream after its first progress, resumes it, and gets the rest once', async () => {
-  const { fetchFn, seen } = losingFetch('slow_compute', /notifications\/progress/);
-  const { client, errors } = await connect(fetchFn);
+/** The GETs that resumed a stream, with the Last-Event-ID each sent. */
+const resumes = () => proxy.state.requests.filter((r) => r.method === 'GET' && r.lastEventId);
+
+test('the TypeScript SDK client loses a call\'s connection after its first progress, resumes, and gets the rest once', async () => {
+  proxy.lose('"ts-lost"', /notifications\/progress/);
+  const { client, errors } = await connect();
   try {
     const progress = [];
     const result = await withTimeout(client.callTool(
-      { name: 'slow_compute', arguments: { seconds: 3, label: 'resumed' } },
+      { name: 'slow_compute', arguments: { seconds: 3, label: 'ts-lost' } },
       undefined,
       { onprogress: (p) => progress.push(p.progress), timeout: 30_000 },
-    ), 40_000, 'slow_compute across a lost stream');
-    assert.equal(result.content[0].text, 'computed resumed in 3s');
-    assert.ok(seen.cut, 'the stream was cut');
-    // Every progress notification once, in order: the first before the cut, the rest resumed.
+    ), 40_000, 'slow_compute across a lost connection');
+    assert.equal(result.content[0].text, 'computed ts-lost in 3s');
+    assert.equal(proxy.state.lost, 1, 'the connection was lost');
+    // Every progress notification once, in order: the first before the loss, the rest resumed.
     assert.deepEqual(progress, [0, 1, 2]);
-    // The first event was the priming event; the client resumed from the last id it saw.
-    const resumed = seen.requests.filter((r) => r.method === 'GET' && r.lastEventId);
-    assert.equal(resumed.length, 1, JSON.stringify(seen.requests));
-    assert.equal(resumed[0].lastEventId, seen.idsBeforeCut.at(-1));
-    assert.equal(seen.idsBeforeCut.length, 2, `priming and first progress: ${seen.idsBeforeCut}`);
-    assert.ok(errors.some((e) => /connection was lost/.test(e)), `the SDK saw the loss: ${errors}`);
+    // The priming event and the first progress came before the loss; the client resumed
+    // from the last id it saw, once.
+    assert.equal(proxy.state.idsBeforeLoss.length, 2, `ids before the loss: ${proxy.state.idsBeforeLoss}`);
+    assert.deepEqual(resumes().map((r) => r.lastEventId), [proxy.state.idsBeforeLoss.at(-1)]);
+    assert.ok(errors.length > 0, 'the SDK saw the loss');
     // The session goes on.
     const again = await client.callTool({ name: 'test_simple_text', arguments: {} });
     assert.equal(again.content[0].text, 'This is a simple text response for testing.');
@@ -105,25 +131,42 @@ test('the SDK client loses a call\'s stream after its first progress, resumes it
   }
 });
 
-test('a request to the client sent while its stream was lost reaches it on the resumed stream, and its reply completes the call', async () => {
-  // Cut right after the priming event: the elicitation is sent while nobody reads.
-  const { fetchFn, seen } = losingFetch('test_elicitation', /^data: *$/m);
-  const { client } = await connect(fetchFn, { elicitation: {} });
+test('a request to the client sent while nobody read reaches it on the resumed stream, and its reply completes the call', async () => {
+  // Lost right after the priming event: the elicitation is sent while no client reads.
+  proxy.lose('"Who lost the stream?"', /^data: *$/m);
+  const { client } = await connect({ elicitation: {} });
   const asked = [];
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
     asked.push(request.params.message);
     return { action: 'accept', content: { username: 'octocat', email: 'octocat@example.com' } };
   });
   try {
-    const result = await withTimeout(client.callTool({ name: 'test_elicitation', arguments: { message: 'Who are you?' } }),
-      40_000, 'test_elicitation across a lost stream');
-    assert.ok(seen.cut, 'the stream was cut');
-    assert.equal(seen.idsBeforeCut.length, 1, 'only the priming event came before the cut');
-    assert.deepEqual(asked, ['Who are you?']);
+    const result = await withTimeout(client.callTool({ name: 'test_elicitation', arguments: { message: 'Who lost the stream?' } }),
+      40_000, 'test_elicitation across a lost connection');
+    assert.equal(proxy.state.lost, 1, 'the connection was lost');
+    assert.equal(proxy.state.idsBeforeLoss.length, 1, 'only the priming event came before the loss');
+    assert.equal(resumes().length, 1);
+    assert.deepEqual(asked, ['Who lost the stream?']);
     assert.match(JSON.stringify(result.content), /accept/);
   } finally {
     await client.close();
   }
+});
+
+test('the Python SDK client loses a call\'s connection after its first progress, resumes, and gets the rest once', {
+  skip: fs.existsSync(PYTHON) ? false : `no venv at ${PYTHON}`,
+}, async () => {
+  proxy.lose('"py-lost"', /notifications\/progress/);
+  const client = path.join(REPO_ROOT, 'tests', 'python', 'resume_client.py');
+  const result = await run(PYTHON, [client, proxy.url, 'py-lost'], { timeoutMs: 60_000 });
+  const out = JSON.parse(result.stdout.trim().split('\n').at(-1) || '{}');
+  assert.equal(out.ok, true, `${result.stdout}\n${result.stderr.slice(-2000)}`);
+  assert.equal(out.protocolVersion, '2025-11-25');
+  assert.equal(out.text, 'computed py-lost in 3s');
+  assert.deepEqual(out.progress, [0, 1, 2]);
+  assert.equal(out.after, 'This is a simple text response for testing.');
+  assert.equal(proxy.state.lost, 1, 'the connection was lost');
+  assert.deepEqual(resumes().map((r) => r.lastEventId), [proxy.state.idsBeforeLoss.at(-1)]);
 });
 
 test('ids are unique across a session\'s streams, and a stream is resumed only by its own session and only after the id named', async () => {
