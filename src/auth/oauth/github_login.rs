@@ -138,11 +138,11 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
     };
     let github_token = match exchange_code(oauth, &code, &pending.github_verifier).await {
         Ok(token) => token,
-        Err(why) => {
-            worker::console_error!("GitHub code exchange failed: {why}");
+        Err(failure) => {
+            worker::console_error!("GitHub code exchange failed: {}", failure.why);
             return back(&[
                 ("error", "server_error"),
-                ("error_description", exchange_failure_description(&why)),
+                ("error_description", failure.description()),
             ]);
         }
     };
@@ -206,15 +206,43 @@ pub async fn callback(oauth: &OAuth<'_>, req: &Request) -> worker::Result<Respon
     }
 }
 
-async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<String, String> {
+/// A failed code exchange: what the log says, and whether GitHub blamed the server's OAuth
+/// App settings (the operator's to fix) rather than this sign-in.
+struct ExchangeFailure {
+    why: String,
+    settings: bool,
+}
+
+impl ExchangeFailure {
+    fn other(why: String) -> ExchangeFailure {
+        ExchangeFailure {
+            why,
+            settings: false,
+        }
+    }
+
+    /// What the person is told: a fault of the OAuth App's settings is not something to try
+    /// again.
+    fn description(&self) -> &'static str {
+        match self.settings {
+            true => "GitHub refused this server's OAuth App settings; its operator must fix them (see the server's log)",
+            false => "GitHub did not accept the sign-in; try again",
+        }
+    }
+}
+
+async fn exchange_code(
+    oauth: &OAuth<'_>,
+    code: &str,
+    verifier: &str,
+) -> Result<String, ExchangeFailure> {
     let web = &oauth.github_web_url;
+    let url_error = |e: oauth2::url::ParseError| ExchangeFailure::other(e.to_string());
     let client = BasicClient::new(ClientId::new(oauth.github_client_id.to_string()))
         .set_client_secret(ClientSecret::new(oauth.github_client_secret.to_string()))
-        .set_token_uri(
-            TokenUrl::new(format!("{web}/login/oauth/access_token")).map_err(|e| e.to_string())?,
-        )
+        .set_token_uri(TokenUrl::new(format!("{web}/login/oauth/access_token")).map_err(url_error)?)
         .set_redirect_uri(
-            RedirectUrl::new(format!("{}/callback", oauth.origin)).map_err(|e| e.to_string())?,
+            RedirectUrl::new(format!("{}/callback", oauth.origin)).map_err(url_error)?,
         );
     let token = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -225,11 +253,11 @@ async fn exchange_code(oauth: &OAuth<'_>, code: &str, verifier: &str) -> Result<
     Ok(token.access_token().secret().to_string())
 }
 
-/// What the log says of a failed code exchange: GitHub's refusal when it sent one, the
-/// error otherwise, on one line.
+/// A failed code exchange as the log tells it: GitHub's refusal when it sent one, the error
+/// otherwise, on one line.
 fn exchange_error<RE: std::error::Error + 'static>(
     e: &oauth2::RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
-) -> String {
+) -> ExchangeFailure {
     match e {
         // GitHub reports errors with status 200, which oauth2 sees as a parse failure: its
         // `error` and `error_description` say what went wrong (never a token).
@@ -241,13 +269,13 @@ fn exchange_error<RE: std::error::Error + 'static>(
             .and_then(|body| github_refusal(&body)),
         _ => None,
     }
-    .unwrap_or_else(|| mcp_core::jsonrpc::escape_unseen(&e.to_string()))
+    .unwrap_or_else(|| ExchangeFailure::other(mcp_core::jsonrpc::escape_unseen(&e.to_string())))
 }
 
 /// GitHub's answer to a refused code exchange (`{"error": …, "error_description": …}`), as
 /// text for the operator; `None` for anything else. Only those two fields are read, and
 /// each is shortened, so nothing else of the answer is logged.
-fn github_refusal(body: &[u8]) -> Option<String> {
+fn github_refusal(body: &[u8]) -> Option<ExchangeFailure> {
     #[derive(serde::Deserialize)]
     struct Refusal {
         error: String,
@@ -258,23 +286,17 @@ fn github_refusal(body: &[u8]) -> Option<String> {
     let error = mcp_core::jsonrpc::echoed_line(&refusal.error);
     let description = mcp_core::jsonrpc::echoed_line(&refusal.error_description);
     let fix = match refusal.error.as_str() {
-        "incorrect_client_credentials" => " Check the secrets GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET against the GitHub OAuth App (npx wrangler secret put NAME).",
-        "redirect_uri_mismatch" => " The GitHub OAuth App's authorization callback URL must be this server's /callback.",
-        _ => "",
+        "incorrect_client_credentials" => Some(" Check the secrets GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET against the GitHub OAuth App (npx wrangler secret put NAME)."),
+        "redirect_uri_mismatch" => Some(" The GitHub OAuth App's authorization callback URL must be this server's /callback."),
+        _ => None,
     };
-    Some(format!(
-        "GitHub refused the code exchange: {error} ({description}).{fix}"
-    ))
-}
-
-/// What a person is told when GitHub refused the code exchange: a fault of the server's
-/// OAuth App settings is the operator's to fix, not something to try again.
-fn exchange_failure_description(why: &str) -> &'static str {
-    if why.contains("incorrect_client_credentials") || why.contains("redirect_uri_mismatch") {
-        "GitHub refused this server's OAuth App settings; its operator must fix them (see the server's log)"
-    } else {
-        "GitHub did not accept the sign-in; try again"
-    }
+    Some(ExchangeFailure {
+        why: format!(
+            "GitHub refused the code exchange: {error} ({description}).{}",
+            fix.unwrap_or_default()
+        ),
+        settings: fix.is_some(),
+    })
 }
 
 /// Who signed in: `GET /user` through the same GitHub client the tools use (its headers,
@@ -328,16 +350,25 @@ mod tests {
     #[test]
     fn a_refused_code_exchange_says_what_github_said_and_what_to_fix() {
         let body = br#"{"error":"incorrect_client_credentials","error_description":"The client_id and/or client_secret passed are incorrect.","error_uri":"https://docs.github.com"}"#;
-        let why = github_refusal(body).unwrap();
+        let failure = github_refusal(body).unwrap();
+        let why = &failure.why;
         assert!(why.contains("incorrect_client_credentials"), "{why}");
         assert!(why.contains("GITHUB_CLIENT_SECRET"), "{why}");
-        assert!(exchange_failure_description(&why).contains("operator"));
+        assert!(failure.description().contains("operator"));
+        let mismatch = github_refusal(br#"{"error":"redirect_uri_mismatch"}"#).unwrap();
+        assert!(mismatch.description().contains("operator"));
         let code = github_refusal(br#"{"error":"bad_verification_code"}"#).unwrap();
-        assert!(exchange_failure_description(&code).contains("try again"));
+        assert!(code.description().contains("try again"));
+        // Named in a description, not as the error: not the settings' fault.
+        let named = github_refusal(
+            br#"{"error":"bad_verification_code","error_description":"not incorrect_client_credentials"}"#,
+        )
+        .unwrap();
+        assert!(named.description().contains("try again"));
         // A body that is not GitHub's refusal (a token answer oauth2 could not read) is not
         // quoted.
-        assert_eq!(github_refusal(br#"{"access_token":"gho_x"}"#), None);
-        assert_eq!(github_refusal(b"<html>"), None);
+        assert!(github_refusal(br#"{"access_token":"gho_x"}"#).is_none());
+        assert!(github_refusal(b"<html>").is_none());
     }
 
     #[test]
@@ -353,7 +384,7 @@ mod tests {
             None,
         );
         let e = oauth2::RequestTokenError::<std::io::Error, _>::ServerResponse(answer);
-        let why = exchange_error(&e);
+        let why = exchange_error(&e).why;
         assert!(
             why.starts_with("GitHub refused the code exchange: invalid_client"),
             "{why}"
@@ -362,6 +393,6 @@ mod tests {
         let other = oauth2::RequestTokenError::<std::io::Error, BasicErrorResponse>::Other(
             "line\nbreak".into(),
         );
-        assert!(!exchange_error(&other).contains('\n'));
+        assert!(!exchange_error(&other).why.contains('\n'));
     }
 }
