@@ -89,23 +89,16 @@ pub async fn post(oauth: &OAuth<'_>, mut req: Request) -> worker::Result<Respons
             )
         }
     };
-    let form = pages::form_fields(&body);
+    let form = pages::Form::parse(&body);
     // Each field once: `decision=approve&decision=deny` is no answer (review 29).
-    let twice = ["csrf", "request", "decision"]
-        .iter()
-        .any(|name| form.iter().filter(|(k, _)| k == name).count() > 1);
-    if twice {
+    if form.repeats(|name| ["csrf", "request", "decision"].contains(&name)) {
         return pages::error(
             400,
             "This consent form gave a field twice",
             "Go back to the application and start signing in again.",
         );
     }
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let field = |name: &str| form.get(name);
     let csrf_cookie = pages::cookie(&req, pages::CSRF_COOKIE);
     if csrf_cookie.is_none() || csrf_cookie.as_deref() != field("csrf") {
         return pages::error(

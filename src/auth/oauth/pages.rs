@@ -43,11 +43,43 @@ pub fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.trim())
 }
 
-/// An `application/x-www-form-urlencoded` body as name-value pairs.
-pub fn form_fields(body: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect()
+/// An `application/x-www-form-urlencoded` body, as its name-value pairs in order.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(body: &str) -> Form {
+        Form(
+            url::form_urlencoded::parse(body.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    /// The first value given for `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value given for `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True when a field for which `counts` holds is given more than once: a form that says
+    /// `decision=approve&decision=deny` gives no answer.
+    pub fn repeats(&self, counts: impl Fn(&str) -> bool) -> bool {
+        let mut names: Vec<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a == b && counts(a)))
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -311,5 +343,18 @@ mod tests {
         assert!(page.contains("http://127.0.0.1:5000/cb?a=&quot;b&quot;"));
         assert!(page.contains("your own computer"));
         assert!(page.contains("name=\"csrf\" value=\"token\""));
+    }
+
+    #[test]
+    fn a_form_gives_first_values_every_value_and_whether_a_field_repeats() {
+        let form = Form::parse("decision=approve&resource=a&csrf=x%20y&resource=b");
+        assert_eq!(form.get("csrf"), Some("x y"));
+        assert_eq!(form.get("missing"), None);
+        assert_eq!(form.all("resource").collect::<Vec<_>>(), ["a", "b"]);
+        assert!(form.repeats(|name| name == "resource"));
+        assert!(!form.repeats(|name| name != "resource"));
+        let twice = Form::parse("decision=approve&csrf=x&decision=deny");
+        assert!(twice.repeats(|name| name == "decision"));
+        assert_eq!(twice.get("decision"), Some("approve"));
     }
 }

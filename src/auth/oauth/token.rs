@@ -22,6 +22,7 @@ use super::grant_protocol::{
     CODE_PREFIX, REFRESH_PREFIX,
 };
 use super::metadata::names_this_server;
+use super::pages::Form;
 use super::store::ACCESS_TTL;
 use super::{OAuth, OAuthError};
 use crate::auth::crypto;
@@ -34,16 +35,13 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 
 /// A parsed token or revocation request: its form fields, and the authenticated client.
 struct TokenRequest {
-    fields: Vec<(String, String)>,
+    fields: Form,
     client: ClientRecord,
 }
 
 impl TokenRequest {
     fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.fields.get(name)
     }
 
     fn required(&self, name: &str) -> Result<&str, OAuthError> {
@@ -96,23 +94,14 @@ async fn read(
         }
         Err(Unread::Broken) => return Ok(Err(super::broken_body())),
     };
-    let fields = super::pages::form_fields(&body);
-    let mut names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
-    if names
-        .windows(2)
-        .any(|w| matches!(w, [a, b] if a == b && *a != "resource"))
-    {
+    let fields = Form::parse(&body);
+    // `resource` may be given more than once (RFC 8707); nothing else may.
+    if fields.repeats(|name| name != "resource") {
         return Ok(Err(OAuthError::invalid_request(
             "a parameter appears more than once",
         )));
     }
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let field = |name: &str| fields.get(name).map(str::to_owned);
     let (client_id, secret, via_basic) = match (basic, field("client_id")) {
         (Some(_), Some(_)) if field("client_secret").is_some() => {
             return Ok(Err(OAuthError::invalid_request(
@@ -205,7 +194,7 @@ async fn answer_token(
 
 /// Each `resource` sent must name this server (RFC 8707).
 fn check_resource(oauth: &OAuth<'_>, request: &TokenRequest) -> Result<(), OAuthError> {
-    for (_, resource) in request.fields.iter().filter(|(k, _)| k == "resource") {
+    for resource in request.fields.all("resource") {
         if !names_this_server(resource, &oauth.origin) {
             return Err(OAuthError::new(
                 400,
