@@ -12,9 +12,10 @@
 //!
 //! What is kept is bounded: [`LOG_LIMIT_BYTES`] per stream (past it the oldest events go, and
 //! a reader that has not read them yet is ended), [`REPLAY_BUDGET_BYTES`] for every stream in
-//! the isolate (past it the stream holding the most is dropped whole), and a stream that was
-//! answered is kept [`KEPT_AFTER_ANSWER_MS`] for a client to come back for it, or dropped as
-//! soon as one reader has read it to the end.
+//! the isolate (past it the stream holding the most is dropped whole), and a stream is dropped
+//! as soon as one reader has read it to the end; one that nobody read to the end is kept at
+//! least [`KEPT_AFTER_ANSWER_MS`] after its response for a client to come back for it, and
+//! dropped when the session next opens or resumes a stream after that.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
