@@ -475,24 +475,47 @@ impl McpSession {
     }
 
     /// Streamable HTTP: `GET /mcp` with `Last-Event-ID` (the request's body here): the rest
-    /// of the stream that event was sent on. An id this object does not know (its stream
-    /// ended, expired, or was the object's before a restart) opens the session's own stream,
-    /// as a GET without it does.
+    /// of the stream that event was sent on. An id that is not one of this server's opens the
+    /// session's own stream, as a GET without it does. One of ours that this object no longer
+    /// keeps (its stream was read to the end, was cancelled, expired, or was the object's
+    /// before a restart) does too, unless the session's own stream is open: then it is
+    /// refused (400) and that stream left alone. Ending it would have its client reconnect it,
+    /// and a client holding both would have each end the other, a GET a second for as long as
+    /// the session lives (the TypeScript SDK after a cancelled 2025-11-25 call: 10 GETs in
+    /// 12 s, without end).
     async fn resume(&self, mut req: Request) -> worker::Result<Response> {
         let body = req.bytes().await?;
         let last_event_id = String::from_utf8_lossy(&body);
-        match self.live.replays.resume(&last_event_id, crate::now_ms()) {
-            Some(reader) => outbox::event_stream(reader.into_stream()),
-            None => {
-                crate::observe::event(crate::observe::record::Level::Info, &|| {
-                    format!(
-                        "Last-Event-ID '{}' names no stream this session keeps; its own stream was opened instead",
-                        jsonrpc::echoed(&last_event_id)
-                    )
-                });
-                self.listen()
-            }
+        if let Some(reader) = self.live.replays.resume(&last_event_id, crate::now_ms()) {
+            return outbox::event_stream(reader.into_stream());
         }
+        let own_stream_open = self
+            .live
+            .listen_stream
+            .borrow()
+            .as_ref()
+            .is_some_and(|stream| !stream.is_closed());
+        let refused = own_stream_open && Replays::is_event_id(&last_event_id);
+        crate::observe::event(crate::observe::record::Level::Info, &|| {
+            format!(
+                "Last-Event-ID '{}' names no stream this session keeps; {}",
+                jsonrpc::echoed_line(&last_event_id),
+                match refused {
+                    true => "refused, the session's own stream being open",
+                    false => "its own stream was opened instead",
+                }
+            )
+        });
+        if refused {
+            return http::rpc_error(
+                400,
+                RpcError::new(
+                    -32000,
+                    "Last-Event-ID names no stream this session still keeps (it was read to the end, cancelled, expired, or the session restarted): there is nothing to resume. The session's own stream is open already.",
+                ),
+            );
+        }
+        self.listen()
     }
 
     async fn end(&self) -> worker::Result<Response> {

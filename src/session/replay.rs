@@ -140,6 +140,19 @@ impl Replays {
         }
     }
 
+    /// Whether `id` has the shape of an id a session's object gives its events
+    /// (`<incarnation>-<stream>-<n>`, of any incarnation): an id the client was given on one
+    /// of this server's streams, as opposed to one from somewhere else.
+    pub fn is_event_id(id: &str) -> bool {
+        let mut parts = id.splitn(3, '-');
+        let incarnation = parts.next().unwrap_or_default();
+        !incarnation.is_empty()
+            && incarnation.len() <= 16
+            && incarnation.bytes().all(|b| b.is_ascii_hexdigit())
+            && parts.next().and_then(digits).is_some()
+            && parts.next().and_then(digits).is_some()
+    }
+
     fn parse(&self, id: &str) -> Option<(u64, u64)> {
         let rest = id.strip_prefix(&self.incarnation)?.strip_prefix('-')?;
         let (stream, seq) = rest.split_once('-')?;

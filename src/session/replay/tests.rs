@@ -150,3 +150,31 @@ fn the_isolate_budget_drops_the_fullest_stream() {
     let dropped: Vec<bool> = logs.iter().map(|log| log.done.get()).collect();
     assert_eq!(dropped, [false, false, true, false]);
 }
+
+#[test]
+fn an_event_id_of_this_server_is_told_from_anything_else() {
+    for ours in [
+        "abc-1-0",
+        "1572443d-12-345",
+        "ABCDEF01-1-9999999999999999999",
+    ] {
+        assert!(Replays::is_event_id(ours), "{ours}");
+    }
+    for other in [
+        "",
+        "not-one-of-ours",
+        "abc-1",
+        "abc-1-",
+        "abc--1-0",
+        "abc-+1-0",
+        "abc-1-0-1",
+        "xyz-1-0",
+        "-1-0",
+        "abc-1-0 ",
+        "é-1-0",
+        ",,,,",
+        "0123456789abcdef0-1-0",
+    ] {
+        assert!(!Replays::is_event_id(other), "{other:?}");
+    }
+}
