@@ -12,10 +12,10 @@
 //!
 //! What is kept is bounded: [`LOG_LIMIT_BYTES`] per stream (past it the oldest events go, and
 //! a reader that has not read them yet is ended), [`REPLAY_BUDGET_BYTES`] for every stream in
-//! the isolate (past it the stream holding the most is dropped whole), and a stream is dropped
-//! as soon as one reader has read it to the end; one that nobody read to the end is kept at
-//! least [`KEPT_AFTER_ANSWER_MS`] after its response for a client to come back for it, and
-//! dropped when the session next opens or resumes a stream after that.
+//! the isolate (past it a stream is dropped whole: the one answered first, else, when every
+//! stream is still running, the one holding the most), and a stream that was
+//! answered is kept [`KEPT_AFTER_ANSWER_MS`] for a client to come back for it, or dropped as
+//! soon as one reader has read it to the end.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -136,7 +136,7 @@ impl Replays {
     /// Forgets every stream (the session ended): their readers end.
     pub fn clear(&self) {
         for log in self.logs.take() {
-            log.drop_all();
+            log.end();
         }
     }
 
@@ -179,6 +179,8 @@ pub struct ReplayLog {
     answered_at: Cell<Option<i64>>,
     /// A reader read it to the end (or it was dropped): nobody will ask for it again.
     done: Cell<bool>,
+    /// Its session ended: its reader ends too.
+    ended: Cell<bool>,
     /// A keep-alive is due on the reader, which has read everything so far.
     ping: Cell<bool>,
     /// Which reader may read (the newest), and the event before which it stops.
@@ -197,6 +199,7 @@ impl ReplayLog {
             bytes: Cell::new(0),
             answered_at: Cell::new(None),
             done: Cell::new(false),
+            ended: Cell::new(false),
             ping: Cell::new(false),
             reader: Cell::new(0),
             reader_end: Cell::new(u64::MAX),
@@ -221,15 +224,18 @@ impl ReplayLog {
             self.drop_oldest();
         }
         while KEPT.with(Cell::get) > REPLAY_BUDGET_BYTES {
-            let fullest = fullest_log().unwrap_or_else(|| self.clone());
+            let victim = victim_log().unwrap_or_else(|| self.clone());
+            let held = victim.bytes.get();
             crate::observe::event(crate::observe::record::Level::Warn, &|| {
                 format!(
-                    "a resumable stream was dropped: the isolate's streams kept more than {REPLAY_BUDGET_BYTES} bytes for replay, {} of them this one",
-                    fullest.bytes.get()
+                    "a resumable stream was dropped: the isolate's streams kept more than {REPLAY_BUDGET_BYTES} bytes for replay, {held} of them this one"
                 )
             });
-            fullest.drop_all();
-            if Rc::ptr_eq(&fullest, self) {
+            // Not woken: it may be another session's, whose object the runtime does not let
+            // this one wake (see `stream_queue`). A reader that has read everything reads on
+            // from the next event as before; one that has not finds it gone when it next reads.
+            victim.drop_frames();
+            if Rc::ptr_eq(&victim, self) || held == 0 {
                 break;
             }
         }
@@ -301,15 +307,27 @@ impl ReplayLog {
         }
     }
 
-    /// Drops everything kept; its reader ends, and no reader can attach again.
+    /// Drops everything kept: no reader can attach again, and a reader that has not read
+    /// it all ends (one that has reads what comes next).
     fn drop_all(&self) {
+        self.drop_frames();
+        self.wake();
+    }
+
+    /// [`Self::drop_all`], without waking the reader.
+    fn drop_frames(&self) {
         let first = self.next_seq();
         let dropped = std::mem::take(&mut *self.frames.borrow_mut());
         self.first_kept.set(first);
         self.release(self.bytes.get());
         drop(dropped);
         self.done.set(true);
-        self.wake();
+    }
+
+    /// Drops everything kept and ends the reader: the session ended.
+    fn end(&self) {
+        self.ended.set(true);
+        self.drop_all();
     }
 
     fn release(&self, bytes: usize) {
@@ -330,13 +348,24 @@ impl Drop for ReplayLog {
     }
 }
 
-/// The isolate's log that keeps the most bytes.
-fn fullest_log() -> Option<Rc<ReplayLog>> {
+/// The isolate's log to drop when the budget is passed: of those whose call was answered
+/// (kept only for a client that may come back, some of them expired and not yet let go by
+/// their session), the one answered first; else the one that keeps the most bytes. A stream
+/// still running is dropped last: its client may still need it.
+fn victim_log() -> Option<Rc<ReplayLog>> {
     LOGS.with(|logs| {
-        logs.borrow()
+        let logs: Vec<Rc<ReplayLog>> = logs
+            .borrow()
             .iter()
             .filter_map(Weak::upgrade)
-            .max_by_key(|log| log.bytes.get())
+            .filter(|log| log.bytes.get() > 0)
+            .collect();
+        let answered = logs
+            .iter()
+            .filter_map(|log| Some((log.answered_at.get()?, log)))
+            .min_by_key(|(at, _)| *at)
+            .map(|(_, log)| log.clone());
+        answered.or_else(|| logs.into_iter().max_by_key(|log| log.bytes.get()))
     })
 }
 
@@ -356,7 +385,8 @@ impl Reader {
 
     pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<String>> {
         let log = &self.log;
-        if log.reader.get() != self.generation
+        if log.ended.get()
+            || log.reader.get() != self.generation
             || self.next >= log.reader_end.get()
             || self.next < log.first_kept.get()
         {

@@ -178,3 +178,57 @@ fn an_event_id_of_this_server_is_told_from_anything_else() {
         assert!(!Replays::is_event_id(other), "{other:?}");
     }
 }
+
+#[test]
+fn the_isolate_budget_drops_an_answered_stream_before_a_running_one() {
+    let replays = Replays::new("abc".into());
+    // An answered stream of 2 MiB nobody came back for (answered long ago: expired, but its
+    // session has not opened another stream since), and running ones of 7.5 and 7 MiB.
+    let old = replays.open(0);
+    old.push(&event(&"o".repeat(2048 * 1024)));
+    old.answered(0);
+    let running: Vec<_> = (0..2).map(|_| replays.open(0)).collect();
+    running[0].push(&event(&"x".repeat(7680 * 1024)));
+    running[1].push(&event(&"y".repeat(7168 * 1024)));
+    // Another session's stream passes the budget: the answered one goes, not the fullest.
+    let other = Replays::new("def".into());
+    let third = other.open(KEPT_AFTER_ANSWER_MS * 10);
+    third.push(&event(&"z".repeat(7680 * 1024)));
+    assert!(KEPT.with(Cell::get) <= REPLAY_BUDGET_BYTES);
+    assert!(old.done.get());
+    assert!(!running[0].done.get() && !running[1].done.get() && !third.done.get());
+}
+
+#[test]
+fn a_reader_that_read_everything_reads_on_after_its_stream_was_dropped_for_the_budget() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let mut reader = log.first_reader();
+    log.push(&event("1"));
+    let waker = futures_util::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(matches!(reader.poll_frame(&mut cx), Poll::Ready(Some(_))));
+    assert_eq!(reader.poll_frame(&mut cx), Poll::Pending);
+    log.drop_frames();
+    assert!(
+        replays.resume("abc-1-0", 1).is_none(),
+        "no longer resumable"
+    );
+    log.push(&event("2"));
+    log.answered(1);
+    assert_eq!(frames(reader), ["id: abc-1-1\nevent: message\ndata: 2\n\n"]);
+}
+
+#[test]
+fn a_reader_waiting_for_more_ends_when_its_session_ends() {
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let mut reader = log.first_reader();
+    log.push(&event("1"));
+    let waker = futures_util::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(matches!(reader.poll_frame(&mut cx), Poll::Ready(Some(_))));
+    assert_eq!(reader.poll_frame(&mut cx), Poll::Pending);
+    replays.clear();
+    assert_eq!(reader.poll_frame(&mut cx), Poll::Ready(None));
+}
