@@ -477,7 +477,7 @@ impl McpSession {
     /// Streamable HTTP: `GET /mcp` with `Last-Event-ID` (the request's body here): the rest
     /// of the stream that event was sent on. An id that is not one of this server's opens the
     /// session's own stream, as a GET without it does. One of ours that this object no longer
-    /// keeps (its stream was read to the end, was cancelled, expired, or was the object's
+    /// keeps (its answer was sent after that event already, it was cancelled, expired, or was the object's
     /// before a restart) does too, unless the session's own stream is open: then it is
     /// refused (400) and that stream left alone. Ending it would have its client reconnect it,
     /// and a client holding both would have each end the other, a GET a second for as long as
@@ -511,7 +511,7 @@ impl McpSession {
                 400,
                 RpcError::new(
                     -32000,
-                    "Last-Event-ID names no stream this session still keeps (it was read to the end, cancelled, expired, or the session restarted): there is nothing to resume. The session's own stream is open already.",
+                    "Last-Event-ID names no stream this session still keeps (everything after that event was sent already, or it expired, or the session restarted): there is nothing to resume. The session's own stream is open already.",
                 ),
             );
         }

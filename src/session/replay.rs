@@ -14,8 +14,9 @@
 //! a reader that has not read them yet is ended), [`REPLAY_BUDGET_BYTES`] for every stream in
 //! the isolate (past it a stream is dropped whole: the one answered first, else, when every
 //! stream is still running, the one holding the most), and a stream that was
-//! answered is kept [`KEPT_AFTER_ANSWER_MS`] for a client to come back for it, or dropped as
-//! soon as one reader has read it to the end.
+//! answered is kept [`KEPT_AFTER_ANSWER_MS`] for a client to come back for it, even once a
+//! reader has read it to the end: a client whose connection was lost without the runtime
+//! knowing was not sent what the runtime took.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -114,6 +115,13 @@ impl Replays {
         LOGS.with(|logs| {
             let mut logs = logs.borrow_mut();
             logs.retain(|log| log.strong_count() > 0);
+            // Another session lets go of its expired streams only when it next opens one:
+            // their events go now (their readers have ended: they were answered and read).
+            for expired in logs.iter().filter_map(Weak::upgrade) {
+                if expired.answered_at.get().is_some() && !expired.is_wanted(now_ms) {
+                    expired.drop_frames();
+                }
+            }
             logs.push(Rc::downgrade(&log));
         });
         let mut logs = self.logs.borrow_mut();
@@ -268,8 +276,13 @@ impl ReplayLog {
 
     /// A reader from the event numbered `from`; `None` if that event is no longer kept. The
     /// reader before it ends.
+    /// After the last event of a stream that was answered there is nothing to send: `None`
+    /// too (a client that was sent everything and asks again, as the TypeScript SDK does
+    /// after a call it cancelled, is not given an empty stream to ask about again).
     fn attach(self: &Rc<Self>, from: u64) -> Option<Reader> {
-        if self.done.get() || from < self.first_kept.get() || from > self.next_seq() {
+        let nothing_more = self.answered_at.get().is_some() && from >= self.next_seq();
+        if self.done.get() || nothing_more || from < self.first_kept.get() || from > self.next_seq()
+        {
             return None;
         }
         Some(self.reader_from(from))
@@ -398,8 +411,10 @@ impl Reader {
             return Poll::Ready(Some(frame.clone()));
         }
         if log.answered_at.get().is_some() {
-            // Read to the end: nobody needs it again.
-            log.drop_all();
+            // Read to the end, as far as this side can tell: what was handed to the runtime
+            // may not have reached a client whose connection was lost without a word (the
+            // runtime or a proxy takes it all the same), and that client asks for it again.
+            // Kept until it expires or the budget needs the room.
             return Poll::Ready(None);
         }
         if log.ping.replace(false) {

@@ -25,8 +25,13 @@ fn a_reader_reads_every_event_with_its_id_then_ends_when_answered() {
             "id: abc-1-1\nevent: message\ndata: {\"n\":1}\n\n"
         ]
     );
-    // Read to the end: it is not kept for another reader.
-    assert!(replays.resume("abc-1-0", 6).is_none());
+    // Read to the end, it is still kept: that end may never have reached the client. After
+    // its last event there is nothing to resume.
+    assert_eq!(
+        frames(replays.resume("abc-1-0", 6).expect("kept")),
+        ["id: abc-1-1\nevent: message\ndata: {\"n\":1}\n\n"]
+    );
+    assert!(replays.resume("abc-1-1", 6).is_none());
 }
 
 #[test]
@@ -101,6 +106,7 @@ fn an_answered_stream_is_kept_for_a_while_and_a_cleared_one_not_at_all() {
     let replays = Replays::new("abc".into());
     let log = replays.open(0);
     log.push(&event("1"));
+    log.push(&event("2"));
     log.answered(1_000);
     assert!(replays
         .resume("abc-1-0", 1_000 + KEPT_AFTER_ANSWER_MS - 1)
@@ -231,4 +237,18 @@ fn a_reader_waiting_for_more_ends_when_its_session_ends() {
     assert_eq!(reader.poll_frame(&mut cx), Poll::Pending);
     replays.clear();
     assert_eq!(reader.poll_frame(&mut cx), Poll::Ready(None));
+}
+
+#[test]
+fn another_sessions_expired_stream_lets_go_of_its_events_when_a_stream_opens() {
+    let idle = Replays::new("abc".into());
+    let log = idle.open(0);
+    log.push(&event(&"x".repeat(1024)));
+    log.answered(0);
+    let busy = Replays::new("def".into());
+    busy.open(KEPT_AFTER_ANSWER_MS - 1);
+    assert!(log.bytes.get() > 0, "not expired yet");
+    busy.open(KEPT_AFTER_ANSWER_MS);
+    assert_eq!(log.bytes.get(), 0);
+    assert_eq!(KEPT.with(Cell::get), 0);
 }
