@@ -33,7 +33,13 @@ const MUST_PASS = {
  */
 const RESUMPTION = ['server-sse-priming-event', 'server-sse-retry-field', 'server-sse-disconnect-resume'];
 const RUNS = [
-  { name: '0.1.16 (2025-11-25)', pkg: 'conformance-0.1', args: [], mustSucceed: RESUMPTION },
+  // 0.1.16's full run leaves server-sse-polling out (0 of its 30 scenarios; the check ids were
+  // never there, and this run failed on them): it runs on its own.
+  { name: '0.1.16 (2025-11-25)', pkg: 'conformance-0.1', args: [], mustSucceed: [] },
+  {
+    name: '0.1.16 server-sse-polling', pkg: 'conformance-0.1', args: ['--scenario', 'server-sse-polling'],
+    mustSucceed: RESUMPTION, scenarios: 1,
+  },
   {
     name: '0.2.0-alpha.12 --requirements 2025-11-25', pkg: 'conformance-0.2', args: ['--requirements', '2025-11-25'],
     mustSucceed: RESUMPTION,
@@ -117,8 +123,14 @@ for (const suite of RUNS) {
     const output = result.stdout + result.stderr;
     fs.writeFileSync(path.join(out, 'console.log'), output);
     const scenarios = parseSummary(output);
+    // A run of one scenario prints no summary, only its totals.
+    const totals = suite.args.includes('--scenario') && output.match(/Passed: (\d+)\/\d+, (\d+) failed/);
+    if (totals && scenarios.length === 0) {
+      scenarios.push({ name: suite.args[suite.args.indexOf('--scenario') + 1], passed: Number(totals[1]), failed: Number(totals[2]) });
+    }
     const scored = await scoredScenarios(cli, suite.args);
-    assert.ok(scenarios.length >= 30, `expected the full scenario list, got ${scenarios.length}:\n${output.slice(-3000)}`);
+    const expected = suite.scenarios ?? 30;
+    assert.ok(scenarios.length >= expected, `expected ${expected === 30 ? 'the full scenario list' : `${expected} scenarios`}, got ${scenarios.length}:\n${output.slice(-3000)}`);
     const requirements = suite.args[suite.args.indexOf('--requirements') + 1];
     const mustPass = MUST_PASS[requirements] ?? [];
     const ran = new Set(scenarios.map((s) => s.name));
