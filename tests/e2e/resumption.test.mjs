@@ -144,7 +144,8 @@ test('a request to the client sent while nobody read reaches it on the resumed s
     const result = await withTimeout(client.callTool({ name: 'test_elicitation', arguments: { message: 'Who lost the stream?' } }),
       40_000, 'test_elicitation across a lost connection');
     assert.equal(proxy.state.lost, 1, 'the connection was lost');
-    assert.equal(proxy.state.idsBeforeLoss.length, 1, 'only the priming event came before the loss');
+    // The priming event came before the loss (with the elicitation too, if they shared a chunk).
+    assert.ok(proxy.state.idsBeforeLoss.length >= 1, 'the priming event came before the loss');
     assert.equal(resumes().length, 1);
     assert.deepEqual(asked, ['Who lost the stream?']);
     assert.match(JSON.stringify(result.content), /accept/);
@@ -197,10 +198,12 @@ test('ids are unique across a session\'s streams, and a stream is resumed only b
   assert.deepEqual(resumed.events.map((e) => e.id), resumed.events.map((_, i) => `${prefix}${i + 1}`));
   assert.equal(resumed.events.filter((e) => /notifications\/progress/.test(e.data)).length, 2);
   assert.equal(replayed, resumed.events.at(-1));
-  // Read to the end, it is not kept: the same id now opens the session's own stream.
+  // Read to the end, it is still kept (a client whose connection was lost unnoticed may not
+  // have been sent what the runtime took): the same id is given the same events again.
   const again = await openSse(worker.mcpUrl, { ...s.headers, 'last-event-id': priming.id });
   assert.equal(again.status, 200);
-  await assert.rejects(again.next((e) => Boolean(e.data), 2_000), /timed out/);
+  assert.equal((await again.next(answer(12), 5_000)).id, replayed.id);
+  assert.deepEqual(again.events.map((e) => e.id), resumed.events.map((e) => e.id));
   again.close();
 
   // Another session naming that id is given its own stream, never this one's events.
