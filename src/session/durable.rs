@@ -245,13 +245,15 @@ impl McpSession {
         }
         self.live.ended.set(true);
         *self.live.session.borrow_mut() = None;
-        // The session's streams end now, not when a keep-alive next fails, and a call
-        // waiting for the client's reply is told the session ended instead of waiting on.
+        // The session's streams end now, not when a keep-alive next fails; its running
+        // requests stop, each answered that the session ended (a call waiting for the
+        // client's reply too, instead of waiting on), and no answer stream can be resumed.
         for stream in [&self.live.sse_stream, &self.live.listen_stream] {
             if let Some(stream) = stream.borrow_mut().take() {
                 stream.close();
             }
         }
+        self.live.running.cancel_all();
         self.live.replies.abandon_all();
         self.live.replays.clear();
         Ok(())
@@ -413,6 +415,16 @@ impl McpSession {
             let handled = Abortable::new(run, registration).await;
             live.running.finish(ticket);
             let Ok(handled) = handled else {
+                if live.ended.get() {
+                    // Stopped because the session ended: its client is told so.
+                    let ended = RpcError::internal(
+                        "the session ended (DELETE, or it expired) before this request finished",
+                    );
+                    let response = jsonrpc::Response::error(Some(request.id.clone()), ended);
+                    obs.set_response(&response);
+                    outbox.send(Outgoing::Final(response));
+                    return;
+                }
                 // Cancelled by the client: its work is dropped, and it is not answered.
                 obs.set_cancelled();
                 outbox.send(Outgoing::Cancelled);

@@ -10,8 +10,9 @@
 //! object starts, so an id from an object that has since been evicted (and lost its running
 //! requests with its memory) is never taken for one of today's.
 //!
-//! What is kept is bounded: [`LOG_LIMIT_BYTES`] per stream (past it the oldest events go, and
-//! a reader that has not read them yet is ended), [`REPLAY_BUDGET_BYTES`] for every stream in
+//! What is kept is bounded: [`LOG_LIMIT_BYTES`] per stream (past it the oldest events a reader
+//! has taken go; what no reader has taken yet is its client's answer, bounded where it is
+//! made), [`REPLAY_BUDGET_BYTES`] for every stream in
 //! the isolate (past it a stream is dropped whole: the one answered first, else, when every
 //! stream is still running, the one holding the most), and a stream that was
 //! answered is kept [`KEPT_AFTER_ANSWER_MS`] for a client to come back for it, even once a
@@ -26,6 +27,7 @@ use std::task::{Context, Poll, Waker};
 use futures_util::StreamExt;
 use worker::Response;
 
+use crate::transport::batch::Answer;
 use crate::transport::outbox::{self, Inbox, Outgoing, StreamStart};
 
 /// Bytes one stream keeps for replay.
@@ -68,6 +70,10 @@ async fn fill(log: Rc<ReplayLog>, mut receiver: Inbox, mut remaining: usize) {
         match item {
             Outgoing::KeepAlive => log.keep_alive(),
             Outgoing::CloseStream => log.close_reader(),
+            Outgoing::Answer(answer) => {
+                log.push_answer(answer);
+                remaining -= 1;
+            }
             item => {
                 let (frame, settles) = outbox::frame_of(item);
                 if let Some(frame) = frame {
@@ -141,11 +147,10 @@ impl Replays {
         log.attach(seq.checked_add(1)?)
     }
 
-    /// Forgets every stream (the session ended): their readers end.
+    /// Forgets every stream (the session ended): none can be resumed. A reader still
+    /// attached reads on to its call's answer, which the session's end hastens.
     pub fn clear(&self) {
-        for log in self.logs.take() {
-            log.end();
-        }
+        self.logs.take();
     }
 
     /// Whether `id` has the shape of an id a session's object gives its events
@@ -179,16 +184,16 @@ pub struct ReplayLog {
     /// Event ids are this and the event's number.
     prefix: String,
     number: u64,
-    frames: RefCell<VecDeque<String>>,
+    frames: RefCell<VecDeque<Kept>>,
     /// The number of the oldest event kept.
     first_kept: Cell<u64>,
+    /// Events before this one were taken by a reader: only they give way to the limit.
+    taken: Cell<u64>,
     bytes: Cell<usize>,
     /// When the last response was sent, if it was.
     answered_at: Cell<Option<i64>>,
     /// A reader read it to the end (or it was dropped): nobody will ask for it again.
     done: Cell<bool>,
-    /// Its session ended: its reader ends too.
-    ended: Cell<bool>,
     /// A keep-alive is due on the reader, which has read everything so far.
     ping: Cell<bool>,
     /// Which reader may read (the newest), and the event before which it stops.
@@ -204,10 +209,10 @@ impl ReplayLog {
             number,
             frames: RefCell::new(VecDeque::new()),
             first_kept: Cell::new(0),
+            taken: Cell::new(0),
             bytes: Cell::new(0),
             answered_at: Cell::new(None),
             done: Cell::new(false),
-            ended: Cell::new(false),
             ping: Cell::new(false),
             reader: Cell::new(0),
             reader_end: Cell::new(u64::MAX),
@@ -225,10 +230,26 @@ impl ReplayLog {
         let id = format!("{}{}", self.prefix, self.next_seq());
         let text = format!("id: {id}\n{frame}");
         let added = text.len();
-        self.frames.borrow_mut().push_back(text);
+        self.frames.borrow_mut().push_back(Kept::Frame(text));
+        self.count(added);
+        id
+    }
+
+    /// Adds a 2025-03-26 batch's answer as the next event. It stays counted with the answers
+    /// held for unfinished batches ([`Answer`]) until a reader takes it; only then is it
+    /// written as a frame and counted here.
+    pub fn push_answer(self: &Rc<Self>, answer: Answer) {
+        let id = format!("{}{}", self.prefix, self.next_seq());
+        self.frames.borrow_mut().push_back(Kept::Answer(id, answer));
+        self.wake();
+    }
+
+    /// Counts `added` bytes of frames, then keeps within the stream's limit and the
+    /// isolate's budget.
+    fn count(self: &Rc<Self>, added: usize) {
         self.bytes.set(self.bytes.get() + added);
         KEPT.with(|kept| kept.set(kept.get().saturating_add(added)));
-        while self.bytes.get() > LOG_LIMIT_BYTES && self.frames.borrow().len() > 1 {
+        while self.bytes.get() > LOG_LIMIT_BYTES && self.first_kept.get() < self.taken.get() {
             self.drop_oldest();
         }
         while KEPT.with(Cell::get) > REPLAY_BUDGET_BYTES {
@@ -248,7 +269,6 @@ impl ReplayLog {
             }
         }
         self.wake();
-        id
     }
 
     /// The reader now attached stops after the events added so far (the stream is closed
@@ -316,18 +336,12 @@ impl ReplayLog {
     fn drop_oldest(&self) {
         if let Some(frame) = self.frames.borrow_mut().pop_front() {
             self.first_kept.set(self.first_kept.get() + 1);
-            self.release(frame.len());
+            self.release(frame.counted_bytes());
         }
     }
 
-    /// Drops everything kept: no reader can attach again, and a reader that has not read
-    /// it all ends (one that has reads what comes next).
-    fn drop_all(&self) {
-        self.drop_frames();
-        self.wake();
-    }
-
-    /// [`Self::drop_all`], without waking the reader.
+    /// Drops everything kept, without waking the reader: no reader can attach again, and a
+    /// reader that has not read it all ends (one that has reads what comes next).
     fn drop_frames(&self) {
         let first = self.next_seq();
         let dropped = std::mem::take(&mut *self.frames.borrow_mut());
@@ -335,12 +349,6 @@ impl ReplayLog {
         self.release(self.bytes.get());
         drop(dropped);
         self.done.set(true);
-    }
-
-    /// Drops everything kept and ends the reader: the session ended.
-    fn end(&self) {
-        self.ended.set(true);
-        self.drop_all();
     }
 
     fn release(&self, bytes: usize) {
@@ -382,6 +390,42 @@ fn victim_log() -> Option<Rc<ReplayLog>> {
     })
 }
 
+/// One event as the log keeps it.
+enum Kept {
+    /// Its frame, id and all.
+    Frame(String),
+    /// A batch's answer no reader has taken yet, with its id: counted with the answers held
+    /// for unfinished batches, not here.
+    Answer(String, Answer),
+}
+
+impl Kept {
+    /// The event's frame; an answer is written as a frame now, and the bytes that adds to
+    /// the log are returned with it.
+    fn take(&mut self) -> (String, usize) {
+        match self {
+            Kept::Frame(frame) => (frame.clone(), 0),
+            Kept::Answer(id, answer) => {
+                let frame = format!(
+                    "id: {id}\n{}",
+                    crate::transport::sse::message(answer.text())
+                );
+                let bytes = frame.len();
+                *self = Kept::Frame(frame.clone());
+                (frame, bytes)
+            }
+        }
+    }
+
+    /// Bytes counted in the log for it.
+    fn counted_bytes(&self) -> usize {
+        match self {
+            Kept::Frame(frame) => frame.len(),
+            Kept::Answer(..) => 0,
+        }
+    }
+}
+
 /// Reads one stream's events in order, as SSE frames: from where it attached, until the
 /// last response was read, a newer reader attached, or its stream was closed for resuming.
 pub struct Reader {
@@ -398,17 +442,21 @@ impl Reader {
 
     pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<String>> {
         let log = &self.log;
-        if log.ended.get()
-            || log.reader.get() != self.generation
+        if log.reader.get() != self.generation
             || self.next >= log.reader_end.get()
             || self.next < log.first_kept.get()
         {
             return Poll::Ready(None);
         }
         let index = (self.next - log.first_kept.get()) as usize;
-        if let Some(frame) = log.frames.borrow().get(index) {
+        let taken = log.frames.borrow_mut().get_mut(index).map(Kept::take);
+        if let Some((frame, written)) = taken {
             self.next += 1;
-            return Poll::Ready(Some(frame.clone()));
+            log.taken.set(log.taken.get().max(self.next));
+            if written > 0 {
+                log.count(written);
+            }
+            return Poll::Ready(Some(frame));
         }
         if log.answered_at.get().is_some() {
             // Read to the end, as far as this side can tell: what was handed to the runtime

@@ -34,6 +34,13 @@ impl Running {
         self.requests.borrow_mut().retain(|(t, _, _)| *t != ticket);
     }
 
+    /// Stops every running request (the session ended).
+    pub fn cancel_all(&self) {
+        for (_, _, handle) in self.requests.borrow().iter() {
+            handle.abort();
+        }
+    }
+
     /// Stops the running requests with this id; false if none was running.
     pub fn cancel(&self, id: &RequestId) -> bool {
         let requests = self.requests.borrow();

@@ -155,14 +155,16 @@ test('a stream is resumed by its owner only, and not after DELETE; of two reader
 // DELETE ends the session's streams at once (docs/security.md): the answer stream of a call
 // still running too, now that it is read from the session's replay log. It ran on to the
 // call's end (6 s here), sending progress to a client whose session was gone.
-test('DELETE ends a running call\'s answer stream at once', async () => {
+test('DELETE stops a running call: its stream is told the session ended, at once, and ends', async () => {
   const s = await rawSession(worker.mcpUrl, alice);
   const call = await openSse(worker.mcpUrl, s.headers, { body: rpc(9, 'tools/call', { name: 'slow_compute', arguments: { seconds: 6 }, _meta: { progressToken: 1 } }) });
   await call.next((e) => /notifications\/progress/.test(e.data ?? ''), 10_000);
   const started = Date.now();
   const del = await fetch(worker.mcpUrl, { method: 'DELETE', headers: s.headers });
   assert.equal(del.status, 204);
-  await assert.rejects(call.next((e) => e.data && JSON.parse(e.data).id === 9, 10_000), /ended/);
+  const answer = await call.next((e) => e.data && JSON.parse(e.data).id === 9, 10_000);
+  assert.match(JSON.parse(answer.data).error?.message ?? '', /session ended/);
+  await assert.rejects(call.next(() => true, 3_000), /ended/);
   assert.ok(Date.now() - started < 3_000, `ended after ${Date.now() - started} ms`);
   call.close();
 });

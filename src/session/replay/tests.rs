@@ -122,19 +122,30 @@ fn an_answered_stream_is_kept_for_a_while_and_a_cleared_one_not_at_all() {
 }
 
 #[test]
-fn a_long_stream_keeps_its_newest_events_within_its_limit() {
+fn a_long_stream_keeps_its_newest_events_within_its_limit_but_never_what_is_unread() {
     let replays = Replays::new("abc".into());
     let log = replays.open(0);
+    let mut reader = log.first_reader();
+    let waker = futures_util::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
     let big = "x".repeat(LOG_LIMIT_BYTES / 3);
+    // Nothing read yet: all four are kept, past the limit, for the reader.
     for _ in 0..4 {
         log.push(&event(&big));
     }
+    assert!(log.bytes.get() > LOG_LIMIT_BYTES);
+    assert_eq!(log.first_kept.get(), 0);
+    for _ in 0..4 {
+        assert!(matches!(reader.poll_frame(&mut cx), Poll::Ready(Some(_))));
+    }
+    // Read: the next event lets the oldest go, down to the limit.
+    log.push(&event("5"));
     assert!(log.bytes.get() <= LOG_LIMIT_BYTES);
     assert!(
         replays.resume("abc-1-0", 1).is_none(),
         "event 1 was dropped"
     );
-    assert!(replays.resume("abc-1-1", 1).is_some());
+    assert!(replays.resume("abc-1-2", 1).is_some());
 }
 
 #[test]
@@ -226,7 +237,7 @@ fn a_reader_that_read_everything_reads_on_after_its_stream_was_dropped_for_the_b
 }
 
 #[test]
-fn a_reader_waiting_for_more_ends_when_its_session_ends() {
+fn a_reader_waiting_for_more_reads_on_to_the_answer_when_its_session_ends() {
     let replays = Replays::new("abc".into());
     let log = replays.open(0);
     let mut reader = log.first_reader();
@@ -236,6 +247,18 @@ fn a_reader_waiting_for_more_ends_when_its_session_ends() {
     assert!(matches!(reader.poll_frame(&mut cx), Poll::Ready(Some(_))));
     assert_eq!(reader.poll_frame(&mut cx), Poll::Pending);
     replays.clear();
+    assert!(
+        replays.resume("abc-1-0", 1).is_none(),
+        "no longer resumable"
+    );
+    log.push(&event("the session ended"));
+    log.answered(2);
+    assert_eq!(
+        reader.poll_frame(&mut cx),
+        Poll::Ready(Some(
+            "id: abc-1-1\nevent: message\ndata: the session ended\n\n".into()
+        ))
+    );
     assert_eq!(reader.poll_frame(&mut cx), Poll::Ready(None));
 }
 
@@ -251,4 +274,33 @@ fn another_sessions_expired_stream_lets_go_of_its_events_when_a_stream_opens() {
     busy.open(KEPT_AFTER_ANSWER_MS);
     assert_eq!(log.bytes.get(), 0);
     assert_eq!(KEPT.with(Cell::get), 0);
+}
+
+#[test]
+fn a_batch_answer_is_counted_here_only_once_a_reader_takes_it() {
+    use crate::transport::batch::Answer;
+    use mcp_core::jsonrpc::{RequestId, Response};
+    let replays = Replays::new("abc".into());
+    let log = replays.open(0);
+    let reader = log.first_reader();
+    let response = Response::result(
+        RequestId::from_value(&serde_json::json!(7)).unwrap(),
+        serde_json::json!({}),
+    );
+    log.push_answer(Answer::logged(&response));
+    assert_eq!(
+        log.bytes.get(),
+        0,
+        "still counted with the batches' answers"
+    );
+    log.answered(1);
+    let frames = frames(reader);
+    assert_eq!(
+        frames,
+        [format!(
+            "id: abc-1-0\nevent: message\ndata: {}\n\n",
+            response.to_text()
+        )]
+    );
+    assert_eq!(log.bytes.get(), frames[0].len());
 }
