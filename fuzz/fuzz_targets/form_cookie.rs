@@ -1,4 +1,4 @@
-//! Forms and cookies of the sign-in pages: `pages::form_fields`, `pages::cookie_value`,
+//! Forms and cookies of the sign-in pages: `pages::Form`, `pages::cookie_value`,
 //! `pages::csp_source` with `consent_form_action`, and the approved-clients cookie
 //! (`approved::Approved::read`), both as a raw cookie and as a payload signed with the key
 //! (so its JSON reading is reached).
@@ -18,7 +18,7 @@
 use github_mcp_worker::auth::crypto;
 use github_mcp_worker::auth::oauth::approved::{Approved, MAX_APPROVED};
 use github_mcp_worker::auth::oauth::pages::{
-    consent_form_action, cookie_value, form_fields, APPROVED_COOKIE, CSRF_COOKIE, LOGIN_COOKIE,
+    consent_form_action, cookie_value, Form, APPROVED_COOKIE, CSRF_COOKIE, LOGIN_COOKIE,
 };
 use github_mcp_worker_fuzz::{check_oracles, fields};
 use libfuzzer_sys::fuzz_target;
@@ -31,11 +31,29 @@ fuzz_target!(|data: &[u8]| {
     check_oracles();
     let text = String::from_utf8_lossy(data);
 
-    let form = form_fields(&text);
+    // The form's first values, every value and repeats agree with the pairs as the URL
+    // parser reads them, and with the form read again from those pairs encoded.
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect();
     let encoded = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&form)
+        .extend_pairs(&pairs)
         .finish();
-    assert_eq!(form_fields(&encoded), form, "{encoded:?}");
+    for form in [Form::parse(&text), Form::parse(&encoded)] {
+        for (name, _) in &pairs {
+            let values: Vec<&str> = pairs
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            assert_eq!(form.get(name), values.first().copied(), "{name:?}");
+            assert_eq!(form.all(name).collect::<Vec<_>>(), values, "{name:?}");
+            assert_eq!(form.repeats(|n| n == name), values.len() > 1, "{name:?}");
+        }
+        let distinct: std::collections::HashSet<&str> =
+            pairs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(form.repeats(|_| true), distinct.len() < pairs.len());
+    }
 
     let first = text
         .split(';')
