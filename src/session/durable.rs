@@ -615,15 +615,7 @@ fn parsed(config: &Result<Config, String>) -> worker::Result<&Config> {
 
 /// SSE frames for a long-lived stream.
 fn frames_of(receiver: Inbox) -> impl futures_util::Stream<Item = String> {
-    receiver.filter_map(|item| {
-        futures_util::future::ready(match item {
-            Outgoing::Message(json) => Some(sse::message(&json)),
-            Outgoing::Final(response) => Some(sse::message(&response.to_text())),
-            Outgoing::Answer(answer) => Some(sse::message(answer.text())),
-            Outgoing::KeepAlive => Some(sse::comment("keepalive")),
-            Outgoing::Cancelled | Outgoing::CloseStream => None,
-        })
-    })
+    receiver.filter_map(|item| futures_util::future::ready(outbox::frame_of(item).0))
 }
 
 async fn run_request(

@@ -315,7 +315,7 @@ pub async fn respond(
     let mut answers = BatchAnswers::default();
     let mut cancelled = 0;
     while let Some(item) = receiver.next().await {
-        let then_close = match item {
+        let starts_stream = match item {
             Outgoing::Final(response) if !batch => {
                 return http::json_text(status_of(&response), response.to_text());
             }
@@ -336,7 +336,7 @@ pub async fn respond(
             Outgoing::Message(json) => Some((Some(json), false)),
             Outgoing::CloseStream => Some((None, true)),
         };
-        if let Some((message, then_close)) = then_close {
+        if let Some((message, then_close)) = starts_stream {
             let remaining = expected.saturating_sub(answers.count() + cancelled);
             let mut first = answers.into_frames();
             first.extend(message.map(|json| sse::message(&json)));
