@@ -15,6 +15,14 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock"
 }
 
+# Installs cargo-audit (scripts/audit) unless it is there. Building it takes about 4 minutes
+# on 2 cores; its binary scanning (`cargo audit bin`) is not used, so it is left out.
+ensure_cargo_audit() {
+  command -v cargo-audit >/dev/null && return 0
+  say "installing cargo-audit (cargo install cargo-audit --locked --no-default-features)"
+  cargo install --quiet cargo-audit --locked --no-default-features
+}
+
 # Prints the path of a Node >= 22 binary, installing one from the npm registry if the
 # machine's Node is older (wrangler 4 and the conformance suite need 22).
 node22() {
