@@ -15,6 +15,14 @@ wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock"
 }
 
+# kill_tree PID: stops a background job and every process under it (for the EXIT traps of
+# scripts that leave builds running in the background).
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
 # Installs cargo-audit (scripts/audit) unless it is there. Building it takes about 4 minutes
 # on 2 cores; its binary scanning (`cargo audit bin`) is not used, so it is left out.
 ensure_cargo_audit() {
